@@ -1,0 +1,368 @@
+// The GPU device: owns the injected GPUDevice, the allocator (BufferPool) and the program
+// cache (KernelLibrary), and records every op's dispatches into one shared command encoder
+// that is submitted only on readback or an explicit flush().
+import { BufferPool, type MemoryCounters } from './buffer-pool.ts';
+import { KernelLibrary, packUniform, type CompiledEntryPoint, type OverrideConstants } from './kernel-library.ts';
+import { BufferUsage, MapMode } from './gpu-constants.ts';
+import { Tensor } from './tensor.ts';
+import { AelabError, GpuError } from '../errors.ts';
+import { checkShape, formatShape, sizeOf, requireSameShape, type Shape } from '../kernels/shapes.ts';
+import { wgslFileNames, wgslSources, type KernelFile } from '../kernels/wgsl.generated.ts';
+import type { Op } from '../kernels/op.ts';
+import type { BackwardContext, TapeBackend } from '../nn/autograd.ts';
+
+export interface EngineOptions {
+  /**
+   * Debugging aid used by the tests: when set, every tensor the engine hands out is first
+   * filled with this value, so a kernel that leaves an output element unwritten fails
+   * its comparison instead of passing on stale data.
+   */
+  poison?: number | null;
+  /** A description of the adapter, reported by benchmarks. */
+  adapterDescription?: string;
+}
+
+export interface DispatchRequest {
+  /** Storage buffers by their WGSL variable name. */
+  readonly bindings: Readonly<Record<string, Tensor | GPUBuffer>>;
+  /** Values of the entry point's uniform struct, by field name. */
+  readonly params?: Readonly<Record<string, number>>;
+  /** For 1-D kernels: the number of invocations, spread over a 2-D grid when it exceeds one dimension. */
+  readonly invocations?: number;
+  /** Or the workgroup counts themselves. */
+  readonly workgroups?: readonly [number, number?, number?];
+  readonly constants?: OverrideConstants;
+}
+
+/** WebGPU's guaranteed minimum for maxComputeWorkgroupsPerDimension. */
+const MAX_WORKGROUPS_PER_DIMENSION = 65535;
+const UNIFORM_CACHE_LIMIT = 4096;
+const BIND_GROUP_CACHE_LIMIT = 8192;
+
+export class Engine implements TapeBackend<Tensor> {
+  readonly kernels: KernelLibrary;
+  readonly pool: BufferPool;
+  readonly adapterDescription: string;
+  poison: number | null;
+
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private readonly uniformBuffers = new Map<string, GPUBuffer>();
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
+  private readonly scopes: Set<Tensor>[] = [];
+  private readonly pendingErrors: Promise<GPUError | null>[] = [];
+  private retiredBuffers: GPUBuffer[] = [];
+  private liveTensorCount = 0;
+  private dispatchCount = 0;
+  private submitCount = 0;
+
+  private constructor(readonly device: GPUDevice, options: EngineOptions) {
+    this.kernels = new KernelLibrary(device);
+    this.pool = new BufferPool(device);
+    this.poison = options.poison ?? null;
+    this.adapterDescription = options.adapterDescription ?? 'unknown adapter';
+  }
+
+  /** Wraps an injected device and compiles every kernel once, reporting WGSL errors with line and column. */
+  static async create(device: GPUDevice, options: EngineOptions = {}): Promise<Engine> {
+    const engine = new Engine(device, options);
+    for (const [name, source] of Object.entries(wgslSources)) {
+      await engine.kernels.check(name, source, wgslFileNames[name as KernelFile]);
+    }
+    return engine;
+  }
+
+  // ---------------------------------------------------------------- tensors
+
+  /** A tensor whose contents are undefined (or the poison value): the caller writes all of it. */
+  empty(shape: Shape, label = ''): Tensor {
+    checkShape(shape, `tensor ${label}`);
+    const tensor = new Tensor(this, [...shape], this.pool.acquire(sizeOf(shape) * 4), label);
+    this.track(tensor);
+    if (this.poison !== null) this.fillBuffer(tensor, this.poison);
+    return tensor;
+  }
+
+  /** Uploads host data. Pending work is submitted first, since queue writes are ordered before unsubmitted commands. */
+  tensor(data: ArrayLike<number>, shape: Shape, label = ''): Tensor {
+    checkShape(shape, `tensor ${label}`);
+    if (data.length !== sizeOf(shape)) {
+      throw new AelabError(`tensor ${label}: ${data.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
+    }
+    const tensor = new Tensor(this, [...shape], this.pool.acquire(sizeOf(shape) * 4), label);
+    this.track(tensor);
+    this.write(tensor, data);
+    return tensor;
+  }
+
+  /** Overwrites a tensor's contents with host data. */
+  write(tensor: Tensor, data: ArrayLike<number>): void {
+    if (data.length !== tensor.size) throw new AelabError(`write: ${data.length} values for ${tensor}`);
+    if (this.encoder) this.flush();
+    const values = data instanceof Float32Array ? data : Float32Array.from(data);
+    this.device.queue.writeBuffer(tensor.buffer, 0, values.buffer, values.byteOffset, values.byteLength);
+  }
+
+  full(shape: Shape, value: number, label = ''): Tensor {
+    const tensor = this.empty(shape, label);
+    this.fillBuffer(tensor, value);
+    return tensor;
+  }
+
+  zeros(shape: Shape, label = ''): Tensor {
+    return this.full(shape, 0, label);
+  }
+
+  /** Fills a tensor in place (encoded, not uploaded). */
+  fillBuffer(tensor: Tensor, value: number): void {
+    this.dispatch('fill', 'fill', { bindings: { output: tensor }, params: { count: tensor.size, value }, invocations: tensor.size });
+  }
+
+  keep(tensor: Tensor): void {
+    tensor.kept = true;
+    for (const scope of this.scopes) scope.delete(tensor);
+  }
+
+  /** Called by Tensor.dispose. The buffer goes back to the pool: later commands may reuse it, earlier ones are unaffected since commands run in order. */
+  releaseTensor(tensor: Tensor, buffer: GPUBuffer): void {
+    for (const scope of this.scopes) scope.delete(tensor);
+    this.liveTensorCount -= 1;
+    this.pool.release(buffer);
+  }
+
+  private track(tensor: Tensor): void {
+    this.liveTensorCount += 1;
+    this.scopes[this.scopes.length - 1]?.add(tensor);
+  }
+
+  /**
+   * Runs `body` and disposes every tensor it created, except those it returns (directly, or
+   * in an array or plain object) and those marked kept. This is how a training step leaks
+   * no GPU memory.
+   */
+  scope<R>(body: () => R): R {
+    this.scopes.push(new Set());
+    let result: R;
+    try {
+      result = body();
+    } catch (error) {
+      this.endScope(undefined);
+      throw error;
+    }
+    this.endScope(result);
+    return result;
+  }
+
+  async scopeAsync<R>(body: () => Promise<R>): Promise<R> {
+    this.scopes.push(new Set());
+    let result: R;
+    try {
+      result = await body();
+    } catch (error) {
+      this.endScope(undefined);
+      throw error;
+    }
+    this.endScope(result);
+    return result;
+  }
+
+  private endScope(result: unknown): void {
+    const created = this.scopes.pop()!;
+    const survivors = new Set<Tensor>();
+    collectTensors(result, survivors, 0);
+    const parent = this.scopes[this.scopes.length - 1];
+    for (const tensor of created) {
+      if (survivors.has(tensor)) parent?.add(tensor);
+      else tensor.dispose();
+    }
+  }
+
+  memory(): MemoryCounters & { liveTensors: number; uniformBuffers: number } {
+    return { ...this.pool.counters(), liveTensors: this.liveTensorCount, uniformBuffers: this.uniformBuffers.size };
+  }
+
+  statistics(): { dispatches: number; submits: number } {
+    return { dispatches: this.dispatchCount, submits: this.submitCount };
+  }
+
+  // ---------------------------------------------------------------- autograd backend
+
+  forward<A>(op: Op<A>, inputs: readonly Tensor[], attributes: A): Tensor {
+    const required = op.inputNames.filter((name) => !name.endsWith('?')).length;
+    if (inputs.length < required || inputs.length > op.inputNames.length) {
+      throw new AelabError(`${op.name}: expected inputs (${op.inputNames.join(', ')}), got ${inputs.length}`);
+    }
+    for (const input of inputs) void input.buffer; // throws DisposedTensorError before anything is encoded
+    const outputShape = op.outputShape(inputs.map((input) => input.shape), attributes);
+    const output = this.empty(outputShape, op.name);
+    op.forward(this, inputs, attributes, output);
+    return output;
+  }
+
+  backward<A>(op: Op<A>, context: BackwardContext<Tensor, A>): (Tensor | null)[] {
+    return op.backward(this, context);
+  }
+
+  accumulate(into: Tensor, addend: Tensor): void {
+    requireSameShape(into.shape, addend.shape, 'accumulate');
+    this.dispatch('add', 'accumulate', { bindings: { accumulator: into, addend }, params: { count: into.size }, invocations: into.size });
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  dispatch(kernel: KernelFile, entryPoint: string, request: DispatchRequest): void {
+    const compiled = this.kernels.entryPoint(kernel, wgslSources[kernel], entryPoint, request.constants);
+    const bindGroup = this.bindGroup(compiled, request);
+    const [x, y, z] = this.workgroupCounts(compiled, request);
+    if (x === 0 || y === 0 || z === 0) return;
+    const pass = this.computePass();
+    pass.setPipeline(compiled.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    this.dispatchCount += 1;
+  }
+
+  private workgroupCounts(compiled: CompiledEntryPoint, request: DispatchRequest): [number, number, number] {
+    if (request.workgroups) {
+      const [x, y = 1, z = 1] = request.workgroups;
+      if (x > MAX_WORKGROUPS_PER_DIMENSION || y > MAX_WORKGROUPS_PER_DIMENSION || z > MAX_WORKGROUPS_PER_DIMENSION) {
+        throw new AelabError(`${compiled.label}: ${x}x${y}x${z} workgroups exceed ${MAX_WORKGROUPS_PER_DIMENSION} per dimension`);
+      }
+      return [x, y, z];
+    }
+    if (request.invocations === undefined) throw new AelabError(`${compiled.label}: a dispatch needs invocations or workgroups`);
+    const groups = Math.ceil(request.invocations / compiled.workgroupSize[0]);
+    if (groups <= MAX_WORKGROUPS_PER_DIMENSION) return [groups, 1, 1];
+    // Kernels compute their linear index as id.x + id.y * num_workgroups.x * WORKGROUP_SIZE.
+    const rows = Math.ceil(groups / MAX_WORKGROUPS_PER_DIMENSION);
+    return [Math.ceil(groups / rows), rows, 1];
+  }
+
+  private bindGroup(compiled: CompiledEntryPoint, request: DispatchRequest): GPUBindGroup {
+    const entries: GPUBindGroupEntry[] = [];
+    const keyParts: (string | number)[] = [compiled.key];
+    for (const binding of compiled.storage) {
+      const resource = request.bindings[binding.name];
+      if (!resource) throw new AelabError(`${compiled.label}: no buffer bound to '${binding.name}'`);
+      const buffer = resource instanceof Tensor ? resource.buffer : resource;
+      entries.push({ binding: binding.binding, resource: { buffer } });
+      keyParts.push(this.bufferId(buffer));
+    }
+    for (const name of Object.keys(request.bindings)) {
+      if (!compiled.storage.some((binding) => binding.name === name)) {
+        throw new AelabError(`${compiled.label}: the kernel has no storage binding '${name}' (it has: ${compiled.storage.map((b) => b.name).join(', ')})`);
+      }
+    }
+    if (compiled.uniform) {
+      const uniformBuffer = this.uniformBuffer(compiled, request.params ?? {});
+      entries.push({ binding: compiled.uniform.binding, resource: { buffer: uniformBuffer } });
+      keyParts.push(this.bufferId(uniformBuffer));
+    } else if (request.params && Object.keys(request.params).length > 0) {
+      throw new AelabError(`${compiled.label}: the kernel has no uniform struct, but params were given`);
+    }
+    const key = keyParts.join('|');
+    let bindGroup = this.bindGroups.get(key);
+    if (!bindGroup) {
+      if (this.bindGroups.size >= BIND_GROUP_CACHE_LIMIT) this.bindGroups.clear();
+      bindGroup = this.device.createBindGroup({ label: compiled.label, layout: compiled.layout, entries });
+      this.bindGroups.set(key, bindGroup);
+    }
+    return bindGroup;
+  }
+
+  /** Uniform buffers are immutable and cached by content, so re-running a shape re-uses its buffer and bind group. */
+  private uniformBuffer(compiled: CompiledEntryPoint, params: Readonly<Record<string, number>>): GPUBuffer {
+    const bytes = packUniform(compiled.uniform!, params, compiled.label);
+    const key = `${compiled.key}|${Array.from(new Uint32Array(bytes)).join(',')}`;
+    let buffer = this.uniformBuffers.get(key);
+    if (!buffer) {
+      if (this.uniformBuffers.size >= UNIFORM_CACHE_LIMIT) {
+        // Commands already encoded may still use them: destroy only after the next submit.
+        this.retiredBuffers.push(...this.uniformBuffers.values());
+        this.uniformBuffers.clear();
+        this.bindGroups.clear();
+      }
+      buffer = this.device.createBuffer({ label: `${compiled.label} params`, size: bytes.byteLength, usage: BufferUsage.UNIFORM, mappedAtCreation: true });
+      new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(bytes));
+      buffer.unmap();
+      this.uniformBuffers.set(key, buffer);
+    }
+    return buffer;
+  }
+
+  private bufferId(buffer: GPUBuffer): number {
+    let id = this.bufferIds.get(buffer);
+    if (id === undefined) this.bufferIds.set(buffer, (id = this.nextBufferId++));
+    return id;
+  }
+
+  private commandEncoder(): GPUCommandEncoder {
+    if (!this.encoder) {
+      this.device.pushErrorScope('validation');
+      this.encoder = this.device.createCommandEncoder();
+    }
+    return this.encoder;
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    if (!this.pass) this.pass = this.commandEncoder().beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  /** Submits everything encoded so far as one command buffer. */
+  flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.submitCount += 1;
+    this.pendingErrors.push(this.device.popErrorScope());
+    for (const buffer of this.retiredBuffers) buffer.destroy();
+    this.retiredBuffers = [];
+  }
+
+  /** Copies a tensor to the host. The only place the engine waits for the GPU. */
+  async read(tensor: Tensor): Promise<Float32Array> {
+    const byteLength = tensor.size * 4;
+    const staging = this.device.createBuffer({ size: byteLength, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    this.endPass();
+    this.commandEncoder().copyBufferToBuffer(tensor.buffer, 0, staging, 0, byteLength);
+    this.flush();
+    await staging.mapAsync(MapMode.READ);
+    const result = new Float32Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    staging.destroy();
+    await this.checkErrors();
+    return result;
+  }
+
+  /** Waits for the GPU and raises any validation error it reported for submitted work. */
+  async synchronize(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.checkErrors();
+  }
+
+  private async checkErrors(): Promise<void> {
+    const pending = this.pendingErrors.splice(0);
+    const errors = (await Promise.all(pending)).filter((error): error is GPUError => error !== null);
+    if (errors.length > 0) throw new GpuError(`the GPU rejected submitted work: ${errors.map((error) => error.message).join('; ')}`);
+  }
+}
+
+function collectTensors(value: unknown, into: Set<Tensor>, depth: number): void {
+  if (value instanceof Tensor) {
+    into.add(value);
+  } else if (depth < 4 && Array.isArray(value)) {
+    for (const item of value) collectTensors(item, into, depth + 1);
+  } else if (depth < 4 && value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const item of Object.values(value)) collectTensors(item, into, depth + 1);
+  }
+}

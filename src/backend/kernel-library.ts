@@ -1,0 +1,170 @@
+// The program layer: WGSL is written once, and everything the host needs to call it (the
+// bind-group layout, which buffers are read-only, the byte offset of each uniform field,
+// the workgroup size) is derived from the source with wgsl_reflect. Pipelines are cached
+// by source text, entry point and override constants.
+import { WgslReflect, ResourceType, type StructInfo } from 'wgsl_reflect/wgsl_reflect.module.js';
+import { AelabError, ShaderCompileError } from '../errors.ts';
+import { ShaderStage } from './gpu-constants.ts';
+
+export type BindingKind = 'uniform' | 'storage' | 'read-only-storage';
+
+export interface StorageBinding {
+  readonly name: string;
+  readonly binding: number;
+  readonly kind: BindingKind;
+}
+
+export interface UniformField {
+  readonly offset: number;
+  readonly type: 'f32' | 'u32' | 'i32';
+}
+
+export interface UniformLayout {
+  readonly name: string;
+  readonly binding: number;
+  readonly byteSize: number;
+  readonly fields: ReadonlyMap<string, UniformField>;
+}
+
+export interface CompiledEntryPoint {
+  /** Unique key: kernel name, entry point and override constants. */
+  readonly key: string;
+  readonly label: string;
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
+  readonly storage: readonly StorageBinding[];
+  readonly uniform: UniformLayout | null;
+  readonly workgroupSize: readonly [number, number, number];
+}
+
+interface ReflectedModule {
+  readonly module: GPUShaderModule;
+  readonly reflection: WgslReflect;
+}
+
+export type OverrideConstants = Readonly<Record<string, number>>;
+
+export class KernelLibrary {
+  private readonly modules = new Map<string, ReflectedModule>();
+  private readonly entryPoints = new Map<string, CompiledEntryPoint>();
+
+  constructor(private readonly device: GPUDevice) {}
+
+  /**
+   * Compiles a kernel and throws a ShaderCompileError that names the kernel, line and
+   * column if the WGSL does not compile. Run once per kernel at engine start-up, since
+   * pipeline creation itself can only report errors asynchronously.
+   */
+  async check(name: string, source: string, fileName = `${name}.wgsl`): Promise<void> {
+    const module = this.device.createShaderModule({ label: name, code: source });
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((message) => message.type === 'error');
+    if (errors.length > 0) {
+      const lines = source.split('\n');
+      const details = errors.map((message) => {
+        const line = lines[message.lineNum - 1] ?? '';
+        return `${fileName}:${message.lineNum}:${message.linePos}: ${message.message}\n    ${line}\n    ${' '.repeat(Math.max(0, message.linePos - 1))}^`;
+      });
+      throw new ShaderCompileError(`kernel '${name}' failed to compile:\n${details.join('\n')}`);
+    }
+    this.reflect(name, source, module);
+  }
+
+  entryPoint(name: string, source: string, entryPoint: string, constants: OverrideConstants = {}): CompiledEntryPoint {
+    const constantKey = Object.keys(constants).sort().map((key) => `${key}=${constants[key]}`).join(',');
+    const key = `${name}:${entryPoint}:${constantKey}`;
+    const cached = this.entryPoints.get(key);
+    if (cached) return cached;
+
+    const { module, reflection } = this.reflect(name, source);
+    const entry = reflection.entry.compute.find((candidate) => candidate.name === entryPoint);
+    if (!entry) {
+      const available = reflection.entry.compute.map((candidate) => candidate.name).join(', ');
+      throw new AelabError(`kernel '${name}' has no compute entry point '${entryPoint}' (it has: ${available})`);
+    }
+
+    const storage: StorageBinding[] = [];
+    let uniform: UniformLayout | null = null;
+    for (const resource of entry.resources) {
+      if (resource.group !== 0) throw new AelabError(`kernel '${name}': only @group(0) is supported, '${resource.name}' is in group ${resource.group}`);
+      if (resource.resourceType === ResourceType.Uniform) {
+        if (uniform) throw new AelabError(`kernel '${name}.${entryPoint}': at most one uniform struct per entry point`);
+        const fields = new Map<string, UniformField>();
+        for (const member of (resource.type as StructInfo).members ?? []) {
+          const type = member.type.name;
+          if (type !== 'f32' && type !== 'u32' && type !== 'i32') {
+            throw new AelabError(`kernel '${name}': uniform field '${member.name}' has type ${type}; only f32, u32 and i32 scalars are supported`);
+          }
+          fields.set(member.name, { offset: member.offset, type });
+        }
+        uniform = { name: resource.name, binding: resource.binding, byteSize: Math.max(16, Math.ceil(resource.type.size / 16) * 16), fields };
+      } else if (resource.resourceType === ResourceType.Storage) {
+        storage.push({ name: resource.name, binding: resource.binding, kind: resource.access === 'read' ? 'read-only-storage' : 'storage' });
+      } else {
+        throw new AelabError(`kernel '${name}': resource '${resource.name}' is neither a storage buffer nor a uniform`);
+      }
+    }
+
+    const entries: GPUBindGroupLayoutEntry[] = storage.map((binding) => ({
+      binding: binding.binding,
+      visibility: ShaderStage.COMPUTE,
+      buffer: { type: binding.kind as GPUBufferBindingType },
+    }));
+    if (uniform) entries.push({ binding: uniform.binding, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' } });
+    entries.sort((a, b) => a.binding - b.binding);
+
+    const label = `${name}.${entryPoint}`;
+    const layout = this.device.createBindGroupLayout({ label, entries });
+    const pipeline = this.device.createComputePipeline({
+      label,
+      layout: this.device.createPipelineLayout({ label, bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint, constants: { ...constants } },
+    });
+    const size = entry.workgroupSize ?? [1, 1, 1];
+    const compiled: CompiledEntryPoint = {
+      key,
+      label,
+      pipeline,
+      layout,
+      storage,
+      uniform,
+      workgroupSize: [constants['WORKGROUP_SIZE'] ?? size[0] ?? 1, size[1] ?? 1, size[2] ?? 1],
+    };
+    this.entryPoints.set(key, compiled);
+    return compiled;
+  }
+
+  private reflect(name: string, source: string, existing?: GPUShaderModule): ReflectedModule {
+    let reflected = this.modules.get(source);
+    if (!reflected) {
+      reflected = {
+        module: existing ?? this.device.createShaderModule({ label: name, code: source }),
+        reflection: new WgslReflect(source),
+      };
+      this.modules.set(source, reflected);
+    }
+    return reflected;
+  }
+}
+
+/** Packs named uniform values into the struct's bytes at the offsets reflected from WGSL. */
+export function packUniform(layout: UniformLayout, values: Readonly<Record<string, number>>, label: string): ArrayBuffer {
+  const bytes = new ArrayBuffer(layout.byteSize);
+  const view = new DataView(bytes);
+  for (const [fieldName, field] of layout.fields) {
+    const value = values[fieldName];
+    if (value === undefined) throw new AelabError(`${label}: missing uniform value '${fieldName}'`);
+    if (field.type === 'f32') view.setFloat32(field.offset, value, true);
+    else if (field.type === 'u32') {
+      if (!Number.isInteger(value) || value < 0) throw new AelabError(`${label}: uniform '${fieldName}' is u32 but got ${value}`);
+      view.setUint32(field.offset, value, true);
+    } else {
+      if (!Number.isInteger(value)) throw new AelabError(`${label}: uniform '${fieldName}' is i32 but got ${value}`);
+      view.setInt32(field.offset, value, true);
+    }
+  }
+  for (const valueName of Object.keys(values)) {
+    if (!layout.fields.has(valueName)) throw new AelabError(`${label}: uniform struct has no field '${valueName}'`);
+  }
+  return bytes;
+}

@@ -1,0 +1,143 @@
+// A tape-based reverse-mode autograd, written once for any backend: the GPU engine and the
+// float64 reference engine both implement TapeBackend, so the same model code trains on the
+// GPU and runs as a CPU specification.
+import type { Op } from '../kernels/op.ts';
+import type { Shape } from '../kernels/shapes.ts';
+import { AelabError } from '../errors.ts';
+
+export interface TapeNode<T> {
+  readonly op: Op<any>;
+  readonly inputs: readonly T[];
+  readonly attributes: unknown;
+  readonly output: T;
+}
+
+export interface TapeTensor<T> {
+  readonly shape: Shape;
+  readonly backend: TapeBackend<T>;
+  requiresGrad: boolean;
+  grad: T | null;
+  node: TapeNode<T> | null;
+  dispose(): void;
+}
+
+export interface BackwardContext<T, A> {
+  readonly inputs: readonly T[];
+  readonly output: T;
+  readonly attributes: A;
+  readonly gradOutput: T;
+  /** Which inputs need a gradient; an op may skip (return null for) the others. */
+  readonly needsGradient: readonly boolean[];
+}
+
+export interface TapeBackend<T> {
+  /** Validates shapes and runs an op's forward pass. */
+  forward<A>(op: Op<A>, inputs: readonly T[], attributes: A): T;
+  /** Runs an op's backward pass: one fresh gradient tensor (or null) per input. */
+  backward<A>(op: Op<A>, context: BackwardContext<T, A>): (T | null)[];
+  full(shape: Shape, value: number): T;
+  /** into += addend, in place. */
+  accumulate(into: T, addend: T): void;
+  /** Marks a tensor as long-lived: no scope disposes it (parameter gradients). */
+  keep(tensor: T): void;
+}
+
+let gradientEnabled = true;
+
+/** Runs `body` without recording: evaluation and optimiser updates build no tape. */
+export function noGrad<R>(body: () => R): R {
+  const previous = gradientEnabled;
+  gradientEnabled = false;
+  try {
+    return body();
+  } finally {
+    gradientEnabled = previous;
+  }
+}
+
+export function isGradientEnabled(): boolean {
+  return gradientEnabled;
+}
+
+/** Applies an op and, when any input requires a gradient, records it on the tape. */
+export function apply<T extends TapeTensor<T>, A>(op: Op<A>, inputs: readonly T[], attributes: A): T {
+  const backend = inputs[0]!.backend;
+  for (const input of inputs) {
+    if (input.backend !== backend) throw new AelabError(`${op.name}: inputs live on different backends`);
+  }
+  const output = backend.forward(op, inputs, attributes);
+  if (gradientEnabled && inputs.some((input, i) => input.requiresGrad && op.differentiable[i])) {
+    output.requiresGrad = true;
+    output.node = { op, inputs, attributes, output };
+  }
+  return output;
+}
+
+/** Every recorded tensor that `root` depends on, inputs before the ops that use them. */
+function topologicalOrder<T extends TapeTensor<T>>(root: T): T[] {
+  const order: T[] = [];
+  const visited = new Set<T>();
+  // Iterative depth-first search: deep models must not overflow the call stack.
+  const stack: [T, boolean][] = [[root, false]];
+  while (stack.length > 0) {
+    const [tensor, expanded] = stack.pop()!;
+    if (expanded) {
+      order.push(tensor);
+      continue;
+    }
+    if (visited.has(tensor)) continue;
+    visited.add(tensor);
+    stack.push([tensor, true]);
+    for (const input of tensor.node?.inputs ?? []) if (input.node && !visited.has(input)) stack.push([input, false]);
+  }
+  return order;
+}
+
+/**
+ * Reverse-mode sweep from `root` (a scalar loss unless `gradient` is given). Each op's
+ * backward returns the gradient of its inputs; gradients accumulate (+=) into `grad` so a
+ * tensor feeding several ops gets the sum of their contributions. Leaves (parameters) keep
+ * their `grad` across calls until zeroGrad; intermediate gradients and the tape itself are
+ * released as the sweep passes them.
+ */
+export function backward<T extends TapeTensor<T>>(root: T, gradient?: T): void {
+  if (!root.requiresGrad) throw new AelabError('backward: the tensor does not require a gradient (no input of it has requiresGrad)');
+  const backend = root.backend;
+  if (!gradient && root.shape.reduce((a, b) => a * b, 1) !== 1) {
+    throw new AelabError(`backward: implicit gradient only for a scalar, got shape [${root.shape.join(', ')}]; pass the output gradient`);
+  }
+  const seed = gradient ?? backend.full(root.shape, 1);
+  accumulateGradient(root, seed);
+  if (!root.node) return; // a leaf: its gradient is the seed itself
+
+  const order = topologicalOrder(root);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const tensor = order[i]!;
+    const node = tensor.node!;
+    const gradOutput = tensor.grad;
+    if (gradOutput) {
+      const needsGradient = node.inputs.map((input, j) => input.requiresGrad && node.op.differentiable[j] === true);
+      const gradients = backend.backward(node.op, { inputs: node.inputs, output: tensor, attributes: node.attributes, gradOutput, needsGradient });
+      node.inputs.forEach((input, j) => {
+        const inputGradient = gradients[j];
+        if (inputGradient && needsGradient[j]) accumulateGradient(input, inputGradient);
+        else inputGradient?.dispose();
+      });
+      // An intermediate's gradient is only needed to reach its inputs.
+      if (tensor !== root || !gradient) gradOutput.dispose();
+      tensor.grad = null;
+    }
+    tensor.node = null;
+  }
+}
+
+function accumulateGradient<T extends TapeTensor<T>>(tensor: T, gradient: T): void {
+  if (tensor.grad === null) {
+    // A zero gradient plus this contribution: the contribution itself.
+    tensor.grad = gradient;
+    if (!tensor.node) tensor.backend.keep(gradient);
+  } else {
+    tensor.backend.accumulate(tensor.grad, gradient);
+    gradient.dispose();
+  }
+}

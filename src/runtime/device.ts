@@ -1,0 +1,52 @@
+// The one place that finds a GPU. Everything else receives the GPUDevice (through an
+// Engine) and never reads navigator.gpu itself.
+//   Browser, Deno: navigator.gpu (Deno needs --unstable-webgpu).
+//   Node: Dawn, from the `webgpu` package (loaded only in Node).
+import { Engine, type EngineOptions } from '../backend/engine.ts';
+import { NoAdapterError } from '../errors.ts';
+
+export interface AcquiredDevice {
+  readonly device: GPUDevice;
+  /** Vendor, architecture and description as the adapter reports them. */
+  readonly adapterDescription: string;
+}
+
+export function runtimeName(): 'deno' | 'node' | 'browser' {
+  if ('Deno' in globalThis) return 'deno';
+  const process = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return process?.versions?.node ? 'node' : 'browser';
+}
+
+async function findGpu(): Promise<GPU | undefined> {
+  const fromNavigator = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (fromNavigator) return fromNavigator;
+  if (runtimeName() === 'node') return (await import('./node-gpu.ts')).gpu;
+  return undefined;
+}
+
+export async function acquireDevice(): Promise<AcquiredDevice> {
+  const gpu = await findGpu();
+  if (!gpu) {
+    const hint = runtimeName() === 'deno' ? ' (run Deno with --unstable-webgpu)' : '';
+    throw new NoAdapterError(`WebGPU is not available in this ${runtimeName()} runtime${hint}`);
+  }
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) {
+    throw new NoAdapterError('no WebGPU adapter was found (on Linux without a GPU, install Mesa lavapipe: scripts/install-system.sh)');
+  }
+  const info = adapter.info;
+  const adapterDescription = [info?.vendor, info?.architecture, info?.device, info?.description].filter((part) => part).join(' / ') || 'unnamed adapter';
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxBufferSize: adapter.limits.maxBufferSize,
+    },
+  });
+  return { device, adapterDescription: `${adapterDescription} (${runtimeName()})` };
+}
+
+/** Acquires a device and wraps it in an Engine, compiling every kernel once. */
+export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  const { device, adapterDescription } = await acquireDevice();
+  return Engine.create(device, { adapterDescription, ...options });
+}
