@@ -1,0 +1,39 @@
+// Binary cross-entropy on probabilities, with Keras' clipping p' = clamp(p, eps, 1 - eps):
+//   loss = -(t log p' + (1 - t) log(1 - p')),  eps = 1e-7.
+// d loss / dp = (p' - t) / (p' (1 - p')) for eps <= p <= 1 - eps, and 0 outside, where the
+//   clip is flat. Tie rule: at p = eps or p = 1 - eps exactly the gradient passes (as
+//   TensorFlow's clip_by_value).
+// The mean over all elements is taken by the host: `loss` writes per-element losses that
+// sum.wgsl reduces; `gradient` multiplies by scale = 1 / count and by dL/dmean = gradOutput[0].
+struct Params { count: u32, scale: f32 }
+
+const EPSILON: f32 = 1e-7;
+
+@group(0) @binding(0) var<storage, read> prediction: array<f32>;
+@group(0) @binding(1) var<storage, read> expected: array<f32>;
+@group(0) @binding(2) var<storage, read_write> losses: array<f32>;
+@group(0) @binding(3) var<storage, read> gradOutput: array<f32>;
+@group(0) @binding(4) var<storage, read_write> gradPrediction: array<f32>;
+@group(0) @binding(5) var<uniform> params: Params;
+
+@compute @workgroup_size(64)
+fn loss(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = id.x + id.y * groups.x * 64u;
+  if (index < params.count) {
+    let p = clamp(prediction[index], EPSILON, 1.0 - EPSILON);
+    let t = expected[index];
+    losses[index] = -(t * log(p) + (1.0 - t) * log(1.0 - p));
+  }
+}
+
+@compute @workgroup_size(64)
+fn gradient(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = id.x + id.y * groups.x * 64u;
+  if (index < params.count) {
+    let g = gradOutput[0] * params.scale;
+    let raw = prediction[index];
+    let p = clamp(raw, EPSILON, 1.0 - EPSILON);
+    let inside = raw >= EPSILON && raw <= 1.0 - EPSILON;
+    gradPrediction[index] = select(0.0, g * (p - expected[index]) / (p * (1.0 - p)), inside);
+  }
+}

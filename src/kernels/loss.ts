@@ -1,0 +1,57 @@
+// Builds a loss op with mean reduction from its kernel file (entry points `loss` and
+// `gradient`) and its float64 definition. Inputs: prediction, target (no gradient).
+// L = (1/n) sum_i l(p_i, t_i);  dL/dp_i = dL/dL_out * l'(p_i, t_i) / n.
+import { defineOp, type Op } from './op.ts';
+import { requireSameShape } from './shapes.ts';
+import { encodeSum } from './sum.ts';
+import type { KernelFile } from './wgsl.generated.ts';
+
+export interface LossDefinition {
+  readonly name: string;
+  readonly kernel: KernelFile;
+  readonly loss: (prediction: number, target: number) => number;
+  readonly derivative: (prediction: number, target: number) => number;
+}
+
+export function lossOp(definition: LossDefinition): Op<Record<string, never>> {
+  const { name, kernel } = definition;
+  return defineOp<Record<string, never>>({
+    name,
+    inputNames: ['prediction', 'target'],
+    differentiable: [true, false],
+    outputShape: ([prediction, target]) => {
+      requireSameShape(prediction!, target!, `${name} (prediction, target)`);
+      return [];
+    },
+    forward(engine, [prediction, target], _attributes, output) {
+      const losses = engine.empty(prediction!.shape, `${name} per element`);
+      engine.dispatch(kernel, 'loss', {
+        bindings: { prediction: prediction!, expected: target!, losses },
+        params: { count: losses.size, scale: 1 },
+        invocations: losses.size,
+      });
+      encodeSum(engine, losses, output, 1 / losses.size);
+      losses.dispose();
+    },
+    backward(engine, { inputs: [prediction, target], gradOutput }) {
+      const gradPrediction = engine.empty(prediction!.shape, `${name} gradient`);
+      engine.dispatch(kernel, 'gradient', {
+        bindings: { prediction: prediction!, expected: target!, gradOutput, gradPrediction },
+        params: { count: gradPrediction.size, scale: 1 / gradPrediction.size },
+        invocations: gradPrediction.size,
+      });
+      return [gradPrediction, null];
+    },
+    reference: {
+      forward([prediction, target]) {
+        let total = 0;
+        prediction!.data.forEach((p, i) => (total += definition.loss(p, target!.data[i]!)));
+        return Float64Array.of(total / prediction!.data.length);
+      },
+      backward: ({ inputs: [prediction, target], gradOutput }) => {
+        const scale = gradOutput.data[0]! / prediction!.data.length;
+        return [prediction!.data.map((p, i) => scale * definition.derivative(p, target!.data[i]!)), null];
+      },
+    },
+  });
+}

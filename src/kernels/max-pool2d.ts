@@ -1,0 +1,88 @@
+// maxPool2d: input [N, C, H, W]. Kernels in max-pool2d.wgsl.
+// Tie rule (kernel and reference alike): the first maximum in row-major window order is the
+// arg-max and alone receives the gradient; padded positions never win.
+import { defineOp } from './op.ts';
+import { requirePositiveInteger, requireRank4, windowGeometry, type Shape } from './shapes.ts';
+
+export interface MaxPool2dAttributes {
+  readonly poolSize: number;
+  /** Default: poolSize. */
+  readonly stride?: number;
+  /** Default 'valid' (as Keras). `same` pads so that the output has ceil(size / stride) positions. */
+  readonly padding?: 'valid' | 'same';
+}
+
+function geometry(shape: Shape, attributes: MaxPool2dAttributes) {
+  const [batch, channels, inHeight, inWidth] = requireRank4(shape, 'maxPool2d input');
+  const poolSize = requirePositiveInteger(attributes.poolSize, 'maxPool2d poolSize');
+  const stride = requirePositiveInteger(attributes.stride ?? poolSize, 'maxPool2d stride');
+  const { height, width } = windowGeometry(inHeight, inWidth, poolSize, poolSize, stride, attributes.padding ?? 'valid', 'maxPool2d');
+  return {
+    batch, channels, inHeight, inWidth, outHeight: height.output, outWidth: width.output,
+    poolSize, stride, padTop: height.padBefore, padLeft: width.padBefore,
+  };
+}
+
+type Geometry = ReturnType<typeof geometry>;
+
+/** Reference arg-max of one window: flat index within the plane. */
+function argMax(g: Geometry, plane: Float64Array | Float32Array, planeOffset: number, oy: number, ox: number): number {
+  let best = -1;
+  for (let dy = 0; dy < g.poolSize; dy++) {
+    const iy = oy * g.stride - g.padTop + dy;
+    if (iy < 0 || iy >= g.inHeight) continue;
+    for (let dx = 0; dx < g.poolSize; dx++) {
+      const ix = ox * g.stride - g.padLeft + dx;
+      if (ix < 0 || ix >= g.inWidth) continue;
+      const position = iy * g.inWidth + ix;
+      if (best < 0 || plane[planeOffset + position]! > plane[planeOffset + best]!) best = position;
+    }
+  }
+  return best;
+}
+
+/** Visits each output window with its arg-max input index. */
+function forEachWindow(g: Geometry, input: Float64Array, visit: (outputIndex: number, inputIndex: number) => void): void {
+  const inPlane = g.inHeight * g.inWidth;
+  let outputIndex = 0;
+  for (let plane = 0; plane < g.batch * g.channels; plane++)
+    for (let oy = 0; oy < g.outHeight; oy++)
+      for (let ox = 0; ox < g.outWidth; ox++) visit(outputIndex++, plane * inPlane + argMax(g, input, plane * inPlane, oy, ox));
+}
+
+export const maxPool2d = defineOp<MaxPool2dAttributes>({
+  name: 'maxPool2d',
+  inputNames: ['input'],
+  differentiable: [true],
+  outputShape([input], attributes) {
+    const g = geometry(input!, attributes);
+    return [g.batch, g.channels, g.outHeight, g.outWidth];
+  },
+  forward(engine, [input], attributes, output) {
+    engine.dispatch('maxPool2d', 'forward', { bindings: { input: input!, output }, params: geometry(input!.shape, attributes), invocations: output.size });
+  },
+  backward(engine, { inputs: [input], attributes, gradOutput }) {
+    const gradInput = engine.empty(input!.shape, 'maxPool2d gradient');
+    engine.dispatch('maxPool2d', 'backward', {
+      bindings: { input: input!, gradOutput, gradInput },
+      params: geometry(input!.shape, attributes),
+      invocations: gradInput.size,
+    });
+    return [gradInput];
+  },
+  reference: {
+    forward([input], attributes) {
+      const g = geometry(input!.shape, attributes);
+      const output = new Float64Array(g.batch * g.channels * g.outHeight * g.outWidth);
+      forEachWindow(g, input!.data, (outputIndex, inputIndex) => (output[outputIndex] = input!.data[inputIndex]!));
+      return output;
+    },
+    // y[w] = x[argmax(w)]  =>  dL/dx[i] = sum of dL/dy[w] over windows w whose arg-max is i.
+    backward({ inputs: [input], attributes, gradOutput }) {
+      const g = geometry(input!.shape, attributes);
+      const gradInput = new Float64Array(input!.data.length);
+      forEachWindow(g, input!.data, (outputIndex, inputIndex) => (gradInput[inputIndex] += gradOutput.data[outputIndex]!));
+      return [gradInput];
+    },
+  },
+});

@@ -1,0 +1,91 @@
+// 2-D max pooling, NCHW: output[n, c, oy, ox] = max over the window rows
+//   oy*stride - padTop .. + poolSize - 1 and columns ox*stride - padLeft .. + poolSize - 1,
+//   ignoring window positions outside the input (padding never wins).
+//
+// Tie rule: when several window positions hold the maximum, the first in row-major window
+// order (smallest row, then smallest column) is the arg-max and alone receives the gradient.
+struct Params {
+  batch: u32, channels: u32, inHeight: u32, inWidth: u32, outHeight: u32, outWidth: u32,
+  poolSize: u32, stride: u32, padTop: u32, padLeft: u32,
+}
+
+@group(0) @binding(0) var<storage, read> input: array<f32>;
+@group(0) @binding(1) var<storage, read_write> output: array<f32>;
+@group(0) @binding(2) var<storage, read> gradOutput: array<f32>;
+@group(0) @binding(3) var<storage, read_write> gradInput: array<f32>;
+@group(0) @binding(4) var<uniform> params: Params;
+
+/** Flat index (within the plane) of the window's arg-max, by the tie rule above. */
+fn argMax(plane: u32, oy: u32, ox: u32) -> u32 {
+  let top = i32(oy * params.stride) - i32(params.padTop);
+  let left = i32(ox * params.stride) - i32(params.padLeft);
+  var best = 0u;
+  var bestValue = 0.0;
+  var found = false;
+  for (var dy = 0u; dy < params.poolSize; dy++) {
+    let iy = top + i32(dy);
+    if (iy < 0 || iy >= i32(params.inHeight)) {
+      continue;
+    }
+    for (var dx = 0u; dx < params.poolSize; dx++) {
+      let ix = left + i32(dx);
+      if (ix < 0 || ix >= i32(params.inWidth)) {
+        continue;
+      }
+      let position = u32(iy) * params.inWidth + u32(ix);
+      let value = input[plane + position];
+      if (!found || value > bestValue) { // strict '>': the first maximum wins ties
+        best = position;
+        bestValue = value;
+        found = true;
+      }
+    }
+  }
+  return best;
+}
+
+@compute @workgroup_size(64)
+fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  var index = id.x + id.y * groups.x * 64u;
+  let outPlane = params.outHeight * params.outWidth;
+  if (index >= params.batch * params.channels * outPlane) {
+    return;
+  }
+  let ox = index % params.outWidth;
+  let oy = (index / params.outWidth) % params.outHeight;
+  let plane = (index / outPlane) * params.inHeight * params.inWidth;
+  output[index] = input[plane + argMax(plane, oy, ox)];
+}
+
+// dL/dinput[i] = sum of dL/doutput[w] over the windows w whose arg-max is i. Gathered per
+// input element (no atomics): the windows containing (iy, ix) are those with
+// oy*stride - padTop <= iy <= oy*stride - padTop + poolSize - 1, and likewise for ox.
+@compute @workgroup_size(64)
+fn backward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = id.x + id.y * groups.x * 64u;
+  let inPlane = params.inHeight * params.inWidth;
+  if (index >= params.batch * params.channels * inPlane) {
+    return;
+  }
+  let position = index % inPlane;
+  let iy = i32(position / params.inWidth);
+  let ix = i32(position % params.inWidth);
+  let planeIndex = index / inPlane;
+  let plane = planeIndex * inPlane;
+  let stride = i32(params.stride);
+  let pool = i32(params.poolSize);
+  // First window reaching iy: smallest oy with oy*stride >= iy + padTop - pool + 1.
+  let oyStart = max(0, (iy + i32(params.padTop) - pool + 1 + stride - 1) / stride);
+  let oyEnd = min(i32(params.outHeight) - 1, (iy + i32(params.padTop)) / stride);
+  let oxStart = max(0, (ix + i32(params.padLeft) - pool + 1 + stride - 1) / stride);
+  let oxEnd = min(i32(params.outWidth) - 1, (ix + i32(params.padLeft)) / stride);
+  var total = 0.0;
+  for (var oy = oyStart; oy <= oyEnd; oy++) {
+    for (var ox = oxStart; ox <= oxEnd; ox++) {
+      if (argMax(plane, u32(oy), u32(ox)) == position) {
+        total += gradOutput[(planeIndex * params.outHeight + u32(oy)) * params.outWidth + u32(ox)];
+      }
+    }
+  }
+  gradInput[index] = total;
+}

@@ -1,0 +1,30 @@
+// Mean squared error: loss = (p - t)^2.
+// d loss / dp = 2 (p - t).
+// The mean over all elements is taken by the host: `loss` writes per-element losses that
+// sum.wgsl reduces; `gradient` multiplies by scale = 1 / count and by dL/dmean = gradOutput[0].
+struct Params { count: u32, scale: f32 }
+
+@group(0) @binding(0) var<storage, read> prediction: array<f32>;
+@group(0) @binding(1) var<storage, read> expected: array<f32>;
+@group(0) @binding(2) var<storage, read_write> losses: array<f32>;
+@group(0) @binding(3) var<storage, read> gradOutput: array<f32>;
+@group(0) @binding(4) var<storage, read_write> gradPrediction: array<f32>;
+@group(0) @binding(5) var<uniform> params: Params;
+
+@compute @workgroup_size(64)
+fn loss(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = id.x + id.y * groups.x * 64u;
+  if (index < params.count) {
+    let difference = prediction[index] - expected[index];
+    losses[index] = difference * difference;
+  }
+}
+
+@compute @workgroup_size(64)
+fn gradient(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = id.x + id.y * groups.x * 64u;
+  if (index < params.count) {
+    let g = gradOutput[0] * params.scale;
+    gradPrediction[index] = g * 2.0 * (prediction[index] - expected[index]);
+  }
+}

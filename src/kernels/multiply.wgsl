@@ -1,0 +1,15 @@
+// output = left * right (elementwise). Its backward reuses this kernel: d/dleft = g * right.
+struct Params { count: u32 }
+
+@group(0) @binding(0) var<storage, read> left: array<f32>;
+@group(0) @binding(1) var<storage, read> right: array<f32>;
+@group(0) @binding(2) var<storage, read_write> output: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+@compute @workgroup_size(64)
+fn multiply(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = id.x + id.y * groups.x * 64u;
+  if (index < params.count) {
+    output[index] = left[index] * right[index];
+  }
+}

@@ -1,0 +1,46 @@
+// Every op, one line each. Tests iterate this registry, and the test-case table is typed
+// against it, so an op without test cases does not compile.
+import { add } from './add.ts';
+import { subtract } from './subtract.ts';
+import { multiply } from './multiply.ts';
+import { scale } from './scale.ts';
+import { sum, mean } from './sum.ts';
+import { relu } from './relu.ts';
+import { sigmoid } from './sigmoid.ts';
+import { tanh } from './tanh.ts';
+import { conv2d } from './conv2d.ts';
+import { maxPool2d } from './max-pool2d.ts';
+import { upsample2d } from './upsample2d.ts';
+import { binaryCrossEntropy } from './binary-cross-entropy.ts';
+import { binaryCrossEntropyFromLogits } from './binary-cross-entropy-from-logits.ts';
+import { meanSquaredError } from './mean-squared-error.ts';
+import { meanAbsoluteError } from './mean-absolute-error.ts';
+import { sgd } from './sgd.ts';
+import { rmsprop } from './rmsprop.ts';
+import { adam } from './adam.ts';
+
+export const ops = {
+  add,
+  subtract,
+  multiply,
+  scale,
+  sum,
+  mean,
+  relu,
+  sigmoid,
+  tanh,
+  conv2d,
+  maxPool2d,
+  upsample2d,
+  binaryCrossEntropy,
+  binaryCrossEntropyFromLogits,
+  meanSquaredError,
+  meanAbsoluteError,
+};
+
+export type OpName = keyof typeof ops;
+/** The attribute type of an op, e.g. AttributesOf<'conv2d'> = Conv2dAttributes. */
+export type AttributesOf<K extends OpName> = (typeof ops)[K] extends { reference: { forward(i: any, a: infer A, s: any): any } } ? A : never;
+
+export const updateRules = { sgd, rmsprop, adam };
+export type UpdateRuleName = keyof typeof updateRules;

@@ -1,0 +1,19 @@
+// SGD with momentum, as Keras (nesterov off):
+//   velocity = momentum * velocity - learningRate * gradient
+//   weight   = weight + velocity
+struct Params { count: u32, learningRate: f32, momentum: f32 }
+
+@group(0) @binding(0) var<storage, read_write> weight: array<f32>;
+@group(0) @binding(1) var<storage, read> gradient: array<f32>;
+@group(0) @binding(2) var<storage, read_write> velocity: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+@compute @workgroup_size(64)
+fn update(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = id.x + id.y * groups.x * 64u;
+  if (index < params.count) {
+    let v = params.momentum * velocity[index] - params.learningRate * gradient[index];
+    velocity[index] = v;
+    weight[index] = weight[index] + v;
+  }
+}

@@ -1,0 +1,28 @@
+// sigmoid(x) = 1 / (1 + exp(-x)), evaluated so that exp never overflows.
+struct Params { count: u32 }
+
+@group(0) @binding(0) var<storage, read> input: array<f32>;
+@group(0) @binding(1) var<storage, read_write> output: array<f32>;
+@group(0) @binding(2) var<storage, read> gradOutput: array<f32>;
+@group(0) @binding(3) var<storage, read_write> gradInput: array<f32>;
+@group(0) @binding(4) var<uniform> params: Params;
+
+@compute @workgroup_size(64)
+fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = id.x + id.y * groups.x * 64u;
+  if (index < params.count) {
+    let x = input[index];
+    let e = exp(-abs(x));
+    output[index] = select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0);
+  }
+}
+
+// d sigmoid / dx = y (1 - y), with y the forward output (the saved output, not recomputed).
+@compute @workgroup_size(64)
+fn backward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = id.x + id.y * groups.x * 64u;
+  if (index < params.count) {
+    let y = output[index];
+    gradInput[index] = gradOutput[index] * y * (1.0 - y);
+  }
+}

@@ -1,0 +1,66 @@
+import { defineOp, type Op } from './op.ts';
+import { sizeOf } from './shapes.ts';
+import type { Engine } from '../backend/engine.ts';
+import type { Tensor } from '../backend/tensor.ts';
+
+const ELEMENTS_PER_WORKGROUP = 2048; // sum.wgsl: 256 invocations x 8 elements
+
+/** Encodes output[0] = scale * sum(input) as a tree of sum_partial passes. */
+export function encodeSum(engine: Engine, input: Tensor, output: Tensor, scale: number): void {
+  let source = input;
+  let count = input.size;
+  for (;;) {
+    const groups = Math.ceil(count / ELEMENTS_PER_WORKGROUP);
+    const last = groups === 1;
+    const target = last ? output : engine.empty([groups], 'partial sums');
+    engine.dispatch('sum', 'sum_partial', {
+      bindings: { input: source, output: target },
+      params: { count, columns: 1, scale: last ? scale : 1 },
+      workgroups: workgroupGrid(groups),
+    });
+    if (source !== input) source.dispose();
+    if (last) return;
+    source = target;
+    count = groups;
+  }
+}
+
+/** Encodes output[c] = scale * sum over r of partials[r * columns + c]. */
+export function encodeSumRows(engine: Engine, partials: Tensor, columns: number, output: Tensor, scale = 1): void {
+  engine.dispatch('sum', 'sum_rows', { bindings: { input: partials, output }, params: { count: partials.size, columns, scale }, invocations: columns });
+}
+
+/** Workgroup counts for `groups` groups, as [x, y] when one dimension (65535) is not enough. */
+export function workgroupGrid(groups: number): [number, number] {
+  if (groups <= 65535) return [groups, 1];
+  const rows = Math.ceil(groups / 65535);
+  return [Math.ceil(groups / rows), rows];
+}
+
+function broadcastGradient(engine: Engine, gradOutput: Tensor, input: Tensor, scale: number): Tensor {
+  const gradInput = engine.empty(input.shape, 'sum gradient');
+  engine.dispatch('sum', 'broadcast', { bindings: { input: gradOutput, output: gradInput }, params: { count: gradInput.size, columns: 1, scale }, invocations: gradInput.size });
+  return gradInput;
+}
+
+/** sum (factor 1) and mean (factor 1/n) of all elements, a scalar of shape []. */
+function reduction(name: string, factorFor: (count: number) => number): Op<Record<string, never>> {
+  return defineOp<Record<string, never>>({
+    name,
+    inputNames: ['input'],
+    differentiable: [true],
+    outputShape: () => [],
+    forward(engine, [input], _attributes, output) {
+      encodeSum(engine, input!, output, factorFor(input!.size));
+    },
+    // y = c * sum_i x_i;  dL/dx_i = c * dL/dy for every i.
+    backward: (engine, { inputs: [input], gradOutput }) => [broadcastGradient(engine, gradOutput, input!, factorFor(input!.size))],
+    reference: {
+      forward: ([x]) => Float64Array.of(x!.data.reduce((total, v) => total + v, 0) * factorFor(x!.data.length)),
+      backward: ({ inputs: [x], gradOutput }) => [new Float64Array(sizeOf(x!.shape)).fill(gradOutput.data[0]! * factorFor(x!.data.length))],
+    },
+  });
+}
+
+export const sum = reduction('sum', () => 1);
+export const mean = reduction('mean', (count) => 1 / count);
