@@ -1,0 +1,77 @@
+// The whole notebook autoencoder (Conv8-Pool-Conv12-Pool-Conv16-Up-Conv12-Up-Conv3, sigmoid,
+// binary cross-entropy against its input) through the tape: GPU gradients of every
+// parameter against the float64 reference run of the same model, and the reference
+// gradients against central finite differences.
+import { describe, expect, it } from 'vitest';
+import { backward } from '../src/nn/autograd.ts';
+import * as F from '../src/nn/functional.ts';
+import { ReferenceEngine, type ReferenceTensor } from '../src/reference/reference-engine.ts';
+import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
+import { Random } from '../src/random.ts';
+import { FLOAT32_TOLERANCE, GRADIENT_CHECK_TOLERANCE, relativeError } from './parity/check.ts';
+import { testEngine } from './support/engine.ts';
+
+const engine = await testEngine();
+const SEED = 12;
+const SHAPE = [2, 3, 32, 32];
+
+describe.skipIf(!engine)('notebook autoencoder gradients', () => {
+  const images = new Random(5).values(2 * 3 * 32 * 32, 0.02, 0.98);
+  const reference = new ReferenceEngine();
+  const referenceModel = notebookAutoencoder(reference, SEED);
+  const referenceLoss = (): ReferenceTensor => {
+    const input = reference.tensor(images, SHAPE);
+    return F.binaryCrossEntropy(referenceModel.forward(input), input);
+  };
+  backward(referenceLoss());
+  const referenceGradients = referenceModel.parameters().map((parameter) => Float64Array.from(parameter.grad!.data));
+
+  it('has the notebook shapes: 10 parameter tensors, the latent 16 x 8 x 8', () => {
+    expect(referenceModel.parameters().map((parameter) => parameter.shape.join('x'))).toEqual([
+      '8x3x3x3', '8', '12x8x3x3', '12', '16x12x3x3', '16', '12x16x3x3', '12', '3x12x3x3', '3',
+    ]);
+    const latent = referenceModel.layers.slice(0, 8).reduce((x, layer) => layer.forward(x), reference.tensor(images, SHAPE));
+    expect(latent.shape).toEqual([2, 16, 8, 8]);
+  });
+
+  it('GPU gradients of every parameter match the float64 reference', async () => {
+    const model = notebookAutoencoder(engine!, SEED);
+    const gpuLoss = await engine!.scopeAsync(async () => {
+      const input = engine!.tensor(images, SHAPE);
+      const loss = F.binaryCrossEntropy(model.forward(input), input);
+      backward(loss);
+      return loss.read();
+    });
+    expect(relativeError(gpuLoss, referenceLoss().data)).toBeLessThan(FLOAT32_TOLERANCE);
+    const parameters = model.parameters();
+    for (const [i, parameter] of parameters.entries()) {
+      const error = relativeError(await parameter.grad!.read(), referenceGradients[i]!);
+      expect(error, `parameter ${i} ${parameter}`).toBeLessThan(FLOAT32_TOLERANCE);
+    }
+    parameters.forEach((parameter) => parameter.dispose());
+  });
+
+  it('reference gradients match central finite differences along random directions', () => {
+    // A single weight moves a mean over 6,144 pixels too little to stand out of float64
+    // rounding, so each parameter tensor is perturbed along random +-1 directions v:
+    // (L(w + e v) - L(w - e v)) / 2e must equal g . v.
+    const random = new Random(99);
+    const step = 1e-6;
+    for (const [i, parameter] of referenceModel.parameters().entries()) {
+      const numeric: number[] = [];
+      const analytic: number[] = [];
+      const original = Float64Array.from(parameter.data);
+      for (let direction = 0; direction < 3; direction++) {
+        const v = Array.from(original, () => (random.next() < 0.5 ? -1 : 1));
+        const lossAt = (epsilon: number): number => {
+          parameter.data.forEach((_, j) => (parameter.data[j] = original[j]! + epsilon * v[j]!));
+          return referenceLoss().data[0]!;
+        };
+        numeric.push((lossAt(step) - lossAt(-step)) / (2 * step));
+        analytic.push(v.reduce((total, vj, j) => total + vj * referenceGradients[i]![j]!, 0));
+        parameter.data.set(original);
+      }
+      expect(relativeError(numeric, analytic), `parameter ${i}`).toBeLessThan(GRADIENT_CHECK_TOLERANCE);
+    }
+  });
+});

@@ -1,0 +1,96 @@
+// The tape: accumulation, no-grad mode, release after backward, scalar seeding; on the GPU
+// and on the float64 reference backend through the same code.
+import { describe, expect, it } from 'vitest';
+import { backward, noGrad } from '../src/nn/autograd.ts';
+import * as F from '../src/nn/functional.ts';
+import { ReferenceEngine } from '../src/reference/reference-engine.ts';
+import { AelabError } from '../src/errors.ts';
+import { testEngine } from './support/engine.ts';
+
+const engine = await testEngine();
+
+describe('tape on the reference backend', () => {
+  const reference = new ReferenceEngine();
+
+  it('accumulates the gradients of a tensor used several times', () => {
+    // L = sum(x * x + x)  =>  dL/dx = 2x + 1
+    const x = reference.tensor([1.5, -2, 3], [3]);
+    x.requiresGrad = true;
+    const loss = F.sum(F.add(F.multiply(x, x), x));
+    backward(loss);
+    expect(Array.from(x.grad!.data)).toEqual([4, -3, 7]);
+  });
+
+  it('accumulates across backward calls until zeroed (leaves keep their gradient)', () => {
+    const x = reference.tensor([2], [1]);
+    x.requiresGrad = true;
+    backward(F.sum(F.scale(x, 3)));
+    backward(F.sum(F.scale(x, 3)));
+    expect(Array.from(x.grad!.data)).toEqual([6]);
+  });
+
+  it('records nothing in no-grad mode', () => {
+    const x = reference.tensor([1, 2], [2]);
+    x.requiresGrad = true;
+    const y = noGrad(() => F.relu(x));
+    expect(y.requiresGrad).toBe(false);
+    expect(y.node).toBeNull();
+  });
+
+  it('releases the tape after backward', () => {
+    const x = reference.tensor([1, 2], [2]);
+    x.requiresGrad = true;
+    const hidden = F.relu(x);
+    const loss = F.mean(hidden);
+    backward(loss);
+    expect(loss.node).toBeNull();
+    expect(hidden.node).toBeNull();
+    expect(hidden.grad).toBeNull();
+  });
+
+  it('refuses an implicit gradient for a non-scalar and a tensor outside the tape', () => {
+    const x = reference.tensor([1, 2], [2]);
+    x.requiresGrad = true;
+    expect(() => backward(F.relu(x))).toThrow(/implicit gradient only for a scalar/);
+    expect(() => backward(reference.tensor([1], [1]))).toThrow(AelabError);
+  });
+
+  it('gives no gradient to a loss target', () => {
+    const prediction = reference.tensor([0.2, 0.7], [2]);
+    const target = reference.tensor([0, 1], [2]);
+    prediction.requiresGrad = true;
+    target.requiresGrad = true;
+    backward(F.meanSquaredError(prediction, target));
+    expect(prediction.grad).not.toBeNull();
+    expect(target.grad).toBeNull();
+  });
+});
+
+describe.skipIf(!engine)('tape on the GPU', () => {
+  it('accumulates a reused tensor with the accumulate kernel', async () => {
+    const x = engine!.tensor([1.5, -2, 3], [3]).keep();
+    x.requiresGrad = true;
+    engine!.scope(() => backward(F.sum(F.add(F.multiply(x, x), x))));
+    expect(Array.from(await x.grad!.read())).toEqual([4, -3, 7]);
+    x.dispose();
+  });
+
+  it('frees every intermediate: a training step in a scope leaves only parameters and their gradients', async () => {
+    const weight = engine!.tensor(Array.from({ length: 4 * 3 * 3 * 3 }, (_, i) => Math.sin(i)), [4, 3, 3, 3]).keep();
+    weight.requiresGrad = true;
+    const before = engine!.memory();
+    for (let step = 0; step < 5; step++) {
+      engine!.scope(() => {
+        const input = engine!.tensor(Array.from({ length: 2 * 3 * 8 * 8 }, (_, i) => Math.cos(i + step)), [2, 3, 8, 8]);
+        const output = F.sigmoid(F.conv2d(input, weight, null, { padding: 'same' }));
+        backward(F.binaryCrossEntropy(output, engine!.full(output.shape, 0.5)));
+      });
+    }
+    await engine!.synchronize();
+    const after = engine!.memory();
+    // The weight's gradient is the only new live tensor.
+    expect(after.liveTensors).toBe(before.liveTensors + 1);
+    expect(after.liveBytes).toBe(before.liveBytes + weight.size * 4);
+    weight.dispose();
+  });
+});

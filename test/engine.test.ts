@@ -1,0 +1,56 @@
+// Engine mechanics: large dispatch grids, scopes, the pool, batching of submissions.
+import { describe, expect, it } from 'vitest';
+import * as F from '../src/nn/functional.ts';
+import { testEngine } from './support/engine.ts';
+
+const engine = await testEngine();
+
+describe.skipIf(!engine)('engine', () => {
+  const e = engine!;
+
+  it('spreads a 1-D kernel over a 2-D grid beyond 65535 workgroups', async () => {
+    const count = 65535 * 64 + 1000; // one dimension of 64-wide workgroups is not enough
+    const values = await e.scopeAsync(() => e.full([count], 2.5).read());
+    expect(values.length).toBe(count);
+    expect(values.every((value) => value === 2.5)).toBe(true);
+  });
+
+  it('sums millions of elements through several partial-sum passes', async () => {
+    const count = 3_000_000;
+    const total = await e.scopeAsync(() => F.sum(e.full([count], 0.5)).read());
+    expect(total[0]).toBeCloseTo(1_500_000, 0);
+  });
+
+  it('keeps what a scope returns and disposes the rest', async () => {
+    const before = e.memory().liveTensors;
+    const result = e.scope(() => {
+      const a = e.full([4], 1);
+      const b = F.add(a, a);
+      return { b };
+    });
+    expect(e.memory().liveTensors).toBe(before + 1);
+    expect(Array.from(await result.b.read())).toEqual([2, 2, 2, 2]);
+    result.b.dispose();
+    expect(e.memory().liveTensors).toBe(before);
+  });
+
+  it('reuses pooled buffers of the same size', () => {
+    e.scope(() => e.zeros([1000]));
+    const pooled = e.memory().pooledBuffers;
+    e.scope(() => e.zeros([1000]));
+    expect(e.memory().pooledBuffers).toBe(pooled);
+  });
+
+  it('encodes many ops into one submission', async () => {
+    const before = e.statistics();
+    const value = await e.scopeAsync(async () => {
+      let x = e.full([16], 1);
+      for (let i = 0; i < 20; i++) x = F.scale(x, 1.5);
+      return x.read();
+    });
+    const after = e.statistics();
+    expect(value[0]).toBeCloseTo(1.5 ** 20, 0);
+    expect(after.dispatches - before.dispatches).toBeGreaterThanOrEqual(21);
+    expect(after.submits - before.submits).toBe(1);
+  });
+});

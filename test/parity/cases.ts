@@ -1,0 +1,97 @@
+// The parity cases of every op: one line each, with shapes and attributes. The table is typed
+// against the op registry, so an op without cases is a compile error. Inputs are drawn fresh
+// from a seeded generator (never zeros) in the range each input spec gives.
+import type { AttributesOf, OpName } from '../../src/kernels/registry.ts';
+import type { Shape } from '../../src/kernels/shapes.ts';
+import { Random } from '../../src/random.ts';
+
+export interface InputSpec {
+  readonly shape: Shape;
+  /** Value range; default [-1, 1]. */
+  readonly low?: number;
+  readonly high?: number;
+}
+
+export interface ParityCase<A> {
+  readonly inputs: readonly InputSpec[];
+  readonly attributes: A;
+}
+
+const none = {} as Record<string, never>;
+const plain = (...shapes: Shape[]): InputSpec[] => shapes.map((shape) => ({ shape }));
+/** A probability and a target in (0, 1), for the cross-entropy on probabilities. */
+const probabilities = (shape: Shape): InputSpec[] => [
+  { shape, low: 0.05, high: 0.95 },
+  { shape, low: 0.05, high: 0.95 },
+];
+
+const CHANNELS = [1, 2, 3, 5, 12, 17];
+const SIZES: [number, number][] = [[7, 9], [9, 7], [8, 8], [5, 6], [11, 5]];
+
+/** 16 seeded conv2d cases: every kernel size x stride x padding, with drawn batch, channels and size. */
+function conv2dCases(): ParityCase<AttributesOf<'conv2d'>>[] {
+  const random = new Random(2020);
+  const cases: ParityCase<AttributesOf<'conv2d'>>[] = [];
+  for (const kernel of [1, 2, 3, 5])
+    for (const stride of [1, 2])
+      for (const padding of ['same', 'valid'] as const) {
+        const [height, width] = random.pick(SIZES);
+        const batch = random.integer(1, 4);
+        const inChannels = random.pick(CHANNELS);
+        const outChannels = random.pick(CHANNELS);
+        cases.push({
+          inputs: plain([batch, inChannels, height, width], [outChannels, inChannels, kernel, kernel], [outChannels]),
+          attributes: { stride, padding },
+        });
+      }
+  return cases;
+}
+
+/** Seeded maxPool2d cases: pool sizes 1-4 (some not dividing the size), strides, both paddings. */
+function maxPool2dCases(): ParityCase<AttributesOf<'maxPool2d'>>[] {
+  const random = new Random(2021);
+  const cases: ParityCase<AttributesOf<'maxPool2d'>>[] = [];
+  for (const poolSize of [1, 2, 3, 4])
+    for (const stride of [undefined, 1, 2])
+      for (const padding of ['same', 'valid'] as const) {
+        const [height, width] = random.pick(SIZES);
+        cases.push({ inputs: plain([random.integer(1, 4), random.pick(CHANNELS), height, width]), attributes: { poolSize, stride, padding } });
+      }
+  return cases;
+}
+
+export const opCases: { readonly [K in OpName]: readonly ParityCase<AttributesOf<K>>[] } = {
+  add: [{ inputs: plain([2, 3, 7, 9], [2, 3, 7, 9]), attributes: none }, { inputs: plain([17], [17]), attributes: none }],
+  subtract: [{ inputs: plain([2, 3, 7, 9], [2, 3, 7, 9]), attributes: none }, { inputs: plain([5, 12], [5, 12]), attributes: none }],
+  multiply: [{ inputs: plain([2, 3, 7, 9], [2, 3, 7, 9]), attributes: none }, { inputs: plain([1, 1, 1, 3], [1, 1, 1, 3]), attributes: none }],
+  scale: [{ inputs: plain([3, 5, 7, 9]), attributes: { factor: -2.5 } }, { inputs: plain([4]), attributes: { factor: 0.125 } }],
+  sum: [{ inputs: plain([4, 17, 9, 7]), attributes: none }, { inputs: plain([3]), attributes: none }, { inputs: plain([2, 3, 32, 32]), attributes: none }],
+  mean: [{ inputs: plain([4, 17, 9, 7]), attributes: none }, { inputs: plain([1]), attributes: none }, { inputs: plain([32, 3, 32, 32]), attributes: none }],
+  relu: [{ inputs: plain([2, 5, 7, 9]), attributes: none }, { inputs: plain([3, 12, 8, 8]), attributes: none }],
+  sigmoid: [{ inputs: [{ shape: [2, 5, 7, 9], low: -6, high: 6 }], attributes: none }],
+  tanh: [{ inputs: [{ shape: [2, 5, 7, 9], low: -3, high: 3 }], attributes: none }],
+  conv2d: [
+    ...conv2dCases(),
+    { inputs: plain([2, 3, 32, 32], [8, 3, 3, 3], [8]), attributes: { padding: 'same' } }, // the notebook's first layer
+    { inputs: plain([1, 5, 7, 9], [3, 5, 3, 2]), attributes: { padding: 'same' } }, // no bias, non-square kernel
+    { inputs: plain([2, 2, 7, 9], [3, 2, 3, 3], [3]), attributes: { padding: [1, 0, 2, 1] } }, // explicit padding
+    { inputs: plain([1, 2, 9, 7], [5, 2, 4, 4], [5]), attributes: { stride: 2, padding: 'same' } }, // even kernel, stride 2
+    { inputs: plain([2, 3, 3, 2], [2, 3, 5, 5], [2]), attributes: { padding: 'same' } }, // kernel larger than the input
+  ],
+  maxPool2d: [...maxPool2dCases(), { inputs: plain([2, 3, 32, 32]), attributes: { poolSize: 3, padding: 'same' } }],
+  upsample2d: [
+    { inputs: plain([2, 3, 7, 9]), attributes: { factor: 2 } },
+    { inputs: plain([1, 5, 3, 4]), attributes: { factor: 3 } },
+    { inputs: plain([3, 2, 5, 5]), attributes: { factor: 1 } },
+  ],
+  binaryCrossEntropy: [{ inputs: probabilities([2, 3, 7, 9]), attributes: none }, { inputs: probabilities([32, 3, 32, 32]), attributes: none }],
+  binaryCrossEntropyFromLogits: [{ inputs: [{ shape: [2, 3, 7, 9], low: -8, high: 8 }, { shape: [2, 3, 7, 9], low: 0, high: 1 }], attributes: none }],
+  meanSquaredError: [{ inputs: plain([2, 3, 7, 9], [2, 3, 7, 9]), attributes: none }],
+  meanAbsoluteError: [{ inputs: plain([2, 3, 7, 9], [2, 3, 7, 9]), attributes: none }],
+};
+
+export function describeCase(spec: ParityCase<unknown>): string {
+  const shapes = spec.inputs.map((input) => `[${input.shape.join('x')}]`).join(' ');
+  const attributes = JSON.stringify(spec.attributes);
+  return attributes === '{}' ? shapes : `${shapes} ${attributes}`;
+}
