@@ -1,0 +1,68 @@
+// Breaks each backward kernel (and each reference backward) in turn, in one of the ways a
+// real bug would (a flipped sign, a dropped term, a swapped index, a wrong tie rule), runs
+// the test suite, and requires it to fail. Every file is restored afterwards.
+//   node scripts/mutation-check.mjs            all mutations
+//   node scripts/mutation-check.mjs conv2d     those whose name contains 'conv2d'
+import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+const K = 'src/kernels/';
+const mutations = [
+  ['relu backward: tie rule at 0', K + 'relu.wgsl', 'input[index] > 0.0', 'input[index] >= 0.0'],
+  ['relu backward: mask inverted', K + 'relu.wgsl', 'select(0.0, gradOutput[index], input[index] > 0.0)', 'select(gradOutput[index], 0.0, input[index] > 0.0)'],
+  ['sigmoid backward: sign flipped', K + 'sigmoid.wgsl', 'y * (1.0 - y)', 'y * (1.0 + y)'],
+  ['tanh backward: term dropped', K + 'tanh.wgsl', 'gradOutput[index] * (1.0 - y * y)', 'gradOutput[index]'],
+  ['conv2d input gradient: kx sign swapped', K + 'conv2d.wgsl', 'let oxScaled = i32(ix0 + j + params.padLeft) - i32(kx);', 'let oxScaled = i32(ix0 + j + params.padLeft) + i32(kx) - 2;'],
+  ['conv2d input gradient: padding term dropped', K + 'conv2d.wgsl', 'let oyScaled = i32(iy + params.padTop) - i32(ky);', 'let oyScaled = i32(iy) - i32(ky);'],
+  ['conv2d input gradient: weight channel index swapped', K + 'conv2d.wgsl', 'let w = weight[((co * params.inChannels + ci) * params.kernelHeight + ky) * params.kernelWidth + kx];', 'let w = weight[((co * params.inChannels + ci) * params.kernelHeight + kx % params.kernelHeight) * params.kernelWidth + ky % params.kernelWidth];'],
+  ['conv2d weight gradient: sign flipped', K + 'conv2d.wgsl', 'total += gradOutput[gradRow + ox] * input[', 'total -= gradOutput[gradRow + ox] * input['],
+  ['conv2d weight gradient: last column dropped', K + 'conv2d.wgsl', 'for (var ox = oxStart; ox < oxEnd; ox++)', 'for (var ox = oxStart; ox + 1u < oxEnd; ox++)'],
+  ['conv2d bias gradient: first row dropped', K + 'conv2d.wgsl', 'for (var r = rowStart; r < rowEnd; r++) {\n    let n = r / params.outHeight;\n    let oy = r % params.outHeight;\n    let gradRow', 'for (var r = rowStart + 1u; r < rowEnd; r++) {\n    let n = r / params.outHeight;\n    let oy = r % params.outHeight;\n    let gradRow'],
+  ['sum_rows: first split dropped', K + 'sum.wgsl', 'for (var row = 0u; row < rows; row++)', 'for (var row = 1u; row < rows; row++)'],
+  ['mean backward: scale dropped', K + 'sum.wgsl', 'output[index] = input[0] * params.scale;', 'output[index] = input[0];'],
+  ['maxPool2d backward: tie rule', K + 'max-pool2d.wgsl', 'if (!found || value > bestValue)', 'if (!found || value >= bestValue)'],
+  ['maxPool2d backward: last window dropped', K + 'max-pool2d.wgsl', 'for (var oy = oyStart; oy <= oyEnd; oy++)', 'for (var oy = oyStart; oy < oyEnd; oy++)'],
+  ['upsample2d backward: block column dropped', K + 'upsample2d.wgsl', 'for (var dx = 0u; dx < params.factor; dx++)', 'for (var dx = 1u; dx < params.factor; dx++)'],
+  ['binaryCrossEntropy gradient: sign flipped', K + 'binary-cross-entropy.wgsl', 'g * (p - expected[index])', 'g * (expected[index] - p)'],
+  ['binaryCrossEntropyFromLogits gradient: target sign', K + 'binary-cross-entropy-from-logits.wgsl', 'g * (probability - expected[index])', 'g * (probability + expected[index])'],
+  ['meanSquaredError gradient: factor 2 dropped', K + 'mean-squared-error.wgsl', 'g * 2.0 * (prediction', 'g * (prediction'],
+  ['meanAbsoluteError gradient: sign flipped', K + 'mean-absolute-error.wgsl', 'g * sign(prediction[index] - expected[index])', 'g * sign(expected[index] - prediction[index])'],
+  ['accumulate: assigns instead of adding', K + 'add.wgsl', 'accumulator[index] = accumulator[index] + addend[index];', 'accumulator[index] = addend[index];'],
+  ['subtract backward: right sign flipped', K + 'subtract.ts', "scaled(engine, gradOutput, -1, 'subtract gradient')", "scaled(engine, gradOutput, 1, 'subtract gradient')"],
+  ['multiply backward: operands swapped', K + 'multiply.ts', "product(engine, gradOutput, right!, engine.empty(left!.shape", "product(engine, gradOutput, left!, engine.empty(left!.shape"],
+  ['scale backward: factor dropped', K + 'scale.ts', "[scaled(engine, gradOutput, attributes.factor, 'scale gradient')]", "[scaled(engine, gradOutput, 1, 'scale gradient')]"],
+  ['sgd update: momentum sign', K + 'sgd.wgsl', 'params.momentum * velocity[index] - params.learningRate', 'params.momentum * velocity[index] + params.learningRate'],
+  ['rmsprop update: epsilon outside the root', K + 'rmsprop.wgsl', 'sqrt(s + params.epsilon)', '(sqrt(s) + params.epsilon)'],
+  ['adam update: bias of v', K + 'adam.wgsl', '(1.0 - params.beta2) * (g * g - secondMoment[index])', '(1.0 - params.beta2) * (g - secondMoment[index])'],
+  ['conv2d reference backward: input gradient sign', K + 'conv2d.ts', 'gradInput[inputIndex] += weight!.data[weightIndex]! * upstream;', 'gradInput[inputIndex] -= weight!.data[weightIndex]! * upstream;'],
+  ['maxPool2d reference backward: routes to the window start', K + 'max-pool2d.ts', 'forEachWindow(g, input!.data, (outputIndex, inputIndex) => (gradInput[inputIndex] += gradOutput.data[outputIndex]!));', 'forEachWindow(g, input!.data, (outputIndex, inputIndex) => (gradInput[inputIndex - (inputIndex % 2)] += gradOutput.data[outputIndex]!));'],
+  ['sigmoid reference derivative', K + 'sigmoid.ts', 'derivative: (_x, y) => y * (1 - y)', 'derivative: (_x, y) => y * (1 - y) * 1.001'],
+];
+
+const filter = process.argv[2] ?? '';
+const selected = mutations.filter(([name]) => name.includes(filter));
+const survivors = [];
+for (const [name, file, from, to] of selected) {
+  const original = readFileSync(file, 'utf8');
+  const occurrences = original.split(from).length - 1;
+  if (occurrences !== 1) {
+    console.error(`mutation '${name}': expected exactly one '${from}' in ${file}, found ${occurrences}`);
+    process.exit(2);
+  }
+  writeFileSync(file, original.replace(from, to));
+  try {
+    spawnSync('node', ['scripts/embed-wgsl.mjs'], { stdio: 'inherit' });
+    const run = spawnSync('npx', ['vitest', 'run', '--reporter=dot'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const failed = (run.stdout.match(/Tests\s+(\d+) failed/) ?? [])[1];
+    if (run.status === 0) survivors.push(name);
+    console.log(`${run.status === 0 ? 'SURVIVED' : 'caught  '}  ${name}${failed ? ` (${failed} tests failed)` : ''}`);
+  } finally {
+    writeFileSync(file, original);
+  }
+}
+spawnSync('node', ['scripts/embed-wgsl.mjs'], { stdio: 'inherit' });
+console.log(`\n${selected.length - survivors.length} of ${selected.length} mutations caught`);
+if (survivors.length > 0) {
+  console.log(`survived: ${survivors.join('; ')}`);
+  process.exit(1);
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian machine and runs every test: the type-check, the vitest suite on
+# Node + Dawn, and the GPU parity suite on Deno's own WebGPU. This is the README's test
+# command, and CI runs exactly this. With CI=true a missing WebGPU adapter fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-system.sh
+npm ci --no-fund --no-audit --loglevel=error
+npm run --silent typecheck
+
+mkdir -p .cache
+results=.cache/vitest-results.json
+npx vitest run --reporter=default --reporter=json --outputFile="$results"
+deno_log=.cache/deno-parity.log
+npm run --silent test:deno 2>&1 | tee "$deno_log"
+
+# One closing line for both runners.
+node -e '
+  const vitest = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const deno = require("fs").readFileSync(process.argv[2], "utf8").match(/(\d+) passed, (\d+) failed/);
+  const passed = vitest.numPassedTests + Number(deno[1]);
+  const failed = vitest.numFailedTests + Number(deno[2]);
+  console.log(`tests: ${passed} passed, ${failed} failed`);
+' "$results" "$deno_log"
