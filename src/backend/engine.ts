@@ -343,9 +343,15 @@ export class Engine implements TapeBackend<Tensor> {
     return result;
   }
 
-  /** Waits for the GPU and raises any validation error it reported for submitted work. */
-  async synchronize(): Promise<void> {
+  /**
+   * Waits for the GPU and raises any validation error it reported for submitted work.
+   * Dawn (Node) spins a CPU core while a completion promise is pending, which on a CPU
+   * adapter takes that core from the GPU work itself; given the expected duration, the
+   * wait sleeps through most of it before asking.
+   */
+  async synchronize(expectedMilliseconds = 0): Promise<void> {
     this.flush();
+    if (expectedMilliseconds > 2) await new Promise((resolve) => setTimeout(resolve, expectedMilliseconds * 0.85));
     await this.device.queue.onSubmittedWorkDone();
     await this.checkErrors();
   }

@@ -137,10 +137,14 @@ export class KernelLibrary {
   private reflect(name: string, source: string, existing?: GPUShaderModule): ReflectedModule {
     let reflected = this.modules.get(source);
     if (!reflected) {
-      reflected = {
-        module: existing ?? this.device.createShaderModule({ label: name, code: source }),
-        reflection: new WgslReflect(source),
-      };
+      let reflection: WgslReflect;
+      try {
+        reflection = new WgslReflect(source);
+      } catch (error) {
+        // Dawn compiled it, but the reflection parser (which derives the layouts) did not.
+        throw new ShaderCompileError(`kernel '${name}': wgsl_reflect could not parse it: ${(error as Error).message}`);
+      }
+      reflected = { module: existing ?? this.device.createShaderModule({ label: name, code: source }), reflection };
       this.modules.set(source, reflected);
     }
     return reflected;

@@ -1,0 +1,141 @@
+// Kernel benchmark: every op, forward and backward, at the notebook autoencoder's real
+// shapes (batch 32 and 256), against the adapter's ceilings measured in the same run: the
+// engine's own matmul for FLOP/s and its copy kernel for bandwidth.
+//   npm run bench:kernels            (Node + Dawn)
+//   deno run --unstable-webgpu -A bench/kernels.ts
+// Prints a table and writes bench/results/kernels.json (kernels-deno.json under Deno).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createEngine, runtimeName } from '../src/runtime/device.ts';
+import { ops, type OpName } from '../src/kernels/registry.ts';
+import type { Op } from '../src/kernels/op.ts';
+import { matmul, copy } from '../src/kernels/matmul.ts';
+import { sizeOf, type Shape } from '../src/kernels/shapes.ts';
+import { Random } from '../src/random.ts';
+import type { Tensor } from '../src/backend/tensor.ts';
+import { measure } from './measure.ts';
+
+interface KernelRecord {
+  op: string;
+  pass: string;
+  shape: string;
+  batch: number;
+  milliseconds: number;
+  gflops?: number;
+  gigabytesPerSecond?: number;
+  /** Of the matmul GFLOP/s for compute-bound passes, of the copy GB/s for the rest. */
+  shareOfCeiling: number;
+  adapter: string;
+}
+
+const engine = await createEngine();
+const random = new Random(1);
+const upload = (shape: Shape, low = -1, high = 1): Tensor => engine.tensor(random.values(sizeOf(shape), low, high), shape).keep();
+
+// ---- ceilings
+const MATMUL_SIZE = 1024;
+const a = upload([MATMUL_SIZE, MATMUL_SIZE]);
+const b = upload([MATMUL_SIZE, MATMUL_SIZE]);
+const matmulMs = await measure(engine, () => void matmul(engine, a, b));
+const peakGflops = (2 * MATMUL_SIZE ** 3) / matmulMs / 1e6;
+const COPY_ELEMENTS = 16 * 1024 * 1024;
+const source = upload([COPY_ELEMENTS]);
+const copyMs = await measure(engine, () => void copy(engine, source));
+const peakBandwidth = (2 * 4 * COPY_ELEMENTS) / copyMs / 1e6;
+[a, b, source].forEach((tensor) => tensor.dispose());
+
+const records: KernelRecord[] = [
+  { op: 'matmul', pass: 'ceiling', shape: `${MATMUL_SIZE}^3`, batch: 0, milliseconds: matmulMs, gflops: peakGflops, shareOfCeiling: 1, adapter: engine.adapterDescription },
+  { op: 'copy', pass: 'ceiling', shape: `${COPY_ELEMENTS}`, batch: 0, milliseconds: copyMs, gigabytesPerSecond: peakBandwidth, shareOfCeiling: 1, adapter: engine.adapterDescription },
+];
+
+/** One op application at the model's shapes: inputs, attributes, and the work it does. */
+interface Workload {
+  readonly name: OpName;
+  readonly label: string;
+  readonly inputs: readonly { shape: Shape; low?: number; high?: number }[];
+  readonly attributes: unknown;
+}
+
+function notebookWorkloads(batch: number): Workload[] {
+  const conv = (label: string, inChannels: number, outChannels: number, size: number): Workload => ({
+    name: 'conv2d', label,
+    inputs: [{ shape: [batch, inChannels, size, size] }, { shape: [outChannels, inChannels, 3, 3] }, { shape: [outChannels] }],
+    attributes: { padding: 'same' },
+  });
+  const image = (channels: number, size: number) => [batch, channels, size, size];
+  return [
+    conv('conv 3->8 @32', 3, 8, 32),
+    { name: 'relu', label: 'relu 8@32', inputs: [{ shape: image(8, 32) }], attributes: {} },
+    { name: 'maxPool2d', label: 'pool 8@32', inputs: [{ shape: image(8, 32) }], attributes: { poolSize: 2, padding: 'same' } },
+    conv('conv 8->12 @16', 8, 12, 16),
+    { name: 'maxPool2d', label: 'pool 12@16', inputs: [{ shape: image(12, 16) }], attributes: { poolSize: 2, padding: 'same' } },
+    conv('conv 12->16 @8', 12, 16, 8),
+    { name: 'upsample2d', label: 'upsample 16@8', inputs: [{ shape: image(16, 8) }], attributes: { factor: 2 } },
+    conv('conv 16->12 @16', 16, 12, 16),
+    { name: 'upsample2d', label: 'upsample 12@16', inputs: [{ shape: image(12, 16) }], attributes: { factor: 2 } },
+    conv('conv 12->3 @32', 12, 3, 32),
+    { name: 'sigmoid', label: 'sigmoid 3@32', inputs: [{ shape: image(3, 32) }], attributes: {} },
+    { name: 'binaryCrossEntropy', label: 'bce 3@32', inputs: [{ shape: image(3, 32), low: 0.05, high: 0.95 }, { shape: image(3, 32), low: 0.05, high: 0.95 }], attributes: {} },
+  ];
+}
+
+/** FLOPs of a conv pass (2 per multiply-add), or bytes moved by a memory-bound pass. */
+function work(workload: Workload, pass: string, outputSize: number): { flops?: number; bytes?: number } {
+  const inputSize = sizeOf(workload.inputs[0]!.shape);
+  if (workload.name === 'conv2d') {
+    const [, inChannels, kernel] = [0, workload.inputs[1]!.shape[1]!, workload.inputs[1]!.shape[2]!];
+    return { flops: 2 * outputSize * inChannels * kernel * kernel };
+  }
+  const floats =
+    pass === 'forward' ? inputSize * workload.inputs.length + outputSize : inputSize * (workload.inputs.length + 1) + outputSize;
+  return { bytes: 4 * floats };
+}
+
+for (const batch of [32, 256]) {
+  for (const workload of notebookWorkloads(batch)) {
+    const op = ops[workload.name] as Op<unknown>;
+    const inputs = workload.inputs.map(({ shape, low, high }) => upload(shape, low, high));
+    const output = engine.forward(op, inputs, workload.attributes).keep();
+    const gradOutput = upload(output.shape);
+    const passes: [string, () => void][] = [['forward', () => void engine.forward(op, inputs, workload.attributes)]];
+    const backward = (needsGradient: boolean[]) => () =>
+      void engine.backward(op, { inputs, output, attributes: workload.attributes, gradOutput, needsGradient });
+    if (workload.name === 'conv2d') {
+      passes.push(['backward input', backward([true, false, false])], ['backward weight+bias', backward([false, true, true])]);
+    } else {
+      passes.push(['backward', backward(op.differentiable.slice())]);
+    }
+    for (const [pass, encode] of passes) {
+      const milliseconds = await measure(engine, encode);
+      const { flops, bytes } = work(workload, pass, output.size);
+      const record: KernelRecord = {
+        op: workload.name, pass, shape: workload.label, batch, milliseconds,
+        shareOfCeiling: 0, adapter: engine.adapterDescription,
+      };
+      if (flops !== undefined) {
+        record.gflops = flops / milliseconds / 1e6;
+        record.shareOfCeiling = record.gflops / peakGflops;
+      } else {
+        record.gigabytesPerSecond = bytes! / milliseconds / 1e6;
+        record.shareOfCeiling = record.gigabytesPerSecond / peakBandwidth;
+      }
+      records.push(record);
+      printRow(record);
+    }
+    [...inputs, output, gradOutput].forEach((tensor) => tensor.dispose());
+  }
+}
+
+function printRow(record: KernelRecord): void {
+  const rate = record.gflops !== undefined ? `${record.gflops.toFixed(2)} GFLOP/s` : `${record.gigabytesPerSecond!.toFixed(2)} GB/s`;
+  console.log(
+    `${String(record.batch).padStart(4)}  ${record.shape.padEnd(16)} ${record.pass.padEnd(21)} ${record.milliseconds.toFixed(3).padStart(9)} ms  ${rate.padStart(16)}  ${(100 * record.shareOfCeiling).toFixed(1).padStart(5)}%`,
+  );
+}
+
+console.log(`\nadapter: ${engine.adapterDescription}`);
+console.log(`ceilings: matmul ${MATMUL_SIZE}^3 ${peakGflops.toFixed(2)} GFLOP/s, copy ${peakBandwidth.toFixed(2)} GB/s`);
+mkdirSync('bench/results', { recursive: true });
+const file = `bench/results/kernels${runtimeName() === 'deno' ? '-deno' : ''}.json`;
+writeFileSync(file, JSON.stringify(records, null, 2) + '\n');
+console.log(`wrote ${file} (${records.length} records)`);

@@ -1,0 +1,28 @@
+// Runs a TypeScript entry point under Node: bundles it with esbuild (the .wgsl kernels are
+// already embedded in src/kernels/wgsl.generated.ts) and imports the bundle in this process.
+//   node scripts/run-ts.mjs bench/kernels.ts [arguments...]
+import { build } from 'esbuild';
+import { basename, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { execFileSync } from 'node:child_process';
+
+const [entry, ...rest] = process.argv.slice(2);
+if (!entry) {
+  console.error('usage: node scripts/run-ts.mjs FILE.ts [arguments...]');
+  process.exit(2);
+}
+execFileSync(process.execPath, [resolve(import.meta.dirname ?? '.', 'embed-wgsl.mjs')]);
+const outfile = resolve('.cache/run', basename(entry).replace(/\.ts$/, '.mjs'));
+await build({
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'inline',
+  external: ['webgpu', 'pngjs'],
+  logLevel: 'warning',
+});
+process.argv = [process.argv[0], outfile, ...rest];
+await import(pathToFileURL(outfile).href);

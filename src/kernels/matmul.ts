@@ -1,0 +1,33 @@
+// Dense matrix product on the GPU (matmul.wgsl) and its float64 reference.
+import { ShapeError } from '../errors.ts';
+import { formatShape } from './shapes.ts';
+import type { Engine } from '../backend/engine.ts';
+import type { Tensor } from '../backend/tensor.ts';
+
+const BLOCK = 64; // matmul.wgsl: a workgroup covers 64 rows x 64 columns
+
+/** Encodes C = A B for A [m, k] and B [k, n]. */
+export function matmul(engine: Engine, a: Tensor, b: Tensor): Tensor {
+  if (a.shape.length !== 2 || b.shape.length !== 2 || a.shape[1] !== b.shape[0]) {
+    throw new ShapeError(`matmul: expected [m, k] x [k, n], got ${formatShape(a.shape)} x ${formatShape(b.shape)}`);
+  }
+  const [m, k] = a.shape as [number, number];
+  const n = b.shape[1]!;
+  const c = engine.empty([m, n], 'matmul');
+  engine.dispatch('matmul', 'matmul', { bindings: { a, b, c }, params: { m, n, k }, workgroups: [Math.ceil(n / BLOCK), Math.ceil(m / BLOCK)] });
+  return c;
+}
+
+export function referenceMatmul(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let kk = 0; kk < k; kk++) for (let j = 0; j < n; j++) c[i * n + j] += a[i * k + kk]! * b[kk * n + j]!;
+  return c;
+}
+
+/** Encodes a copy of `input` (the bandwidth probe). */
+export function copy(engine: Engine, input: Tensor): Tensor {
+  const output = engine.empty(input.shape, 'copy');
+  const invocations = Math.ceil(input.size / 4);
+  engine.dispatch('copy', 'copy', { bindings: { input, output }, params: { count: input.size }, invocations });
+  return output;
+}
