@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages aelab needs on a fresh Debian bookworm machine:
-# Mesa's lavapipe (a Vulkan driver that runs on the CPU) from bookworm-backports,
-# because Dawn refuses bookworm's own Mesa 22.3 and needs Mesa 25.
+# - Mesa's lavapipe (a Vulkan driver that runs on the CPU) from bookworm-backports,
+#   because Dawn refuses bookworm's own Mesa 22.3 and needs Mesa 25;
+# - dataset-fashion-mnist (the full Fashion-MNIST as gzipped IDX files), a second data set.
 #
 # The backports suite is added by reusing the URI of the machine's own Debian
 # source, so this script names no package host of its own.
@@ -16,8 +17,12 @@ have_mesa25() {
   [ -n "$version" ] && dpkg --compare-versions "$version" ge 25
 }
 
-if have_mesa25; then
-  echo "install-system: mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers) already present"
+have_fashion_mnist() {
+  [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]
+}
+
+if have_mesa25 && have_fashion_mnist; then
+  echo "install-system: mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers) and dataset-fashion-mnist already present"
   exit 0
 fi
 
@@ -49,4 +54,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
+$SUDO apt-get install -y -qq dataset-fashion-mnist >/dev/null
 echo "install-system: mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers)"

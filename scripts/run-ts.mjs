@@ -2,8 +2,8 @@
 // already embedded in src/kernels/wgsl.generated.ts) and imports the bundle in this process.
 //   node scripts/run-ts.mjs bench/kernels.ts [arguments...]
 import { build } from 'esbuild';
-import { basename, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename, dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
 
 const [entry, ...rest] = process.argv.slice(2);
@@ -11,8 +11,9 @@ if (!entry) {
   console.error('usage: node scripts/run-ts.mjs FILE.ts [arguments...]');
   process.exit(2);
 }
-execFileSync(process.execPath, [resolve(import.meta.dirname ?? '.', 'embed-wgsl.mjs')]);
-const outfile = resolve('.cache/run', basename(entry).replace(/\.ts$/, '.mjs'));
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+execFileSync(process.execPath, [resolve(root, 'scripts', 'embed-wgsl.mjs')]);
+const outfile = resolve(root, '.cache', 'run', basename(entry).replace(/\.ts$/, '.mjs'));
 await build({
   entryPoints: [entry],
   outfile,

@@ -30,8 +30,9 @@ describe.skipIf(!engine)('notebook autoencoder gradients', () => {
     expect(referenceModel.parameters().map((parameter) => parameter.shape.join('x'))).toEqual([
       '8x3x3x3', '8', '12x8x3x3', '12', '16x12x3x3', '16', '12x16x3x3', '12', '3x12x3x3', '3',
     ]);
-    const latent = referenceModel.layers.slice(0, 8).reduce((x, layer) => layer.forward(x), reference.tensor(images, SHAPE));
+    const latent = referenceModel.encoder.forward(reference.tensor(images, SHAPE));
     expect(latent.shape).toEqual([2, 16, 8, 8]);
+    expect(referenceModel.latentShape([3, 32, 32])).toEqual([16, 8, 8]);
   });
 
   it('GPU gradients of every parameter match the float64 reference', async () => {

@@ -328,19 +328,33 @@ export class Engine implements TapeBackend<Tensor> {
     this.retiredBuffers = [];
   }
 
-  /** Copies a tensor to the host. The only place the engine waits for the GPU. */
+  /** Copies a tensor to the host. */
   async read(tensor: Tensor): Promise<Float32Array> {
-    const byteLength = tensor.size * 4;
-    const staging = this.device.createBuffer({ size: byteLength, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    return (await this.readAll([tensor]))[0]!;
+  }
+
+  /** Copies several tensors to the host with one submission and one wait (the only places the engine waits for the GPU). */
+  async readAll(tensors: readonly Tensor[]): Promise<Float32Array[]> {
+    const byteLength = tensors.reduce((total, tensor) => total + tensor.size * 4, 0);
+    const staging = this.device.createBuffer({ size: Math.max(4, byteLength), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
     this.endPass();
-    this.commandEncoder().copyBufferToBuffer(tensor.buffer, 0, staging, 0, byteLength);
+    let offset = 0;
+    for (const tensor of tensors) {
+      this.commandEncoder().copyBufferToBuffer(tensor.buffer, 0, staging, offset, tensor.size * 4);
+      offset += tensor.size * 4;
+    }
     this.flush();
     await staging.mapAsync(MapMode.READ);
-    const result = new Float32Array(staging.getMappedRange().slice(0));
+    const bytes = staging.getMappedRange().slice(0);
     staging.unmap();
     staging.destroy();
     await this.checkErrors();
-    return result;
+    offset = 0;
+    return tensors.map((tensor) => {
+      const values = new Float32Array(bytes, offset, tensor.size);
+      offset += tensor.size * 4;
+      return values;
+    });
   }
 
   /**

@@ -15,6 +15,7 @@ import { binaryCrossEntropy } from './binary-cross-entropy.ts';
 import { binaryCrossEntropyFromLogits } from './binary-cross-entropy-from-logits.ts';
 import { meanSquaredError } from './mean-squared-error.ts';
 import { meanAbsoluteError } from './mean-absolute-error.ts';
+import { binaryAccuracy } from './binary-accuracy.ts';
 import { sgd } from './sgd.ts';
 import { rmsprop } from './rmsprop.ts';
 import { adam } from './adam.ts';
@@ -36,6 +37,7 @@ export const ops = {
   binaryCrossEntropyFromLogits,
   meanSquaredError,
   meanAbsoluteError,
+  binaryAccuracy,
 };
 
 export type OpName = keyof typeof ops;

@@ -26,3 +26,4 @@ export const binaryCrossEntropyFromLogits = <T extends TapeTensor<T>>(logits: T,
   apply(ops.binaryCrossEntropyFromLogits, [logits, target], none);
 export const meanSquaredError = <T extends TapeTensor<T>>(prediction: T, target: T): T => apply(ops.meanSquaredError, [prediction, target], none);
 export const meanAbsoluteError = <T extends TapeTensor<T>>(prediction: T, target: T): T => apply(ops.meanAbsoluteError, [prediction, target], none);
+export const binaryAccuracy = <T extends TapeTensor<T>>(prediction: T, target: T): T => apply(ops.binaryAccuracy, [prediction, target], none);

@@ -3,7 +3,8 @@
 // so the same model definition trains on the GPU and runs as its CPU specification.
 import * as F from './functional.ts';
 import type { TapeBackend, TapeTensor } from './autograd.ts';
-import type { Shape, Padding } from '../kernels/shapes.ts';
+import { formatShape, sizeOf, type Shape, type Padding } from '../kernels/shapes.ts';
+import { ops } from '../kernels/registry.ts';
 import { Random } from '../random.ts';
 
 /** What a module needs of its backend: the tape plus uploading parameter values. */
@@ -14,8 +15,24 @@ export interface ModuleBackend<T> extends TapeBackend<T> {
 export abstract class Module<T extends TapeTensor<T>> {
   abstract forward(input: T): T;
 
-  parameters(): T[] {
+  /** The output shape for an input shape (batch included), without running anything. */
+  abstract outputShape(input: Shape): Shape;
+
+  /** A short description for summaries, e.g. 'conv2d 3x3, 8'. */
+  abstract describe(): string;
+
+  /** Floating-point operations of one forward pass over `input` (multiply-adds count 2). */
+  flops(input: Shape): number {
+    return sizeOf(this.outputShape(input));
+  }
+
+  /** Parameters with stable names, for checkpoints. */
+  namedParameters(): [string, T][] {
     return [];
+  }
+
+  parameters(): T[] {
+    return this.namedParameters().map(([, parameter]) => parameter);
   }
 
   /** A zero gradient is represented by none: the next backward's first contribution is the gradient. */
@@ -66,12 +83,30 @@ export class Conv2d<T extends TapeTensor<T>> extends Module<T> {
     }
   }
 
-  forward(input: T): T {
-    return F.conv2d(input, this.weight, this.bias, { stride: this.options.stride ?? 1, padding: this.options.padding ?? 'same' });
+  private get attributes() {
+    return { stride: this.options.stride ?? 1, padding: this.options.padding ?? 'same' };
   }
 
-  override parameters(): T[] {
-    return this.bias ? [this.weight, this.bias] : [this.weight];
+  forward(input: T): T {
+    return F.conv2d(input, this.weight, this.bias, this.attributes);
+  }
+
+  outputShape(input: Shape): Shape {
+    return ops.conv2d.outputShape(this.bias ? [input, this.weight.shape, this.bias.shape] : [input, this.weight.shape], this.attributes);
+  }
+
+  describe(): string {
+    const { kernelSize, outChannels } = this.options;
+    return `conv2d ${kernelSize}x${kernelSize}, ${outChannels}`;
+  }
+
+  override flops(input: Shape): number {
+    const { inChannels, kernelSize } = this.options;
+    return 2 * sizeOf(this.outputShape(input)) * inChannels * kernelSize * kernelSize;
+  }
+
+  override namedParameters(): [string, T][] {
+    return this.bias ? [['weight', this.weight], ['bias', this.bias]] : [['weight', this.weight]];
   }
 }
 
@@ -83,6 +118,14 @@ export class MaxPool2d<T extends TapeTensor<T>> extends Module<T> {
   forward(input: T): T {
     return F.maxPool2d(input, { poolSize: this.poolSize, padding: this.padding });
   }
+
+  outputShape(input: Shape): Shape {
+    return ops.maxPool2d.outputShape([input], { poolSize: this.poolSize, padding: this.padding });
+  }
+
+  describe(): string {
+    return `maxPool2d ${this.poolSize}`;
+  }
 }
 
 export class Upsample2d<T extends TapeTensor<T>> extends Module<T> {
@@ -93,17 +136,49 @@ export class Upsample2d<T extends TapeTensor<T>> extends Module<T> {
   forward(input: T): T {
     return F.upsample2d(input, this.factor);
   }
-}
 
-export class ReLU<T extends TapeTensor<T>> extends Module<T> {
-  forward(input: T): T {
-    return F.relu(input);
+  outputShape(input: Shape): Shape {
+    return ops.upsample2d.outputShape([input], { factor: this.factor });
+  }
+
+  describe(): string {
+    return `upsample2d ${this.factor}`;
   }
 }
 
-export class Sigmoid<T extends TapeTensor<T>> extends Module<T> {
+abstract class Activation<T extends TapeTensor<T>> extends Module<T> {
+  outputShape(input: Shape): Shape {
+    return input;
+  }
+}
+
+export class ReLU<T extends TapeTensor<T>> extends Activation<T> {
+  forward(input: T): T {
+    return F.relu(input);
+  }
+
+  describe(): string {
+    return 'relu';
+  }
+}
+
+export class Sigmoid<T extends TapeTensor<T>> extends Activation<T> {
   forward(input: T): T {
     return F.sigmoid(input);
+  }
+
+  describe(): string {
+    return 'sigmoid';
+  }
+}
+
+export class Tanh<T extends TapeTensor<T>> extends Activation<T> {
+  forward(input: T): T {
+    return F.tanh(input);
+  }
+
+  describe(): string {
+    return 'tanh';
   }
 }
 
@@ -119,7 +194,89 @@ export class Sequential<T extends TapeTensor<T>> extends Module<T> {
     return this.layers.reduce((value, layer) => layer.forward(value), input);
   }
 
-  override parameters(): T[] {
-    return this.layers.flatMap((layer) => layer.parameters());
+  outputShape(input: Shape): Shape {
+    return this.layers.reduce((shape, layer) => layer.outputShape(shape), input);
   }
+
+  describe(): string {
+    return `sequential of ${this.layers.length}`;
+  }
+
+  override flops(input: Shape): number {
+    let shape = input;
+    let total = 0;
+    for (const layer of this.layers) {
+      total += layer.flops(shape);
+      shape = layer.outputShape(shape);
+    }
+    return total;
+  }
+
+  override namedParameters(): [string, T][] {
+    return this.layers.flatMap((layer, i) => layer.namedParameters().map(([name, parameter]): [string, T] => [`${i}.${name}`, parameter]));
+  }
+}
+
+/** An encoder and a decoder: the latent space is the encoder's output, measured from real shapes. */
+export class Autoencoder<T extends TapeTensor<T>> extends Module<T> {
+  constructor(readonly encoder: Sequential<T>, readonly decoder: Sequential<T>) {
+    super();
+  }
+
+  forward(input: T): T {
+    return this.decoder.forward(this.encoder.forward(input));
+  }
+
+  outputShape(input: Shape): Shape {
+    return this.decoder.outputShape(this.encoder.outputShape(input));
+  }
+
+  describe(): string {
+    return 'autoencoder';
+  }
+
+  override flops(input: Shape): number {
+    return this.encoder.flops(input) + this.decoder.flops(this.encoder.outputShape(input));
+  }
+
+  /** The latent shape of one image (batch dimension dropped). */
+  latentShape(imageShape: Shape): Shape {
+    return this.encoder.outputShape([1, ...imageShape]).slice(1);
+  }
+
+  override namedParameters(): [string, T][] {
+    return [
+      ...this.encoder.namedParameters().map(([name, parameter]): [string, T] => [`encoder.${name}`, parameter]),
+      ...this.decoder.namedParameters().map(([name, parameter]): [string, T] => [`decoder.${name}`, parameter]),
+    ];
+  }
+}
+
+/** Keras-style summary: each layer's output shape and parameters, totals, latent size, FLOPs. */
+export function summary<T extends TapeTensor<T>>(model: Autoencoder<T>, imageShape: Shape): string {
+  const rows: string[][] = [['layer', 'output shape', 'parameters', 'MFLOP/image']];
+  let shape: Shape = [1, ...imageShape];
+  for (const [part, sequential] of [['encoder', model.encoder], ['decoder', model.decoder]] as const) {
+    for (const layer of sequential.layers) {
+      const flops = layer.flops(shape);
+      shape = layer.outputShape(shape);
+      const count = layer.parameters().reduce((total, parameter) => total + sizeOf(parameter.shape), 0);
+      rows.push([`${part}: ${layer.describe()}`, formatShape(shape.slice(1)), count.toLocaleString('en-US'), (flops / 1e6).toFixed(3)]);
+    }
+  }
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const lines = rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('   '));
+  lines.splice(1, 0, '-'.repeat(lines[0]!.length));
+  const parameters = model.parameters().reduce((total, parameter) => total + sizeOf(parameter.shape), 0);
+  const latent = model.latentShape(imageShape);
+  const latentSize = sizeOf(latent);
+  const inputSize = sizeOf(imageShape);
+  lines.push(
+    '-'.repeat(lines[0]!.length),
+    `input: ${formatShape(imageShape)} = ${inputSize.toLocaleString('en-US')} values`,
+    `latent: ${formatShape(latent)} = ${latentSize.toLocaleString('en-US')} values (${((100 * latentSize) / inputSize).toFixed(1)}% of the input)`,
+    `parameters: ${parameters.toLocaleString('en-US')}`,
+    `forward: ${(model.flops([1, ...imageShape]) / 1e6).toFixed(3)} MFLOP per image (a training step is about 3x that)`,
+  );
+  return lines.join('\n');
 }

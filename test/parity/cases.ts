@@ -10,6 +10,8 @@ export interface InputSpec {
   /** Value range; default [-1, 1]. */
   readonly low?: number;
   readonly high?: number;
+  /** Round the drawn values to integers (0/1 targets). */
+  readonly round?: boolean;
 }
 
 export interface ParityCase<A> {
@@ -88,6 +90,10 @@ export const opCases: { readonly [K in OpName]: readonly ParityCase<AttributesOf
   binaryCrossEntropyFromLogits: [{ inputs: [{ shape: [2, 3, 7, 9], low: -8, high: 8 }, { shape: [2, 3, 7, 9], low: 0, high: 1 }], attributes: none }],
   meanSquaredError: [{ inputs: plain([2, 3, 7, 9], [2, 3, 7, 9]), attributes: none }],
   meanAbsoluteError: [{ inputs: plain([2, 3, 7, 9], [2, 3, 7, 9]), attributes: none }],
+  binaryAccuracy: [
+    { inputs: [{ shape: [2, 3, 7, 9], low: 0, high: 1 }, { shape: [2, 3, 7, 9], low: 0, high: 1, round: true }], attributes: none },
+    { inputs: [{ shape: [32, 3, 32, 32], low: 0, high: 1 }, { shape: [32, 3, 32, 32], low: 0, high: 1, round: true }], attributes: none },
+  ],
 };
 
 export function describeCase(spec: ParityCase<unknown>): string {

@@ -50,7 +50,10 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export async function checkOp<A>(engine: Engine, op: Op<A>, spec: ParityCase<A>, seed: number): Promise<ParityResult> {
   const random = new Random(seed);
   const { attributes } = spec;
-  const inputs: HostTensor[] = spec.inputs.map(({ shape, low, high }) => ({ shape, data: random.values(sizeOf(shape), low, high) }));
+  const inputs: HostTensor[] = spec.inputs.map(({ shape, low, high, round }) => {
+    const data = random.values(sizeOf(shape), low, high);
+    return { shape, data: round ? data.map(Math.round) : data };
+  });
   const outputShape = op.outputShape(inputs.map((input) => input.shape), attributes);
   const output: HostTensor = { shape: outputShape, data: op.reference.forward(inputs, attributes, outputShape) };
   const gradOutput: HostTensor = { shape: outputShape, data: random.values(sizeOf(outputShape)) };

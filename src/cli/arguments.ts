@@ -1,0 +1,45 @@
+// A small --flag parser: every option is declared with its type and default, unknown or
+// malformed options are usage errors (exit status 2).
+import { AelabError } from '../errors.ts';
+
+export class UsageError extends AelabError {
+  override name = 'UsageError';
+}
+
+export type OptionSpec = { readonly type: 'number' | 'integer' | 'string'; readonly default?: number | string | null } | { readonly type: 'boolean' };
+
+export type Parsed<S extends Record<string, OptionSpec>> = {
+  [K in keyof S]: S[K] extends { type: 'boolean' } ? boolean : S[K] extends { type: 'string' } ? string | null : number;
+};
+
+export function parseOptions<S extends Record<string, OptionSpec>>(argv: readonly string[], spec: S): Parsed<S> {
+  const result: Record<string, unknown> = {};
+  for (const [name, option] of Object.entries(spec)) result[name] = option.type === 'boolean' ? false : (option.default ?? null);
+  for (let i = 0; i < argv.length; i++) {
+    const argument = argv[i]!;
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(argument);
+    if (!match) throw new UsageError(`unexpected argument '${argument}'`);
+    const name = match[1]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const option = spec[name];
+    if (!option) throw new UsageError(`unknown option --${match[1]}`);
+    if (option.type === 'boolean') {
+      if (match[2] !== undefined) throw new UsageError(`--${match[1]} takes no value`);
+      result[name] = true;
+      continue;
+    }
+    const value = match[2] ?? argv[++i];
+    if (value === undefined) throw new UsageError(`--${match[1]} needs a value`);
+    if (option.type === 'string') result[name] = value;
+    else {
+      const number = Number(value);
+      if (value.trim() === '' || !Number.isFinite(number) || (option.type === 'integer' && !Number.isInteger(number))) {
+        throw new UsageError(`--${match[1]} must be ${option.type === 'integer' ? 'an integer' : 'a number'}, got '${value}'`);
+      }
+      result[name] = number;
+    }
+  }
+  for (const [name, option] of Object.entries(spec)) {
+    if (option.type !== 'boolean' && option.type !== 'string' && result[name] === null) throw new UsageError(`--${name} is required`);
+  }
+  return result as Parsed<S>;
+}

@@ -1,0 +1,113 @@
+// The aelab command line.
+//   node bin/aelab.mjs autoencoder --data ../shared/data/cifar10 --epochs 10
+//   deno run --unstable-webgpu -A src/cli/main.ts autoencoder ...
+import process from 'node:process';
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AelabError } from '../errors.ts';
+import { parseOptions, UsageError } from './arguments.ts';
+import { ProgressLine } from './progress.ts';
+import { runAutoencoder, type AutoencoderConfig } from '../experiments/autoencoder.ts';
+import { loadDataSource } from '../experiments/data-source.ts';
+import { notebookSplit } from '../data/split.ts';
+import { autoencoderData } from '../data/image-set.ts';
+import { createEngine } from '../runtime/device.ts';
+import { notebookAutoencoder } from '../experiments/notebook-autoencoder.ts';
+import { loadTensors } from '../experiments/run-directory.ts';
+import { predict } from '../nn/training.ts';
+import { imageGridPng } from '../experiments/report.ts';
+
+const USAGE = `usage: aelab <command> [options]
+
+commands:
+  autoencoder    train the notebook's convolutional autoencoder (part 1)
+  reconstruct    reconstruct test images with a saved model
+
+aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [--seed 1] [--out DIR] [--resume]
+  --data DIR        CIFAR-10 binary batches, Fashion-MNIST IDX files or a folder of PNGs;
+                    without it CIFAR-10 is downloaded into ~/.cache/aelab
+  --epochs N        epochs to train (default 10)
+  --batch-size N    images per step (default 32)
+  --sample F        fraction of all images to use, split 80/10/10 (default 0.1)
+  --seed N          seeds the split, the shuffling and the initial weights (default 1)
+  --out DIR         the run directory (default runs/autoencoder)
+  --resume          continue the run in --out from its last complete epoch
+
+aelab reconstruct --model DIR --data DIR --out FILE.png [--count 10]
+  --model DIR       a run directory written by 'aelab autoencoder'
+  --data DIR        the images (the model's test split of them is used)
+  --out FILE.png    where to write originals beside reconstructions
+`;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function autoencoder(argv: string[]): Promise<void> {
+  const options = parseOptions(argv, {
+    data: { type: 'string' },
+    epochs: { type: 'integer', default: 10 },
+    batchSize: { type: 'integer', default: 32 },
+    sample: { type: 'number', default: 0.1 },
+    seed: { type: 'integer', default: 1 },
+    out: { type: 'string', default: 'runs/autoencoder' },
+    resume: { type: 'boolean' },
+  });
+  if (options.epochs < 1) throw new UsageError('--epochs must be at least 1');
+  if (options.batchSize < 1) throw new UsageError('--batch-size must be at least 1');
+  if (!(options.sample > 0 && options.sample <= 1)) throw new UsageError('--sample must be in (0, 1]');
+  const config: AutoencoderConfig = { data: options.data, epochs: options.epochs, batchSize: options.batchSize, sample: options.sample, seed: options.seed };
+  const progress = new ProgressLine();
+  const result = await runAutoencoder(options.out!, config, options.resume, {
+    log,
+    command: ['aelab autoencoder', ...argv].join(' '),
+    onProgress: (update) => progress.update(update),
+    onEpochEnd: (epochLog) => progress.epochEnd(epochLog, config.epochs),
+  });
+  const { test } = result;
+  log(`test: loss ${test.loss.toFixed(4)}, PSNR ${test.psnr.toFixed(2)} dB, MSE ${test.meanSquaredError.toFixed(5)}; training took ${result.trainingSeconds.toFixed(1)} s`);
+  log(`report: ${join(result.directory, 'report.html')}`);
+}
+
+async function reconstruct(argv: string[]): Promise<void> {
+  const options = parseOptions(argv, { model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, count: { type: 'integer', default: 10 } });
+  for (const name of ['model', 'data', 'out'] as const) if (!options[name]) throw new UsageError(`--${name} is required`);
+  const configPath = join(options.model!, 'config.json');
+  if (!existsSync(configPath)) throw new AelabError(`--model ${options.model}: no config.json (not a run directory of 'aelab autoencoder')`);
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as AutoencoderConfig;
+  const source = await loadDataSource(options.data, log);
+  const { test } = notebookSplit(source.sets, config.sample, config.seed);
+  const engine = await createEngine();
+  const model = notebookAutoencoder(engine, config.seed, test.channels);
+  loadTensors(engine, model.namedParameters(), join(options.model!, 'model.safetensors'));
+  const count = Math.min(options.count, test.count);
+  const indices = Array.from({ length: count }, (_, i) => i);
+  const data = autoencoderData(test);
+  const reconstructions = await predict(engine, model, data, indices);
+  writeFileSync(options.out!, imageGridPng([data.batch(indices).inputs, reconstructions], count, test.channels, test.height, test.width));
+  log(`wrote ${options.out}: ${count} test images (left) and their reconstructions (right)`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (!command || command === '--help' || command === 'help' || rest.includes('--help')) {
+      process.stdout.write(USAGE);
+      return command ? 0 : 2;
+    }
+    if (command === 'autoencoder') await autoencoder(rest);
+    else if (command === 'reconstruct') await reconstruct(rest);
+    else throw new UsageError(`unknown command '${command}'`);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`aelab: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof AelabError) {
+      process.stderr.write(`aelab: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,137 @@
+// Part 1 of the notebook, end to end: split the data, train the convolutional autoencoder
+// with binary cross-entropy and RMSprop (Keras' defaults), checkpoint every epoch, then
+// evaluate on the test split and write the report.
+import { existsSync } from 'node:fs';
+import type { Engine } from '../backend/engine.ts';
+import { createEngine } from '../runtime/device.ts';
+import { notebookSplit } from '../data/split.ts';
+import { autoencoderData } from '../data/image-set.ts';
+import { AelabError } from '../errors.ts';
+import * as F from '../nn/functional.ts';
+import { summary } from '../nn/modules.ts';
+import { RMSprop } from '../nn/optimisers.ts';
+import { evaluate, fit, predict, type EpochLog, type Metrics, type Progress } from '../nn/training.ts';
+import { notebookAutoencoder } from './notebook-autoencoder.ts';
+import { loadDataSource } from './data-source.ts';
+import { RunDirectory, tensorsToFile } from './run-directory.ts';
+import { imageGridPng, lossChartSvg, reportHtml } from './report.ts';
+
+export interface AutoencoderConfig {
+  /** A data directory, or null to download CIFAR-10. */
+  readonly data: string | null;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly sample: number;
+  readonly seed: number;
+}
+
+export interface RunHooks {
+  readonly log?: (line: string) => void;
+  readonly onProgress?: (progress: Progress) => void;
+  readonly onEpochEnd?: (log: EpochLog) => void;
+  /** The command line, for the report. */
+  readonly command?: string;
+  /** Inject a device-bearing engine (tests); otherwise one is created. */
+  readonly engine?: Engine;
+}
+
+export interface AutoencoderResult {
+  readonly history: EpochLog[];
+  readonly test: Metrics;
+  readonly trainingSeconds: number;
+  readonly directory: string;
+}
+
+const GRID_ROWS = 10;
+
+export const historyCsv = (history: readonly EpochLog[]): string =>
+  ['epoch,seconds,loss,binary_accuracy,mse,psnr,val_loss,val_binary_accuracy,val_mse,val_psnr']
+    .concat(history.map((log) => [log.epoch, log.seconds.toFixed(3), ...metricColumns(log.train), ...metricColumns(log.validation)].join(',')))
+    .join('\n') + '\n';
+
+function metricColumns(metrics: Metrics | null): string[] {
+  return metrics ? [metrics.loss, metrics.binaryAccuracy, metrics.meanSquaredError, metrics.psnr].map((value) => value.toPrecision(7)) : ['', '', '', ''];
+}
+
+export async function runAutoencoder(out: string, requested: AutoencoderConfig, resume: boolean, hooks: RunHooks = {}): Promise<AutoencoderResult> {
+  const log = hooks.log ?? (() => {});
+  const run = new RunDirectory(out);
+  let config = requested;
+  if (resume) {
+    const saved = run.readJson<AutoencoderConfig>('config.json');
+    if (!saved) throw new AelabError(`--resume: ${out} holds no run (no config.json)`);
+    // The saved configuration wins, so the resumed run is the run it continues; only the
+    // number of epochs may be raised.
+    config = { ...saved, epochs: Math.max(saved.epochs, requested.epochs) };
+  } else if (existsSync(run.file('config.json')) && run.checkpointNames().length > 0) {
+    throw new AelabError(`${out} already holds a run: pass --resume to continue it, or choose another --out`);
+  }
+  run.write('config.json', JSON.stringify(config, null, 2) + '\n');
+
+  const source = await loadDataSource(config.data, log);
+  const { train, validation, test } = notebookSplit(source.sets, config.sample, config.seed);
+  log(`data: ${source.name}: ${train.count} training, ${validation.count} validation, ${test.count} test images of ${train.channels}x${train.height}x${train.width}`);
+
+  const engine = hooks.engine ?? (await createEngine());
+  const imageShape = [train.channels, train.height, train.width];
+  const model = notebookAutoencoder(engine, config.seed, train.channels);
+  const modelSummary = summary(model, imageShape);
+  run.write('summary.txt', modelSummary + '\n');
+  const optimizer = RMSprop(engine, model.parameters());
+
+  let history: EpochLog[] = [];
+  if (resume) {
+    const state = run.loadLatestCheckpoint(engine, model, optimizer);
+    if (state) {
+      history = state.history;
+      log(`resuming after epoch ${state.epoch} of ${config.epochs}`);
+    }
+  }
+  const writeHistory = () => {
+    run.write('history.csv', historyCsv(history));
+    run.write('loss.svg', lossChartSvg(history, 'binary cross-entropy'));
+  };
+
+  await fit(engine, model, optimizer, F.binaryCrossEntropy, autoencoderData(train), {
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    seed: config.seed,
+    initialEpoch: history.length ? history.at(-1)!.epoch : 0,
+    validation: autoencoderData(validation),
+    onProgress: hooks.onProgress,
+    onEpochEnd: async (epochLog) => {
+      history.push(epochLog);
+      await run.saveCheckpoint(engine, model, optimizer, { epoch: epochLog.epoch, optimizerStep: optimizer.step, history });
+      writeHistory();
+      hooks.onEpochEnd?.(epochLog);
+    },
+  });
+  if (history.length > 0) writeHistory();
+
+  const testData = autoencoderData(test);
+  const testMetrics = await evaluate(engine, model, F.binaryCrossEntropy, testData, config.batchSize);
+  const rows = Math.min(GRID_ROWS, test.count);
+  const indices = Array.from({ length: rows }, (_, i) => i);
+  const originals = testData.batch(indices).inputs;
+  const reconstructions = await predict(engine, model, testData, indices);
+  const gridPng = imageGridPng([originals, reconstructions], rows, train.channels, train.height, train.width);
+  run.write('reconstructions.png', gridPng);
+  run.write('model.safetensors', await tensorsToFile(engine, model.namedParameters(), { model: 'notebook autoencoder', epochs: String(config.epochs) }));
+  const trainingSeconds = history.reduce((total, epochLog) => total + epochLog.seconds, 0);
+  run.write('metrics.json', JSON.stringify({ test: testMetrics, trainingSeconds, epochs: history.length, adapter: engine.adapterDescription }, null, 2) + '\n');
+  run.write('report.html', reportHtml({
+    title: `Convolutional autoencoder on ${source.name}`,
+    command: hooks.command ?? 'aelab autoencoder',
+    summary: modelSummary,
+    history,
+    test: testMetrics,
+    seconds: trainingSeconds,
+    adapter: engine.adapterDescription,
+    lossChart: lossChartSvg(history, 'binary cross-entropy'),
+    gridPng,
+    gridCaption: `Left: ${rows} test images; right: their reconstructions.`,
+  }));
+  model.parameters().forEach((parameter) => parameter.dispose());
+  optimizer.dispose();
+  return { history, test: testMetrics, trainingSeconds, directory: out };
+}

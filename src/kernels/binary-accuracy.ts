@@ -1,0 +1,30 @@
+// A metric, not a loss: no input is differentiable, so the tape never records it.
+import { defineOp } from './op.ts';
+import { requireSameShape } from './shapes.ts';
+import { encodeSum } from './sum.ts';
+
+/** mean(target == (prediction > 0.5 ? 1 : 0)), as Keras' binary_accuracy with threshold 0.5. */
+export const binaryAccuracy = defineOp<Record<string, never>>({
+  name: 'binaryAccuracy',
+  inputNames: ['prediction', 'target'],
+  differentiable: [false, false],
+  outputShape([prediction, target]) {
+    requireSameShape(prediction!, target!, 'binaryAccuracy (prediction, target)');
+    return [];
+  },
+  forward(engine, [prediction, target], _attributes, output) {
+    const matches = engine.empty(prediction!.shape, 'binaryAccuracy matches');
+    engine.dispatch('binaryAccuracy', 'forward', { bindings: { prediction: prediction!, expected: target!, matches }, params: { count: matches.size }, invocations: matches.size });
+    encodeSum(engine, matches, output, 1 / matches.size);
+    matches.dispose();
+  },
+  backward: () => [null, null],
+  reference: {
+    forward([prediction, target]) {
+      let hits = 0;
+      prediction!.data.forEach((p, i) => (hits += target!.data[i] === (p > 0.5 ? 1 : 0) ? 1 : 0));
+      return Float64Array.of(hits / prediction!.data.length);
+    },
+    backward: () => [null, null],
+  },
+});

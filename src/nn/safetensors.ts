@@ -1,0 +1,78 @@
+// The weights format: safetensors (https://huggingface.co/docs/safetensors), float32
+// little-endian. Layout: 8-byte little-endian header length N, N bytes of JSON
+// {name: {dtype: "F32", shape, data_offsets: [begin, end]}, "__metadata__": {...}}, then
+// the raw tensor data. We add "aelab.sha256" (of the data section) to the metadata so a
+// truncated or altered file is refused instead of loaded as garbage.
+import { createHash } from 'node:crypto';
+import { AelabError } from '../errors.ts';
+
+export class CheckpointError extends AelabError {
+  override name = 'CheckpointError';
+}
+
+export interface StoredTensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+export function encodeSafetensors(tensors: ReadonlyMap<string, StoredTensor>, metadata: Record<string, string> = {}): Uint8Array {
+  let offset = 0;
+  const header: Record<string, unknown> = {};
+  for (const [name, tensor] of tensors) {
+    header[name] = { dtype: 'F32', shape: [...tensor.shape], data_offsets: [offset, offset + tensor.data.byteLength] };
+    offset += tensor.data.byteLength;
+  }
+  const data = new Uint8Array(offset);
+  let position = 0;
+  for (const tensor of tensors.values()) {
+    data.set(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength), position);
+    position += tensor.data.byteLength;
+  }
+  header['__metadata__'] = { ...metadata, 'aelab.sha256': createHash('sha256').update(data).digest('hex') };
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8); // data starts 8-byte aligned
+  const jsonBytes = new TextEncoder().encode(json);
+  const file = new Uint8Array(8 + jsonBytes.length + data.length);
+  new DataView(file.buffer).setBigUint64(0, BigInt(jsonBytes.length), true);
+  file.set(jsonBytes, 8);
+  file.set(data, 8 + jsonBytes.length);
+  return file;
+}
+
+export interface DecodedSafetensors {
+  readonly tensors: Map<string, StoredTensor>;
+  readonly metadata: Record<string, string>;
+}
+
+export function decodeSafetensors(file: Uint8Array, fileName: string): DecodedSafetensors {
+  const fail = (why: string): never => {
+    throw new CheckpointError(`${fileName}: ${why}; refusing to load it`);
+  };
+  if (file.length < 8) fail(`${file.length} bytes is too short for a safetensors file`);
+  const headerLength = Number(new DataView(file.buffer, file.byteOffset, file.byteLength).getBigUint64(0, true));
+  if (headerLength > file.length - 8) fail(`the header claims ${headerLength} bytes but the file has ${file.length - 8} after the length field (truncated?)`);
+  let header: Record<string, any>;
+  try {
+    header = JSON.parse(new TextDecoder().decode(file.subarray(8, 8 + headerLength)));
+  } catch {
+    return fail('the header is not valid JSON (corrupt file)');
+  }
+  const data = file.subarray(8 + headerLength);
+  const metadata: Record<string, string> = header['__metadata__'] ?? {};
+  const tensors = new Map<string, StoredTensor>();
+  let expectedEnd = 0;
+  const entries = Object.entries(header).filter(([name]) => name !== '__metadata__');
+  for (const [name, entry] of entries.sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0])) {
+    if (entry.dtype !== 'F32') fail(`tensor '${name}' has dtype ${entry.dtype}; only F32 is supported`);
+    const [begin, end] = entry.data_offsets as [number, number];
+    const elements = (entry.shape as number[]).reduce((a, b) => a * b, 1);
+    if (begin !== expectedEnd || end - begin !== elements * 4) fail(`tensor '${name}' has inconsistent offsets [${begin}, ${end}] for shape [${entry.shape}]`);
+    if (end > data.length) fail(`tensor '${name}' ends at byte ${end} of the data, which has only ${data.length} bytes (truncated)`);
+    tensors.set(name, { shape: entry.shape, data: new Float32Array(data.slice(begin, end).buffer) });
+    expectedEnd = end;
+  }
+  if (data.length !== expectedEnd) fail(`${data.length - expectedEnd} bytes follow the last tensor`);
+  const digest = metadata['aelab.sha256'];
+  if (digest && createHash('sha256').update(data).digest('hex') !== digest) fail('the tensor data does not match its SHA-256 (altered or corrupt)');
+  return { tensors, metadata };
+}

@@ -1,0 +1,162 @@
+// Training in the spirit of Keras' fit/evaluate/predict. A step (upload, forward, loss,
+// backward, optimiser update, metric sums) is encoded without any readback; the running
+// sums stay on the GPU and are read back a few times per epoch for the progress line.
+import type { Engine } from '../backend/engine.ts';
+import type { Tensor } from '../backend/tensor.ts';
+import { backward, noGrad } from './autograd.ts';
+import * as F from './functional.ts';
+import type { Module } from './modules.ts';
+import type { Optimizer } from './optimisers.ts';
+import { batchesOf, epochOrder } from '../data/batches.ts';
+import type { Shape } from '../kernels/shapes.ts';
+
+/** Examples addressed by index; `targets` null means the targets are the inputs (an autoencoder). */
+export interface TrainingData {
+  readonly count: number;
+  readonly inputShape: Shape;
+  readonly targetShape: Shape;
+  batch(indices: ArrayLike<number>): { inputs: Float32Array; targets: Float32Array | null };
+}
+
+export type LossFunction = (prediction: Tensor, target: Tensor) => Tensor;
+
+/** Per-example means over a pass through a data set. */
+export interface Metrics {
+  loss: number;
+  /** Keras' binary accuracy (threshold 0.5); with continuous targets only exact 0/1 targets can match. */
+  binaryAccuracy: number;
+  meanSquaredError: number;
+  /** 10 log10(1 / MSE) in dB, for values in [0, 1]. */
+  psnr: number;
+}
+
+export interface EpochLog {
+  epoch: number;
+  seconds: number;
+  train: Metrics;
+  validation: Metrics | null;
+}
+
+export interface Progress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  /** Mean loss so far in this epoch, when it has been read back. */
+  loss: number | null;
+  elapsedSeconds: number;
+}
+
+export interface FitOptions {
+  readonly epochs: number;
+  readonly batchSize?: number;
+  readonly shuffle?: boolean;
+  readonly seed: number;
+  /** Epochs already done (a resumed run starts after them). */
+  readonly initialEpoch?: number;
+  readonly validation?: TrainingData;
+  readonly onProgress?: (progress: Progress) => void;
+  /** Awaited after each epoch: checkpoints are written here. */
+  readonly onEpochEnd?: (log: EpochLog) => Promise<void> | void;
+}
+
+const READBACK_INTERVAL_MS = 1500;
+
+/** GPU-side sums of loss, binary accuracy and squared error, each weighted by batch size. */
+class MetricSums {
+  private readonly sums: Tensor[];
+  count = 0;
+
+  constructor(private readonly engine: Engine) {
+    this.sums = [0, 1, 2].map(() => engine.zeros([], 'metric sum').keep());
+  }
+
+  add(loss: Tensor, prediction: Tensor, target: Tensor, examples: number): void {
+    noGrad(() => {
+      const values = [loss, F.binaryAccuracy(prediction, target), F.meanSquaredError(prediction, target)];
+      values.forEach((value, i) => this.engine.accumulate(this.sums[i]!, F.scale(value, examples)));
+    });
+    this.count += examples;
+  }
+
+  async read(): Promise<Metrics> {
+    const [loss, accuracy, squared] = (await this.engine.readAll(this.sums)).map((values) => values[0]! / Math.max(1, this.count));
+    return { loss: loss!, binaryAccuracy: accuracy!, meanSquaredError: squared!, psnr: 10 * Math.log10(1 / squared!) };
+  }
+
+  dispose(): void {
+    this.sums.forEach((sum) => sum.dispose());
+  }
+}
+
+function upload(engine: Engine, data: TrainingData, indices: ArrayLike<number>): { inputs: Tensor; targets: Tensor } {
+  const batch = data.batch(indices);
+  const inputs = engine.tensor(batch.inputs, [indices.length, ...data.inputShape], 'batch inputs');
+  const targets = batch.targets ? engine.tensor(batch.targets, [indices.length, ...data.targetShape], 'batch targets') : inputs;
+  return { inputs, targets };
+}
+
+export async function fit(
+  engine: Engine,
+  model: Module<Tensor>,
+  optimizer: Optimizer,
+  lossFunction: LossFunction,
+  train: TrainingData,
+  options: FitOptions,
+): Promise<EpochLog[]> {
+  const batchSize = options.batchSize ?? 32;
+  const steps = Math.ceil(train.count / batchSize);
+  const logs: EpochLog[] = [];
+  for (let epoch = (options.initialEpoch ?? 0) + 1; epoch <= options.epochs; epoch++) {
+    const started = performance.now();
+    const sums = new MetricSums(engine);
+    let lastReadback = started;
+    let runningLoss: number | null = null;
+    let step = 0;
+    for (const indices of batchesOf(epochOrder(train.count, options.seed, epoch, options.shuffle ?? true), batchSize)) {
+      engine.scope(() => {
+        const { inputs, targets } = upload(engine, train, indices);
+        const prediction = model.forward(inputs);
+        const loss = lossFunction(prediction, targets);
+        backward(loss);
+        optimizer.update();
+        model.zeroGrad();
+        sums.add(loss, prediction, targets, indices.length);
+      });
+      step += 1;
+      if (performance.now() - lastReadback > READBACK_INTERVAL_MS) {
+        runningLoss = (await sums.read()).loss;
+        lastReadback = performance.now();
+      }
+      options.onProgress?.({ epoch, epochs: options.epochs, step, steps, loss: runningLoss, elapsedSeconds: (performance.now() - started) / 1000 });
+    }
+    const trainMetrics = await sums.read();
+    sums.dispose();
+    const validation = options.validation ? await evaluate(engine, model, lossFunction, options.validation, batchSize) : null;
+    const log: EpochLog = { epoch, seconds: (performance.now() - started) / 1000, train: trainMetrics, validation };
+    logs.push(log);
+    await options.onEpochEnd?.(log);
+  }
+  return logs;
+}
+
+export async function evaluate(engine: Engine, model: Module<Tensor>, lossFunction: LossFunction, data: TrainingData, batchSize = 32): Promise<Metrics> {
+  const sums = new MetricSums(engine);
+  for (const indices of batchesOf(epochOrder(data.count, 0, 0, false), batchSize)) {
+    engine.scope(() =>
+      noGrad(() => {
+        const { inputs, targets } = upload(engine, data, indices);
+        const prediction = model.forward(inputs);
+        sums.add(lossFunction(prediction, targets), prediction, targets, indices.length);
+      }),
+    );
+  }
+  const metrics = await sums.read();
+  sums.dispose();
+  return metrics;
+}
+
+/** The model's outputs for the examples at `indices`, as one float32 array (NCHW). */
+export async function predict(engine: Engine, model: Module<Tensor>, data: TrainingData, indices: ArrayLike<number>): Promise<Float32Array> {
+  return engine.scopeAsync(() => noGrad(() => model.forward(upload(engine, data, indices).inputs)).read());
+}
