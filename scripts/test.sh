@@ -15,11 +15,25 @@ npx vitest run --reporter=default --reporter=json --outputFile="$results"
 deno_log=.cache/deno-parity.log
 npm run --silent test:deno 2>&1 | tee "$deno_log"
 
+# The command line under Deno, from the TypeScript sources: a one-epoch smoke run.
+smoke=.cache/deno-smoke
+rm -rf "$smoke"
+deno_smoke=0
+if npx deno run --unstable-webgpu -A src/cli/main.ts autoencoder --data ../shared/data/cifar10 --epochs 1 --out "$smoke" \
+  && [ -f "$smoke/model.safetensors" ] && [ -f "$smoke/report.html" ]; then
+  deno_smoke=1
+  echo "deno smoke run: passed"
+else
+  echo "deno smoke run: FAILED"
+fi
+
 # One closing line for both runners.
 node -e '
   const vitest = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const deno = require("fs").readFileSync(process.argv[2], "utf8").match(/(\d+) passed, (\d+) failed/);
-  const passed = vitest.numPassedTests + Number(deno[1]);
-  const failed = vitest.numFailedTests + Number(deno[2]);
+  const smoke = Number(process.argv[3]);
+  const passed = vitest.numPassedTests + Number(deno[1]) + smoke;
+  const failed = vitest.numFailedTests + Number(deno[2]) + (1 - smoke);
   console.log(`tests: ${passed} passed, ${failed} failed`);
-' "$results" "$deno_log"
+  process.exit(failed > 0 ? 1 : 0);
+' "$results" "$deno_log" "$deno_smoke"

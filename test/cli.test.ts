@@ -1,0 +1,66 @@
+// The aelab command as a user runs it: help, usage errors (exit 2), clear failures (exit 1),
+// and the training path on Fashion-MNIST's 1-channel 28x28 images with its outputs.
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { runCli } from './support/cli.ts';
+
+describe('aelab command line', () => {
+  it('prints help with exit status 0, and usage with status 2 when called without a command', () => {
+    const help = runCli(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/aelab autoencoder \[--data DIR\] \[--epochs 10\]/);
+    expect(runCli([]).status).toBe(2);
+  });
+
+  it.each([
+    [['autoencoder', '--epochs', 'ten'], /--epochs must be an integer, got 'ten'/],
+    [['autoencoder', '--bogus'], /unknown option --bogus/],
+    [['autoencoder', '--sample', '2'], /--sample must be in \(0, 1\]/],
+    [['autoencoder', '--epochs'], /--epochs needs a value/],
+    [['train'], /unknown command 'train'/],
+    [['reconstruct', '--data', 'x'], /--model is required/],
+  ])('%j is a usage error (exit 2)', (args, message) => {
+    const result = runCli(args as string[]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toMatch(/usage: aelab/);
+  });
+
+  it('fails clearly (exit 1) on a missing data directory', () => {
+    const result = runCli(['autoencoder', '--data', '/nonexistent/data', '--out', mkdtempSync(join(tmpdir(), 'aelab-cli-'))]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^aelab: --data \/nonexistent\/data: no such directory/m);
+  });
+
+  it('trains on Fashion-MNIST (1 x 28 x 28) and writes every output; reconstruct reuses the model', () => {
+    const out = mkdtempSync(join(tmpdir(), 'aelab-cli-'));
+    const result = runCli(['autoencoder', '--data', '/usr/share/datasets/fashion-mnist', '--epochs', '2', '--sample', '0.01', '--out', out]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/560 training, 70 validation, 70 test images of 1x28x28/);
+    // Not a terminal: one progress line per epoch, no carriage returns.
+    expect(result.stderr).toMatch(/^Epoch 1\/2 - .* - loss: \d\.\d{4} - psnr: .* - val_loss: /m);
+    expect(result.stderr).not.toMatch(/\r/);
+    for (const file of ['config.json', 'summary.txt', 'history.csv', 'loss.svg', 'reconstructions.png', 'metrics.json', 'model.safetensors', 'report.html']) {
+      expect(existsSync(join(out, file)), file).toBe(true);
+    }
+    expect(readFileSync(join(out, 'summary.txt'), 'utf8')).toMatch(/latent: \[16, 7, 7\] = 784 values/);
+    const history = readFileSync(join(out, 'history.csv'), 'utf8').trim().split('\n');
+    expect(history).toHaveLength(3);
+    const losses = history.slice(1).map((line) => Number(line.split(',')[2]));
+    expect(losses[1]).toBeLessThan(losses[0]!);
+    expect(readFileSync(join(out, 'loss.svg'), 'utf8')).toMatch(/<text[^>]*>epoch<\/text>/);
+    const report = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(report).toMatch(/data:image\/png;base64,/);
+    expect(report).toMatch(/Binary accuracy is Keras'/);
+    const grid = PNG.sync.read(readFileSync(join(out, 'reconstructions.png')));
+    expect([grid.width, grid.height]).toEqual([2 * (28 * 4 + 4) + 4, 10 * (28 * 4 + 4) + 4]);
+
+    const picture = join(out, 'again.png');
+    const again = runCli(['reconstruct', '--model', out, '--data', '/usr/share/datasets/fashion-mnist', '--out', picture, '--count', '4']);
+    expect(again.status, again.stderr).toBe(0);
+    expect(PNG.sync.read(readFileSync(picture)).height).toBe(4 * (28 * 4 + 4) + 4);
+  }, 120_000);
+});

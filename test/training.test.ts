@@ -1,0 +1,51 @@
+// fit/evaluate: the GPU-side metric sums, weighted by batch size with a partial last batch,
+// equal a float64 pass of the reference engine over the same images with the same weights;
+// training lowers the loss; memory does not grow from one epoch to the next.
+import { describe, expect, it } from 'vitest';
+import { loadCifar10 } from '../src/data/cifar10.ts';
+import { autoencoderData, subset } from '../src/data/image-set.ts';
+import * as F from '../src/nn/functional.ts';
+import { RMSprop } from '../src/nn/optimisers.ts';
+import { evaluate, fit } from '../src/nn/training.ts';
+import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
+import { ReferenceEngine } from '../src/reference/reference-engine.ts';
+import { relativeError } from './parity/check.ts';
+import { testEngine } from './support/engine.ts';
+
+const engine = await testEngine();
+
+describe.skipIf(!engine)('fit and evaluate', () => {
+  const { train } = loadCifar10('../shared/data/cifar10');
+  const images = subset(train, Array.from({ length: 70 }, (_, i) => i)); // 32 + 32 + 6
+  const data = autoencoderData(images);
+
+  it('evaluate matches the float64 reference over all images; fit lowers the loss; memory stays flat', async () => {
+    const model = notebookAutoencoder(engine!, 3);
+    const optimizer = RMSprop(engine!, model.parameters());
+    const memory: number[] = [];
+    const logs = await fit(engine!, model, optimizer, F.binaryCrossEntropy, data, {
+      epochs: 3,
+      seed: 1,
+      onEpochEnd: async () => {
+        await engine!.synchronize();
+        memory.push(engine!.memory().liveBytes);
+      },
+    });
+    expect(logs.map((log) => log.epoch)).toEqual([1, 2, 3]);
+    expect(logs[2]!.train.loss).toBeLessThan(logs[0]!.train.loss);
+    expect(memory[2]).toBe(memory[1]);
+
+    const gpu = await evaluate(engine!, model, F.binaryCrossEntropy, data, 32);
+    const reference = new ReferenceEngine();
+    const referenceModel = notebookAutoencoder(reference, 3);
+    const weights = await engine!.readAll(model.parameters());
+    referenceModel.parameters().forEach((parameter, i) => parameter.data.set(weights[i]!));
+    const input = reference.tensor(data.batch(Array.from({ length: 70 }, (_, i) => i)).inputs, [70, 3, 32, 32]);
+    const output = referenceModel.forward(input);
+    expect(relativeError([gpu.loss], F.binaryCrossEntropy(output, input).data)).toBeLessThan(1e-4);
+    expect(relativeError([gpu.meanSquaredError], F.meanSquaredError(output, input).data)).toBeLessThan(1e-4);
+    expect(gpu.psnr).toBeCloseTo(10 * Math.log10(1 / F.meanSquaredError(output, input).data[0]!), 3);
+    model.parameters().forEach((parameter) => parameter.dispose());
+    optimizer.dispose();
+  }, 60_000);
+});
