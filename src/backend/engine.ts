@@ -2,7 +2,7 @@
 // cache (KernelLibrary), and records every op's dispatches into one shared command encoder
 // that is submitted only on readback or an explicit flush().
 import { BufferPool, type MemoryCounters } from './buffer-pool.ts';
-import { KernelLibrary, packUniform, type CompiledEntryPoint, type OverrideConstants } from './kernel-library.ts';
+import { KernelLibrary, packUniform, type CompiledEntryPoint, type OverrideConstants, type Specialization } from './kernel-library.ts';
 import { BufferUsage, MapMode } from './gpu-constants.ts';
 import { Tensor } from './tensor.ts';
 import { AelabError, GpuError } from '../errors.ts';
@@ -32,6 +32,8 @@ export interface DispatchRequest {
   /** Or the workgroup counts themselves. */
   readonly workgroups?: readonly [number, number?, number?];
   readonly constants?: OverrideConstants;
+  /** Values for the kernel's tile-size `const`s (see KernelLibrary.specialize). */
+  readonly specialization?: Specialization;
 }
 
 /** WebGPU's guaranteed minimum for maxComputeWorkgroupsPerDimension. */
@@ -213,7 +215,7 @@ export class Engine implements TapeBackend<Tensor> {
   // ---------------------------------------------------------------- dispatch
 
   dispatch(kernel: KernelFile, entryPoint: string, request: DispatchRequest): void {
-    const compiled = this.kernels.entryPoint(kernel, wgslSources[kernel], entryPoint, request.constants);
+    const compiled = this.kernels.entryPoint(kernel, wgslSources[kernel], entryPoint, request.constants, request.specialization);
     const bindGroup = this.bindGroup(compiled, request);
     const [x, y, z] = this.workgroupCounts(compiled, request);
     if (x === 0 || y === 0 || z === 0) return;

@@ -44,6 +44,25 @@ interface ReflectedModule {
 
 export type OverrideConstants = Readonly<Record<string, number>>;
 
+/**
+ * Specialisation: values for a kernel's `const NAME: u32 = ...u;` declarations. WGSL only
+ * allows constant (not override) sizes for function-scope arrays, so register tile sizes
+ * are specialised this way: one WGSL source, one variant per tile shape, each cached by
+ * its resulting source text.
+ */
+export type Specialization = Readonly<Record<string, number>>;
+
+export function specialize(name: string, source: string, specialization: Specialization): string {
+  let result = source;
+  for (const [constant, value] of Object.entries(specialization)) {
+    if (!Number.isInteger(value) || value < 1) throw new AelabError(`kernel '${name}': specialisation ${constant} = ${value} must be a positive integer`);
+    const pattern = new RegExp(`const ${constant}: u32 = \\d+u;`);
+    if (!pattern.test(result)) throw new AelabError(`kernel '${name}' has no 'const ${constant}: u32 = ...u;' to specialise`);
+    result = result.replace(pattern, `const ${constant}: u32 = ${value}u;`);
+  }
+  return result;
+}
+
 export class KernelLibrary {
   private readonly modules = new Map<string, ReflectedModule>();
   private readonly entryPoints = new Map<string, CompiledEntryPoint>();
@@ -70,12 +89,13 @@ export class KernelLibrary {
     this.reflect(name, source, module);
   }
 
-  entryPoint(name: string, source: string, entryPoint: string, constants: OverrideConstants = {}): CompiledEntryPoint {
-    const constantKey = Object.keys(constants).sort().map((key) => `${key}=${constants[key]}`).join(',');
-    const key = `${name}:${entryPoint}:${constantKey}`;
+  entryPoint(name: string, baseSource: string, entryPoint: string, constants: OverrideConstants = {}, specialization: Specialization = {}): CompiledEntryPoint {
+    const describe = (values: Readonly<Record<string, number>>) => Object.keys(values).sort().map((key) => `${key}=${values[key]}`).join(',');
+    const key = `${name}:${entryPoint}:${describe(constants)}:${describe(specialization)}`;
     const cached = this.entryPoints.get(key);
     if (cached) return cached;
 
+    const source = Object.keys(specialization).length > 0 ? specialize(name, baseSource, specialization) : baseSource;
     const { module, reflection } = this.reflect(name, source);
     const entry = reflection.entry.compute.find((candidate) => candidate.name === entryPoint);
     if (!entry) {

@@ -2,7 +2,7 @@
 // Kernels in conv2d.wgsl; the float64 reference below is the specification they are tested against.
 import { defineOp } from './op.ts';
 import { ShapeError } from '../errors.ts';
-import { formatShape, requirePositiveInteger, requireRank4, windowGeometry, type Padding, type Shape } from './shapes.ts';
+import { formatShape, requirePositiveInteger, requireRank4, sizeOf, windowGeometry, type Padding, type Shape } from './shapes.ts';
 import { encodeSumRows } from './sum.ts';
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
@@ -41,26 +41,57 @@ export function conv2dGeometry(inputShape: Shape, weightShape: Shape, biasShape:
   };
 }
 
-const TILE = 4; // conv2d.wgsl: TILE_X = TILE_CHANNELS = 4
+/** conv2d.wgsl: adjacent invocations (lanes) take adjacent columns. */
+const LANES = 8;
+/** Register budget per invocation, and the widest channel tile. */
+const MAX_ACCUMULATORS = 64;
+const MAX_TILE_CHANNELS = 16;
+/** Weight gradients: at most 8 channels x 9 taps of accumulators per invocation. */
+const MAX_GRADIENT_CHANNELS = 8;
+const MAX_TAPS = 9;
 /** Aim for at least this many invocations in the split weight-gradient sums. */
 const TARGET_SPLIT_INVOCATIONS = 4096;
+
+/** The tile size <= max that splits `count` into equal-as-possible tiles (12 -> 6 + 6, not 8 + 4). */
+const evenTile = (count: number, max: number) => Math.ceil(count / Math.ceil(count / max));
+
+/**
+ * Register tiling of one output row (forward) or input row (input gradient): TILE_X columns
+ * per lane (enough for 8 lanes to cover the row, at most 4) and as many channels as the
+ * register budget allows.
+ */
+function rowTiling(width: number, channels: number, height: number, batch: number) {
+  const tileX = Math.min(4, Math.ceil(width / LANES));
+  const tileChannels = evenTile(channels, Math.min(MAX_TILE_CHANNELS, Math.floor(MAX_ACCUMULATORS / tileX)));
+  const invocations = batch * height * LANES * Math.ceil(width / (LANES * tileX)) * Math.ceil(channels / tileChannels);
+  return { specialization: { TILE_X: tileX, TILE_CHANNELS: tileChannels }, invocations };
+}
 
 function params(geometry: Conv2dGeometry, hasBias: boolean, split = { splits: 1, rowsPerSplit: 1 }): Record<string, number> {
   return { ...geometry, hasBias: hasBias ? 1 : 0, ...split };
 }
 
-function rowSplit(geometry: Conv2dGeometry, columns: number): { splits: number; rowsPerSplit: number } {
+function rowSplit(geometry: Conv2dGeometry, invocationsPerSplit: number): { splits: number; rowsPerSplit: number } {
   const rows = geometry.batch * geometry.outHeight;
-  const wanted = Math.min(rows, Math.max(1, Math.ceil(TARGET_SPLIT_INVOCATIONS / columns)));
+  const wanted = Math.min(rows, Math.max(1, Math.ceil(TARGET_SPLIT_INVOCATIONS / invocationsPerSplit)));
   const rowsPerSplit = Math.ceil(rows / wanted);
   return { splits: Math.ceil(rows / rowsPerSplit), rowsPerSplit };
 }
 
 /** Encodes a split reduction (weight or bias gradient) into a new tensor of `shape`. */
-function splitGradient(engine: Engine, entryPoint: string, geometry: Conv2dGeometry, hasBias: boolean, bindings: Record<string, Tensor>, shape: Shape, columns: number): Tensor {
-  const split = rowSplit(geometry, columns);
-  const partialSums = engine.empty([split.splits, columns], `conv2d ${entryPoint}`);
-  engine.dispatch('conv2d', entryPoint, { bindings: { ...bindings, partialSums }, params: params(geometry, hasBias, split), invocations: split.splits * columns });
+function splitGradient(
+  engine: Engine, entryPoint: string, geometry: Conv2dGeometry, hasBias: boolean, bindings: Record<string, Tensor>,
+  shape: Shape, invocationsPerSplit: number, specialization: Record<string, number> = {},
+): Tensor {
+  const split = rowSplit(geometry, invocationsPerSplit);
+  const columns = sizeOf(shape);
+  const partialSums = engine.empty([split.splits * LANES, columns], `conv2d ${entryPoint}`);
+  engine.dispatch('conv2d', entryPoint, {
+    bindings: { ...bindings, partialSums },
+    params: params(geometry, hasBias, split),
+    invocations: split.splits * invocationsPerSplit,
+    specialization,
+  });
   const gradient = engine.empty(shape, 'conv2d gradient');
   encodeSumRows(engine, partialSums, columns, gradient);
   partialSums.dispose();
@@ -81,7 +112,7 @@ export const conv2d = defineOp<Conv2dAttributes>({
       // Without a bias the weight is bound in its place (read-only, never read: hasBias = 0).
       bindings: { input: input!, weight: weight!, bias: bias ?? weight!, output },
       params: params(g, bias !== undefined),
-      invocations: g.batch * Math.ceil(g.outChannels / TILE) * g.outHeight * Math.ceil(g.outWidth / TILE),
+      ...rowTiling(g.outWidth, g.outChannels, g.outHeight, g.batch),
     });
   },
   backward(engine, { inputs: [input, weight, bias], attributes, gradOutput, needsGradient }) {
@@ -93,14 +124,22 @@ export const conv2d = defineOp<Conv2dAttributes>({
       engine.dispatch('conv2d', 'backward_input', {
         bindings: { weight: weight!, gradOutput, gradInput },
         params: params(g, hasBias),
-        invocations: g.batch * Math.ceil(g.inChannels / TILE) * g.inHeight * Math.ceil(g.inWidth / TILE),
+        ...rowTiling(g.inWidth, g.inChannels, g.inHeight, g.batch),
       });
     }
-    const gradWeight = needsGradient[1]
-      ? splitGradient(engine, 'weight_gradient_partial', g, hasBias, { input: input!, gradOutput }, weight!.shape, weight!.size)
-      : null;
+    let gradWeight: Tensor | null = null;
+    if (needsGradient[1]) {
+      const kernelArea = g.kernelHeight * g.kernelWidth;
+      const tileChannels = evenTile(g.outChannels, MAX_GRADIENT_CHANNELS);
+      const taps = evenTile(kernelArea, MAX_TAPS);
+      const invocationsPerSplit = LANES * Math.ceil(kernelArea / taps) * g.inChannels * Math.ceil(g.outChannels / tileChannels);
+      gradWeight = splitGradient(engine, 'weight_gradient_partial', g, hasBias, { input: input!, gradOutput }, weight!.shape, invocationsPerSplit, {
+        TILE_CHANNELS: tileChannels,
+        TAPS: taps,
+      });
+    }
     const gradBias = bias && needsGradient[2]
-      ? splitGradient(engine, 'bias_gradient_partial', g, hasBias, { gradOutput }, bias.shape, g.outChannels)
+      ? splitGradient(engine, 'bias_gradient_partial', g, hasBias, { gradOutput }, bias.shape, LANES * g.outChannels)
       : null;
     return [gradInput, gradWeight, gradBias];
   },

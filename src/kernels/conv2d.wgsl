@@ -4,17 +4,20 @@
 //                           * input[n, ci, oy*stride + ky - padTop, ox*stride + kx - padLeft]
 // where positions outside the input read as zero (padding).
 //
-// Shaped for lavapipe and GPUs alike: each invocation keeps TILE_CHANNELS x TILE_X
-// accumulators in registers (adjacent output columns on one thread, adjacent threads on
-// adjacent column tiles), so every input value loaded is used TILE_CHANNELS times and
-// every weight TILE_X times; no workgroup memory, no barriers.
+// Shaped for lavapipe (which runs 8 invocations in the lanes of one AVX register) and for
+// GPUs alike: each invocation keeps a register tile of TILE_CHANNELS channels x TILE_X
+// columns, and its columns are interleaved with its neighbours' (x = base + lane + j * LANES)
+// so the lanes of a vector or warp load adjacent floats; weights are the same in every lane
+// (one broadcast load). No workgroup memory, no barriers. TILE_CHANNELS, TILE_X and TAPS
+// are specialised per shape by the host (conv2d.ts).
 struct Params {
   batch: u32, inChannels: u32, inHeight: u32, inWidth: u32,
   outChannels: u32, outHeight: u32, outWidth: u32,
   kernelHeight: u32, kernelWidth: u32, stride: u32, padTop: u32, padLeft: u32,
   hasBias: u32,
   // Weight and bias gradients: rows r = n * outHeight + oy are split into `splits` slices of
-  // `rowsPerSplit` rows, each summed by its own invocation (then combined by sum_rows).
+  // `rowsPerSplit` rows; each (slice, lane) pair writes its own partial sum, and sum_rows
+  // (sum.wgsl) adds them.
   splits: u32, rowsPerSplit: u32,
 }
 
@@ -27,24 +30,29 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> partialSums: array<f32>;
 @group(0) @binding(7) var<uniform> params: Params;
 
+const LANES: u32 = 8u;
 const TILE_X: u32 = 4u;
 const TILE_CHANNELS: u32 = 4u;
+const TAPS: u32 = 9u;
 
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let tilesX = (params.outWidth + TILE_X - 1u) / TILE_X;
+  let blockWidth = LANES * TILE_X;
+  let xBlocks = (params.outWidth + blockWidth - 1u) / blockWidth;
   let channelTiles = (params.outChannels + TILE_CHANNELS - 1u) / TILE_CHANNELS;
   var index = id.x + id.y * groups.x * 64u;
-  if (index >= tilesX * params.outHeight * channelTiles * params.batch) {
+  if (index >= LANES * xBlocks * params.outHeight * channelTiles * params.batch) {
     return;
   }
-  let tileX = index % tilesX;
-  index = index / tilesX;
+  let lane = index % LANES;
+  index = index / LANES;
+  let xBlock = index % xBlocks;
+  index = index / xBlocks;
   let oy = index % params.outHeight;
   index = index / params.outHeight;
   let channelTile = index % channelTiles;
   let n = index / channelTiles;
-  let ox0 = tileX * TILE_X;
+  let x0 = xBlock * blockWidth + lane;
   let co0 = channelTile * TILE_CHANNELS;
   let weightsPerOutput = params.inChannels * params.kernelHeight * params.kernelWidth;
 
@@ -54,7 +62,7 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
     weightBase[c] = min(co0 + c, params.outChannels - 1u) * weightsPerOutput;
   }
 
-  var sums: array<f32, 16>; // TILE_CHANNELS * TILE_X, zero-initialised
+  var sums: array<f32, TILE_CHANNELS * TILE_X>; // zero-initialised
   for (var ci = 0u; ci < params.inChannels; ci++) {
     let plane = (n * params.inChannels + ci) * params.inHeight * params.inWidth;
     for (var ky = 0u; ky < params.kernelHeight; ky++) {
@@ -66,7 +74,7 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
       for (var kx = 0u; kx < params.kernelWidth; kx++) {
         var values: array<f32, TILE_X>;
         for (var j = 0u; j < TILE_X; j++) {
-          let ix = i32((ox0 + j) * params.stride + kx) - i32(params.padLeft);
+          let ix = i32((x0 + j * LANES) * params.stride + kx) - i32(params.padLeft);
           let inside = ix >= 0 && ix < i32(params.inWidth);
           values[j] = select(0.0, input[row + u32(clamp(ix, 0, i32(params.inWidth) - 1))], inside);
         }
@@ -92,8 +100,9 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
     }
     let outputRow = ((n * params.outChannels + co) * params.outHeight + oy) * params.outWidth;
     for (var j = 0u; j < TILE_X; j++) {
-      if (ox0 + j < params.outWidth) {
-        output[outputRow + ox0 + j] = sums[c * TILE_X + j] + offset;
+      let ox = x0 + j * LANES;
+      if (ox < params.outWidth) {
+        output[outputRow + ox] = sums[c * TILE_X + j] + offset;
       }
     }
   }
@@ -103,27 +112,36 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
 //   over the output positions that read (iy, ix): oy*stride + ky - padTop = iy and
 //   ox*stride + kx - padLeft = ix, i.e. oy = (iy + padTop - ky) / stride when that divides
 //   exactly and lands inside the output. Gathered per input element: no atomics needed.
+//   Tiled like the forward pass, with TILE_CHANNELS input channels per invocation.
 @compute @workgroup_size(64)
 fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let tilesX = (params.inWidth + TILE_X - 1u) / TILE_X;
+  let blockWidth = LANES * TILE_X;
+  let xBlocks = (params.inWidth + blockWidth - 1u) / blockWidth;
   let channelTiles = (params.inChannels + TILE_CHANNELS - 1u) / TILE_CHANNELS;
   var index = id.x + id.y * groups.x * 64u;
-  if (index >= tilesX * params.inHeight * channelTiles * params.batch) {
+  if (index >= LANES * xBlocks * params.inHeight * channelTiles * params.batch) {
     return;
   }
-  let tileX = index % tilesX;
-  index = index / tilesX;
+  let lane = index % LANES;
+  index = index / LANES;
+  let xBlock = index % xBlocks;
+  index = index / xBlocks;
   let iy = index % params.inHeight;
   index = index / params.inHeight;
   let channelTile = index % channelTiles;
   let n = index / channelTiles;
-  let ix0 = tileX * TILE_X;
+  let x0 = xBlock * blockWidth + lane;
   let ci0 = channelTile * TILE_CHANNELS;
   let stride = i32(params.stride);
+  let kernelArea = params.kernelHeight * params.kernelWidth;
 
-  var sums: array<f32, 16>;
+  var sums: array<f32, TILE_CHANNELS * TILE_X>;
   for (var co = 0u; co < params.outChannels; co++) {
     let gradPlane = (n * params.outChannels + co) * params.outHeight * params.outWidth;
+    var weightBase: array<u32, TILE_CHANNELS>;
+    for (var c = 0u; c < TILE_CHANNELS; c++) {
+      weightBase[c] = (co * params.inChannels + min(ci0 + c, params.inChannels - 1u)) * kernelArea;
+    }
     for (var ky = 0u; ky < params.kernelHeight; ky++) {
       let oyScaled = i32(iy + params.padTop) - i32(ky);
       if (oyScaled < 0 || oyScaled % stride != 0 || oyScaled / stride >= i32(params.outHeight)) {
@@ -133,14 +151,14 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgro
       for (var kx = 0u; kx < params.kernelWidth; kx++) {
         var values: array<f32, TILE_X>;
         for (var j = 0u; j < TILE_X; j++) {
-          let oxScaled = i32(ix0 + j + params.padLeft) - i32(kx);
+          let oxScaled = i32(x0 + j * LANES + params.padLeft) - i32(kx);
           let ox = oxScaled / stride;
           let inside = oxScaled >= 0 && oxScaled % stride == 0 && ox < i32(params.outWidth);
           values[j] = select(0.0, gradOutput[gradRow + u32(clamp(ox, 0, i32(params.outWidth) - 1))], inside);
         }
+        let tap = ky * params.kernelWidth + kx;
         for (var c = 0u; c < TILE_CHANNELS; c++) {
-          let ci = min(ci0 + c, params.inChannels - 1u);
-          let w = weight[((co * params.inChannels + ci) * params.kernelHeight + ky) * params.kernelWidth + kx];
+          let w = weight[weightBase[c] + tap];
           for (var j = 0u; j < TILE_X; j++) {
             sums[c * TILE_X + j] += values[j] * w;
           }
@@ -156,8 +174,9 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgro
     }
     let inputRow = ((n * params.inChannels + ci) * params.inHeight + iy) * params.inWidth;
     for (var j = 0u; j < TILE_X; j++) {
-      if (ix0 + j < params.inWidth) {
-        gradInput[inputRow + ix0 + j] = sums[c * TILE_X + j];
+      let ix = x0 + j * LANES;
+      if (ix < params.inWidth) {
+        gradInput[inputRow + ix] = sums[c * TILE_X + j];
       }
     }
   }
@@ -165,61 +184,91 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgro
 
 // dL/dweight[co, ci, ky, kx] = sum_{n, oy, ox} dL/doutput[n, co, oy, ox]
 //                              * input[n, ci, oy*stride + ky - padTop, ox*stride + kx - padLeft]
-// One invocation per (split, weight element) sums its slice of rows into
-// partialSums[split, weight element]; sum_rows (sum.wgsl) adds the slices.
+// An invocation owns TILE_CHANNELS output channels x TAPS kernel taps of one input channel,
+// and sums them over its slice of rows and its lane's columns (ox = lane, lane + LANES, ...):
+// each dL/doutput value it loads is used TAPS times and each input value TILE_CHANNELS
+// times. It writes partialSums[split * LANES + lane, weight element].
 @compute @workgroup_size(64)
 fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let weightCount = params.outChannels * params.inChannels * params.kernelHeight * params.kernelWidth;
-  let index = id.x + id.y * groups.x * 64u;
-  if (index >= weightCount * params.splits) {
+  let kernelArea = params.kernelHeight * params.kernelWidth;
+  let tapTiles = (kernelArea + TAPS - 1u) / TAPS;
+  let channelTiles = (params.outChannels + TILE_CHANNELS - 1u) / TILE_CHANNELS;
+  var index = id.x + id.y * groups.x * 64u;
+  if (index >= LANES * params.splits * tapTiles * params.inChannels * channelTiles) {
     return;
   }
-  let weightIndex = index % weightCount;
-  let split = index / weightCount;
-  let kx = weightIndex % params.kernelWidth;
-  var rest = weightIndex / params.kernelWidth;
-  let ky = rest % params.kernelHeight;
-  rest = rest / params.kernelHeight;
-  let ci = rest % params.inChannels;
-  let co = rest / params.inChannels;
+  let lane = index % LANES;
+  index = index / LANES;
+  let split = index % params.splits;
+  index = index / params.splits;
+  let tapTile = index % tapTiles;
+  index = index / tapTiles;
+  let ci = index % params.inChannels;
+  let co0 = (index / params.inChannels) * TILE_CHANNELS;
+  let tap0 = tapTile * TAPS;
 
-  // Only the ox whose input column ix = ox*stride + kx - padLeft lies inside [0, inWidth).
-  let stride = i32(params.stride);
-  let firstScaled = i32(params.padLeft) - i32(kx);
-  let oxStart = u32(max(0, (firstScaled + stride - 1) / stride));
-  // Integer division truncates towards zero, so a negative bound (a kernel column past the
-  // padded input) must not be divided: it means no ox at all.
-  let lastScaled = i32(params.inWidth) - 1 + i32(params.padLeft) - i32(kx);
-  let oxEnd = select(0u, u32(min(lastScaled / stride + 1, i32(params.outWidth))), lastScaled >= 0);
+  // Each tap's offset from (oy*stride, ox*stride); taps past the kernel repeat the last one
+  // and are never written.
+  var tapY: array<i32, TAPS>;
+  var tapX: array<i32, TAPS>;
+  for (var t = 0u; t < TAPS; t++) {
+    let tap = min(tap0 + t, kernelArea - 1u);
+    tapY[t] = i32(tap / params.kernelWidth) - i32(params.padTop);
+    tapX[t] = i32(tap % params.kernelWidth) - i32(params.padLeft);
+  }
 
+  var sums: array<f32, TILE_CHANNELS * TAPS>;
   let rowStart = split * params.rowsPerSplit;
   let rowEnd = min(rowStart + params.rowsPerSplit, params.batch * params.outHeight);
-  var total = 0.0;
   for (var r = rowStart; r < rowEnd; r++) {
     let n = r / params.outHeight;
     let oy = r % params.outHeight;
-    let iy = i32(oy * params.stride + ky) - i32(params.padTop);
-    if (iy < 0 || iy >= i32(params.inHeight)) {
-      continue;
+    let plane = (n * params.inChannels + ci) * params.inHeight * params.inWidth;
+    var gradRow: array<u32, TILE_CHANNELS>;
+    for (var c = 0u; c < TILE_CHANNELS; c++) {
+      gradRow[c] = ((n * params.outChannels + min(co0 + c, params.outChannels - 1u)) * params.outHeight + oy) * params.outWidth;
     }
-    let gradRow = ((n * params.outChannels + co) * params.outHeight + oy) * params.outWidth;
-    let inputRow = ((n * params.inChannels + ci) * params.inHeight + u32(iy)) * params.inWidth;
-    for (var ox = oxStart; ox < oxEnd; ox++) {
-      total += gradOutput[gradRow + ox] * input[inputRow + ox * params.stride + kx - params.padLeft];
+    for (var ox = lane; ox < params.outWidth; ox += LANES) {
+      var upstream: array<f32, TILE_CHANNELS>;
+      for (var c = 0u; c < TILE_CHANNELS; c++) {
+        upstream[c] = gradOutput[gradRow[c] + ox];
+      }
+      for (var t = 0u; t < TAPS; t++) {
+        let iy = i32(oy * params.stride) + tapY[t];
+        let ix = i32(ox * params.stride) + tapX[t];
+        let inside = iy >= 0 && iy < i32(params.inHeight) && ix >= 0 && ix < i32(params.inWidth);
+        let position = u32(clamp(iy, 0, i32(params.inHeight) - 1)) * params.inWidth + u32(clamp(ix, 0, i32(params.inWidth) - 1));
+        let value = select(0.0, input[plane + position], inside);
+        for (var c = 0u; c < TILE_CHANNELS; c++) {
+          sums[c * TAPS + t] += upstream[c] * value;
+        }
+      }
     }
   }
-  partialSums[split * weightCount + weightIndex] = total;
+
+  let weightCount = params.outChannels * params.inChannels * kernelArea;
+  let partialRow = (split * LANES + lane) * weightCount;
+  for (var c = 0u; c < TILE_CHANNELS; c++) {
+    let co = co0 + c;
+    for (var t = 0u; t < TAPS; t++) {
+      if (co < params.outChannels && tap0 + t < kernelArea) {
+        partialSums[partialRow + (co * params.inChannels + ci) * kernelArea + tap0 + t] = sums[c * TAPS + t];
+      }
+    }
+  }
 }
 
-// dL/dbias[co] = sum_{n, oy, ox} dL/doutput[n, co, oy, ox], split over rows as above.
+// dL/dbias[co] = sum_{n, oy, ox} dL/doutput[n, co, oy, ox], split over rows and lanes as above.
 @compute @workgroup_size(64)
 fn bias_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = id.x + id.y * groups.x * 64u;
-  if (index >= params.outChannels * params.splits) {
+  var index = id.x + id.y * groups.x * 64u;
+  if (index >= LANES * params.splits * params.outChannels) {
     return;
   }
-  let co = index % params.outChannels;
-  let split = index / params.outChannels;
+  let lane = index % LANES;
+  index = index / LANES;
+  let split = index % params.splits;
+  let co = index / params.splits;
   let rowStart = split * params.rowsPerSplit;
   let rowEnd = min(rowStart + params.rowsPerSplit, params.batch * params.outHeight);
   var total = 0.0;
@@ -227,9 +276,9 @@ fn bias_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(num_
     let n = r / params.outHeight;
     let oy = r % params.outHeight;
     let gradRow = ((n * params.outChannels + co) * params.outHeight + oy) * params.outWidth;
-    for (var ox = 0u; ox < params.outWidth; ox++) {
+    for (var ox = lane; ox < params.outWidth; ox += LANES) {
       total += gradOutput[gradRow + ox];
     }
   }
-  partialSums[split * params.outChannels + co] = total;
+  partialSums[(split * LANES + lane) * params.outChannels + co] = total;
 }

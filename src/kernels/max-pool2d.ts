@@ -25,6 +25,9 @@ function geometry(shape: Shape, attributes: MaxPool2dAttributes) {
 
 type Geometry = ReturnType<typeof geometry>;
 
+/** max-pool2d.wgsl: LANES invocations per row. */
+const LANES = 8;
+
 /** Reference arg-max of one window: flat index within the plane. */
 function argMax(g: Geometry, plane: Float64Array | Float32Array, planeOffset: number, oy: number, ox: number): number {
   let best = -1;
@@ -59,15 +62,21 @@ export const maxPool2d = defineOp<MaxPool2dAttributes>({
     return [g.batch, g.channels, g.outHeight, g.outWidth];
   },
   forward(engine, [input], attributes, output) {
-    engine.dispatch('maxPool2d', 'forward', { bindings: { input: input!, output }, params: geometry(input!.shape, attributes), invocations: output.size });
+    const g = geometry(input!.shape, attributes);
+    engine.dispatch('maxPool2d', 'forward', { bindings: { input: input!, output }, params: g, invocations: LANES * g.batch * g.channels * g.outHeight });
   },
   backward(engine, { inputs: [input], attributes, gradOutput }) {
+    const g = geometry(input!.shape, attributes);
     const gradInput = engine.empty(input!.shape, 'maxPool2d gradient');
-    engine.dispatch('maxPool2d', 'backward', {
-      bindings: { input: input!, gradOutput, gradInput },
-      params: geometry(input!.shape, attributes),
-      invocations: gradInput.size,
-    });
+    const bindings = { input: input!, gradOutput, gradInput };
+    if (g.stride >= g.poolSize) {
+      // Each window writes its own footprint; positions no window covers stay zero.
+      const covered = g.outHeight * g.stride - g.padTop >= g.inHeight && g.outWidth * g.stride - g.padLeft >= g.inWidth && g.stride === g.poolSize;
+      if (!covered) engine.fillBuffer(gradInput, 0);
+      engine.dispatch('maxPool2d', 'backward_windows', { bindings, params: g, invocations: LANES * g.batch * g.channels * g.outHeight });
+    } else {
+      engine.dispatch('maxPool2d', 'backward', { bindings, params: g, invocations: LANES * g.batch * g.channels * g.inHeight });
+    }
     return [gradInput];
   },
   reference: {

@@ -4,6 +4,9 @@
 //
 // Tie rule: when several window positions hold the maximum, the first in row-major window
 // order (smallest row, then smallest column) is the arg-max and alone receives the gradient.
+//
+// Invocations walk rows with their lane's columns (x = lane, lane + LANES, ...), so integer
+// divisions happen per row, not per element (lavapipe has no vector integer division).
 struct Params {
   batch: u32, channels: u32, inHeight: u32, inWidth: u32, outHeight: u32, outWidth: u32,
   poolSize: u32, stride: u32, padTop: u32, padLeft: u32,
@@ -14,6 +17,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> gradOutput: array<f32>;
 @group(0) @binding(3) var<storage, read_write> gradInput: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
+
+const LANES: u32 = 8u;
 
 /** Flat index (within the plane) of the window's arg-max, by the tie rule above. */
 fn argMax(plane: u32, oy: u32, ox: u32) -> u32 {
@@ -46,46 +51,82 @@ fn argMax(plane: u32, oy: u32, ox: u32) -> u32 {
 
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  var index = id.x + id.y * groups.x * 64u;
-  let outPlane = params.outHeight * params.outWidth;
-  if (index >= params.batch * params.channels * outPlane) {
+  let index = id.x + id.y * groups.x * 64u;
+  let lane = index % LANES;
+  let row = index / LANES; // (plane, oy)
+  if (row >= params.batch * params.channels * params.outHeight) {
     return;
   }
-  let ox = index % params.outWidth;
-  let oy = (index / params.outWidth) % params.outHeight;
-  let plane = (index / outPlane) * params.inHeight * params.inWidth;
-  output[index] = input[plane + argMax(plane, oy, ox)];
+  let oy = row % params.outHeight;
+  let plane = (row / params.outHeight) * params.inHeight * params.inWidth;
+  for (var ox = lane; ox < params.outWidth; ox += LANES) {
+    output[row * params.outWidth + ox] = input[plane + argMax(plane, oy, ox)];
+  }
 }
 
-// dL/dinput[i] = sum of dL/doutput[w] over the windows w whose arg-max is i. Gathered per
-// input element (no atomics): the windows containing (iy, ix) are those with
-// oy*stride - padTop <= iy <= oy*stride - padTop + poolSize - 1, and likewise for ox.
+// Non-overlapping windows (stride >= poolSize): every input position lies in at most one
+// window, so each window writes its whole footprint: dL/doutput at the arg-max, 0 elsewhere.
+// Positions outside every window are zeroed by the host first.
+@compute @workgroup_size(64)
+fn backward_windows(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = id.x + id.y * groups.x * 64u;
+  let lane = index % LANES;
+  let row = index / LANES; // (plane, oy)
+  if (row >= params.batch * params.channels * params.outHeight) {
+    return;
+  }
+  let oy = row % params.outHeight;
+  let plane = (row / params.outHeight) * params.inHeight * params.inWidth;
+  let top = i32(oy * params.stride) - i32(params.padTop);
+  for (var ox = lane; ox < params.outWidth; ox += LANES) {
+    let best = argMax(plane, oy, ox);
+    let upstream = gradOutput[row * params.outWidth + ox];
+    let left = i32(ox * params.stride) - i32(params.padLeft);
+    for (var dy = 0u; dy < params.poolSize; dy++) {
+      let iy = top + i32(dy);
+      for (var dx = 0u; dx < params.poolSize; dx++) {
+        let ix = left + i32(dx);
+        if (iy >= 0 && iy < i32(params.inHeight) && ix >= 0 && ix < i32(params.inWidth)) {
+          let position = u32(iy) * params.inWidth + u32(ix);
+          gradInput[plane + position] = select(0.0, upstream, position == best);
+        }
+      }
+    }
+  }
+}
+
+// Overlapping windows (stride < poolSize): dL/dinput[i] = sum of dL/doutput[w] over the
+// windows w whose arg-max is i, gathered per input element (no atomics): the windows
+// containing (iy, ix) are those with oy*stride - padTop <= iy <= oy*stride - padTop + poolSize - 1.
 @compute @workgroup_size(64)
 fn backward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let index = id.x + id.y * groups.x * 64u;
-  let inPlane = params.inHeight * params.inWidth;
-  if (index >= params.batch * params.channels * inPlane) {
+  let lane = index % LANES;
+  let row = index / LANES; // (plane, iy)
+  if (row >= params.batch * params.channels * params.inHeight) {
     return;
   }
-  let position = index % inPlane;
-  let iy = i32(position / params.inWidth);
-  let ix = i32(position % params.inWidth);
-  let planeIndex = index / inPlane;
-  let plane = planeIndex * inPlane;
+  let iy = i32(row % params.inHeight);
+  let planeIndex = row / params.inHeight;
+  let plane = planeIndex * params.inHeight * params.inWidth;
   let stride = i32(params.stride);
   let pool = i32(params.poolSize);
   // First window reaching iy: smallest oy with oy*stride >= iy + padTop - pool + 1.
   let oyStart = max(0, (iy + i32(params.padTop) - pool + 1 + stride - 1) / stride);
   let oyEnd = min(i32(params.outHeight) - 1, (iy + i32(params.padTop)) / stride);
-  let oxStart = max(0, (ix + i32(params.padLeft) - pool + 1 + stride - 1) / stride);
-  let oxEnd = min(i32(params.outWidth) - 1, (ix + i32(params.padLeft)) / stride);
-  var total = 0.0;
-  for (var oy = oyStart; oy <= oyEnd; oy++) {
-    for (var ox = oxStart; ox <= oxEnd; ox++) {
-      if (argMax(plane, u32(oy), u32(ox)) == position) {
-        total += gradOutput[(planeIndex * params.outHeight + u32(oy)) * params.outWidth + u32(ox)];
+  for (var x = lane; x < params.inWidth; x += LANES) {
+    let ix = i32(x);
+    let oxStart = max(0, (ix + i32(params.padLeft) - pool + 1 + stride - 1) / stride);
+    let oxEnd = min(i32(params.outWidth) - 1, (ix + i32(params.padLeft)) / stride);
+    let position = u32(iy) * params.inWidth + x;
+    var total = 0.0;
+    for (var oy = oyStart; oy <= oyEnd; oy++) {
+      for (var ox = oxStart; ox <= oxEnd; ox++) {
+        if (argMax(plane, u32(oy), u32(ox)) == position) {
+          total += gradOutput[(planeIndex * params.outHeight + u32(oy)) * params.outWidth + u32(ox)];
+        }
       }
     }
+    gradInput[plane + position] = total;
   }
-  gradInput[index] = total;
 }

@@ -11,6 +11,9 @@ function geometry(shape: Shape, attributes: Upsample2dAttributes) {
   return { batch, channels, inHeight, inWidth, factor: requirePositiveInteger(attributes.factor, 'upsample2d factor') };
 }
 
+/** upsample2d.wgsl: LANES invocations per input row. */
+const rowInvocations = (g: ReturnType<typeof geometry>) => 8 * g.batch * g.channels * g.inHeight;
+
 /** Visits each output index with the input index it copies. */
 function forEachCopy(g: ReturnType<typeof geometry>, visit: (outputIndex: number, inputIndex: number) => void): void {
   const outHeight = g.inHeight * g.factor;
@@ -32,11 +35,13 @@ export const upsample2d = defineOp<Upsample2dAttributes>({
     return [g.batch, g.channels, g.inHeight * g.factor, g.inWidth * g.factor];
   },
   forward(engine, [input], attributes, output) {
-    engine.dispatch('upsample2d', 'forward', { bindings: { input: input!, output }, params: geometry(input!.shape, attributes), invocations: output.size });
+    const g = geometry(input!.shape, attributes);
+    engine.dispatch('upsample2d', 'forward', { bindings: { input: input!, output }, params: g, invocations: rowInvocations(g) });
   },
   backward(engine, { inputs: [input], attributes, gradOutput }) {
+    const g = geometry(input!.shape, attributes);
     const gradInput = engine.empty(input!.shape, 'upsample2d gradient');
-    engine.dispatch('upsample2d', 'backward', { bindings: { gradOutput, gradInput }, params: geometry(input!.shape, attributes), invocations: gradInput.size });
+    engine.dispatch('upsample2d', 'backward', { bindings: { gradOutput, gradInput }, params: g, invocations: rowInvocations(g) });
     return [gradInput];
   },
   reference: {

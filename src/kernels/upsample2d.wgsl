@@ -1,5 +1,7 @@
 // Nearest-neighbour upsampling by an integer factor f, NCHW:
 //   output[n, c, y, x] = input[n, c, y / f, x / f]   (integer division).
+// Each invocation walks one input row with its lane's columns (ix = lane, lane + LANES, ...),
+// so the only divisions are per row: lavapipe has no vector integer division.
 struct Params { batch: u32, channels: u32, inHeight: u32, inWidth: u32, factor: u32 }
 
 @group(0) @binding(0) var<storage, read> input: array<f32>;
@@ -8,18 +10,26 @@ struct Params { batch: u32, channels: u32, inHeight: u32, inWidth: u32, factor: 
 @group(0) @binding(3) var<storage, read_write> gradInput: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
+const LANES: u32 = 8u;
+
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let index = id.x + id.y * groups.x * 64u;
-  let outWidth = params.inWidth * params.factor;
-  let outPlane = params.inHeight * params.factor * outWidth;
-  if (index >= params.batch * params.channels * outPlane) {
+  let lane = index % LANES;
+  let row = index / LANES; // (plane, input row)
+  if (row >= params.batch * params.channels * params.inHeight) {
     return;
   }
-  let x = index % outWidth;
-  let y = (index % outPlane) / outWidth;
-  let plane = index / outPlane;
-  output[index] = input[(plane * params.inHeight + y / params.factor) * params.inWidth + x / params.factor];
+  let outWidth = params.inWidth * params.factor;
+  for (var ix = lane; ix < params.inWidth; ix += LANES) {
+    let value = input[row * params.inWidth + ix];
+    for (var dy = 0u; dy < params.factor; dy++) {
+      let outputRow = (row * params.factor + dy) * outWidth + ix * params.factor;
+      for (var dx = 0u; dx < params.factor; dx++) {
+        output[outputRow + dx] = value;
+      }
+    }
+  }
 }
 
 // Every output in the f x f block of (y, x) copies input (y, x), so
@@ -27,20 +37,20 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
 @compute @workgroup_size(64)
 fn backward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let index = id.x + id.y * groups.x * 64u;
-  let inPlane = params.inHeight * params.inWidth;
-  if (index >= params.batch * params.channels * inPlane) {
+  let lane = index % LANES;
+  let row = index / LANES;
+  if (row >= params.batch * params.channels * params.inHeight) {
     return;
   }
-  let x = index % params.inWidth;
-  let y = (index % inPlane) / params.inWidth;
-  let plane = index / inPlane;
   let outWidth = params.inWidth * params.factor;
-  var total = 0.0;
-  for (var dy = 0u; dy < params.factor; dy++) {
-    let row = (plane * params.inHeight * params.factor + y * params.factor + dy) * outWidth + x * params.factor;
-    for (var dx = 0u; dx < params.factor; dx++) {
-      total += gradOutput[row + dx];
+  for (var ix = lane; ix < params.inWidth; ix += LANES) {
+    var total = 0.0;
+    for (var dy = 0u; dy < params.factor; dy++) {
+      let outputRow = (row * params.factor + dy) * outWidth + ix * params.factor;
+      for (var dx = 0u; dx < params.factor; dx++) {
+        total += gradOutput[outputRow + dx];
+      }
     }
+    gradInput[row * params.inWidth + ix] = total;
   }
-  gradInput[index] = total;
 }
