@@ -20,7 +20,17 @@ export interface EngineOptions {
   poison?: number | null;
   /** A description of the adapter, reported by benchmarks. */
   adapterDescription?: string;
+  /** Times every dispatch (each submitted and awaited on its own) per kernel entry point: see profile(). */
+  profile?: boolean;
 }
+
+/** GPU time per kernel entry point, summed over the dispatches since the last reset. */
+export interface KernelProfile {
+  readonly label: string;
+  readonly dispatches: number;
+  readonly milliseconds: number;
+}
+
 
 export interface DispatchRequest {
   /** Storage buffers by their WGSL variable name. */
@@ -59,12 +69,17 @@ export class Engine implements TapeBackend<Tensor> {
   private liveTensorCount = 0;
   private dispatchCount = 0;
   private submitCount = 0;
+  private readonly profiling: boolean;
+  private lastCompletion = 0;
+  private readonly pendingTimings: Promise<void>[] = [];
+  private readonly timings = new Map<string, { dispatches: number; nanoseconds: number }>();
 
   private constructor(readonly device: GPUDevice, options: EngineOptions) {
     this.kernels = new KernelLibrary(device);
     this.pool = new BufferPool(device);
     this.poison = options.poison ?? null;
     this.adapterDescription = options.adapterDescription ?? 'unknown adapter';
+    this.profiling = options.profile ?? false;
   }
 
   /** Wraps an injected device and compiles every kernel once, reporting WGSL errors with line and column. */
@@ -219,11 +234,51 @@ export class Engine implements TapeBackend<Tensor> {
     const bindGroup = this.bindGroup(compiled, request);
     const [x, y, z] = this.workgroupCounts(compiled, request);
     if (x === 0 || y === 0 || z === 0) return;
+    if (this.profiling) {
+      this.timedDispatch(compiled, bindGroup, [x, y, z]);
+      return;
+    }
     const pass = this.computePass();
     pass.setPipeline(compiled.pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     this.dispatchCount += 1;
+  }
+
+  /**
+   * Profiling: each dispatch is its own submission, and its time is its completion minus
+   * the later of its submission and the previous completion. (Timestamp queries would be
+   * finer, but lavapipe writes zeros for them.)
+   */
+  private timedDispatch(compiled: CompiledEntryPoint, bindGroup: GPUBindGroup, [x, y, z]: [number, number, number]): void {
+    this.flush();
+    const pass = this.computePass();
+    pass.setPipeline(compiled.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    this.dispatchCount += 1;
+    this.flush();
+    const submitted = performance.now();
+    const label = compiled.label;
+    this.pendingTimings.push(
+      this.device.queue.onSubmittedWorkDone().then(() => {
+        const completed = performance.now();
+        const entry = this.timings.get(label) ?? { dispatches: 0, nanoseconds: 0 };
+        entry.dispatches += 1;
+        entry.nanoseconds += 1e6 * (completed - Math.max(submitted, this.lastCompletion));
+        this.timings.set(label, entry);
+        this.lastCompletion = completed;
+      }),
+    );
+  }
+
+  /** GPU time per kernel entry point since the last call (profile mode), slowest first. */
+  async profile(): Promise<KernelProfile[]> {
+    this.flush();
+    await Promise.all(this.pendingTimings.splice(0));
+    const report = [...this.timings].map(([label, { dispatches, nanoseconds }]) => ({ label, dispatches, milliseconds: nanoseconds / 1e6 }));
+    this.timings.clear();
+    return report.sort((a, b) => b.milliseconds - a.milliseconds);
   }
 
   private workgroupCounts(compiled: CompiledEntryPoint, request: DispatchRequest): [number, number, number] {

@@ -67,6 +67,10 @@ function rowTiling(width: number, channels: number, height: number, batch: numbe
   return { specialization: { TILE_X: tileX, TILE_CHANNELS: tileChannels }, invocations };
 }
 
+function withStride<T extends { specialization: Record<string, number> }>(tiling: T, stride: number): T {
+  return { ...tiling, specialization: { ...tiling.specialization, STRIDE: stride } };
+}
+
 function params(geometry: Conv2dGeometry, hasBias: boolean, split = { splits: 1, rowsPerSplit: 1 }): Record<string, number> {
   return { ...geometry, hasBias: hasBias ? 1 : 0, ...split };
 }
@@ -124,7 +128,7 @@ export const conv2d = defineOp<Conv2dAttributes>({
       engine.dispatch('conv2d', 'backward_input', {
         bindings: { weight: weight!, gradOutput, gradInput },
         params: params(g, hasBias),
-        ...rowTiling(g.inWidth, g.inChannels, g.inHeight, g.batch),
+        ...withStride(rowTiling(g.inWidth, g.inChannels, g.inHeight, g.batch), g.stride),
       });
     }
     let gradWeight: Tensor | null = null;

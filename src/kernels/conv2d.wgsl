@@ -34,6 +34,10 @@ const LANES: u32 = 8u;
 const TILE_X: u32 = 4u;
 const TILE_CHANNELS: u32 = 4u;
 const TAPS: u32 = 9u;
+// The input gradient divides by the stride in its inner loop; as a constant (specialised,
+// equal to params.stride) the division folds away for stride 1 and becomes a shift or a
+// multiply otherwise, where a runtime divisor is scalarised on lavapipe.
+const STRIDE: u32 = 1u;
 
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
@@ -132,7 +136,7 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgro
   let n = index / channelTiles;
   let x0 = xBlock * blockWidth + lane;
   let ci0 = channelTile * TILE_CHANNELS;
-  let stride = i32(params.stride);
+  let stride = i32(STRIDE);
   let kernelArea = params.kernelHeight * params.kernelWidth;
 
   var sums: array<f32, TILE_CHANNELS * TILE_X>;

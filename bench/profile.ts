@@ -1,0 +1,30 @@
+// GPU time per kernel in a training step of the notebook autoencoder, from timestamp queries.
+//   node scripts/run-ts.mjs bench/profile.ts [batch size]
+import { createEngine } from '../src/runtime/device.ts';
+import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
+import { backward } from '../src/nn/autograd.ts';
+import * as F from '../src/nn/functional.ts';
+import { RMSprop } from '../src/nn/optimisers.ts';
+import { Random } from '../src/random.ts';
+
+const batchSize = Number(process.argv[2] ?? 32);
+const STEPS = 10;
+const engine = await createEngine({ profile: true });
+const model = notebookAutoencoder(engine, 1);
+const optimizer = RMSprop(engine, model.parameters());
+const input = engine.tensor(new Random(1).values(batchSize * 3072, 0, 1), [batchSize, 3, 32, 32]).keep();
+const step = () => engine.scope(() => {
+  backward(F.binaryCrossEntropy(model.forward(input), input));
+  optimizer.update();
+  model.zeroGrad();
+});
+step();
+await engine.profile(); // discard the first step (pipeline compilation)
+for (let i = 0; i < STEPS; i++) step();
+const report = await engine.profile();
+const total = report.reduce((sum, entry) => sum + entry.milliseconds, 0) / STEPS;
+console.log(`batch ${batchSize}: ${total.toFixed(2)} ms of GPU time per step (${((1000 * batchSize) / total).toFixed(0)} img/s if nothing else cost time)\n`);
+for (const entry of report) {
+  const perStep = entry.milliseconds / STEPS;
+  console.log(`${entry.label.padEnd(40)} ${String(entry.dispatches / STEPS).padStart(4)} x  ${perStep.toFixed(3).padStart(8)} ms  ${((100 * perStep) / total).toFixed(1).padStart(5)}%`);
+}
