@@ -1,6 +1,9 @@
 // Training throughput: the notebook autoencoder on the shared CIFAR-10, batch 32 and 256,
-// images per second after warm-up, against the compute-bound limit measured in the same
-// run (training FLOPs per image over the engine's matmul GFLOP/s).
+// images per second after warm-up; in the same run the same model trained by TensorFlow.js
+// on its WebGPU backend (same adapter, same batches), and the compute-bound limit (training
+// FLOPs per image over the engine's matmul GFLOP/s, measured here too).
+// aelab's steps are encoded back to back with no readback, as fit() runs them; TF.js's
+// trainOnBatch reads each step's loss back, as its fit() does.
 //   npm run bench:train            (Node + Dawn)
 //   deno run --unstable-webgpu -A bench/train.ts
 // Prints a table and writes bench/results/train.json (train-deno.json under Deno).
@@ -16,11 +19,15 @@ import { RMSprop } from '../src/nn/optimisers.ts';
 import { matmul } from '../src/kernels/matmul.ts';
 import { Random } from '../src/random.ts';
 import { measure } from './measure.ts';
+import { tensorflowImagesPerSecond } from './peer-tfjs.ts';
 
 export interface TrainRecord {
   runtime: string;
   batchSize: number;
   imagesPerSecond: number;
+  tensorflowImagesPerSecond: number | null;
+  /** aelab over TensorFlow.js. */
+  ratio: number | null;
   /** Training FLOPs per image (forward + input and weight gradients of every conv). */
   flopsPerImage: number;
   matmulGflops: number;
@@ -65,11 +72,32 @@ for (const batchSize of [32, 256]) {
   const imagesPerSecond = (1000 * batchSize) / milliseconds;
   const limitImagesPerSecond = (matmulGflops * 1e9) / flopsPerImage;
   records.push({
-    runtime: runtimeName(), batchSize, imagesPerSecond, flopsPerImage, matmulGflops, limitImagesPerSecond,
-    shareOfLimit: imagesPerSecond / limitImagesPerSecond, adapter: engine.adapterDescription,
+    runtime: runtimeName(), batchSize, imagesPerSecond, tensorflowImagesPerSecond: null, ratio: null, flopsPerImage, matmulGflops,
+    limitImagesPerSecond, shareOfLimit: imagesPerSecond / limitImagesPerSecond, adapter: engine.adapterDescription,
   });
   optimizer.dispose();
-  console.log(`batch ${String(batchSize).padStart(3)}: ${imagesPerSecond.toFixed(0).padStart(6)} img/s   ${(100 * imagesPerSecond / limitImagesPerSecond).toFixed(1)}% of the compute-bound limit (${limitImagesPerSecond.toFixed(0)} img/s)`);
+}
+
+// The peer, after aelab's runs so the two never share the adapter at once.
+if (process.env['AELAB_SKIP_PEER'] !== '1') {
+  for (const record of records) {
+    const batches = [...batchesOf(epochOrder(data.count, 1, 1, true), record.batchSize)]
+      .filter((batch) => batch.length === record.batchSize)
+      .slice(0, 8)
+      .map((indices) => data.batch(indices).inputs);
+    const peer = await tensorflowImagesPerSecond(batches, record.batchSize);
+    record.tensorflowImagesPerSecond = peer.imagesPerSecond;
+    record.ratio = record.imagesPerSecond / peer.imagesPerSecond;
+  }
+}
+
+console.log('batch   aelab img/s   TF.js img/s   ratio   share of the compute-bound limit');
+for (const r of records) {
+  const peer = r.tensorflowImagesPerSecond === null ? '-' : r.tensorflowImagesPerSecond.toFixed(0);
+  const ratio = r.ratio === null ? '-' : `${r.ratio.toFixed(1)}x`;
+  console.log(
+    `${String(r.batchSize).padStart(5)}   ${r.imagesPerSecond.toFixed(0).padStart(11)}   ${peer.padStart(11)}   ${ratio.padStart(5)}   ${(100 * r.shareOfLimit).toFixed(1)}% of ${r.limitImagesPerSecond.toFixed(0)} img/s`,
+  );
 }
 console.log(`\nadapter: ${engine.adapterDescription}`);
 console.log(`matmul ${matmulGflops.toFixed(2)} GFLOP/s; ${(flopsPerImage / 1e6).toFixed(2)} MFLOP per training image`);

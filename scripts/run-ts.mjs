@@ -22,7 +22,8 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: 'inline',
-  external: ['webgpu', 'pngjs'],
+  // Packages load from node_modules as they are; only the project's TypeScript is bundled.
+  packages: 'external',
   logLevel: 'warning',
 });
 process.argv = [process.argv[0], outfile, ...rest];

@@ -14,7 +14,7 @@ export default async function setup(): Promise<void> {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    external: ['webgpu', 'pngjs'],
+    packages: 'external',
     logLevel: 'warning',
   });
 }
