@@ -2,7 +2,6 @@
 // trainOnBatch (Keras-style: RMSprop lr 1e-3, rho 0.9, epsilon 1e-7, binary cross-entropy),
 // on the same WebGPU adapter (Dawn in Node, wgpu in Deno).
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-webgpu';
 import { runtimeName } from '../src/runtime/device.ts';
 
 /** TF.js finds WebGPU at navigator.gpu; in Node, Dawn's objects are put there (bench code only). */
@@ -48,6 +47,8 @@ export interface PeerResult {
 /** Images per second of trainOnBatch after warm-up, over `batches` (NCHW float32, each of batchSize images). */
 export async function tensorflowImagesPerSecond(batches: readonly Float32Array[], batchSize: number, seconds = 6): Promise<PeerResult> {
   await exposeWebGpuToTensorFlow();
+  // The backend registers itself on import only if navigator.gpu exists by then.
+  await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend('webgpu'))) throw new Error('TensorFlow.js could not start its WebGPU backend');
   await tf.ready();
   const model = notebookModel();

@@ -62,6 +62,40 @@ export interface FitOptions {
 
 const READBACK_INTERVAL_MS = 1500;
 
+/** How much GPU work fit() lets the CPU queue ahead before it waits. */
+const QUEUED_MILLISECONDS = 400;
+
+/**
+ * Backpressure for the training loop. The CPU encodes a step far faster than a CPU adapter
+ * runs it, so fit() waits whenever about QUEUED_MILLISECONDS of steps are queued. And it
+ * waits without leaving a completion promise pending longer than needed: Dawn spins a CPU
+ * core while one is pending, taking it from the training itself; the GPU time per step
+ * measured at the previous wait tells how long to sleep first.
+ */
+class StepClock {
+  private stepMilliseconds = 0;
+  private pendingSteps = 0;
+  private since = performance.now();
+
+  constructor(private readonly engine: Engine) {}
+
+  /** Counts a submitted step; true when it is time to wait. */
+  submitted(): boolean {
+    this.pendingSteps += 1;
+    const due = this.stepMilliseconds > 0 ? Math.max(1, Math.round(QUEUED_MILLISECONDS / this.stepMilliseconds)) : 2;
+    return this.pendingSteps >= due;
+  }
+
+  async wait(): Promise<void> {
+    const remaining = this.pendingSteps * this.stepMilliseconds - (performance.now() - this.since);
+    await this.engine.synchronize(remaining);
+    const now = performance.now();
+    if (this.pendingSteps > 0) this.stepMilliseconds = (now - this.since) / this.pendingSteps;
+    this.pendingSteps = 0;
+    this.since = now;
+  }
+}
+
 /** GPU-side sums of loss, binary accuracy and squared error, each weighted by batch size. */
 class MetricSums {
   private readonly sums: Tensor[];
@@ -110,6 +144,7 @@ export async function fit(
   for (let epoch = (options.initialEpoch ?? 0) + 1; epoch <= options.epochs; epoch++) {
     const started = performance.now();
     const sums = new MetricSums(engine);
+    const clock = new StepClock(engine);
     let lastReadback = started;
     let runningLoss: number | null = null;
     let step = 0;
@@ -124,12 +159,17 @@ export async function fit(
         sums.add(loss, prediction, targets, indices.length);
       });
       step += 1;
-      if (performance.now() - lastReadback > READBACK_INTERVAL_MS) {
-        runningLoss = (await sums.read()).loss;
-        lastReadback = performance.now();
+      if (clock.submitted()) {
+        await clock.wait();
+        // Right after a wait the queue is empty, so the readback costs no GPU time.
+        if (performance.now() - lastReadback > READBACK_INTERVAL_MS) {
+          runningLoss = (await sums.read()).loss;
+          lastReadback = performance.now();
+        }
       }
       options.onProgress?.({ epoch, epochs: options.epochs, step, steps, loss: runningLoss, elapsedSeconds: (performance.now() - started) / 1000 });
     }
+    await clock.wait();
     const trainMetrics = await sums.read();
     sums.dispose();
     const validation = options.validation ? await evaluate(engine, model, lossFunction, options.validation, batchSize) : null;
