@@ -39,25 +39,45 @@ const TAPS: u32 = 9u;
 // multiply otherwise, where a runtime divisor is scalarised on lavapipe.
 const STRIDE: u32 = 1u;
 
-@compute @workgroup_size(64)
-fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+/**
+ * Which register tile an invocation owns in the row-tiled entry points (forward: output
+ * rows and channels; input gradient: input rows and channels). Invocations enumerate
+ * (lane, column block, row, channel tile, image), lane fastest.
+ */
+struct RowTile {
+  valid: bool,
+  /** This invocation's first column; the others are x0 + j * LANES. */
+  x0: u32,
+  row: u32,
+  /** The tile's first channel. */
+  channel0: u32,
+  image: u32,
+}
+
+fn rowTile(invocation: u32, width: u32, height: u32, channels: u32) -> RowTile {
   let blockWidth = LANES * TILE_X;
-  let xBlocks = (params.outWidth + blockWidth - 1u) / blockWidth;
-  let channelTiles = (params.outChannels + TILE_CHANNELS - 1u) / TILE_CHANNELS;
-  var index = id.x + id.y * groups.x * 64u;
-  if (index >= LANES * xBlocks * params.outHeight * channelTiles * params.batch) {
-    return;
-  }
+  let xBlocks = (width + blockWidth - 1u) / blockWidth;
+  let channelTiles = (channels + TILE_CHANNELS - 1u) / TILE_CHANNELS;
+  var index = invocation;
   let lane = index % LANES;
   index = index / LANES;
   let xBlock = index % xBlocks;
   index = index / xBlocks;
-  let oy = index % params.outHeight;
-  index = index / params.outHeight;
-  let channelTile = index % channelTiles;
-  let n = index / channelTiles;
-  let x0 = xBlock * blockWidth + lane;
-  let co0 = channelTile * TILE_CHANNELS;
+  let row = index % height;
+  index = index / height;
+  return RowTile(index < channelTiles * params.batch, xBlock * blockWidth + lane, row, (index % channelTiles) * TILE_CHANNELS, index / channelTiles);
+}
+
+@compute @workgroup_size(64)
+fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let tile = rowTile(id.x + id.y * groups.x * 64u, params.outWidth, params.outHeight, params.outChannels);
+  if (!tile.valid) {
+    return;
+  }
+  let x0 = tile.x0;
+  let oy = tile.row;
+  let co0 = tile.channel0;
+  let n = tile.image;
   let weightsPerOutput = params.inChannels * params.kernelHeight * params.kernelWidth;
 
   // Channels past the end re-read the last channel's weights; their sums are never written.
@@ -119,23 +139,14 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
 //   Tiled like the forward pass, with TILE_CHANNELS input channels per invocation.
 @compute @workgroup_size(64)
 fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let blockWidth = LANES * TILE_X;
-  let xBlocks = (params.inWidth + blockWidth - 1u) / blockWidth;
-  let channelTiles = (params.inChannels + TILE_CHANNELS - 1u) / TILE_CHANNELS;
-  var index = id.x + id.y * groups.x * 64u;
-  if (index >= LANES * xBlocks * params.inHeight * channelTiles * params.batch) {
+  let tile = rowTile(id.x + id.y * groups.x * 64u, params.inWidth, params.inHeight, params.inChannels);
+  if (!tile.valid) {
     return;
   }
-  let lane = index % LANES;
-  index = index / LANES;
-  let xBlock = index % xBlocks;
-  index = index / xBlocks;
-  let iy = index % params.inHeight;
-  index = index / params.inHeight;
-  let channelTile = index % channelTiles;
-  let n = index / channelTiles;
-  let x0 = xBlock * blockWidth + lane;
-  let ci0 = channelTile * TILE_CHANNELS;
+  let x0 = tile.x0;
+  let iy = tile.row;
+  let ci0 = tile.channel0;
+  let n = tile.image;
   let stride = i32(STRIDE);
   let kernelArea = params.kernelHeight * params.kernelWidth;
 

@@ -49,16 +49,33 @@ fn argMax(plane: u32, oy: u32, ox: u32) -> u32 {
   return best;
 }
 
+/** The output row an invocation walks (with its lane's columns) in forward and backward_windows. */
+struct OutputRow {
+  valid: bool,
+  lane: u32,
+  /** (plane, oy) flattened: the row's index in the output. */
+  row: u32,
+  oy: u32,
+  /** The offset of the input plane. */
+  plane: u32,
+}
+
+fn outputRow(invocation: u32) -> OutputRow {
+  let row = invocation / LANES;
+  let valid = row < params.batch * params.channels * params.outHeight;
+  return OutputRow(valid, invocation % LANES, row, row % params.outHeight, (row / params.outHeight) * params.inHeight * params.inWidth);
+}
+
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = id.x + id.y * groups.x * 64u;
-  let lane = index % LANES;
-  let row = index / LANES; // (plane, oy)
-  if (row >= params.batch * params.channels * params.outHeight) {
+  let walk = outputRow(id.x + id.y * groups.x * 64u);
+  if (!walk.valid) {
     return;
   }
-  let oy = row % params.outHeight;
-  let plane = (row / params.outHeight) * params.inHeight * params.inWidth;
+  let lane = walk.lane;
+  let row = walk.row;
+  let oy = walk.oy;
+  let plane = walk.plane;
   for (var ox = lane; ox < params.outWidth; ox += LANES) {
     output[row * params.outWidth + ox] = input[plane + argMax(plane, oy, ox)];
   }
@@ -69,14 +86,14 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
 // Positions outside every window are zeroed by the host first.
 @compute @workgroup_size(64)
 fn backward_windows(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = id.x + id.y * groups.x * 64u;
-  let lane = index % LANES;
-  let row = index / LANES; // (plane, oy)
-  if (row >= params.batch * params.channels * params.outHeight) {
+  let walk = outputRow(id.x + id.y * groups.x * 64u);
+  if (!walk.valid) {
     return;
   }
-  let oy = row % params.outHeight;
-  let plane = (row / params.outHeight) * params.inHeight * params.inWidth;
+  let lane = walk.lane;
+  let row = walk.row;
+  let oy = walk.oy;
+  let plane = walk.plane;
   let top = i32(oy * params.stride) - i32(params.padTop);
   for (var ox = lane; ox < params.outWidth; ox += LANES) {
     let best = argMax(plane, oy, ox);
