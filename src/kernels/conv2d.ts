@@ -60,11 +60,15 @@ const evenTile = (count: number, max: number) => Math.ceil(count / Math.ceil(cou
  * per lane (enough for 8 lanes to cover the row, at most 4) and as many channels as the
  * register budget allows.
  */
-function rowTiling(width: number, channels: number, height: number, batch: number) {
+function rowTiling(width: number, channels: number, height: number, batch: number, rowsPerTile = false) {
   const tileX = Math.min(4, Math.ceil(width / LANES));
   const tileChannels = evenTile(channels, Math.min(MAX_TILE_CHANNELS, Math.floor(MAX_ACCUMULATORS / tileX)));
-  const invocations = batch * height * LANES * Math.ceil(width / (LANES * tileX)) * Math.ceil(channels / tileChannels);
-  return { specialization: { TILE_X: tileX, TILE_CHANNELS: tileChannels }, invocations };
+  // The forward pass also takes TILE_Y rows, filling what is left of the register budget.
+  const tileY = rowsPerTile ? Math.max(1, Math.min(4, height, Math.floor(MAX_ACCUMULATORS / (tileX * tileChannels)))) : 1;
+  const invocations = batch * Math.ceil(height / tileY) * LANES * Math.ceil(width / (LANES * tileX)) * Math.ceil(channels / tileChannels);
+  const specialization: Record<string, number> = { TILE_X: tileX, TILE_CHANNELS: tileChannels };
+  if (rowsPerTile) specialization['TILE_Y'] = tileY;
+  return { specialization, invocations };
 }
 
 function withStride<T extends { specialization: Record<string, number> }>(tiling: T, stride: number): T {
@@ -116,7 +120,7 @@ export const conv2d = defineOp<Conv2dAttributes>({
       // Without a bias the weight is bound in its place (read-only, never read: hasBias = 0).
       bindings: { input: input!, weight: weight!, bias: bias ?? weight!, output },
       params: params(g, bias !== undefined),
-      ...rowTiling(g.outWidth, g.outChannels, g.outHeight, g.batch),
+      ...rowTiling(g.outWidth, g.outChannels, g.outHeight, g.batch, true),
     });
   },
   backward(engine, { inputs: [input, weight, bias], attributes, gradOutput, needsGradient }) {

@@ -33,6 +33,8 @@ struct Params {
 const LANES: u32 = 8u;
 const TILE_X: u32 = 4u;
 const TILE_CHANNELS: u32 = 4u;
+// Forward pass: output rows per invocation (each weight loaded serves TILE_Y x TILE_X outputs).
+const TILE_Y: u32 = 1u;
 const TAPS: u32 = 9u;
 // The input gradient divides by the stride in its inner loop; as a constant (specialised,
 // equal to params.stride) the division folds away for stride 1 and becomes a shift or a
@@ -70,12 +72,14 @@ fn rowTile(invocation: u32, width: u32, height: u32, channels: u32) -> RowTile {
 
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let tile = rowTile(id.x + id.y * groups.x * 64u, params.outWidth, params.outHeight, params.outChannels);
+  // Tiles of TILE_Y rows: rowTile enumerates row blocks, each starting at row * TILE_Y.
+  let rowBlocks = (params.outHeight + TILE_Y - 1u) / TILE_Y;
+  let tile = rowTile(id.x + id.y * groups.x * 64u, params.outWidth, rowBlocks, params.outChannels);
   if (!tile.valid) {
     return;
   }
   let x0 = tile.x0;
-  let oy = tile.row;
+  let oy0 = tile.row * TILE_Y;
   let co0 = tile.channel0;
   let n = tile.image;
   let weightsPerOutput = params.inChannels * params.kernelHeight * params.kernelWidth;
@@ -86,27 +90,33 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
     weightBase[c] = min(co0 + c, params.outChannels - 1u) * weightsPerOutput;
   }
 
-  var sums: array<f32, TILE_CHANNELS * TILE_X>; // zero-initialised
+  var sums: array<f32, TILE_CHANNELS * TILE_Y * TILE_X>; // zero-initialised
   for (var ci = 0u; ci < params.inChannels; ci++) {
     let plane = (n * params.inChannels + ci) * params.inHeight * params.inWidth;
     for (var ky = 0u; ky < params.kernelHeight; ky++) {
-      let iy = i32(oy * params.stride + ky) - i32(params.padTop);
-      if (iy < 0 || iy >= i32(params.inHeight)) {
-        continue;
+      // Rows outside the input (or past the output) read as zero.
+      var rowStart: array<u32, TILE_Y>;
+      var rowInside: array<bool, TILE_Y>;
+      for (var ty = 0u; ty < TILE_Y; ty++) {
+        let iy = i32((oy0 + ty) * params.stride + ky) - i32(params.padTop);
+        rowInside[ty] = iy >= 0 && iy < i32(params.inHeight);
+        rowStart[ty] = plane + u32(clamp(iy, 0, i32(params.inHeight) - 1)) * params.inWidth;
       }
-      let row = plane + u32(iy) * params.inWidth;
       for (var kx = 0u; kx < params.kernelWidth; kx++) {
-        var values: array<f32, TILE_X>;
+        var values: array<f32, TILE_Y * TILE_X>;
         for (var j = 0u; j < TILE_X; j++) {
           let ix = i32((x0 + j * LANES) * params.stride + kx) - i32(params.padLeft);
-          let inside = ix >= 0 && ix < i32(params.inWidth);
-          values[j] = select(0.0, input[row + u32(clamp(ix, 0, i32(params.inWidth) - 1))], inside);
+          let columnInside = ix >= 0 && ix < i32(params.inWidth);
+          let column = u32(clamp(ix, 0, i32(params.inWidth) - 1));
+          for (var ty = 0u; ty < TILE_Y; ty++) {
+            values[ty * TILE_X + j] = select(0.0, input[rowStart[ty] + column], columnInside && rowInside[ty]);
+          }
         }
         let tap = (ci * params.kernelHeight + ky) * params.kernelWidth + kx;
         for (var c = 0u; c < TILE_CHANNELS; c++) {
           let w = weight[weightBase[c] + tap];
-          for (var j = 0u; j < TILE_X; j++) {
-            sums[c * TILE_X + j] += values[j] * w;
+          for (var k = 0u; k < TILE_Y * TILE_X; k++) {
+            sums[c * TILE_Y * TILE_X + k] += values[k] * w;
           }
         }
       }
@@ -122,11 +132,17 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
     if (params.hasBias != 0u) {
       offset = bias[co];
     }
-    let outputRow = ((n * params.outChannels + co) * params.outHeight + oy) * params.outWidth;
-    for (var j = 0u; j < TILE_X; j++) {
-      let ox = x0 + j * LANES;
-      if (ox < params.outWidth) {
-        output[outputRow + ox] = sums[c * TILE_X + j] + offset;
+    for (var ty = 0u; ty < TILE_Y; ty++) {
+      let oy = oy0 + ty;
+      if (oy >= params.outHeight) {
+        break;
+      }
+      let outputRow = ((n * params.outChannels + co) * params.outHeight + oy) * params.outWidth;
+      for (var j = 0u; j < TILE_X; j++) {
+        let ox = x0 + j * LANES;
+        if (ox < params.outWidth) {
+          output[outputRow + ox] = sums[(c * TILE_Y + ty) * TILE_X + j] + offset;
+        }
       }
     }
   }
