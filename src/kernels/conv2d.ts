@@ -56,19 +56,17 @@ const TARGET_SPLIT_INVOCATIONS = 4096;
 const evenTile = (count: number, max: number) => Math.ceil(count / Math.ceil(count / max));
 
 /**
- * Register tiling of one output row (forward) or input row (input gradient): TILE_X columns
- * per lane (enough for 8 lanes to cover the row, at most 4) and as many channels as the
- * register budget allows.
+ * Register tiling of output rows (forward) or input rows (input gradient): TILE_X columns
+ * per lane (enough for 8 lanes to cover the row, at most 4), as many channels as the
+ * register budget allows, then up to 4 rows (TILE_Y) with what budget is left.
  */
-function rowTiling(width: number, channels: number, height: number, batch: number, rowsPerTile = false) {
+function rowTiling(width: number, channels: number, height: number, batch: number) {
   const tileX = Math.min(4, Math.ceil(width / LANES));
   const tileChannels = evenTile(channels, Math.min(MAX_TILE_CHANNELS, Math.floor(MAX_ACCUMULATORS / tileX)));
-  // The forward pass also takes TILE_Y rows, filling what is left of the register budget.
-  const tileY = rowsPerTile ? Math.max(1, Math.min(4, height, Math.floor(MAX_ACCUMULATORS / (tileX * tileChannels)))) : 1;
+  // TILE_Y rows fill what is left of the register budget.
+  const tileY = Math.max(1, Math.min(4, height, Math.floor(MAX_ACCUMULATORS / (tileX * tileChannels))));
   const invocations = batch * Math.ceil(height / tileY) * LANES * Math.ceil(width / (LANES * tileX)) * Math.ceil(channels / tileChannels);
-  const specialization: Record<string, number> = { TILE_X: tileX, TILE_CHANNELS: tileChannels };
-  if (rowsPerTile) specialization['TILE_Y'] = tileY;
-  return { specialization, invocations };
+  return { specialization: { TILE_X: tileX, TILE_Y: tileY, TILE_CHANNELS: tileChannels }, invocations };
 }
 
 function withStride<T extends { specialization: Record<string, number> }>(tiling: T, stride: number): T {
@@ -120,7 +118,7 @@ export const conv2d = defineOp<Conv2dAttributes>({
       // Without a bias the weight is bound in its place (read-only, never read: hasBias = 0).
       bindings: { input: input!, weight: weight!, bias: bias ?? weight!, output },
       params: params(g, bias !== undefined),
-      ...rowTiling(g.outWidth, g.outChannels, g.outHeight, g.batch, true),
+      ...rowTiling(g.outWidth, g.outChannels, g.outHeight, g.batch),
     });
   },
   backward(engine, { inputs: [input, weight, bias], attributes, gradOutput, needsGradient }) {

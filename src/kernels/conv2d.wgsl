@@ -33,7 +33,8 @@ struct Params {
 const LANES: u32 = 8u;
 const TILE_X: u32 = 4u;
 const TILE_CHANNELS: u32 = 4u;
-// Forward pass: output rows per invocation (each weight loaded serves TILE_Y x TILE_X outputs).
+// Rows per invocation in the forward pass and the input gradient (each weight loaded serves
+// TILE_Y x TILE_X outputs).
 const TILE_Y: u32 = 1u;
 const TAPS: u32 = 9u;
 // The input gradient divides by the stride in its inner loop; as a constant (specialised,
@@ -155,18 +156,20 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
 //   Tiled like the forward pass, with TILE_CHANNELS input channels per invocation.
 @compute @workgroup_size(64)
 fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let tile = rowTile(id.x + id.y * groups.x * 64u, params.inWidth, params.inHeight, params.inChannels);
+  // Tiles of TILE_Y input rows, as the forward pass tiles output rows.
+  let rowBlocks = (params.inHeight + TILE_Y - 1u) / TILE_Y;
+  let tile = rowTile(id.x + id.y * groups.x * 64u, params.inWidth, rowBlocks, params.inChannels);
   if (!tile.valid) {
     return;
   }
   let x0 = tile.x0;
-  let iy = tile.row;
+  let iy0 = tile.row * TILE_Y;
   let ci0 = tile.channel0;
   let n = tile.image;
   let stride = i32(STRIDE);
   let kernelArea = params.kernelHeight * params.kernelWidth;
 
-  var sums: array<f32, TILE_CHANNELS * TILE_X>;
+  var sums: array<f32, TILE_CHANNELS * TILE_Y * TILE_X>;
   for (var co = 0u; co < params.outChannels; co++) {
     let gradPlane = (n * params.outChannels + co) * params.outHeight * params.outWidth;
     var weightBase: array<u32, TILE_CHANNELS>;
@@ -174,24 +177,31 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgro
       weightBase[c] = (co * params.inChannels + min(ci0 + c, params.inChannels - 1u)) * kernelArea;
     }
     for (var ky = 0u; ky < params.kernelHeight; ky++) {
-      let oyScaled = i32(iy + params.padTop) - i32(ky);
-      if (oyScaled < 0 || oyScaled % stride != 0 || oyScaled / stride >= i32(params.outHeight)) {
-        continue;
+      // The output row each input row reads through tap row ky, if any.
+      var rowStart: array<u32, TILE_Y>;
+      var rowInside: array<bool, TILE_Y>;
+      for (var ty = 0u; ty < TILE_Y; ty++) {
+        let oyScaled = i32(iy0 + ty + params.padTop) - i32(ky);
+        let oy = oyScaled / stride;
+        rowInside[ty] = oyScaled >= 0 && oyScaled % stride == 0 && oy < i32(params.outHeight) && iy0 + ty < params.inHeight;
+        rowStart[ty] = gradPlane + u32(clamp(oy, 0, i32(params.outHeight) - 1)) * params.outWidth;
       }
-      let gradRow = gradPlane + u32(oyScaled / stride) * params.outWidth;
       for (var kx = 0u; kx < params.kernelWidth; kx++) {
-        var values: array<f32, TILE_X>;
+        var values: array<f32, TILE_Y * TILE_X>;
         for (var j = 0u; j < TILE_X; j++) {
           let oxScaled = i32(x0 + j * LANES + params.padLeft) - i32(kx);
           let ox = oxScaled / stride;
-          let inside = oxScaled >= 0 && oxScaled % stride == 0 && ox < i32(params.outWidth);
-          values[j] = select(0.0, gradOutput[gradRow + u32(clamp(ox, 0, i32(params.outWidth) - 1))], inside);
+          let columnInside = oxScaled >= 0 && oxScaled % stride == 0 && ox < i32(params.outWidth);
+          let column = u32(clamp(ox, 0, i32(params.outWidth) - 1));
+          for (var ty = 0u; ty < TILE_Y; ty++) {
+            values[ty * TILE_X + j] = select(0.0, gradOutput[rowStart[ty] + column], columnInside && rowInside[ty]);
+          }
         }
         let tap = ky * params.kernelWidth + kx;
         for (var c = 0u; c < TILE_CHANNELS; c++) {
           let w = weight[weightBase[c] + tap];
-          for (var j = 0u; j < TILE_X; j++) {
-            sums[c * TILE_X + j] += values[j] * w;
+          for (var k = 0u; k < TILE_Y * TILE_X; k++) {
+            sums[c * TILE_Y * TILE_X + k] += values[k] * w;
           }
         }
       }
@@ -203,11 +213,17 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgro
     if (ci >= params.inChannels) {
       break;
     }
-    let inputRow = ((n * params.inChannels + ci) * params.inHeight + iy) * params.inWidth;
-    for (var j = 0u; j < TILE_X; j++) {
-      let ix = x0 + j * LANES;
-      if (ix < params.inWidth) {
-        gradInput[inputRow + ix] = sums[c * TILE_X + j];
+    for (var ty = 0u; ty < TILE_Y; ty++) {
+      let iy = iy0 + ty;
+      if (iy >= params.inHeight) {
+        break;
+      }
+      let inputRow = ((n * params.inChannels + ci) * params.inHeight + iy) * params.inWidth;
+      for (var j = 0u; j < TILE_X; j++) {
+        let ix = x0 + j * LANES;
+        if (ix < params.inWidth) {
+          gradInput[inputRow + ix] = sums[(c * TILE_Y + ty) * TILE_X + j];
+        }
       }
     }
   }
