@@ -13,7 +13,7 @@ const mutations = [
   ['sigmoid backward: sign flipped', K + 'sigmoid.wgsl', 'y * (1.0 - y)', 'y * (1.0 + y)'],
   ['tanh backward: term dropped', K + 'tanh.wgsl', 'gradOutput[index] * (1.0 - y * y)', 'gradOutput[index]'],
   ['conv2d input gradient: kx sign swapped', K + 'conv2d.wgsl', 'let oxScaled = i32(x0 + j * LANES + params.padLeft) - i32(kx);', 'let oxScaled = i32(x0 + j * LANES + params.padLeft) + i32(kx) - 2;'],
-  ['conv2d input gradient: padding term dropped', K + 'conv2d.wgsl', 'let oyScaled = i32(iy + params.padTop) - i32(ky);', 'let oyScaled = i32(iy) - i32(ky);'],
+  ['conv2d input gradient: padding term dropped', K + 'conv2d.wgsl', 'let oyScaled = i32(iy0 + ty + params.padTop) - i32(ky);', 'let oyScaled = i32(iy0 + ty) - i32(ky);'],
   ['conv2d input gradient: kernel taps transposed', K + 'conv2d.wgsl', 'let tap = ky * params.kernelWidth + kx;', 'let tap = (kx % params.kernelHeight) * params.kernelWidth + ky % params.kernelWidth;'],
   ['conv2d weight gradient: sign flipped', K + 'conv2d.wgsl', 'sums[c * TAPS + t] += upstream[c] * value;', 'sums[c * TAPS + t] -= upstream[c] * value;'],
   ['conv2d weight gradient: last column dropped', K + 'conv2d.wgsl', 'for (var ox = lane; ox < params.outWidth; ox += LANES) {\n      var upstream', 'for (var ox = lane; ox + 1u < params.outWidth; ox += LANES) {\n      var upstream'],
