@@ -275,17 +275,23 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(nu
     for (var c = 0u; c < TILE_CHANNELS; c++) {
       gradRow[c] = ((n * params.outChannels + min(co0 + c, params.outChannels - 1u)) * params.outHeight + oy) * params.outWidth;
     }
+    // Each tap's input row is fixed along the output row: find it (and whether it exists) once.
+    var tapRow: array<u32, TAPS>;
+    var tapRowInside: array<bool, TAPS>;
+    for (var t = 0u; t < TAPS; t++) {
+      let iy = i32(oy * params.stride) + tapY[t];
+      tapRowInside[t] = iy >= 0 && iy < i32(params.inHeight);
+      tapRow[t] = plane + u32(clamp(iy, 0, i32(params.inHeight) - 1)) * params.inWidth;
+    }
     for (var ox = lane; ox < params.outWidth; ox += LANES) {
       var upstream: array<f32, TILE_CHANNELS>;
       for (var c = 0u; c < TILE_CHANNELS; c++) {
         upstream[c] = gradOutput[gradRow[c] + ox];
       }
       for (var t = 0u; t < TAPS; t++) {
-        let iy = i32(oy * params.stride) + tapY[t];
         let ix = i32(ox * params.stride) + tapX[t];
-        let inside = iy >= 0 && iy < i32(params.inHeight) && ix >= 0 && ix < i32(params.inWidth);
-        let position = u32(clamp(iy, 0, i32(params.inHeight) - 1)) * params.inWidth + u32(clamp(ix, 0, i32(params.inWidth) - 1));
-        let value = select(0.0, input[plane + position], inside);
+        let inside = tapRowInside[t] && ix >= 0 && ix < i32(params.inWidth);
+        let value = select(0.0, input[tapRow[t] + u32(clamp(ix, 0, i32(params.inWidth) - 1))], inside);
         for (var c = 0u; c < TILE_CHANNELS; c++) {
           sums[c * TAPS + t] += upstream[c] * value;
         }
