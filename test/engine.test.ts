@@ -1,6 +1,7 @@
 // Engine mechanics: large dispatch grids, scopes, the pool, batching of submissions.
 import { describe, expect, it } from 'vitest';
 import * as F from '../src/nn/functional.ts';
+import { backward } from '../src/nn/autograd.ts';
 import { testEngine } from './support/engine.ts';
 
 const engine = await testEngine();
@@ -9,10 +10,17 @@ describe.skipIf(!engine)('engine', () => {
   const e = engine!;
 
   it('spreads a 1-D kernel over a 2-D grid beyond 65535 workgroups', async () => {
-    const count = 65535 * 64 + 1000; // one dimension of 64-wide workgroups is not enough
-    const values = await e.scopeAsync(() => e.full([count], 2.5).read());
+    // The backward of a sum broadcasts one element per invocation: past 65535 x 64 elements
+    // one dimension of 64-wide workgroups is not enough.
+    const count = 65535 * 64 + 1000;
+    const values = await e.scopeAsync(() => {
+      const x = e.full([count], 2.5);
+      x.requiresGrad = true;
+      backward(F.scale(F.sum(x), 0.5));
+      return x.grad!.read();
+    });
     expect(values.length).toBe(count);
-    expect(values.every((value) => value === 2.5)).toBe(true);
+    expect(values.every((value) => value === 0.5)).toBe(true);
   });
 
   it('sums millions of elements through several partial-sum passes', async () => {

@@ -10,6 +10,7 @@ import { checkShape, formatShape, sizeOf, requireSameShape, type Shape } from '.
 import { wgslFileNames, wgslSources, type KernelFile } from '../kernels/wgsl.generated.ts';
 import type { Op } from '../kernels/op.ts';
 import type { BackwardContext, TapeBackend } from '../nn/autograd.ts';
+import { elementwiseInvocations } from '../kernels/elementwise.ts';
 
 export interface EngineOptions {
   /**
@@ -134,7 +135,7 @@ export class Engine implements TapeBackend<Tensor> {
 
   /** Fills a tensor in place (encoded, not uploaded). */
   fillBuffer(tensor: Tensor, value: number): void {
-    this.dispatch('fill', 'fill', { bindings: { output: tensor }, params: { count: tensor.size, value }, invocations: tensor.size });
+    this.dispatch('fill', 'fill', { bindings: { output: tensor }, params: { count: tensor.size, value }, invocations: elementwiseInvocations(tensor.size) });
   }
 
   keep(tensor: Tensor): void {
@@ -224,7 +225,7 @@ export class Engine implements TapeBackend<Tensor> {
 
   accumulate(into: Tensor, addend: Tensor): void {
     requireSameShape(into.shape, addend.shape, 'accumulate');
-    this.dispatch('add', 'accumulate', { bindings: { accumulator: into, addend }, params: { count: into.size }, invocations: into.size });
+    this.dispatch('add', 'accumulate', { bindings: { accumulator: into, addend }, params: { count: into.size }, invocations: elementwiseInvocations(into.size) });
   }
 
   // ---------------------------------------------------------------- dispatch

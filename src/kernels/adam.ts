@@ -1,4 +1,5 @@
 import { defineUpdateRule } from './update-rule.ts';
+import { elementwiseInvocations } from './elementwise.ts';
 
 export interface AdamHyperparameters {
   readonly learningRate: number;
@@ -22,7 +23,7 @@ export const adam = defineUpdateRule<AdamHyperparameters>({
     engine.dispatch('adam', 'update', {
       bindings: { weight, gradient, firstMoment: firstMoment!, secondMoment: secondMoment! },
       params: { count: weight.size, stepSize: stepSize(hyperparameters, step), beta1, beta2, epsilon },
-      invocations: weight.size,
+      invocations: elementwiseInvocations(weight.size),
     });
   },
   reference(weight, gradient, [firstMoment, secondMoment], hyperparameters, step) {

@@ -2,6 +2,7 @@
 import { defineOp } from './op.ts';
 import { requireSameShape } from './shapes.ts';
 import { encodeSum } from './sum.ts';
+import { elementwiseInvocations } from './elementwise.ts';
 
 /** mean(target == (prediction > 0.5 ? 1 : 0)), as Keras' binary_accuracy with threshold 0.5. */
 export const binaryAccuracy = defineOp<Record<string, never>>({
@@ -14,7 +15,7 @@ export const binaryAccuracy = defineOp<Record<string, never>>({
   },
   forward(engine, [prediction, target], _attributes, output) {
     const matches = engine.empty(prediction!.shape, 'binaryAccuracy matches');
-    engine.dispatch('binaryAccuracy', 'forward', { bindings: { prediction: prediction!, expected: target!, matches }, params: { count: matches.size }, invocations: matches.size });
+    engine.dispatch('binaryAccuracy', 'forward', { bindings: { prediction: prediction!, expected: target!, matches }, params: { count: matches.size }, invocations: elementwiseInvocations(matches.size) });
     encodeSum(engine, matches, output, 1 / matches.size);
     matches.dispose();
   },

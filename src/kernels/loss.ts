@@ -5,6 +5,7 @@ import { defineOp, type Op } from './op.ts';
 import { requireSameShape } from './shapes.ts';
 import { encodeSum } from './sum.ts';
 import type { KernelFile } from './wgsl.generated.ts';
+import { elementwiseInvocations } from './elementwise.ts';
 
 export interface LossDefinition {
   readonly name: string;
@@ -28,7 +29,7 @@ export function lossOp(definition: LossDefinition): Op<Record<string, never>> {
       engine.dispatch(kernel, 'loss', {
         bindings: { prediction: prediction!, expected: target!, losses },
         params: { count: losses.size, scale: 1 },
-        invocations: losses.size,
+        invocations: elementwiseInvocations(losses.size),
       });
       encodeSum(engine, losses, output, 1 / losses.size);
       losses.dispose();
@@ -38,7 +39,7 @@ export function lossOp(definition: LossDefinition): Op<Record<string, never>> {
       engine.dispatch(kernel, 'gradient', {
         bindings: { prediction: prediction!, expected: target!, gradOutput, gradPrediction },
         params: { count: gradPrediction.size, scale: 1 / gradPrediction.size },
-        invocations: gradPrediction.size,
+        invocations: elementwiseInvocations(gradPrediction.size),
       });
       return [gradPrediction, null];
     },

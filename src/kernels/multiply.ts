@@ -2,9 +2,10 @@ import { defineOp } from './op.ts';
 import { sameShapeOutput } from './binary.ts';
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
+import { elementwiseInvocations } from './elementwise.ts';
 
 function product(engine: Engine, left: Tensor, right: Tensor, output: Tensor): Tensor {
-  engine.dispatch('multiply', 'multiply', { bindings: { left, right, output }, params: { count: output.size }, invocations: output.size });
+  engine.dispatch('multiply', 'multiply', { bindings: { left, right, output }, params: { count: output.size }, invocations: elementwiseInvocations(output.size) });
   return output;
 }
 

@@ -1,6 +1,10 @@
 // relu(x) = max(x, 0). Tie rule: the gradient at exactly x = 0 is 0 (the mask is x > 0).
 struct Params { count: u32 }
 
+// Elementwise kernels take ELEMENTS elements per invocation (index, index + invocations, ...):
+// on lavapipe that doubles to triples their bandwidth over one element per invocation.
+const ELEMENTS: u32 = 8u;
+
 @group(0) @binding(0) var<storage, read> input: array<f32>;
 @group(0) @binding(1) var<storage, read_write> output: array<f32>;
 @group(0) @binding(2) var<storage, read> gradOutput: array<f32>;
@@ -9,17 +13,25 @@ struct Params { count: u32 }
 
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = id.x + id.y * groups.x * 64u;
-  if (index < params.count) {
-    output[index] = max(input[index], 0.0);
+  let invocation = id.x + id.y * groups.x * 64u;
+  let invocations = groups.x * groups.y * 64u;
+  for (var element = 0u; element < ELEMENTS; element++) {
+    let index = invocation + element * invocations;
+    if (index < params.count) {
+      output[index] = max(input[index], 0.0);
+    }
   }
 }
 
 // d relu / dx = 1 where x > 0, else 0.
 @compute @workgroup_size(64)
 fn backward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = id.x + id.y * groups.x * 64u;
-  if (index < params.count) {
-    gradInput[index] = select(0.0, gradOutput[index], input[index] > 0.0);
+  let invocation = id.x + id.y * groups.x * 64u;
+  let invocations = groups.x * groups.y * 64u;
+  for (var element = 0u; element < ELEMENTS; element++) {
+    let index = invocation + element * invocations;
+    if (index < params.count) {
+      gradInput[index] = select(0.0, gradOutput[index], input[index] > 0.0);
+    }
   }
 }

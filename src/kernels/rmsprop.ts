@@ -1,4 +1,5 @@
 import { defineUpdateRule } from './update-rule.ts';
+import { elementwiseInvocations } from './elementwise.ts';
 
 export interface RmspropHyperparameters {
   readonly learningRate: number;
@@ -12,7 +13,7 @@ export const rmsprop = defineUpdateRule<RmspropHyperparameters>({
   stateNames: ['meanSquare'],
   defaults: { learningRate: 1e-3, rho: 0.9, epsilon: 1e-7 },
   encode(engine, weight, gradient, [meanSquare], { learningRate, rho, epsilon }) {
-    engine.dispatch('rmsprop', 'update', { bindings: { weight, gradient, meanSquare: meanSquare! }, params: { count: weight.size, learningRate, rho, epsilon }, invocations: weight.size });
+    engine.dispatch('rmsprop', 'update', { bindings: { weight, gradient, meanSquare: meanSquare! }, params: { count: weight.size, learningRate, rho, epsilon }, invocations: elementwiseInvocations(weight.size) });
   },
   reference(weight, gradient, [meanSquare], { learningRate, rho, epsilon }) {
     weight.forEach((w, i) => {

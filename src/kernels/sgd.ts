@@ -1,4 +1,5 @@
 import { defineUpdateRule } from './update-rule.ts';
+import { elementwiseInvocations } from './elementwise.ts';
 
 export interface SgdHyperparameters {
   readonly learningRate: number;
@@ -11,7 +12,7 @@ export const sgd = defineUpdateRule<SgdHyperparameters>({
   stateNames: ['velocity'],
   defaults: { learningRate: 0.01, momentum: 0 },
   encode(engine, weight, gradient, [velocity], { learningRate, momentum }) {
-    engine.dispatch('sgd', 'update', { bindings: { weight, gradient, velocity: velocity! }, params: { count: weight.size, learningRate, momentum }, invocations: weight.size });
+    engine.dispatch('sgd', 'update', { bindings: { weight, gradient, velocity: velocity! }, params: { count: weight.size, learningRate, momentum }, invocations: elementwiseInvocations(weight.size) });
   },
   reference(weight, gradient, [velocity], { learningRate, momentum }) {
     weight.forEach((w, i) => {

@@ -4,6 +4,7 @@
 import { defineOp, type Op } from './op.ts';
 import type { KernelFile } from './wgsl.generated.ts';
 import type { Tensor } from '../backend/tensor.ts';
+import { elementwiseInvocations } from './elementwise.ts';
 
 export interface UnaryDefinition {
   readonly name: string;
@@ -23,12 +24,12 @@ export function unaryOp(definition: UnaryDefinition): Op<Record<string, never>> 
     differentiable: [true],
     outputShape: ([shape]) => shape!,
     forward(engine, [input], _attributes, output) {
-      engine.dispatch(kernel, 'forward', { bindings: { input: input!, output }, params: { count: output.size }, invocations: output.size });
+      engine.dispatch(kernel, 'forward', { bindings: { input: input!, output }, params: { count: output.size }, invocations: elementwiseInvocations(output.size) });
     },
     backward(engine, { inputs: [input], output, gradOutput }) {
       const gradInput = engine.empty(input!.shape, `${definition.name} gradient`);
       const saved: Record<string, Tensor> = definition.backwardReads === 'input' ? { input: input! } : { output };
-      engine.dispatch(kernel, 'backward', { bindings: { ...saved, gradOutput, gradInput }, params: { count: gradInput.size }, invocations: gradInput.size });
+      engine.dispatch(kernel, 'backward', { bindings: { ...saved, gradOutput, gradInput }, params: { count: gradInput.size }, invocations: elementwiseInvocations(gradInput.size) });
       return [gradInput];
     },
     reference: {
