@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine and runs every test: the type-check, the vitest suite on
-# Node + Dawn, and the GPU parity suite on Deno's own WebGPU. This is the README's test
-# command, and CI runs exactly this. With CI=true a missing WebGPU adapter fails the run.
+# Node + Dawn, the GPU parity suite on Deno's own WebGPU and in headless Chromium, and a
+# Deno smoke run of the command line. This is the README's test command, and CI runs
+# exactly this. With CI=true a missing WebGPU adapter fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,13 +28,18 @@ else
   echo "deno smoke run: FAILED"
 fi
 
-# One closing line for both runners.
+# The parity suite in headless Chromium, on the browser's own WebGPU.
+browser_log=.cache/browser-parity.log
+node scripts/browser-parity.mjs 2>&1 | tee "$browser_log"
+
+# One closing line for all the runners.
 node -e '
   const vitest = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const deno = require("fs").readFileSync(process.argv[2], "utf8").match(/(\d+) passed, (\d+) failed/);
   const smoke = Number(process.argv[3]);
-  const passed = vitest.numPassedTests + Number(deno[1]) + smoke;
-  const failed = vitest.numFailedTests + Number(deno[2]) + (1 - smoke);
+  const browser = require("fs").readFileSync(process.argv[4], "utf8").match(/browser parity: (\d+) passed, (\d+) failed/);
+  const passed = vitest.numPassedTests + Number(deno[1]) + smoke + Number(browser[1]);
+  const failed = vitest.numFailedTests + Number(deno[2]) + (1 - smoke) + Number(browser[2]);
   console.log(`tests: ${passed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);
-' "$results" "$deno_log" "$deno_smoke"
+' "$results" "$deno_log" "$deno_smoke" "$browser_log"
