@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import * as F from '../src/nn/functional.ts';
 import { backward } from '../src/nn/autograd.ts';
+import { copy, matmul, referenceMatmul } from '../src/kernels/matmul.ts';
+import { Random } from '../src/random.ts';
+import { relativeError, FLOAT32_TOLERANCE } from './parity/check.ts';
 import { testEngine } from './support/engine.ts';
 
 const engine = await testEngine();
@@ -21,6 +24,20 @@ describe.skipIf(!engine)('engine', () => {
     });
     expect(values.length).toBe(count);
     expect(values.every((value) => value === 0.5)).toBe(true);
+  });
+
+  it('matmul and copy (the benchmark ceilings) compute what they claim, at sizes off their tiles', async () => {
+    const random = new Random(8);
+    const [m, k, n] = [70, 33, 91];
+    const a = random.values(m * k);
+    const b = random.values(k * n);
+    const [product, copied] = await e.scopeAsync(async () => {
+      const left = e.tensor(a, [m, k]);
+      return [await matmul(e, left, e.tensor(b, [k, n])).read(), await copy(e, left).read()];
+    });
+    expect(relativeError(product, referenceMatmul(a, b, m, k, n))).toBeLessThan(FLOAT32_TOLERANCE);
+    expect(relativeError(copied, a)).toBeLessThan(1e-7);
+    expect(() => matmul(e, e.zeros([2, 3]), e.zeros([4, 2]))).toThrow(/matmul: expected \[m, k\] x \[k, n\], got \[2, 3\] x \[4, 2\]/);
   });
 
   it('sums millions of elements through several partial-sum passes', async () => {
