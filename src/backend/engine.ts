@@ -40,6 +40,11 @@ export interface DispatchRequest {
   readonly params?: Readonly<Record<string, number>>;
   /** For 1-D kernels: the number of invocations, spread over a 2-D grid when it exceeds one dimension. */
   readonly invocations?: number;
+  /**
+   * Or a 1-D count of workgroups, spread over a 2-D grid the same way (the kernel computes
+   * its workgroup index as workgroup_id.x + workgroup_id.y * num_workgroups.x).
+   */
+  readonly groups?: number;
   /** Or the workgroup counts themselves. */
   readonly workgroups?: readonly [number, number?, number?];
   readonly constants?: OverrideConstants;
@@ -290,8 +295,11 @@ export class Engine implements TapeBackend<Tensor> {
       }
       return [x, y, z];
     }
-    if (request.invocations === undefined) throw new AelabError(`${compiled.label}: a dispatch needs invocations or workgroups`);
-    const groups = Math.ceil(request.invocations / compiled.workgroupSize[0]);
+    let groups = request.groups;
+    if (groups === undefined) {
+      if (request.invocations === undefined) throw new AelabError(`${compiled.label}: a dispatch needs invocations, groups or workgroups`);
+      groups = Math.ceil(request.invocations / compiled.workgroupSize[0]);
+    }
     if (groups <= MAX_WORKGROUPS_PER_DIMENSION) return [groups, 1, 1];
     // Kernels compute their linear index as id.x + id.y * num_workgroups.x * WORKGROUP_SIZE.
     const rows = Math.ceil(groups / MAX_WORKGROUPS_PER_DIMENSION);

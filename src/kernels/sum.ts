@@ -16,7 +16,7 @@ export function encodeSum(engine: Engine, input: Tensor, output: Tensor, scale: 
     engine.dispatch('sum', 'sum_partial', {
       bindings: { input: source, output: target },
       params: { count, columns: 1, scale: last ? scale : 1 },
-      workgroups: workgroupGrid(groups),
+      groups,
     });
     if (source !== input) source.dispose();
     if (last) return;
@@ -28,13 +28,6 @@ export function encodeSum(engine: Engine, input: Tensor, output: Tensor, scale: 
 /** Encodes output[c] = scale * sum over r of partials[r * columns + c]. */
 export function encodeSumRows(engine: Engine, partials: Tensor, columns: number, output: Tensor, scale = 1): void {
   engine.dispatch('sum', 'sum_rows', { bindings: { input: partials, output }, params: { count: partials.size, columns, scale }, invocations: columns });
-}
-
-/** Workgroup counts for `groups` groups, as [x, y] when one dimension (65535) is not enough. */
-export function workgroupGrid(groups: number): [number, number] {
-  if (groups <= 65535) return [groups, 1];
-  const rows = Math.ceil(groups / 65535);
-  return [Math.ceil(groups / rows), rows];
 }
 
 function broadcastGradient(engine: Engine, gradOutput: Tensor, input: Tensor, scale: number): Tensor {
