@@ -1,0 +1,36 @@
+// Every op in the registry, every case in the table, through the three checks: the loop
+// shared by the Deno runner and the browser page (vitest runs the same cases one test each).
+import type { Engine } from '../../src/backend/engine.ts';
+import { ops, type OpName } from '../../src/kernels/registry.ts';
+import type { Op } from '../../src/kernels/op.ts';
+import { checkOp, failures } from './check.ts';
+import { describeCase, opCases, type ParityCase } from './cases.ts';
+
+export interface SuiteReport {
+  passed: number;
+  failed: number;
+  /** One line per failed case: the op, the case and what failed. */
+  failures: string[];
+}
+
+export async function runParitySuite(engine: Engine, onOp: (name: OpName) => void = () => {}): Promise<SuiteReport> {
+  const report: SuiteReport = { passed: 0, failed: 0, failures: [] };
+  for (const name of Object.keys(ops) as OpName[]) {
+    const op = ops[name] as Op<unknown>;
+    onOp(name);
+    for (const [index, spec] of (opCases[name] as readonly ParityCase<unknown>[]).entries()) {
+      let problems: string[];
+      try {
+        problems = failures(op, await checkOp(engine, op, spec, 1000 + index));
+      } catch (error) {
+        problems = [String(error)];
+      }
+      if (problems.length === 0) report.passed += 1;
+      else {
+        report.failed += 1;
+        report.failures.push(`${name} ${describeCase(spec)}: ${problems.join('; ')}`);
+      }
+    }
+  }
+  return report;
+}
