@@ -1,6 +1,8 @@
 // Kernel benchmark: every op, forward and backward, at the notebook autoencoder's real
 // shapes (batch 32 and 256), against the adapter's ceilings measured in the same run: the
-// engine's own matmul for FLOP/s and its copy kernel for bandwidth.
+// engine's own matmul for FLOP/s and its copy kernel for bandwidth. The conv passes are
+// timed with the variants the tuner picks for this adapter (tuned here first) and, in
+// alternation, with the kernels' heuristic variants.
 //   npm run bench:kernels            (Node + Dawn)
 //   deno run --unstable-webgpu -A bench/kernels.ts
 // Prints a table and writes bench/results/kernels.json (kernels-deno.json under Deno).
@@ -12,7 +14,10 @@ import { matmul, copy } from '../src/kernels/matmul.ts';
 import { sizeOf, type Shape } from '../src/kernels/shapes.ts';
 import { Random } from '../src/random.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
-import { measure } from './measure.ts';
+import { measure } from '../src/backend/measure.ts';
+import { tune } from '../src/backend/tuner.ts';
+
+const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 
 interface KernelRecord {
   op: string;
@@ -20,6 +25,8 @@ interface KernelRecord {
   shape: string;
   batch: number;
   milliseconds: number;
+  /** The same pass with the heuristic kernel variants (tunable passes only). */
+  heuristicMilliseconds?: number;
   gflops?: number;
   gigabytesPerSecond?: number;
   /** Of the matmul GFLOP/s for compute-bound passes, of the copy GB/s for the rest. */
@@ -57,23 +64,23 @@ interface Workload {
 }
 
 function notebookWorkloads(batch: number): Workload[] {
-  const conv = (label: string, inChannels: number, outChannels: number, size: number): Workload => ({
+  // The hidden convs carry their fused ReLU, as in the model.
+  const conv = (label: string, inChannels: number, outChannels: number, size: number, activation: 'relu' | 'linear'): Workload => ({
     name: 'conv2d', label,
     inputs: [{ shape: [batch, inChannels, size, size] }, { shape: [outChannels, inChannels, 3, 3] }, { shape: [outChannels] }],
-    attributes: { padding: 'same' },
+    attributes: { padding: 'same', activation },
   });
   const image = (channels: number, size: number) => [batch, channels, size, size];
   return [
-    conv('conv 3->8 @32', 3, 8, 32),
-    { name: 'relu', label: 'relu 8@32', inputs: [{ shape: image(8, 32) }], attributes: {} },
+    conv('conv 3->8 @32', 3, 8, 32, 'relu'),
     { name: 'maxPool2d', label: 'pool 8@32', inputs: [{ shape: image(8, 32) }], attributes: { poolSize: 2, padding: 'same' } },
-    conv('conv 8->12 @16', 8, 12, 16),
+    conv('conv 8->12 @16', 8, 12, 16, 'relu'),
     { name: 'maxPool2d', label: 'pool 12@16', inputs: [{ shape: image(12, 16) }], attributes: { poolSize: 2, padding: 'same' } },
-    conv('conv 12->16 @8', 12, 16, 8),
+    conv('conv 12->16 @8', 12, 16, 8, 'relu'),
     { name: 'upsample2d', label: 'upsample 16@8', inputs: [{ shape: image(16, 8) }], attributes: { factor: 2 } },
-    conv('conv 16->12 @16', 16, 12, 16),
+    conv('conv 16->12 @16', 16, 12, 16, 'relu'),
     { name: 'upsample2d', label: 'upsample 12@16', inputs: [{ shape: image(12, 16) }], attributes: { factor: 2 } },
-    conv('conv 12->3 @32', 12, 3, 32),
+    conv('conv 12->3 @32', 12, 3, 32, 'linear'),
     { name: 'sigmoid', label: 'sigmoid 3@32', inputs: [{ shape: image(3, 32) }], attributes: {} },
     { name: 'binaryCrossEntropy', label: 'bce 3@32', inputs: [{ shape: image(3, 32), low: 0.05, high: 0.95 }, { shape: image(3, 32), low: 0.05, high: 0.95 }], attributes: {} },
   ];
@@ -84,7 +91,8 @@ function work(workload: Workload, pass: string, outputSize: number): { flops?: n
   const inputSize = sizeOf(workload.inputs[0]!.shape);
   if (workload.name === 'conv2d') {
     const [, inChannels, kernel] = [0, workload.inputs[1]!.shape[1]!, workload.inputs[1]!.shape[2]!];
-    return { flops: 2 * outputSize * inChannels * kernel * kernel };
+    // The whole backward computes the input and the weight gradients: twice the forward.
+    return { flops: (pass === 'backward input+weight+bias' ? 4 : 2) * outputSize * inChannels * kernel * kernel };
   }
   const floats =
     pass === 'forward' ? inputSize * workload.inputs.length + outputSize : inputSize * (workload.inputs.length + 1) + outputSize;
@@ -101,15 +109,31 @@ for (const batch of [32, 256]) {
     const backward = (needsGradient: boolean[]) => () =>
       void engine.backward(op, { inputs, output, attributes: workload.attributes, gradOutput, needsGradient });
     if (workload.name === 'conv2d') {
-      passes.push(['backward input', backward([true, false, false])], ['backward weight+bias', backward([false, true, true])]);
+      // The weight-gradient pass also masks the gradient by the fused ReLU for the input
+      // gradient, so the input gradient is timed within the whole backward.
+      passes.push(['backward weight+bias', backward([false, true, true])], ['backward input+weight+bias', backward([true, true, true])]);
     } else {
       passes.push(['backward', backward(op.differentiable.slice())]);
     }
     for (const [pass, encode] of passes) {
-      const milliseconds = await measure(engine, encode);
+      const tunable = engine.tuning.collect(() => engine.scope(encode)).size > 0;
+      if (tunable) await tune(engine, encode);
+      // Tunable passes alternate tuned and heuristic variants over three rounds: medians.
+      const tuned: number[] = [];
+      const heuristic: number[] = [];
+      for (let round = 0; round < (tunable ? 3 : 1); round++) {
+        engine.tuning.enabled = true;
+        tuned.push(await measure(engine, encode, { samples: tunable ? 3 : 7 }));
+        if (!tunable) break;
+        engine.tuning.enabled = false;
+        heuristic.push(await measure(engine, encode, { samples: 3 }));
+      }
+      engine.tuning.enabled = true;
+      const milliseconds = median(tuned);
       const { flops, bytes } = work(workload, pass, output.size);
       const record: KernelRecord = {
         op: workload.name, pass, shape: workload.label, batch, milliseconds,
+        ...(tunable ? { heuristicMilliseconds: median(heuristic) } : {}),
         shareOfCeiling: 0, adapter: engine.adapterDescription,
       };
       if (flops !== undefined) {
@@ -128,8 +152,9 @@ for (const batch of [32, 256]) {
 
 function printRow(record: KernelRecord): void {
   const rate = record.gflops !== undefined ? `${record.gflops.toFixed(2)} GFLOP/s` : `${record.gigabytesPerSecond!.toFixed(2)} GB/s`;
+  const heuristic = record.heuristicMilliseconds === undefined ? '' : `  (heuristic variants ${record.heuristicMilliseconds.toFixed(3)} ms)`;
   console.log(
-    `${String(record.batch).padStart(4)}  ${record.shape.padEnd(16)} ${record.pass.padEnd(21)} ${record.milliseconds.toFixed(3).padStart(9)} ms  ${rate.padStart(16)}  ${(100 * record.shareOfCeiling).toFixed(1).padStart(5)}%`,
+    `${String(record.batch).padStart(4)}  ${record.shape.padEnd(16)} ${record.pass.padEnd(27)} ${record.milliseconds.toFixed(3).padStart(9)} ms  ${rate.padStart(16)}  ${(100 * record.shareOfCeiling).toFixed(1).padStart(5)}%${heuristic}`,
   );
 }
 

@@ -3,7 +3,9 @@
 // on its WebGPU backend (same adapter, same batches), and the compute-bound limit (training
 // FLOPs per image over the engine's matmul GFLOP/s, measured here too).
 // aelab's steps are encoded back to back with no readback, as fit() runs them; TF.js's
-// trainOnBatch reads each step's loss back, as its fit() does.
+// trainOnBatch reads each step's loss back, as its fit() does. aelab runs twice per batch
+// size, alternating: with its kernels' heuristic variants, and after the tuner (timed here,
+// from an empty table) has chosen variants for this adapter.
 //   npm run bench:train            (Node + Dawn)
 //   deno run --unstable-webgpu -A bench/train.ts
 // Prints a table and writes bench/results/train.json (train-deno.json under Deno).
@@ -18,13 +20,19 @@ import * as F from '../src/nn/functional.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
 import { matmul } from '../src/kernels/matmul.ts';
 import { Random } from '../src/random.ts';
-import { measure } from './measure.ts';
+import { measure } from '../src/backend/measure.ts';
+import { tune } from '../src/backend/tuner.ts';
 import { tensorflowImagesPerSecond } from './peer-tfjs.ts';
 
 export interface TrainRecord {
   runtime: string;
   batchSize: number;
+  /** Tuned kernel variants. */
   imagesPerSecond: number;
+  /** The kernels' heuristic variants, measured alternately with the tuned ones. */
+  heuristicImagesPerSecond: number;
+  /** Seconds the tuner took for this batch size's shapes. */
+  tuningSeconds: number;
   tensorflowImagesPerSecond: number | null;
   /** aelab over TensorFlow.js. */
   ratio: number | null;
@@ -56,6 +64,8 @@ const forwardFlops = model.flops([1, 3, 32, 32]);
 const firstConvFlops = model.encoder.layers[0]!.flops([1, 3, 32, 32]);
 const flopsPerImage = 3 * forwardFlops - firstConvFlops;
 
+const ROUNDS = 5;
+const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 const records: TrainRecord[] = [];
 for (const batchSize of [32, 256]) {
   const optimizer = RMSprop(engine, model.parameters());
@@ -68,11 +78,27 @@ for (const batchSize of [32, 256]) {
     optimizer.update();
     model.zeroGrad();
   };
-  const milliseconds = await measure(engine, step);
-  const imagesPerSecond = (1000 * batchSize) / milliseconds;
+  const tuningStart = performance.now();
+  await tune(engine, () => {
+    const inputs = engine.tensor(data.batch(batches[0]!).inputs, [batchSize, 3, 32, 32]);
+    backward(F.binaryCrossEntropy(model.forward(inputs), inputs));
+    model.zeroGrad();
+  });
+  const tuningSeconds = (performance.now() - tuningStart) / 1000;
+  // Alternating rounds, so that the machine's drift falls on both alike; medians of the rounds.
+  const heuristic: number[] = [];
+  const tuned: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [enabled, into] of [[false, heuristic], [true, tuned]] as const) {
+      engine.tuning.enabled = enabled;
+      into.push((1000 * batchSize) / (await measure(engine, step, { samples: 3 })));
+    }
+  }
+  const imagesPerSecond = median(tuned);
   const limitImagesPerSecond = (matmulGflops * 1e9) / flopsPerImage;
   records.push({
-    runtime: runtimeName(), batchSize, imagesPerSecond, tensorflowImagesPerSecond: null, ratio: null, flopsPerImage, matmulGflops,
+    runtime: runtimeName(), batchSize, imagesPerSecond, heuristicImagesPerSecond: median(heuristic), tuningSeconds,
+    tensorflowImagesPerSecond: null, ratio: null, flopsPerImage, matmulGflops,
     limitImagesPerSecond, shareOfLimit: imagesPerSecond / limitImagesPerSecond, adapter: engine.adapterDescription,
   });
   optimizer.dispose();
@@ -91,12 +117,13 @@ if (process.env['AELAB_SKIP_PEER'] !== '1') {
   }
 }
 
-console.log('batch   aelab img/s   TF.js img/s   ratio   share of the compute-bound limit');
+console.log('batch   aelab img/s (heuristic, tuning s)   TF.js img/s   ratio   share of the compute-bound limit');
 for (const r of records) {
   const peer = r.tensorflowImagesPerSecond === null ? '-' : r.tensorflowImagesPerSecond.toFixed(0);
   const ratio = r.ratio === null ? '-' : `${r.ratio.toFixed(1)}x`;
+  const aelab = `${r.imagesPerSecond.toFixed(0)} (${r.heuristicImagesPerSecond.toFixed(0)}, ${r.tuningSeconds.toFixed(0)} s)`;
   console.log(
-    `${String(r.batchSize).padStart(5)}   ${r.imagesPerSecond.toFixed(0).padStart(11)}   ${peer.padStart(11)}   ${ratio.padStart(5)}   ${(100 * r.shareOfLimit).toFixed(1)}% of ${r.limitImagesPerSecond.toFixed(0)} img/s`,
+    `${String(r.batchSize).padStart(5)}   ${aelab.padStart(29)}   ${peer.padStart(11)}   ${ratio.padStart(5)}   ${(100 * r.shareOfLimit).toFixed(1)}% of ${r.limitImagesPerSecond.toFixed(0)} img/s`,
   );
 }
 console.log(`\nadapter: ${engine.adapterDescription}`);

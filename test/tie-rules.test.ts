@@ -30,6 +30,14 @@ describe.skipIf(!engine)('tie rules', () => {
     expect(reference).toEqual([0, 0, 7, 0]);
   });
 
+  it('conv2d with a fused relu: an output of exactly 0 passes no gradient, as relu', async () => {
+    // 1x1 kernel of weight 1 and bias 0: z = x = [-1, 0, 1, 0], so y = [0, 0, 1, 0].
+    const inputs = [{ data: [-1, 0, 1, 0], shape: [1, 1, 1, 4] }, { data: [1], shape: [1, 1, 1, 1] }, { data: [0], shape: [1] }];
+    const [gpu, reference] = await gradients(ops.conv2d, inputs, { activation: 'relu' }, [5, 6, 7, 8]);
+    expect(gpu).toEqual([0, 0, 7, 0]);
+    expect(reference).toEqual([0, 0, 7, 0]);
+  });
+
   it('maxPool2d: the first maximum in row-major window order takes the whole gradient', async () => {
     // One 2x2 window, all four equal: only the top-left gets it.
     const [gpu, reference] = await gradients(ops.maxPool2d, [{ data: [3, 3, 3, 3], shape: [1, 1, 2, 2] }], { poolSize: 2 }, [1.5]);

@@ -11,6 +11,7 @@ import { wgslFileNames, wgslSources, type KernelFile } from '../kernels/wgsl.gen
 import type { Op } from '../kernels/op.ts';
 import type { BackwardContext, TapeBackend } from '../nn/autograd.ts';
 import { elementwiseInvocations } from '../kernels/elementwise.ts';
+import { TuningTable } from './tuning.ts';
 
 export interface EngineOptions {
   /**
@@ -23,6 +24,15 @@ export interface EngineOptions {
   adapterDescription?: string;
   /** Times every dispatch (each submitted and awaited on its own) per kernel entry point: see profile(). */
   profile?: boolean;
+}
+
+/** One op application seen by recordOpCalls: what the tuner needs to replay it on fresh tensors. */
+export interface OpCall {
+  readonly op: Op<unknown>;
+  readonly inputShapes: readonly Shape[];
+  readonly attributes: unknown;
+  /** Per input: whether the tape will ask for its gradient. */
+  readonly needsGradient: readonly boolean[];
 }
 
 /** GPU time per kernel entry point, summed over the dispatches since the last reset. */
@@ -61,6 +71,8 @@ export class Engine implements TapeBackend<Tensor> {
   readonly kernels: KernelLibrary;
   readonly pool: BufferPool;
   readonly adapterDescription: string;
+  /** The kernel variants chosen for this adapter (see tuning.ts and tuner.ts). */
+  readonly tuning = new TuningTable();
   poison: number | null;
 
   private encoder: GPUCommandEncoder | null = null;
@@ -79,6 +91,7 @@ export class Engine implements TapeBackend<Tensor> {
   private lastCompletion = 0;
   private readonly pendingTimings: Promise<void>[] = [];
   private readonly timings = new Map<string, { dispatches: number; nanoseconds: number }>();
+  private recordedCalls: OpCall[] | null = null;
 
   private constructor(readonly device: GPUDevice, options: EngineOptions) {
     this.kernels = new KernelLibrary(device);
@@ -219,6 +232,10 @@ export class Engine implements TapeBackend<Tensor> {
     }
     for (const input of inputs) void input.buffer; // throws DisposedTensorError before anything is encoded
     const outputShape = op.outputShape(inputs.map((input) => input.shape), attributes);
+    this.recordedCalls?.push({
+      op: op as Op<unknown>, attributes, inputShapes: inputs.map((input) => input.shape),
+      needsGradient: inputs.map((input, i) => input.requiresGrad && op.differentiable[i] === true),
+    });
     const output = this.empty(outputShape, op.name);
     op.forward(this, inputs, attributes, output);
     return output;
@@ -226,6 +243,19 @@ export class Engine implements TapeBackend<Tensor> {
 
   backward<A>(op: Op<A>, context: BackwardContext<Tensor, A>): (Tensor | null)[] {
     return op.backward(this, context);
+  }
+
+  /** Runs `encode` (which encodes work as usual) and returns every op application in it. */
+  recordOpCalls(encode: () => void): OpCall[] {
+    const previous = this.recordedCalls;
+    const calls: OpCall[] = [];
+    this.recordedCalls = calls;
+    try {
+      encode();
+    } finally {
+      this.recordedCalls = previous;
+    }
+    return calls;
   }
 
   accumulate(into: Tensor, addend: Tensor): void {

@@ -4,21 +4,16 @@
 // interrupted or corrupt download never leaves anything a later run mistakes for data.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, closeSync, writeSync, readFileSync, renameSync, rmSync, readdirSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { readTar } from './tar.ts';
 import { DataError } from './image-set.ts';
 import { loadCifar10 } from './cifar10.ts';
+import { defaultCacheDirectory } from '../runtime/cache-directory.ts';
 
 export const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
 export const CIFAR10_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530';
 const FOLDER = 'cifar-10-batches-bin';
-
-export function defaultCacheDirectory(): string {
-  const base = process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache');
-  return join(base, 'aelab');
-}
 
 export interface DownloadOptions {
   readonly url?: string;

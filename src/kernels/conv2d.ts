@@ -1,10 +1,11 @@
-// conv2d: input [N, Cin, H, W], weight [Cout, Cin, KH, KW], optional bias [Cout].
+// conv2d: input [N, Cin, H, W], weight [Cout, Cin, KH, KW], optional bias [Cout], and an
+// optional ReLU fused into it (Keras' activation='relu'): the output is max(z, 0) of the
+// convolution z, and the backward passes mask the incoming gradient by output > 0.
 // Kernels in conv2d.wgsl; the float64 reference below is the specification they are tested against.
 import { defineOp } from './op.ts';
 import { ShapeError } from '../errors.ts';
-import { formatShape, requirePositiveInteger, requireRank4, sizeOf, windowGeometry, type Padding, type Shape } from './shapes.ts';
+import { formatShape, requirePositiveInteger, requireRank4, windowGeometry, type Padding, type Shape } from './shapes.ts';
 import { encodeSumRows } from './sum.ts';
-import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
 
 export interface Conv2dAttributes {
@@ -12,7 +13,11 @@ export interface Conv2dAttributes {
   readonly stride?: number;
   /** Default 'valid' (as Keras). */
   readonly padding?: Padding;
+  /** Default 'linear' (as Keras): none. 'relu' is fused into the kernels. */
+  readonly activation?: Conv2dActivation;
 }
+
+export type Conv2dActivation = 'linear' | 'relu';
 
 export interface Conv2dGeometry {
   batch: number; inChannels: number; inHeight: number; inWidth: number;
@@ -49,59 +54,99 @@ const MAX_TILE_CHANNELS = 16;
 /** Weight gradients: at most 8 channels x 9 taps of accumulators per invocation. */
 const MAX_GRADIENT_CHANNELS = 8;
 const MAX_TAPS = 9;
-/** Aim for at least this many invocations in the split weight-gradient sums. */
+/** The heuristic aims for at least this many invocations in the split weight-gradient sums. */
 const TARGET_SPLIT_INVOCATIONS = 4096;
 
 /** The tile size <= max that splits `count` into equal-as-possible tiles (12 -> 6 + 6, not 8 + 4). */
 const evenTile = (count: number, max: number) => Math.ceil(count / Math.ceil(count / max));
 
+/** Register tile of the forward pass (output rows) or the input gradient (input rows). */
+interface RowTileSize {
+  readonly TILE_X: number;
+  readonly TILE_Y: number;
+  readonly TILE_CHANNELS: number;
+}
+
 /**
- * Register tiling of output rows (forward) or input rows (input gradient): TILE_X columns
- * per lane (enough for 8 lanes to cover the row, at most 4), as many channels as the
- * register budget allows, then up to 4 rows (TILE_Y) with what budget is left.
+ * The heuristic row tile: TILE_X columns per lane (enough for 8 lanes to cover the row, at
+ * most 4), as many channels as the register budget allows, then up to 4 rows (TILE_Y) with
+ * what budget is left.
  */
-function rowTiling(width: number, channels: number, height: number, batch: number) {
+function heuristicRowTile(width: number, channels: number, height: number): RowTileSize {
   const tileX = Math.min(4, Math.ceil(width / LANES));
   const tileChannels = evenTile(channels, Math.min(MAX_TILE_CHANNELS, Math.floor(MAX_ACCUMULATORS / tileX)));
-  // TILE_Y rows fill what is left of the register budget.
   const tileY = Math.max(1, Math.min(4, height, Math.floor(MAX_ACCUMULATORS / (tileX * tileChannels))));
-  const invocations = batch * Math.ceil(height / tileY) * LANES * Math.ceil(width / (LANES * tileX)) * Math.ceil(channels / tileChannels);
-  return { specialization: { TILE_X: tileX, TILE_Y: tileY, TILE_CHANNELS: tileChannels }, invocations };
+  return { TILE_X: tileX, TILE_Y: tileY, TILE_CHANNELS: tileChannels };
+}
+
+/** The tuner's candidates: the heuristic first, then every other tile within the register budget. */
+function rowTileCandidates(width: number, channels: number, height: number): RowTileSize[] {
+  const candidates = [heuristicRowTile(width, channels, height)];
+  for (const tileX of [1, 2, 4].filter((x) => x <= Math.max(1, Math.ceil(width / LANES))))
+    for (const channelLimit of [4, 8, MAX_TILE_CHANNELS])
+      for (const tileY of [1, 2, 4].filter((y) => y <= height)) {
+        const tile = { TILE_X: tileX, TILE_Y: tileY, TILE_CHANNELS: evenTile(channels, channelLimit) };
+        if (tileX * tileY * tile.TILE_CHANNELS <= MAX_ACCUMULATORS) candidates.push(tile);
+      }
+  return unique(candidates);
+}
+
+function rowTileDispatch(tile: RowTileSize, width: number, channels: number, height: number, batch: number) {
+  const invocations = batch * Math.ceil(height / tile.TILE_Y) * LANES * Math.ceil(width / (LANES * tile.TILE_X)) * Math.ceil(channels / tile.TILE_CHANNELS);
+  return { specialization: { ...tile }, invocations };
+}
+
+/** How the weight gradient is tiled (specialised constants) and split over rows. */
+interface WeightGradientVariant {
+  readonly TILE_CHANNELS: number;
+  readonly TAPS: number;
+  /** Rows are split until the dispatch has about this many invocations. */
+  readonly splitInvocations: number;
+}
+
+/** The heuristic (8 channels, 9 taps, 4,096 invocations) first, then narrower tiles and other splits (a CPU adapter wants few, a GPU many). */
+function weightGradientCandidates(g: Conv2dGeometry): WeightGradientVariant[] {
+  const taps = evenTile(g.kernelHeight * g.kernelWidth, MAX_TAPS);
+  const candidates: WeightGradientVariant[] = [];
+  for (const channelLimit of [MAX_GRADIENT_CHANNELS, 4])
+    for (const splitInvocations of [TARGET_SPLIT_INVOCATIONS, 16384, 1024, 256, 64]) {
+      candidates.push({ TILE_CHANNELS: evenTile(g.outChannels, channelLimit), TAPS: taps, splitInvocations });
+    }
+  return unique(candidates);
+}
+
+function unique<T>(candidates: T[]): T[] {
+  const seen = new Set<string>();
+  return candidates.filter((candidate) => !seen.has(JSON.stringify(candidate)) && seen.add(JSON.stringify(candidate)));
+}
+
+/** The tuning key of one conv2d kernel at one geometry, e.g. 'conv2d.forward 32x3x32x32 -> 8x32x32, 3x3 stride 1 pad 1,1'. */
+function tuningKey(entryPoint: string, g: Conv2dGeometry): string {
+  return `conv2d.${entryPoint} ${g.batch}x${g.inChannels}x${g.inHeight}x${g.inWidth} -> ${g.outChannels}x${g.outHeight}x${g.outWidth}, ` +
+    `${g.kernelHeight}x${g.kernelWidth} stride ${g.stride} pad ${g.padTop},${g.padLeft}`;
 }
 
 function withStride<T extends { specialization: Record<string, number> }>(tiling: T, stride: number): T {
   return { ...tiling, specialization: { ...tiling.specialization, STRIDE: stride } };
 }
 
-function params(geometry: Conv2dGeometry, hasBias: boolean, split = { splits: 1, rowsPerSplit: 1 }): Record<string, number> {
-  return { ...geometry, hasBias: hasBias ? 1 : 0, ...split };
+function params(geometry: Conv2dGeometry, hasBias: boolean, attributes: Conv2dAttributes, split = { splits: 1, rowsPerSplit: 1 }): Record<string, number> {
+  return { ...geometry, hasBias: hasBias ? 1 : 0, relu: activationOf(attributes) === 'relu' ? 1 : 0, ...split };
 }
 
-function rowSplit(geometry: Conv2dGeometry, invocationsPerSplit: number): { splits: number; rowsPerSplit: number } {
+function activationOf(attributes: Conv2dAttributes): Conv2dActivation {
+  const activation = attributes.activation ?? 'linear';
+  if (activation !== 'linear' && activation !== 'relu') {
+    throw new ShapeError(`conv2d activation: expected 'linear' or 'relu', got '${String(activation)}'`);
+  }
+  return activation;
+}
+
+function rowSplit(geometry: Conv2dGeometry, invocationsPerSplit: number, targetInvocations: number): { splits: number; rowsPerSplit: number } {
   const rows = geometry.batch * geometry.outHeight;
-  const wanted = Math.min(rows, Math.max(1, Math.ceil(TARGET_SPLIT_INVOCATIONS / invocationsPerSplit)));
+  const wanted = Math.min(rows, Math.max(1, Math.ceil(targetInvocations / invocationsPerSplit)));
   const rowsPerSplit = Math.ceil(rows / wanted);
   return { splits: Math.ceil(rows / rowsPerSplit), rowsPerSplit };
-}
-
-/** Encodes a split reduction (weight or bias gradient) into a new tensor of `shape`. */
-function splitGradient(
-  engine: Engine, entryPoint: string, geometry: Conv2dGeometry, hasBias: boolean, bindings: Record<string, Tensor>,
-  shape: Shape, invocationsPerSplit: number, specialization: Record<string, number> = {},
-): Tensor {
-  const split = rowSplit(geometry, invocationsPerSplit);
-  const columns = sizeOf(shape);
-  const partialSums = engine.empty([split.splits * LANES, columns], `conv2d ${entryPoint}`);
-  engine.dispatch('conv2d', entryPoint, {
-    bindings: { ...bindings, partialSums },
-    params: params(geometry, hasBias, split),
-    invocations: split.splits * invocationsPerSplit,
-    specialization,
-  });
-  const gradient = engine.empty(shape, 'conv2d gradient');
-  encodeSumRows(engine, partialSums, columns, gradient);
-  partialSums.dispose();
-  return gradient;
 }
 
 export const conv2d = defineOp<Conv2dAttributes>({
@@ -110,6 +155,7 @@ export const conv2d = defineOp<Conv2dAttributes>({
   differentiable: [true, true, true],
   outputShape([input, weight, bias], attributes) {
     const g = conv2dGeometry(input!, weight!, bias, attributes);
+    activationOf(attributes);
     return [g.batch, g.outChannels, g.outHeight, g.outWidth];
   },
   forward(engine, [input, weight, bias], attributes, output) {
@@ -117,36 +163,62 @@ export const conv2d = defineOp<Conv2dAttributes>({
     engine.dispatch('conv2d', 'forward', {
       // Without a bias the weight is bound in its place (read-only, never read: hasBias = 0).
       bindings: { input: input!, weight: weight!, bias: bias ?? weight!, output },
-      params: params(g, bias !== undefined),
-      ...rowTiling(g.outWidth, g.outChannels, g.outHeight, g.batch),
+      params: params(g, bias !== undefined, attributes),
+      ...rowTileDispatch(engine.tuning.choose(tuningKey('forward', g), rowTileCandidates(g.outWidth, g.outChannels, g.outHeight)), g.outWidth, g.outChannels, g.outHeight, g.batch),
     });
   },
-  backward(engine, { inputs: [input, weight, bias], attributes, gradOutput, needsGradient }) {
+  // With z the convolution and y = relu(z) (or y = z): dL/dz = dL/dy * [y > 0] (or dL/dy).
+  //   dL/dinput[n, ci, iy, ix] = sum over the taps that read it of weight * dL/dz  (backward_input)
+  //   dL/dweight[co, ci, ky, kx] = sum over n, oy, ox of dL/dz * input             (weight_gradient_partial)
+  //   dL/dbias[co] = sum over n, oy, ox of dL/dz                                    (the same pass)
+  // weight_gradient_partial runs first: it also writes the masked dL/dz that backward_input reads.
+  backward(engine, { inputs: [input, weight, bias], attributes, output, gradOutput, needsGradient }) {
     const g = conv2dGeometry(input!.shape, weight!.shape, bias?.shape, attributes);
     const hasBias = bias !== undefined;
+    const relu = activationOf(attributes) === 'relu';
+    const wantsInput = needsGradient[0]!;
+    const wantsBias = hasBias && needsGradient[2]!;
+    let gradWeight: Tensor | null = null;
+    let gradBias: Tensor | null = null;
+    let gradOutputForInput = gradOutput;
+    if (needsGradient[1] || wantsBias || (relu && wantsInput)) {
+      const kernelArea = g.kernelHeight * g.kernelWidth;
+      const variant = engine.tuning.choose(tuningKey('weight_gradient', g), weightGradientCandidates(g));
+      const invocationsPerSplit = LANES * Math.ceil(kernelArea / variant.TAPS) * g.inChannels * Math.ceil(g.outChannels / variant.TILE_CHANNELS);
+      const split = rowSplit(g, invocationsPerSplit, variant.splitInvocations);
+      const weightCount = weight!.size;
+      const partialSums = engine.empty([split.splits * LANES, weightCount + (hasBias ? g.outChannels : 0)], 'conv2d gradient partial sums');
+      // Without a ReLU nothing is masked, and a one-element placeholder fills the unused binding
+      // (gradOutput itself cannot: a buffer bound writable may not be bound again).
+      const maskedGradOutput = engine.empty(relu ? gradOutput.shape : [1], 'conv2d masked output gradient');
+      engine.dispatch('conv2d', 'weight_gradient_partial', {
+        bindings: { input: input!, output, gradOutput, maskedGradOutput, partialSums },
+        params: params(g, hasBias, attributes, split),
+        invocations: split.splits * invocationsPerSplit,
+        specialization: { TILE_CHANNELS: variant.TILE_CHANNELS, TAPS: variant.TAPS },
+      });
+      if (needsGradient[1]) {
+        gradWeight = engine.empty(weight!.shape, 'conv2d weight gradient');
+        encodeSumRows(engine, partialSums, 0, gradWeight);
+      }
+      if (wantsBias) {
+        gradBias = engine.empty(bias!.shape, 'conv2d bias gradient');
+        encodeSumRows(engine, partialSums, weightCount, gradBias);
+      }
+      partialSums.dispose();
+      if (relu) gradOutputForInput = maskedGradOutput;
+      else maskedGradOutput.dispose();
+    }
     let gradInput: Tensor | null = null;
-    if (needsGradient[0]) {
+    if (wantsInput) {
       gradInput = engine.empty(input!.shape, 'conv2d input gradient');
       engine.dispatch('conv2d', 'backward_input', {
-        bindings: { weight: weight!, gradOutput, gradInput },
-        params: params(g, hasBias),
-        ...withStride(rowTiling(g.inWidth, g.inChannels, g.inHeight, g.batch), g.stride),
+        bindings: { weight: weight!, gradOutput: gradOutputForInput, gradInput },
+        params: params(g, hasBias, attributes),
+        ...withStride(rowTileDispatch(engine.tuning.choose(tuningKey('backward_input', g), rowTileCandidates(g.inWidth, g.inChannels, g.inHeight)), g.inWidth, g.inChannels, g.inHeight, g.batch), g.stride),
       });
     }
-    let gradWeight: Tensor | null = null;
-    if (needsGradient[1]) {
-      const kernelArea = g.kernelHeight * g.kernelWidth;
-      const tileChannels = evenTile(g.outChannels, MAX_GRADIENT_CHANNELS);
-      const taps = evenTile(kernelArea, MAX_TAPS);
-      const invocationsPerSplit = LANES * Math.ceil(kernelArea / taps) * g.inChannels * Math.ceil(g.outChannels / tileChannels);
-      gradWeight = splitGradient(engine, 'weight_gradient_partial', g, hasBias, { input: input!, gradOutput }, weight!.shape, invocationsPerSplit, {
-        TILE_CHANNELS: tileChannels,
-        TAPS: taps,
-      });
-    }
-    const gradBias = bias && needsGradient[2]
-      ? splitGradient(engine, 'bias_gradient_partial', g, hasBias, { gradOutput }, bias.shape, LANES * g.outChannels)
-      : null;
+    if (gradOutputForInput !== gradOutput) gradOutputForInput.dispose();
     return [gradInput, gradWeight, gradBias];
   },
   reference: {
@@ -160,10 +232,14 @@ export const conv2d = defineOp<Conv2dAttributes>({
         const plane = g.outHeight * g.outWidth;
         output.forEach((_, i) => (output[i] += bias.data[Math.floor(i / plane) % g.outChannels]!));
       }
+      if (activationOf(attributes) === 'relu') output.forEach((z, i) => (output[i] = Math.max(z, 0)));
       return output;
     },
-    backward({ inputs: [input, weight, bias], attributes, gradOutput }) {
+    backward({ inputs: [input, weight, bias], attributes, output, gradOutput: gradY }) {
       const g = conv2dGeometry(input!.shape, weight!.shape, bias?.shape, attributes);
+      // y = relu(z): dL/dz = dL/dy where y > 0, else 0 (the gradient at exactly 0 is 0).
+      const relu = activationOf(attributes) === 'relu';
+      const gradOutput = { data: relu ? gradY.data.map((upstream, i) => (output.data[i]! > 0 ? upstream : 0)) : gradY.data };
       const gradInput = new Float64Array(input!.data.length);
       const gradWeight = new Float64Array(weight!.data.length);
       // Each tap y[o] += x[i] w[k] contributes dL/dx[i] += w[k] dL/dy[o] and dL/dw[k] += x[i] dL/dy[o].

@@ -2,7 +2,10 @@
 //   input [N, Cin, H, W], weight [Cout, Cin, KH, KW], bias [Cout], output [N, Cout, OH, OW],
 //   output[n, co, oy, ox] = bias[co] + sum_{ci, ky, kx} weight[co, ci, ky, kx]
 //                           * input[n, ci, oy*stride + ky - padTop, ox*stride + kx - padLeft]
-// where positions outside the input read as zero (padding).
+// where positions outside the input read as zero (padding). With params.relu = 1 the output
+// is max(that, 0) (Keras' activation='relu', fused into the epilogue), and the backward
+// passes first mask the incoming gradient: dL/dz = dL/doutput where output > 0, else 0 (tie
+// rule as relu.wgsl: the gradient at exactly 0 is 0).
 //
 // Shaped for lavapipe (which runs 8 invocations in the lanes of one AVX register) and for
 // GPUs alike: each invocation keeps a register tile of TILE_CHANNELS channels x TILE_X
@@ -15,6 +18,7 @@ struct Params {
   outChannels: u32, outHeight: u32, outWidth: u32,
   kernelHeight: u32, kernelWidth: u32, stride: u32, padTop: u32, padLeft: u32,
   hasBias: u32,
+  relu: u32,
   // Weight and bias gradients: rows r = n * outHeight + oy are split into `splits` slices of
   // `rowsPerSplit` rows; each (slice, lane) pair writes its own partial sum, and sum_rows
   // (sum.wgsl) adds them.
@@ -29,6 +33,8 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> gradInput: array<f32>;
 @group(0) @binding(6) var<storage, read_write> partialSums: array<f32>;
 @group(0) @binding(7) var<uniform> params: Params;
+// The gradient after the ReLU mask, written by weight_gradient_partial for backward_input.
+@group(0) @binding(8) var<storage, read_write> maskedGradOutput: array<f32>;
 
 const LANES: u32 = 8u;
 const TILE_X: u32 = 4u;
@@ -142,7 +148,8 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
       for (var j = 0u; j < TILE_X; j++) {
         let ox = x0 + j * LANES;
         if (ox < params.outWidth) {
-          output[outputRow + ox] = sums[(c * TILE_Y + ty) * TILE_X + j] + offset;
+          let value = sums[(c * TILE_Y + ty) * TILE_X + j] + offset;
+          output[outputRow + ox] = select(value, max(value, 0.0), params.relu != 0u);
         }
       }
     }
@@ -229,12 +236,17 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgro
   }
 }
 
-// dL/dweight[co, ci, ky, kx] = sum_{n, oy, ox} dL/doutput[n, co, oy, ox]
+// dL/dweight[co, ci, ky, kx] = sum_{n, oy, ox} dL/dz[n, co, oy, ox]
 //                              * input[n, ci, oy*stride + ky - padTop, ox*stride + kx - padLeft]
+// dL/dbias[co] = sum_{n, oy, ox} dL/dz[n, co, oy, ox]
+// where dL/dz is dL/doutput, masked by output > 0 under a fused ReLU.
 // An invocation owns TILE_CHANNELS output channels x TAPS kernel taps of one input channel,
 // and sums them over its slice of rows and its lane's columns (ox = lane, lane + LANES, ...):
 // each dL/doutput value it loads is used TAPS times and each input value TILE_CHANNELS
-// times. It writes partialSums[split * LANES + lane, weight element].
+// times. It writes partialSums[split * LANES + lane, weight element]. The invocations of
+// input channel 0 and the first tap tile, which see each dL/dz element exactly once, also
+// sum the bias gradient (into the columns after the weights) and, under a ReLU, store the
+// masked gradient for backward_input: no separate pass over dL/doutput for either.
 @compute @workgroup_size(64)
 fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let kernelArea = params.kernelHeight * params.kernelWidth;
@@ -253,6 +265,7 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(nu
   let ci = index % params.inChannels;
   let co0 = (index / params.inChannels) * TILE_CHANNELS;
   let tap0 = tapTile * TAPS;
+  let seesEachElementOnce = ci == 0u && tapTile == 0u;
 
   // Each tap's offset from (oy*stride, ox*stride); taps past the kernel repeat the last one
   // and are never written.
@@ -265,6 +278,7 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(nu
   }
 
   var sums: array<f32, TILE_CHANNELS * TAPS>;
+  var biasSums: array<f32, TILE_CHANNELS>;
   let rowStart = split * params.rowsPerSplit;
   let rowEnd = min(rowStart + params.rowsPerSplit, params.batch * params.outHeight);
   for (var r = rowStart; r < rowEnd; r++) {
@@ -288,6 +302,19 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(nu
       for (var c = 0u; c < TILE_CHANNELS; c++) {
         upstream[c] = gradOutput[gradRow[c] + ox];
       }
+      if (params.relu != 0u) {
+        for (var c = 0u; c < TILE_CHANNELS; c++) {
+          upstream[c] = select(0.0, upstream[c], output[gradRow[c] + ox] > 0.0);
+        }
+      }
+      if (seesEachElementOnce) {
+        for (var c = 0u; c < TILE_CHANNELS; c++) {
+          biasSums[c] += upstream[c];
+          if (params.relu != 0u && co0 + c < params.outChannels) {
+            maskedGradOutput[gradRow[c] + ox] = upstream[c];
+          }
+        }
+      }
       for (var t = 0u; t < TAPS; t++) {
         let ix = i32(ox * params.stride) + tapX[t];
         let inside = tapRowInside[t] && ix >= 0 && ix < i32(params.inWidth);
@@ -300,38 +327,19 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(nu
   }
 
   let weightCount = params.outChannels * params.inChannels * kernelArea;
-  let partialRow = (split * LANES + lane) * weightCount;
+  let partialRow = (split * LANES + lane) * (weightCount + params.hasBias * params.outChannels);
   for (var c = 0u; c < TILE_CHANNELS; c++) {
     let co = co0 + c;
+    if (co >= params.outChannels) {
+      break;
+    }
     for (var t = 0u; t < TAPS; t++) {
-      if (co < params.outChannels && tap0 + t < kernelArea) {
+      if (tap0 + t < kernelArea) {
         partialSums[partialRow + (co * params.inChannels + ci) * kernelArea + tap0 + t] = sums[c * TAPS + t];
       }
     }
-  }
-}
-
-// dL/dbias[co] = sum_{n, oy, ox} dL/doutput[n, co, oy, ox], split over rows and lanes as above.
-@compute @workgroup_size(64)
-fn bias_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  var index = id.x + id.y * groups.x * 64u;
-  if (index >= LANES * params.splits * params.outChannels) {
-    return;
-  }
-  let lane = index % LANES;
-  index = index / LANES;
-  let split = index % params.splits;
-  let co = index / params.splits;
-  let rowStart = split * params.rowsPerSplit;
-  let rowEnd = min(rowStart + params.rowsPerSplit, params.batch * params.outHeight);
-  var total = 0.0;
-  for (var r = rowStart; r < rowEnd; r++) {
-    let n = r / params.outHeight;
-    let oy = r % params.outHeight;
-    let gradRow = ((n * params.outChannels + co) * params.outHeight + oy) * params.outWidth;
-    for (var ox = lane; ox < params.outWidth; ox += LANES) {
-      total += gradOutput[gradRow + ox];
+    if (seesEachElementOnce && params.hasBias != 0u) {
+      partialSums[partialRow + weightCount + co] = biasSums[c];
     }
   }
-  partialSums[(split * LANES + lane) * params.outChannels + co] = total;
 }

@@ -1,5 +1,6 @@
 import { defineOp, type Op } from './op.ts';
-import { sizeOf } from './shapes.ts';
+import { formatShape, sizeOf } from './shapes.ts';
+import { AelabError } from '../errors.ts';
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
 
@@ -15,7 +16,7 @@ export function encodeSum(engine: Engine, input: Tensor, output: Tensor, scale: 
     const target = last ? output : engine.empty([groups], 'partial sums');
     engine.dispatch('sum', 'sum_partial', {
       bindings: { input: source, output: target },
-      params: { count, columns: 1, scale: last ? scale : 1 },
+      params: { count, columns: 1, scale: last ? scale : 1, rowLength: 1, firstColumn: 0 },
       groups,
     });
     if (source !== input) source.dispose();
@@ -26,13 +27,19 @@ export function encodeSum(engine: Engine, input: Tensor, output: Tensor, scale: 
 }
 
 /** Encodes output[c] = scale * sum over r of partials[r * columns + c]. */
-export function encodeSumRows(engine: Engine, partials: Tensor, columns: number, output: Tensor, scale = 1): void {
-  engine.dispatch('sum', 'sum_rows', { bindings: { input: partials, output }, params: { count: partials.size, columns, scale }, invocations: columns });
+/** output[column] = scale * sum over the rows of partials[row, firstColumn + column], for the output's size columns. */
+export function encodeSumRows(engine: Engine, partials: Tensor, firstColumn: number, output: Tensor, scale = 1): void {
+  const rowLength = partials.shape[partials.shape.length - 1]!;
+  const columns = output.size;
+  if (partials.shape.length !== 2 || firstColumn + columns > rowLength) {
+    throw new AelabError(`sum_rows: columns ${firstColumn}..${firstColumn + columns} do not fit rows of partials ${formatShape(partials.shape)}`);
+  }
+  engine.dispatch('sum', 'sum_rows', { bindings: { input: partials, output }, params: { count: partials.size, columns, scale, rowLength, firstColumn }, invocations: columns });
 }
 
 function broadcastGradient(engine: Engine, gradOutput: Tensor, input: Tensor, scale: number): Tensor {
   const gradInput = engine.empty(input.shape, 'sum gradient');
-  engine.dispatch('sum', 'broadcast', { bindings: { input: gradOutput, output: gradInput }, params: { count: gradInput.size, columns: 1, scale }, invocations: gradInput.size });
+  engine.dispatch('sum', 'broadcast', { bindings: { input: gradOutput, output: gradInput }, params: { count: gradInput.size, columns: 1, scale, rowLength: 1, firstColumn: 0 }, invocations: gradInput.size });
   return gradInput;
 }
 

@@ -2,10 +2,11 @@
 // sum_partial: each workgroup adds 2048 consecutive elements (8 per invocation, then a tree
 //   in workgroup memory) and writes scale * total to output[workgroup]; repeated until one
 //   value is left. Pairwise tree sums keep float32 rounding error near log2(n) ulps.
-// sum_rows: output[column] = scale * sum over rows of input[row * columns + column]
-//   (combines the split partial sums of the conv weight and bias gradients).
+// sum_rows: output[column] = scale * sum over rows of input[row * rowLength + firstColumn + column]
+//   for column < columns (combines the split partial sums of the conv weight and bias
+//   gradients, which share rows: weights first, then biases).
 // broadcast: output[i] = scale * source[0] (the backward of a full sum or mean).
-struct Params { count: u32, columns: u32, scale: f32 }
+struct Params { count: u32, columns: u32, scale: f32, rowLength: u32, firstColumn: u32 }
 
 @group(0) @binding(0) var<storage, read> input: array<f32>;
 @group(0) @binding(1) var<storage, read_write> output: array<f32>;
@@ -46,10 +47,10 @@ fn sum_partial(@builtin(local_invocation_id) local: vec3u, @builtin(workgroup_id
 fn sum_rows(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let column = id.x + id.y * groups.x * 64u;
   if (column < params.columns) {
-    let rows = params.count / params.columns;
+    let rows = params.count / params.rowLength;
     var total = 0.0;
     for (var row = 0u; row < rows; row++) {
-      total += input[row * params.columns + column];
+      total += input[row * params.rowLength + params.firstColumn + column];
     }
     output[column] = total * params.scale;
   }

@@ -5,6 +5,7 @@ import * as F from './functional.ts';
 import type { TapeBackend, TapeTensor } from './autograd.ts';
 import { formatShape, sizeOf, type Shape, type Padding } from '../kernels/shapes.ts';
 import { ops } from '../kernels/registry.ts';
+import type { Conv2dActivation } from '../kernels/conv2d.ts';
 import { Random } from '../random.ts';
 
 /** What a module needs of its backend: the tape plus uploading parameter values. */
@@ -52,6 +53,8 @@ export interface Conv2dOptions {
   /** Default 'same', as the notebook's layers. */
   readonly padding?: Padding;
   readonly bias?: boolean;
+  /** Default 'linear' (none). 'relu' runs inside the conv kernels (Keras' activation='relu'). */
+  readonly activation?: Conv2dActivation;
   /** Draws the Glorot-uniform initial weights. */
   readonly random: Random;
 }
@@ -84,7 +87,7 @@ export class Conv2d<T extends TapeTensor<T>> extends Module<T> {
   }
 
   private get attributes() {
-    return { stride: this.options.stride ?? 1, padding: this.options.padding ?? 'same' };
+    return { stride: this.options.stride ?? 1, padding: this.options.padding ?? 'same', activation: this.options.activation ?? 'linear' };
   }
 
   forward(input: T): T {
@@ -96,8 +99,8 @@ export class Conv2d<T extends TapeTensor<T>> extends Module<T> {
   }
 
   describe(): string {
-    const { kernelSize, outChannels } = this.options;
-    return `conv2d ${kernelSize}x${kernelSize}, ${outChannels}`;
+    const { kernelSize, outChannels, activation } = this.options;
+    return `conv2d ${kernelSize}x${kernelSize}, ${outChannels}${activation === 'relu' ? ', relu' : ''}`;
   }
 
   override flops(input: Shape): number {

@@ -79,6 +79,9 @@ export const opCases: { readonly [K in OpName]: readonly ParityCase<AttributesOf
     { inputs: plain([2, 2, 7, 9], [3, 2, 3, 3], [3]), attributes: { padding: [1, 0, 2, 1] } }, // explicit padding
     { inputs: plain([1, 2, 9, 7], [5, 2, 4, 4], [5]), attributes: { stride: 2, padding: 'same' } }, // even kernel, stride 2
     { inputs: plain([2, 3, 3, 2], [2, 3, 5, 5], [2]), attributes: { padding: 'same' } }, // kernel larger than the input
+    { inputs: plain([2, 8, 16, 16], [12, 8, 3, 3], [12]), attributes: { padding: 'same', activation: 'relu' } }, // the notebook's second layer, ReLU fused
+    { inputs: plain([1, 5, 7, 9], [3, 5, 3, 3]), attributes: { stride: 2, padding: 'same', activation: 'relu' } }, // ReLU fused, no bias
+    { inputs: plain([2, 3, 9, 7], [17, 3, 5, 5], [17]), attributes: { padding: 'valid', activation: 'relu' } }, // ReLU fused, a channel tail
   ],
   maxPool2d: [...maxPool2dCases(), { inputs: plain([2, 3, 32, 32]), attributes: { poolSize: 3, padding: 'same' } }],
   upsample2d: [

@@ -1,0 +1,105 @@
+// The tuner: finds the tunable dispatches of a piece of work (a training step), times every
+// candidate variant of each on this adapter, and records the fastest in engine.tuning.
+//
+// Each distinct op application in the work is replayed on fresh tensors of the same shapes
+// (the work's own tensors are freed as the tape sweeps), its forward and backward timed
+// apart, one key at a time with the others held at their current choice. Timing uses the
+// benchmarks' method (measure.ts) with fewer, shorter samples: a choice needs the order of
+// the candidates, not their exact times.
+import type { Engine, OpCall } from './engine.ts';
+import type { Tensor } from './tensor.ts';
+import { measure } from './measure.ts';
+import { sizeOf } from '../kernels/shapes.ts';
+import { Random } from '../random.ts';
+
+export interface TunedKey {
+  readonly key: string;
+  readonly candidates: number;
+  /** The op's heuristic (the first candidate) and the chosen candidate, ms per run of the op's pass. */
+  readonly heuristicMilliseconds: number;
+  readonly chosenMilliseconds: number;
+  readonly choice: string;
+}
+
+export interface TuneOptions {
+  /** Time keys the table already holds again (default: only new keys are timed). */
+  readonly retune?: boolean;
+  /** Called before each key is timed: keys done so far, keys to time, the key. */
+  readonly onProgress?: (done: number, total: number, key: string) => void;
+  /** Default 3 samples of about 20 ms per candidate. */
+  readonly samples?: number;
+  readonly targetSampleMilliseconds?: number;
+}
+
+interface TimingJob {
+  readonly key: string;
+  readonly candidates: readonly unknown[];
+  /** Encodes the op pass (forward or backward) that asks for the key. */
+  readonly encode: () => void;
+}
+
+/** Tunes every tunable dispatch in `encodeWork` (which must leave the model as it found it). */
+export async function tune(engine: Engine, encodeWork: () => void, options: TuneOptions = {}): Promise<TunedKey[]> {
+  const calls = engine.recordOpCalls(() => engine.scope(encodeWork));
+  await engine.synchronize();
+
+  const random = new Random(20201);
+  const replayTensors: Tensor[] = [];
+  const fresh = (shape: readonly number[]) => {
+    // (0.05, 0.95) is inside every op's domain, a cross-entropy's probabilities included.
+    const tensor = engine.tensor(random.values(sizeOf(shape), 0.05, 0.95), shape, 'tuner input');
+    engine.keep(tensor);
+    replayTensors.push(tensor);
+    return tensor;
+  };
+
+  const jobs = new Map<string, TimingJob>();
+  const seenCalls = new Set<string>();
+  try {
+    for (const call of calls) {
+      const signature = describeCall(call);
+      if (seenCalls.has(signature)) continue;
+      seenCalls.add(signature);
+      const inputs = call.inputShapes.map(fresh);
+      const output = engine.forward(call.op, inputs, call.attributes);
+      engine.keep(output);
+      replayTensors.push(output);
+      const gradOutput = fresh(output.shape);
+      const encodeForward = () => void engine.forward(call.op, inputs, call.attributes);
+      const encodeBackward = () => void engine.backward(call.op, { inputs, output, attributes: call.attributes, gradOutput, needsGradient: call.needsGradient });
+      const passes = call.needsGradient.some((needed) => needed) ? [encodeForward, encodeBackward] : [encodeForward];
+      for (const encode of passes) {
+        const keys = engine.tuning.collect(() => engine.scope(encode));
+        for (const [key, candidates] of keys) {
+          if (!jobs.has(key) && candidates.length > 1 && (options.retune || !engine.tuning.has(key))) jobs.set(key, { key, candidates, encode });
+        }
+      }
+    }
+    await engine.synchronize();
+
+    const results: TunedKey[] = [];
+    let done = 0;
+    for (const job of jobs.values()) {
+      options.onProgress?.(done, jobs.size, job.key);
+      const timings: { candidate: string; milliseconds: number }[] = [];
+      for (const candidate of job.candidates) {
+        const milliseconds = await engine.tuning.forcing(job.key, candidate, () =>
+          measure(engine, job.encode, { samples: options.samples ?? 3, targetSampleMilliseconds: options.targetSampleMilliseconds ?? 20 }),
+        );
+        timings.push({ candidate: JSON.stringify(candidate), milliseconds });
+      }
+      const best = timings.reduce((fastest, timing) => (timing.milliseconds < fastest.milliseconds ? timing : fastest));
+      engine.tuning.set(job.key, { choice: best.candidate, timings });
+      results.push({ key: job.key, candidates: timings.length, heuristicMilliseconds: timings[0]!.milliseconds, chosenMilliseconds: best.milliseconds, choice: best.candidate });
+      done += 1;
+    }
+    options.onProgress?.(done, jobs.size, '');
+    return results;
+  } finally {
+    for (const tensor of replayTensors) tensor.dispose();
+  }
+}
+
+function describeCall(call: OpCall): string {
+  return `${call.op.name} ${JSON.stringify(call.inputShapes)} ${JSON.stringify(call.attributes)} ${call.needsGradient.join(',')}`;
+}

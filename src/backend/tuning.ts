@@ -1,0 +1,117 @@
+// Kernel variants chosen per adapter. An op that can run a dispatch several ways (tile sizes,
+// how a reduction is split) offers its candidates under a key naming the kernel and the
+// shape; the first candidate is the op's own heuristic. The table answers with the candidate
+// a tuner (tuner.ts) measured fastest on this adapter, or with the heuristic where nothing
+// was measured. One WGSL source serves every candidate: they differ only in specialised
+// constants and dispatch sizes, never in code.
+import { AelabError } from '../errors.ts';
+import { wgslSources } from '../kernels/wgsl.generated.ts';
+
+/** What the tuner measured for one key. */
+export interface TuningEntry {
+  /** The chosen candidate, as JSON (candidates are plain objects of numbers). */
+  readonly choice: string;
+  /** Every candidate timed, as JSON, with its milliseconds per dispatch. */
+  readonly timings: readonly { readonly candidate: string; readonly milliseconds: number }[];
+}
+
+/** The file form: entries for one adapter and one version of the kernels. */
+export interface TuningFile {
+  readonly adapter: string;
+  readonly kernelsVersion: string;
+  readonly entries: Readonly<Record<string, TuningEntry>>;
+}
+
+export class TuningTable {
+  /** When false, every key gets its heuristic (benchmarks compare the two in one run). */
+  enabled = true;
+  private readonly entries = new Map<string, TuningEntry>();
+  /** Keys (with their candidates) asked for while collect() runs. */
+  private collecting: Map<string, readonly unknown[]> | null = null;
+  /** While the tuner times a candidate: the JSON of the candidate to force for a key. */
+  private forced: { key: string; candidate: string } | null = null;
+
+  /** The candidate to use for `key`: forced by the tuner, else tuned, else the first (the heuristic). */
+  choose<C>(key: string, candidates: readonly C[]): C {
+    if (candidates.length === 0) throw new AelabError(`tuning: no candidates for ${key}`);
+    this.collecting?.set(key, candidates);
+    const wanted = this.forced?.key === key ? this.forced.candidate : this.enabled ? this.entries.get(key)?.choice : undefined;
+    if (wanted !== undefined) {
+      // A candidate that is no longer offered (the op's candidates changed) falls back to the heuristic.
+      const match = candidates.find((candidate) => JSON.stringify(candidate) === wanted);
+      if (match !== undefined) return match;
+    }
+    return candidates[0]!;
+  }
+
+  /** Runs `encode` and returns the keys it asked for, with their candidates. */
+  collect(encode: () => void): Map<string, readonly unknown[]> {
+    const previous = this.collecting;
+    const keys = new Map<string, readonly unknown[]>();
+    this.collecting = keys;
+    try {
+      encode();
+    } finally {
+      this.collecting = previous;
+    }
+    return keys;
+  }
+
+  /** Runs `body` with `candidate` forced for `key`. */
+  async forcing<R>(key: string, candidate: unknown, body: () => Promise<R>): Promise<R> {
+    const previous = this.forced;
+    this.forced = { key, candidate: JSON.stringify(candidate) };
+    try {
+      return await body();
+    } finally {
+      this.forced = previous;
+    }
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  get(key: string): TuningEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  set(key: string, entry: TuningEntry): void {
+    this.entries.set(key, entry);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  toFile(adapter: string): TuningFile {
+    return { adapter, kernelsVersion: kernelsVersion(), entries: Object.fromEntries(this.entries) };
+  }
+
+  /**
+   * Adopts a file's entries if it was measured on this adapter with these kernels; returns
+   * whether it did. Timings of other kernels' sources would mislead, so they are ignored.
+   */
+  load(file: TuningFile, adapter: string): boolean {
+    if (file.adapter !== adapter || file.kernelsVersion !== kernelsVersion()) return false;
+    for (const [key, entry] of Object.entries(file.entries)) this.entries.set(key, entry);
+    return true;
+  }
+}
+
+let cachedVersion: string | null = null;
+
+/** A 32-bit FNV-1a hash of every kernel source, in hex: tuning files of other kernels are stale. */
+export function kernelsVersion(): string {
+  if (cachedVersion === null) {
+    let hash = 0x811c9dc5;
+    for (const source of Object.values(wgslSources)) {
+      for (let i = 0; i < source.length; i++) {
+        hash ^= source.charCodeAt(i);
+        hash = Math.imul(hash, 0x01000193) >>> 0;
+      }
+    }
+    cachedVersion = hash.toString(16).padStart(8, '0');
+  }
+  return cachedVersion;
+}

@@ -1,0 +1,157 @@
+// Per-adapter kernel variants: the table's choices, the tuner, the cache file, and, above
+// all, that every variant the tuner may pick computes what the float64 reference computes.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TuningTable, kernelsVersion, type TuningFile } from '../src/backend/tuning.ts';
+import { tune } from '../src/backend/tuner.ts';
+import { loadTuning, tuneWithCache, tuningFilePath } from '../src/runtime/tuning-cache.ts';
+import { ops } from '../src/kernels/registry.ts';
+import type { Conv2dAttributes } from '../src/kernels/conv2d.ts';
+import type { Shape } from '../src/kernels/shapes.ts';
+import { sizeOf } from '../src/kernels/shapes.ts';
+import { Conv2d, Sequential } from '../src/nn/modules.ts';
+import { backward } from '../src/nn/autograd.ts';
+import * as F from '../src/nn/functional.ts';
+import { Random } from '../src/random.ts';
+import { checkOp, FLOAT32_TOLERANCE } from './parity/check.ts';
+import { testEngine } from './support/engine.ts';
+
+const engine = await testEngine();
+const scratch = mkdtempSync(join(tmpdir(), 'aelab-tuning-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('TuningTable', () => {
+  const candidates = [{ tile: 4 }, { tile: 2 }, { tile: 1 }];
+
+  it('answers the heuristic (the first candidate) for a key nobody tuned', () => {
+    expect(new TuningTable().choose('k', candidates)).toBe(candidates[0]);
+  });
+
+  it('answers the tuned candidate, and the heuristic again when disabled', () => {
+    const table = new TuningTable();
+    table.set('k', { choice: JSON.stringify({ tile: 1 }), timings: [] });
+    expect(table.choose('k', candidates)).toBe(candidates[2]);
+    table.enabled = false;
+    expect(table.choose('k', candidates)).toBe(candidates[0]);
+  });
+
+  it('falls back to the heuristic when the tuned candidate is no longer offered', () => {
+    const table = new TuningTable();
+    table.set('k', { choice: JSON.stringify({ tile: 8 }), timings: [] });
+    expect(table.choose('k', candidates)).toBe(candidates[0]);
+  });
+
+  it('collects the keys asked for, with their candidates', () => {
+    const table = new TuningTable();
+    const keys = table.collect(() => {
+      table.choose('a', candidates);
+      table.choose('b', [1, 2]);
+    });
+    expect([...keys.keys()]).toEqual(['a', 'b']);
+    expect(keys.get('b')).toEqual([1, 2]);
+  });
+
+  it('adopts a file only from the same adapter and the same kernel sources', () => {
+    const file: TuningFile = { adapter: 'gpu A', kernelsVersion: kernelsVersion(), entries: { k: { choice: '{"tile":2}', timings: [] } } };
+    const table = new TuningTable();
+    expect(table.load({ ...file, adapter: 'gpu B' }, 'gpu A')).toBe(false);
+    expect(table.load({ ...file, kernelsVersion: 'other' }, 'gpu A')).toBe(false);
+    expect(table.size).toBe(0);
+    expect(table.load(file, 'gpu A')).toBe(true);
+    expect(table.choose('k', candidates)).toBe(candidates[1]);
+  });
+});
+
+/** Every conv2d tuning key of one op application, with its candidates. */
+function convKeys(inputShapes: Shape[], attributes: Conv2dAttributes): Map<string, readonly unknown[]> {
+  const random = new Random(3);
+  return engine!.tuning.collect(() =>
+    engine!.scope(() => {
+      const inputs = inputShapes.map((shape) => engine!.tensor(random.values(sizeOf(shape)), shape));
+      const output = engine!.forward(ops.conv2d, inputs, attributes);
+      engine!.backward(ops.conv2d, { inputs, output, attributes, gradOutput: engine!.tensor(random.values(output.size), output.shape), needsGradient: inputs.map(() => true) });
+    }),
+  );
+}
+
+describe.skipIf(!engine)('conv2d variants', () => {
+  const cases: [Shape[], Conv2dAttributes][] = [
+    [[[2, 3, 9, 7], [5, 3, 3, 3], [5]], { padding: 'same', activation: 'relu' }],
+    [[[1, 4, 6, 17], [17, 4, 3, 3], [17]], { stride: 2, padding: 'valid' }],
+    [[[2, 12, 8, 8], [16, 12, 3, 3], [16]], { padding: 'same', activation: 'relu' }],
+  ];
+  for (const [shapes, attributes] of cases) {
+    it(`every candidate matches the reference: ${JSON.stringify(shapes)} ${JSON.stringify(attributes)}`, async () => {
+      const keys = convKeys(shapes, attributes);
+      expect([...keys.keys()].map((key) => key.split(' ')[0])).toEqual(['conv2d.forward', 'conv2d.weight_gradient', 'conv2d.backward_input']);
+      let checked = 0;
+      for (const [key, candidates] of keys) {
+        expect(candidates.length).toBeGreaterThan(1);
+        for (const candidate of candidates) {
+          const result = await engine!.tuning.forcing(key, candidate, () =>
+            checkOp(engine!, ops.conv2d, { inputs: shapes.map((shape) => ({ shape })), attributes }, 11),
+          );
+          const failure = `${key} with ${JSON.stringify(candidate)}`;
+          expect(result.forward, failure).toBeLessThan(FLOAT32_TOLERANCE);
+          for (const error of result.backward) expect(error ?? 0, failure).toBeLessThan(FLOAT32_TOLERANCE);
+          checked += 1;
+        }
+      }
+      expect(checked).toBeGreaterThan(10);
+    });
+  }
+});
+
+describe.skipIf(!engine)('tuner', () => {
+  const random = new Random(5);
+  const model = new Sequential([
+    new Conv2d(engine!, { inChannels: 2, outChannels: 4, kernelSize: 3, activation: 'relu', random }),
+    new Conv2d(engine!, { inChannels: 4, outChannels: 2, kernelSize: 3, random }),
+  ]);
+  const input = engine ? engine.tensor(random.values(4 * 2 * 8 * 8, 0, 1), [4, 2, 8, 8]).keep() : null;
+  const work = () => {
+    backward(F.meanSquaredError(F.sigmoid(model.forward(input!)), input!));
+    model.zeroGrad();
+  };
+  const quick = { samples: 1, targetSampleMilliseconds: 2 };
+
+  it('times every candidate of every tunable dispatch in the work and keeps the fastest', async () => {
+    const before = await Promise.all(model.parameters().map((parameter) => parameter.read()));
+    const tuned = await tune(engine!, work, quick);
+    // Two convs: forward and weight gradient each, and the input gradient of the second only
+    // (the first's input is data).
+    expect(tuned.map((result) => result.key.split(' ')[0]).sort()).toEqual(
+      ['conv2d.backward_input', 'conv2d.forward', 'conv2d.forward', 'conv2d.weight_gradient', 'conv2d.weight_gradient'],
+    );
+    for (const result of tuned) {
+      const entry = engine!.tuning.get(result.key)!;
+      expect(entry.timings).toHaveLength(result.candidates);
+      expect(Math.min(...entry.timings.map((timing) => timing.milliseconds))).toBe(result.chosenMilliseconds);
+      expect(entry.timings.find((timing) => timing.candidate === entry.choice)!.milliseconds).toBe(result.chosenMilliseconds);
+    }
+    // The work left the model as it found it, and a second tuning has nothing left to time.
+    expect(await Promise.all(model.parameters().map((parameter) => parameter.read()))).toEqual(before);
+    expect(await tune(engine!, work, quick)).toEqual([]);
+  });
+
+  it('keeps tunings per adapter in the cache and times nothing on the next run', async () => {
+    const path = tuningFilePath(engine!.adapterDescription, scratch);
+    expect(path.startsWith(join(scratch, 'tuning'))).toBe(true);
+    const first = await tuneWithCache(engine!, work, { ...quick, retune: true, path });
+    expect(first.length).toBe(5);
+    const file = JSON.parse(readFileSync(path, 'utf8')) as TuningFile;
+    expect(file.adapter).toBe(engine!.adapterDescription);
+    expect(Object.keys(file.entries).sort()).toEqual(first.map((result) => result.key).sort());
+
+    // A fresh engine's table adopts the file; a file of other kernel sources is ignored.
+    const other = (await testEngine())!;
+    expect(loadTuning(other, path)).toBe(5);
+    writeFileSync(path, JSON.stringify({ ...file, kernelsVersion: 'stale' }));
+    const fresh = (await testEngine())!;
+    expect(loadTuning(fresh, path)).toBe(0);
+    writeFileSync(path, '{ truncated');
+    expect(loadTuning(fresh, path)).toBe(0);
+  });
+});
