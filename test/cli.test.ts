@@ -1,7 +1,7 @@
 // The aelab command as a user runs it: help, usage errors (exit 2), clear failures (exit 1),
 // and the training path on Fashion-MNIST's 1-channel 28x28 images with its outputs.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -37,9 +37,16 @@ describe('aelab command line', () => {
 
   it('trains on Fashion-MNIST (1 x 28 x 28) and writes every output; reconstruct reuses the model', () => {
     const out = mkdtempSync(join(tmpdir(), 'aelab-cli-'));
-    const result = runCli(['autoencoder', '--data', '/usr/share/datasets/fashion-mnist', '--epochs', '2', '--sample', '0.01', '--out', out]);
+    const cache = join(out, 'cache');
+    const result = runCli(['autoencoder', '--data', '/usr/share/datasets/fashion-mnist', '--epochs', '2', '--sample', '0.01', '--out', out], { XDG_CACHE_HOME: cache });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/560 training, 70 validation, 70 test images of 1x28x28/);
+    // The kernels were tuned for this adapter at batch 32 and the choices kept in the cache.
+    expect(result.stderr).toMatch(/tuning 14 kernel dispatches for this adapter/);
+    expect(result.stderr).toMatch(/\[14\/14\] conv2d\.\w+ 32x/);
+    const tuningFiles = readdirSync(join(cache, 'aelab', 'tuning'));
+    expect(tuningFiles).toHaveLength(1);
+    expect(Object.keys(JSON.parse(readFileSync(join(cache, 'aelab', 'tuning', tuningFiles[0]!), 'utf8')).entries)).toHaveLength(14);
     // Not a terminal: one progress line per epoch, no carriage returns.
     expect(result.stderr).toMatch(/^Epoch 1\/2 - .* - loss: \d\.\d{4} - psnr: .* - val_loss: /m);
     expect(result.stderr).not.toMatch(/\r/);

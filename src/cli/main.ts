@@ -23,7 +23,7 @@ commands:
   autoencoder    train the notebook's convolutional autoencoder (part 1)
   reconstruct    reconstruct test images with a saved model
 
-aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [--seed 1] [--out DIR] [--resume]
+aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [--seed 1] [--out DIR] [--resume] [--no-tune]
   --data DIR        CIFAR-10 binary batches, Fashion-MNIST IDX files or a folder of PNGs;
                     without it CIFAR-10 is downloaded into ~/.cache/aelab
   --epochs N        epochs to train (default 10)
@@ -32,6 +32,8 @@ aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [-
   --seed N          seeds the split, the shuffling and the initial weights (default 1)
   --out DIR         the run directory (default runs/autoencoder)
   --resume          continue the run in --out from its last complete epoch
+  --no-tune         skip timing the conv kernels' variants on this adapter (done once
+                    per adapter and batch size, then kept in ~/.cache/aelab/tuning)
 
 aelab reconstruct --model DIR --data DIR --out FILE.png [--count 10]
   --model DIR       a run directory written by 'aelab autoencoder'
@@ -50,6 +52,7 @@ async function autoencoder(argv: string[]): Promise<void> {
     seed: { type: 'integer', default: 1 },
     out: { type: 'string', default: 'runs/autoencoder' },
     resume: { type: 'boolean' },
+    noTune: { type: 'boolean' },
   });
   if (options.epochs < 1) throw new UsageError('--epochs must be at least 1');
   if (options.batchSize < 1) throw new UsageError('--batch-size must be at least 1');
@@ -61,6 +64,7 @@ async function autoencoder(argv: string[]): Promise<void> {
     command: ['aelab autoencoder', ...argv].join(' '),
     onProgress: (update) => progress.update(update),
     onEpochEnd: (epochLog) => progress.epochEnd(epochLog, config.epochs),
+    tune: !options.noTune,
   });
   const { test } = result;
   log(`test: loss ${test.loss.toFixed(4)}, PSNR ${test.psnr.toFixed(2)} dB, MSE ${test.meanSquaredError.toFixed(5)}; training took ${result.trainingSeconds.toFixed(1)} s`);

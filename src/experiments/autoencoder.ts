@@ -10,10 +10,14 @@ import { AelabError } from '../errors.ts';
 import * as F from '../nn/functional.ts';
 import { summary } from '../nn/modules.ts';
 import { RMSprop } from '../nn/optimisers.ts';
-import { evaluate, fit, predict, type EpochLog, type Metrics, type Progress } from '../nn/training.ts';
+import { evaluate, fit, predict, type EpochLog, type Metrics, type Progress, type TrainingData } from '../nn/training.ts';
 import { notebookAutoencoder } from './notebook-autoencoder.ts';
 import { loadDataSource } from './data-source.ts';
 import { RunDirectory, tensorsToFile } from './run-directory.ts';
+import { tuneWithCache, tuningFilePath } from '../runtime/tuning-cache.ts';
+import { backward } from '../nn/autograd.ts';
+import type { Autoencoder } from '../nn/modules.ts';
+import type { Tensor } from '../backend/tensor.ts';
 import { imageGridPng, lossChartSvg, reportHtml } from './report.ts';
 
 export interface AutoencoderConfig {
@@ -33,6 +37,11 @@ export interface RunHooks {
   readonly command?: string;
   /** Inject a device-bearing engine (tests); otherwise one is created. */
   readonly engine?: Engine;
+  /**
+   * Time the conv kernels' variants on this adapter before training and use the fastest
+   * (default true). The choices are cached per adapter, so only the first run pays.
+   */
+  readonly tune?: boolean;
 }
 
 export interface AutoencoderResult {
@@ -51,6 +60,34 @@ export const historyCsv = (history: readonly EpochLog[]): string =>
 
 function metricColumns(metrics: Metrics | null): string[] {
   return metrics ? [metrics.loss, metrics.binaryAccuracy, metrics.meanSquaredError, metrics.psnr].map((value) => value.toPrecision(7)) : ['', '', '', ''];
+}
+
+/** Tunes the kernels of one training step at the run's batch size (cached per adapter). */
+async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>, data: TrainingData, batchSize: number, log: (line: string) => void): Promise<void> {
+  const count = Math.min(batchSize, data.count);
+  const indices = Array.from({ length: count }, (_, i) => i);
+  const path = tuningFilePath(engine.adapterDescription);
+  const start = performance.now();
+  const tuned = await engine.scopeAsync(async () => {
+    const images = engine.tensor(data.batch(indices).inputs, [count, ...data.inputShape]);
+    return tuneWithCache(engine, () => {
+      backward(F.binaryCrossEntropy(model.forward(images), images));
+      model.zeroGrad();
+    }, {
+      path,
+      onProgress: (done, total, key) => {
+        if (done === 0) log(`tuning ${total} kernel dispatches for this adapter (once; kept in ${path})`);
+        if (key) log(`  [${done + 1}/${total}] ${key}`);
+      },
+    });
+  });
+  if (tuned.length === 0) {
+    log(`kernel variants: tuned for this adapter earlier (${path})`);
+  } else {
+    const before = tuned.reduce((total, result) => total + result.heuristicMilliseconds, 0);
+    const after = tuned.reduce((total, result) => total + result.chosenMilliseconds, 0);
+    log(`tuned in ${((performance.now() - start) / 1000).toFixed(1)} s: the tuned passes take ${after.toFixed(1)} ms where the heuristic variants took ${before.toFixed(1)} ms`);
+  }
 }
 
 export async function runAutoencoder(out: string, requested: AutoencoderConfig, resume: boolean, hooks: RunHooks = {}): Promise<AutoencoderResult> {
@@ -91,6 +128,8 @@ export async function runAutoencoder(out: string, requested: AutoencoderConfig, 
     run.write('history.csv', historyCsv(history));
     run.write('loss.svg', lossChartSvg(history, 'binary cross-entropy'));
   };
+
+  if (hooks.tune ?? true) await tuneForTraining(engine, model, autoencoderData(train), config.batchSize, log);
 
   await fit(engine, model, optimizer, F.binaryCrossEntropy, autoencoderData(train), {
     epochs: config.epochs,
