@@ -2,7 +2,8 @@
 // shapes (batch 32 and 256), against the adapter's ceilings measured in the same run: the
 // engine's own matmul for FLOP/s and its copy kernel for bandwidth. The conv passes are
 // timed with the variants the tuner picks for this adapter (tuned here first) and, in
-// alternation, with the kernels' heuristic variants.
+// alternation, with the kernels' heuristic variants (the fastest of five alternating rounds
+// each: on a busy machine noise only adds time).
 //   npm run bench:kernels            (Node + Dawn)
 //   deno run --unstable-webgpu -A bench/kernels.ts
 // Prints a table and writes bench/results/kernels.json (kernels-deno.json under Deno).
@@ -14,10 +15,8 @@ import { matmul, copy } from '../src/kernels/matmul.ts';
 import { sizeOf, type Shape } from '../src/kernels/shapes.ts';
 import { Random } from '../src/random.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
-import { measure } from '../src/backend/measure.ts';
+import { compareSettings, fastestOf } from '../src/backend/measure.ts';
 import { tune } from '../src/backend/tuner.ts';
-
-const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 
 interface KernelRecord {
   op: string;
@@ -35,6 +34,11 @@ interface KernelRecord {
 }
 
 const engine = await createEngine();
+/** The ceiling is the engine's best matmul: its tile tuned for this adapter first. */
+const tunedFastest = async (encode: () => void) => {
+  await tune(engine, encode);
+  return fastestOf(engine, encode);
+};
 const random = new Random(1);
 const upload = (shape: Shape, low = -1, high = 1): Tensor => engine.tensor(random.values(sizeOf(shape), low, high), shape).keep();
 
@@ -42,11 +46,11 @@ const upload = (shape: Shape, low = -1, high = 1): Tensor => engine.tensor(rando
 const MATMUL_SIZE = 1024;
 const a = upload([MATMUL_SIZE, MATMUL_SIZE]);
 const b = upload([MATMUL_SIZE, MATMUL_SIZE]);
-const matmulMs = await measure(engine, () => void matmul(engine, a, b));
+const matmulMs = await tunedFastest(() => void matmul(engine, a, b));
 const peakGflops = (2 * MATMUL_SIZE ** 3) / matmulMs / 1e6;
 const COPY_ELEMENTS = 16 * 1024 * 1024;
 const source = upload([COPY_ELEMENTS]);
-const copyMs = await measure(engine, () => void copy(engine, source));
+const copyMs = await fastestOf(engine, () => void copy(engine, source));
 const peakBandwidth = (2 * 4 * COPY_ELEMENTS) / copyMs / 1e6;
 [a, b, source].forEach((tensor) => tensor.dispose());
 
@@ -118,22 +122,15 @@ for (const batch of [32, 256]) {
     for (const [pass, encode] of passes) {
       const tunable = engine.tuning.collect(() => engine.scope(encode)).size > 0;
       if (tunable) await tune(engine, encode);
-      // Tunable passes alternate tuned and heuristic variants over three rounds: medians.
-      const tuned: number[] = [];
-      const heuristic: number[] = [];
-      for (let round = 0; round < (tunable ? 3 : 1); round++) {
-        engine.tuning.enabled = true;
-        tuned.push(await measure(engine, encode, { samples: tunable ? 3 : 7 }));
-        if (!tunable) break;
-        engine.tuning.enabled = false;
-        heuristic.push(await measure(engine, encode, { samples: 3 }));
-      }
+      // Tunable passes: tuned and heuristic variants alternately, the fastest of five rounds each.
+      const [milliseconds, heuristicMilliseconds] = tunable
+        ? await compareSettings(engine, encode, [() => (engine.tuning.enabled = true), () => (engine.tuning.enabled = false)])
+        : [await fastestOf(engine, encode)];
       engine.tuning.enabled = true;
-      const milliseconds = median(tuned);
       const { flops, bytes } = work(workload, pass, output.size);
       const record: KernelRecord = {
         op: workload.name, pass, shape: workload.label, batch, milliseconds,
-        ...(tunable ? { heuristicMilliseconds: median(heuristic) } : {}),
+        ...(heuristicMilliseconds === undefined ? {} : { heuristicMilliseconds }),
         shareOfCeiling: 0, adapter: engine.adapterDescription,
       };
       if (flops !== undefined) {

@@ -44,7 +44,10 @@ export interface PeerResult {
   readonly backend: string;
 }
 
-/** Images per second of trainOnBatch after warm-up, over `batches` (NCHW float32, each of batchSize images). */
+/**
+ * Images per second of trainOnBatch after warm-up, over `batches` (NCHW float32, each of
+ * batchSize images): the fastest of five rounds, as aelab's figures are.
+ */
 export async function tensorflowImagesPerSecond(batches: readonly Float32Array[], batchSize: number, seconds = 6): Promise<PeerResult> {
   await exposeWebGpuToTensorFlow();
   // The backend registers itself on import only if navigator.gpu exists by then.
@@ -54,14 +57,18 @@ export async function tensorflowImagesPerSecond(batches: readonly Float32Array[]
   const model = notebookModel();
   const inputs = batches.map((batch) => tf.tensor4d(toChannelsLast(batch, batchSize), [batchSize, 32, 32, 3]));
   for (let i = 0; i < 3; i++) await model.trainOnBatch(inputs[i % inputs.length]!, inputs[i % inputs.length]!);
+  let imagesPerSecond = 0;
   let steps = 0;
-  const start = performance.now();
-  while (performance.now() - start < seconds * 1000 || steps < 3) {
-    const batch = inputs[steps % inputs.length]!;
-    await model.trainOnBatch(batch, batch);
-    steps += 1;
+  for (let round = 0; round < 5; round++) {
+    let roundSteps = 0;
+    const start = performance.now();
+    while (performance.now() - start < (seconds * 1000) / 5 || roundSteps < 3) {
+      const batch = inputs[steps++ % inputs.length]!;
+      await model.trainOnBatch(batch, batch);
+      roundSteps += 1;
+    }
+    imagesPerSecond = Math.max(imagesPerSecond, (roundSteps * batchSize * 1000) / (performance.now() - start));
   }
-  const imagesPerSecond = (steps * batchSize * 1000) / (performance.now() - start);
   inputs.forEach((tensor) => tensor.dispose());
   model.dispose();
   return { imagesPerSecond, backend: tf.getBackend() };

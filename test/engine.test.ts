@@ -26,17 +26,23 @@ describe.skipIf(!engine)('engine', () => {
     expect(values.every((value) => value === 0.5)).toBe(true);
   });
 
-  it('matmul and copy (the benchmark ceilings) compute what they claim, at sizes off their tiles', async () => {
+  it('matmul (every tile variant) and copy, the benchmark ceilings, compute what they claim at sizes off their tiles', async () => {
     const random = new Random(8);
     const [m, k, n] = [70, 33, 91];
     const a = random.values(m * k);
     const b = random.values(k * n);
-    const [product, copied] = await e.scopeAsync(async () => {
+    const expected = referenceMatmul(a, b, m, k, n);
+    await e.scopeAsync(async () => {
       const left = e.tensor(a, [m, k]);
-      return [await matmul(e, left, e.tensor(b, [k, n])).read(), await copy(e, left).read()];
+      const right = e.tensor(b, [k, n]);
+      const [[key, tiles]] = [...e.tuning.collect(() => e.scope(() => void matmul(e, left, right)))];
+      expect(tiles!.length).toBeGreaterThan(1);
+      for (const tile of tiles!) {
+        const product = await e.tuning.forcing(key!, tile, () => matmul(e, left, right).read());
+        expect(relativeError(product, expected), JSON.stringify(tile)).toBeLessThan(FLOAT32_TOLERANCE);
+      }
+      expect(relativeError(await copy(e, left).read(), a)).toBeLessThan(1e-7);
     });
-    expect(relativeError(product, referenceMatmul(a, b, m, k, n))).toBeLessThan(FLOAT32_TOLERANCE);
-    expect(relativeError(copied, a)).toBeLessThan(1e-7);
     expect(() => matmul(e, e.zeros([2, 3]), e.zeros([4, 2]))).toThrow(/matmul: expected \[m, k\] x \[k, n\], got \[2, 3\] x \[4, 2\]/);
   });
 

@@ -3,12 +3,16 @@
 //
 // Each distinct op application in the work is replayed on fresh tensors of the same shapes
 // (the work's own tensors are freed as the tape sweeps), its forward and backward timed
-// apart, one key at a time with the others held at their current choice. Timing uses the
-// benchmarks' method (measure.ts) with fewer, shorter samples: a choice needs the order of
-// the candidates, not their exact times.
+// apart, one key at a time with the others held at their current choice.
+//
+// On a shared or busy machine a sample can only come out slower than the work's own cost,
+// never faster, and the slowdowns drift. So the candidates are sampled in rounds (each
+// round samples every candidate once, so drift falls on all alike), each candidate is
+// judged by its fastest sample, and a candidate replaces the heuristic only if it is
+// faster by a clear margin: noise alone must not move a choice.
 import type { Engine, OpCall } from './engine.ts';
 import type { Tensor } from './tensor.ts';
-import { measure } from './measure.ts';
+import { calibrate, timeSample } from './measure.ts';
 import { sizeOf } from '../kernels/shapes.ts';
 import { Random } from '../random.ts';
 
@@ -26,10 +30,13 @@ export interface TuneOptions {
   readonly retune?: boolean;
   /** Called before each key is timed: keys done so far, keys to time, the key. */
   readonly onProgress?: (done: number, total: number, key: string) => void;
-  /** Default 3 samples of about 20 ms per candidate. */
-  readonly samples?: number;
+  /** Rounds of samples (default 5), each about targetSampleMilliseconds long (default 20). */
+  readonly rounds?: number;
   readonly targetSampleMilliseconds?: number;
 }
+
+/** A candidate replaces the heuristic only when at least this much faster. */
+const REQUIRED_GAIN = 0.05;
 
 interface TimingJob {
   readonly key: string;
@@ -40,7 +47,8 @@ interface TimingJob {
 
 /** Tunes every tunable dispatch in `encodeWork` (which must leave the model as it found it). */
 export async function tune(engine: Engine, encodeWork: () => void, options: TuneOptions = {}): Promise<TunedKey[]> {
-  const calls = engine.recordOpCalls(() => engine.scope(encodeWork));
+  let calls: OpCall[] = [];
+  const keysInWork = engine.tuning.collect(() => (calls = engine.recordOpCalls(() => engine.scope(encodeWork))));
   await engine.synchronize();
 
   const random = new Random(20201);
@@ -75,20 +83,30 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
         }
       }
     }
+    // Tunable dispatches outside any op (the matmul ceiling, say) are timed within the work itself.
+    for (const [key, candidates] of keysInWork) {
+      if (!jobs.has(key) && candidates.length > 1 && (options.retune || !engine.tuning.has(key))) jobs.set(key, { key, candidates, encode: encodeWork });
+    }
     await engine.synchronize();
 
     const results: TunedKey[] = [];
     let done = 0;
     for (const job of jobs.values()) {
       options.onProgress?.(done, jobs.size, job.key);
-      const timings: { candidate: string; milliseconds: number }[] = [];
+      const repetitions: number[] = [];
       for (const candidate of job.candidates) {
-        const milliseconds = await engine.tuning.forcing(job.key, candidate, () =>
-          measure(engine, job.encode, { samples: options.samples ?? 3, targetSampleMilliseconds: options.targetSampleMilliseconds ?? 20 }),
-        );
-        timings.push({ candidate: JSON.stringify(candidate), milliseconds });
+        repetitions.push(await engine.tuning.forcing(job.key, candidate, () => calibrate(engine, job.encode, options.targetSampleMilliseconds ?? 20)));
       }
-      const best = timings.reduce((fastest, timing) => (timing.milliseconds < fastest.milliseconds ? timing : fastest));
+      const fastest = job.candidates.map(() => Infinity);
+      for (let round = 0; round < (options.rounds ?? 5); round++) {
+        for (const [i, candidate] of job.candidates.entries()) {
+          const milliseconds = await engine.tuning.forcing(job.key, candidate, () => timeSample(engine, job.encode, repetitions[i]!, Number.isFinite(fastest[i]!) ? fastest[i]! : 0));
+          fastest[i] = Math.min(fastest[i]!, milliseconds);
+        }
+      }
+      const timings = job.candidates.map((candidate, i) => ({ candidate: JSON.stringify(candidate), milliseconds: fastest[i]! }));
+      const challenger = timings.reduce((best, timing) => (timing.milliseconds < best.milliseconds ? timing : best));
+      const best = challenger.milliseconds < (1 - REQUIRED_GAIN) * timings[0]!.milliseconds ? challenger : timings[0]!;
       engine.tuning.set(job.key, { choice: best.candidate, timings });
       results.push({ key: job.key, candidates: timings.length, heuristicMilliseconds: timings[0]!.milliseconds, chosenMilliseconds: best.milliseconds, choice: best.candidate });
       done += 1;

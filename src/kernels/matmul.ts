@@ -4,7 +4,12 @@ import { formatShape } from './shapes.ts';
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
 
-const BLOCK = 64; // matmul.wgsl: a workgroup covers 64 rows x 64 columns
+/** matmul.wgsl: a workgroup of 8 x 8 invocations; each lane's columns interleave with 7 others'. */
+const WORKGROUP_SIDE = 8;
+const LANES = 8;
+
+/** Accumulators per invocation: the heuristic (8 x 8, shaped on lavapipe) first, then smaller tiles for the tuner. */
+const TILES = [[8, 8], [4, 8], [8, 4], [4, 4], [2, 8], [2, 4], [4, 2], [2, 2], [1, 4]].map(([ROWS, COLUMNS]) => ({ ROWS: ROWS!, COLUMNS: COLUMNS! }));
 
 /** Encodes C = A B for A [m, k] and B [k, n]. */
 export function matmul(engine: Engine, a: Tensor, b: Tensor): Tensor {
@@ -14,7 +19,11 @@ export function matmul(engine: Engine, a: Tensor, b: Tensor): Tensor {
   const [m, k] = a.shape as [number, number];
   const n = b.shape[1]!;
   const c = engine.empty([m, n], 'matmul');
-  engine.dispatch('matmul', 'matmul', { bindings: { a, b, c }, params: { m, n, k }, workgroups: [Math.ceil(n / BLOCK), Math.ceil(m / BLOCK)] });
+  const tile = engine.tuning.choose(`matmul ${m}x${k} * ${k}x${n}`, TILES);
+  engine.dispatch('matmul', 'matmul', {
+    bindings: { a, b, c }, params: { m, n, k }, specialization: tile,
+    workgroups: [Math.ceil(n / (LANES * tile.COLUMNS)), Math.ceil(m / (WORKGROUP_SIDE * tile.ROWS))],
+  });
   return c;
 }
 

@@ -5,6 +5,7 @@
 // register) and for GPUs alike: each invocation keeps ROWS x COLUMNS accumulators; its
 // columns are interleaved with its neighbours' (column = base + lane + j * LANES), so the
 // 8 lanes of a warp or vector load 8 adjacent B values, and every A value is one broadcast.
+// ROWS and COLUMNS are specialised per adapter by the tuner (matmul.ts offers the variants).
 struct Params { m: u32, n: u32, k: u32 }
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -20,7 +21,7 @@ const LANES: u32 = 8u;
 fn matmul(@builtin(local_invocation_id) local: vec3u, @builtin(workgroup_id) group: vec3u) {
   let columnBase = group.x * LANES * COLUMNS + local.x;
   let rowBase = (group.y * 8u + local.y) * ROWS;
-  var sums: array<f32, 64>; // ROWS * COLUMNS
+  var sums: array<f32, ROWS * COLUMNS>;
   for (var kk = 0u; kk < params.k; kk++) {
     var bValues: array<f32, COLUMNS>;
     for (var j = 0u; j < COLUMNS; j++) {
