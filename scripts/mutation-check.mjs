@@ -17,7 +17,11 @@ const mutations = [
   ['conv2d input gradient: kernel taps transposed', K + 'conv2d.wgsl', 'let tap = ky * params.kernelWidth + kx;', 'let tap = (kx % params.kernelHeight) * params.kernelWidth + ky % params.kernelWidth;'],
   ['conv2d weight gradient: sign flipped', K + 'conv2d.wgsl', 'sums[c * TAPS + t] += upstream[c] * value;', 'sums[c * TAPS + t] -= upstream[c] * value;'],
   ['conv2d weight gradient: last column dropped', K + 'conv2d.wgsl', 'for (var ox = lane; ox < params.outWidth; ox += LANES) {\n      var upstream', 'for (var ox = lane; ox + 1u < params.outWidth; ox += LANES) {\n      var upstream'],
-  ['conv2d bias gradient: first row dropped', K + 'conv2d.wgsl', 'for (var r = rowStart; r < rowEnd; r++) {\n    let n = r / params.outHeight;\n    let oy = r % params.outHeight;\n    let gradRow', 'for (var r = rowStart + 1u; r < rowEnd; r++) {\n    let n = r / params.outHeight;\n    let oy = r % params.outHeight;\n    let gradRow'],
+  ['conv2d weight and bias gradients: first row of each split dropped', K + 'conv2d.wgsl', 'for (var r = rowStart; r < rowEnd; r++) {\n    let n = r / params.outHeight;\n    let oy = r % params.outHeight;\n    let plane', 'for (var r = rowStart + 1u; r < rowEnd; r++) {\n    let n = r / params.outHeight;\n    let oy = r % params.outHeight;\n    let plane'],
+  ['conv2d bias gradient: each lane drops its first column', K + 'conv2d.wgsl', 'biasSums[c] += upstream[c];', 'biasSums[c] += select(upstream[c], 0.0, ox == lane);'],
+  ['conv2d fused relu backward: tie rule at 0', K + 'conv2d.wgsl', 'output[gradRow[c] + ox] > 0.0', 'output[gradRow[c] + ox] >= 0.0'],
+  ['conv2d fused relu backward: the input gradient reads the unmasked gradient', K + 'conv2d.wgsl', 'maskedGradOutput[gradRow[c] + ox] = upstream[c];', 'maskedGradOutput[gradRow[c] + ox] = gradOutput[gradRow[c] + ox];'],
+  ['conv2d reference backward: relu mask dropped', K + 'conv2d.ts', 'relu ? gradY.data.map((upstream, i) => (output.data[i]! > 0 ? upstream : 0)) : gradY.data', 'gradY.data'],
   ['sum_rows: first split dropped', K + 'sum.wgsl', 'for (var row = 0u; row < rows; row++)', 'for (var row = 1u; row < rows; row++)'],
   ['mean backward: scale dropped', K + 'sum.wgsl', 'output[index] = input[0] * params.scale;', 'output[index] = input[0];'],
   ['maxPool2d backward: tie rule', K + 'max-pool2d.wgsl', 'if (!found || value > bestValue)', 'if (!found || value >= bestValue)'],
@@ -41,7 +45,7 @@ const mutations = [
 ];
 
 /** The suites that exercise kernels (the command-line and resume suites add minutes, not coverage of kernels). */
-const KERNEL_SUITES = ['test/ops.test.ts', 'test/tie-rules.test.ts', 'test/autograd.test.ts', 'test/optimisers.test.ts', 'test/autoencoder-gradients.test.ts', 'test/training.test.ts'];
+const KERNEL_SUITES = ['test/ops.test.ts', 'test/tie-rules.test.ts', 'test/tuning.test.ts', 'test/autograd.test.ts', 'test/optimisers.test.ts', 'test/autoencoder-gradients.test.ts', 'test/training.test.ts'];
 
 const filter = process.argv[2] ?? '';
 const selected = mutations.filter(([name]) => name.includes(filter));

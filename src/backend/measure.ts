@@ -3,32 +3,48 @@
 // submit-and-wait overhead (about 60 us on Dawn, 11 ms on Deno) is amortised.
 //
 // Dawn spins a CPU core while a completion promise is pending, which on a CPU adapter slows
-// the work being timed; so each wait first sleeps through most of the time the fastest
-// sample so far took. The first sample does not sleep, so no estimate can inflate it.
-// Used by the benchmarks and, with fewer and shorter samples, by the tuner.
+// the work being timed (on 2 cores, a sample that spins throughout takes about twice as
+// long). So each wait first sleeps through most of the time the fastest sample so far took,
+// and a sample only counts once that estimate has settled: a measurement whose samples all
+// spun would report half the adapter's speed. Used by the benchmarks and by the tuner.
 import type { Engine } from './engine.ts';
 
 export interface MeasureOptions {
   /** Default 60 ms. */
   readonly targetSampleMilliseconds?: number;
-  /** Default 7; the median is returned. */
+  /** Samples counted once the wait's estimate has settled (default 7); the median is returned. */
   readonly samples?: number;
 }
 
+/** Samples that settle the wait's estimate before any counts, at most. */
+const MAX_SETTLING_SAMPLES = 12;
+
 /** Median milliseconds of one execution of `encode` (which must dispose what it creates). */
 export async function measure(engine: Engine, encode: () => void, options: MeasureOptions = {}): Promise<number> {
-  const sampleCount = options.samples ?? 7;
-  const repetitions = await calibrate(engine, encode, options.targetSampleMilliseconds ?? 60);
+  const { repetitions, firstGuess } = await calibrate(engine, encode, options.targetSampleMilliseconds ?? 60);
+  // Settling: sample until the fastest stops improving by more than 2% twice running.
+  let fastest = firstGuess;
+  for (let sample = 0, stale = 0; sample < MAX_SETTLING_SAMPLES && stale < 2; sample++) {
+    const milliseconds = await timeSample(engine, encode, repetitions, fastest);
+    stale = milliseconds < 0.98 * fastest ? 0 : stale + 1;
+    fastest = Math.min(fastest, milliseconds);
+  }
   const samples: number[] = [];
-  for (let sample = 0; sample < sampleCount; sample++) {
-    samples.push(await timeSample(engine, encode, repetitions, samples.length > 0 ? Math.min(...samples) : 0));
+  for (let sample = 0; sample < (options.samples ?? 7); sample++) {
+    const milliseconds = await timeSample(engine, encode, repetitions, fastest);
+    fastest = Math.min(fastest, milliseconds);
+    samples.push(milliseconds);
   }
   samples.sort((a, b) => a - b);
-  return samples[Math.floor(sampleCount / 2)]!;
+  return samples[Math.floor(samples.length / 2)]!;
 }
 
-/** Warms `encode` up (pipelines compiled, buffers pooled) and returns the repetitions that fill one sample. */
-export async function calibrate(engine: Engine, encode: () => void, targetSampleMilliseconds: number): Promise<number> {
+/**
+ * Warms `encode` up (pipelines compiled, buffers pooled) and returns the repetitions that fill
+ * one sample, and a first guess at the milliseconds per run: half a run timed with a
+ * spinning wait (which inflates it up to twice), so the first wait does not oversleep.
+ */
+export async function calibrate(engine: Engine, encode: () => void, targetSampleMilliseconds: number): Promise<{ repetitions: number; firstGuess: number }> {
   for (let warmUp = 0; warmUp < 2; warmUp++) {
     engine.scope(encode);
     await engine.synchronize();
@@ -37,7 +53,7 @@ export async function calibrate(engine: Engine, encode: () => void, targetSample
   engine.scope(encode);
   await engine.synchronize();
   const single = Math.max(performance.now() - start, 0.01);
-  return Math.max(1, Math.min(500, Math.round(targetSampleMilliseconds / single)));
+  return { repetitions: Math.max(1, Math.min(500, Math.round(targetSampleMilliseconds / single))), firstGuess: single / 2 };
 }
 
 /**
@@ -47,7 +63,7 @@ export async function calibrate(engine: Engine, encode: () => void, targetSample
 export async function timeSample(engine: Engine, encode: () => void, repetitions: number, expectedMilliseconds: number): Promise<number> {
   const start = performance.now();
   for (let r = 0; r < repetitions; r++) engine.scope(encode);
-  await engine.synchronize(0.9 * expectedMilliseconds * repetitions);
+  await engine.synchronize(expectedMilliseconds * repetitions);
   return (performance.now() - start) / repetitions;
 }
 

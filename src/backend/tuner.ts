@@ -37,6 +37,8 @@ export interface TuneOptions {
 
 /** A candidate replaces the heuristic only when at least this much faster. */
 const REQUIRED_GAIN = 0.05;
+/** Candidates this many times slower than the best after a round are not sampled again. */
+const PRUNE_FACTOR = 2;
 
 interface TimingJob {
   readonly key: string;
@@ -94,13 +96,25 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
     for (const job of jobs.values()) {
       options.onProgress?.(done, jobs.size, job.key);
       const repetitions: number[] = [];
+      // Each candidate's fastest sample so far, first the calibration's guess: it sets how long
+      // the next wait sleeps (measure.ts), and after the rounds it is the candidate's time.
+      const fastest: number[] = [];
       for (const candidate of job.candidates) {
-        repetitions.push(await engine.tuning.forcing(job.key, candidate, () => calibrate(engine, job.encode, options.targetSampleMilliseconds ?? 20)));
+        const calibration = await engine.tuning.forcing(job.key, candidate, () => calibrate(engine, job.encode, options.targetSampleMilliseconds ?? 20));
+        repetitions.push(calibration.repetitions);
+        fastest.push(2 * calibration.firstGuess);
       }
-      const fastest = job.candidates.map(() => Infinity);
       for (let round = 0; round < (options.rounds ?? 5); round++) {
-        for (const [i, candidate] of job.candidates.entries()) {
-          const milliseconds = await engine.tuning.forcing(job.key, candidate, () => timeSample(engine, job.encode, repetitions[i]!, Number.isFinite(fastest[i]!) ? fastest[i]! : 0));
+        // After the first round, candidates twice as slow as the best are out of the running
+        // (the heuristic always stays, as the reference the others must beat).
+        const best = Math.min(...fastest);
+        // Each round starts at another candidate, so no candidate always follows the same one.
+        for (let offset = 0; offset < job.candidates.length; offset++) {
+          const i = (offset + round) % job.candidates.length;
+          const candidate = job.candidates[i];
+          if (round > 0 && i > 0 && fastest[i]! > PRUNE_FACTOR * best) continue;
+          const expected = round === 0 ? fastest[i]! / 2 : fastest[i]!;
+          const milliseconds = await engine.tuning.forcing(job.key, candidate, () => timeSample(engine, job.encode, repetitions[i]!, expected));
           fastest[i] = Math.min(fastest[i]!, milliseconds);
         }
       }
