@@ -7,15 +7,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TuningTable, kernelsVersion, type TuningFile } from '../src/backend/tuning.ts';
 import { tune } from '../src/backend/tuner.ts';
 import { loadTuning, tuneWithCache, tuningFilePath } from '../src/runtime/tuning-cache.ts';
-import { ops } from '../src/kernels/registry.ts';
-import type { Conv2dAttributes } from '../src/kernels/conv2d.ts';
-import type { Shape } from '../src/kernels/shapes.ts';
-import { sizeOf } from '../src/kernels/shapes.ts';
 import { Conv2d, Sequential } from '../src/nn/modules.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
 import { Random } from '../src/random.ts';
-import { checkOp, FLOAT32_TOLERANCE } from './parity/check.ts';
+import { checkVariants, variantCases } from './parity/variants.ts';
+import { describeCase } from './parity/cases.ts';
 import { testEngine } from './support/engine.ts';
 
 const engine = await testEngine();
@@ -64,42 +61,14 @@ describe('TuningTable', () => {
   });
 });
 
-/** Every conv2d tuning key of one op application, with its candidates. */
-function convKeys(inputShapes: Shape[], attributes: Conv2dAttributes): Map<string, readonly unknown[]> {
-  const random = new Random(3);
-  return engine!.tuning.collect(() =>
-    engine!.scope(() => {
-      const inputs = inputShapes.map((shape) => engine!.tensor(random.values(sizeOf(shape)), shape));
-      const output = engine!.forward(ops.conv2d, inputs, attributes);
-      engine!.backward(ops.conv2d, { inputs, output, attributes, gradOutput: engine!.tensor(random.values(output.size), output.shape), needsGradient: inputs.map(() => true) });
-    }),
-  );
-}
-
 describe.skipIf(!engine)('conv2d variants', () => {
-  const cases: [Shape[], Conv2dAttributes][] = [
-    [[[2, 3, 9, 7], [5, 3, 3, 3], [5]], { padding: 'same', activation: 'relu' }],
-    [[[1, 4, 6, 17], [17, 4, 3, 3], [17]], { stride: 2, padding: 'valid' }],
-    [[[2, 12, 8, 8], [16, 12, 3, 3], [16]], { padding: 'same', activation: 'relu' }],
-  ];
-  for (const [shapes, attributes] of cases) {
-    it(`every candidate matches the reference: ${JSON.stringify(shapes)} ${JSON.stringify(attributes)}`, async () => {
-      const keys = convKeys(shapes, attributes);
-      expect([...keys.keys()].map((key) => key.split(' ')[0])).toEqual(['conv2d.forward', 'conv2d.weight_gradient', 'conv2d.backward_input']);
-      let checked = 0;
-      for (const [key, candidates] of keys) {
-        expect(candidates.length).toBeGreaterThan(1);
-        for (const candidate of candidates) {
-          const result = await engine!.tuning.forcing(key, candidate, () =>
-            checkOp(engine!, ops.conv2d, { inputs: shapes.map((shape) => ({ shape })), attributes }, 11),
-          );
-          const failure = `${key} with ${JSON.stringify(candidate)}`;
-          expect(result.forward, failure).toBeLessThan(FLOAT32_TOLERANCE);
-          for (const error of result.backward) expect(error ?? 0, failure).toBeLessThan(FLOAT32_TOLERANCE);
-          checked += 1;
-        }
-      }
-      expect(checked).toBeGreaterThan(10);
+  for (const [index, spec] of variantCases.entries()) {
+    it(`every candidate matches the reference: ${describeCase(spec)}`, async () => {
+      const results = await checkVariants(engine!, spec, 2000 + index);
+      expect(results.map((result) => result.key.split(' ')[0])).toContain('conv2d.backward_input');
+      expect(new Set(results.map((result) => result.key.split(' ')[0]))).toEqual(new Set(['conv2d.forward', 'conv2d.weight_gradient', 'conv2d.backward_input']));
+      expect(results.length).toBeGreaterThan(10);
+      expect(results.flatMap((result) => result.problems.map((problem) => `${result.key} with ${result.candidate}: ${problem}`))).toEqual([]);
     });
   }
 });

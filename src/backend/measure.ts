@@ -68,15 +68,18 @@ export async function timeSample(engine: Engine, encode: () => void, repetitions
 }
 
 /**
- * Compares settings of the same work (kernel variants, say): rounds alternate the settings
- * so that the machine's drift falls on all alike, and each setting keeps its fastest round
- * (noise only ever adds time). Returns milliseconds per run, one per setting.
+ * Compares settings of the same work (kernel variants, say): rounds alternate the settings,
+ * each round starting with another, so that the machine's drift falls on all alike; each
+ * setting keeps its fastest round (noise only ever adds time). Returns milliseconds per run,
+ * one per setting.
  */
 export async function compareSettings(engine: Engine, encode: () => void, settings: readonly (() => void)[], rounds = 5): Promise<number[]> {
   const fastest = settings.map(() => Infinity);
   for (let round = 0; round < rounds; round++) {
-    for (const [i, apply] of settings.entries()) {
-      apply();
+    // Each round starts with another setting, so that none always runs first.
+    for (let offset = 0; offset < settings.length; offset++) {
+      const i = (offset + round) % settings.length;
+      settings[i]!();
       fastest[i] = Math.min(fastest[i]!, await measure(engine, encode, { samples: 3 }));
     }
   }

@@ -5,6 +5,7 @@ import { ops, type OpName } from '../../src/kernels/registry.ts';
 import type { Op } from '../../src/kernels/op.ts';
 import { checkOp, failures } from './check.ts';
 import { describeCase, opCases, type ParityCase } from './cases.ts';
+import { checkVariants, variantCases } from './variants.ts';
 
 export interface SuiteReport {
   passed: number;
@@ -13,7 +14,8 @@ export interface SuiteReport {
   failures: string[];
 }
 
-export async function runParitySuite(engine: Engine, onOp: (name: OpName) => void = () => {}): Promise<SuiteReport> {
+/** The op cases, then every tunable variant of the variant cases (each candidate counts as one case). */
+export async function runParitySuite(engine: Engine, onOp: (name: OpName | 'variants') => void = () => {}): Promise<SuiteReport> {
   const report: SuiteReport = { passed: 0, failed: 0, failures: [] };
   for (const name of Object.keys(ops) as OpName[]) {
     const op = ops[name] as Op<unknown>;
@@ -29,6 +31,16 @@ export async function runParitySuite(engine: Engine, onOp: (name: OpName) => voi
       else {
         report.failed += 1;
         report.failures.push(`${name} ${describeCase(spec)}: ${problems.join('; ')}`);
+      }
+    }
+  }
+  onOp('variants');
+  for (const [index, spec] of variantCases.entries()) {
+    for (const result of await checkVariants(engine, spec, 2000 + index)) {
+      if (result.problems.length === 0) report.passed += 1;
+      else {
+        report.failed += 1;
+        report.failures.push(`${result.key} with ${result.candidate}: ${result.problems.join('; ')}`);
       }
     }
   }

@@ -1,0 +1,50 @@
+// Every kernel variant the tuner may choose must compute what the default does. These cases
+// run each candidate of each tunable dispatch (engine.tuning.forcing) through the same checks
+// as the op cases: under vitest (test/tuning.test.ts), Deno and the browser (suite.ts).
+import type { Engine } from '../../src/backend/engine.ts';
+import { ops } from '../../src/kernels/registry.ts';
+import type { Op } from '../../src/kernels/op.ts';
+import { sizeOf } from '../../src/kernels/shapes.ts';
+import { Random } from '../../src/random.ts';
+import { checkOp, failures } from './check.ts';
+import { describeCase, type ParityCase } from './cases.ts';
+
+/** conv2d cases for the variants: a fused ReLU, stride 2 with a channel tail, and the notebook's 8x8 layer. */
+export const variantCases: readonly ParityCase<unknown>[] = [
+  { inputs: [{ shape: [2, 3, 9, 7] }, { shape: [5, 3, 3, 3] }, { shape: [5] }], attributes: { padding: 'same', activation: 'relu' } },
+  { inputs: [{ shape: [1, 4, 6, 17] }, { shape: [17, 4, 3, 3] }, { shape: [17] }], attributes: { stride: 2, padding: 'valid' } },
+  { inputs: [{ shape: [2, 12, 8, 8] }, { shape: [16, 12, 3, 3] }, { shape: [16] }], attributes: { padding: 'same', activation: 'relu' } },
+];
+
+export interface VariantResult {
+  readonly key: string;
+  readonly candidate: string;
+  /** Empty when the variant passed. */
+  readonly problems: string[];
+}
+
+/** Checks every candidate of every tunable dispatch that a forward and backward of `spec` asks for. */
+export async function checkVariants(engine: Engine, spec: ParityCase<unknown>, seed: number, op: Op<unknown> = ops.conv2d as Op<unknown>): Promise<VariantResult[]> {
+  const random = new Random(seed);
+  const keys = engine.tuning.collect(() =>
+    engine.scope(() => {
+      const inputs = spec.inputs.map(({ shape }) => engine.tensor(random.values(sizeOf(shape)), shape));
+      const output = engine.forward(op, inputs, spec.attributes);
+      const gradOutput = engine.tensor(random.values(output.size), output.shape);
+      engine.backward(op, { inputs, output, attributes: spec.attributes, gradOutput, needsGradient: op.differentiable.slice(0, inputs.length) });
+    }),
+  );
+  const results: VariantResult[] = [];
+  for (const [key, candidates] of keys) {
+    for (const candidate of candidates) {
+      let problems: string[];
+      try {
+        problems = failures(op, await engine.tuning.forcing(key, candidate, () => checkOp(engine, op, spec, seed)));
+      } catch (error) {
+        problems = [String(error)];
+      }
+      results.push({ key, candidate: JSON.stringify(candidate), problems: problems.map((problem) => `${describeCase(spec)}: ${problem}`) });
+    }
+  }
+  return results;
+}
