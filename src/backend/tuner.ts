@@ -64,6 +64,11 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
   };
 
   const jobs = new Map<string, TimingJob>();
+  const addJobs = (keys: Map<string, readonly unknown[]>, encode: () => void) => {
+    for (const [key, candidates] of keys) {
+      if (!jobs.has(key) && candidates.length > 1 && (options.retune || !engine.tuning.has(key))) jobs.set(key, { key, candidates, encode });
+    }
+  };
   const seenCalls = new Set<string>();
   try {
     for (const call of calls) {
@@ -78,46 +83,17 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
       const encodeForward = () => void engine.forward(call.op, inputs, call.attributes);
       const encodeBackward = () => void engine.backward(call.op, { inputs, output, attributes: call.attributes, gradOutput, needsGradient: call.needsGradient });
       const passes = call.needsGradient.some((needed) => needed) ? [encodeForward, encodeBackward] : [encodeForward];
-      for (const encode of passes) {
-        const keys = engine.tuning.collect(() => engine.scope(encode));
-        for (const [key, candidates] of keys) {
-          if (!jobs.has(key) && candidates.length > 1 && (options.retune || !engine.tuning.has(key))) jobs.set(key, { key, candidates, encode });
-        }
-      }
+      for (const encode of passes) addJobs(engine.tuning.collect(() => engine.scope(encode)), encode);
     }
     // Tunable dispatches outside any op (the matmul ceiling, say) are timed within the work itself.
-    for (const [key, candidates] of keysInWork) {
-      if (!jobs.has(key) && candidates.length > 1 && (options.retune || !engine.tuning.has(key))) jobs.set(key, { key, candidates, encode: encodeWork });
-    }
+    addJobs(keysInWork, encodeWork);
     await engine.synchronize();
 
     const results: TunedKey[] = [];
     let done = 0;
     for (const job of jobs.values()) {
       options.onProgress?.(done, jobs.size, job.key);
-      const repetitions: number[] = [];
-      // Each candidate's fastest sample so far, first the calibration's guess: it sets how long
-      // the next wait sleeps (measure.ts), and after the rounds it is the candidate's time.
-      const fastest: number[] = [];
-      for (const candidate of job.candidates) {
-        const calibration = await engine.tuning.forcing(job.key, candidate, () => calibrate(engine, job.encode, options.targetSampleMilliseconds ?? 20));
-        repetitions.push(calibration.repetitions);
-        fastest.push(2 * calibration.firstGuess);
-      }
-      for (let round = 0; round < (options.rounds ?? 5); round++) {
-        // After the first round, candidates twice as slow as the best are out of the running
-        // (the heuristic always stays, as the reference the others must beat).
-        const best = Math.min(...fastest);
-        // Each round starts at another candidate, so no candidate always follows the same one.
-        for (let offset = 0; offset < job.candidates.length; offset++) {
-          const i = (offset + round) % job.candidates.length;
-          const candidate = job.candidates[i];
-          if (round > 0 && i > 0 && fastest[i]! > PRUNE_FACTOR * best) continue;
-          const expected = round === 0 ? fastest[i]! / 2 : fastest[i]!;
-          const milliseconds = await engine.tuning.forcing(job.key, candidate, () => timeSample(engine, job.encode, repetitions[i]!, expected));
-          fastest[i] = Math.min(fastest[i]!, milliseconds);
-        }
-      }
+      const fastest = await timeCandidates(engine, job, options);
       const timings = job.candidates.map((candidate, i) => ({ candidate: JSON.stringify(candidate), milliseconds: fastest[i]! }));
       const challenger = timings.reduce((best, timing) => (timing.milliseconds < best.milliseconds ? timing : best));
       const best = challenger.milliseconds < (1 - REQUIRED_GAIN) * timings[0]!.milliseconds ? challenger : timings[0]!;
@@ -130,6 +106,33 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
   } finally {
     for (const tensor of replayTensors) tensor.dispose();
   }
+}
+
+/** Each candidate's fastest sample, in milliseconds per run of the job's pass. */
+async function timeCandidates(engine: Engine, job: TimingJob, options: TuneOptions): Promise<number[]> {
+  const repetitions: number[] = [];
+  // Each candidate's fastest sample so far, first its calibration run (whose wait spun): it
+  // sets how long the next wait sleeps (measure.ts), and after the rounds it is the result.
+  const fastest: number[] = [];
+  for (const candidate of job.candidates) {
+    const calibration = await engine.tuning.forcing(job.key, candidate, () => calibrate(engine, job.encode, options.targetSampleMilliseconds ?? 20));
+    repetitions.push(calibration.repetitions);
+    fastest.push(2 * calibration.firstGuess);
+  }
+  for (let round = 0; round < (options.rounds ?? 5); round++) {
+    // After the first round, candidates twice as slow as the best are out of the running
+    // (the heuristic always stays, as the reference the others must beat).
+    const best = Math.min(...fastest);
+    // Each round starts at another candidate, so no candidate always follows the same one.
+    for (let offset = 0; offset < job.candidates.length; offset++) {
+      const i = (offset + round) % job.candidates.length;
+      if (round > 0 && i > 0 && fastest[i]! > PRUNE_FACTOR * best) continue;
+      const expected = round === 0 ? fastest[i]! / 2 : fastest[i]!;
+      const milliseconds = await engine.tuning.forcing(job.key, job.candidates[i], () => timeSample(engine, job.encode, repetitions[i]!, expected));
+      fastest[i] = Math.min(fastest[i]!, milliseconds);
+    }
+  }
+  return fastest;
 }
 
 function describeCall(call: OpCall): string {
