@@ -23,28 +23,39 @@ describe('TuningTable', () => {
   const candidates = [{ tile: 4 }, { tile: 2 }, { tile: 1 }];
 
   it('answers the heuristic (the first candidate) for a key nobody tuned', () => {
-    expect(new TuningTable().choose('k', candidates)).toBe(candidates[0]);
+    expect(new TuningTable().choose('k', () => candidates)).toBe(candidates[0]);
   });
 
   it('answers the tuned candidate, and the heuristic again when disabled', () => {
     const table = new TuningTable();
     table.set('k', { choice: JSON.stringify({ tile: 1 }), timings: [] });
-    expect(table.choose('k', candidates)).toBe(candidates[2]);
+    expect(table.choose('k', () => candidates)).toBe(candidates[2]);
     table.enabled = false;
-    expect(table.choose('k', candidates)).toBe(candidates[0]);
+    expect(table.choose('k', () => candidates)).toBe(candidates[0]);
   });
 
   it('falls back to the heuristic when the tuned candidate is no longer offered', () => {
     const table = new TuningTable();
     table.set('k', { choice: JSON.stringify({ tile: 8 }), timings: [] });
-    expect(table.choose('k', candidates)).toBe(candidates[0]);
+    expect(table.choose('k', () => candidates)).toBe(candidates[0]);
+  });
+
+  it("builds a key's candidates on its first request only", () => {
+    const table = new TuningTable();
+    let built = 0;
+    const build = () => {
+      built += 1;
+      return candidates;
+    };
+    for (let i = 0; i < 3; i++) expect(table.choose('k', build)).toBe(candidates[0]);
+    expect(built).toBe(1);
   });
 
   it('collects the keys asked for, with their candidates', () => {
     const table = new TuningTable();
     const keys = table.collect(() => {
-      table.choose('a', candidates);
-      table.choose('b', [1, 2]);
+      table.choose('a', () => candidates);
+      table.choose('b', () => [1, 2]);
     });
     expect([...keys.keys()]).toEqual(['a', 'b']);
     expect(keys.get('b')).toEqual([1, 2]);
@@ -57,7 +68,7 @@ describe('TuningTable', () => {
     expect(table.load({ ...file, kernelsVersion: 'other' }, 'gpu A')).toBe(false);
     expect(table.size).toBe(0);
     expect(table.load(file, 'gpu A')).toBe(true);
-    expect(table.choose('k', candidates)).toBe(candidates[1]);
+    expect(table.choose('k', () => candidates)).toBe(candidates[1]);
   });
 });
 

@@ -30,18 +30,27 @@ export class TuningTable {
   private collecting: Map<string, readonly unknown[]> | null = null;
   /** While the tuner times a candidate: the JSON of the candidate to force for a key. */
   private forced: { key: string; candidate: string } | null = null;
+  /** Each key's candidates, and the same by their JSON (how entries name them). */
+  private readonly offers = new Map<string, { candidates: readonly unknown[]; byJson: Map<string, unknown> }>();
 
-  /** The candidate to use for `key`: forced by the tuner, else tuned, else the first (the heuristic). */
-  choose<C>(key: string, candidates: readonly C[]): C {
-    if (candidates.length === 0) throw new AelabError(`tuning: no candidates for ${key}`);
-    this.collecting?.set(key, candidates);
-    const wanted = this.forced?.key === key ? this.forced.candidate : this.enabled ? this.entries.get(key)?.choice : undefined;
-    if (wanted !== undefined) {
-      // A candidate that is no longer offered (the op's candidates changed) falls back to the heuristic.
-      const match = candidates.find((candidate) => JSON.stringify(candidate) === wanted);
-      if (match !== undefined) return match;
+  /**
+   * The candidate to use for `key`: forced by the tuner, else tuned, else the first (the
+   * heuristic). A key names a kernel and a shape, so its candidates never change: they are
+   * built on the key's first request only, which keeps this off a training step's costs.
+   */
+  choose<C>(key: string, candidates: () => readonly C[]): C {
+    let offer = this.offers.get(key);
+    if (!offer) {
+      const list = candidates();
+      if (list.length === 0) throw new AelabError(`tuning: no candidates for ${key}`);
+      offer = { candidates: list, byJson: new Map(list.map((candidate) => [JSON.stringify(candidate), candidate])) };
+      this.offers.set(key, offer);
     }
-    return candidates[0]!;
+    this.collecting?.set(key, offer.candidates);
+    const wanted = this.forced?.key === key ? this.forced.candidate : this.enabled ? this.entries.get(key)?.choice : undefined;
+    // A tuned candidate that is no longer offered (the op's candidates changed) falls back to the heuristic.
+    const match = wanted === undefined ? undefined : offer.byJson.get(wanted);
+    return (match ?? offer.candidates[0]) as C;
   }
 
   /** Runs `encode` and returns the keys it asked for, with their candidates. */

@@ -164,7 +164,7 @@ export const conv2d = defineOp<Conv2dAttributes>({
       // Without a bias the weight is bound in its place (read-only, never read: hasBias = 0).
       bindings: { input: input!, weight: weight!, bias: bias ?? weight!, output },
       params: params(g, bias !== undefined, attributes),
-      ...rowTileDispatch(engine.tuning.choose(tuningKey('forward', g), rowTileCandidates(g.outWidth, g.outChannels, g.outHeight)), g.outWidth, g.outChannels, g.outHeight, g.batch),
+      ...rowTileDispatch(engine.tuning.choose(tuningKey('forward', g), () => rowTileCandidates(g.outWidth, g.outChannels, g.outHeight)), g.outWidth, g.outChannels, g.outHeight, g.batch),
     });
   },
   // With z the convolution and y = relu(z) (or y = z): dL/dz = dL/dy * [y > 0] (or dL/dy).
@@ -180,17 +180,17 @@ export const conv2d = defineOp<Conv2dAttributes>({
     const wantsBias = hasBias && needsGradient[2]!;
     let gradWeight: Tensor | null = null;
     let gradBias: Tensor | null = null;
-    let gradOutputForInput = gradOutput;
+    let maskedGradOutput: Tensor | null = null;
     if (needsGradient[1] || wantsBias || (relu && wantsInput)) {
       const kernelArea = g.kernelHeight * g.kernelWidth;
-      const variant = engine.tuning.choose(tuningKey('weight_gradient', g), weightGradientCandidates(g));
+      const variant = engine.tuning.choose(tuningKey('weight_gradient', g), () => weightGradientCandidates(g));
       const invocationsPerSplit = LANES * Math.ceil(kernelArea / variant.TAPS) * g.inChannels * Math.ceil(g.outChannels / variant.TILE_CHANNELS);
       const split = rowSplit(g, invocationsPerSplit, variant.splitInvocations);
       const weightCount = weight!.size;
       const partialSums = engine.empty([split.splits * LANES, weightCount + (hasBias ? g.outChannels : 0)], 'conv2d gradient partial sums');
       // Without a ReLU nothing is masked, and a one-element placeholder fills the unused binding
       // (gradOutput itself cannot: a buffer bound writable may not be bound again).
-      const maskedGradOutput = engine.empty(relu ? gradOutput.shape : [1], 'conv2d masked output gradient');
+      maskedGradOutput = engine.empty(relu ? gradOutput.shape : [1], 'conv2d masked output gradient');
       engine.dispatch('conv2d', 'weight_gradient_partial', {
         bindings: { input: input!, output, gradOutput, maskedGradOutput, partialSums },
         params: params(g, hasBias, attributes, split),
@@ -206,19 +206,17 @@ export const conv2d = defineOp<Conv2dAttributes>({
         encodeSumRows(engine, partialSums, weightCount, gradBias);
       }
       partialSums.dispose();
-      if (relu) gradOutputForInput = maskedGradOutput;
-      else maskedGradOutput.dispose();
     }
     let gradInput: Tensor | null = null;
     if (wantsInput) {
       gradInput = engine.empty(input!.shape, 'conv2d input gradient');
       engine.dispatch('conv2d', 'backward_input', {
-        bindings: { weight: weight!, gradOutput: gradOutputForInput, gradInput },
+        bindings: { weight: weight!, gradOutput: relu ? maskedGradOutput! : gradOutput, gradInput },
         params: params(g, hasBias, attributes),
-        ...withStride(rowTileDispatch(engine.tuning.choose(tuningKey('backward_input', g), rowTileCandidates(g.inWidth, g.inChannels, g.inHeight)), g.inWidth, g.inChannels, g.inHeight, g.batch), g.stride),
+        ...withStride(rowTileDispatch(engine.tuning.choose(tuningKey('backward_input', g), () => rowTileCandidates(g.inWidth, g.inChannels, g.inHeight)), g.inWidth, g.inChannels, g.inHeight, g.batch), g.stride),
       });
     }
-    if (gradOutputForInput !== gradOutput) gradOutputForInput.dispose();
+    maskedGradOutput?.dispose();
     return [gradInput, gradWeight, gradBias];
   },
   reference: {

@@ -22,7 +22,7 @@ export function matmul(engine: Engine, a: Tensor, b: Tensor): Tensor {
   const [m, k] = a.shape as [number, number];
   const n = b.shape[1]!;
   const c = engine.empty([m, n], 'matmul');
-  const tile = engine.tuning.choose(`matmul ${m}x${k} * ${k}x${n}`, TILES);
+  const tile = engine.tuning.choose(`matmul ${m}x${k} * ${k}x${n}`, () => TILES);
   engine.dispatch('matmul', 'matmul', {
     bindings: { a, b, c }, params: { m, n, k }, specialization: tile,
     workgroups: [Math.ceil(n / (LANES * tile.COLUMNS)), Math.ceil(m / (WORKGROUP_SIDE * tile.ROWS))],

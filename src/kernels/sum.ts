@@ -26,8 +26,7 @@ export function encodeSum(engine: Engine, input: Tensor, output: Tensor, scale: 
   }
 }
 
-/** Encodes output[c] = scale * sum over r of partials[r * columns + c]. */
-/** output[column] = scale * sum over the rows of partials[row, firstColumn + column], for the output's size columns. */
+/** Encodes output[column] = scale * sum over the rows of partials[row, firstColumn + column], for the output's size columns. */
 export function encodeSumRows(engine: Engine, partials: Tensor, firstColumn: number, output: Tensor, scale = 1): void {
   const rowLength = partials.shape[partials.shape.length - 1]!;
   const columns = output.size;

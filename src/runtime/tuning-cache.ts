@@ -2,7 +2,7 @@
 // so the tuner times a shape's candidates once per adapter, not once per run. A file from
 // other kernels (a changed WGSL source) or another adapter is ignored.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Engine } from '../backend/engine.ts';
 import type { TuningFile } from '../backend/tuning.ts';
 import { tune, type TunedKey, type TuneOptions } from '../backend/tuner.ts';
@@ -29,7 +29,7 @@ export function loadTuning(engine: Engine, path = tuningFilePath(engine.adapterD
 }
 
 export function saveTuning(engine: Engine, path = tuningFilePath(engine.adapterDescription)): void {
-  mkdirSync(join(path, '..'), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true });
   writeFileAtomic(path, JSON.stringify(engine.tuning.toFile(engine.adapterDescription), null, 1) + '\n');
 }
 
