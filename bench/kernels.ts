@@ -15,8 +15,9 @@ import { matmul, copy } from '../src/kernels/matmul.ts';
 import { sizeOf, type Shape } from '../src/kernels/shapes.ts';
 import { Random } from '../src/random.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
-import { compareSettings, fastestOf } from '../src/backend/measure.ts';
+import { fastestOf } from '../src/backend/measure.ts';
 import { tune } from '../src/backend/tuner.ts';
+import { tunedAndHeuristic, tunedFastest } from './variants.ts';
 
 interface KernelRecord {
   op: string;
@@ -34,11 +35,6 @@ interface KernelRecord {
 }
 
 const engine = await createEngine();
-/** The ceiling is the engine's best matmul: its tile tuned for this adapter first. */
-const tunedFastest = async (encode: () => void) => {
-  await tune(engine, encode);
-  return fastestOf(engine, encode);
-};
 const random = new Random(1);
 const upload = (shape: Shape, low = -1, high = 1): Tensor => engine.tensor(random.values(sizeOf(shape), low, high), shape).keep();
 
@@ -46,7 +42,7 @@ const upload = (shape: Shape, low = -1, high = 1): Tensor => engine.tensor(rando
 const MATMUL_SIZE = 1024;
 const a = upload([MATMUL_SIZE, MATMUL_SIZE]);
 const b = upload([MATMUL_SIZE, MATMUL_SIZE]);
-const matmulMs = await tunedFastest(() => void matmul(engine, a, b));
+const matmulMs = await tunedFastest(engine, () => void matmul(engine, a, b));
 const peakGflops = (2 * MATMUL_SIZE ** 3) / matmulMs / 1e6;
 const COPY_ELEMENTS = 16 * 1024 * 1024;
 const source = upload([COPY_ELEMENTS]);
@@ -123,10 +119,7 @@ for (const batch of [32, 256]) {
       const tunable = engine.tuning.collect(() => engine.scope(encode)).size > 0;
       if (tunable) await tune(engine, encode);
       // Tunable passes: tuned and heuristic variants alternately, the fastest of five rounds each.
-      const [milliseconds, heuristicMilliseconds] = tunable
-        ? await compareSettings(engine, encode, [() => (engine.tuning.enabled = true), () => (engine.tuning.enabled = false)])
-        : [await fastestOf(engine, encode)];
-      engine.tuning.enabled = true;
+      const [milliseconds, heuristicMilliseconds] = tunable ? await tunedAndHeuristic(engine, encode) : [await fastestOf(engine, encode)];
       const { flops, bytes } = work(workload, pass, output.size);
       const record: KernelRecord = {
         op: workload.name, pass, shape: workload.label, batch, milliseconds,

@@ -20,8 +20,8 @@ import * as F from '../src/nn/functional.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
 import { matmul } from '../src/kernels/matmul.ts';
 import { Random } from '../src/random.ts';
-import { compareSettings, fastestOf } from '../src/backend/measure.ts';
 import { tune } from '../src/backend/tuner.ts';
+import { tunedAndHeuristic, tunedFastest } from './variants.ts';
 import { tensorflowImagesPerSecond } from './peer-tfjs.ts';
 
 export interface TrainRecord {
@@ -48,18 +48,13 @@ export interface TrainRecord {
 }
 
 const engine = await createEngine();
-/** The ceiling is the engine's best matmul: its tile tuned for this adapter first. */
-const tunedFastest = async (encode: () => void) => {
-  await tune(engine, encode);
-  return fastestOf(engine, encode);
-};
 const { train } = loadCifar10(process.env['AELAB_CIFAR'] ?? '../shared/data/cifar10');
 const data = autoencoderData(train);
 
 const random = new Random(1);
 const a = engine.tensor(random.values(1024 * 1024), [1024, 1024]).keep();
 const b = engine.tensor(random.values(1024 * 1024), [1024, 1024]).keep();
-const matmulGflops = (2 * 1024 ** 3) / (await tunedFastest(() => void matmul(engine, a, b))) / 1e6;
+const matmulGflops = (2 * 1024 ** 3) / (await tunedFastest(engine, () => void matmul(engine, a, b))) / 1e6;
 a.dispose();
 b.dispose();
 
@@ -91,15 +86,11 @@ for (const batchSize of [32, 256]) {
   });
   const tuningSeconds = (performance.now() - tuningStart) / 1000;
   // Tuned and heuristic variants alternately: the fastest of five rounds each.
-  const [tunedMilliseconds, heuristicMilliseconds] = await compareSettings(engine, step, [
-    () => (engine.tuning.enabled = true),
-    () => (engine.tuning.enabled = false),
-  ]);
-  engine.tuning.enabled = true;
-  const imagesPerSecond = (1000 * batchSize) / tunedMilliseconds!;
+  const [tunedMilliseconds, heuristicMilliseconds] = await tunedAndHeuristic(engine, step);
+  const imagesPerSecond = (1000 * batchSize) / tunedMilliseconds;
   const limitImagesPerSecond = (matmulGflops * 1e9) / flopsPerImage;
   records.push({
-    runtime: runtimeName(), batchSize, imagesPerSecond, heuristicImagesPerSecond: (1000 * batchSize) / heuristicMilliseconds!, tuningSeconds,
+    runtime: runtimeName(), batchSize, imagesPerSecond, heuristicImagesPerSecond: (1000 * batchSize) / heuristicMilliseconds, tuningSeconds,
     tunedVariants: Object.fromEntries(tuned.map((result) => [result.key, result.choice])),
     tensorflowImagesPerSecond: null, ratio: null, flopsPerImage, matmulGflops,
     limitImagesPerSecond, shareOfLimit: imagesPerSecond / limitImagesPerSecond, adapter: engine.adapterDescription,
