@@ -3,16 +3,19 @@
 //   output[n, co, oy, ox] = bias[co] + sum_{ci, ky, kx} weight[co, ci, ky, kx]
 //                           * input[n, ci, oy*stride + ky - padTop, ox*stride + kx - padLeft]
 // where positions outside the input read as zero (padding). With params.relu = 1 the output
-// is max(that, 0) (Keras' activation='relu', fused into the epilogue), and the backward
-// passes first mask the incoming gradient: dL/dz = dL/doutput where output > 0, else 0 (tie
-// rule as relu.wgsl: the gradient at exactly 0 is 0).
+// is max(that, 0) (Keras' activation='relu', fused into the epilogue). The backward passes
+// read dL/dz, the incoming gradient already masked by the ReLU (conv2d.ts runs relu.wgsl's
+// backward once over it: reading the output in every invocation here would load it once
+// per input channel).
 //
 // Shaped for lavapipe (which runs 8 invocations in the lanes of one AVX register) and for
-// GPUs alike: each invocation keeps a register tile of TILE_CHANNELS channels x TILE_X
-// columns, and its columns are interleaved with its neighbours' (x = base + lane + j * LANES)
-// so the lanes of a vector or warp load adjacent floats; weights are the same in every lane
-// (one broadcast load). No workgroup memory, no barriers. TILE_CHANNELS, TILE_X and TAPS
-// are specialised per shape by the host (conv2d.ts).
+// GPUs alike: each invocation keeps a register tile of TILE_CHANNELS channels x TILE_Y rows
+// x TILE_X columns, and its columns are interleaved with its neighbours' (x = base + lane +
+// j * LANES) so the lanes of a vector or warp load adjacent floats. No workgroup memory, no
+// barriers. On lavapipe (Mesa 25.0) every storage load is done lane by lane with a bounds
+// check, even a weight that all lanes share: one costs about nine multiply-adds (measured),
+// so a tile's speed is its multiply-adds per load, and large tiles win (conv2d.ts).
+// TILE_CHANNELS, TILE_X, TILE_Y, TAPS and STRIDE are specialised per shape by the host.
 struct Params {
   batch: u32, inChannels: u32, inHeight: u32, inWidth: u32,
   outChannels: u32, outHeight: u32, outWidth: u32,
@@ -33,8 +36,6 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> gradInput: array<f32>;
 @group(0) @binding(6) var<storage, read_write> partialSums: array<f32>;
 @group(0) @binding(7) var<uniform> params: Params;
-// The gradient after the ReLU mask, written by weight_gradient_partial for backward_input.
-@group(0) @binding(8) var<storage, read_write> maskedGradOutput: array<f32>;
 
 const LANES: u32 = 8u;
 const TILE_X: u32 = 4u;
@@ -156,7 +157,7 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
   }
 }
 
-// dL/dinput[n, ci, iy, ix] = sum_{co, ky, kx} weight[co, ci, ky, kx] * dL/doutput[n, co, oy, ox]
+// dL/dinput[n, ci, iy, ix] = sum_{co, ky, kx} weight[co, ci, ky, kx] * dL/dz[n, co, oy, ox]
 //   over the output positions that read (iy, ix): oy*stride + ky - padTop = iy and
 //   ox*stride + kx - padLeft = ix, i.e. oy = (iy + padTop - ky) / stride when that divides
 //   exactly and lands inside the output. Gathered per input element: no atomics needed.
@@ -239,14 +240,13 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgro
 // dL/dweight[co, ci, ky, kx] = sum_{n, oy, ox} dL/dz[n, co, oy, ox]
 //                              * input[n, ci, oy*stride + ky - padTop, ox*stride + kx - padLeft]
 // dL/dbias[co] = sum_{n, oy, ox} dL/dz[n, co, oy, ox]
-// where dL/dz is dL/doutput, masked by output > 0 under a fused ReLU.
+// where dL/dz (bound as gradOutput) is dL/doutput, masked first under a fused ReLU.
 // An invocation owns TILE_CHANNELS output channels x TAPS kernel taps of one input channel,
 // and sums them over its slice of rows and its lane's columns (ox = lane, lane + LANES, ...):
-// each dL/doutput value it loads is used TAPS times and each input value TILE_CHANNELS
-// times. It writes partialSums[split * LANES + lane, weight element]. The invocations of
-// input channel 0 and the first tap tile, which see each dL/dz element exactly once, also
-// sum the bias gradient (into the columns after the weights) and, under a ReLU, store the
-// masked gradient for backward_input: no separate pass over dL/doutput for either.
+// each dL/dz value it loads is used TAPS times and each input value TILE_CHANNELS times. It
+// writes partialSums[split * LANES + lane, weight element]. The invocations of input channel
+// 0 and the first tap tile, which see each dL/dz element exactly once, also sum the bias
+// gradient into the columns after the weights: no separate pass over dL/dz for it.
 @compute @workgroup_size(64)
 fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let kernelArea = params.kernelHeight * params.kernelWidth;
@@ -302,17 +302,9 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(nu
       for (var c = 0u; c < TILE_CHANNELS; c++) {
         upstream[c] = gradOutput[gradRow[c] + ox];
       }
-      if (params.relu != 0u) {
-        for (var c = 0u; c < TILE_CHANNELS; c++) {
-          upstream[c] = select(0.0, upstream[c], output[gradRow[c] + ox] > 0.0);
-        }
-      }
       if (seesEachElementOnce) {
         for (var c = 0u; c < TILE_CHANNELS; c++) {
           biasSums[c] += upstream[c];
-          if (params.relu != 0u && co0 + c < params.outChannels) {
-            maskedGradOutput[gradRow[c] + ox] = upstream[c];
-          }
         }
       }
       for (var t = 0u; t < TAPS; t++) {
