@@ -59,7 +59,7 @@ const LANES = 8;
 const MAX_ACCUMULATORS = 128;
 const MAX_TILE_CHANNELS = 16;
 const MAX_TILE_Y = 8;
-/** Weight gradients: at most 8 channels x 9 taps (whole kernel rows) of accumulators per invocation. */
+/** Weight gradients: at most 8 channels x 9 taps of accumulators per invocation. */
 const MAX_GRADIENT_CHANNELS = 8;
 const MAX_TAPS = 9;
 /** The heuristic aims for at least this many invocations in the split weight-gradient sums. */
@@ -106,27 +106,19 @@ function rowTileDispatch(tile: RowTileSize, width: number, channels: number, hei
 /** How the weight gradient is tiled (specialised constants) and split over rows. */
 interface WeightGradientVariant {
   readonly TILE_CHANNELS: number;
-  /** Kernel rows per invocation (each kernelWidth taps). */
-  readonly TAP_ROWS: number;
-  /** Adjacent output columns per step, sharing their input loads. */
-  readonly COLUMNS: number;
+  readonly TAPS: number;
   /** Rows are split until the dispatch has about this many invocations. */
   readonly splitInvocations: number;
 }
 
-/**
- * The heuristic (8 channels, whole kernel rows up to 9 taps, one column, 4,096 invocations)
- * first, then narrower channel tiles, two columns per step (on lavapipe 1.0-1.3x at the
- * notebook's shapes, measured) and other splits (a CPU adapter wants few, a GPU many).
- */
+/** The heuristic (8 channels, 9 taps, 4,096 invocations) first, then narrower tiles and other splits (a CPU adapter wants few, a GPU many). */
 function weightGradientCandidates(g: Conv2dGeometry): WeightGradientVariant[] {
-  const tapRows = evenTile(g.kernelHeight, Math.max(1, Math.floor(MAX_TAPS / g.kernelWidth)));
+  const taps = evenTile(g.kernelHeight * g.kernelWidth, MAX_TAPS);
   const candidates: WeightGradientVariant[] = [];
-  for (const columns of [1, 2])
-    for (const channelLimit of [MAX_GRADIENT_CHANNELS, 4])
-      for (const splitInvocations of [TARGET_SPLIT_INVOCATIONS, 1024, 256, 64]) {
-        candidates.push({ TILE_CHANNELS: evenTile(g.outChannels, channelLimit), TAP_ROWS: tapRows, COLUMNS: columns, splitInvocations });
-      }
+  for (const channelLimit of [MAX_GRADIENT_CHANNELS, 4])
+    for (const splitInvocations of [TARGET_SPLIT_INVOCATIONS, 16384, 1024, 256, 64]) {
+      candidates.push({ TILE_CHANNELS: evenTile(g.outChannels, channelLimit), TAPS: taps, splitInvocations });
+    }
   return unique(candidates);
 }
 
@@ -196,8 +188,9 @@ export const conv2d = defineOp<Conv2dAttributes>({
     let gradWeight: Tensor | null = null;
     let gradBias: Tensor | null = null;
     if (needsGradient[1] || wantsBias) {
+      const kernelArea = g.kernelHeight * g.kernelWidth;
       const variant = engine.tuning.choose(tuningKey('weight_gradient', g), () => weightGradientCandidates(g));
-      const invocationsPerSplit = LANES * Math.ceil(g.kernelHeight / variant.TAP_ROWS) * g.inChannels * Math.ceil(g.outChannels / variant.TILE_CHANNELS);
+      const invocationsPerSplit = LANES * Math.ceil(kernelArea / variant.TAPS) * g.inChannels * Math.ceil(g.outChannels / variant.TILE_CHANNELS);
       const split = rowSplit(g, invocationsPerSplit, variant.splitInvocations);
       const weightCount = weight!.size;
       const partialSums = engine.empty([split.splits * LANES, weightCount + (hasBias ? g.outChannels : 0)], 'conv2d gradient partial sums');
@@ -205,7 +198,7 @@ export const conv2d = defineOp<Conv2dAttributes>({
         bindings: { input: input!, gradOutput, partialSums },
         params: params(g, hasBias, attributes, split),
         invocations: split.splits * invocationsPerSplit,
-        specialization: { TILE_CHANNELS: variant.TILE_CHANNELS, TAP_ROWS: variant.TAP_ROWS, COLUMNS: variant.COLUMNS, KERNEL_WIDTH: g.kernelWidth, STRIDE: g.stride },
+        specialization: { TILE_CHANNELS: variant.TILE_CHANNELS, TAPS: variant.TAPS },
       });
       if (needsGradient[1]) {
         gradWeight = engine.empty(weight!.shape, 'conv2d weight gradient');

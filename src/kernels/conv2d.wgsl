@@ -15,7 +15,7 @@
 // barriers. On lavapipe (Mesa 25.0) every storage load is done lane by lane with a bounds
 // check, even a weight that all lanes share: one costs about nine multiply-adds (measured),
 // so a tile's speed is its multiply-adds per load, and large tiles win (conv2d.ts).
-// The tile sizes, KERNEL_WIDTH and STRIDE are specialised per shape by the host.
+// TILE_CHANNELS, TILE_X, TILE_Y, TAPS and STRIDE are specialised per shape by the host.
 struct Params {
   batch: u32, inChannels: u32, inHeight: u32, inWidth: u32,
   outChannels: u32, outHeight: u32, outWidth: u32,
@@ -43,12 +43,7 @@ const TILE_CHANNELS: u32 = 4u;
 // Rows per invocation in the forward pass and the input gradient (each weight loaded serves
 // TILE_Y x TILE_X outputs).
 const TILE_Y: u32 = 1u;
-// Weight gradient: kernel rows per invocation, the kernel's width, and adjacent output
-// columns per step (their input columns overlap, so each is loaded once).
-const TAP_ROWS: u32 = 3u;
-const KERNEL_WIDTH: u32 = 3u;
-const COLUMNS: u32 = 1u;
-const SEGMENT: u32 = (COLUMNS - 1u) * STRIDE + KERNEL_WIDTH;
+const TAPS: u32 = 9u;
 // The input gradient divides by the stride in its inner loop; as a constant (specialised,
 // equal to params.stride) the division folds away for stride 1 and becomes a shift or a
 // multiply otherwise, where a runtime divisor is scalarised on lavapipe.
@@ -246,17 +241,16 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgro
 //                              * input[n, ci, oy*stride + ky - padTop, ox*stride + kx - padLeft]
 // dL/dbias[co] = sum_{n, oy, ox} dL/dz[n, co, oy, ox]
 // where dL/dz (bound as gradOutput) is dL/doutput, masked first under a fused ReLU.
-// An invocation owns TILE_CHANNELS output channels x TAP_ROWS kernel rows (each KERNEL_WIDTH
-// taps) of one input channel, and sums them over its slice of rows and its lane's column
-// blocks (COLUMNS adjacent columns each; blocks lane, lane + LANES, ...). Each dL/dz value it
-// loads is used TAP_ROWS x KERNEL_WIDTH times; the input columns a block reads through one
-// kernel row are loaded once (SEGMENT of them) and shared by its columns and taps. It writes
-// partialSums[split * LANES + lane, weight element]. The invocations of input channel 0 and
-// the first tap tile, which see each dL/dz element exactly once, also sum the bias gradient
-// into the columns after the weights: no separate pass over dL/dz for it.
+// An invocation owns TILE_CHANNELS output channels x TAPS kernel taps of one input channel,
+// and sums them over its slice of rows and its lane's columns (ox = lane, lane + LANES, ...):
+// each dL/dz value it loads is used TAPS times and each input value TILE_CHANNELS times. It
+// writes partialSums[split * LANES + lane, weight element]. The invocations of input channel
+// 0 and the first tap tile, which see each dL/dz element exactly once, also sum the bias
+// gradient into the columns after the weights: no separate pass over dL/dz for it.
 @compute @workgroup_size(64)
 fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let tapTiles = (params.kernelHeight + TAP_ROWS - 1u) / TAP_ROWS;
+  let kernelArea = params.kernelHeight * params.kernelWidth;
+  let tapTiles = (kernelArea + TAPS - 1u) / TAPS;
   let channelTiles = (params.outChannels + TILE_CHANNELS - 1u) / TILE_CHANNELS;
   var index = id.x + id.y * groups.x * 64u;
   if (index >= LANES * params.splits * tapTiles * params.inChannels * channelTiles) {
@@ -270,10 +264,20 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(nu
   index = index / tapTiles;
   let ci = index % params.inChannels;
   let co0 = (index / params.inChannels) * TILE_CHANNELS;
-  let ky0 = tapTile * TAP_ROWS;
+  let tap0 = tapTile * TAPS;
   let seesEachElementOnce = ci == 0u && tapTile == 0u;
 
-  var sums: array<f32, TILE_CHANNELS * TAP_ROWS * KERNEL_WIDTH>;
+  // Each tap's offset from (oy*stride, ox*stride); taps past the kernel repeat the last one
+  // and are never written.
+  var tapY: array<i32, TAPS>;
+  var tapX: array<i32, TAPS>;
+  for (var t = 0u; t < TAPS; t++) {
+    let tap = min(tap0 + t, kernelArea - 1u);
+    tapY[t] = i32(tap / params.kernelWidth) - i32(params.padTop);
+    tapX[t] = i32(tap % params.kernelWidth) - i32(params.padLeft);
+  }
+
+  var sums: array<f32, TILE_CHANNELS * TAPS>;
   var biasSums: array<f32, TILE_CHANNELS>;
   let rowStart = split * params.rowsPerSplit;
   let rowEnd = min(rowStart + params.rowsPerSplit, params.batch * params.outHeight);
@@ -285,55 +289,35 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(nu
     for (var c = 0u; c < TILE_CHANNELS; c++) {
       gradRow[c] = ((n * params.outChannels + min(co0 + c, params.outChannels - 1u)) * params.outHeight + oy) * params.outWidth;
     }
-    // Each kernel row's input row is fixed along the output row: find it (and whether it
-    // exists) once. Kernel rows past the kernel repeat the last one and are never written.
-    var inputRow: array<u32, TAP_ROWS>;
-    var inputRowInside: array<bool, TAP_ROWS>;
-    for (var t = 0u; t < TAP_ROWS; t++) {
-      let iy = i32(oy * STRIDE + min(ky0 + t, params.kernelHeight - 1u)) - i32(params.padTop);
-      inputRowInside[t] = iy >= 0 && iy < i32(params.inHeight);
-      inputRow[t] = plane + u32(clamp(iy, 0, i32(params.inHeight) - 1)) * params.inWidth;
+    // Each tap's input row is fixed along the output row: find it (and whether it exists) once.
+    var tapRow: array<u32, TAPS>;
+    var tapRowInside: array<bool, TAPS>;
+    for (var t = 0u; t < TAPS; t++) {
+      let iy = i32(oy * params.stride) + tapY[t];
+      tapRowInside[t] = iy >= 0 && iy < i32(params.inHeight);
+      tapRow[t] = plane + u32(clamp(iy, 0, i32(params.inHeight) - 1)) * params.inWidth;
     }
-    for (var columnBlock = lane; columnBlock * COLUMNS < params.outWidth; columnBlock += LANES) {
-      let ox0 = columnBlock * COLUMNS;
-      // Columns past the row's end contribute zero.
-      var upstream: array<f32, TILE_CHANNELS * COLUMNS>;
-      for (var j = 0u; j < COLUMNS; j++) {
-        let ox = ox0 + j;
-        let column = min(ox, params.outWidth - 1u);
-        for (var c = 0u; c < TILE_CHANNELS; c++) {
-          upstream[c * COLUMNS + j] = select(0.0, gradOutput[gradRow[c] + column], ox < params.outWidth);
-        }
+    for (var ox = lane; ox < params.outWidth; ox += LANES) {
+      var upstream: array<f32, TILE_CHANNELS>;
+      for (var c = 0u; c < TILE_CHANNELS; c++) {
+        upstream[c] = gradOutput[gradRow[c] + ox];
       }
       if (seesEachElementOnce) {
         for (var c = 0u; c < TILE_CHANNELS; c++) {
-          for (var j = 0u; j < COLUMNS; j++) {
-            biasSums[c] += upstream[c * COLUMNS + j];
-          }
+          biasSums[c] += upstream[c];
         }
       }
-      // Column j reads input column (ox0 + j) * stride + kx - padLeft: segment[j * STRIDE + kx].
-      let firstColumn = i32(ox0 * STRIDE) - i32(params.padLeft);
-      for (var t = 0u; t < TAP_ROWS; t++) {
-        var segment: array<f32, SEGMENT>;
-        for (var u = 0u; u < SEGMENT; u++) {
-          let ix = firstColumn + i32(u);
-          let inside = inputRowInside[t] && ix >= 0 && ix < i32(params.inWidth);
-          segment[u] = select(0.0, input[inputRow[t] + u32(clamp(ix, 0, i32(params.inWidth) - 1))], inside);
-        }
-        for (var kx = 0u; kx < KERNEL_WIDTH; kx++) {
-          for (var j = 0u; j < COLUMNS; j++) {
-            let value = segment[j * STRIDE + kx];
-            for (var c = 0u; c < TILE_CHANNELS; c++) {
-              sums[(c * TAP_ROWS + t) * KERNEL_WIDTH + kx] += upstream[c * COLUMNS + j] * value;
-            }
-          }
+      for (var t = 0u; t < TAPS; t++) {
+        let ix = i32(ox * params.stride) + tapX[t];
+        let inside = tapRowInside[t] && ix >= 0 && ix < i32(params.inWidth);
+        let value = select(0.0, input[tapRow[t] + u32(clamp(ix, 0, i32(params.inWidth) - 1))], inside);
+        for (var c = 0u; c < TILE_CHANNELS; c++) {
+          sums[c * TAPS + t] += upstream[c] * value;
         }
       }
     }
   }
 
-  let kernelArea = params.kernelHeight * KERNEL_WIDTH;
   let weightCount = params.outChannels * params.inChannels * kernelArea;
   let partialRow = (split * LANES + lane) * (weightCount + params.hasBias * params.outChannels);
   for (var c = 0u; c < TILE_CHANNELS; c++) {
@@ -341,12 +325,9 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(nu
     if (co >= params.outChannels) {
       break;
     }
-    for (var t = 0u; t < TAP_ROWS; t++) {
-      let ky = ky0 + t;
-      if (ky < params.kernelHeight) {
-        for (var kx = 0u; kx < KERNEL_WIDTH; kx++) {
-          partialSums[partialRow + ((co * params.inChannels + ci) * params.kernelHeight + ky) * KERNEL_WIDTH + kx] = sums[(c * TAP_ROWS + t) * KERNEL_WIDTH + kx];
-        }
+    for (var t = 0u; t < TAPS; t++) {
+      if (tap0 + t < kernelArea) {
+        partialSums[partialRow + (co * params.inChannels + ci) * kernelArea + tap0 + t] = sums[c * TAPS + t];
       }
     }
     if (seesEachElementOnce && params.hasBias != 0u) {
