@@ -59,9 +59,13 @@ const LANES = 8;
 const MAX_ACCUMULATORS = 128;
 const MAX_TILE_CHANNELS = 16;
 const MAX_TILE_Y = 8;
-/** Weight gradients: at most 8 channels x 9 taps of accumulators per invocation. */
+/**
+ * Weight gradients: at most 8 channels of whole kernel rows per invocation, within this many
+ * accumulators (8 channels x 3 x 3 taps; a 5 x 5 kernel gets 3 rows of 8 channels, or all 5
+ * of 4).
+ */
 const MAX_GRADIENT_CHANNELS = 8;
-const MAX_TAPS = 9;
+const MAX_GRADIENT_ACCUMULATORS = 128;
 /** The heuristic aims for at least this many invocations in the split weight-gradient sums. */
 const TARGET_SPLIT_INVOCATIONS = 4096;
 
@@ -106,19 +110,26 @@ function rowTileDispatch(tile: RowTileSize, width: number, channels: number, hei
 /** How the weight gradient is tiled (specialised constants) and split over rows. */
 interface WeightGradientVariant {
   readonly TILE_CHANNELS: number;
-  readonly TAPS: number;
+  /** Kernel rows per invocation: its window of inputs is TAP_ROWS x kernelWidth. */
+  readonly TAP_ROWS: number;
   /** Rows are split until the dispatch has about this many invocations. */
   readonly splitInvocations: number;
 }
 
-/** The heuristic (8 channels, 9 taps, 4,096 invocations) first, then narrower tiles and other splits (a CPU adapter wants few, a GPU many). */
+/**
+ * The heuristic (8 channels, as many whole kernel rows as fit in the accumulator budget,
+ * 4,096 invocations) first, then narrower tiles and other splits (a CPU adapter wants few
+ * invocations, a GPU many).
+ */
 function weightGradientCandidates(g: Conv2dGeometry): WeightGradientVariant[] {
-  const taps = evenTile(g.kernelHeight * g.kernelWidth, MAX_TAPS);
   const candidates: WeightGradientVariant[] = [];
-  for (const channelLimit of [MAX_GRADIENT_CHANNELS, 4])
+  for (const channelLimit of [MAX_GRADIENT_CHANNELS, 4]) {
+    const channels = evenTile(g.outChannels, channelLimit);
+    const rowsThatFit = Math.max(1, Math.floor(MAX_GRADIENT_ACCUMULATORS / (channels * g.kernelWidth)));
     for (const splitInvocations of [TARGET_SPLIT_INVOCATIONS, 16384, 1024, 256, 64]) {
-      candidates.push({ TILE_CHANNELS: evenTile(g.outChannels, channelLimit), TAPS: taps, splitInvocations });
+      candidates.push({ TILE_CHANNELS: channels, TAP_ROWS: evenTile(g.kernelHeight, rowsThatFit), splitInvocations });
     }
+  }
   return unique(candidates);
 }
 
@@ -188,9 +199,8 @@ export const conv2d = defineOp<Conv2dAttributes>({
     let gradWeight: Tensor | null = null;
     let gradBias: Tensor | null = null;
     if (needsGradient[1] || wantsBias) {
-      const kernelArea = g.kernelHeight * g.kernelWidth;
       const variant = engine.tuning.choose(tuningKey('weight_gradient', g), () => weightGradientCandidates(g));
-      const invocationsPerSplit = LANES * Math.ceil(kernelArea / variant.TAPS) * g.inChannels * Math.ceil(g.outChannels / variant.TILE_CHANNELS);
+      const invocationsPerSplit = LANES * Math.ceil(g.kernelHeight / variant.TAP_ROWS) * g.inChannels * Math.ceil(g.outChannels / variant.TILE_CHANNELS);
       const split = rowSplit(g, invocationsPerSplit, variant.splitInvocations);
       const weightCount = weight!.size;
       const partialSums = engine.empty([split.splits * LANES, weightCount + (hasBias ? g.outChannels : 0)], 'conv2d gradient partial sums');
@@ -198,7 +208,7 @@ export const conv2d = defineOp<Conv2dAttributes>({
         bindings: { input: input!, gradOutput, partialSums },
         params: params(g, hasBias, attributes, split),
         invocations: split.splits * invocationsPerSplit,
-        specialization: { TILE_CHANNELS: variant.TILE_CHANNELS, TAPS: variant.TAPS },
+        specialization: { TILE_CHANNELS: variant.TILE_CHANNELS, TAP_ROWS: variant.TAP_ROWS, KERNEL_WIDTH: g.kernelWidth, STRIDE: g.stride },
       });
       if (needsGradient[1]) {
         gradWeight = engine.empty(weight!.shape, 'conv2d weight gradient');

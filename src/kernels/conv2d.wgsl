@@ -15,7 +15,8 @@
 // barriers. On lavapipe (Mesa 25.0) every storage load is done lane by lane with a bounds
 // check, even a weight that all lanes share: one costs about nine multiply-adds (measured),
 // so a tile's speed is its multiply-adds per load, and large tiles win (conv2d.ts).
-// TILE_CHANNELS, TILE_X, TILE_Y, TAPS and STRIDE are specialised per shape by the host.
+// TILE_CHANNELS, TILE_X, TILE_Y, TAP_ROWS, KERNEL_WIDTH and STRIDE are specialised per shape
+// by the host.
 struct Params {
   batch: u32, inChannels: u32, inHeight: u32, inWidth: u32,
   outChannels: u32, outHeight: u32, outWidth: u32,
@@ -43,7 +44,10 @@ const TILE_CHANNELS: u32 = 4u;
 // Rows per invocation in the forward pass and the input gradient (each weight loaded serves
 // TILE_Y x TILE_X outputs).
 const TILE_Y: u32 = 1u;
-const TAPS: u32 = 9u;
+// Weight gradients: whole kernel rows per invocation, KERNEL_WIDTH taps each.
+const TAP_ROWS: u32 = 3u;
+const KERNEL_WIDTH: u32 = 3u;
+const WINDOW_TAPS: u32 = TAP_ROWS * KERNEL_WIDTH;
 // The input gradient divides by the stride in its inner loop; as a constant (specialised,
 // equal to params.stride) the division folds away for stride 1 and becomes a shift or a
 // multiply otherwise, where a runtime divisor is scalarised on lavapipe.
@@ -241,16 +245,20 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgro
 //                              * input[n, ci, oy*stride + ky - padTop, ox*stride + kx - padLeft]
 // dL/dbias[co] = sum_{n, oy, ox} dL/dz[n, co, oy, ox]
 // where dL/dz (bound as gradOutput) is dL/doutput, masked first under a fused ReLU.
-// An invocation owns TILE_CHANNELS output channels x TAPS kernel taps of one input channel,
-// and sums them over its slice of rows and its lane's columns (ox = lane, lane + LANES, ...):
-// each dL/dz value it loads is used TAPS times and each input value TILE_CHANNELS times. It
-// writes partialSums[split * LANES + lane, weight element]. The invocations of input channel
+// An invocation owns TILE_CHANNELS output channels x TAP_ROWS whole kernel rows (TAP_ROWS x
+// KERNEL_WIDTH taps) of one input channel. It walks its lane's columns (ox = lane, lane +
+// LANES, ...) and, down each column, its slice of rows r = n * outHeight + oy. The input values
+// under its taps form a TAP_ROWS x KERNEL_WIDTH window that slides down by `stride` rows from
+// one output row to the next: only the rows entering it are loaded (one row of KERNEL_WIDTH
+// values for stride 1, where loading every tap costs nine), the rest move up in registers.
+// Each dL/dz value loaded is used by every tap and each input value by TILE_CHANNELS channels.
+// It writes partialSums[split * LANES + lane, weight element]. The invocations of input channel
 // 0 and the first tap tile, which see each dL/dz element exactly once, also sum the bias
 // gradient into the columns after the weights: no separate pass over dL/dz for it.
 @compute @workgroup_size(64)
 fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let kernelArea = params.kernelHeight * params.kernelWidth;
-  let tapTiles = (kernelArea + TAPS - 1u) / TAPS;
+  let kernelArea = params.kernelHeight * KERNEL_WIDTH;
+  let tapTiles = (params.kernelHeight + TAP_ROWS - 1u) / TAP_ROWS;
   let channelTiles = (params.outChannels + TILE_CHANNELS - 1u) / TILE_CHANNELS;
   var index = id.x + id.y * groups.x * 64u;
   if (index >= LANES * params.splits * tapTiles * params.inChannels * channelTiles) {
@@ -264,56 +272,70 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(nu
   index = index / tapTiles;
   let ci = index % params.inChannels;
   let co0 = (index / params.inChannels) * TILE_CHANNELS;
-  let tap0 = tapTile * TAPS;
+  let ky0 = tapTile * TAP_ROWS;
   let seesEachElementOnce = ci == 0u && tapTile == 0u;
 
-  // Each tap's offset from (oy*stride, ox*stride); taps past the kernel repeat the last one
-  // and are never written.
-  var tapY: array<i32, TAPS>;
-  var tapX: array<i32, TAPS>;
-  for (var t = 0u; t < TAPS; t++) {
-    let tap = min(tap0 + t, kernelArea - 1u);
-    tapY[t] = i32(tap / params.kernelWidth) - i32(params.padTop);
-    tapX[t] = i32(tap % params.kernelWidth) - i32(params.padLeft);
+  // Each tap row's offset from oy*stride; rows past the kernel repeat the last one and are
+  // never written.
+  var tapY: array<i32, TAP_ROWS>;
+  for (var k = 0u; k < TAP_ROWS; k++) {
+    tapY[k] = i32(min(ky0 + k, params.kernelHeight - 1u)) - i32(params.padTop);
   }
 
-  var sums: array<f32, TILE_CHANNELS * TAPS>;
+  var sums: array<f32, TILE_CHANNELS * WINDOW_TAPS>;
   var biasSums: array<f32, TILE_CHANNELS>;
   let rowStart = split * params.rowsPerSplit;
   let rowEnd = min(rowStart + params.rowsPerSplit, params.batch * params.outHeight);
-  for (var r = rowStart; r < rowEnd; r++) {
-    let n = r / params.outHeight;
-    let oy = r % params.outHeight;
-    let plane = (n * params.inChannels + ci) * params.inHeight * params.inWidth;
-    var gradRow: array<u32, TILE_CHANNELS>;
-    for (var c = 0u; c < TILE_CHANNELS; c++) {
-      gradRow[c] = ((n * params.outChannels + min(co0 + c, params.outChannels - 1u)) * params.outHeight + oy) * params.outWidth;
+  for (var ox = lane; ox < params.outWidth; ox += LANES) {
+    var column: array<u32, KERNEL_WIDTH>;
+    var columnInside: array<bool, KERNEL_WIDTH>;
+    for (var kx = 0u; kx < KERNEL_WIDTH; kx++) {
+      let ix = i32(ox * STRIDE + kx) - i32(params.padLeft);
+      columnInside[kx] = ix >= 0 && ix < i32(params.inWidth);
+      column[kx] = u32(clamp(ix, 0, i32(params.inWidth) - 1));
     }
-    // Each tap's input row is fixed along the output row: find it (and whether it exists) once.
-    var tapRow: array<u32, TAPS>;
-    var tapRowInside: array<bool, TAPS>;
-    for (var t = 0u; t < TAPS; t++) {
-      let iy = i32(oy * params.stride) + tapY[t];
-      tapRowInside[t] = iy >= 0 && iy < i32(params.inHeight);
-      tapRow[t] = plane + u32(clamp(iy, 0, i32(params.inHeight) - 1)) * params.inWidth;
-    }
-    for (var ox = lane; ox < params.outWidth; ox += LANES) {
+    // window[k * KERNEL_WIDTH + kx]: the input under tap (ky0 + k, kx) at output (oy, ox).
+    var window: array<f32, WINDOW_TAPS>;
+    // The slice's first row, and the first row of each image, fill the whole window.
+    var refill = true;
+    var n = rowStart / params.outHeight;
+    var oy = rowStart % params.outHeight;
+    for (var r = rowStart; r < rowEnd; r++) {
+      let plane = (n * params.inChannels + ci) * params.inHeight * params.inWidth;
+      for (var k = 0u; k < TAP_ROWS; k++) {
+        if (refill || k + STRIDE >= TAP_ROWS) {
+          let iy = i32(oy * STRIDE) + tapY[k];
+          let rowInside = iy >= 0 && iy < i32(params.inHeight);
+          let inputRow = plane + u32(clamp(iy, 0, i32(params.inHeight) - 1)) * params.inWidth;
+          for (var kx = 0u; kx < KERNEL_WIDTH; kx++) {
+            window[k * KERNEL_WIDTH + kx] = select(0.0, input[inputRow + column[kx]], rowInside && columnInside[kx]);
+          }
+        } else {
+          // Row oy's tap row k + stride is row oy + 1's tap row k.
+          for (var kx = 0u; kx < KERNEL_WIDTH; kx++) {
+            window[k * KERNEL_WIDTH + kx] = window[(k + STRIDE) * KERNEL_WIDTH + kx];
+          }
+        }
+      }
       var upstream: array<f32, TILE_CHANNELS>;
       for (var c = 0u; c < TILE_CHANNELS; c++) {
-        upstream[c] = gradOutput[gradRow[c] + ox];
+        upstream[c] = gradOutput[((n * params.outChannels + min(co0 + c, params.outChannels - 1u)) * params.outHeight + oy) * params.outWidth + ox];
       }
       if (seesEachElementOnce) {
         for (var c = 0u; c < TILE_CHANNELS; c++) {
           biasSums[c] += upstream[c];
         }
       }
-      for (var t = 0u; t < TAPS; t++) {
-        let ix = i32(ox * params.stride) + tapX[t];
-        let inside = tapRowInside[t] && ix >= 0 && ix < i32(params.inWidth);
-        let value = select(0.0, input[tapRow[t] + u32(clamp(ix, 0, i32(params.inWidth) - 1))], inside);
+      for (var t = 0u; t < WINDOW_TAPS; t++) {
         for (var c = 0u; c < TILE_CHANNELS; c++) {
-          sums[c * TAPS + t] += upstream[c] * value;
+          sums[c * WINDOW_TAPS + t] += upstream[c] * window[t];
         }
+      }
+      oy += 1u;
+      refill = oy == params.outHeight;
+      if (refill) {
+        oy = 0u;
+        n += 1u;
       }
     }
   }
@@ -325,9 +347,9 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(nu
     if (co >= params.outChannels) {
       break;
     }
-    for (var t = 0u; t < TAPS; t++) {
-      if (tap0 + t < kernelArea) {
-        partialSums[partialRow + (co * params.inChannels + ci) * kernelArea + tap0 + t] = sums[c * TAPS + t];
+    for (var t = 0u; t < WINDOW_TAPS; t++) {
+      if (ky0 + t / KERNEL_WIDTH < params.kernelHeight) {
+        partialSums[partialRow + (co * params.inChannels + ci) * kernelArea + ky0 * KERNEL_WIDTH + t] = sums[c * WINDOW_TAPS + t];
       }
     }
     if (seesEachElementOnce && params.hasBias != 0u) {
