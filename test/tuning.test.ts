@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TuningTable, kernelsVersion, type TuningFile } from '../src/backend/tuning.ts';
-import { tune } from '../src/backend/tuner.ts';
+import { EXHAUSTIVE_LIMIT, neighbours, searchCandidates, tune } from '../src/backend/tuner.ts';
 import { loadTuning, tuneWithCache, tuningFilePath } from '../src/runtime/tuning-cache.ts';
 import { Conv2d, Sequential } from '../src/nn/modules.ts';
 import { backward } from '../src/nn/autograd.ts';
@@ -69,6 +69,49 @@ describe('TuningTable', () => {
     expect(table.size).toBe(0);
     expect(table.load(file, 'gpu A')).toBe(true);
     expect(table.choose('k', () => candidates)).toBe(candidates[1]);
+  });
+});
+
+describe('the search over many candidates', () => {
+  // A row-tile grid as conv2d offers it: the heuristic first, tiles over 32 accumulators left out.
+  const grid: { TILE_X: number; TILE_Y: number; TILE_CHANNELS: number }[] = [{ TILE_X: 1, TILE_Y: 8, TILE_CHANNELS: 4 }];
+  for (const TILE_X of [1, 2, 4]) for (const TILE_Y of [1, 2, 4, 8]) for (const TILE_CHANNELS of [2, 4]) {
+    if (TILE_X * TILE_Y * TILE_CHANNELS <= 32 && !(TILE_X === 1 && TILE_Y === 8 && TILE_CHANNELS === 4)) grid.push({ TILE_X, TILE_Y, TILE_CHANNELS });
+  }
+  const describeTile = (i: number) => JSON.stringify(grid[i]);
+
+  it('finds the neighbours one step away in one field, the other fields equal', () => {
+    expect(neighbours(grid, 0).map(describeTile).sort()).toEqual(
+      [{ TILE_X: 1, TILE_Y: 4, TILE_CHANNELS: 4 }, { TILE_X: 1, TILE_Y: 8, TILE_CHANNELS: 2 }].map((tile) => JSON.stringify(tile)).sort(),
+    );
+    expect(neighbours([3, 1, 2, 8], 2)).toEqual([1, 0]);
+    expect(neighbours([{ a: 1, b: 1 }, { a: 2, b: 2 }], 0)).toEqual([]);
+  });
+
+  it('walks from the heuristic to the fastest tile of a smooth cost, timing fewer than all', async () => {
+    // Fastest at 4 x 2 x 2, each field's distance from it adding cost.
+    const cost = (i: number) => {
+      const tile = grid[i]!;
+      return 1 + Math.abs(Math.log2(tile.TILE_X / 4)) + Math.abs(Math.log2(tile.TILE_Y / 2)) + 0.5 * Math.abs(Math.log2(tile.TILE_CHANNELS / 2));
+    };
+    const steps: number[][] = [];
+    const timed = await searchCandidates(grid, async (indices) => {
+      steps.push([...indices]);
+      return new Map(indices.map((i) => [i, cost(i)]));
+    });
+    expect(grid.length).toBeGreaterThan(EXHAUSTIVE_LIMIT);
+    const best = [...timed].reduce((a, b) => (b[1] < a[1] ? b : a))[0];
+    expect(grid[best]).toEqual({ TILE_X: 4, TILE_Y: 2, TILE_CHANNELS: 2 });
+    expect(timed.size).toBeLessThan(grid.length);
+    expect(steps[0]![0]).toBe(0);
+    // Each step starts from the fastest so far and times each candidate at most once besides it.
+    expect(steps.slice(1).flatMap((step) => step.slice(1)).length + steps[0]!.length).toBe(timed.size);
+  });
+
+  it('times every candidate of a small key', async () => {
+    const small = grid.slice(0, EXHAUSTIVE_LIMIT);
+    const timed = await searchCandidates(small, async (indices) => new Map(indices.map((i) => [i, 1 + i])));
+    expect([...timed.keys()].sort((a, b) => a - b)).toEqual(small.map((_, i) => i));
   });
 });
 

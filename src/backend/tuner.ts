@@ -3,7 +3,8 @@
 //
 // Each distinct op application in the work is replayed on fresh tensors of the same shapes
 // (the work's own tensors are freed as the tape sweeps), its forward and backward timed
-// apart, one key at a time with the others held at their current choice.
+// apart, one key at a time with the others held at their current choice. A key with many
+// candidates is searched from the heuristic rather than swept (searchCandidates).
 //
 // On a shared or busy machine a sample can only come out slower than the work's own cost,
 // never faster, and the slowdowns drift. So the candidates are sampled in rounds (each
@@ -18,6 +19,7 @@ import { Random } from '../random.ts';
 
 export interface TunedKey {
   readonly key: string;
+  /** Candidates timed (all of a small key's; those the search reached in a large one). */
   readonly candidates: number;
   /** The op's heuristic (the first candidate) and the chosen candidate, ms per run of the op's pass. */
   readonly heuristicMilliseconds: number;
@@ -94,7 +96,8 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
     for (const job of jobs.values()) {
       options.onProgress?.(done, jobs.size, job.key);
       const fastest = await timeCandidates(engine, job, options);
-      const timings = job.candidates.map((candidate, i) => ({ candidate: JSON.stringify(candidate), milliseconds: fastest[i]! }));
+      // The heuristic first, then the others in the op's order: those the search timed.
+      const timings = [...fastest.keys()].sort((a, b) => a - b).map((i) => ({ candidate: JSON.stringify(job.candidates[i]), milliseconds: fastest.get(i)! }));
       const challenger = timings.reduce((best, timing) => (timing.milliseconds < best.milliseconds ? timing : best));
       const best = challenger.milliseconds < (1 - REQUIRED_GAIN) * timings[0]!.milliseconds ? challenger : timings[0]!;
       engine.tuning.set(job.key, { choice: best.candidate, timings });
@@ -108,31 +111,110 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
   }
 }
 
-/** Each candidate's fastest sample, in milliseconds per run of the job's pass. */
-async function timeCandidates(engine: Engine, job: TimingJob, options: TuneOptions): Promise<number[]> {
-  const repetitions: number[] = [];
+/**
+ * Each timed candidate's fastest sample, in milliseconds per run of the job's pass (untimed
+ * candidates are absent; the heuristic, index 0, is always timed).
+ */
+async function timeCandidates(engine: Engine, job: TimingJob, options: TuneOptions): Promise<Map<number, number>> {
+  const repetitions = new Map<number, number>();
   // Each candidate's fastest sample so far, first its calibration run (whose wait spun): it
   // sets how long the next wait sleeps (measure.ts), and after the rounds it is the result.
-  const fastest: number[] = [];
-  for (const candidate of job.candidates) {
-    const calibration = await engine.tuning.forcing(job.key, candidate, () => calibrate(engine, job.encode, options.targetSampleMilliseconds ?? 20));
-    repetitions.push(calibration.repetitions);
-    fastest.push(2 * calibration.firstGuess);
-  }
-  for (let round = 0; round < (options.rounds ?? 5); round++) {
-    // After the first round, candidates twice as slow as the best are out of the running
-    // (the heuristic always stays, as the reference the others must beat).
-    const best = Math.min(...fastest);
-    // Each round starts at another candidate, so no candidate always follows the same one.
-    for (let offset = 0; offset < job.candidates.length; offset++) {
-      const i = (offset + round) % job.candidates.length;
-      if (round > 0 && i > 0 && fastest[i]! > PRUNE_FACTOR * best) continue;
-      const expected = round === 0 ? fastest[i]! / 2 : fastest[i]!;
-      const milliseconds = await engine.tuning.forcing(job.key, job.candidates[i], () => timeSample(engine, job.encode, repetitions[i]!, expected));
-      fastest[i] = Math.min(fastest[i]!, milliseconds);
+  const fastest = new Map<number, number>();
+  const timeRounds = async (indices: readonly number[]) => {
+    for (const i of indices) {
+      if (repetitions.has(i)) continue;
+      const calibration = await engine.tuning.forcing(job.key, job.candidates[i], () => calibrate(engine, job.encode, options.targetSampleMilliseconds ?? 20));
+      repetitions.set(i, calibration.repetitions);
+      fastest.set(i, 2 * calibration.firstGuess);
     }
+    for (let round = 0; round < (options.rounds ?? 5); round++) {
+      // After the first round, candidates twice as slow as the best are out of the running
+      // (the first index, the reference the others must beat, always stays).
+      const best = Math.min(...indices.map((i) => fastest.get(i)!));
+      // Each round starts at another candidate, so no candidate always follows the same one.
+      for (let offset = 0; offset < indices.length; offset++) {
+        const position = (offset + round) % indices.length;
+        const i = indices[position]!;
+        if (round > 0 && position > 0 && fastest.get(i)! > PRUNE_FACTOR * best) continue;
+        const expected = round === 0 ? fastest.get(i)! / 2 : fastest.get(i)!;
+        const milliseconds = await engine.tuning.forcing(job.key, job.candidates[i], () => timeSample(engine, job.encode, repetitions.get(i)!, expected));
+        fastest.set(i, Math.min(fastest.get(i)!, milliseconds));
+      }
+    }
+    return new Map(indices.map((i) => [i, fastest.get(i)!]));
+  };
+  return searchCandidates(job.candidates, timeRounds);
+}
+
+/** Keys with at most this many candidates have every candidate timed; larger ones are searched. */
+export const EXHAUSTIVE_LIMIT = 12;
+
+/**
+ * Which candidates to time. On a CPU adapter a candidate's first run costs far more than its
+ * samples (lavapipe compiles a variant when it is first dispatched: about 0.4 s for a conv
+ * tile, against 0.1 s of samples), so a key with many candidates is searched, not swept:
+ * from the heuristic, each step times the neighbours of the fastest candidate so far (the
+ * candidates one step away in one field, the others equal; see neighbours()) alongside it,
+ * and moves to the fastest, until the fastest is the one the step started from. Tile sizes
+ * change a kernel's speed smoothly enough for this to find the sweep's choice or one within
+ * noise of it, in a third to a half of the timings. `timeRounds` samples the given
+ * candidates in alternating rounds and answers each one's fastest sample (milliseconds).
+ * Returns the fastest of every candidate timed.
+ */
+export async function searchCandidates(
+  candidates: readonly unknown[],
+  timeRounds: (indices: readonly number[]) => Promise<ReadonlyMap<number, number>>,
+): Promise<Map<number, number>> {
+  const timed = new Map<number, number>();
+  const time = async (indices: readonly number[]) => {
+    for (const [i, milliseconds] of await timeRounds(indices)) timed.set(i, Math.min(timed.get(i) ?? Infinity, milliseconds));
+  };
+  if (candidates.length <= EXHAUSTIVE_LIMIT) {
+    await time(candidates.map((_, i) => i));
+    return timed;
   }
-  return fastest;
+  let current = 0;
+  let step = [0, ...neighbours(candidates, 0)];
+  for (;;) {
+    await time(step);
+    const best = [...timed].reduce((a, b) => (b[1] < a[1] ? b : a))[0];
+    if (best === current) return timed;
+    current = best;
+    const untimed = neighbours(candidates, current).filter((i) => !timed.has(i));
+    if (untimed.length === 0) return timed;
+    step = [current, ...untimed];
+  }
+}
+
+/**
+ * The candidates next to candidate `index`: for each numeric field, among the candidates
+ * equal to it in every other field, the nearest with a smaller value and the nearest with a
+ * larger one. A candidate that is a plain number is its one field.
+ */
+export function neighbours(candidates: readonly unknown[], index: number): number[] {
+  const fields = candidates.map(numericFields);
+  const centre = fields[index]!;
+  const result = new Set<number>();
+  for (const [name, value] of Object.entries(centre)) {
+    let below = -1;
+    let above = -1;
+    fields.forEach((other, i) => {
+      const otherValue = other[name];
+      if (i === index || otherValue === undefined || Object.keys(other).length !== Object.keys(centre).length) return;
+      if (!Object.entries(centre).every(([field, v]) => field === name || other[field] === v)) return;
+      if (otherValue < value && (below < 0 || otherValue > fields[below]![name]!)) below = i;
+      if (otherValue > value && (above < 0 || otherValue < fields[above]![name]!)) above = i;
+    });
+    if (below >= 0) result.add(below);
+    if (above >= 0) result.add(above);
+  }
+  return [...result];
+}
+
+function numericFields(candidate: unknown): Record<string, number> {
+  if (typeof candidate === 'number') return { value: candidate };
+  if (candidate === null || typeof candidate !== 'object') return {};
+  return Object.fromEntries(Object.entries(candidate).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
 }
 
 function describeCall(call: OpCall): string {
