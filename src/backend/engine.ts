@@ -24,6 +24,13 @@ export interface EngineOptions {
   adapterDescription?: string;
   /** Times every dispatch (each submitted and awaited on its own) per kernel entry point: see profile(). */
   profile?: boolean;
+  /**
+   * Unroll the kernels' constant-count loops before compiling them (unroll.ts). For WebGPU
+   * implementations whose shader translator keeps the driver from unrolling them (wgpu, in
+   * Deno and Firefox: createEngine sets it there); elsewhere the driver unrolls them itself
+   * and compiles the loops faster than their unrolled text (SwiftShader took minutes).
+   */
+  unrollLoops?: boolean;
 }
 
 /** One op application seen by recordOpCalls: what the tuner needs to replay it on fresh tensors. */
@@ -94,7 +101,7 @@ export class Engine implements TapeBackend<Tensor> {
   private recordedCalls: OpCall[] | null = null;
 
   private constructor(readonly device: GPUDevice, options: EngineOptions) {
-    this.kernels = new KernelLibrary(device);
+    this.kernels = new KernelLibrary(device, { unrollLoops: options.unrollLoops ?? false });
     this.pool = new BufferPool(device);
     this.poison = options.poison ?? null;
     this.adapterDescription = options.adapterDescription ?? 'unknown adapter';

@@ -1,10 +1,13 @@
 // The program layer: WGSL is written once, and everything the host needs to call it (the
 // bind-group layout, which buffers are read-only, the byte offset of each uniform field,
 // the workgroup size) is derived from the source with wgsl_reflect. Pipelines are cached
-// by source text, entry point and override constants.
+// by source text, entry point and override constants. What is compiled is the source with
+// its tile sizes specialised and, on wgpu, its constant-count loops unrolled (unroll.ts);
+// WGSL errors are reported against the source as written, which check() compiles at start-up.
 import { WgslReflect, ResourceType, type StructInfo } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { AelabError, ShaderCompileError } from '../errors.ts';
 import { ShaderStage } from './gpu-constants.ts';
+import { unrollConstantLoops } from './unroll.ts';
 
 export type BindingKind = 'uniform' | 'storage' | 'read-only-storage';
 
@@ -67,7 +70,10 @@ export class KernelLibrary {
   private readonly modules = new Map<string, ReflectedModule>();
   private readonly entryPoints = new Map<string, CompiledEntryPoint>();
 
-  constructor(private readonly device: GPUDevice) {}
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly options: { readonly unrollLoops: boolean } = { unrollLoops: false },
+  ) {}
 
   /**
    * Compiles a kernel and throws a ShaderCompileError that names the kernel, line and
@@ -95,7 +101,9 @@ export class KernelLibrary {
     const cached = this.entryPoints.get(key);
     if (cached) return cached;
 
-    const source = Object.keys(specialization).length > 0 ? specialize(name, baseSource, specialization) : baseSource;
+    // Specialised, then (where the engine asks for it) its constant-count loops unrolled: the text compiled.
+    const specialized = Object.keys(specialization).length > 0 ? specialize(name, baseSource, specialization) : baseSource;
+    const source = this.options.unrollLoops ? unrollConstantLoops(name, specialized) : specialized;
     const { module, reflection } = this.reflect(name, source);
     const entry = reflection.entry.compute.find((candidate) => candidate.name === entryPoint);
     if (!entry) {

@@ -45,8 +45,19 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
   return { device, adapterDescription: `${adapterDescription} (${runtimeName()})` };
 }
 
+/**
+ * Whether this runtime's WebGPU is wgpu (Deno's, and Firefox's). Its shader translator
+ * guards every loop with an iteration counter, so the driver no longer sees a constant trip
+ * count and unrolls nothing: a register tile indexed in a loop then lives in memory. The
+ * engine unrolls those loops itself there (EngineOptions.unrollLoops).
+ */
+export function webgpuIsWgpu(): boolean {
+  const userAgent = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? '';
+  return runtimeName() === 'deno' || /\bFirefox\//.test(userAgent);
+}
+
 /** Acquires a device and wraps it in an Engine, compiling every kernel once. */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const { device, adapterDescription } = await acquireDevice();
-  return Engine.create(device, { adapterDescription, ...options });
+  return Engine.create(device, { adapterDescription, unrollLoops: webgpuIsWgpu(), ...options });
 }
