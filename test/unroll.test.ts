@@ -1,8 +1,7 @@
-// The host-side loop unrolling that every kernel goes through before it is compiled
-// (src/backend/unroll.ts): which loops it unrolls, which it leaves, and what it writes.
+// The host-side loop unrolling that the engine applies to every kernel before compiling it
+// on wgpu (src/backend/unroll.ts): which loops it unrolls, which it leaves, and what it writes.
 import { describe, expect, it } from 'vitest';
 import { MAX_UNROLLED_ITERATIONS, unrollConstantLoops } from '../src/backend/unroll.ts';
-import { createEngine } from '../src/runtime/device.ts';
 import { ops, type OpName } from '../src/kernels/registry.ts';
 import type { Op } from '../src/kernels/op.ts';
 import { checkOp, failures } from './parity/check.ts';
@@ -51,7 +50,7 @@ describe('unrollConstantLoops', () => {
 
 // Deno's parity suite runs every op unrolled (wgpu); here, on Dawn, an engine that unrolls
 // runs the ops whose kernels have register tiles, against the same float64 reference.
-const engine = (await testEngine()) ? await createEngine({ poison: Number.NaN, unrollLoops: true }) : null;
+const engine = await testEngine({ unrollLoops: true });
 
 describe.skipIf(!engine)('kernels compiled unrolled (Dawn)', () => {
   for (const name of ['conv2d', 'maxPool2d', 'upsample2d', 'binaryCrossEntropy', 'relu'] as OpName[]) {

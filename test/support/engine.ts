@@ -1,12 +1,12 @@
 // One GPU engine per test file. Tests that need a GPU skip without an adapter on a
 // developer's machine, but never in CI: with CI=true a missing adapter fails the run.
 import { createEngine } from '../../src/runtime/device.ts';
-import type { Engine } from '../../src/backend/engine.ts';
+import type { Engine, EngineOptions } from '../../src/backend/engine.ts';
 
-export async function testEngine(): Promise<Engine | null> {
+export async function testEngine(options: EngineOptions = {}): Promise<Engine | null> {
   try {
     // Poison: every tensor the engine hands out starts as NaN, so an unwritten element fails.
-    return await createEngine({ poison: Number.NaN });
+    return await createEngine({ poison: Number.NaN, ...options });
   } catch (error) {
     if (process.env['CI'] === 'true') throw new Error(`CI=true and no WebGPU adapter: ${String(error)}`);
     console.warn(`GPU tests skipped: ${String(error)}`);
