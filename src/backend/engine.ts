@@ -12,6 +12,7 @@ import type { Op } from '../kernels/op.ts';
 import type { BackwardContext, TapeBackend } from '../nn/autograd.ts';
 import { elementwiseInvocations } from '../kernels/elementwise.ts';
 import { TuningTable } from './tuning.ts';
+import { probeSubgroups, type SubgroupSupport } from './subgroups.ts';
 
 export interface EngineOptions {
   /**
@@ -31,6 +32,12 @@ export interface EngineOptions {
    * and compiles the loops faster than their unrolled text (SwiftShader took minutes).
    */
   unrollLoops?: boolean;
+  /**
+   * Let kernels shuffle values between the lanes of a subgroup where the device allows it
+   * (subgroups.ts: probed at creation). Default true; false keeps every kernel on its own
+   * loads (the tests compare the two).
+   */
+  subgroups?: boolean;
 }
 
 /** One op application seen by recordOpCalls: what the tuner needs to replay it on fresh tensors. */
@@ -100,17 +107,20 @@ export class Engine implements TapeBackend<Tensor> {
   private readonly timings = new Map<string, { dispatches: number; nanoseconds: number }>();
   private recordedCalls: OpCall[] | null = null;
 
-  private constructor(readonly device: GPUDevice, options: EngineOptions) {
-    this.kernels = new KernelLibrary(device, { unrollLoops: options.unrollLoops ?? false });
+  private constructor(readonly device: GPUDevice, options: EngineOptions, subgroups: SubgroupSupport | null) {
+    this.kernels = new KernelLibrary(device, { unrollLoops: options.unrollLoops ?? false, subgroups });
     this.pool = new BufferPool(device);
     this.poison = options.poison ?? null;
-    this.adapterDescription = options.adapterDescription ?? 'unknown adapter';
+    // Whether kernels shuffle within subgroups changes their speed, so it is part of what the
+    // benchmarks report and what a tuning is kept under.
+    this.adapterDescription = `${options.adapterDescription ?? 'unknown adapter'}${subgroups ? `, subgroups of ${subgroups.size}` : ''}`;
     this.profiling = options.profile ?? false;
   }
 
   /** Wraps an injected device and compiles every kernel once, reporting WGSL errors with line and column. */
   static async create(device: GPUDevice, options: EngineOptions = {}): Promise<Engine> {
-    const engine = new Engine(device, options);
+    const subgroups = options.subgroups === false ? null : await probeSubgroups(device);
+    const engine = new Engine(device, options, subgroups);
     for (const [name, source] of Object.entries(wgslSources)) {
       await engine.kernels.check(name, source, wgslFileNames[name as KernelFile]);
     }

@@ -2,12 +2,14 @@
 // bind-group layout, which buffers are read-only, the byte offset of each uniform field,
 // the workgroup size) is derived from the source with wgsl_reflect. Pipelines are cached
 // by source text, entry point and override constants. What is compiled is the source with
-// its tile sizes specialised and, on wgpu, its constant-count loops unrolled (unroll.ts);
-// WGSL errors are reported against the source as written, which check() compiles at start-up.
+// its tile sizes specialised, its subgroup helper defined (subgroups.ts) and, on wgpu, its
+// constant-count loops unrolled (unroll.ts); WGSL errors are reported against the source as
+// written, which check() compiles at start-up.
 import { WgslReflect, ResourceType, type StructInfo } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { AelabError, ShaderCompileError } from '../errors.ts';
 import { ShaderStage } from './gpu-constants.ts';
 import { unrollConstantLoops } from './unroll.ts';
+import { withSubgroupHelpers, type SubgroupSupport } from './subgroups.ts';
 
 export type BindingKind = 'uniform' | 'storage' | 'read-only-storage';
 
@@ -58,12 +60,19 @@ export type Specialization = Readonly<Record<string, number>>;
 export function specialize(name: string, source: string, specialization: Specialization): string {
   let result = source;
   for (const [constant, value] of Object.entries(specialization)) {
-    if (!Number.isInteger(value) || value < 1) throw new AelabError(`kernel '${name}': specialisation ${constant} = ${value} must be a positive integer`);
+    if (!Number.isInteger(value) || value < 0) throw new AelabError(`kernel '${name}': specialisation ${constant} = ${value} must be a non-negative integer`);
     const pattern = new RegExp(`const ${constant}: u32 = \\d+u;`);
     if (!pattern.test(result)) throw new AelabError(`kernel '${name}' has no 'const ${constant}: u32 = ...u;' to specialise`);
     result = result.replace(pattern, `const ${constant}: u32 = ${value}u;`);
   }
   return result;
+}
+
+export interface KernelLibraryOptions {
+  /** Unroll constant-count loops before compiling (wgpu: see unroll.ts). */
+  readonly unrollLoops: boolean;
+  /** Subgroups the kernels may shuffle within, or null (see subgroups.ts). */
+  readonly subgroups: SubgroupSupport | null;
 }
 
 export class KernelLibrary {
@@ -72,7 +81,7 @@ export class KernelLibrary {
 
   constructor(
     private readonly device: GPUDevice,
-    private readonly options: { readonly unrollLoops: boolean } = { unrollLoops: false },
+    private readonly options: KernelLibraryOptions = { unrollLoops: false, subgroups: null },
   ) {}
 
   /**
@@ -81,7 +90,7 @@ export class KernelLibrary {
    * pipeline creation itself can only report errors asynchronously.
    */
   async check(name: string, source: string, fileName = `${name}.wgsl`): Promise<void> {
-    const module = this.device.createShaderModule({ label: name, code: source });
+    const module = this.device.createShaderModule({ label: name, code: withSubgroupHelpers(source, this.options.subgroups) });
     const info = await module.getCompilationInfo();
     const errors = info.messages.filter((message) => message.type === 'error');
     if (errors.length > 0) {
@@ -95,13 +104,22 @@ export class KernelLibrary {
     this.reflect(name, source, module);
   }
 
+  /** Subgroups the kernels may shuffle within (null: none; SUBGROUP_SHUFFLES must stay 0). */
+  get subgroups(): SubgroupSupport | null {
+    return this.options.subgroups;
+  }
+
   entryPoint(name: string, baseSource: string, entryPoint: string, constants: OverrideConstants = {}, specialization: Specialization = {}): CompiledEntryPoint {
     const describe = (values: Readonly<Record<string, number>>) => Object.keys(values).sort().map((key) => `${key}=${values[key]}`).join(',');
     const key = `${name}:${entryPoint}:${describe(constants)}:${describe(specialization)}`;
     const cached = this.entryPoints.get(key);
     if (cached) return cached;
 
-    // Specialised, then (where the engine asks for it) its constant-count loops unrolled: the text compiled.
+    if (specialization['SUBGROUP_SHUFFLES'] === 1 && !this.options.subgroups) {
+      throw new AelabError(`kernel '${name}.${entryPoint}': SUBGROUP_SHUFFLES = 1 needs subgroups, and this device has none the kernels can use`);
+    }
+    // Specialised, then (where the engine asks for it) its constant-count loops unrolled: the
+    // text reflected; with the subgroup helper defined, the text compiled.
     const specialized = Object.keys(specialization).length > 0 ? specialize(name, baseSource, specialization) : baseSource;
     const source = this.options.unrollLoops ? unrollConstantLoops(name, specialized) : specialized;
     const { module, reflection } = this.reflect(name, source);
@@ -172,7 +190,7 @@ export class KernelLibrary {
         // Dawn compiled it, but the reflection parser (which derives the layouts) did not.
         throw new ShaderCompileError(`kernel '${name}': wgsl_reflect could not parse it: ${(error as Error).message}`);
       }
-      reflected = { module: existing ?? this.device.createShaderModule({ label: name, code: source }), reflection };
+      reflected = { module: existing ?? this.device.createShaderModule({ label: name, code: withSubgroupHelpers(source, this.options.subgroups) }), reflection };
       this.modules.set(source, reflected);
     }
     return reflected;

@@ -8,6 +8,7 @@ import { formatShape, requirePositiveInteger, requireRank4, windowGeometry, type
 import { encodeSumRows } from './sum.ts';
 import { relu } from './relu.ts';
 import type { Tensor } from '../backend/tensor.ts';
+import type { Engine } from '../backend/engine.ts';
 
 export interface Conv2dAttributes {
   /** Default 1. */
@@ -77,34 +78,50 @@ interface RowTileSize {
   readonly TILE_X: number;
   readonly TILE_Y: number;
   readonly TILE_CHANNELS: number;
+  /** 1: the lanes of a group share the tile's weight loads through subgroup shuffles. */
+  readonly SUBGROUP_SHUFFLES: number;
 }
 
 /**
  * The heuristic row tile: one column per lane, up to 16 channels, then as many rows (up to
- * 8) as the register budget allows. Measured on lavapipe at the notebook's shapes this beat
- * the wider, shorter tiles by 1.0-1.7x; other adapters get their own tile from the tuner.
+ * 8) as the register budget allows, and shared weight loads where the device has subgroups.
+ * Measured on lavapipe at the notebook's shapes this beat the wider, shorter tiles by
+ * 1.0-1.7x; other adapters get their own tile from the tuner.
  */
-function heuristicRowTile(channels: number, height: number): RowTileSize {
+function heuristicRowTile(channels: number, height: number, subgroups: boolean): RowTileSize {
   const tileChannels = evenTile(channels, MAX_TILE_CHANNELS);
   const tileY = Math.max(1, Math.min(MAX_TILE_Y, height, Math.floor(MAX_ACCUMULATORS / tileChannels)));
-  return { TILE_X: 1, TILE_Y: tileY, TILE_CHANNELS: tileChannels };
+  return { TILE_X: 1, TILE_Y: tileY, TILE_CHANNELS: tileChannels, SUBGROUP_SHUFFLES: subgroups ? 1 : 0 };
 }
 
-/** The tuner's candidates: the heuristic first, then every other tile within the register budget. */
-function rowTileCandidates(width: number, channels: number, height: number): RowTileSize[] {
-  const candidates = [heuristicRowTile(channels, height)];
+/**
+ * The tuner's candidates: the heuristic first, then every other tile within the register
+ * budget, each with and (where the device has subgroups) without shared weight loads.
+ */
+function rowTileCandidates(width: number, channels: number, height: number, subgroups: boolean): RowTileSize[] {
+  const candidates = [heuristicRowTile(channels, height, subgroups)];
   for (const tileX of [1, 2, 4].filter((x) => x <= Math.max(1, Math.ceil(width / LANES))))
     for (const channelLimit of [4, 8, MAX_TILE_CHANNELS])
-      for (const tileY of [1, 2, 4, MAX_TILE_Y].filter((y) => y <= height)) {
-        const tile = { TILE_X: tileX, TILE_Y: tileY, TILE_CHANNELS: evenTile(channels, channelLimit) };
-        if (tileX * tileY * tile.TILE_CHANNELS <= MAX_ACCUMULATORS) candidates.push(tile);
-      }
+      for (const tileY of [1, 2, 4, MAX_TILE_Y].filter((y) => y <= height))
+        for (const shuffles of subgroups ? [1, 0] : [0]) {
+          const tile = { TILE_X: tileX, TILE_Y: tileY, TILE_CHANNELS: evenTile(channels, channelLimit), SUBGROUP_SHUFFLES: shuffles };
+          if (tileX * tileY * tile.TILE_CHANNELS <= MAX_ACCUMULATORS) candidates.push(tile);
+        }
   return unique(candidates);
 }
 
-function rowTileDispatch(tile: RowTileSize, width: number, channels: number, height: number, batch: number) {
+function rowTileDispatch(engine: Engine, tile: RowTileSize, width: number, channels: number, height: number, batch: number) {
   const invocations = batch * Math.ceil(height / tile.TILE_Y) * LANES * Math.ceil(width / (LANES * tile.TILE_X)) * Math.ceil(channels / tile.TILE_CHANNELS);
-  return { specialization: { ...tile }, invocations };
+  const specialization: Record<string, number> = { ...tile };
+  if (tile.SUBGROUP_SHUFFLES === 1) specialization['SUBGROUP_SIZE'] = engine.kernels.subgroups!.size;
+  return { specialization, invocations };
+}
+
+/** The row tile the tuner chose for this pass and shape, or the heuristic. */
+function chooseRowTile(engine: Engine, entryPoint: string, g: Conv2dGeometry, width: number, channels: number, height: number) {
+  const subgroups = engine.kernels.subgroups !== null;
+  const tile = engine.tuning.choose(tuningKey(entryPoint, g), () => rowTileCandidates(width, channels, height, subgroups));
+  return rowTileDispatch(engine, tile, width, channels, height, g.batch);
 }
 
 /** How the weight gradient is tiled (specialised constants) and split over rows. */
@@ -182,7 +199,7 @@ export const conv2d = defineOp<Conv2dAttributes>({
       // Without a bias the weight is bound in its place (read-only, never read: hasBias = 0).
       bindings: { input: input!, weight: weight!, bias: bias ?? weight!, output },
       params: params(g, bias !== undefined, attributes),
-      ...rowTileDispatch(engine.tuning.choose(tuningKey('forward', g), () => rowTileCandidates(g.outWidth, g.outChannels, g.outHeight)), g.outWidth, g.outChannels, g.outHeight, g.batch),
+      ...chooseRowTile(engine, 'forward', g, g.outWidth, g.outChannels, g.outHeight),
     });
   },
   // With z the convolution and y = relu(z) (or y = z): dL/dz = dL/dy * [y > 0] (or dL/dy).
@@ -226,7 +243,7 @@ export const conv2d = defineOp<Conv2dAttributes>({
       engine.dispatch('conv2d', 'backward_input', {
         bindings: { weight: weight!, gradOutput, gradInput },
         params: params(g, hasBias, attributes),
-        ...withStride(rowTileDispatch(engine.tuning.choose(tuningKey('backward_input', g), () => rowTileCandidates(g.inWidth, g.inChannels, g.inHeight)), g.inWidth, g.inChannels, g.inHeight, g.batch), g.stride),
+        ...withStride(chooseRowTile(engine, 'backward_input', g, g.inWidth, g.inChannels, g.inHeight), g.stride),
       });
     }
     if (gradOutput !== gradY) gradOutput.dispose();

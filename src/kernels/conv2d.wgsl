@@ -15,8 +15,10 @@
 // barriers. On lavapipe (Mesa 25.0) every storage load is done lane by lane with a bounds
 // check, even a weight that all lanes share: one costs about nine multiply-adds (measured),
 // so a tile's speed is its multiply-adds per load, and large tiles win (conv2d.ts).
-// TILE_CHANNELS, TILE_X, TILE_Y, TAP_ROWS, KERNEL_WIDTH and STRIDE are specialised per shape
-// by the host.
+// Where the device has subgroups (backend/subgroups.ts), the lanes of a group share the
+// weights they all need: each loads a few and takes the rest from its neighbours by shuffles.
+// TILE_CHANNELS, TILE_X, TILE_Y, TAP_ROWS, KERNEL_WIDTH, STRIDE, SUBGROUP_SHUFFLES and
+// SUBGROUP_SIZE are specialised per shape by the host.
 struct Params {
   batch: u32, inChannels: u32, inHeight: u32, inWidth: u32,
   outChannels: u32, outHeight: u32, outWidth: u32,
@@ -52,6 +54,69 @@ const WINDOW_TAPS: u32 = TAP_ROWS * KERNEL_WIDTH;
 // equal to params.stride) the division folds away for stride 1 and becomes a shift or a
 // multiply otherwise, where a runtime divisor is scalarised on lavapipe.
 const STRIDE: u32 = 1u;
+// 1: tileWeights shares weight loads between the lanes of a group through subgroup shuffles
+// (only where the device has subgroups of a fixed SUBGROUP_SIZE, a multiple of LANES, made of
+// consecutive invocations: the host checks). 0: every lane loads every weight it uses.
+const SUBGROUP_SHUFFLES: u32 = 0u;
+const SUBGROUP_SIZE: u32 = 8u;
+// Weights each lane loads for its group when they share: channels lane, lane + LANES, ...
+const SHARED_LOADS: u32 = (TILE_CHANNELS + LANES - 1u) / LANES;
+
+/** Where each of a row tile's channels starts in `weight`, for tileWeights. */
+struct TileWeightOffsets {
+  /** Channel c of the tile (every lane uses all of them). */
+  channel: array<u32, TILE_CHANNELS>,
+  /** With SUBGROUP_SHUFFLES: the channels this lane loads for its group, lane + k * LANES. */
+  loadedHere: array<u32, SHARED_LOADS>,
+  /** With SUBGROUP_SHUFFLES: the subgroup lane of the group's first invocation. */
+  groupStart: u32,
+}
+
+/**
+ * Offsets of the tile's channels channel0 .. channel0 + TILE_CHANNELS - 1 (of `channels`, each
+ * `channelStride` weights apart). Channels past the end re-read the last channel's weights;
+ * their sums are never written. A lane's shared loads past the tile's last channel are
+ * loaded and never taken.
+ */
+fn tileWeightOffsets(channel0: u32, channels: u32, channelStride: u32, localIndex: u32) -> TileWeightOffsets {
+  var offsets: TileWeightOffsets;
+  let lane = localIndex % LANES;
+  for (var c = 0u; c < TILE_CHANNELS; c++) {
+    offsets.channel[c] = min(channel0 + c, channels - 1u) * channelStride;
+  }
+  for (var k = 0u; k < SHARED_LOADS; k++) {
+    offsets.loadedHere[k] = min(channel0 + k * LANES + lane, channels - 1u) * channelStride;
+  }
+  // Subgroups are consecutive invocations of SUBGROUP_SIZE (a multiple of LANES), so a group of
+  // LANES lanes starts at this subgroup lane (0 when the two sizes are equal, as on lavapipe).
+  offsets.groupStart = localIndex % SUBGROUP_SIZE - lane;
+  return offsets;
+}
+
+/**
+ * The weights of the tile's channels at one tap (`tap` past each channel's offset). The lanes
+ * of a group share a tile's channels, so they all need the same weights: with
+ * SUBGROUP_SHUFFLES each lane loads SHARED_LOADS of them and takes the rest from the lanes
+ * that loaded them (on lavapipe a load costs about nine multiply-adds, a shuffle about one).
+ */
+fn tileWeights(offsets: TileWeightOffsets, tap: u32) -> array<f32, TILE_CHANNELS> {
+  var weights: array<f32, TILE_CHANNELS>;
+  if (SUBGROUP_SHUFFLES == 0u) {
+    for (var c = 0u; c < TILE_CHANNELS; c++) {
+      weights[c] = weight[offsets.channel[c] + tap];
+    }
+  } else {
+    var loaded: array<f32, SHARED_LOADS>;
+    for (var k = 0u; k < SHARED_LOADS; k++) {
+      loaded[k] = weight[offsets.loadedHere[k] + tap];
+    }
+    // Channel c was loaded by the group's lane c % LANES, as its (c / LANES)-th.
+    for (var c = 0u; c < TILE_CHANNELS; c++) {
+      weights[c] = shuffleFromLane(loaded[c / LANES], offsets.groupStart + c % LANES);
+    }
+  }
+  return weights;
+}
 
 /**
  * Which register tile an invocation owns in the row-tiled entry points (forward: output
@@ -83,7 +148,7 @@ fn rowTile(invocation: u32, width: u32, height: u32, channels: u32) -> RowTile {
 }
 
 @compute @workgroup_size(64)
-fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(local_invocation_index) localIndex: u32, @builtin(num_workgroups) groups: vec3u) {
   // Tiles of TILE_Y rows: rowTile enumerates row blocks, each starting at row * TILE_Y.
   let rowBlocks = (params.outHeight + TILE_Y - 1u) / TILE_Y;
   let tile = rowTile(id.x + id.y * groups.x * 64u, params.outWidth, rowBlocks, params.outChannels);
@@ -95,12 +160,7 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
   let co0 = tile.channel0;
   let n = tile.image;
   let weightsPerOutput = params.inChannels * params.kernelHeight * params.kernelWidth;
-
-  // Channels past the end re-read the last channel's weights; their sums are never written.
-  var weightBase: array<u32, TILE_CHANNELS>;
-  for (var c = 0u; c < TILE_CHANNELS; c++) {
-    weightBase[c] = min(co0 + c, params.outChannels - 1u) * weightsPerOutput;
-  }
+  let weightOffsets = tileWeightOffsets(co0, params.outChannels, weightsPerOutput, localIndex);
 
   var sums: array<f32, TILE_CHANNELS * TILE_Y * TILE_X>; // zero-initialised
   for (var ci = 0u; ci < params.inChannels; ci++) {
@@ -124,11 +184,10 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
             values[ty * TILE_X + j] = select(0.0, input[rowStart[ty] + column], columnInside && rowInside[ty]);
           }
         }
-        let tap = (ci * params.kernelHeight + ky) * params.kernelWidth + kx;
+        let weights = tileWeights(weightOffsets, (ci * params.kernelHeight + ky) * params.kernelWidth + kx);
         for (var c = 0u; c < TILE_CHANNELS; c++) {
-          let w = weight[weightBase[c] + tap];
           for (var k = 0u; k < TILE_Y * TILE_X; k++) {
-            sums[c * TILE_Y * TILE_X + k] += values[k] * w;
+            sums[c * TILE_Y * TILE_X + k] += values[k] * weights[c];
           }
         }
       }
@@ -167,7 +226,7 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
 //   exactly and lands inside the output. Gathered per input element: no atomics needed.
 //   Tiled like the forward pass, with TILE_CHANNELS input channels per invocation.
 @compute @workgroup_size(64)
-fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(local_invocation_index) localIndex: u32, @builtin(num_workgroups) groups: vec3u) {
   // Tiles of TILE_Y input rows, as the forward pass tiles output rows.
   let rowBlocks = (params.inHeight + TILE_Y - 1u) / TILE_Y;
   let tile = rowTile(id.x + id.y * groups.x * 64u, params.inWidth, rowBlocks, params.inChannels);
@@ -180,14 +239,13 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgro
   let n = tile.image;
   let stride = i32(STRIDE);
   let kernelArea = params.kernelHeight * params.kernelWidth;
+  // weight[co, ci0 + c, ky, kx] is channel c's offset plus (co * inChannels) * kernelArea + tap.
+  let weightOffsets = tileWeightOffsets(ci0, params.inChannels, kernelArea, localIndex);
 
   var sums: array<f32, TILE_CHANNELS * TILE_Y * TILE_X>;
   for (var co = 0u; co < params.outChannels; co++) {
     let gradPlane = (n * params.outChannels + co) * params.outHeight * params.outWidth;
-    var weightBase: array<u32, TILE_CHANNELS>;
-    for (var c = 0u; c < TILE_CHANNELS; c++) {
-      weightBase[c] = (co * params.inChannels + min(ci0 + c, params.inChannels - 1u)) * kernelArea;
-    }
+    let outputChannelWeights = co * params.inChannels * kernelArea;
     for (var ky = 0u; ky < params.kernelHeight; ky++) {
       // The output row each input row reads through tap row ky, if any.
       var rowStart: array<u32, TILE_Y>;
@@ -209,11 +267,10 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgro
             values[ty * TILE_X + j] = select(0.0, gradOutput[rowStart[ty] + column], columnInside && rowInside[ty]);
           }
         }
-        let tap = ky * params.kernelWidth + kx;
+        let weights = tileWeights(weightOffsets, outputChannelWeights + ky * params.kernelWidth + kx);
         for (var c = 0u; c < TILE_CHANNELS; c++) {
-          let w = weight[weightBase[c] + tap];
           for (var k = 0u; k < TILE_Y * TILE_X; k++) {
-            sums[c * TILE_Y * TILE_X + k] += values[k] * w;
+            sums[c * TILE_Y * TILE_X + k] += values[k] * weights[c];
           }
         }
       }

@@ -37,6 +37,8 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
   const info = adapter.info;
   const adapterDescription = [info?.vendor, info?.architecture, info?.device, info?.description].filter((part) => part).join(' / ') || 'unnamed adapter';
   const device = await adapter.requestDevice({
+    // Kernels shuffle between lanes where the adapter has subgroups (backend/subgroups.ts).
+    requiredFeatures: adapter.features.has('subgroups') ? ['subgroups'] : [],
     requiredLimits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,
