@@ -16,6 +16,8 @@ const mutations = [
   ['conv2d input gradient: padding term dropped', K + 'conv2d.wgsl', 'let oyScaled = i32(iy0 + ty + params.padTop) - i32(ky);', 'let oyScaled = i32(iy0 + ty) - i32(ky);'],
   ['conv2d input gradient: kernel taps transposed', K + 'conv2d.wgsl', 'outputChannelWeights + ky * params.kernelWidth + kx);', 'outputChannelWeights + (kx % params.kernelHeight) * params.kernelWidth + ky % params.kernelWidth);'],
   ['conv2d shared weights: taken from the neighbouring lane', K + 'conv2d.wgsl', 'offsets.groupStart + c % LANES);', 'offsets.groupStart + (c + 1u) % LANES);'],
+  ['conv2d weight gradient, lanes on channels: dL/dz taken from the neighbouring lane', K + 'conv2d.wgsl', 'upstream[c] = shuffleFromLane(loaded[c / LANES], groupStart + c % LANES);', 'upstream[c] = shuffleFromLane(loaded[c / LANES], groupStart + (c + 1u) % LANES);'],
+  ['conv2d weight gradient, lanes on channels: every other column skipped', K + 'conv2d.wgsl', 'ox += select(LANES, 1u, onChannels)', 'ox += select(LANES, 2u, onChannels)'],
   ['conv2d shared weights: every load of a lane takes the same channel', K + 'conv2d.wgsl', 'min(channel0 + k * LANES + lane, channels - 1u)', 'min(channel0 + lane, channels - 1u)'],
   ['conv2d weight gradient: sign flipped', K + 'conv2d.wgsl', 'sums[c * WINDOW_TAPS + t] += upstream[c] * window[t];', 'sums[c * WINDOW_TAPS + t] -= upstream[c] * window[t];'],
   ['conv2d weight gradient: last column dropped', K + 'conv2d.wgsl', 'for (var ox = lane; ox < params.outWidth; ox += LANES) {\n    var column', 'for (var ox = lane; ox + 1u < params.outWidth; ox += LANES) {\n    var column'],

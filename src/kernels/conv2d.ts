@@ -129,23 +129,31 @@ interface WeightGradientVariant {
   readonly TILE_CHANNELS: number;
   /** Kernel rows per invocation: its window of inputs is TAP_ROWS x kernelWidth. */
   readonly TAP_ROWS: number;
+  /** 1: the lanes of a group take LANES input channels and share dL/dz loads by shuffles; 0: columns. */
+  readonly LANES_ON_CHANNELS: number;
   /** Rows are split until the dispatch has about this many invocations. */
   readonly splitInvocations: number;
 }
 
 /**
- * The heuristic (8 channels, as many whole kernel rows as fit in the accumulator budget,
- * 4,096 invocations) first, then narrower tiles and other splits (a CPU adapter wants few
+ * The heuristic first: 8 channels, as many whole kernel rows as fit in the accumulator
+ * budget, 4,096 invocations, and lanes on input channels where the device has subgroups and
+ * both channel counts are at least LANES. Measured on lavapipe at the notebook's shapes
+ * (batch 32 and 256), lanes on channels won at 8->12, 12->16 and 16->12 channels and lost at
+ * 3->8 (five of eight lanes idle) and 12->3 (three dL/dz loads a row to save, not eight).
+ * Then narrower tiles, the other lane mapping and other splits (a CPU adapter wants few
  * invocations, a GPU many).
  */
-function weightGradientCandidates(g: Conv2dGeometry): WeightGradientVariant[] {
+function weightGradientCandidates(g: Conv2dGeometry, subgroups: boolean): WeightGradientVariant[] {
   const candidates: WeightGradientVariant[] = [];
+  const mappings = !subgroups ? [0] : g.inChannels >= LANES && g.outChannels >= LANES ? [1, 0] : [0, 1];
   for (const channelLimit of [MAX_GRADIENT_CHANNELS, 4]) {
     const channels = evenTile(g.outChannels, channelLimit);
     const rowsThatFit = Math.max(1, Math.floor(MAX_GRADIENT_ACCUMULATORS / (channels * g.kernelWidth)));
-    for (const splitInvocations of [TARGET_SPLIT_INVOCATIONS, 16384, 1024, 256, 64]) {
-      candidates.push({ TILE_CHANNELS: channels, TAP_ROWS: evenTile(g.kernelHeight, rowsThatFit), splitInvocations });
-    }
+    for (const lanesOnChannels of mappings)
+      for (const splitInvocations of [TARGET_SPLIT_INVOCATIONS, 16384, 1024, 256, 64]) {
+        candidates.push({ TILE_CHANNELS: channels, TAP_ROWS: evenTile(g.kernelHeight, rowsThatFit), LANES_ON_CHANNELS: lanesOnChannels, splitInvocations });
+      }
   }
   return unique(candidates);
 }
@@ -216,16 +224,25 @@ export const conv2d = defineOp<Conv2dAttributes>({
     let gradWeight: Tensor | null = null;
     let gradBias: Tensor | null = null;
     if (needsGradient[1] || wantsBias) {
-      const variant = engine.tuning.choose(tuningKey('weight_gradient', g), () => weightGradientCandidates(g));
-      const invocationsPerSplit = LANES * Math.ceil(g.kernelHeight / variant.TAP_ROWS) * g.inChannels * Math.ceil(g.outChannels / variant.TILE_CHANNELS);
+      const subgroups = engine.kernels.subgroups;
+      const variant = engine.tuning.choose(tuningKey('weight_gradient', g), () => weightGradientCandidates(g, subgroups !== null));
+      const onChannels = variant.LANES_ON_CHANNELS === 1;
+      // A group of lanes takes one input channel (its lanes take columns) or LANES of them.
+      const inputSlots = onChannels ? Math.ceil(g.inChannels / LANES) : g.inChannels;
+      const invocationsPerSplit = LANES * Math.ceil(g.kernelHeight / variant.TAP_ROWS) * inputSlots * Math.ceil(g.outChannels / variant.TILE_CHANNELS);
       const split = rowSplit(g, invocationsPerSplit, variant.splitInvocations);
       const weightCount = weight!.size;
-      const partialSums = engine.empty([split.splits * LANES, weightCount + (hasBias ? g.outChannels : 0)], 'conv2d gradient partial sums');
+      const partialRows = split.splits * (onChannels ? 1 : LANES);
+      const partialSums = engine.empty([partialRows, weightCount + (hasBias ? g.outChannels : 0)], 'conv2d gradient partial sums');
       engine.dispatch('conv2d', 'weight_gradient_partial', {
         bindings: { input: input!, gradOutput, partialSums },
         params: params(g, hasBias, attributes, split),
         invocations: split.splits * invocationsPerSplit,
-        specialization: { TILE_CHANNELS: variant.TILE_CHANNELS, TAP_ROWS: variant.TAP_ROWS, KERNEL_WIDTH: g.kernelWidth, STRIDE: g.stride },
+        specialization: {
+          TILE_CHANNELS: variant.TILE_CHANNELS, TAP_ROWS: variant.TAP_ROWS, KERNEL_WIDTH: g.kernelWidth, STRIDE: g.stride,
+          LANES_ON_CHANNELS: variant.LANES_ON_CHANNELS,
+          ...(onChannels ? { SUBGROUP_SHUFFLES: 1, SUBGROUP_SIZE: subgroups!.size } : {}),
+        },
       });
       if (needsGradient[1]) {
         gradWeight = engine.empty(weight!.shape, 'conv2d weight gradient');

@@ -61,6 +61,9 @@ const SUBGROUP_SHUFFLES: u32 = 0u;
 const SUBGROUP_SIZE: u32 = 8u;
 // Weights each lane loads for its group when they share: channels lane, lane + LANES, ...
 const SHARED_LOADS: u32 = (TILE_CHANNELS + LANES - 1u) / LANES;
+// Weight gradient: 1 puts the lanes of a group on LANES input channels (needs
+// SUBGROUP_SHUFFLES), 0 on columns.
+const LANES_ON_CHANNELS: u32 = 0u;
 
 /** Where each of a row tile's channels starts in `weight`, for tileWeights. */
 struct TileWeightOffsets {
@@ -304,21 +307,30 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(local_invoc
 // where dL/dz (bound as gradOutput) is dL/doutput, masked first under a fused ReLU.
 // An invocation owns TILE_CHANNELS output channels x TAP_ROWS whole kernel rows (TAP_ROWS x
 // KERNEL_WIDTH taps) of one input channel. It walks its lane's columns (ox = lane, lane +
-// LANES, ...) and, down each column, its slice of rows r = n * outHeight + oy. The input values
+// LANES, ...) and, down each column, its slice of rows r = n * outHeight + oy. Or, with
+// LANES_ON_CHANNELS (which needs SUBGROUP_SHUFFLES), the lanes of a group take LANES
+// consecutive input channels and walk every column together: the dL/dz values they all need
+// are then loaded once per group (each lane loads every LANES-th and takes the others by
+// shuffles), which leaves a lane 1 + KERNEL_WIDTH loads per row where it had TILE_CHANNELS +
+// KERNEL_WIDTH, at the price of idle lanes where the input channels are fewer. The input values
 // under its taps form a TAP_ROWS x KERNEL_WIDTH window that slides down by `stride` rows from
 // one output row to the next: only the rows entering it are loaded (one row of KERNEL_WIDTH
 // values for stride 1, where loading every tap costs nine), the rest move up in registers.
 // Each dL/dz value loaded is used by every tap and each input value by TILE_CHANNELS channels.
-// It writes partialSums[split * LANES + lane, weight element]. The invocations of input channel
-// 0 and the first tap tile, which see each dL/dz element exactly once, also sum the bias
-// gradient into the columns after the weights: no separate pass over dL/dz for it.
+// It writes partialSums[split * LANES + lane, weight element] (with LANES_ON_CHANNELS, each
+// lane its own channel's elements of partialSums[split, ...]). The invocations of input
+// channel 0 and the first tap tile, which see each dL/dz element exactly once, also sum the
+// bias gradient into the columns after the weights: no separate pass over dL/dz for it.
 @compute @workgroup_size(64)
-fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(local_invocation_index) localIndex: u32, @builtin(num_workgroups) groups: vec3u) {
   let kernelArea = params.kernelHeight * KERNEL_WIDTH;
   let tapTiles = (params.kernelHeight + TAP_ROWS - 1u) / TAP_ROWS;
   let channelTiles = (params.outChannels + TILE_CHANNELS - 1u) / TILE_CHANNELS;
+  let onChannels = LANES_ON_CHANNELS == 1u;
+  // Input channels per group of lanes: one, or LANES of them.
+  let inputSlots = select(params.inChannels, (params.inChannels + LANES - 1u) / LANES, onChannels);
   var index = id.x + id.y * groups.x * 64u;
-  if (index >= LANES * params.splits * tapTiles * params.inChannels * channelTiles) {
+  if (index >= LANES * params.splits * tapTiles * inputSlots * channelTiles) {
     return;
   }
   let lane = index % LANES;
@@ -327,10 +339,19 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(nu
   index = index / params.splits;
   let tapTile = index % tapTiles;
   index = index / tapTiles;
-  let ci = index % params.inChannels;
-  let co0 = (index / params.inChannels) * TILE_CHANNELS;
+  let slot = index % inputSlots;
+  let co0 = (index / inputSlots) * TILE_CHANNELS;
+  // Lanes past the last input channel (LANES_ON_CHANNELS) re-read it and write nothing.
+  let ownChannel = select(slot, slot * LANES + lane, onChannels);
+  let ci = min(ownChannel, params.inChannels - 1u);
   let ky0 = tapTile * TAP_ROWS;
-  let seesEachElementOnce = ci == 0u && tapTile == 0u;
+  let seesEachElementOnce = ownChannel == 0u && tapTile == 0u;
+  // dL/dz of channel co0 + c is loaded by the group's lane c % LANES (LANES_ON_CHANNELS).
+  var upstreamLoadedHere: array<u32, SHARED_LOADS>;
+  for (var k = 0u; k < SHARED_LOADS; k++) {
+    upstreamLoadedHere[k] = min(co0 + k * LANES + lane, params.outChannels - 1u);
+  }
+  let groupStart = localIndex % SUBGROUP_SIZE - lane;
 
   // Each tap row's offset from oy*stride; rows past the kernel repeat the last one and are
   // never written.
@@ -343,7 +364,7 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(nu
   var biasSums: array<f32, TILE_CHANNELS>;
   let rowStart = split * params.rowsPerSplit;
   let rowEnd = min(rowStart + params.rowsPerSplit, params.batch * params.outHeight);
-  for (var ox = lane; ox < params.outWidth; ox += LANES) {
+  for (var ox = select(lane, 0u, onChannels); ox < params.outWidth; ox += select(LANES, 1u, onChannels)) {
     var column: array<u32, KERNEL_WIDTH>;
     var columnInside: array<bool, KERNEL_WIDTH>;
     for (var kx = 0u; kx < KERNEL_WIDTH; kx++) {
@@ -375,8 +396,19 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(nu
         }
       }
       var upstream: array<f32, TILE_CHANNELS>;
-      for (var c = 0u; c < TILE_CHANNELS; c++) {
-        upstream[c] = gradOutput[((n * params.outChannels + min(co0 + c, params.outChannels - 1u)) * params.outHeight + oy) * params.outWidth + ox];
+      let position = oy * params.outWidth + ox;
+      if (onChannels) {
+        var loaded: array<f32, SHARED_LOADS>;
+        for (var k = 0u; k < SHARED_LOADS; k++) {
+          loaded[k] = gradOutput[(n * params.outChannels + upstreamLoadedHere[k]) * params.outHeight * params.outWidth + position];
+        }
+        for (var c = 0u; c < TILE_CHANNELS; c++) {
+          upstream[c] = shuffleFromLane(loaded[c / LANES], groupStart + c % LANES);
+        }
+      } else {
+        for (var c = 0u; c < TILE_CHANNELS; c++) {
+          upstream[c] = gradOutput[(n * params.outChannels + min(co0 + c, params.outChannels - 1u)) * params.outHeight * params.outWidth + position];
+        }
       }
       if (seesEachElementOnce) {
         for (var c = 0u; c < TILE_CHANNELS; c++) {
@@ -397,8 +429,11 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(nu
     }
   }
 
+  if (ownChannel >= params.inChannels) {
+    return;
+  }
   let weightCount = params.outChannels * params.inChannels * kernelArea;
-  let partialRow = (split * LANES + lane) * (weightCount + params.hasBias * params.outChannels);
+  let partialRow = select(split * LANES + lane, split, onChannels) * (weightCount + params.hasBias * params.outChannels);
   for (var c = 0u; c < TILE_CHANNELS; c++) {
     let co = co0 + c;
     if (co >= params.outChannels) {
