@@ -20,7 +20,7 @@ const mutations = [
   ['conv2d weight gradient, lanes on channels: every other column skipped', K + 'conv2d.wgsl', 'ox += select(LANES, 1u, onChannels)', 'ox += select(LANES, 2u, onChannels)'],
   ['conv2d shared weights: every load of a lane takes the same channel', K + 'conv2d.wgsl', 'min(channel0 + k * LANES + lane, channels - 1u)', 'min(channel0 + lane, channels - 1u)'],
   ['conv2d weight gradient: sign flipped', K + 'conv2d.wgsl', 'sums[c * WINDOW_TAPS + t] += upstream[c] * window[t];', 'sums[c * WINDOW_TAPS + t] -= upstream[c] * window[t];'],
-  ['conv2d weight gradient: last column dropped', K + 'conv2d.wgsl', 'for (var ox = lane; ox < params.outWidth; ox += LANES) {\n    var column', 'for (var ox = lane; ox + 1u < params.outWidth; ox += LANES) {\n    var column'],
+  ['conv2d weight gradient: last column dropped', K + 'conv2d.wgsl', 'ox < params.outWidth; ox += select(LANES, 1u, onChannels)) {', 'ox + 1u < params.outWidth; ox += select(LANES, 1u, onChannels)) {'],
   ['conv2d weight and bias gradients: first row of each split dropped', K + 'conv2d.wgsl', 'var oy = rowStart % params.outHeight;\n    for (var r = rowStart; r < rowEnd; r++) {', 'var oy = rowStart % params.outHeight;\n    for (var r = rowStart + 1u; r < rowEnd; r++) {'],
   ['conv2d weight gradient: the window does not slide', K + 'conv2d.wgsl', 'window[k * KERNEL_WIDTH + kx] = window[(k + STRIDE) * KERNEL_WIDTH + kx];', 'window[k * KERNEL_WIDTH + kx] = window[k * KERNEL_WIDTH + kx];'],
   ['conv2d weight gradient: the window is not refilled at a new image', K + 'conv2d.wgsl', 'refill = oy == params.outHeight;', 'refill = false;\n      if (oy == params.outHeight) {\n        oy = 0u;\n        n += 1u;\n      }'],
