@@ -1,6 +1,10 @@
 // GPU time per kernel in a training step of the notebook autoencoder, from timestamp queries.
-//   node scripts/run-ts.mjs bench/profile.ts [batch size]
+//   node scripts/run-ts.mjs bench/profile.ts [batch size] [--tuned]
+// With --tuned the step's kernel variants are tuned for this adapter first (as bench:train
+// and the command line do); without, they are the kernels' heuristic ones.
 import { createEngine } from '../src/runtime/device.ts';
+import { Engine } from '../src/backend/engine.ts';
+import { tune } from '../src/backend/tuner.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
@@ -8,6 +12,7 @@ import { RMSprop } from '../src/nn/optimisers.ts';
 import { Random } from '../src/random.ts';
 
 const batchSize = Number(process.argv[2] ?? 32);
+const tuned = process.argv.includes('--tuned');
 const STEPS = 10;
 const engine = await createEngine({ profile: true });
 const model = notebookAutoencoder(engine, 1);
@@ -18,6 +23,20 @@ const step = () => engine.scope(() => {
   optimizer.update();
   model.zeroGrad();
 });
+if (tuned) {
+  // The profiling engine submits each dispatch on its own, so the tuner times the step on a
+  // second engine over the same device, whose choices this one adopts.
+  const tuner = await Engine.create(engine.device, { adapterDescription: engine.adapterDescription });
+  const tunerModel = notebookAutoencoder(tuner, 1);
+  const tunerOptimizer = RMSprop(tuner, tunerModel.parameters());
+  const tunerInput = tuner.tensor(new Random(1).values(batchSize * 3072, 0, 1), [batchSize, 3, 32, 32]).keep();
+  await tune(tuner, () => {
+    backward(F.binaryCrossEntropy(tunerModel.forward(tunerInput), tunerInput));
+    tunerOptimizer.update();
+    tunerModel.zeroGrad();
+  });
+  engine.tuning.load(tuner.tuning.toFile(engine.adapterDescription), engine.adapterDescription);
+}
 step();
 await engine.profile(); // discard the first step (pipeline compilation)
 for (let i = 0; i < STEPS; i++) step();
