@@ -69,6 +69,12 @@ describe('aelab command line', () => {
     const again = runCli(['reconstruct', '--model', out, '--data', '/usr/share/datasets/fashion-mnist', '--out', picture, '--count', '4']);
     expect(again.status, again.stderr).toBe(0);
     expect(PNG.sync.read(readFileSync(picture)).height).toBe(4 * (28 * 4 + 4) + 4);
+
+    // A second run on the adapter finds every choice in the cache: it says so and tunes nothing.
+    const second = runCli(['autoencoder', '--data', '/usr/share/datasets/fashion-mnist', '--epochs', '1', '--sample', '0.01', '--out', join(out, 'second')], { XDG_CACHE_HOME: cache });
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/kernel variants: tuned for this adapter earlier/);
+    expect(second.stderr).not.toMatch(/tuning \d+ kernel dispatches|\[\d+\/\d+\] conv2d/);
     // The first run on an adapter tunes: lavapipe compiles each conv variant timed (0.25-0.8 s
     // apiece), about 50 s on two idle cores, and up to twice that beside another test file.
   }, 240_000);

@@ -76,7 +76,8 @@ async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>, data:
     }, {
       path,
       onProgress: (done, total, key) => {
-        if (done === 0) log(`tuning ${total} kernel dispatches for this adapter (once; kept in ${path})`);
+        // Called once with total 0 when the cache already holds every key: nothing to announce.
+        if (done === 0 && total > 0) log(`tuning ${total} kernel dispatches for this adapter (once; kept in ${path})`);
         if (key) log(`  [${done + 1}/${total}] ${key}`);
       },
     });
