@@ -15,26 +15,25 @@ const batchSize = Number(process.argv[2] ?? 32);
 const tuned = process.argv.includes('--tuned');
 const STEPS = 10;
 const engine = await createEngine({ profile: true });
-const model = notebookAutoencoder(engine, 1);
-const optimizer = RMSprop(engine, model.parameters());
-const input = engine.tensor(new Random(1).values(batchSize * 3072, 0, 1), [batchSize, 3, 32, 32]).keep();
-const step = () => engine.scope(() => {
-  backward(F.binaryCrossEntropy(model.forward(input), input));
-  optimizer.update();
-  model.zeroGrad();
-});
+
+/** One training step of a fresh notebook autoencoder on `on`, as bench:train runs it. */
+function trainingStep(on: Engine): () => void {
+  const model = notebookAutoencoder(on, 1);
+  const optimizer = RMSprop(on, model.parameters());
+  const input = on.tensor(new Random(1).values(batchSize * 3072, 0, 1), [batchSize, 3, 32, 32]).keep();
+  return () => on.scope(() => {
+    backward(F.binaryCrossEntropy(model.forward(input), input));
+    optimizer.update();
+    model.zeroGrad();
+  });
+}
+
+const step = trainingStep(engine);
 if (tuned) {
   // The profiling engine submits each dispatch on its own, so the tuner times the step on a
   // second engine over the same device, whose choices this one adopts.
   const tuner = await Engine.create(engine.device, { adapterDescription: engine.adapterDescription });
-  const tunerModel = notebookAutoencoder(tuner, 1);
-  const tunerOptimizer = RMSprop(tuner, tunerModel.parameters());
-  const tunerInput = tuner.tensor(new Random(1).values(batchSize * 3072, 0, 1), [batchSize, 3, 32, 32]).keep();
-  await tune(tuner, () => {
-    backward(F.binaryCrossEntropy(tunerModel.forward(tunerInput), tunerInput));
-    tunerOptimizer.update();
-    tunerModel.zeroGrad();
-  });
+  await tune(tuner, trainingStep(tuner));
   engine.tuning.load(tuner.tuning.toFile(engine.adapterDescription), engine.adapterDescription);
 }
 step();

@@ -115,12 +115,10 @@ export class KernelLibrary {
     const cached = this.entryPoints.get(key);
     if (cached) return cached;
 
-    if (specialization['SUBGROUP_SHUFFLES'] === 1 && !this.options.subgroups) {
-      throw new AelabError(`kernel '${name}.${entryPoint}': SUBGROUP_SHUFFLES = 1 needs subgroups, and this device has none the kernels can use`);
-    }
-    // Specialised, then (where the engine asks for it) its constant-count loops unrolled: the
-    // text reflected; with the subgroup helper defined, the text compiled.
-    const specialized = Object.keys(specialization).length > 0 ? specialize(name, baseSource, specialization) : baseSource;
+    // Specialised (a kernel that shuffles also gets its SUBGROUP_SIZE, the device's), then
+    // (where the engine asks for it) its constant-count loops unrolled: the text reflected;
+    // with the subgroup helper defined, the text compiled.
+    const specialized = Object.keys(specialization).length > 0 ? specialize(name, baseSource, this.withSubgroupSize(`${name}.${entryPoint}`, specialization)) : baseSource;
     const source = this.options.unrollLoops ? unrollConstantLoops(name, specialized) : specialized;
     const { module, reflection } = this.reflect(name, source);
     const entry = reflection.entry.compute.find((candidate) => candidate.name === entryPoint);
@@ -178,6 +176,15 @@ export class KernelLibrary {
     };
     this.entryPoints.set(key, compiled);
     return compiled;
+  }
+
+  /** SUBGROUP_SHUFFLES = 1 needs usable subgroups, and brings their size as SUBGROUP_SIZE. */
+  private withSubgroupSize(label: string, specialization: Specialization): Specialization {
+    if (specialization['SUBGROUP_SHUFFLES'] !== 1) return specialization;
+    if (!this.options.subgroups) {
+      throw new AelabError(`kernel '${label}': SUBGROUP_SHUFFLES = 1 needs subgroups, and this device has none the kernels can use`);
+    }
+    return { ...specialization, SUBGROUP_SIZE: this.options.subgroups.size };
   }
 
   private reflect(name: string, source: string, existing?: GPUShaderModule): ReflectedModule {

@@ -110,18 +110,16 @@ function rowTileCandidates(width: number, channels: number, height: number, subg
   return unique(candidates);
 }
 
-function rowTileDispatch(engine: Engine, tile: RowTileSize, width: number, channels: number, height: number, batch: number) {
+function rowTileDispatch(tile: RowTileSize, width: number, channels: number, height: number, batch: number) {
   const invocations = batch * Math.ceil(height / tile.TILE_Y) * LANES * Math.ceil(width / (LANES * tile.TILE_X)) * Math.ceil(channels / tile.TILE_CHANNELS);
-  const specialization: Record<string, number> = { ...tile };
-  if (tile.SUBGROUP_SHUFFLES === 1) specialization['SUBGROUP_SIZE'] = engine.kernels.subgroups!.size;
-  return { specialization, invocations };
+  return { specialization: { ...tile }, invocations };
 }
 
 /** The row tile the tuner chose for this pass and shape, or the heuristic. */
 function chooseRowTile(engine: Engine, entryPoint: string, g: Conv2dGeometry, width: number, channels: number, height: number) {
   const subgroups = engine.kernels.subgroups !== null;
   const tile = engine.tuning.choose(tuningKey(entryPoint, g), () => rowTileCandidates(width, channels, height, subgroups));
-  return rowTileDispatch(engine, tile, width, channels, height, g.batch);
+  return rowTileDispatch(tile, width, channels, height, g.batch);
 }
 
 /** How the weight gradient is tiled (specialised constants) and split over rows. */
@@ -224,8 +222,7 @@ export const conv2d = defineOp<Conv2dAttributes>({
     let gradWeight: Tensor | null = null;
     let gradBias: Tensor | null = null;
     if (needsGradient[1] || wantsBias) {
-      const subgroups = engine.kernels.subgroups;
-      const variant = engine.tuning.choose(tuningKey('weight_gradient', g), () => weightGradientCandidates(g, subgroups !== null));
+      const variant = engine.tuning.choose(tuningKey('weight_gradient', g), () => weightGradientCandidates(g, engine.kernels.subgroups !== null));
       const onChannels = variant.LANES_ON_CHANNELS === 1;
       // A group of lanes takes one input channel (its lanes take columns) or LANES of them.
       const inputSlots = onChannels ? Math.ceil(g.inChannels / LANES) : g.inChannels;
@@ -241,7 +238,7 @@ export const conv2d = defineOp<Conv2dAttributes>({
         specialization: {
           TILE_CHANNELS: variant.TILE_CHANNELS, TAP_ROWS: variant.TAP_ROWS, KERNEL_WIDTH: g.kernelWidth, STRIDE: g.stride,
           LANES_ON_CHANNELS: variant.LANES_ON_CHANNELS,
-          ...(onChannels ? { SUBGROUP_SHUFFLES: 1, SUBGROUP_SIZE: subgroups!.size } : {}),
+          ...(onChannels ? { SUBGROUP_SHUFFLES: 1 } : {}),
         },
       });
       if (needsGradient[1]) {

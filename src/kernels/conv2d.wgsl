@@ -18,7 +18,8 @@
 // Where the device has subgroups (backend/subgroups.ts), the lanes of a group share the
 // weights they all need: each loads a few and takes the rest from its neighbours by shuffles.
 // TILE_CHANNELS, TILE_X, TILE_Y, TAP_ROWS, KERNEL_WIDTH, STRIDE, SUBGROUP_SHUFFLES and
-// SUBGROUP_SIZE are specialised per shape by the host.
+// LANES_ON_CHANNELS are specialised per shape by the host; SUBGROUP_SIZE, where kernels
+// shuffle, by the kernel library (the device's).
 struct Params {
   batch: u32, inChannels: u32, inHeight: u32, inWidth: u32,
   outChannels: u32, outHeight: u32, outWidth: u32,
@@ -90,10 +91,30 @@ fn tileWeightOffsets(channel0: u32, channels: u32, channelStride: u32, localInde
   for (var k = 0u; k < SHARED_LOADS; k++) {
     offsets.loadedHere[k] = min(channel0 + k * LANES + lane, channels - 1u) * channelStride;
   }
-  // Subgroups are consecutive invocations of SUBGROUP_SIZE (a multiple of LANES), so a group of
-  // LANES lanes starts at this subgroup lane (0 when the two sizes are equal, as on lavapipe).
-  offsets.groupStart = localIndex % SUBGROUP_SIZE - lane;
+  offsets.groupStart = groupStartLane(localIndex);
   return offsets;
+}
+
+/**
+ * The subgroup lane of the first invocation of this invocation's group of LANES. Subgroups are
+ * consecutive invocations of SUBGROUP_SIZE (a multiple of LANES): 0 when the two sizes are
+ * equal, as on lavapipe.
+ */
+fn groupStartLane(localIndex: u32) -> u32 {
+  return localIndex % SUBGROUP_SIZE - localIndex % LANES;
+}
+
+/**
+ * A value per channel of a TILE_CHANNELS tile that the group of lanes starting at subgroup lane
+ * `groupStart` loaded between them: lane l loaded channels l, l + LANES, ... as its `loaded`,
+ * so channel c is lane c % LANES's (c / LANES)-th.
+ */
+fn shareAcrossGroup(loaded: array<f32, SHARED_LOADS>, groupStart: u32) -> array<f32, TILE_CHANNELS> {
+  var values: array<f32, TILE_CHANNELS>;
+  for (var c = 0u; c < TILE_CHANNELS; c++) {
+    values[c] = shuffleFromLane(loaded[c / LANES], groupStart + c % LANES);
+  }
+  return values;
 }
 
 /**
@@ -113,10 +134,7 @@ fn tileWeights(offsets: TileWeightOffsets, tap: u32) -> array<f32, TILE_CHANNELS
     for (var k = 0u; k < SHARED_LOADS; k++) {
       loaded[k] = weight[offsets.loadedHere[k] + tap];
     }
-    // Channel c was loaded by the group's lane c % LANES, as its (c / LANES)-th.
-    for (var c = 0u; c < TILE_CHANNELS; c++) {
-      weights[c] = shuffleFromLane(loaded[c / LANES], offsets.groupStart + c % LANES);
-    }
+    weights = shareAcrossGroup(loaded, offsets.groupStart);
   }
   return weights;
 }
@@ -351,7 +369,7 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(lo
   for (var k = 0u; k < SHARED_LOADS; k++) {
     upstreamLoadedHere[k] = min(co0 + k * LANES + lane, params.outChannels - 1u);
   }
-  let groupStart = localIndex % SUBGROUP_SIZE - lane;
+  let groupStart = groupStartLane(localIndex);
 
   // Each tap row's offset from oy*stride; rows past the kernel repeat the last one and are
   // never written.
@@ -402,9 +420,7 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(lo
         for (var k = 0u; k < SHARED_LOADS; k++) {
           loaded[k] = gradOutput[(n * params.outChannels + upstreamLoadedHere[k]) * params.outHeight * params.outWidth + position];
         }
-        for (var c = 0u; c < TILE_CHANNELS; c++) {
-          upstream[c] = shuffleFromLane(loaded[c / LANES], groupStart + c % LANES);
-        }
+        upstream = shareAcrossGroup(loaded, groupStart);
       } else {
         for (var c = 0u; c < TILE_CHANNELS; c++) {
           upstream[c] = gradOutput[(n * params.outChannels + min(co0 + c, params.outChannels - 1u)) * params.outHeight * params.outWidth + position];
