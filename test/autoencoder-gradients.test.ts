@@ -1,11 +1,13 @@
 // The whole notebook autoencoder (Conv8-Pool-Conv12-Pool-Conv16-Up-Conv12-Up-Conv3, sigmoid,
 // binary cross-entropy against its input) through the tape: GPU gradients of every
 // parameter against the float64 reference run of the same model, and the reference
-// gradients against central finite differences.
+// gradients against central finite differences. Sequential runs each upsample-then-conv pair
+// as one conv2d with `upsample`: checked here against the layers run one by one.
 import { describe, expect, it } from 'vitest';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
 import { ReferenceEngine, type ReferenceTensor } from '../src/reference/reference-engine.ts';
+import type { Op } from '../src/kernels/op.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
 import { Random } from '../src/random.ts';
 import { FLOAT32_TOLERANCE, GRADIENT_CHECK_TOLERANCE, relativeError } from './parity/check.ts';
@@ -73,6 +75,39 @@ describe.skipIf(!engine)('notebook autoencoder gradients', () => {
         parameter.data.set(original);
       }
       expect(relativeError(numeric, analytic), `parameter ${i}`).toBeLessThan(GRADIENT_CHECK_TOLERANCE);
+    }
+  });
+});
+
+describe('upsample-then-conv fusion', () => {
+  /** A reference backend that records each op it runs, with its attributes. */
+  class RecordingEngine extends ReferenceEngine {
+    readonly ran: string[] = [];
+    override forward<A>(op: Op<A>, inputs: readonly ReferenceTensor[], attributes: A): ReferenceTensor {
+      this.ran.push(`${op.name} ${JSON.stringify(attributes)}`);
+      return super.forward(op, inputs, attributes);
+    }
+  }
+  const images = new Random(6).values(2 * 3 * 32 * 32, 0.02, 0.98);
+
+  it('runs each Upsample2d + Conv2d as one conv2d with upsample: the loss and every gradient as the layers one by one', () => {
+    const results = [true, false].map((fused) => {
+      const backend = new RecordingEngine();
+      const model = notebookAutoencoder(backend, SEED);
+      const input = backend.tensor(images, SHAPE);
+      const layers = [...model.encoder.layers, ...model.decoder.layers];
+      const output = fused ? model.forward(input) : layers.reduce((value, layer) => layer.forward(value), input);
+      const loss = F.binaryCrossEntropy(output, input);
+      backward(loss);
+      return { ran: backend.ran, loss: loss.data, gradients: model.parameters().map((parameter) => parameter.grad!.data) };
+    });
+    const [fused, unfused] = results as [(typeof results)[0], (typeof results)[0]];
+    expect(fused.ran.filter((name) => name.startsWith('upsample2d'))).toEqual([]);
+    expect(fused.ran.filter((name) => name.includes('"upsample":2'))).toHaveLength(2);
+    expect(unfused.ran.filter((name) => name.startsWith('upsample2d'))).toHaveLength(2);
+    expect(relativeError(fused.loss, unfused.loss)).toBeLessThan(1e-12);
+    for (const [i, gradient] of fused.gradients.entries()) {
+      expect(relativeError(gradient, unfused.gradients[i]!), `parameter ${i}`).toBeLessThan(1e-12);
     }
   });
 });

@@ -1,12 +1,17 @@
 // conv2d: input [N, Cin, H, W], weight [Cout, Cin, KH, KW], optional bias [Cout], and an
 // optional ReLU fused into it (Keras' activation='relu'): the output is max(z, 0) of the
 // convolution z, and the backward passes mask the incoming gradient by output > 0.
+// With `upsample` f > 1 the input is first upsampled by nearest neighbour (each value an f x f
+// block), as Keras' UpSampling2D before a Conv2D, without the upsampled image ever being
+// stored: the forward pass is then a transposed convolution of the stored input (4 taps per
+// output where 9, for f = 2 and 3 x 3 kernels; the derivation is in conv2d.wgsl).
 // Kernels in conv2d.wgsl; the float64 reference below is the specification they are tested against.
-import { defineOp } from './op.ts';
+import { defineOp, type HostTensor } from './op.ts';
 import { ShapeError } from '../errors.ts';
 import { formatShape, requirePositiveInteger, requireRank4, windowGeometry, type Padding, type Shape } from './shapes.ts';
 import { encodeSumRows } from './sum.ts';
 import { relu } from './relu.ts';
+import { upsample2d } from './upsample2d.ts';
 import type { Tensor } from '../backend/tensor.ts';
 import type { Engine } from '../backend/engine.ts';
 
@@ -17,6 +22,8 @@ export interface Conv2dAttributes {
   readonly padding?: Padding;
   /** Default 'linear' (as Keras): none. 'relu' is fused into the kernels. */
   readonly activation?: Conv2dActivation;
+  /** Default 1. Nearest-neighbour upsampling of the input by this factor before the convolution (stride 1 only). */
+  readonly upsample?: number;
 }
 
 export type Conv2dActivation = 'linear' | 'relu';
@@ -25,6 +32,8 @@ export interface Conv2dGeometry {
   batch: number; inChannels: number; inHeight: number; inWidth: number;
   outChannels: number; outHeight: number; outWidth: number;
   kernelHeight: number; kernelWidth: number; stride: number; padTop: number; padLeft: number;
+  /** The input is read upsampled by this factor: inHeight x inWidth is its upsampled size. */
+  upsample: number;
 }
 
 export function conv2dGeometry(inputShape: Shape, weightShape: Shape, biasShape: Shape | undefined, attributes: Conv2dAttributes): Conv2dGeometry {
@@ -40,12 +49,47 @@ export function conv2dGeometry(inputShape: Shape, weightShape: Shape, biasShape:
     throw new ShapeError(`conv2d bias: expected [${outChannels}], got ${formatShape(biasShape)}`);
   }
   const stride = requirePositiveInteger(attributes.stride ?? 1, 'conv2d stride');
-  const { height, width } = windowGeometry(inHeight, inWidth, kernelHeight, kernelWidth, stride, attributes.padding ?? 'valid', 'conv2d');
+  const upsample = requirePositiveInteger(attributes.upsample ?? 1, 'conv2d upsample');
+  if (upsample > 1 && stride !== 1) {
+    throw new ShapeError(`conv2d: upsample ${upsample} needs stride 1, got stride ${stride}`);
+  }
+  const { height, width } = windowGeometry(inHeight * upsample, inWidth * upsample, kernelHeight, kernelWidth, stride, attributes.padding ?? 'valid', 'conv2d');
+  if (upsample > 1 && (height.padBefore >= kernelHeight || width.padBefore >= kernelWidth)) {
+    // The transposed form pads by kernel - 1 - padding: it has no negative padding.
+    throw new ShapeError(`conv2d: with upsample the padding before must be less than the kernel size, got ${height.padBefore},${width.padBefore} for a ${kernelHeight}x${kernelWidth} kernel`);
+  }
   return {
-    batch, inChannels, inHeight, inWidth, outChannels,
+    batch, inChannels, inHeight: inHeight * upsample, inWidth: inWidth * upsample, outChannels,
     outHeight: height.output, outWidth: width.output,
-    kernelHeight, kernelWidth, stride, padTop: height.padBefore, padLeft: width.padBefore,
+    kernelHeight, kernelWidth, stride, padTop: height.padBefore, padLeft: width.padBefore, upsample,
   };
+}
+
+/**
+ * conv2d with `upsample` f as the transposed convolution of the stored input (conv2d.wgsl,
+ * upsampled_weights): the geometry of the strided convolution whose input gradient it is.
+ * Its input is conv2d's output (outHeight x outWidth), its output the stored input, its kernel
+ * K + f - 1 taps with stride f and padding K - 1 - padding.
+ */
+function transposedGeometry(g: Conv2dGeometry): Conv2dGeometry {
+  return {
+    batch: g.batch, inChannels: g.outChannels, inHeight: g.outHeight, inWidth: g.outWidth,
+    outChannels: g.inChannels, outHeight: g.inHeight / g.upsample, outWidth: g.inWidth / g.upsample,
+    kernelHeight: g.kernelHeight + g.upsample - 1, kernelWidth: g.kernelWidth + g.upsample - 1, stride: g.upsample,
+    padTop: g.kernelHeight - 1 - g.padTop, padLeft: g.kernelWidth - 1 - g.padLeft, upsample: 1,
+  };
+}
+
+/** Encodes the upsampled weights wt[inChannels, outChannels, K + f - 1, K + f - 1] of conv2d with `upsample` f. */
+function upsampledWeights(engine: Engine, weight: Tensor, g: Conv2dGeometry): Tensor {
+  const t = transposedGeometry(g);
+  const upsampled = engine.empty([t.outChannels, t.inChannels, t.kernelHeight, t.kernelWidth], 'conv2d upsampled weights');
+  engine.dispatch('conv2d', 'upsampled_weights', {
+    bindings: { weight, output: upsampled },
+    params: params(g, false, {}),
+    invocations: upsampled.size,
+  });
+  return upsampled;
 }
 
 /** conv2d.wgsl: adjacent invocations (lanes) take adjacent columns. */
@@ -116,10 +160,22 @@ function rowTileDispatch(tile: RowTileSize, width: number, channels: number, hei
 }
 
 /** The row tile the tuner chose for this pass and shape, or the heuristic. */
-function chooseRowTile(engine: Engine, entryPoint: string, g: Conv2dGeometry, width: number, channels: number, height: number) {
+function chooseRowTile(engine: Engine, entryPoint: string, g: Conv2dGeometry, width: number, channels: number, height: number, images = g.batch) {
   const subgroups = engine.kernels.subgroups !== null;
   const tile = engine.tuning.choose(tuningKey(entryPoint, g), () => rowTileCandidates(width, channels, height, subgroups));
-  return rowTileDispatch(tile, width, channels, height, g.batch);
+  return rowTileDispatch(tile, width, channels, height, images);
+}
+
+/** The forward pass's row tile: output rows and channels. */
+const forwardTile = (engine: Engine, g: Conv2dGeometry) => chooseRowTile(engine, 'forward', g, g.outWidth, g.outChannels, g.outHeight);
+
+/**
+ * The input gradient's (the transposed convolution's) row tile: input rows and channels of one
+ * of the stride x stride phases (conv2d.wgsl, backward_input), each phase as an image of its own.
+ */
+function transposedTile(engine: Engine, g: Conv2dGeometry) {
+  const tiling = chooseRowTile(engine, 'backward_input', g, Math.ceil(g.inWidth / g.stride), g.inChannels, Math.ceil(g.inHeight / g.stride), g.batch * g.stride * g.stride);
+  return { ...tiling, specialization: { ...tiling.specialization, STRIDE: g.stride } };
 }
 
 /** How the weight gradient is tiled (specialised constants) and split over rows. */
@@ -164,11 +220,7 @@ function unique<T>(candidates: T[]): T[] {
 /** The tuning key of one conv2d kernel at one geometry, e.g. 'conv2d.forward 32x3x32x32 -> 8x32x32, 3x3 stride 1 pad 1,1'. */
 function tuningKey(entryPoint: string, g: Conv2dGeometry): string {
   return `conv2d.${entryPoint} ${g.batch}x${g.inChannels}x${g.inHeight}x${g.inWidth} -> ${g.outChannels}x${g.outHeight}x${g.outWidth}, ` +
-    `${g.kernelHeight}x${g.kernelWidth} stride ${g.stride} pad ${g.padTop},${g.padLeft}`;
-}
-
-function withStride<T extends { specialization: Record<string, number> }>(tiling: T, stride: number): T {
-  return { ...tiling, specialization: { ...tiling.specialization, STRIDE: stride } };
+    `${g.kernelHeight}x${g.kernelWidth} stride ${g.stride} pad ${g.padTop},${g.padLeft}${g.upsample > 1 ? ` upsample ${g.upsample}` : ''}`;
 }
 
 function params(geometry: Conv2dGeometry, hasBias: boolean, attributes: Conv2dAttributes, split = { splits: 1, rowsPerSplit: 1 }): Record<string, number> {
@@ -201,12 +253,25 @@ export const conv2d = defineOp<Conv2dAttributes>({
   },
   forward(engine, [input, weight, bias], attributes, output) {
     const g = conv2dGeometry(input!.shape, weight!.shape, bias?.shape, attributes);
-    engine.dispatch('conv2d', 'forward', {
-      // Without a bias the weight is bound in its place (read-only, never read: hasBias = 0).
-      bindings: { input: input!, weight: weight!, bias: bias ?? weight!, output },
-      params: params(g, bias !== undefined, attributes),
-      ...chooseRowTile(engine, 'forward', g, g.outWidth, g.outChannels, g.outHeight),
+    if (g.upsample === 1) {
+      engine.dispatch('conv2d', 'forward', {
+        // Without a bias the weight is bound in its place (read-only, never read: hasBias = 0).
+        bindings: { input: input!, weight: weight!, bias: bias ?? weight!, output },
+        params: params(g, bias !== undefined, attributes),
+        ...forwardTile(engine, g),
+      });
+      return;
+    }
+    // The transposed convolution of the stored input by the upsampled weights, whose epilogue
+    // adds the bias and applies the ReLU.
+    const transposed = transposedGeometry(g);
+    const upsampled = upsampledWeights(engine, weight!, g);
+    engine.dispatch('conv2d', 'backward_input', {
+      bindings: { weight: upsampled, gradOutput: input!, bias: bias ?? upsampled, gradInput: output },
+      params: params(transposed, bias !== undefined, attributes),
+      ...transposedTile(engine, transposed),
     });
+    upsampled.dispose();
   },
   // With z the convolution and y = relu(z) (or y = z): dL/dz = dL/dy * [y > 0] (or dL/dy).
   //   dL/dinput[n, ci, iy, ix] = sum over the taps that read it of weight * dL/dz  (backward_input)
@@ -214,6 +279,9 @@ export const conv2d = defineOp<Conv2dAttributes>({
   //   dL/dbias[co] = sum over n, oy, ox of dL/dz                                    (the same pass)
   // Under a ReLU, dL/dz is computed once by relu.wgsl's backward ([y > 0] is [z > 0]): both
   // passes read it, and the weight gradient would otherwise load y once per input channel.
+  // With `upsample` f, the weight gradient reads the input through the upsampling, and
+  //   dL/dinput[i] = sum over the f x f block over i of dL/dup = the strided convolution
+  // (forward) of dL/dz by the upsampled weights (derived in conv2d.wgsl).
   backward(engine, { inputs: [input, weight, bias], attributes, output, gradOutput: gradY, needsGradient }) {
     const g = conv2dGeometry(input!.shape, weight!.shape, bias?.shape, attributes);
     const hasBias = bias !== undefined;
@@ -237,7 +305,7 @@ export const conv2d = defineOp<Conv2dAttributes>({
         invocations: split.splits * invocationsPerSplit,
         specialization: {
           TILE_CHANNELS: variant.TILE_CHANNELS, TAP_ROWS: variant.TAP_ROWS, KERNEL_WIDTH: g.kernelWidth, STRIDE: g.stride,
-          LANES_ON_CHANNELS: variant.LANES_ON_CHANNELS,
+          LANES_ON_CHANNELS: variant.LANES_ON_CHANNELS, UPSAMPLE: g.upsample,
           ...(onChannels ? { SUBGROUP_SHUFFLES: 1 } : {}),
         },
       });
@@ -254,11 +322,23 @@ export const conv2d = defineOp<Conv2dAttributes>({
     let gradInput: Tensor | null = null;
     if (needsGradient[0]) {
       gradInput = engine.empty(input!.shape, 'conv2d input gradient');
-      engine.dispatch('conv2d', 'backward_input', {
-        bindings: { weight: weight!, gradOutput, gradInput },
-        params: params(g, hasBias, attributes),
-        ...withStride(chooseRowTile(engine, 'backward_input', g, g.inWidth, g.inChannels, g.inHeight), g.stride),
-      });
+      if (g.upsample === 1) {
+        engine.dispatch('conv2d', 'backward_input', {
+          // No bias, no ReLU: the epilogue is the forward pass's with `upsample`.
+          bindings: { weight: weight!, gradOutput, bias: weight!, gradInput },
+          params: params(g, false, {}),
+          ...transposedTile(engine, g),
+        });
+      } else {
+        const transposed = transposedGeometry(g);
+        const upsampled = upsampledWeights(engine, weight!, g);
+        engine.dispatch('conv2d', 'forward', {
+          bindings: { input: gradOutput, weight: upsampled, bias: upsampled, output: gradInput },
+          params: params(transposed, false, {}),
+          ...forwardTile(engine, transposed),
+        });
+        upsampled.dispose();
+      }
     }
     if (gradOutput !== gradY) gradOutput.dispose();
     return [gradInput, gradWeight, gradBias];
@@ -266,9 +346,10 @@ export const conv2d = defineOp<Conv2dAttributes>({
   reference: {
     forward([input, weight, bias], attributes) {
       const g = conv2dGeometry(input!.shape, weight!.shape, bias?.shape, attributes);
+      const read = upsampledReference(input!, g);
       const output = new Float64Array(g.batch * g.outChannels * g.outHeight * g.outWidth);
       forEachTap(g, (outputIndex, inputIndex, weightIndex) => {
-        output[outputIndex] += input!.data[inputIndex]! * weight!.data[weightIndex]!;
+        output[outputIndex] += read[inputIndex]! * weight!.data[weightIndex]!;
       });
       if (bias) {
         const plane = g.outHeight * g.outWidth;
@@ -282,14 +363,20 @@ export const conv2d = defineOp<Conv2dAttributes>({
       // y = relu(z): dL/dz = dL/dy where y > 0, else 0 (the gradient at exactly 0 is 0).
       const relu = activationOf(attributes) === 'relu';
       const gradOutput = { data: relu ? gradY.data.map((upstream, i) => (output.data[i]! > 0 ? upstream : 0)) : gradY.data };
-      const gradInput = new Float64Array(input!.data.length);
+      const read = upsampledReference(input!, g);
+      const gradRead = new Float64Array(read.length);
       const gradWeight = new Float64Array(weight!.data.length);
       // Each tap y[o] += x[i] w[k] contributes dL/dx[i] += w[k] dL/dy[o] and dL/dw[k] += x[i] dL/dy[o].
       forEachTap(g, (outputIndex, inputIndex, weightIndex) => {
         const upstream = gradOutput.data[outputIndex]!;
-        gradInput[inputIndex] += weight!.data[weightIndex]! * upstream;
-        gradWeight[weightIndex] += input!.data[inputIndex]! * upstream;
+        gradRead[inputIndex] += weight!.data[weightIndex]! * upstream;
+        gradWeight[weightIndex] += read[inputIndex]! * upstream;
       });
+      // With `upsample`, x was read upsampled: its gradient is upsample2d's backward of gradRead.
+      const gradInput = g.upsample === 1 ? gradRead : upsample2d.reference.backward({
+        inputs: [input!], attributes: { factor: g.upsample }, output: { shape: [g.batch, g.inChannels, g.inHeight, g.inWidth], data: read },
+        gradOutput: { shape: [g.batch, g.inChannels, g.inHeight, g.inWidth], data: gradRead }, needsGradient: [true],
+      })[0]!;
       let gradBias: Float64Array | null = null;
       if (bias) {
         // y[n, co, ...] += b[co]  =>  dL/db[co] = sum of dL/dy over n, oy, ox.
@@ -301,6 +388,12 @@ export const conv2d = defineOp<Conv2dAttributes>({
     },
   },
 });
+
+/** The input as the convolution reads it: upsampled by nearest neighbour (upsample2d's reference), or itself. */
+function upsampledReference(input: HostTensor, g: Conv2dGeometry): Float64Array {
+  if (g.upsample === 1) return input.data;
+  return upsample2d.reference.forward([input], { factor: g.upsample }, [g.batch, g.inChannels, g.inHeight, g.inWidth]);
+}
 
 /** Visits every (output, input, weight) index triple of the convolution that lands inside the input. */
 function forEachTap(g: Conv2dGeometry, visit: (outputIndex: number, inputIndex: number, weightIndex: number) => void): void {

@@ -30,6 +30,9 @@ struct Params {
   // `rowsPerSplit` rows; each (slice, lane) pair writes its own partial sum, and sum_rows
   // (sum.wgsl) adds them.
   splits: u32, rowsPerSplit: u32,
+  // conv2d with `upsample`: the nearest-neighbour factor its input is read through
+  // (upsampled_weights; the weight gradient has it as the constant UPSAMPLE).
+  upsample: u32,
 }
 
 @group(0) @binding(0) var<storage, read> input: array<f32>;
@@ -65,6 +68,9 @@ const SHARED_LOADS: u32 = (TILE_CHANNELS + LANES - 1u) / LANES;
 // Weight gradient: 1 puts the lanes of a group on LANES input channels (needs
 // SUBGROUP_SHUFFLES), 0 on columns.
 const LANES_ON_CHANNELS: u32 = 0u;
+// Weight gradient of conv2d with `upsample`: the input is read through a nearest-neighbour
+// upsampling by this factor (input row iy of the upsampled image is row iy / UPSAMPLE).
+const UPSAMPLE: u32 = 1u;
 
 /** Where each of a row tile's channels starts in `weight`, for tileWeights. */
 struct TileWeightOffsets {
@@ -154,7 +160,7 @@ struct RowTile {
   image: u32,
 }
 
-fn rowTile(invocation: u32, width: u32, height: u32, channels: u32) -> RowTile {
+fn rowTile(invocation: u32, width: u32, height: u32, channels: u32, images: u32) -> RowTile {
   let blockWidth = LANES * TILE_X;
   let xBlocks = (width + blockWidth - 1u) / blockWidth;
   let channelTiles = (channels + TILE_CHANNELS - 1u) / TILE_CHANNELS;
@@ -165,14 +171,14 @@ fn rowTile(invocation: u32, width: u32, height: u32, channels: u32) -> RowTile {
   index = index / xBlocks;
   let row = index % height;
   index = index / height;
-  return RowTile(index < channelTiles * params.batch, xBlock * blockWidth + lane, row, (index % channelTiles) * TILE_CHANNELS, index / channelTiles);
+  return RowTile(index < channelTiles * images, xBlock * blockWidth + lane, row, (index % channelTiles) * TILE_CHANNELS, index / channelTiles);
 }
 
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(local_invocation_index) localIndex: u32, @builtin(num_workgroups) groups: vec3u) {
   // Tiles of TILE_Y rows: rowTile enumerates row blocks, each starting at row * TILE_Y.
   let rowBlocks = (params.outHeight + TILE_Y - 1u) / TILE_Y;
-  let tile = rowTile(id.x + id.y * groups.x * 64u, params.outWidth, rowBlocks, params.outChannels);
+  let tile = rowTile(id.x + id.y * groups.x * 64u, params.outWidth, rowBlocks, params.outChannels, params.batch);
   if (!tile.valid) {
     return;
   }
@@ -246,43 +252,58 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(local_invocation_i
 //   ox*stride + kx - padLeft = ix, i.e. oy = (iy + padTop - ky) / stride when that divides
 //   exactly and lands inside the output. Gathered per input element: no atomics needed.
 //   Tiled like the forward pass, with TILE_CHANNELS input channels per invocation.
+// With a stride s > 1 only the taps ky = (iy + padTop) mod s (mod s) divide exactly, so the
+// input rows and columns fall into s x s phases by iy mod s and ix mod s: an invocation takes
+// rows and columns of one phase (iy = py + s * r, ix = px + s * c, its lanes on adjacent c),
+// and all of them read the same taps, every s-th from ky = (py + padTop) mod s. No tap is
+// visited to be discarded, and the lanes still share their weights.
+// This is the transposed convolution, which is also how conv2d with `upsample` runs its
+// forward pass (conv2d.ts): there gradOutput is its input, weight the upsampled weights,
+// gradInput its output, and params.hasBias and params.relu add the bias and apply the ReLU.
 @compute @workgroup_size(64)
 fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(local_invocation_index) localIndex: u32, @builtin(num_workgroups) groups: vec3u) {
-  // Tiles of TILE_Y input rows, as the forward pass tiles output rows.
-  let rowBlocks = (params.inHeight + TILE_Y - 1u) / TILE_Y;
-  let tile = rowTile(id.x + id.y * groups.x * 64u, params.inWidth, rowBlocks, params.inChannels);
+  // Tiles of TILE_Y rows of one phase; rowTile's images enumerate (image, phase).
+  let phaseHeight = (params.inHeight + STRIDE - 1u) / STRIDE;
+  let phaseWidth = (params.inWidth + STRIDE - 1u) / STRIDE;
+  let rowBlocks = (phaseHeight + TILE_Y - 1u) / TILE_Y;
+  let tile = rowTile(id.x + id.y * groups.x * 64u, phaseWidth, rowBlocks, params.inChannels, params.batch * STRIDE * STRIDE);
   if (!tile.valid) {
     return;
   }
+  let n = tile.image / (STRIDE * STRIDE);
+  let phaseY = (tile.image / STRIDE) % STRIDE;
+  let phaseX = tile.image % STRIDE;
   let x0 = tile.x0;
-  let iy0 = tile.row * TILE_Y;
+  let r0 = tile.row * TILE_Y;
   let ci0 = tile.channel0;
-  let n = tile.image;
-  let stride = i32(STRIDE);
   let kernelArea = params.kernelHeight * params.kernelWidth;
   // weight[co, ci0 + c, ky, kx] is channel c's offset plus (co * inChannels) * kernelArea + tap.
   let weightOffsets = tileWeightOffsets(ci0, params.inChannels, kernelArea, localIndex);
+  // The first tap of the phase on each axis; oy = (iy + padTop - ky) / STRIDE then divides exactly.
+  let firstTapY = (phaseY + params.padTop) % STRIDE;
+  let firstTapX = (phaseX + params.padLeft) % STRIDE;
 
   var sums: array<f32, TILE_CHANNELS * TILE_Y * TILE_X>;
   for (var co = 0u; co < params.outChannels; co++) {
     let gradPlane = (n * params.outChannels + co) * params.outHeight * params.outWidth;
     let outputChannelWeights = co * params.inChannels * kernelArea;
-    for (var ky = 0u; ky < params.kernelHeight; ky++) {
+    for (var ky = firstTapY; ky < params.kernelHeight; ky += STRIDE) {
       // The output row each input row reads through tap row ky, if any.
       var rowStart: array<u32, TILE_Y>;
       var rowInside: array<bool, TILE_Y>;
       for (var ty = 0u; ty < TILE_Y; ty++) {
-        let oyScaled = i32(iy0 + ty + params.padTop) - i32(ky);
-        let oy = oyScaled / stride;
-        rowInside[ty] = oyScaled >= 0 && oyScaled % stride == 0 && oy < i32(params.outHeight) && iy0 + ty < params.inHeight;
+        let iy = phaseY + (r0 + ty) * STRIDE;
+        let oyScaled = i32(iy + params.padTop) - i32(ky);
+        let oy = oyScaled / i32(STRIDE);
+        rowInside[ty] = oyScaled >= 0 && oy < i32(params.outHeight) && iy < params.inHeight;
         rowStart[ty] = gradPlane + u32(clamp(oy, 0, i32(params.outHeight) - 1)) * params.outWidth;
       }
-      for (var kx = 0u; kx < params.kernelWidth; kx++) {
+      for (var kx = firstTapX; kx < params.kernelWidth; kx += STRIDE) {
         var values: array<f32, TILE_Y * TILE_X>;
         for (var j = 0u; j < TILE_X; j++) {
-          let oxScaled = i32(x0 + j * LANES + params.padLeft) - i32(kx);
-          let ox = oxScaled / stride;
-          let columnInside = oxScaled >= 0 && oxScaled % stride == 0 && ox < i32(params.outWidth);
+          let oxScaled = i32(phaseX + (x0 + j * LANES) * STRIDE + params.padLeft) - i32(kx);
+          let ox = oxScaled / i32(STRIDE);
+          let columnInside = oxScaled >= 0 && ox < i32(params.outWidth);
           let column = u32(clamp(ox, 0, i32(params.outWidth) - 1));
           for (var ty = 0u; ty < TILE_Y; ty++) {
             values[ty * TILE_X + j] = select(0.0, gradOutput[rowStart[ty] + column], columnInside && rowInside[ty]);
@@ -303,16 +324,21 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(local_invoc
     if (ci >= params.inChannels) {
       break;
     }
+    var offset = 0.0;
+    if (params.hasBias != 0u) {
+      offset = bias[ci];
+    }
     for (var ty = 0u; ty < TILE_Y; ty++) {
-      let iy = iy0 + ty;
+      let iy = phaseY + (r0 + ty) * STRIDE;
       if (iy >= params.inHeight) {
         break;
       }
       let inputRow = ((n * params.inChannels + ci) * params.inHeight + iy) * params.inWidth;
       for (var j = 0u; j < TILE_X; j++) {
-        let ix = x0 + j * LANES;
+        let ix = phaseX + (x0 + j * LANES) * STRIDE;
         if (ix < params.inWidth) {
-          gradInput[inputRow + ix] = sums[(c * TILE_Y + ty) * TILE_X + j];
+          let value = sums[(c * TILE_Y + ty) * TILE_X + j] + offset;
+          gradInput[inputRow + ix] = select(value, max(value, 0.0), params.relu != 0u);
         }
       }
     }
@@ -322,7 +348,9 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(local_invoc
 // dL/dweight[co, ci, ky, kx] = sum_{n, oy, ox} dL/dz[n, co, oy, ox]
 //                              * input[n, ci, oy*stride + ky - padTop, ox*stride + kx - padLeft]
 // dL/dbias[co] = sum_{n, oy, ox} dL/dz[n, co, oy, ox]
-// where dL/dz (bound as gradOutput) is dL/doutput, masked first under a fused ReLU.
+// where dL/dz (bound as gradOutput) is dL/doutput, masked first under a fused ReLU, and, for
+// conv2d with `upsample`, input is the upsampled image, read from the stored one at
+// (iy / UPSAMPLE, ix / UPSAMPLE).
 // An invocation owns TILE_CHANNELS output channels x TAP_ROWS whole kernel rows (TAP_ROWS x
 // KERNEL_WIDTH taps) of one input channel. It walks its lane's columns (ox = lane, lane +
 // LANES, ...) and, down each column, its slice of rows r = n * outHeight + oy. Or, with
@@ -378,6 +406,10 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(lo
     tapY[k] = i32(min(ky0 + k, params.kernelHeight - 1u)) - i32(params.padTop);
   }
 
+  // The stored input: params.inHeight x params.inWidth is its size once upsampled.
+  let sourceHeight = params.inHeight / UPSAMPLE;
+  let sourceWidth = params.inWidth / UPSAMPLE;
+
   var sums: array<f32, TILE_CHANNELS * WINDOW_TAPS>;
   var biasSums: array<f32, TILE_CHANNELS>;
   let rowStart = split * params.rowsPerSplit;
@@ -388,7 +420,7 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(lo
     for (var kx = 0u; kx < KERNEL_WIDTH; kx++) {
       let ix = i32(ox * STRIDE + kx) - i32(params.padLeft);
       columnInside[kx] = ix >= 0 && ix < i32(params.inWidth);
-      column[kx] = u32(clamp(ix, 0, i32(params.inWidth) - 1));
+      column[kx] = u32(clamp(ix, 0, i32(params.inWidth) - 1)) / UPSAMPLE;
     }
     // window[k * KERNEL_WIDTH + kx]: the input under tap (ky0 + k, kx) at output (oy, ox).
     var window: array<f32, WINDOW_TAPS>;
@@ -397,12 +429,12 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(lo
     var n = rowStart / params.outHeight;
     var oy = rowStart % params.outHeight;
     for (var r = rowStart; r < rowEnd; r++) {
-      let plane = (n * params.inChannels + ci) * params.inHeight * params.inWidth;
+      let plane = (n * params.inChannels + ci) * sourceHeight * sourceWidth;
       for (var k = 0u; k < TAP_ROWS; k++) {
         if (refill || k + STRIDE >= TAP_ROWS) {
           let iy = i32(oy * STRIDE) + tapY[k];
           let rowInside = iy >= 0 && iy < i32(params.inHeight);
-          let inputRow = plane + u32(clamp(iy, 0, i32(params.inHeight) - 1)) * params.inWidth;
+          let inputRow = plane + (u32(clamp(iy, 0, i32(params.inHeight) - 1)) / UPSAMPLE) * sourceWidth;
           for (var kx = 0u; kx < KERNEL_WIDTH; kx++) {
             window[k * KERNEL_WIDTH + kx] = select(0.0, input[inputRow + column[kx]], rowInside && columnInside[kx]);
           }
@@ -464,4 +496,47 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(lo
       partialSums[partialRow + weightCount + co] = biasSums[c];
     }
   }
+}
+
+// conv2d with `upsample` (factor f, nearest neighbour): a convolution over the upsampled image
+// up[iy] = x[iy / f] is a transposed convolution of x with stride f. Along one axis, with K
+// taps and padding p before:
+//   out[y] = sum_k w[k] up[y + k - p] = sum_k w[k] x[(y + k - p) / f]
+// and x[i] reaches out[y] through every tap k with f*i <= y + k - p < f*i + f. Writing
+// u = y - f*i + (K - 1 - p), those taps are K-1-u <= k <= K-1-u+f-1, so
+//   out[y] = sum over i, u with f*i + u - (K - 1 - p) = y of wt[u] x[i],
+//   wt[u] = sum of w[k] for k in [K-1-u, K-1-u+f-1] (u = 0 .. K+f-2),
+// the transposed convolution (backward_input) with stride f, K + f - 1 taps and padding
+// K - 1 - p. For f = 2 and 3 taps, wt = [w2, w1+w2, w0+w1, w0]: each output reads 2 taps of
+// x where it read 3 of up, 4 where 9 in 2-D. Its input gradient is the strided convolution
+// (forward) of dL/dz with the same wt, 16 taps per x element where it took 9 for each of the
+// 4 up elements over it. This kernel writes wt[ci, co, u, v] (the channels swap roles: the
+// transposed convolution reads them as [its output channel, its input channel, ...]).
+@compute @workgroup_size(64)
+fn upsampled_weights(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = id.x + id.y * groups.x * 64u;
+  let f = params.upsample;
+  let tapsY = params.kernelHeight + f - 1u;
+  let tapsX = params.kernelWidth + f - 1u;
+  if (index >= params.inChannels * params.outChannels * tapsY * tapsX) {
+    return;
+  }
+  let v = index % tapsX;
+  let u = (index / tapsX) % tapsY;
+  let co = (index / (tapsX * tapsY)) % params.outChannels;
+  let ci = index / (tapsX * tapsY * params.outChannels);
+  // Taps k with K-1-u <= k <= K-1-u+f-1, clipped to the kernel (u <= K+f-2 keeps the lower
+  // end's sum non-negative).
+  let firstY = max(i32(params.kernelHeight) - 1 - i32(u), 0);
+  let lastY = min(params.kernelHeight + f - 2u - u, params.kernelHeight - 1u);
+  let firstX = max(i32(params.kernelWidth) - 1 - i32(v), 0);
+  let lastX = min(params.kernelWidth + f - 2u - v, params.kernelWidth - 1u);
+  let source = (co * params.inChannels + ci) * params.kernelHeight * params.kernelWidth;
+  var total = 0.0;
+  for (var ky = u32(firstY); ky <= lastY; ky++) {
+    for (var kx = u32(firstX); kx <= lastX; kx++) {
+      total += weight[source + ky * params.kernelWidth + kx];
+    }
+  }
+  output[index] = total;
 }

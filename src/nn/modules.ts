@@ -94,6 +94,16 @@ export class Conv2d<T extends TapeTensor<T>> extends Module<T> {
     return F.conv2d(input, this.weight, this.bias, this.attributes);
   }
 
+  /** Whether forwardUpsampled can stand for an Upsample2d followed by this layer. */
+  get readsUpsampled(): boolean {
+    return (this.options.stride ?? 1) === 1;
+  }
+
+  /** This layer over the input upsampled by `factor` (nearest neighbour), the upsampled image never stored. */
+  forwardUpsampled(input: T, factor: number): T {
+    return F.conv2d(input, this.weight, this.bias, { ...this.attributes, upsample: factor });
+  }
+
   outputShape(input: Shape): Shape {
     return ops.conv2d.outputShape(this.bias ? [input, this.weight.shape, this.bias.shape] : [input, this.weight.shape], this.attributes);
   }
@@ -193,8 +203,23 @@ export class Sequential<T extends TapeTensor<T>> extends Module<T> {
     this.layers = layers;
   }
 
+  /**
+   * The layers in order, except that an Upsample2d followed by a Conv2d runs as one conv2d with
+   * `upsample` (the same function, in fewer operations: conv2d.ts).
+   */
   forward(input: T): T {
-    return this.layers.reduce((value, layer) => layer.forward(value), input);
+    let value = input;
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i]!;
+      const next = this.layers[i + 1];
+      if (layer instanceof Upsample2d && next instanceof Conv2d && next.readsUpsampled) {
+        value = next.forwardUpsampled(value, layer.factor);
+        i += 1;
+      } else {
+        value = layer.forward(value);
+      }
+    }
+    return value;
   }
 
   outputShape(input: Shape): Shape {

@@ -82,6 +82,10 @@ export const opCases: { readonly [K in OpName]: readonly ParityCase<AttributesOf
     { inputs: plain([2, 8, 16, 16], [12, 8, 3, 3], [12]), attributes: { padding: 'same', activation: 'relu' } }, // the notebook's second layer, ReLU fused
     { inputs: plain([1, 5, 7, 9], [3, 5, 3, 3]), attributes: { stride: 2, padding: 'same', activation: 'relu' } }, // ReLU fused, no bias
     { inputs: plain([2, 3, 9, 7], [17, 3, 5, 5], [17]), attributes: { padding: 'valid', activation: 'relu' } }, // ReLU fused, a channel tail
+    { inputs: plain([2, 16, 8, 8], [12, 16, 3, 3], [12]), attributes: { padding: 'same', activation: 'relu', upsample: 2 } }, // the notebook's decoder: UpSampling2D then Conv2D
+    { inputs: plain([1, 5, 3, 4], [3, 5, 5, 5], [3]), attributes: { padding: 'same', upsample: 2 } }, // upsampled, 5x5 kernel
+    { inputs: plain([2, 3, 4, 5], [2, 3, 3, 2]), attributes: { padding: 'valid', upsample: 3 } }, // upsampled by 3, no bias, non-square kernel
+    { inputs: plain([1, 2, 5, 3], [3, 2, 3, 3], [3]), attributes: { padding: [2, 0, 1, 1], upsample: 2, activation: 'relu' } }, // upsampled, explicit padding
   ],
   maxPool2d: [...maxPool2dCases(), { inputs: plain([2, 3, 32, 32]), attributes: { poolSize: 3, padding: 'same' } }],
   upsample2d: [
