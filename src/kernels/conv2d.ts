@@ -80,6 +80,29 @@ function transposedGeometry(g: Conv2dGeometry): Conv2dGeometry {
   };
 }
 
+/** dL/dweight of conv2d with `upsample`: the strided convolution's weight gradient (dL/dwt), folded back. */
+function upsampledWeightGradient(engine: Engine, g: Conv2dGeometry, input: Tensor, gradOutput: Tensor): Tensor {
+  const partialSums = encodeWeightGradientPartials(engine, transposedGeometry(g), gradOutput, input, false);
+  const gradWeight = engine.empty([g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth], 'conv2d weight gradient');
+  engine.dispatch('conv2d', 'upsampled_weight_gradient', {
+    bindings: { partialSums, output: gradWeight },
+    params: params(g, false, {}, undefined, partialSums.shape[0]!),
+    invocations: gradWeight.size,
+  });
+  partialSums.dispose();
+  return gradWeight;
+}
+
+/** dL/dbias of conv2d with `upsample`: dL/dz summed per image and channel, then over the images. */
+function upsampledBiasGradient(engine: Engine, g: Conv2dGeometry, gradOutput: Tensor): Tensor {
+  const partialSums = engine.empty([g.batch, g.outChannels], 'conv2d bias gradient partial sums');
+  engine.dispatch('conv2d', 'bias_gradient_partial', { bindings: { gradOutput, partialSums }, params: params(g, false, {}), invocations: partialSums.size });
+  const gradBias = engine.empty([g.outChannels], 'conv2d bias gradient');
+  encodeSumRows(engine, partialSums, 0, gradBias);
+  partialSums.dispose();
+  return gradBias;
+}
+
 /** Encodes the upsampled weights wt[inChannels, outChannels, K + f - 1, K + f - 1] of conv2d with `upsample` f. */
 function upsampledWeights(engine: Engine, weight: Tensor, g: Conv2dGeometry): Tensor {
   const t = transposedGeometry(g);
@@ -223,8 +246,8 @@ function tuningKey(entryPoint: string, g: Conv2dGeometry): string {
     `${g.kernelHeight}x${g.kernelWidth} stride ${g.stride} pad ${g.padTop},${g.padLeft}${g.upsample > 1 ? ` upsample ${g.upsample}` : ''}`;
 }
 
-function params(geometry: Conv2dGeometry, hasBias: boolean, attributes: Conv2dAttributes, split = { splits: 1, rowsPerSplit: 1 }): Record<string, number> {
-  return { ...geometry, hasBias: hasBias ? 1 : 0, relu: activationOf(attributes) === 'relu' ? 1 : 0, ...split };
+function params(geometry: Conv2dGeometry, hasBias: boolean, attributes: Conv2dAttributes, split = { splits: 1, rowsPerSplit: 1 }, partialRows = 0): Record<string, number> {
+  return { ...geometry, hasBias: hasBias ? 1 : 0, relu: activationOf(attributes) === 'relu' ? 1 : 0, ...split, partialRows };
 }
 
 function activationOf(attributes: Conv2dAttributes): Conv2dActivation {
@@ -240,6 +263,33 @@ function rowSplit(geometry: Conv2dGeometry, invocationsPerSplit: number, targetI
   const wanted = Math.min(rows, Math.max(1, Math.ceil(targetInvocations / invocationsPerSplit)));
   const rowsPerSplit = Math.ceil(rows / wanted);
   return { splits: Math.ceil(rows / rowsPerSplit), rowsPerSplit };
+}
+
+/**
+ * Encodes weight_gradient_partial: partial sums [rows, weights (+ biases)] of dL/dweight (and
+ * dL/dbias with `hasBias`), one row per slice of rows and lane, for sum_rows to add.
+ */
+function encodeWeightGradientPartials(engine: Engine, g: Conv2dGeometry, input: Tensor, gradOutput: Tensor, hasBias: boolean): Tensor {
+  const variant = engine.tuning.choose(tuningKey('weight_gradient', g), () => weightGradientCandidates(g, engine.kernels.subgroups !== null));
+  const onChannels = variant.LANES_ON_CHANNELS === 1;
+  // A group of lanes takes one input channel (its lanes take columns) or LANES of them.
+  const inputSlots = onChannels ? Math.ceil(g.inChannels / LANES) : g.inChannels;
+  const invocationsPerSplit = LANES * Math.ceil(g.kernelHeight / variant.TAP_ROWS) * inputSlots * Math.ceil(g.outChannels / variant.TILE_CHANNELS);
+  const split = rowSplit(g, invocationsPerSplit, variant.splitInvocations);
+  const weightCount = g.outChannels * g.inChannels * g.kernelHeight * g.kernelWidth;
+  const partialRows = split.splits * (onChannels ? 1 : LANES);
+  const partialSums = engine.empty([partialRows, weightCount + (hasBias ? g.outChannels : 0)], 'conv2d gradient partial sums');
+  engine.dispatch('conv2d', 'weight_gradient_partial', {
+    bindings: { input, gradOutput, partialSums },
+    params: params(g, hasBias, {}, split),
+    invocations: split.splits * invocationsPerSplit,
+    specialization: {
+      TILE_CHANNELS: variant.TILE_CHANNELS, TAP_ROWS: variant.TAP_ROWS, KERNEL_WIDTH: g.kernelWidth, STRIDE: g.stride,
+      LANES_ON_CHANNELS: variant.LANES_ON_CHANNELS,
+      ...(onChannels ? { SUBGROUP_SHUFFLES: 1 } : {}),
+    },
+  });
+  return partialSums;
 }
 
 export const conv2d = defineOp<Conv2dAttributes>({
@@ -279,9 +329,12 @@ export const conv2d = defineOp<Conv2dAttributes>({
   //   dL/dbias[co] = sum over n, oy, ox of dL/dz                                    (the same pass)
   // Under a ReLU, dL/dz is computed once by relu.wgsl's backward ([y > 0] is [z > 0]): both
   // passes read it, and the weight gradient would otherwise load y once per input channel.
-  // With `upsample` f, the weight gradient reads the input through the upsampling, and
-  //   dL/dinput[i] = sum over the f x f block over i of dL/dup = the strided convolution
-  // (forward) of dL/dz by the upsampled weights (derived in conv2d.wgsl).
+  // With `upsample` f, conv2d is a transposed convolution by the upsampled weights wt (derived
+  // in conv2d.wgsl), and its gradients are those of the strided convolution it transposes:
+  //   dL/dinput = the strided convolution (forward) of dL/dz by wt
+  //   dL/dwt = that convolution's weight gradient, with dL/dz as its input and the input as
+  //            its output gradient; dL/dweight = the sums of dL/dwt that wt summed (upsampled_weight_gradient)
+  //   dL/dbias[co] = sum of dL/dz over n, y, x (bias_gradient_partial and sum_rows).
   backward(engine, { inputs: [input, weight, bias], attributes, output, gradOutput: gradY, needsGradient }) {
     const g = conv2dGeometry(input!.shape, weight!.shape, bias?.shape, attributes);
     const hasBias = bias !== undefined;
@@ -289,26 +342,12 @@ export const conv2d = defineOp<Conv2dAttributes>({
     const gradOutput = activationOf(attributes) === 'relu' ? relu.backward(engine, { inputs: [output], output, attributes: {}, gradOutput: gradY, needsGradient: [true] })[0]! : gradY;
     let gradWeight: Tensor | null = null;
     let gradBias: Tensor | null = null;
-    if (needsGradient[1] || wantsBias) {
-      const variant = engine.tuning.choose(tuningKey('weight_gradient', g), () => weightGradientCandidates(g, engine.kernels.subgroups !== null));
-      const onChannels = variant.LANES_ON_CHANNELS === 1;
-      // A group of lanes takes one input channel (its lanes take columns) or LANES of them.
-      const inputSlots = onChannels ? Math.ceil(g.inChannels / LANES) : g.inChannels;
-      const invocationsPerSplit = LANES * Math.ceil(g.kernelHeight / variant.TAP_ROWS) * inputSlots * Math.ceil(g.outChannels / variant.TILE_CHANNELS);
-      const split = rowSplit(g, invocationsPerSplit, variant.splitInvocations);
+    if (g.upsample > 1) {
+      gradWeight = needsGradient[1] ? upsampledWeightGradient(engine, g, input!, gradOutput) : null;
+      gradBias = wantsBias ? upsampledBiasGradient(engine, g, gradOutput) : null;
+    } else if (needsGradient[1] || wantsBias) {
+      const partialSums = encodeWeightGradientPartials(engine, g, input!, gradOutput, hasBias);
       const weightCount = weight!.size;
-      const partialRows = split.splits * (onChannels ? 1 : LANES);
-      const partialSums = engine.empty([partialRows, weightCount + (hasBias ? g.outChannels : 0)], 'conv2d gradient partial sums');
-      engine.dispatch('conv2d', 'weight_gradient_partial', {
-        bindings: { input: input!, gradOutput, partialSums },
-        params: params(g, hasBias, attributes, split),
-        invocations: split.splits * invocationsPerSplit,
-        specialization: {
-          TILE_CHANNELS: variant.TILE_CHANNELS, TAP_ROWS: variant.TAP_ROWS, KERNEL_WIDTH: g.kernelWidth, STRIDE: g.stride,
-          LANES_ON_CHANNELS: variant.LANES_ON_CHANNELS, UPSAMPLE: g.upsample,
-          ...(onChannels ? { SUBGROUP_SHUFFLES: 1 } : {}),
-        },
-      });
       if (needsGradient[1]) {
         gradWeight = engine.empty(weight!.shape, 'conv2d weight gradient');
         encodeSumRows(engine, partialSums, 0, gradWeight);

@@ -31,8 +31,10 @@ struct Params {
   // (sum.wgsl) adds them.
   splits: u32, rowsPerSplit: u32,
   // conv2d with `upsample`: the nearest-neighbour factor its input is read through
-  // (upsampled_weights; the weight gradient has it as the constant UPSAMPLE).
+  // (upsampled_weights, upsampled_weight_gradient), and the rows of partialSums that
+  // upsampled_weight_gradient adds.
   upsample: u32,
+  partialRows: u32,
 }
 
 @group(0) @binding(0) var<storage, read> input: array<f32>;
@@ -68,9 +70,6 @@ const SHARED_LOADS: u32 = (TILE_CHANNELS + LANES - 1u) / LANES;
 // Weight gradient: 1 puts the lanes of a group on LANES input channels (needs
 // SUBGROUP_SHUFFLES), 0 on columns.
 const LANES_ON_CHANNELS: u32 = 0u;
-// Weight gradient of conv2d with `upsample`: the input is read through a nearest-neighbour
-// upsampling by this factor (input row iy of the upsampled image is row iy / UPSAMPLE).
-const UPSAMPLE: u32 = 1u;
 
 /** Where each of a row tile's channels starts in `weight`, for tileWeights. */
 struct TileWeightOffsets {
@@ -252,7 +251,7 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(local_invocation_i
 //   ox*stride + kx - padLeft = ix, i.e. oy = (iy + padTop - ky) / stride when that divides
 //   exactly and lands inside the output. Gathered per input element: no atomics needed.
 //   Tiled like the forward pass, with TILE_CHANNELS input channels per invocation.
-// With a stride s > 1 only the taps ky = (iy + padTop) mod s (mod s) divide exactly, so the
+// With a stride s > 1 only the taps with ky = iy + padTop (mod s) divide exactly, so the
 // input rows and columns fall into s x s phases by iy mod s and ix mod s: an invocation takes
 // rows and columns of one phase (iy = py + s * r, ix = px + s * c, its lanes on adjacent c),
 // and all of them read the same taps, every s-th from ky = (py + padTop) mod s. No tap is
@@ -348,9 +347,7 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(local_invoc
 // dL/dweight[co, ci, ky, kx] = sum_{n, oy, ox} dL/dz[n, co, oy, ox]
 //                              * input[n, ci, oy*stride + ky - padTop, ox*stride + kx - padLeft]
 // dL/dbias[co] = sum_{n, oy, ox} dL/dz[n, co, oy, ox]
-// where dL/dz (bound as gradOutput) is dL/doutput, masked first under a fused ReLU, and, for
-// conv2d with `upsample`, input is the upsampled image, read from the stored one at
-// (iy / UPSAMPLE, ix / UPSAMPLE).
+// where dL/dz (bound as gradOutput) is dL/doutput, masked first under a fused ReLU.
 // An invocation owns TILE_CHANNELS output channels x TAP_ROWS whole kernel rows (TAP_ROWS x
 // KERNEL_WIDTH taps) of one input channel. It walks its lane's columns (ox = lane, lane +
 // LANES, ...) and, down each column, its slice of rows r = n * outHeight + oy. Or, with
@@ -406,10 +403,6 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(lo
     tapY[k] = i32(min(ky0 + k, params.kernelHeight - 1u)) - i32(params.padTop);
   }
 
-  // The stored input: params.inHeight x params.inWidth is its size once upsampled.
-  let sourceHeight = params.inHeight / UPSAMPLE;
-  let sourceWidth = params.inWidth / UPSAMPLE;
-
   var sums: array<f32, TILE_CHANNELS * WINDOW_TAPS>;
   var biasSums: array<f32, TILE_CHANNELS>;
   let rowStart = split * params.rowsPerSplit;
@@ -420,7 +413,7 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(lo
     for (var kx = 0u; kx < KERNEL_WIDTH; kx++) {
       let ix = i32(ox * STRIDE + kx) - i32(params.padLeft);
       columnInside[kx] = ix >= 0 && ix < i32(params.inWidth);
-      column[kx] = u32(clamp(ix, 0, i32(params.inWidth) - 1)) / UPSAMPLE;
+      column[kx] = u32(clamp(ix, 0, i32(params.inWidth) - 1));
     }
     // window[k * KERNEL_WIDTH + kx]: the input under tap (ky0 + k, kx) at output (oy, ox).
     var window: array<f32, WINDOW_TAPS>;
@@ -429,12 +422,12 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(lo
     var n = rowStart / params.outHeight;
     var oy = rowStart % params.outHeight;
     for (var r = rowStart; r < rowEnd; r++) {
-      let plane = (n * params.inChannels + ci) * sourceHeight * sourceWidth;
+      let plane = (n * params.inChannels + ci) * params.inHeight * params.inWidth;
       for (var k = 0u; k < TAP_ROWS; k++) {
         if (refill || k + STRIDE >= TAP_ROWS) {
           let iy = i32(oy * STRIDE) + tapY[k];
           let rowInside = iy >= 0 && iy < i32(params.inHeight);
-          let inputRow = plane + (u32(clamp(iy, 0, i32(params.inHeight) - 1)) / UPSAMPLE) * sourceWidth;
+          let inputRow = plane + u32(clamp(iy, 0, i32(params.inHeight) - 1)) * params.inWidth;
           for (var kx = 0u; kx < KERNEL_WIDTH; kx++) {
             window[k * KERNEL_WIDTH + kx] = select(0.0, input[inputRow + column[kx]], rowInside && columnInside[kx]);
           }
@@ -510,7 +503,9 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(lo
 // K - 1 - p. For f = 2 and 3 taps, wt = [w2, w1+w2, w0+w1, w0]: each output reads 2 taps of
 // x where it read 3 of up, 4 where 9 in 2-D. Its input gradient is the strided convolution
 // (forward) of dL/dz with the same wt, 16 taps per x element where it took 9 for each of the
-// 4 up elements over it. This kernel writes wt[ci, co, u, v] (the channels swap roles: the
+// 4 up elements over it, and dL/dwt is that strided convolution's weight gradient with dL/dz
+// as its input and x as its output gradient (weight_gradient_partial): 16 multiply-adds per
+// x element where 36. This kernel writes wt[ci, co, u, v] (the channels swap roles: the
 // transposed convolution reads them as [its output channel, its input channel, ...]).
 @compute @workgroup_size(64)
 fn upsampled_weights(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
@@ -539,4 +534,52 @@ fn upsampled_weights(@builtin(global_invocation_id) id: vec3u, @builtin(num_work
     }
   }
   output[index] = total;
+}
+
+// dL/dw from dL/dwt (upsampled_weights' adjoint): wt[u] sums w[k] over K-1-u <= k <= K-1-u+f-1,
+// so dL/dw[k] = sum of dL/dwt[u] over K-1-k <= u <= K-1-k+f-1 (always inside 0 .. K+f-2), and
+// likewise along x. dL/dwt[ci, co, u, v] arrives as params.partialRows rows of partial sums
+// (weight_gradient_partial of the strided convolution), added here too; dL/dw is written to
+// output.
+@compute @workgroup_size(64)
+fn upsampled_weight_gradient(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = id.x + id.y * groups.x * 64u;
+  let f = params.upsample;
+  if (index >= params.outChannels * params.inChannels * params.kernelHeight * params.kernelWidth) {
+    return;
+  }
+  let kx = index % params.kernelWidth;
+  let ky = (index / params.kernelWidth) % params.kernelHeight;
+  let ci = (index / (params.kernelWidth * params.kernelHeight)) % params.inChannels;
+  let co = index / (params.kernelWidth * params.kernelHeight * params.inChannels);
+  let tapsY = params.kernelHeight + f - 1u;
+  let tapsX = params.kernelWidth + f - 1u;
+  let rowLength = params.inChannels * params.outChannels * tapsY * tapsX;
+  let first = (ci * params.outChannels + co) * tapsY * tapsX;
+  var total = 0.0;
+  for (var row = 0u; row < params.partialRows; row++) {
+    for (var u = params.kernelHeight - 1u - ky; u < params.kernelHeight + f - 1u - ky; u++) {
+      for (var v = params.kernelWidth - 1u - kx; v < params.kernelWidth + f - 1u - kx; v++) {
+        total += partialSums[row * rowLength + first + u * tapsX + v];
+      }
+    }
+  }
+  output[index] = total;
+}
+
+// dL/dbias[co] = sum over n, y, x of dL/dz[n, co, y, x], for conv2d with `upsample` (whose weight
+// gradient runs as the strided convolution's, which never sums dL/dz alone): one invocation per
+// (n, co) writes partialSums[n, co], and sum_rows adds the images.
+@compute @workgroup_size(64)
+fn bias_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = id.x + id.y * groups.x * 64u;
+  if (index >= params.batch * params.outChannels) {
+    return;
+  }
+  let plane = params.outHeight * params.outWidth;
+  var total = 0.0;
+  for (var i = 0u; i < plane; i++) {
+    total += gradOutput[index * plane + i];
+  }
+  partialSums[index] = total;
 }
