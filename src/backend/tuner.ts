@@ -10,7 +10,10 @@
 // never faster, and the slowdowns drift. So the candidates are sampled in rounds (each
 // round samples every candidate once, so drift falls on all alike), each candidate is
 // judged by its fastest sample, and a candidate replaces the heuristic only if it is
-// faster by a clear margin: noise alone must not move a choice.
+// faster by a clear margin: noise alone must not move a choice. The fastest of many
+// candidates is also the one most likely to owe its place to a lucky sample, so before it
+// replaces the heuristic it is timed again beside the heuristic alone, in fresh rounds, and
+// must win by the margin there too.
 import type { Engine, OpCall } from './engine.ts';
 import type { Tensor } from './tensor.ts';
 import { calibrate, timeSample } from './measure.ts';
@@ -25,6 +28,8 @@ export interface TunedKey {
   readonly heuristicMilliseconds: number;
   readonly chosenMilliseconds: number;
   readonly choice: string;
+  /** Where the fastest candidate beat the heuristic: both timed again, alone (ms per run). */
+  readonly confirmation?: { readonly heuristicMilliseconds: number; readonly challengerMilliseconds: number };
 }
 
 export interface TuneOptions {
@@ -95,13 +100,17 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
     let done = 0;
     for (const job of jobs.values()) {
       options.onProgress?.(done, jobs.size, job.key);
-      const fastest = await timeCandidates(engine, job, options);
+      const fastest = await searchCandidates(job.candidates, roundTimer(engine, job, options));
       // The heuristic first, then the others in the op's order: those the search timed.
-      const timings = [...fastest.keys()].sort((a, b) => a - b).map((i) => ({ candidate: JSON.stringify(job.candidates[i]), milliseconds: fastest.get(i)! }));
-      const challenger = timings.reduce((best, timing) => (timing.milliseconds < best.milliseconds ? timing : best));
-      const best = challenger.milliseconds < (1 - REQUIRED_GAIN) * timings[0]!.milliseconds ? challenger : timings[0]!;
+      const indices = [...fastest.keys()].sort((a, b) => a - b);
+      const timings = indices.map((i) => ({ candidate: JSON.stringify(job.candidates[i]), milliseconds: fastest.get(i)! }));
+      const { choice, confirmation } = await chooseCandidate(fastest, roundTimer(engine, job, options));
+      const best = timings[indices.indexOf(choice)]!;
       engine.tuning.set(job.key, { choice: best.candidate, timings });
-      results.push({ key: job.key, candidates: timings.length, heuristicMilliseconds: timings[0]!.milliseconds, chosenMilliseconds: best.milliseconds, choice: best.candidate });
+      results.push({
+        key: job.key, candidates: timings.length, heuristicMilliseconds: timings[0]!.milliseconds, chosenMilliseconds: best.milliseconds, choice: best.candidate,
+        ...(confirmation ? { confirmation } : {}),
+      });
       done += 1;
     }
     options.onProgress?.(done, jobs.size, '');
@@ -112,10 +121,28 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
 }
 
 /**
- * Each timed candidate's fastest sample, in milliseconds per run of the job's pass (untimed
- * candidates are absent; the heuristic, index 0, is always timed).
+ * The candidate to keep, from each timed candidate's fastest sample (index 0, the heuristic,
+ * always timed): the fastest, if it beats the heuristic by REQUIRED_GAIN and does so again
+ * when `timeAgain` times the two of them afresh (the confirmation); otherwise the heuristic.
  */
-async function timeCandidates(engine: Engine, job: TimingJob, options: TuneOptions): Promise<Map<number, number>> {
+export async function chooseCandidate(
+  fastest: ReadonlyMap<number, number>,
+  timeAgain: (indices: readonly number[]) => Promise<ReadonlyMap<number, number>>,
+): Promise<{ choice: number; confirmation?: { heuristicMilliseconds: number; challengerMilliseconds: number } }> {
+  const challenger = [...fastest.keys()].reduce((best, i) => (fastest.get(i)! < fastest.get(best)! ? i : best));
+  const clearlyFaster = (timings: ReadonlyMap<number, number>) => challenger !== 0 && timings.get(challenger)! < (1 - REQUIRED_GAIN) * timings.get(0)!;
+  if (!clearlyFaster(fastest)) return { choice: 0 };
+  const again = await timeAgain([0, challenger]);
+  const confirmation = { heuristicMilliseconds: again.get(0)!, challengerMilliseconds: again.get(challenger)! };
+  return { choice: clearlyFaster(again) ? challenger : 0, confirmation };
+}
+
+/**
+ * A timer of the job's candidates for searchCandidates: it samples the given candidates in
+ * alternating rounds and answers each one's fastest sample, in milliseconds per run of the
+ * job's pass (the first index given is the reference and is never pruned).
+ */
+function roundTimer(engine: Engine, job: TimingJob, options: TuneOptions): (indices: readonly number[]) => Promise<Map<number, number>> {
   const repetitions = new Map<number, number>();
   // Each candidate's fastest sample so far, first its calibration run (whose wait spun): it
   // sets how long the next wait sleeps (measure.ts), and after the rounds it is the result.
@@ -143,7 +170,7 @@ async function timeCandidates(engine: Engine, job: TimingJob, options: TuneOptio
     }
     return new Map(indices.map((i) => [i, fastest.get(i)!]));
   };
-  return searchCandidates(job.candidates, timeRounds);
+  return timeRounds;
 }
 
 /** Keys with at most this many candidates have every candidate timed; larger ones are searched. */
