@@ -27,7 +27,10 @@ interface KernelRecord {
   milliseconds: number;
   /** The same pass with the heuristic kernel variants (tunable passes only). */
   heuristicMilliseconds?: number;
+  /** By the FLOPs the kernels execute. */
   gflops?: number;
+  /** conv2d with upsample: by the direct convolution's FLOPs over the upsampled image (what it stands for). */
+  directGflops?: number;
   gigabytesPerSecond?: number;
   /** Of the matmul GFLOP/s for compute-bound passes, of the copy GB/s for the rest. */
   shareOfCeiling: number;
@@ -64,11 +67,13 @@ interface Workload {
 }
 
 function notebookWorkloads(batch: number): Workload[] {
-  // The hidden convs carry their fused ReLU, as in the model.
-  const conv = (label: string, inChannels: number, outChannels: number, size: number, activation: 'relu' | 'linear'): Workload => ({
+  // The hidden convs carry their fused ReLU, as in the model. The model runs the decoder's
+  // upsample-then-conv pairs as conv2d with upsample ('upsample+conv'); the plain upsample
+  // and conv rows at those shapes are the unfused pair, for comparison.
+  const conv = (label: string, inChannels: number, outChannels: number, size: number, activation: 'relu' | 'linear', upsample = 1): Workload => ({
     name: 'conv2d', label,
-    inputs: [{ shape: [batch, inChannels, size, size] }, { shape: [outChannels, inChannels, 3, 3] }, { shape: [outChannels] }],
-    attributes: { padding: 'same', activation },
+    inputs: [{ shape: [batch, inChannels, size / upsample, size / upsample] }, { shape: [outChannels, inChannels, 3, 3] }, { shape: [outChannels] }],
+    attributes: { padding: 'same', activation, ...(upsample > 1 ? { upsample } : {}) },
   });
   const image = (channels: number, size: number) => [batch, channels, size, size];
   return [
@@ -79,20 +84,34 @@ function notebookWorkloads(batch: number): Workload[] {
     conv('conv 12->16 @8', 12, 16, 8, 'relu'),
     { name: 'upsample2d', label: 'upsample 16@8', inputs: [{ shape: image(16, 8) }], attributes: { factor: 2 } },
     conv('conv 16->12 @16', 16, 12, 16, 'relu'),
+    conv('upsample+conv 16->12 @16', 16, 12, 16, 'relu', 2),
     { name: 'upsample2d', label: 'upsample 12@16', inputs: [{ shape: image(12, 16) }], attributes: { factor: 2 } },
     conv('conv 12->3 @32', 12, 3, 32, 'linear'),
+    conv('upsample+conv 12->3 @32', 12, 3, 32, 'linear', 2),
     { name: 'sigmoid', label: 'sigmoid 3@32', inputs: [{ shape: image(3, 32) }], attributes: {} },
     { name: 'binaryCrossEntropy', label: 'bce 3@32', inputs: [{ shape: image(3, 32), low: 0.05, high: 0.95 }, { shape: image(3, 32), low: 0.05, high: 0.95 }], attributes: {} },
   ];
 }
 
-/** FLOPs of a conv pass (2 per multiply-add), or bytes moved by a memory-bound pass. */
-function work(workload: Workload, pass: string, outputSize: number): { flops?: number; bytes?: number } {
+/**
+ * FLOPs of a conv pass (2 per multiply-add) as its kernels execute them and as the direct
+ * convolution counts them, or bytes moved by a memory-bound pass.
+ */
+function work(workload: Workload, pass: string, outputSize: number): { flops?: number; directFlops?: number; bytes?: number } {
   const inputSize = sizeOf(workload.inputs[0]!.shape);
   if (workload.name === 'conv2d') {
-    const [, inChannels, kernel] = [0, workload.inputs[1]!.shape[1]!, workload.inputs[1]!.shape[2]!];
+    const [outChannels, inChannels, kernel] = workload.inputs[1]!.shape as [number, number, number];
     // The whole backward computes the input and the weight gradients: twice the forward.
-    return { flops: (pass === 'backward input+weight+bias' ? 4 : 2) * outputSize * inChannels * kernel * kernel };
+    const passes = pass === 'backward input+weight+bias' ? 2 : 1;
+    const directFlops = 2 * passes * outputSize * inChannels * kernel * kernel;
+    const upsample = (workload.attributes as { upsample?: number }).upsample ?? 1;
+    if (upsample === 1) return { flops: directFlops, directFlops };
+    // The transposed convolution (conv2d.ts): (K + f - 1) taps per axis with stride f, so an
+    // output reads (K + f - 1) / f of them per axis, and both gradients take all of them per
+    // stored input element and output channel.
+    const taps = kernel + upsample - 1;
+    const flops = pass === 'forward' ? 2 * outputSize * inChannels * (taps / upsample) ** 2 : 2 * passes * inputSize * outChannels * taps * taps;
+    return { flops, directFlops };
   }
   const floats =
     pass === 'forward' ? inputSize * workload.inputs.length + outputSize : inputSize * (workload.inputs.length + 1) + outputSize;
@@ -120,7 +139,7 @@ for (const batch of [32, 256]) {
       if (tunable) await tune(engine, encode);
       // Tunable passes: tuned and heuristic variants alternately, the fastest of five rounds each.
       const [milliseconds, heuristicMilliseconds] = tunable ? await tunedAndHeuristic(engine, encode) : [await fastestOf(engine, encode)];
-      const { flops, bytes } = work(workload, pass, output.size);
+      const { flops, directFlops, bytes } = work(workload, pass, output.size);
       const record: KernelRecord = {
         op: workload.name, pass, shape: workload.label, batch, milliseconds,
         ...(heuristicMilliseconds === undefined ? {} : { heuristicMilliseconds }),
@@ -128,6 +147,7 @@ for (const batch of [32, 256]) {
       };
       if (flops !== undefined) {
         record.gflops = flops / milliseconds / 1e6;
+        if (directFlops !== flops) record.directGflops = directFlops! / milliseconds / 1e6;
         record.shareOfCeiling = record.gflops / peakGflops;
       } else {
         record.gigabytesPerSecond = bytes! / milliseconds / 1e6;
@@ -143,8 +163,9 @@ for (const batch of [32, 256]) {
 function printRow(record: KernelRecord): void {
   const rate = record.gflops !== undefined ? `${record.gflops.toFixed(2)} GFLOP/s` : `${record.gigabytesPerSecond!.toFixed(2)} GB/s`;
   const heuristic = record.heuristicMilliseconds === undefined ? '' : `  (heuristic variants ${record.heuristicMilliseconds.toFixed(3)} ms)`;
+  const direct = record.directGflops === undefined ? '' : `  (${record.directGflops.toFixed(2)} GFLOP/s counted as the direct convolution)`;
   console.log(
-    `${String(record.batch).padStart(4)}  ${record.shape.padEnd(16)} ${record.pass.padEnd(27)} ${record.milliseconds.toFixed(3).padStart(9)} ms  ${rate.padStart(16)}  ${(100 * record.shareOfCeiling).toFixed(1).padStart(5)}%${heuristic}`,
+    `${String(record.batch).padStart(4)}  ${record.shape.padEnd(25)} ${record.pass.padEnd(27)} ${record.milliseconds.toFixed(3).padStart(9)} ms  ${rate.padStart(16)}  ${(100 * record.shareOfCeiling).toFixed(1).padStart(5)}%${heuristic}${direct}`,
   );
 }
 

@@ -39,16 +39,19 @@ function toChannelsLast(nchw: Float32Array, batch: number): Float32Array {
   return nhwc;
 }
 
-export interface PeerResult {
-  readonly imagesPerSecond: number;
+/** The peer, ready to train: each round() trains for a while and answers its images per second. */
+export interface TensorflowPeer {
+  round(): Promise<number>;
+  close(): void;
   readonly backend: string;
 }
 
 /**
- * Images per second of trainOnBatch after warm-up, over `batches` (NCHW float32, each of
- * batchSize images): the fastest of five rounds, as aelab's figures are.
+ * The notebook model in TF.js, warmed up on `batches` (NCHW float32, each of batchSize
+ * images). Each round runs trainOnBatch for about `roundSeconds` (and at least 3 steps), so
+ * that the benchmark can alternate its rounds with aelab's, as it alternates aelab's settings.
  */
-export async function tensorflowImagesPerSecond(batches: readonly Float32Array[], batchSize: number, seconds = 6): Promise<PeerResult> {
+export async function openTensorflowPeer(batches: readonly Float32Array[], batchSize: number, roundSeconds = 1.2): Promise<TensorflowPeer> {
   await exposeWebGpuToTensorFlow();
   // The backend registers itself on import only if navigator.gpu exists by then.
   await import('@tensorflow/tfjs-backend-webgpu');
@@ -57,19 +60,22 @@ export async function tensorflowImagesPerSecond(batches: readonly Float32Array[]
   const model = notebookModel();
   const inputs = batches.map((batch) => tf.tensor4d(toChannelsLast(batch, batchSize), [batchSize, 32, 32, 3]));
   for (let i = 0; i < 3; i++) await model.trainOnBatch(inputs[i % inputs.length]!, inputs[i % inputs.length]!);
-  let imagesPerSecond = 0;
   let steps = 0;
-  for (let round = 0; round < 5; round++) {
-    let roundSteps = 0;
-    const start = performance.now();
-    while (performance.now() - start < (seconds * 1000) / 5 || roundSteps < 3) {
-      const batch = inputs[steps++ % inputs.length]!;
-      await model.trainOnBatch(batch, batch);
-      roundSteps += 1;
-    }
-    imagesPerSecond = Math.max(imagesPerSecond, (roundSteps * batchSize * 1000) / (performance.now() - start));
-  }
-  inputs.forEach((tensor) => tensor.dispose());
-  model.dispose();
-  return { imagesPerSecond, backend: tf.getBackend() };
+  return {
+    backend: tf.getBackend(),
+    async round() {
+      let roundSteps = 0;
+      const start = performance.now();
+      while (performance.now() - start < roundSeconds * 1000 || roundSteps < 3) {
+        const batch = inputs[steps++ % inputs.length]!;
+        await model.trainOnBatch(batch, batch);
+        roundSteps += 1;
+      }
+      return (roundSteps * batchSize * 1000) / (performance.now() - start);
+    },
+    close() {
+      inputs.forEach((tensor) => tensor.dispose());
+      model.dispose();
+    },
+  };
 }
