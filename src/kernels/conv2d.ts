@@ -82,14 +82,14 @@ function transposedGeometry(g: Conv2dGeometry): Conv2dGeometry {
 
 /** dL/dweight of conv2d with `upsample`: the strided convolution's weight gradient (dL/dwt), folded back. */
 function upsampledWeightGradient(engine: Engine, g: Conv2dGeometry, input: Tensor, gradOutput: Tensor): Tensor {
-  const partialSums = encodeWeightGradientPartials(engine, transposedGeometry(g), gradOutput, input, false);
-  const gradWeight = engine.empty([g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth], 'conv2d weight gradient');
-  engine.dispatch('conv2d', 'upsampled_weight_gradient', {
-    bindings: { partialSums, output: gradWeight },
-    params: params(g, false, {}, undefined, partialSums.shape[0]!),
-    invocations: gradWeight.size,
-  });
+  const t = transposedGeometry(g);
+  const partialSums = encodeWeightGradientPartials(engine, t, gradOutput, input, false);
+  const gradUpsampled = engine.empty([t.outChannels, t.inChannels, t.kernelHeight, t.kernelWidth], 'conv2d upsampled weight gradient');
+  encodeSumRows(engine, partialSums, 0, gradUpsampled);
   partialSums.dispose();
+  const gradWeight = engine.empty([g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth], 'conv2d weight gradient');
+  engine.dispatch('conv2d', 'upsampled_weight_gradient', { bindings: { input: gradUpsampled, output: gradWeight }, params: params(g, false, {}), invocations: gradWeight.size });
+  gradUpsampled.dispose();
   return gradWeight;
 }
 
@@ -243,11 +243,11 @@ function unique<T>(candidates: T[]): T[] {
 /** The tuning key of one conv2d kernel at one geometry, e.g. 'conv2d.forward 32x3x32x32 -> 8x32x32, 3x3 stride 1 pad 1,1'. */
 function tuningKey(entryPoint: string, g: Conv2dGeometry): string {
   return `conv2d.${entryPoint} ${g.batch}x${g.inChannels}x${g.inHeight}x${g.inWidth} -> ${g.outChannels}x${g.outHeight}x${g.outWidth}, ` +
-    `${g.kernelHeight}x${g.kernelWidth} stride ${g.stride} pad ${g.padTop},${g.padLeft}${g.upsample > 1 ? ` upsample ${g.upsample}` : ''}`;
+    `${g.kernelHeight}x${g.kernelWidth} stride ${g.stride} pad ${g.padTop},${g.padLeft}`;
 }
 
-function params(geometry: Conv2dGeometry, hasBias: boolean, attributes: Conv2dAttributes, split = { splits: 1, rowsPerSplit: 1 }, partialRows = 0): Record<string, number> {
-  return { ...geometry, hasBias: hasBias ? 1 : 0, relu: activationOf(attributes) === 'relu' ? 1 : 0, ...split, partialRows };
+function params(geometry: Conv2dGeometry, hasBias: boolean, attributes: Conv2dAttributes, split = { splits: 1, rowsPerSplit: 1 }): Record<string, number> {
+  return { ...geometry, hasBias: hasBias ? 1 : 0, relu: activationOf(attributes) === 'relu' ? 1 : 0, ...split };
 }
 
 function activationOf(attributes: Conv2dAttributes): Conv2dActivation {

@@ -31,10 +31,8 @@ struct Params {
   // (sum.wgsl) adds them.
   splits: u32, rowsPerSplit: u32,
   // conv2d with `upsample`: the nearest-neighbour factor its input is read through
-  // (upsampled_weights, upsampled_weight_gradient), and the rows of partialSums that
-  // upsampled_weight_gradient adds.
+  // (upsampled_weights, upsampled_weight_gradient).
   upsample: u32,
-  partialRows: u32,
 }
 
 @group(0) @binding(0) var<storage, read> input: array<f32>;
@@ -538,9 +536,8 @@ fn upsampled_weights(@builtin(global_invocation_id) id: vec3u, @builtin(num_work
 
 // dL/dw from dL/dwt (upsampled_weights' adjoint): wt[u] sums w[k] over K-1-u <= k <= K-1-u+f-1,
 // so dL/dw[k] = sum of dL/dwt[u] over K-1-k <= u <= K-1-k+f-1 (always inside 0 .. K+f-2), and
-// likewise along x. dL/dwt[ci, co, u, v] arrives as params.partialRows rows of partial sums
-// (weight_gradient_partial of the strided convolution), added here too; dL/dw is written to
-// output.
+// likewise along x. Reads dL/dwt[ci, co, u, v] from input (the strided convolution's weight
+// gradient, its partial sums already added by sum_rows) and writes dL/dw to output.
 @compute @workgroup_size(64)
 fn upsampled_weight_gradient(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let index = id.x + id.y * groups.x * 64u;
@@ -554,14 +551,11 @@ fn upsampled_weight_gradient(@builtin(global_invocation_id) id: vec3u, @builtin(
   let co = index / (params.kernelWidth * params.kernelHeight * params.inChannels);
   let tapsY = params.kernelHeight + f - 1u;
   let tapsX = params.kernelWidth + f - 1u;
-  let rowLength = params.inChannels * params.outChannels * tapsY * tapsX;
   let first = (ci * params.outChannels + co) * tapsY * tapsX;
   var total = 0.0;
-  for (var row = 0u; row < params.partialRows; row++) {
-    for (var u = params.kernelHeight - 1u - ky; u < params.kernelHeight + f - 1u - ky; u++) {
-      for (var v = params.kernelWidth - 1u - kx; v < params.kernelWidth + f - 1u - kx; v++) {
-        total += partialSums[row * rowLength + first + u * tapsX + v];
-      }
+  for (var u = params.kernelHeight - 1u - ky; u < params.kernelHeight + f - 1u - ky; u++) {
+    for (var v = params.kernelWidth - 1u - kx; v < params.kernelWidth + f - 1u - kx; v++) {
+      total += input[first + u * tapsX + v];
     }
   }
   output[index] = total;
