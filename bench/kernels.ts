@@ -13,6 +13,7 @@ import { ops, type OpName } from '../src/kernels/registry.ts';
 import type { Op } from '../src/kernels/op.ts';
 import { matmul, copy } from '../src/kernels/matmul.ts';
 import { sizeOf, type Shape } from '../src/kernels/shapes.ts';
+import { upsampledMultiplyAddShare } from '../src/kernels/conv2d.ts';
 import { Random } from '../src/random.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
 import { fastestOf } from '../src/backend/measure.ts';
@@ -100,18 +101,12 @@ function notebookWorkloads(batch: number): Workload[] {
 function work(workload: Workload, pass: string, outputSize: number): { flops?: number; directFlops?: number; bytes?: number } {
   const inputSize = sizeOf(workload.inputs[0]!.shape);
   if (workload.name === 'conv2d') {
-    const [outChannels, inChannels, kernel] = workload.inputs[1]!.shape as [number, number, number];
+    const [, inChannels, kernel] = workload.inputs[1]!.shape as [number, number, number];
     // The whole backward computes the input and the weight gradients: twice the forward.
     const passes = pass === 'backward input+weight+bias' ? 2 : 1;
     const directFlops = 2 * passes * outputSize * inChannels * kernel * kernel;
     const upsample = (workload.attributes as { upsample?: number }).upsample ?? 1;
-    if (upsample === 1) return { flops: directFlops, directFlops };
-    // The transposed convolution (conv2d.ts): (K + f - 1) taps per axis with stride f, so an
-    // output reads (K + f - 1) / f of them per axis, and both gradients take all of them per
-    // stored input element and output channel.
-    const taps = kernel + upsample - 1;
-    const flops = pass === 'forward' ? 2 * outputSize * inChannels * (taps / upsample) ** 2 : 2 * passes * inputSize * outChannels * taps * taps;
-    return { flops, directFlops };
+    return { flops: directFlops * (upsample === 1 ? 1 : upsampledMultiplyAddShare(kernel, kernel, upsample)), directFlops };
   }
   const floats =
     pass === 'forward' ? inputSize * workload.inputs.length + outputSize : inputSize * (workload.inputs.length + 1) + outputSize;

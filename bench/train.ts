@@ -17,7 +17,8 @@ import { loadCifar10 } from '../src/data/cifar10.ts';
 import { autoencoderData } from '../src/data/image-set.ts';
 import { batchesOf, epochOrder } from '../src/data/batches.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
-import { Conv2d, Upsample2d } from '../src/nn/modules.ts';
+import { upsampledConvAt } from '../src/nn/modules.ts';
+import { upsampledMultiplyAddShare } from '../src/kernels/conv2d.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
@@ -25,7 +26,7 @@ import { matmul } from '../src/kernels/matmul.ts';
 import { Random } from '../src/random.ts';
 import { tune } from '../src/backend/tuner.ts';
 import { tunedFastest } from './variants.ts';
-import { measure } from '../src/backend/measure.ts';
+import { fastestInAlternatingRounds, measure } from '../src/backend/measure.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
 
 export interface TrainRecord {
@@ -75,17 +76,16 @@ const model = notebookAutoencoder(engine, 1);
 const forwardFlops = model.flops([1, 3, 32, 32]);
 const firstConvFlops = model.encoder.layers[0]!.flops([1, 3, 32, 32]);
 const flopsPerImage = 3 * forwardFlops - firstConvFlops;
-// The decoder runs each upsample-then-conv pair as a transposed convolution (conv2d.ts), whose
-// three passes each execute ((K + f - 1) / (f K))^2 of the direct convolution's
-// multiply-adds (4/9 for f = 2 and 3x3 kernels).
+// The decoder runs each upsample-then-conv pair as a transposed convolution (conv2d.ts),
+// whose three passes each execute a share of the direct convolution's multiply-adds.
 let executedFlopsPerImage = flopsPerImage;
 let decoderShape = model.encoder.outputShape([1, 3, 32, 32]);
 model.decoder.layers.forEach((layer, i) => {
-  const next = model.decoder.layers[i + 1];
-  if (layer instanceof Upsample2d && next instanceof Conv2d && next.readsUpsampled) {
-    const kernel = next.options.kernelSize;
-    const fraction = ((kernel + layer.factor - 1) / (layer.factor * kernel)) ** 2;
-    executedFlopsPerImage -= 3 * next.flops(layer.outputShape(decoderShape)) * (1 - fraction);
+  const fused = upsampledConvAt(model.decoder.layers, i);
+  if (fused) {
+    const { kernelSize } = fused.conv.options;
+    const share = upsampledMultiplyAddShare(kernelSize, kernelSize, fused.factor);
+    executedFlopsPerImage -= 3 * fused.conv.flops(layer.outputShape(decoderShape)) * (1 - share);
   }
   decoderShape = layer.outputShape(decoderShape);
 });
@@ -110,29 +110,22 @@ for (const batchSize of [32, 256]) {
   });
   const tuningSeconds = (performance.now() - tuningStart) / 1000;
   const peer = process.env['AELAB_SKIP_PEER'] === '1' ? null : await openTensorflowPeer(batches.slice(0, 8).map((indices) => data.batch(indices).inputs), batchSize);
-  let tunedMilliseconds = Infinity;
-  let heuristicMilliseconds = Infinity;
-  let peerImagesPerSecond = 0;
-  const timeAelab = async (tuned: boolean) => {
+  const timeAelab = (tuned: boolean) => async () => {
     engine.tuning.enabled = tuned;
     return measure(engine, step, { samples: 3 });
   };
-  const turns: (() => Promise<void>)[] = [
-    async () => void (tunedMilliseconds = Math.min(tunedMilliseconds, await timeAelab(true))),
-    async () => void (heuristicMilliseconds = Math.min(heuristicMilliseconds, await timeAelab(false))),
-  ];
-  if (peer) turns.push(async () => void (peerImagesPerSecond = Math.max(peerImagesPerSecond, await peer.round())));
-  for (let round = 0; round < 5; round++) {
-    for (let offset = 0; offset < turns.length; offset++) await turns[(offset + round) % turns.length]!();
-  }
+  const turns = [timeAelab(true), timeAelab(false)];
+  if (peer) turns.push(async () => (1000 * batchSize) / (await peer.round()));
+  const [tunedMilliseconds, heuristicMilliseconds, peerMilliseconds] = await fastestInAlternatingRounds(turns);
   engine.tuning.enabled = true;
   peer?.close();
-  const imagesPerSecond = (1000 * batchSize) / tunedMilliseconds;
+  const imagesPerSecond = (1000 * batchSize) / tunedMilliseconds!;
+  const peerImagesPerSecond = peer ? (1000 * batchSize) / peerMilliseconds! : null;
   // The limits and shares are filled in once the matmul has been measured again (below).
   records.push({
-    runtime: runtimeName(), batchSize, imagesPerSecond, heuristicImagesPerSecond: (1000 * batchSize) / heuristicMilliseconds, tuningSeconds,
+    runtime: runtimeName(), batchSize, imagesPerSecond, heuristicImagesPerSecond: (1000 * batchSize) / heuristicMilliseconds!, tuningSeconds,
     tunedVariants: Object.fromEntries(tuned.map((result) => [result.key, result.choice])),
-    tensorflowImagesPerSecond: peer ? peerImagesPerSecond : null, ratio: peer ? imagesPerSecond / peerImagesPerSecond : null,
+    tensorflowImagesPerSecond: peerImagesPerSecond, ratio: peerImagesPerSecond === null ? null : imagesPerSecond / peerImagesPerSecond,
     flopsPerImage, executedFlopsPerImage, matmulGflops: 0,
     limitImagesPerSecond: 0, shareOfLimit: 0, shareOfExecutedLimit: 0, adapter: engine.adapterDescription,
   });

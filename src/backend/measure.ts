@@ -68,22 +68,33 @@ export async function timeSample(engine: Engine, encode: () => void, repetitions
 }
 
 /**
- * Compares settings of the same work (kernel variants, say): rounds alternate the settings,
- * each round starting with another, so that the machine's drift falls on all alike; each
- * setting keeps its fastest round (noise only ever adds time). Returns milliseconds per run,
- * one per setting.
+ * Runs `turns` (each times something and answers milliseconds) in alternating rounds, each
+ * round starting with another turn, so that the machine's drift falls on all alike; each turn
+ * keeps its fastest round (noise only ever adds time). Returns one figure per turn.
  */
-export async function compareSettings(engine: Engine, encode: () => void, settings: readonly (() => void)[], rounds = 5): Promise<number[]> {
-  const fastest = settings.map(() => Infinity);
+export async function fastestInAlternatingRounds(turns: readonly (() => Promise<number>)[], rounds = 5): Promise<number[]> {
+  const fastest = turns.map(() => Infinity);
   for (let round = 0; round < rounds; round++) {
-    // Each round starts with another setting, so that none always runs first.
-    for (let offset = 0; offset < settings.length; offset++) {
-      const i = (offset + round) % settings.length;
-      settings[i]!();
-      fastest[i] = Math.min(fastest[i]!, await measure(engine, encode, { samples: 3 }));
+    for (let offset = 0; offset < turns.length; offset++) {
+      const i = (offset + round) % turns.length;
+      fastest[i] = Math.min(fastest[i]!, await turns[i]!());
     }
   }
   return fastest;
+}
+
+/**
+ * Compares settings of the same work (kernel variants, say) in alternating rounds
+ * (fastestInAlternatingRounds). Returns milliseconds per run, one per setting.
+ */
+export async function compareSettings(engine: Engine, encode: () => void, settings: readonly (() => void)[], rounds = 5): Promise<number[]> {
+  return fastestInAlternatingRounds(
+    settings.map((setting) => async () => {
+      setting();
+      return measure(engine, encode, { samples: 3 });
+    }),
+    rounds,
+  );
 }
 
 /** The fastest of `rounds` measurements (milliseconds per run), as compareSettings judges each setting. */

@@ -80,6 +80,15 @@ function transposedGeometry(g: Conv2dGeometry): Conv2dGeometry {
   };
 }
 
+/**
+ * The share of the direct convolution's multiply-adds (over the upsampled image) that conv2d
+ * with `upsample` f executes in each of its three passes: ((K + f - 1) / (f K)) per axis, 4/9
+ * for f = 2 and 3 x 3 kernels (exact for 'same' padding; bench accounting only).
+ */
+export function upsampledMultiplyAddShare(kernelHeight: number, kernelWidth: number, factor: number): number {
+  return ((kernelHeight + factor - 1) * (kernelWidth + factor - 1)) / (factor * factor * kernelHeight * kernelWidth);
+}
+
 /** dL/dweight of conv2d with `upsample`: the strided convolution's weight gradient (dL/dwt), folded back. */
 function upsampledWeightGradient(engine: Engine, g: Conv2dGeometry, input: Tensor, gradOutput: Tensor): Tensor {
   const t = transposedGeometry(g);

@@ -210,13 +210,12 @@ export class Sequential<T extends TapeTensor<T>> extends Module<T> {
   forward(input: T): T {
     let value = input;
     for (let i = 0; i < this.layers.length; i++) {
-      const layer = this.layers[i]!;
-      const next = this.layers[i + 1];
-      if (layer instanceof Upsample2d && next instanceof Conv2d && next.readsUpsampled) {
-        value = next.forwardUpsampled(value, layer.factor);
+      const fused = upsampledConvAt(this.layers, i);
+      if (fused) {
+        value = fused.conv.forwardUpsampled(value, fused.factor);
         i += 1;
       } else {
-        value = layer.forward(value);
+        value = this.layers[i]!.forward(value);
       }
     }
     return value;
@@ -246,6 +245,15 @@ export class Sequential<T extends TapeTensor<T>> extends Module<T> {
 }
 
 /** An encoder and a decoder: the latent space is the encoder's output, measured from real shapes. */
+/**
+ * Where Sequential runs layers[i] and layers[i + 1] as one conv2d with `upsample` (an Upsample2d
+ * followed by a stride-1 Conv2d): that conv and the factor; otherwise null.
+ */
+export function upsampledConvAt<T extends TapeTensor<T>>(layers: readonly Module<T>[], i: number): { conv: Conv2d<T>; factor: number } | null {
+  const [layer, next] = [layers[i], layers[i + 1]];
+  return layer instanceof Upsample2d && next instanceof Conv2d && next.readsUpsampled ? { conv: next, factor: layer.factor } : null;
+}
+
 export class Autoencoder<T extends TapeTensor<T>> extends Module<T> {
   constructor(readonly encoder: Sequential<T>, readonly decoder: Sequential<T>) {
     super();
