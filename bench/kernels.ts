@@ -68,9 +68,10 @@ interface Workload {
 }
 
 function notebookWorkloads(batch: number): Workload[] {
-  // The hidden convs carry their fused ReLU, as in the model. The model runs the decoder's
-  // upsample-then-conv pairs as conv2d with upsample ('upsample+conv'); the plain upsample
-  // and conv rows at those shapes are the unfused pair, for comparison.
+  // Each pass as the model's training step runs it (Sequential's fusions, modules.ts): the
+  // hidden convs carry their fused ReLU, except the two before a max-pool, which hand it to the
+  // pool; the decoder's upsample-then-conv pairs run as conv2d with upsample ('upsample+conv'),
+  // and the plain upsample and conv rows at those shapes are the unfused pair, for comparison.
   const conv = (label: string, inChannels: number, outChannels: number, size: number, activation: 'relu' | 'linear', upsample = 1): Workload => ({
     name: 'conv2d', label,
     inputs: [{ shape: [batch, inChannels, size / upsample, size / upsample] }, { shape: [outChannels, inChannels, 3, 3] }, { shape: [outChannels] }],
@@ -78,10 +79,10 @@ function notebookWorkloads(batch: number): Workload[] {
   });
   const image = (channels: number, size: number) => [batch, channels, size, size];
   return [
-    conv('conv 3->8 @32', 3, 8, 32, 'relu'),
-    { name: 'maxPool2d', label: 'pool 8@32', inputs: [{ shape: image(8, 32) }], attributes: { poolSize: 2, padding: 'same' } },
-    conv('conv 8->12 @16', 8, 12, 16, 'relu'),
-    { name: 'maxPool2d', label: 'pool 12@16', inputs: [{ shape: image(12, 16) }], attributes: { poolSize: 2, padding: 'same' } },
+    conv('conv 3->8 @32', 3, 8, 32, 'linear'),
+    { name: 'maxPool2d', label: 'pool+relu 8@32', inputs: [{ shape: image(8, 32) }], attributes: { poolSize: 2, padding: 'same', activation: 'relu' } },
+    conv('conv 8->12 @16', 8, 12, 16, 'linear'),
+    { name: 'maxPool2d', label: 'pool+relu 12@16', inputs: [{ shape: image(12, 16) }], attributes: { poolSize: 2, padding: 'same', activation: 'relu' } },
     conv('conv 12->16 @8', 12, 16, 8, 'relu'),
     { name: 'upsample2d', label: 'upsample 16@8', inputs: [{ shape: image(16, 8) }], attributes: { factor: 2 } },
     conv('conv 16->12 @16', 16, 12, 16, 'relu'),

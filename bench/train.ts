@@ -17,7 +17,7 @@ import { loadCifar10 } from '../src/data/cifar10.ts';
 import { autoencoderData } from '../src/data/image-set.ts';
 import { batchesOf, epochOrder } from '../src/data/batches.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
-import { upsampledConvAt } from '../src/nn/modules.ts';
+import { convRunAt } from '../src/nn/modules.ts';
 import { upsampledMultiplyAddShare } from '../src/kernels/conv2d.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
@@ -81,11 +81,11 @@ const flopsPerImage = 3 * forwardFlops - firstConvFlops;
 let executedFlopsPerImage = flopsPerImage;
 let decoderShape = model.encoder.outputShape([1, 3, 32, 32]);
 model.decoder.layers.forEach((layer, i) => {
-  const fused = upsampledConvAt(model.decoder.layers, i);
-  if (fused) {
-    const { kernelSize } = fused.conv.options;
-    const share = upsampledMultiplyAddShare(kernelSize, kernelSize, fused.factor);
-    executedFlopsPerImage -= 3 * fused.conv.flops(layer.outputShape(decoderShape)) * (1 - share);
+  const run = convRunAt(model.decoder.layers, i, model.decoder.fusions);
+  if (run && run.upsample > 1) {
+    const { kernelSize } = run.conv.options;
+    const share = upsampledMultiplyAddShare(kernelSize, kernelSize, run.upsample);
+    executedFlopsPerImage -= 3 * run.conv.flops(layer.outputShape(decoderShape)) * (1 - share);
   }
   decoderShape = layer.outputShape(decoderShape);
 });

@@ -50,7 +50,11 @@ const mutations = [
   ['rmsprop update: epsilon outside the root', K + 'rmsprop.wgsl', 'sqrt(s + params.epsilon)', '(sqrt(s) + params.epsilon)'],
   ['adam update: bias of v', K + 'adam.wgsl', '(1.0 - params.beta2) * (g * g - secondMoment[index])', '(1.0 - params.beta2) * (g - secondMoment[index])'],
   ['conv2d reference backward: input gradient sign', K + 'conv2d.ts', 'gradRead[inputIndex] += weight!.data[weightIndex]! * upstream;', 'gradRead[inputIndex] -= weight!.data[weightIndex]! * upstream;'],
-  ['maxPool2d reference backward: routes to the window start', K + 'max-pool2d.ts', 'forEachWindow(g, input!.data, (outputIndex, inputIndex) => (gradInput[inputIndex] += gradOutput.data[outputIndex]!));', 'forEachWindow(g, input!.data, (outputIndex, inputIndex) => (gradInput[inputIndex - (inputIndex % 2)] += gradOutput.data[outputIndex]!));'],
+  ['maxPool2d reference backward: routes to the window start', K + 'max-pool2d.ts', 'gradInput[inputIndex] += gradOutput.data[outputIndex]!;', 'gradInput[inputIndex - (inputIndex % 2)] += gradOutput.data[outputIndex]!;'],
+  ['maxPool2d with relu, reference backward: the mask dropped', K + 'max-pool2d.ts', 'if (!g.relu || input!.data[inputIndex]! > 0) gradInput', 'if (!g.relu || input!.data[inputIndex]! > -1) gradInput'],
+  ['maxPool2d with relu backward: tie rule at 0', K + 'max-pool2d.wgsl', 'params.relu == 0u || windowMax.value > 0.0', 'params.relu == 0u || windowMax.value >= 0.0'],
+  ['maxPool2d with relu, overlapping windows backward: the mask dropped', K + 'max-pool2d.wgsl', 'if (windowMax.position == position && passesGradient(windowMax)) {', 'if (windowMax.position == position) {'],
+  ['maxPool2d with relu forward: the ReLU dropped', K + 'max-pool2d.wgsl', 'select(value, max(value, 0.0), params.relu == 1u)', 'value'],
   ['sigmoid reference derivative', K + 'sigmoid.ts', 'derivative: (_x, y) => y * (1 - y)', 'derivative: (_x, y) => y * (1 - y) * 1.001'],
 ];
 

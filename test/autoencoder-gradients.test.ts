@@ -2,13 +2,15 @@
 // binary cross-entropy against its input) through the tape: GPU gradients of every
 // parameter against the float64 reference run of the same model, and the reference
 // gradients against central finite differences. Sequential runs each upsample-then-conv pair
-// as one conv2d with `upsample`: checked here against the layers run one by one.
+// as one conv2d with `upsample`, and moves the ReLU of each conv followed by a max-pool into
+// the pool: checked here against the layers run one by one.
 import { describe, expect, it } from 'vitest';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
 import { ReferenceEngine, type ReferenceTensor } from '../src/reference/reference-engine.ts';
 import type { Op } from '../src/kernels/op.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
+import type { Fusions } from '../src/nn/modules.ts';
 import { Random } from '../src/random.ts';
 import { FLOAT32_TOLERANCE, GRADIENT_CHECK_TOLERANCE, relativeError } from './parity/check.ts';
 import { testEngine } from './support/engine.ts';
@@ -79,7 +81,7 @@ describe.skipIf(!engine)('notebook autoencoder gradients', () => {
   });
 });
 
-describe('upsample-then-conv fusion', () => {
+describe('Sequential fusions', () => {
   /** A reference backend that records each op it runs, with its attributes. */
   class RecordingEngine extends ReferenceEngine {
     readonly ran: string[] = [];
@@ -90,24 +92,48 @@ describe('upsample-then-conv fusion', () => {
   }
   const images = new Random(6).values(2 * 3 * 32 * 32, 0.02, 0.98);
 
-  it('runs each Upsample2d + Conv2d as one conv2d with upsample: the loss and every gradient as the layers one by one', () => {
-    const results = [true, false].map((fused) => {
-      const backend = new RecordingEngine();
-      const model = notebookAutoencoder(backend, SEED);
-      const input = backend.tensor(images, SHAPE);
-      const layers = [...model.encoder.layers, ...model.decoder.layers];
-      const output = fused ? model.forward(input) : layers.reduce((value, layer) => layer.forward(value), input);
-      const loss = F.binaryCrossEntropy(output, input);
-      backward(loss);
-      return { ran: backend.ran, loss: loss.data, gradients: model.parameters().map((parameter) => parameter.grad!.data) };
-    });
-    const [fused, unfused] = results as [(typeof results)[0], (typeof results)[0]];
-    expect(fused.ran.filter((name) => name.startsWith('upsample2d'))).toEqual([]);
-    expect(fused.ran.filter((name) => name.includes('"upsample":2'))).toHaveLength(2);
-    expect(unfused.ran.filter((name) => name.startsWith('upsample2d'))).toHaveLength(2);
-    expect(relativeError(fused.loss, unfused.loss)).toBeLessThan(1e-12);
-    for (const [i, gradient] of fused.gradients.entries()) {
-      expect(relativeError(gradient, unfused.gradients[i]!), `parameter ${i}`).toBeLessThan(1e-12);
+  /** The loss, every gradient and the ops run, with the model's Sequential fusions as given or its layers one by one (null). */
+  function run(fusions: Fusions | null) {
+    const backend = new RecordingEngine();
+    const model = notebookAutoencoder(backend, SEED);
+    const input = backend.tensor(images, SHAPE);
+    let output: ReferenceTensor;
+    if (fusions) {
+      model.encoder.fusions = { ...fusions };
+      model.decoder.fusions = { ...fusions };
+      output = model.forward(input);
+    } else {
+      output = [...model.encoder.layers, ...model.decoder.layers].reduce((value, layer) => layer.forward(value), input);
     }
+    const loss = F.binaryCrossEntropy(output, input);
+    backward(loss);
+    return { ran: backend.ran, loss: loss.data, gradients: model.parameters().map((parameter) => parameter.grad!.data) };
+  }
+  const oneByOne = run(null);
+  const named = (ran: string[], op: string, attribute: string) => ran.filter((name) => name.startsWith(op) && name.includes(attribute));
+
+  it('the layers one by one run 2 upsample2d, 5 conv2d with a ReLU or none, and 2 plain max-pools', () => {
+    expect(named(oneByOne.ran, 'upsample2d', '')).toHaveLength(2);
+    expect(named(oneByOne.ran, 'conv2d', '"activation":"relu"')).toHaveLength(4);
+    expect(named(oneByOne.ran, 'maxPool2d', '"activation"')).toEqual([]);
   });
+
+  for (const fusions of [
+    { upsampleIntoConv: true, reluIntoPool: true },
+    { upsampleIntoConv: true, reluIntoPool: false },
+    { upsampleIntoConv: false, reluIntoPool: true },
+  ]) {
+    it(`fusions ${JSON.stringify(fusions)}: the ops they promise, the loss and every gradient as the layers one by one`, () => {
+      const fused = run(fusions);
+      expect(named(fused.ran, 'upsample2d', '')).toHaveLength(fusions.upsampleIntoConv ? 0 : 2);
+      expect(named(fused.ran, 'conv2d', '"upsample":2')).toHaveLength(fusions.upsampleIntoConv ? 2 : 0);
+      // The encoder's first two convs hand their ReLU to the pool after them; the other two keep theirs.
+      expect(named(fused.ran, 'maxPool2d', '"activation":"relu"')).toHaveLength(fusions.reluIntoPool ? 2 : 0);
+      expect(named(fused.ran, 'conv2d', '"activation":"relu"')).toHaveLength(fusions.reluIntoPool ? 2 : 4);
+      expect(relativeError(fused.loss, oneByOne.loss)).toBeLessThan(1e-12);
+      for (const [i, gradient] of fused.gradients.entries()) {
+        expect(relativeError(gradient, oneByOne.gradients[i]!), `parameter ${i}`).toBeLessThan(1e-12);
+      }
+    });
+  }
 });

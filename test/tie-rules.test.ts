@@ -66,6 +66,19 @@ describe.skipIf(!engine)('tie rules', () => {
     expect(reference).toEqual([1, 0, 1, 0]);
   });
 
+  it('maxPool2d with relu: a window whose maximum is 0 or below outputs 0 and passes no gradient, as relu', async () => {
+    // Three 2x2 windows: maxima 0 (no gradient at exactly 0), -2, and 2 twice (the first takes it).
+    const data = [-1, 0, -3, -2, 2, 1, /* second row */ -4, -5, -6, -7, 0, 2];
+    const inputs = [{ data, shape: [1, 1, 2, 6] }];
+    const attributes = { poolSize: 2, activation: 'relu' } as const;
+    const [gpu, reference] = await gradients(ops.maxPool2d, inputs, attributes, [5, 6, 7]);
+    const expected = [0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0];
+    expect(gpu).toEqual(expected);
+    expect(reference).toEqual(expected);
+    const output = ops.maxPool2d.reference.forward([{ data: Float64Array.from(data), shape: [1, 1, 2, 6] }], attributes, [1, 1, 1, 3]);
+    expect(Array.from(output)).toEqual([0, 0, 2]);
+  });
+
   it('meanAbsoluteError: the gradient at prediction = target is 0', async () => {
     const [gpu, reference] = await gradients(ops.meanAbsoluteError, [{ data: [1, 2], shape: [2] }, { data: [1, 0], shape: [2] }], {}, [2]);
     expect(gpu).toEqual([0, 1]);

@@ -1,7 +1,11 @@
 // maxPool2d: input [N, C, H, W]. Kernels in max-pool2d.wgsl.
 // Tie rule (kernel and reference alike): the first maximum in row-major window order is the
 // arg-max and alone receives the gradient; padded positions never win.
+// With activation 'relu' the output is max(window max, 0), the pool of a ReLU'd input: a
+// conv's ReLU moved here (Sequential does it) spares that conv's backward pass its mask,
+// since the pool's backward knows each arg-max's value. The gradient at exactly 0 is 0, as relu.
 import { defineOp } from './op.ts';
+import { ShapeError } from '../errors.ts';
 import { requirePositiveInteger, requireRank4, windowGeometry, type Shape } from './shapes.ts';
 
 export interface MaxPool2dAttributes {
@@ -10,6 +14,8 @@ export interface MaxPool2dAttributes {
   readonly stride?: number;
   /** Default 'valid' (as Keras). `same` pads so that the output has ceil(size / stride) positions. */
   readonly padding?: 'valid' | 'same';
+  /** Default 'linear': none. 'relu': max(window max, 0). */
+  readonly activation?: 'linear' | 'relu';
 }
 
 function geometry(shape: Shape, attributes: MaxPool2dAttributes) {
@@ -17,9 +23,13 @@ function geometry(shape: Shape, attributes: MaxPool2dAttributes) {
   const poolSize = requirePositiveInteger(attributes.poolSize, 'maxPool2d poolSize');
   const stride = requirePositiveInteger(attributes.stride ?? poolSize, 'maxPool2d stride');
   const { height, width } = windowGeometry(inHeight, inWidth, poolSize, poolSize, stride, attributes.padding ?? 'valid', 'maxPool2d');
+  const activation = attributes.activation ?? 'linear';
+  if (activation !== 'linear' && activation !== 'relu') {
+    throw new ShapeError(`maxPool2d activation: expected 'linear' or 'relu', got '${String(activation)}'`);
+  }
   return {
     batch, channels, inHeight, inWidth, outHeight: height.output, outWidth: width.output,
-    poolSize, stride, padTop: height.padBefore, padLeft: width.padBefore,
+    poolSize, stride, padTop: height.padBefore, padLeft: width.padBefore, relu: activation === 'relu' ? 1 : 0,
   };
 }
 
@@ -83,14 +93,20 @@ export const maxPool2d = defineOp<MaxPool2dAttributes>({
     forward([input], attributes) {
       const g = geometry(input!.shape, attributes);
       const output = new Float64Array(g.batch * g.channels * g.outHeight * g.outWidth);
-      forEachWindow(g, input!.data, (outputIndex, inputIndex) => (output[outputIndex] = input!.data[inputIndex]!));
+      forEachWindow(g, input!.data, (outputIndex, inputIndex) => {
+        const value = input!.data[inputIndex]!;
+        output[outputIndex] = g.relu ? Math.max(value, 0) : value;
+      });
       return output;
     },
     // y[w] = x[argmax(w)]  =>  dL/dx[i] = sum of dL/dy[w] over windows w whose arg-max is i.
+    // y[w] = relu(x[argmax(w)])  =>  the same sum over those windows, where x[i] > 0.
     backward({ inputs: [input], attributes, gradOutput }) {
       const g = geometry(input!.shape, attributes);
       const gradInput = new Float64Array(input!.data.length);
-      forEachWindow(g, input!.data, (outputIndex, inputIndex) => (gradInput[inputIndex] += gradOutput.data[outputIndex]!));
+      forEachWindow(g, input!.data, (outputIndex, inputIndex) => {
+        if (!g.relu || input!.data[inputIndex]! > 0) gradInput[inputIndex] += gradOutput.data[outputIndex]!;
+      });
       return [gradInput];
     },
   },

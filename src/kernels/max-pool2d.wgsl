@@ -5,11 +5,16 @@
 // Tie rule: when several window positions hold the maximum, the first in row-major window
 // order (smallest row, then smallest column) is the arg-max and alone receives the gradient.
 //
+// With `relu` = 1 the output is max(window max, 0): a ReLU after the pool, which equals the
+// pool of a ReLU (both are monotone), so a conv's ReLU can move here and its backward pass
+// needs no mask of its own. The arg-max then passes the gradient only where its value is
+// > 0 (relu's tie rule: none at exactly 0), and the pool already holds that value.
+//
 // Invocations walk rows with their lane's columns (x = lane, lane + LANES, ...), so integer
 // divisions happen per row, not per element (lavapipe has no vector integer division).
 struct Params {
   batch: u32, channels: u32, inHeight: u32, inWidth: u32, outHeight: u32, outWidth: u32,
-  poolSize: u32, stride: u32, padTop: u32, padLeft: u32,
+  poolSize: u32, stride: u32, padTop: u32, padLeft: u32, relu: u32,
 }
 
 @group(0) @binding(0) var<storage, read> input: array<f32>;
@@ -20,8 +25,13 @@ struct Params {
 
 const LANES: u32 = 8u;
 
-/** Flat index (within the plane) of the window's arg-max, by the tie rule above. */
-fn argMax(plane: u32, oy: u32, ox: u32) -> u32 {
+/** A window's arg-max, by the tie rule above: its flat index within the plane, and its value. */
+struct WindowMax {
+  position: u32,
+  value: f32,
+}
+
+fn argMax(plane: u32, oy: u32, ox: u32) -> WindowMax {
   let top = i32(oy * params.stride) - i32(params.padTop);
   let left = i32(ox * params.stride) - i32(params.padLeft);
   var best = 0u;
@@ -46,7 +56,12 @@ fn argMax(plane: u32, oy: u32, ox: u32) -> u32 {
       }
     }
   }
-  return best;
+  return WindowMax(best, bestValue);
+}
+
+/** Whether the arg-max passes its gradient on: always, or under `relu` only where its value is > 0. */
+fn passesGradient(windowMax: WindowMax) -> bool {
+  return params.relu == 0u || windowMax.value > 0.0;
 }
 
 /** The output row an invocation walks (with its lane's columns) in forward and backward_windows. */
@@ -77,7 +92,8 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
   let oy = walk.oy;
   let plane = walk.plane;
   for (var ox = lane; ox < params.outWidth; ox += LANES) {
-    output[row * params.outWidth + ox] = input[plane + argMax(plane, oy, ox)];
+    let value = argMax(plane, oy, ox).value;
+    output[row * params.outWidth + ox] = select(value, max(value, 0.0), params.relu == 1u);
   }
 }
 
@@ -96,8 +112,9 @@ fn backward_windows(@builtin(global_invocation_id) id: vec3u, @builtin(num_workg
   let plane = walk.plane;
   let top = i32(oy * params.stride) - i32(params.padTop);
   for (var ox = lane; ox < params.outWidth; ox += LANES) {
-    let best = argMax(plane, oy, ox);
-    let upstream = gradOutput[row * params.outWidth + ox];
+    let windowMax = argMax(plane, oy, ox);
+    let best = windowMax.position;
+    let upstream = select(0.0, gradOutput[row * params.outWidth + ox], passesGradient(windowMax));
     let left = i32(ox * params.stride) - i32(params.padLeft);
     for (var dy = 0u; dy < params.poolSize; dy++) {
       let iy = top + i32(dy);
@@ -139,7 +156,8 @@ fn backward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) g
     var total = 0.0;
     for (var oy = oyStart; oy <= oyEnd; oy++) {
       for (var ox = oxStart; ox <= oxEnd; ox++) {
-        if (argMax(plane, u32(oy), u32(ox)) == position) {
+        let windowMax = argMax(plane, u32(oy), u32(ox));
+        if (windowMax.position == position && passesGradient(windowMax)) {
           total += gradOutput[(planeIndex * params.outHeight + u32(oy)) * params.outWidth + u32(ox)];
         }
       }

@@ -94,14 +94,22 @@ export class Conv2d<T extends TapeTensor<T>> extends Module<T> {
     return F.conv2d(input, this.weight, this.bias, this.attributes);
   }
 
-  /** Whether forwardUpsampled can stand for an Upsample2d followed by this layer. */
+  /** Whether forwardFused can read its input upsampled (stand for an Upsample2d followed by this layer). */
   get readsUpsampled(): boolean {
     return (this.options.stride ?? 1) === 1;
   }
 
-  /** This layer over the input upsampled by `factor` (nearest neighbour), the upsampled image never stored. */
-  forwardUpsampled(input: T, factor: number): T {
-    return F.conv2d(input, this.weight, this.bias, { ...this.attributes, upsample: factor });
+  get activation(): Conv2dActivation {
+    return this.attributes.activation;
+  }
+
+  /**
+   * This layer over its input upsampled by `upsample` (nearest neighbour; the upsampled image
+   * never stored), and with `activation` in place of its own: Sequential passes 'linear' when
+   * the max-pool after it applies this layer's ReLU.
+   */
+  forwardFused(input: T, fusion: { upsample: number; activation: Conv2dActivation }): T {
+    return F.conv2d(input, this.weight, this.bias, { ...this.attributes, ...fusion });
   }
 
   outputShape(input: Shape): Shape {
@@ -130,6 +138,11 @@ export class MaxPool2d<T extends TapeTensor<T>> extends Module<T> {
 
   forward(input: T): T {
     return F.maxPool2d(input, { poolSize: this.poolSize, padding: this.padding });
+  }
+
+  /** This layer over relu(input), the ReLU applied after the pool (the same values; max-pool2d.ts). */
+  forwardRectified(input: T): T {
+    return F.maxPool2d(input, { poolSize: this.poolSize, padding: this.padding, activation: 'relu' });
   }
 
   outputShape(input: Shape): Shape {
@@ -195,27 +208,41 @@ export class Tanh<T extends TapeTensor<T>> extends Activation<T> {
   }
 }
 
+/**
+ * The fusions Sequential applies, each the same function in fewer operations; a test or a
+ * benchmark turns them off to run the layers one by one.
+ *   upsampleIntoConv: an Upsample2d followed by a stride-1 Conv2d runs as one conv2d with
+ *     `upsample` (a transposed convolution; conv2d.ts).
+ *   reluIntoPool: a Conv2d with a ReLU followed by a MaxPool2d runs the conv without it and the
+ *     pool with it (max-pool of relu = relu of max-pool), so the conv's backward pass needs no
+ *     ReLU mask: the pool's backward masks by the arg-max's value, which it reads anyway.
+ */
+export interface Fusions {
+  upsampleIntoConv: boolean;
+  reluIntoPool: boolean;
+}
+
 export class Sequential<T extends TapeTensor<T>> extends Module<T> {
   readonly layers: readonly Module<T>[];
+  fusions: Fusions = { upsampleIntoConv: true, reluIntoPool: true };
 
   constructor(layers: readonly Module<T>[]) {
     super();
     this.layers = layers;
   }
 
-  /**
-   * The layers in order, except that an Upsample2d followed by a Conv2d runs as one conv2d with
-   * `upsample` (the same function, in fewer operations: conv2d.ts).
-   */
+  /** The layers in order, with the enabled fusions (see Fusions). */
   forward(input: T): T {
     let value = input;
-    for (let i = 0; i < this.layers.length; i++) {
-      const fused = upsampledConvAt(this.layers, i);
-      if (fused) {
-        value = fused.conv.forwardUpsampled(value, fused.factor);
-        i += 1;
+    for (let i = 0; i < this.layers.length; ) {
+      const run = convRunAt(this.layers, i, this.fusions);
+      if (run) {
+        value = run.conv.forwardFused(value, { upsample: run.upsample, activation: run.pool ? 'linear' : run.conv.activation });
+        if (run.pool) value = run.pool.forwardRectified(value);
+        i += run.layerCount;
       } else {
         value = this.layers[i]!.forward(value);
+        i += 1;
       }
     }
     return value;
@@ -244,16 +271,37 @@ export class Sequential<T extends TapeTensor<T>> extends Module<T> {
   }
 }
 
-/** An encoder and a decoder: the latent space is the encoder's output, measured from real shapes. */
-/**
- * Where Sequential runs layers[i] and layers[i + 1] as one conv2d with `upsample` (an Upsample2d
- * followed by a stride-1 Conv2d): that conv and the factor; otherwise null.
- */
-export function upsampledConvAt<T extends TapeTensor<T>>(layers: readonly Module<T>[], i: number): { conv: Conv2d<T>; factor: number } | null {
-  const [layer, next] = [layers[i], layers[i + 1]];
-  return layer instanceof Upsample2d && next instanceof Conv2d && next.readsUpsampled ? { conv: next, factor: layer.factor } : null;
+/** A Conv2d that Sequential runs fused with its neighbours (see Fusions). */
+export interface ConvRun<T extends TapeTensor<T>> {
+  readonly conv: Conv2d<T>;
+  /** The factor of the Upsample2d before it, or 1. */
+  readonly upsample: number;
+  /** The MaxPool2d after it that applies its ReLU, or null. */
+  readonly pool: MaxPool2d<T> | null;
+  /** How many layers the run stands for. */
+  readonly layerCount: number;
 }
 
+/** The fused run starting at layers[i] under `fusions`, or null where layers[i] runs on its own. */
+export function convRunAt<T extends TapeTensor<T>>(layers: readonly Module<T>[], i: number, fusions: Fusions): ConvRun<T> | null {
+  const [layer, next] = [layers[i], layers[i + 1]];
+  let conv: Conv2d<T>;
+  let upsample = 1;
+  if (fusions.upsampleIntoConv && layer instanceof Upsample2d && next instanceof Conv2d && next.readsUpsampled) {
+    [conv, upsample] = [next, layer.factor];
+  } else if (layer instanceof Conv2d) {
+    conv = layer;
+  } else {
+    return null;
+  }
+  const convLayers = upsample > 1 ? 2 : 1;
+  const after = layers[i + convLayers];
+  const pool = fusions.reluIntoPool && conv.activation === 'relu' && after instanceof MaxPool2d ? after : null;
+  if (upsample === 1 && !pool) return null;
+  return { conv, upsample, pool, layerCount: convLayers + (pool ? 1 : 0) };
+}
+
+/** An encoder and a decoder: the latent space is the encoder's output, measured from real shapes. */
 export class Autoencoder<T extends TapeTensor<T>> extends Module<T> {
   constructor(readonly encoder: Sequential<T>, readonly decoder: Sequential<T>) {
     super();

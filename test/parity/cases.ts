@@ -87,7 +87,13 @@ export const opCases: { readonly [K in OpName]: readonly ParityCase<AttributesOf
     { inputs: plain([2, 3, 4, 5], [2, 3, 3, 2]), attributes: { padding: 'valid', upsample: 3 } }, // upsampled by 3, no bias, non-square kernel
     { inputs: plain([1, 2, 5, 3], [3, 2, 3, 3], [3]), attributes: { padding: [2, 0, 1, 1], upsample: 2, activation: 'relu' } }, // upsampled, explicit padding
   ],
-  maxPool2d: [...maxPool2dCases(), { inputs: plain([2, 3, 32, 32]), attributes: { poolSize: 3, padding: 'same' } }],
+  maxPool2d: [
+    ...maxPool2dCases(),
+    { inputs: plain([2, 3, 32, 32]), attributes: { poolSize: 3, padding: 'same' } },
+    { inputs: plain([2, 8, 32, 32]), attributes: { poolSize: 2, padding: 'same', activation: 'relu' } }, // the notebook's first pool, with its conv's ReLU
+    { inputs: plain([2, 5, 9, 7]), attributes: { poolSize: 3, stride: 1, padding: 'same', activation: 'relu' } }, // ReLU, overlapping windows
+    { inputs: plain([1, 3, 7, 9]), attributes: { poolSize: 2, padding: 'valid', activation: 'relu' } }, // ReLU, a row and a column no window covers
+  ],
   upsample2d: [
     { inputs: plain([2, 3, 7, 9]), attributes: { factor: 2 } },
     { inputs: plain([1, 5, 3, 4]), attributes: { factor: 3 } },
