@@ -38,6 +38,11 @@ type Geometry = ReturnType<typeof geometry>;
 /** max-pool2d.wgsl: LANES invocations per row. */
 const LANES = 8;
 
+/** A dispatch's uniform params, and the window's size and stride as specialised constants (its loops unroll). */
+function kernelArguments({ poolSize, stride, ...params }: Geometry) {
+  return { params, specialization: { POOL_SIZE: poolSize, STRIDE: stride } };
+}
+
 /** Reference arg-max of one window: flat index within the plane. */
 function argMax(g: Geometry, plane: Float64Array | Float32Array, planeOffset: number, oy: number, ox: number): number {
   let best = -1;
@@ -73,7 +78,7 @@ export const maxPool2d = defineOp<MaxPool2dAttributes>({
   },
   forward(engine, [input], attributes, output) {
     const g = geometry(input!.shape, attributes);
-    engine.dispatch('maxPool2d', 'forward', { bindings: { input: input!, output }, params: g, invocations: LANES * g.batch * g.channels * g.outHeight });
+    engine.dispatch('maxPool2d', 'forward', { bindings: { input: input!, output }, ...kernelArguments(g), invocations: LANES * g.batch * g.channels * g.outHeight });
   },
   backward(engine, { inputs: [input], attributes, gradOutput }) {
     const g = geometry(input!.shape, attributes);
@@ -83,9 +88,9 @@ export const maxPool2d = defineOp<MaxPool2dAttributes>({
       // Each window writes its own footprint; positions no window covers stay zero.
       const covered = g.outHeight * g.stride - g.padTop >= g.inHeight && g.outWidth * g.stride - g.padLeft >= g.inWidth && g.stride === g.poolSize;
       if (!covered) engine.fillBuffer(gradInput, 0);
-      engine.dispatch('maxPool2d', 'backward_windows', { bindings, params: g, invocations: LANES * g.batch * g.channels * g.outHeight });
+      engine.dispatch('maxPool2d', 'backward_windows', { bindings, ...kernelArguments(g), invocations: LANES * g.batch * g.channels * g.outHeight });
     } else {
-      engine.dispatch('maxPool2d', 'backward', { bindings, params: g, invocations: LANES * g.batch * g.channels * g.inHeight });
+      engine.dispatch('maxPool2d', 'backward', { bindings, ...kernelArguments(g), invocations: LANES * g.batch * g.channels * g.inHeight });
     }
     return [gradInput];
   },

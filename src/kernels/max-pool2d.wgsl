@@ -14,7 +14,7 @@
 // divisions happen per row, not per element (lavapipe has no vector integer division).
 struct Params {
   batch: u32, channels: u32, inHeight: u32, inWidth: u32, outHeight: u32, outWidth: u32,
-  poolSize: u32, stride: u32, padTop: u32, padLeft: u32, relu: u32,
+  padTop: u32, padLeft: u32, relu: u32,
 }
 
 @group(0) @binding(0) var<storage, read> input: array<f32>;
@@ -24,6 +24,9 @@ struct Params {
 @group(0) @binding(4) var<uniform> params: Params;
 
 const LANES: u32 = 8u;
+// The window's size and stride, specialised per shape by the host: the window loops unroll.
+const POOL_SIZE: u32 = 2u;
+const STRIDE: u32 = 2u;
 
 /** A window's arg-max, by the tie rule above: its flat index within the plane, and its value. */
 struct WindowMax {
@@ -32,17 +35,17 @@ struct WindowMax {
 }
 
 fn argMax(plane: u32, oy: u32, ox: u32) -> WindowMax {
-  let top = i32(oy * params.stride) - i32(params.padTop);
-  let left = i32(ox * params.stride) - i32(params.padLeft);
+  let top = i32(oy * STRIDE) - i32(params.padTop);
+  let left = i32(ox * STRIDE) - i32(params.padLeft);
   var best = 0u;
   var bestValue = 0.0;
   var found = false;
-  for (var dy = 0u; dy < params.poolSize; dy++) {
+  for (var dy = 0u; dy < POOL_SIZE; dy++) {
     let iy = top + i32(dy);
     if (iy < 0 || iy >= i32(params.inHeight)) {
       continue;
     }
-    for (var dx = 0u; dx < params.poolSize; dx++) {
+    for (var dx = 0u; dx < POOL_SIZE; dx++) {
       let ix = left + i32(dx);
       if (ix < 0 || ix >= i32(params.inWidth)) {
         continue;
@@ -110,15 +113,15 @@ fn backward_windows(@builtin(global_invocation_id) id: vec3u, @builtin(num_workg
   let row = walk.row;
   let oy = walk.oy;
   let plane = walk.plane;
-  let top = i32(oy * params.stride) - i32(params.padTop);
+  let top = i32(oy * STRIDE) - i32(params.padTop);
   for (var ox = lane; ox < params.outWidth; ox += LANES) {
     let windowMax = argMax(plane, oy, ox);
     let best = windowMax.position;
     let upstream = select(0.0, gradOutput[row * params.outWidth + ox], passesGradient(windowMax));
-    let left = i32(ox * params.stride) - i32(params.padLeft);
-    for (var dy = 0u; dy < params.poolSize; dy++) {
+    let left = i32(ox * STRIDE) - i32(params.padLeft);
+    for (var dy = 0u; dy < POOL_SIZE; dy++) {
       let iy = top + i32(dy);
-      for (var dx = 0u; dx < params.poolSize; dx++) {
+      for (var dx = 0u; dx < POOL_SIZE; dx++) {
         let ix = left + i32(dx);
         if (iy >= 0 && iy < i32(params.inHeight) && ix >= 0 && ix < i32(params.inWidth)) {
           let position = u32(iy) * params.inWidth + u32(ix);
@@ -143,8 +146,8 @@ fn backward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) g
   let iy = i32(row % params.inHeight);
   let planeIndex = row / params.inHeight;
   let plane = planeIndex * params.inHeight * params.inWidth;
-  let stride = i32(params.stride);
-  let pool = i32(params.poolSize);
+  let stride = i32(STRIDE);
+  let pool = i32(POOL_SIZE);
   // First window reaching iy: smallest oy with oy*stride >= iy + padTop - pool + 1.
   let oyStart = max(0, (iy + i32(params.padTop) - pool + 1 + stride - 1) / stride);
   let oyEnd = min(i32(params.outHeight) - 1, (iy + i32(params.padTop)) / stride);
