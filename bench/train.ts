@@ -22,6 +22,7 @@ import { upsampledMultiplyAddShare } from '../src/kernels/conv2d.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
+import { QUEUED_MILLISECONDS } from '../src/nn/training.ts';
 import { matmul } from '../src/kernels/matmul.ts';
 import { Random } from '../src/random.ts';
 import { tune } from '../src/backend/tuner.ts';
@@ -110,9 +111,12 @@ for (const batchSize of [32, 256]) {
   });
   const tuningSeconds = (performance.now() - tuningStart) / 1000;
   const peer = process.env['AELAB_SKIP_PEER'] === '1' ? null : await openTensorflowPeer(batches.slice(0, 8).map((indices) => data.batch(indices).inputs), batchSize);
+  // Each sample queues as much work before its wait as fit() does: under Deno a wait costs
+  // about 11 ms, which 60 ms samples charged to a step of about 60 ms (measured side by side,
+  // batch 32 under Deno: 526 and 524 img/s with 60 ms samples, 644 and 600 with these).
   const timeAelab = (tuned: boolean) => async () => {
     engine.tuning.enabled = tuned;
-    return measure(engine, step, { samples: 3 });
+    return measure(engine, step, { samples: 3, targetSampleMilliseconds: QUEUED_MILLISECONDS });
   };
   const turns = [timeAelab(true), timeAelab(false)];
   if (peer) turns.push(async () => (1000 * batchSize) / (await peer.round()));

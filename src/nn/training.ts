@@ -62,8 +62,8 @@ export interface FitOptions {
 
 const READBACK_INTERVAL_MS = 1500;
 
-/** How much GPU work fit() lets the CPU queue ahead before it waits. */
-const QUEUED_MILLISECONDS = 400;
+/** How much GPU work fit() lets the CPU queue ahead before it waits (bench:train times samples this long). */
+export const QUEUED_MILLISECONDS = 400;
 
 /**
  * Backpressure for the training loop. The CPU encodes a step far faster than a CPU adapter
