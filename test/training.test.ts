@@ -48,4 +48,25 @@ describe.skipIf(!engine)('fit and evaluate', () => {
     model.parameters().forEach((parameter) => parameter.dispose());
     optimizer.dispose();
   }, 60_000);
+
+  it("fit's training metrics cover every step, chunk by chunk: with a learning rate of 0 they equal evaluate's", async () => {
+    // 300 images: 10 steps (the last of 12), which fit cuts into chunks that it waits for one
+    // behind the other; the metrics it reports are the last chunk's snapshot.
+    const many = autoencoderData(subset(train, Array.from({ length: 300 }, (_, i) => i)));
+    const model = notebookAutoencoder(engine!, 4);
+    const optimizer = RMSprop(engine!, model.parameters(), { learningRate: 0 });
+    const losses: (number | null)[] = [];
+    const [log] = await fit(engine!, model, optimizer, F.binaryCrossEntropy, many, {
+      epochs: 1,
+      seed: 2,
+      onProgress: (progress) => losses.push(progress.loss),
+    });
+    const evaluated = await evaluate(engine!, model, F.binaryCrossEntropy, many, 32);
+    expect(losses).toHaveLength(10);
+    expect(relativeError([log!.train.loss], [evaluated.loss])).toBeLessThan(1e-5);
+    expect(relativeError([log!.train.binaryAccuracy], [evaluated.binaryAccuracy])).toBeLessThan(1e-5);
+    expect(relativeError([log!.train.meanSquaredError], [evaluated.meanSquaredError])).toBeLessThan(1e-5);
+    model.parameters().forEach((parameter) => parameter.dispose());
+    optimizer.dispose();
+  }, 60_000);
 });

@@ -446,8 +446,18 @@ export class Engine implements TapeBackend<Tensor> {
     return (await this.readAll([tensor]))[0]!;
   }
 
-  /** Copies several tensors to the host with one submission and one wait (the only places the engine waits for the GPU). */
+  /** Copies several tensors to the host with one submission and one wait. */
   async readAll(tensors: readonly Tensor[]): Promise<Float32Array[]> {
+    return this.snapshot(tensors).values();
+  }
+
+  /**
+   * Copies `tensors` as they stand at this point of the queue into a staging buffer, and
+   * submits everything encoded so far. The Snapshot's values() waits for exactly that work:
+   * whatever is submitted after the snapshot keeps the GPU busy meanwhile (fit() waits for
+   * one chunk of steps while the next one runs).
+   */
+  snapshot(tensors: readonly Tensor[]): Snapshot {
     const byteLength = tensors.reduce((total, tensor) => total + tensor.size * 4, 0);
     const staging = this.device.createBuffer({ size: Math.max(4, byteLength), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
     this.endPass();
@@ -457,17 +467,7 @@ export class Engine implements TapeBackend<Tensor> {
       offset += tensor.size * 4;
     }
     this.flush();
-    await staging.mapAsync(MapMode.READ);
-    const bytes = staging.getMappedRange().slice(0);
-    staging.unmap();
-    staging.destroy();
-    await this.checkErrors();
-    offset = 0;
-    return tensors.map((tensor) => {
-      const values = new Float32Array(bytes, offset, tensor.size);
-      offset += tensor.size * 4;
-      return values;
-    });
+    return new Snapshot(staging, tensors.map((tensor) => tensor.size), () => this.checkErrors());
   }
 
   /**
@@ -487,6 +487,35 @@ export class Engine implements TapeBackend<Tensor> {
     const pending = this.pendingErrors.splice(0);
     const errors = (await Promise.all(pending)).filter((error): error is GPUError => error !== null);
     if (errors.length > 0) throw new GpuError(`the GPU rejected submitted work: ${errors.map((error) => error.message).join('; ')}`);
+  }
+}
+
+/** Tensors copied at one point of the queue (Engine.snapshot), to be mapped once. */
+export class Snapshot {
+  constructor(
+    private readonly staging: GPUBuffer,
+    private readonly sizes: readonly number[],
+    private readonly checkErrors: () => Promise<void>,
+  ) {}
+
+  /**
+   * Waits for the work up to the snapshot and returns the tensors' values. Dawn spins a CPU
+   * core while the map is pending, so a caller that knows how long the work still runs can
+   * have the wait sleep through `sleepMilliseconds` first.
+   */
+  async values(sleepMilliseconds = 0): Promise<Float32Array[]> {
+    if (sleepMilliseconds > 1) await new Promise((resolve) => setTimeout(resolve, sleepMilliseconds));
+    await this.staging.mapAsync(MapMode.READ);
+    const bytes = this.staging.getMappedRange().slice(0);
+    this.staging.unmap();
+    this.staging.destroy();
+    await this.checkErrors();
+    let offset = 0;
+    return this.sizes.map((size) => {
+      const values = new Float32Array(bytes, offset, size);
+      offset += size * 4;
+      return values;
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 // Training in the spirit of Keras' fit/evaluate/predict. A step (upload, forward, loss,
 // backward, optimiser update, metric sums) is encoded without any readback; the running
-// sums stay on the GPU and are read back a few times per epoch for the progress line.
+// sums stay on the GPU, copied out once per chunk of steps (StepClock) for the progress line.
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
 import { backward, noGrad } from './autograd.ts';
@@ -60,40 +60,72 @@ export interface FitOptions {
   readonly onEpochEnd?: (log: EpochLog) => Promise<void> | void;
 }
 
-const READBACK_INTERVAL_MS = 1500;
-
 /** How much GPU work fit() lets the CPU queue ahead before it waits (bench:train times samples this long). */
 export const QUEUED_MILLISECONDS = 400;
 
 /**
- * Backpressure for the training loop. The CPU encodes a step far faster than a CPU adapter
- * runs it, so fit() waits whenever about QUEUED_MILLISECONDS of steps are queued. And it
- * waits without leaving a completion promise pending longer than needed: Dawn spins a CPU
- * core while one is pending, taking it from the training itself; the GPU time per step
- * measured at the previous wait tells how long to sleep first.
+ * Backpressure for the training loop that keeps the GPU's queue full. The CPU encodes a step
+ * far faster than a CPU adapter runs it, so fit() cuts the steps into chunks of about
+ * QUEUED_MILLISECONDS of GPU work. At the end of a chunk it snapshots the metric sums and
+ * then waits for the previous chunk's snapshot, not for everything: the chunk just submitted
+ * keeps the GPU busy through the wait and while the next one is encoded. (Waiting for all
+ * submitted work left the GPU idle while the CPU encoded the next step; and under Deno each
+ * wait costs about 11 ms.) Dawn spins a CPU core while a map is pending, taking it from the
+ * training itself, so the wait sleeps first until 95% of the time the previous chunk should
+ * take: the GPU time per step, measured between snapshots. Waking late costs nothing while
+ * the next chunk runs, and the 5% shortfall drains any lateness from the estimate.
+ * The snapshots carry the running metrics for the progress line.
  */
 class StepClock {
   private stepMilliseconds = 0;
   private pendingSteps = 0;
-  private since = performance.now();
+  private inFlight: { readonly snapshot: MetricSnapshot; readonly steps: number } | null = null;
+  private lastCompletion = performance.now();
 
-  constructor(private readonly engine: Engine) {}
+  constructor(private readonly sums: MetricSums) {}
 
-  /** Counts a submitted step; true when it is time to wait. */
+  /** Counts a submitted step; true when its chunk is full (call endChunk). */
   submitted(): boolean {
     this.pendingSteps += 1;
     const due = this.stepMilliseconds > 0 ? Math.max(1, Math.round(QUEUED_MILLISECONDS / this.stepMilliseconds)) : 2;
     return this.pendingSteps >= due;
   }
 
-  async wait(): Promise<void> {
-    const remaining = this.pendingSteps * this.stepMilliseconds - (performance.now() - this.since);
-    await this.engine.synchronize(remaining);
-    const now = performance.now();
-    if (this.pendingSteps > 0) this.stepMilliseconds = (now - this.since) / this.pendingSteps;
+  /** Snapshots the chunk's metrics and waits for the chunk before it: its metrics, or null for the first chunk. */
+  async endChunk(): Promise<Metrics | null> {
+    const previous = this.inFlight;
+    this.inFlight = { snapshot: this.sums.snapshot(), steps: this.pendingSteps };
     this.pendingSteps = 0;
-    this.since = now;
+    return previous ? this.complete(previous) : null;
   }
+
+  /** Waits for every step submitted: the metrics after the last. */
+  async finish(): Promise<Metrics> {
+    if (this.pendingSteps > 0 || !this.inFlight) {
+      const previous = this.inFlight;
+      this.inFlight = { snapshot: this.sums.snapshot(), steps: this.pendingSteps };
+      this.pendingSteps = 0;
+      if (previous) await this.complete(previous);
+    }
+    const last = this.inFlight!;
+    this.inFlight = null;
+    return this.complete(last);
+  }
+
+  private async complete(chunk: { readonly snapshot: MetricSnapshot; readonly steps: number }): Promise<Metrics> {
+    // The queue never ran dry, so the chunk started when the one before it completed.
+    const expectedEnd = this.lastCompletion + 0.95 * chunk.steps * this.stepMilliseconds;
+    const metrics = await chunk.snapshot.values(expectedEnd - performance.now());
+    const now = performance.now();
+    if (chunk.steps > 0) this.stepMilliseconds = (now - this.lastCompletion) / chunk.steps;
+    this.lastCompletion = now;
+    return metrics;
+  }
+}
+
+/** Metrics at one point of the queue (MetricSums.snapshot); values() waits for them, sleeping first if asked. */
+interface MetricSnapshot {
+  values(sleepMilliseconds?: number): Promise<Metrics>;
 }
 
 /** GPU-side sums of loss, binary accuracy and squared error, each weighted by batch size. */
@@ -113,9 +145,20 @@ class MetricSums {
     this.count += examples;
   }
 
+  /** The metrics as they stand at this point of the queue, to be waited for later. */
+  snapshot(): MetricSnapshot {
+    const count = Math.max(1, this.count);
+    const snapshot = this.engine.snapshot(this.sums);
+    return {
+      async values(sleepMilliseconds = 0): Promise<Metrics> {
+        const [loss, accuracy, squared] = (await snapshot.values(sleepMilliseconds)).map((values) => values[0]! / count);
+        return { loss: loss!, binaryAccuracy: accuracy!, meanSquaredError: squared!, psnr: 10 * Math.log10(1 / squared!) };
+      },
+    };
+  }
+
   async read(): Promise<Metrics> {
-    const [loss, accuracy, squared] = (await this.engine.readAll(this.sums)).map((values) => values[0]! / Math.max(1, this.count));
-    return { loss: loss!, binaryAccuracy: accuracy!, meanSquaredError: squared!, psnr: 10 * Math.log10(1 / squared!) };
+    return this.snapshot().values();
   }
 
   dispose(): void {
@@ -144,8 +187,7 @@ export async function fit(
   for (let epoch = (options.initialEpoch ?? 0) + 1; epoch <= options.epochs; epoch++) {
     const started = performance.now();
     const sums = new MetricSums(engine);
-    const clock = new StepClock(engine);
-    let lastReadback = started;
+    const clock = new StepClock(sums);
     let runningLoss: number | null = null;
     let step = 0;
     for (const indices of batchesOf(epochOrder(train.count, options.seed, epoch, options.shuffle ?? true), batchSize)) {
@@ -159,18 +201,10 @@ export async function fit(
         sums.add(loss, prediction, targets, indices.length);
       });
       step += 1;
-      if (clock.submitted()) {
-        await clock.wait();
-        // Right after a wait the queue is empty, so the readback costs no GPU time.
-        if (performance.now() - lastReadback > READBACK_INTERVAL_MS) {
-          runningLoss = (await sums.read()).loss;
-          lastReadback = performance.now();
-        }
-      }
+      if (clock.submitted()) runningLoss = (await clock.endChunk())?.loss ?? runningLoss;
       options.onProgress?.({ epoch, epochs: options.epochs, step, steps, loss: runningLoss, elapsedSeconds: (performance.now() - started) / 1000 });
     }
-    await clock.wait();
-    const trainMetrics = await sums.read();
+    const trainMetrics = await clock.finish();
     sums.dispose();
     const validation = options.validation ? await evaluate(engine, model, lossFunction, options.validation, batchSize) : null;
     const log: EpochLog = { epoch, seconds: (performance.now() - started) / 1000, train: trainMetrics, validation };
