@@ -53,6 +53,13 @@ describe.skipIf(!engine)('clear errors before any dispatch', () => {
     expectNoDispatch(() => F.upsample2d(input, 1.5), ShapeError, /factor must be an integer >= 1/);
   });
 
+  it('an activation the kernels do not fuse', () => {
+    const [input, kernel] = [zeros([1, 1, 4, 4]), zeros([1, 1, 3, 3])];
+    const sigmoid = 'sigmoid' as unknown as 'relu'; // a JavaScript caller's typo or wish
+    expectNoDispatch(() => F.conv2d(input, kernel, null, { activation: sigmoid }), ShapeError, /conv2d activation: expected 'linear' or 'relu', got 'sigmoid'/);
+    expectNoDispatch(() => F.maxPool2d(input, { poolSize: 2, activation: sigmoid }), ShapeError, /maxPool2d activation: expected 'linear' or 'relu', got 'sigmoid'/);
+  });
+
   it('data that does not fill the shape', () => {
     expect(() => e.tensor([1, 2, 3], [2, 2])).toThrow(/3 values do not fill shape \[2, 2\]/);
   });

@@ -8,7 +8,7 @@
 // Kernels in conv2d.wgsl; the float64 reference below is the specification they are tested against.
 import { defineOp, type HostTensor } from './op.ts';
 import { ShapeError } from '../errors.ts';
-import { formatShape, requirePositiveInteger, requireRank4, windowGeometry, type Padding, type Shape } from './shapes.ts';
+import { formatShape, requireFusedActivation, requirePositiveInteger, requireRank4, windowGeometry, type FusedActivation, type Padding, type Shape } from './shapes.ts';
 import { encodeSumRows } from './sum.ts';
 import { relu } from './relu.ts';
 import { upsample2d } from './upsample2d.ts';
@@ -26,7 +26,7 @@ export interface Conv2dAttributes {
   readonly upsample?: number;
 }
 
-export type Conv2dActivation = 'linear' | 'relu';
+export type Conv2dActivation = FusedActivation;
 
 export interface Conv2dGeometry {
   batch: number; inChannels: number; inHeight: number; inWidth: number;
@@ -260,11 +260,7 @@ function params(geometry: Conv2dGeometry, hasBias: boolean, attributes: Conv2dAt
 }
 
 function activationOf(attributes: Conv2dAttributes): Conv2dActivation {
-  const activation = attributes.activation ?? 'linear';
-  if (activation !== 'linear' && activation !== 'relu') {
-    throw new ShapeError(`conv2d activation: expected 'linear' or 'relu', got '${String(activation)}'`);
-  }
-  return activation;
+  return requireFusedActivation(attributes.activation, 'conv2d activation');
 }
 
 function rowSplit(geometry: Conv2dGeometry, invocationsPerSplit: number, targetInvocations: number): { splits: number; rowsPerSplit: number } {

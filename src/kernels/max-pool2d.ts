@@ -5,8 +5,7 @@
 // conv's ReLU moved here (Sequential does it) spares that conv's backward pass its mask,
 // since the pool's backward knows each arg-max's value. The gradient at exactly 0 is 0, as relu.
 import { defineOp } from './op.ts';
-import { ShapeError } from '../errors.ts';
-import { requirePositiveInteger, requireRank4, windowGeometry, type Shape } from './shapes.ts';
+import { requireFusedActivation, requirePositiveInteger, requireRank4, windowGeometry, type FusedActivation, type Shape } from './shapes.ts';
 
 export interface MaxPool2dAttributes {
   readonly poolSize: number;
@@ -15,7 +14,7 @@ export interface MaxPool2dAttributes {
   /** Default 'valid' (as Keras). `same` pads so that the output has ceil(size / stride) positions. */
   readonly padding?: 'valid' | 'same';
   /** Default 'linear': none. 'relu': max(window max, 0). */
-  readonly activation?: 'linear' | 'relu';
+  readonly activation?: FusedActivation;
 }
 
 function geometry(shape: Shape, attributes: MaxPool2dAttributes) {
@@ -23,10 +22,7 @@ function geometry(shape: Shape, attributes: MaxPool2dAttributes) {
   const poolSize = requirePositiveInteger(attributes.poolSize, 'maxPool2d poolSize');
   const stride = requirePositiveInteger(attributes.stride ?? poolSize, 'maxPool2d stride');
   const { height, width } = windowGeometry(inHeight, inWidth, poolSize, poolSize, stride, attributes.padding ?? 'valid', 'maxPool2d');
-  const activation = attributes.activation ?? 'linear';
-  if (activation !== 'linear' && activation !== 'relu') {
-    throw new ShapeError(`maxPool2d activation: expected 'linear' or 'relu', got '${String(activation)}'`);
-  }
+  const activation = requireFusedActivation(attributes.activation, 'maxPool2d activation');
   return {
     batch, channels, inHeight, inWidth, outHeight: height.output, outWidth: width.output,
     poolSize, stride, padTop: height.padBefore, padLeft: width.padBefore, relu: activation === 'relu' ? 1 : 0,

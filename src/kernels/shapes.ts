@@ -45,6 +45,16 @@ export function requirePositiveInteger(value: number, what: string): number {
   return value;
 }
 
+/** An activation an op applies inside its own kernels: none ('linear', Keras' default) or a ReLU. */
+export type FusedActivation = 'linear' | 'relu';
+
+/** The activation attribute (default 'linear'), or a ShapeError naming `what`. */
+export function requireFusedActivation(activation: FusedActivation | undefined, what: string): FusedActivation {
+  const value = activation ?? 'linear';
+  if (value !== 'linear' && value !== 'relu') throw new ShapeError(`${what}: expected 'linear' or 'relu', got '${String(value)}'`);
+  return value;
+}
+
 /**
  * `same`: Keras/TensorFlow semantics. The output has ceil(in / stride) positions and the
  * total padding max((out - 1) * stride + window - in, 0) is split with the smaller half
