@@ -18,6 +18,8 @@ const mutations = [
   ['conv2d upsampled weight gradient: a tap of each sum dropped', K + 'conv2d.wgsl', 'u < params.kernelHeight + f - 1u - ky; u++', 'u < params.kernelHeight + f - 2u - ky; u++'],
   ['conv2d upsampled bias gradient: first element of each plane dropped', K + 'conv2d.wgsl', 'for (var i = 0u; i < plane; i++) {', 'for (var i = 1u; i < plane; i++) {'],
   ['conv2d upsampled: the input gradient reads the unmasked gradient', K + 'conv2d.ts', 'bindings: { input: gradOutput, weight: upsampled, bias: upsampled, output: gradInput },', 'bindings: { input: gradY, weight: upsampled, bias: upsampled, output: gradInput },'],
+  ['conv2d input gradient, all phases: the dL/dz window one row down', K + 'conv2d.wgsl', 'let oy = i32(i0 + a) + dLowY;', 'let oy = i32(i0 + a) + dLowY + 1;'],
+  ["conv2d input gradient, all phases: a phase's tap column mirrored", K + 'conv2d.wgsl', 'let kx = i32(rx + params.padLeft) - i32(STRIDE) * (i32(dx) + dLowX);', 'let kx = i32(params.kernelWidth) - 1 - (i32(rx + params.padLeft) - i32(STRIDE) * (i32(dx) + dLowX));'],
   ['conv2d input gradient: kernel taps transposed', K + 'conv2d.wgsl', 'outputChannelWeights + ky * params.kernelWidth + kx);', 'outputChannelWeights + (kx % params.kernelHeight) * params.kernelWidth + ky % params.kernelWidth);'],
   ['conv2d shared loads (weights and dL/dz): taken from the neighbouring lane', K + 'conv2d.wgsl', 'values[c] = shuffleFromLane(loaded[c / LANES], groupStart + c % LANES);', 'values[c] = shuffleFromLane(loaded[c / LANES], groupStart + (c + 1u) % LANES);'],
   ['conv2d weight gradient, lanes on channels: dL/dz taken one lane over', K + 'conv2d.wgsl', 'upstream = shareAcrossGroup(loaded, groupStart);', 'upstream = shareAcrossGroup(loaded, groupStart ^ 1u);'],

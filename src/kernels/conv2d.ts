@@ -136,6 +136,8 @@ const LANES = 8;
 const MAX_ACCUMULATORS = 128;
 const MAX_TILE_CHANNELS = 16;
 const MAX_TILE_Y = 8;
+/** The input gradient's all-phases tile (stride > 1) is offered up to this many channels. */
+const MAX_ALL_PHASES_CHANNELS = 4;
 /**
  * Weight gradients: at most 8 channels of whole kernel rows per invocation, within this many
  * accumulators (8 channels x 3 x 3 taps; a 5 x 5 kernel gets 3 rows of 8 channels, or all 5
@@ -191,23 +193,63 @@ function rowTileDispatch(tile: RowTileSize, width: number, channels: number, hei
   return { specialization: { ...tile }, invocations };
 }
 
-/** The row tile the tuner chose for this pass and shape, or the heuristic. */
-function chooseRowTile(engine: Engine, entryPoint: string, g: Conv2dGeometry, width: number, channels: number, height: number, images = g.batch) {
+/** The forward pass's row tile (output rows and channels): the tuner's choice, or the heuristic. */
+function forwardTile(engine: Engine, g: Conv2dGeometry) {
   const subgroups = engine.kernels.subgroups !== null;
-  const tile = engine.tuning.choose(tuningKey(entryPoint, g), () => rowTileCandidates(width, channels, height, subgroups));
-  return rowTileDispatch(tile, width, channels, height, images);
+  const tile = engine.tuning.choose(tuningKey('forward', g), () => rowTileCandidates(g.outWidth, g.outChannels, g.outHeight, subgroups));
+  return rowTileDispatch(tile, g.outWidth, g.outChannels, g.outHeight, g.batch);
 }
 
-/** The forward pass's row tile: output rows and channels. */
-const forwardTile = (engine: Engine, g: Conv2dGeometry) => chooseRowTile(engine, 'forward', g, g.outWidth, g.outChannels, g.outHeight);
+/**
+ * The input gradient's (the transposed convolution's) tile. For stride s > 1 it is either a
+ * row tile of one of the s x s phases (backward_input, each phase as an image of its own), or,
+ * with ALL_PHASES 1, TILE_Y blocks of s rows with all their phases (backward_input_all_phases).
+ */
+interface TransposedTileSize extends RowTileSize {
+  readonly ALL_PHASES?: number;
+}
 
 /**
- * The input gradient's (the transposed convolution's) row tile: input rows and channels of one
- * of the stride x stride phases (conv2d.wgsl, backward_input), each phase as an image of its own.
+ * How many dL/dz rows (or columns) the s phases of one input block read between them, for
+ * backward_input_all_phases: input row s*i + r reads row i + d through tap r + pad - s*d, so d
+ * runs from ceil((pad + 1 - kernel) / s) to floor((s - 1 + pad) / s). Null where pad >= kernel.
  */
-function transposedTile(engine: Engine, g: Conv2dGeometry) {
-  const tiling = chooseRowTile(engine, 'backward_input', g, Math.ceil(g.inWidth / g.stride), g.inChannels, Math.ceil(g.inHeight / g.stride), g.batch * g.stride * g.stride);
-  return { ...tiling, specialization: { ...tiling.specialization, STRIDE: g.stride } };
+function allPhasesWindow(kernel: number, pad: number, stride: number): number | null {
+  if (pad >= kernel) return null;
+  return Math.floor((stride - 1 + pad) / stride) + Math.floor((kernel - 1 - pad) / stride) + 1;
+}
+
+/** The tiles the input gradient may use: for stride > 1, the phase-wise row tiles and the all-phases ones. */
+function transposedTileCandidates(g: Conv2dGeometry, subgroups: boolean): TransposedTileSize[] {
+  const phaseWidth = Math.ceil(g.inWidth / g.stride);
+  const phaseHeight = Math.ceil(g.inHeight / g.stride);
+  const rowTiles = rowTileCandidates(phaseWidth, g.inChannels, phaseHeight, subgroups);
+  const windowed = allPhasesWindow(g.kernelHeight, g.padTop, g.stride) !== null && allPhasesWindow(g.kernelWidth, g.padLeft, g.stride) !== null;
+  // Few channels give each dL/dz value backward_input loads few multiply-adds, which the
+  // all-phases window makes up for: measured on lavapipe for the notebook's upsampled 12->3
+  // conv (3 channels, stride 2), 4 rows ran 2.2x faster than the tuned phase-wise tile at
+  // batch 32 and 1.1x at 256 (2 rows: 1.7x and 1.4x). With 12 channels (its 16->12 conv) it
+  // ran at 0.2-0.4x, and its large unrolled bodies compile slowly, so it is offered, and is
+  // the heuristic (4 rows first), only up to MAX_ALL_PHASES_CHANNELS channels.
+  if (g.stride === 1 || !windowed || g.inChannels > MAX_ALL_PHASES_CHANNELS) return rowTiles;
+  const phases = g.stride * g.stride;
+  const allPhases: TransposedTileSize[] = [];
+  for (const tileY of [4, 2, 1, MAX_TILE_Y].filter((y) => y <= phaseHeight && y * phases * g.inChannels <= MAX_ACCUMULATORS))
+    for (const shuffles of subgroups ? [1, 0] : [0]) allPhases.push({ TILE_X: 1, TILE_Y: tileY, TILE_CHANNELS: g.inChannels, SUBGROUP_SHUFFLES: shuffles, ALL_PHASES: 1 });
+  return [...allPhases, ...rowTiles.map((tile): TransposedTileSize => ({ ...tile, ALL_PHASES: 0 }))];
+}
+
+function transposedTile(engine: Engine, g: Conv2dGeometry): { entryPoint: string; specialization: Record<string, number>; invocations: number } {
+  const { ALL_PHASES, ...tile } = engine.tuning.choose(tuningKey('backward_input', g), () => transposedTileCandidates(g, engine.kernels.subgroups !== null));
+  const phaseWidth = Math.ceil(g.inWidth / g.stride);
+  const phaseHeight = Math.ceil(g.inHeight / g.stride);
+  if (ALL_PHASES === 1) {
+    const windows = { WINDOW_Y: allPhasesWindow(g.kernelHeight, g.padTop, g.stride)!, WINDOW_X: allPhasesWindow(g.kernelWidth, g.padLeft, g.stride)! };
+    const { invocations } = rowTileDispatch(tile, phaseWidth, g.inChannels, phaseHeight, g.batch);
+    return { entryPoint: 'backward_input_all_phases', specialization: { ...tile, STRIDE: g.stride, ...windows }, invocations };
+  }
+  const { specialization, invocations } = rowTileDispatch(tile, phaseWidth, g.inChannels, phaseHeight, g.batch * g.stride * g.stride);
+  return { entryPoint: 'backward_input', specialization: { ...specialization, STRIDE: g.stride }, invocations };
 }
 
 /** How the weight gradient is tiled (specialised constants) and split over rows. */
@@ -321,10 +363,11 @@ export const conv2d = defineOp<Conv2dAttributes>({
     // adds the bias and applies the ReLU.
     const transposed = transposedGeometry(g);
     const upsampled = upsampledWeights(engine, weight!, g);
-    engine.dispatch('conv2d', 'backward_input', {
+    const { entryPoint, ...tiling } = transposedTile(engine, transposed);
+    engine.dispatch('conv2d', entryPoint, {
       bindings: { weight: upsampled, gradOutput: input!, bias: bias ?? upsampled, gradInput: output },
       params: params(transposed, bias !== undefined, attributes),
-      ...transposedTile(engine, transposed),
+      ...tiling,
     });
     upsampled.dispose();
   },
@@ -367,11 +410,12 @@ export const conv2d = defineOp<Conv2dAttributes>({
     if (needsGradient[0]) {
       gradInput = engine.empty(input!.shape, 'conv2d input gradient');
       if (g.upsample === 1) {
-        engine.dispatch('conv2d', 'backward_input', {
+        const { entryPoint, ...tiling } = transposedTile(engine, g);
+        engine.dispatch('conv2d', entryPoint, {
           // No bias, no ReLU: the epilogue is the forward pass's with `upsample`.
           bindings: { weight: weight!, gradOutput, bias: weight!, gradInput },
           params: params(g, false, {}),
-          ...transposedTile(engine, g),
+          ...tiling,
         });
       } else {
         const transposed = transposedGeometry(g);

@@ -17,8 +17,8 @@
 // so a tile's speed is its multiply-adds per load, and large tiles win (conv2d.ts).
 // Where the device has subgroups (backend/subgroups.ts), the lanes of a group share the
 // weights they all need: each loads a few and takes the rest from its neighbours by shuffles.
-// TILE_CHANNELS, TILE_X, TILE_Y, TAP_ROWS, KERNEL_WIDTH, STRIDE, SUBGROUP_SHUFFLES and
-// LANES_ON_CHANNELS are specialised per shape by the host; SUBGROUP_SIZE, where kernels
+// TILE_CHANNELS, TILE_X, TILE_Y, TAP_ROWS, KERNEL_WIDTH, STRIDE, SUBGROUP_SHUFFLES,
+// LANES_ON_CHANNELS, WINDOW_Y and WINDOW_X are specialised per shape by the host; SUBGROUP_SIZE, where kernels
 // shuffle, by the kernel library (the device's).
 struct Params {
   batch: u32, inChannels: u32, inHeight: u32, inWidth: u32,
@@ -68,6 +68,10 @@ const SHARED_LOADS: u32 = (TILE_CHANNELS + LANES - 1u) / LANES;
 // Weight gradient: 1 puts the lanes of a group on LANES input channels (needs
 // SUBGROUP_SHUFFLES), 0 on columns.
 const LANES_ON_CHANNELS: u32 = 0u;
+// backward_input_all_phases: the rows and columns of dL/dz under one input position's
+// STRIDE x STRIDE phases (conv2d.ts, allPhasesWindow).
+const WINDOW_Y: u32 = 2u;
+const WINDOW_X: u32 = 2u;
 
 /** Where each of a row tile's channels starts in `weight`, for tileWeights. */
 struct TileWeightOffsets {
@@ -336,6 +340,99 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(local_invoc
         if (ix < params.inWidth) {
           let value = sums[(c * TILE_Y + ty) * TILE_X + j] + offset;
           gradInput[inputRow + ix] = select(value, max(value, 0.0), params.relu != 0u);
+        }
+      }
+    }
+  }
+}
+
+// The input gradient (transposed convolution) for stride s > 1, all s x s phases at once: an
+// invocation owns TILE_Y input-row blocks i (rows s*i .. s*i + s - 1) at one block column j,
+// for TILE_CHANNELS channels. Input row s*i + r reads, through tap ky, dL/dz row
+// (s*i + r + padTop - ky) / s = i + d wherever s divides r + padTop - ky. Over every phase r
+// and tap, d runs over dLow .. dLow + WINDOW_Y - 1, so the invocation loads that window of
+// dL/dz once per output channel, (TILE_Y + WINDOW_Y - 1) x WINDOW_X values, and every phase
+// takes its taps from it: for stride 2 and 4 x 4 taps (an upsampled 3 x 3 conv) 3 x 3 values
+// a block where backward_input loads 2 x 2 for each of its 4 phases, 16. It pays where the
+// channels are few (each loaded value then feeds few multiply-adds in backward_input: the
+// notebook's upsampled 12->3 conv): the tuner offers it beside backward_input for stride > 1.
+// The epilogue is backward_input's (bias, ReLU), for conv2d with `upsample`.
+@compute @workgroup_size(64)
+fn backward_input_all_phases(@builtin(global_invocation_id) id: vec3u, @builtin(local_invocation_index) localIndex: u32, @builtin(num_workgroups) groups: vec3u) {
+  let blockRows = (params.inHeight + STRIDE - 1u) / STRIDE;
+  let blockColumns = (params.inWidth + STRIDE - 1u) / STRIDE;
+  let tile = rowTile(id.x + id.y * groups.x * 64u, blockColumns, (blockRows + TILE_Y - 1u) / TILE_Y, params.inChannels, params.batch);
+  if (!tile.valid) {
+    return;
+  }
+  let n = tile.image;
+  let j = tile.x0;
+  let i0 = tile.row * TILE_Y;
+  let ci0 = tile.channel0;
+  let kernelArea = params.kernelHeight * params.kernelWidth;
+  let weightOffsets = tileWeightOffsets(ci0, params.inChannels, kernelArea, localIndex);
+  // dLow = ceil((padTop + 1 - kernelHeight) / s); the host offers this kernel only where
+  // padTop < kernelHeight (and padLeft < kernelWidth), so the numerator is at most 0.
+  let dLowY = -i32((params.kernelHeight - 1u - params.padTop) / STRIDE);
+  let dLowX = -i32((params.kernelWidth - 1u - params.padLeft) / STRIDE);
+
+  var sums: array<f32, TILE_CHANNELS * STRIDE * STRIDE * TILE_Y>;
+  for (var co = 0u; co < params.outChannels; co++) {
+    let gradPlane = (n * params.outChannels + co) * params.outHeight * params.outWidth;
+    var window: array<f32, (TILE_Y + WINDOW_Y - 1u) * WINDOW_X>;
+    for (var a = 0u; a < TILE_Y + WINDOW_Y - 1u; a++) {
+      let oy = i32(i0 + a) + dLowY;
+      let rowInside = oy >= 0 && oy < i32(params.outHeight);
+      let rowStart = gradPlane + u32(clamp(oy, 0, i32(params.outHeight) - 1)) * params.outWidth;
+      for (var b = 0u; b < WINDOW_X; b++) {
+        let ox = i32(j + b) + dLowX;
+        let inside = rowInside && ox >= 0 && ox < i32(params.outWidth);
+        window[a * WINDOW_X + b] = select(0.0, gradOutput[rowStart + u32(clamp(ox, 0, i32(params.outWidth) - 1))], inside);
+      }
+    }
+    let outputChannelWeights = co * params.inChannels * kernelArea;
+    for (var ry = 0u; ry < STRIDE; ry++) {
+      for (var dy = 0u; dy < WINDOW_Y; dy++) {
+        // The tap row that takes input row s*i + ry to dL/dz row i + dLowY + dy.
+        let ky = i32(ry + params.padTop) - i32(STRIDE) * (i32(dy) + dLowY);
+        if (ky >= 0 && ky < i32(params.kernelHeight)) {
+          for (var rx = 0u; rx < STRIDE; rx++) {
+            for (var dx = 0u; dx < WINDOW_X; dx++) {
+              let kx = i32(rx + params.padLeft) - i32(STRIDE) * (i32(dx) + dLowX);
+              if (kx >= 0 && kx < i32(params.kernelWidth)) {
+                let weights = tileWeights(weightOffsets, outputChannelWeights + u32(ky) * params.kernelWidth + u32(kx));
+                for (var t = 0u; t < TILE_Y; t++) {
+                  let value = window[(t + dy) * WINDOW_X + dx];
+                  for (var c = 0u; c < TILE_CHANNELS; c++) {
+                    sums[((c * STRIDE + ry) * STRIDE + rx) * TILE_Y + t] += value * weights[c];
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  for (var c = 0u; c < TILE_CHANNELS; c++) {
+    let ci = ci0 + c;
+    if (ci >= params.inChannels) {
+      break;
+    }
+    var offset = 0.0;
+    if (params.hasBias != 0u) {
+      offset = bias[ci];
+    }
+    for (var t = 0u; t < TILE_Y; t++) {
+      for (var ry = 0u; ry < STRIDE; ry++) {
+        let iy = STRIDE * (i0 + t) + ry;
+        for (var rx = 0u; rx < STRIDE; rx++) {
+          let ix = STRIDE * j + rx;
+          if (iy < params.inHeight && ix < params.inWidth) {
+            let value = sums[((c * STRIDE + ry) * STRIDE + rx) * TILE_Y + t] + offset;
+            gradInput[((n * params.inChannels + ci) * params.inHeight + iy) * params.inWidth + ix] = select(value, max(value, 0.0), params.relu != 0u);
+          }
         }
       }
     }
