@@ -415,23 +415,23 @@ fn backward_input_all_phases(@builtin(global_invocation_id) id: vec3u, @builtin(
     }
   }
 
+  // The epilogue: as backward_input's, the bias and the ReLU where conv2d with `upsample` asks.
   for (var c = 0u; c < TILE_CHANNELS; c++) {
-    let ci = ci0 + c;
-    if (ci >= params.inChannels) {
+    if (ci0 + c >= params.inChannels) {
       break;
     }
     var offset = 0.0;
     if (params.hasBias != 0u) {
-      offset = bias[ci];
+      offset = bias[ci0 + c];
     }
     for (var t = 0u; t < TILE_Y; t++) {
       for (var ry = 0u; ry < STRIDE; ry++) {
-        let iy = STRIDE * (i0 + t) + ry;
         for (var rx = 0u; rx < STRIDE; rx++) {
+          let iy = STRIDE * (i0 + t) + ry;
           let ix = STRIDE * j + rx;
           if (iy < params.inHeight && ix < params.inWidth) {
             let value = sums[((c * STRIDE + ry) * STRIDE + rx) * TILE_Y + t] + offset;
-            gradInput[((n * params.inChannels + ci) * params.inHeight + iy) * params.inWidth + ix] = select(value, max(value, 0.0), params.relu != 0u);
+            gradInput[((n * params.inChannels + ci0 + c) * params.inHeight + iy) * params.inWidth + ix] = select(value, max(value, 0.0), params.relu != 0u);
           }
         }
       }
