@@ -1,7 +1,7 @@
 // Kernel benchmark: every op, forward and backward, at the notebook autoencoder's real
 // shapes (batch 32 and 256), against the adapter's ceilings measured in the same run, before
-// the passes and after them: the engine's own matmul for FLOP/s and its copy kernel for bandwidth. The conv passes are
-// timed with the variants the tuner picks for this adapter (tuned here first) and, in
+// the passes and after them: the engine's own matmul for FLOP/s and its copy kernel for
+// bandwidth. The conv passes are timed with the variants the tuner picks for this adapter (tuned here first) and, in
 // alternation, with the kernels' heuristic variants (the fastest of five alternating rounds
 // each: on a busy machine noise only adds time).
 //   npm run bench:kernels            (Node + Dawn)
@@ -11,14 +11,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createEngine, runtimeName } from '../src/runtime/device.ts';
 import { ops, type OpName } from '../src/kernels/registry.ts';
 import type { Op } from '../src/kernels/op.ts';
-import { matmul, copy } from '../src/kernels/matmul.ts';
+import { copy } from '../src/kernels/matmul.ts';
 import { sizeOf, type Shape } from '../src/kernels/shapes.ts';
 import { upsampledMultiplyAddShare } from '../src/kernels/conv2d.ts';
 import { Random } from '../src/random.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
 import { fastestOf } from '../src/backend/measure.ts';
 import { tune } from '../src/backend/tuner.ts';
-import { tunedAndHeuristic, tunedFastest } from './variants.ts';
+import { matmulCeilingMilliseconds, tunedAndHeuristic } from './variants.ts';
 
 interface KernelRecord {
   op: string;
@@ -46,17 +46,24 @@ const upload = (shape: Shape, low = -1, high = 1): Tensor => engine.tensor(rando
 // counts: on this VM noise only adds time, and the machine's speed drifts within a run.
 const MATMUL_SIZE = 1024;
 const COPY_ELEMENTS = 16 * 1024 * 1024;
+/** The matmul's GFLOP/s and the copy's GB/s (it reads and writes every element) from their milliseconds. */
+const ceilingRates = ({ matmulMs, copyMs }: { matmulMs: number; copyMs: number }) => ({
+  gflops: (2 * MATMUL_SIZE ** 3) / matmulMs / 1e6,
+  gigabytesPerSecond: (2 * 4 * COPY_ELEMENTS) / copyMs / 1e6,
+});
+const describeCeilings = (ceilings: { matmulMs: number; copyMs: number }) => {
+  const { gflops, gigabytesPerSecond } = ceilingRates(ceilings);
+  return `matmul ${MATMUL_SIZE}^3 ${gflops.toFixed(2)} GFLOP/s, copy ${gigabytesPerSecond.toFixed(2)} GB/s`;
+};
 async function measureCeilings(): Promise<{ matmulMs: number; copyMs: number }> {
-  const a = upload([MATMUL_SIZE, MATMUL_SIZE]);
-  const b = upload([MATMUL_SIZE, MATMUL_SIZE]);
-  const matmulMs = await tunedFastest(engine, () => void matmul(engine, a, b));
+  const matmulMs = await matmulCeilingMilliseconds(engine, MATMUL_SIZE);
   const source = upload([COPY_ELEMENTS]);
   const copyMs = await fastestOf(engine, () => void copy(engine, source));
-  [a, b, source].forEach((tensor) => tensor.dispose());
+  source.dispose();
   return { matmulMs, copyMs };
 }
 const ceilingsBefore = await measureCeilings();
-console.log(`ceilings before: matmul ${MATMUL_SIZE}^3 ${((2 * MATMUL_SIZE ** 3) / ceilingsBefore.matmulMs / 1e6).toFixed(2)} GFLOP/s, copy ${((8 * COPY_ELEMENTS) / ceilingsBefore.copyMs / 1e6).toFixed(2)} GB/s`);
+console.log(`ceilings before: ${describeCeilings(ceilingsBefore)}`);
 
 const records: KernelRecord[] = [];
 
@@ -165,25 +172,19 @@ function printRow(record: KernelRecord): void {
 }
 
 const ceilingsAfter = await measureCeilings();
-const matmulMs = Math.min(ceilingsBefore.matmulMs, ceilingsAfter.matmulMs);
-const copyMs = Math.min(ceilingsBefore.copyMs, ceilingsAfter.copyMs);
-const peakGflops = (2 * MATMUL_SIZE ** 3) / matmulMs / 1e6;
-const peakBandwidth = (2 * 4 * COPY_ELEMENTS) / copyMs / 1e6;
+const fastest = { matmulMs: Math.min(ceilingsBefore.matmulMs, ceilingsAfter.matmulMs), copyMs: Math.min(ceilingsBefore.copyMs, ceilingsAfter.copyMs) };
+const { gflops: peakGflops, gigabytesPerSecond: peakBandwidth } = ceilingRates(fastest);
 for (const record of records) {
   record.shareOfCeiling = record.gflops !== undefined ? record.gflops / peakGflops : record.gigabytesPerSecond! / peakBandwidth;
 }
 records.unshift(
-  { op: 'matmul', pass: 'ceiling', shape: `${MATMUL_SIZE}^3`, batch: 0, milliseconds: matmulMs, gflops: peakGflops, shareOfCeiling: 1, adapter: engine.adapterDescription },
-  { op: 'copy', pass: 'ceiling', shape: `${COPY_ELEMENTS}`, batch: 0, milliseconds: copyMs, gigabytesPerSecond: peakBandwidth, shareOfCeiling: 1, adapter: engine.adapterDescription },
+  { op: 'matmul', pass: 'ceiling', shape: `${MATMUL_SIZE}^3`, batch: 0, milliseconds: fastest.matmulMs, gflops: peakGflops, shareOfCeiling: 1, adapter: engine.adapterDescription },
+  { op: 'copy', pass: 'ceiling', shape: `${COPY_ELEMENTS}`, batch: 0, milliseconds: fastest.copyMs, gigabytesPerSecond: peakBandwidth, shareOfCeiling: 1, adapter: engine.adapterDescription },
 );
 console.log('\nshares of the faster of the two ceiling measurements:');
 records.slice(2).forEach(printRow);
 console.log(`\nadapter: ${engine.adapterDescription}`);
-console.log(
-  `ceilings: matmul ${MATMUL_SIZE}^3 ${peakGflops.toFixed(2)} GFLOP/s, copy ${peakBandwidth.toFixed(2)} GB/s ` +
-  `(before the passes ${((2 * MATMUL_SIZE ** 3) / ceilingsBefore.matmulMs / 1e6).toFixed(2)} and ${((8 * COPY_ELEMENTS) / ceilingsBefore.copyMs / 1e6).toFixed(2)}, ` +
-  `after ${((2 * MATMUL_SIZE ** 3) / ceilingsAfter.matmulMs / 1e6).toFixed(2)} and ${((8 * COPY_ELEMENTS) / ceilingsAfter.copyMs / 1e6).toFixed(2)})`,
-);
+console.log(`ceilings: ${describeCeilings(fastest)} (before the passes: ${describeCeilings(ceilingsBefore)}; after: ${describeCeilings(ceilingsAfter)})`);
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/kernels${runtimeName() === 'deno' ? '-deno' : ''}.json`;
 writeFileSync(file, JSON.stringify(records, null, 2) + '\n');

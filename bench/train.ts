@@ -23,10 +23,8 @@ import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
 import { QUEUED_MILLISECONDS } from '../src/nn/training.ts';
-import { matmul } from '../src/kernels/matmul.ts';
-import { Random } from '../src/random.ts';
 import { tune } from '../src/backend/tuner.ts';
-import { tunedFastest } from './variants.ts';
+import { matmulCeilingMilliseconds } from './variants.ts';
 import { fastestInAlternatingRounds, measure } from '../src/backend/measure.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
 
@@ -64,10 +62,7 @@ const data = autoencoderData(train);
 // The matmul ceiling is measured before the training runs and again after them, and the
 // faster counts: on this VM noise only adds time, and one measurement has come out at half
 // of another in the same hour.
-const random = new Random(1);
-const a = engine.tensor(random.values(1024 * 1024), [1024, 1024]).keep();
-const b = engine.tensor(random.values(1024 * 1024), [1024, 1024]).keep();
-const measureMatmulGflops = async () => (2 * 1024 ** 3) / (await tunedFastest(engine, () => void matmul(engine, a, b))) / 1e6;
+const measureMatmulGflops = async () => (2 * 1024 ** 3) / (await matmulCeilingMilliseconds(engine, 1024)) / 1e6;
 let matmulGflops = await measureMatmulGflops();
 
 const model = notebookAutoencoder(engine, 1);
@@ -137,8 +132,6 @@ for (const batchSize of [32, 256]) {
 }
 
 matmulGflops = Math.max(matmulGflops, await measureMatmulGflops());
-a.dispose();
-b.dispose();
 for (const record of records) {
   record.matmulGflops = matmulGflops;
   record.limitImagesPerSecond = (matmulGflops * 1e9) / flopsPerImage;

@@ -79,7 +79,7 @@ export const QUEUED_MILLISECONDS = 400;
 class StepClock {
   private stepMilliseconds = 0;
   private pendingSteps = 0;
-  private inFlight: { readonly snapshot: MetricSnapshot; readonly steps: number } | null = null;
+  private inFlight: Chunk | null = null;
   private lastCompletion = performance.now();
 
   constructor(private readonly sums: MetricSums) {}
@@ -101,18 +101,14 @@ class StepClock {
 
   /** Waits for every step submitted: the metrics after the last. */
   async finish(): Promise<Metrics> {
-    if (this.pendingSteps > 0 || !this.inFlight) {
-      const previous = this.inFlight;
-      this.inFlight = { snapshot: this.sums.snapshot(), steps: this.pendingSteps };
-      this.pendingSteps = 0;
-      if (previous) await this.complete(previous);
-    }
+    // Steps after the last full chunk (or an epoch shorter than one) end a chunk of their own.
+    if (this.pendingSteps > 0 || !this.inFlight) await this.endChunk();
     const last = this.inFlight!;
     this.inFlight = null;
     return this.complete(last);
   }
 
-  private async complete(chunk: { readonly snapshot: MetricSnapshot; readonly steps: number }): Promise<Metrics> {
+  private async complete(chunk: Chunk): Promise<Metrics> {
     // The queue never ran dry, so the chunk started when the one before it completed.
     const expectedEnd = this.lastCompletion + 0.95 * chunk.steps * this.stepMilliseconds;
     const metrics = await chunk.snapshot.values(expectedEnd - performance.now());
@@ -126,6 +122,12 @@ class StepClock {
 /** Metrics at one point of the queue (MetricSums.snapshot); values() waits for them, sleeping first if asked. */
 interface MetricSnapshot {
   values(sleepMilliseconds?: number): Promise<Metrics>;
+}
+
+/** A chunk of steps fit() has submitted: the metrics after its last step, and how many steps it holds. */
+interface Chunk {
+  readonly snapshot: MetricSnapshot;
+  readonly steps: number;
 }
 
 /** GPU-side sums of loss, binary accuracy and squared error, each weighted by batch size. */
