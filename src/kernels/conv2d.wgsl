@@ -519,7 +519,9 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(lo
     for (var r = rowStart; r < rowEnd; r++) {
       let plane = (n * params.inChannels + ci) * params.inHeight * params.inWidth;
       for (var k = 0u; k < TAP_ROWS; k++) {
-        if (refill || k + STRIDE >= TAP_ROWS) {
+        // Row k takes row k + STRIDE's values from the row before only where that is a tap
+        // row of the kernel: past its last row the tap rows repeat it (tapY), not move on.
+        if (refill || k + STRIDE >= TAP_ROWS || ky0 + k + STRIDE >= params.kernelHeight) {
           let iy = i32(oy * STRIDE) + tapY[k];
           let rowInside = iy >= 0 && iy < i32(params.inHeight);
           let inputRow = plane + u32(clamp(iy, 0, i32(params.inHeight) - 1)) * params.inWidth;
