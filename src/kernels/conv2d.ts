@@ -145,8 +145,17 @@ const MAX_ALL_PHASES_CHANNELS = 4;
  */
 const MAX_GRADIENT_CHANNELS = 8;
 const MAX_GRADIENT_ACCUMULATORS = 128;
-/** The heuristic aims for at least this many invocations in the split weight-gradient sums. */
-const TARGET_SPLIT_INVOCATIONS = 4096;
+/**
+ * The heuristic splits the weight gradient's rows until the dispatch has about this many
+ * invocations. Every split writes a row of partial sums that sum_rows reads back, so each
+ * split costs a store and a load per weight: at 4,096 invocations an invocation of the
+ * notebook's batch-32 step walks 1-2 rows, and those partial sums cost more than its
+ * multiply-adds. Measured on lavapipe at the step's five convs, alternating rounds (each
+ * pass's time at 256 invocations against 4,096): batch 32 0.58, 0.42, 0.50, 0.37 and 0.52x;
+ * batch 256 0.96, 0.71, 1.19, 0.90 and 0.78x. A GPU wants many more invocations; its tuner
+ * finds them among the other splits.
+ */
+const TARGET_SPLIT_INVOCATIONS = 256;
 
 /** The tile size <= max that splits `count` into equal-as-possible tiles (12 -> 6 + 6, not 8 + 4). */
 const evenTile = (count: number, max: number) => Math.ceil(count / Math.ceil(count / max));
@@ -265,8 +274,8 @@ interface WeightGradientVariant {
 
 /**
  * The heuristic first: 8 channels, as many whole kernel rows as fit in the accumulator
- * budget, 4,096 invocations, and lanes on input channels where the device has subgroups and
- * both channel counts are at least LANES. Measured on lavapipe at the notebook's shapes
+ * budget, TARGET_SPLIT_INVOCATIONS invocations, and lanes on input channels where the device
+ * has subgroups and both channel counts are at least LANES. Measured on lavapipe at the notebook's shapes
  * (batch 32 and 256), lanes on channels won at 8->12, 12->16 and 16->12 channels and lost at
  * 3->8 (five of eight lanes idle) and 12->3 (three dL/dz loads a row to save, not eight).
  * Then narrower tiles, the other lane mapping and other splits (a CPU adapter wants few
@@ -279,7 +288,7 @@ function weightGradientCandidates(g: Conv2dGeometry, subgroups: boolean): Weight
     const channels = evenTile(g.outChannels, channelLimit);
     const rowsThatFit = Math.max(1, Math.floor(MAX_GRADIENT_ACCUMULATORS / (channels * g.kernelWidth)));
     for (const lanesOnChannels of mappings)
-      for (const splitInvocations of [TARGET_SPLIT_INVOCATIONS, 16384, 1024, 256, 64]) {
+      for (const splitInvocations of [TARGET_SPLIT_INVOCATIONS, 1024, 4096, 16384, 64]) {
         candidates.push({ TILE_CHANNELS: channels, TAP_ROWS: evenTile(g.kernelHeight, rowsThatFit), LANES_ON_CHANNELS: lanesOnChannels, splitInvocations });
       }
   }
