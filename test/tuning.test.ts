@@ -11,8 +11,10 @@ import { Conv2d, Sequential } from '../src/nn/modules.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
 import { Random } from '../src/random.ts';
-import { checkVariants, variantCases } from './parity/variants.ts';
-import { describeCase } from './parity/cases.ts';
+import { checkDrawnVariants, checkVariants, variantCases } from './parity/variants.ts';
+import { describeCase, opCases } from './parity/cases.ts';
+import { ops } from '../src/kernels/registry.ts';
+import type { Op } from '../src/kernels/op.ts';
 import { testEngine } from './support/engine.ts';
 
 const engine = await testEngine();
@@ -136,6 +138,17 @@ describe.skipIf(!engine)('conv2d variants', () => {
       expect(results.map((result) => result.key.split(' ')[0])).toContain('conv2d.backward_input');
       expect(new Set(results.map((result) => result.key.split(' ')[0]))).toEqual(new Set(['conv2d.forward', 'conv2d.weight_gradient', 'conv2d.backward_input']));
       expect(results.length).toBeGreaterThan(10);
+      expect(results.flatMap((result) => result.problems.map((problem) => `${result.key} with ${result.candidate}: ${problem}`))).toEqual([]);
+    });
+  }
+});
+
+describe.skipIf(!engine)('conv2d op cases, each tunable dispatch with a variant drawn from the non-heuristic ones', () => {
+  for (const [index, spec] of opCases.conv2d.entries()) {
+    it(describeCase(spec), async () => {
+      const results = await checkDrawnVariants(engine!, spec, 4000 + index, ops.conv2d as Op<unknown>);
+      // The forward pass and the weight gradient at least (the input gradient where it is asked for).
+      expect(results.length).toBeGreaterThanOrEqual(2);
       expect(results.flatMap((result) => result.problems.map((problem) => `${result.key} with ${result.candidate}: ${problem}`))).toEqual([]);
     });
   }
