@@ -275,9 +275,10 @@ interface WeightGradientVariant {
 /**
  * The heuristic first: 8 channels, as many whole kernel rows as fit in the accumulator
  * budget, TARGET_SPLIT_INVOCATIONS invocations, and lanes on input channels where the device
- * has subgroups and both channel counts are at least LANES. Measured on lavapipe at the notebook's shapes
- * (batch 32 and 256), lanes on channels won at 8->12, 12->16 and 16->12 channels and lost at
- * 3->8 (five of eight lanes idle) and 12->3 (three dL/dz loads a row to save, not eight).
+ * has subgroups and both channel counts are at least LANES. Measured on lavapipe at the
+ * notebook's shapes (batch 32 and 256), lanes on channels won at 8->12, 12->16 and 16->12
+ * channels and lost at 3->8 (five of eight lanes idle) and 12->3 (three dL/dz loads a row to
+ * save, not eight).
  * Then narrower tiles, the other lane mapping and other splits (a CPU adapter wants few
  * invocations, a GPU many).
  */

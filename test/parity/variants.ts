@@ -11,8 +11,8 @@ import { describeCase, type ParityCase } from './cases.ts';
 
 /**
  * conv2d cases for the variants: a fused ReLU, stride 2 with a channel tail, the notebook's 8x8
- * layer and its first upsampled one, and a 5x5 kernel (the sweep's kernel_size 5), whose
- * weight gradient splits its kernel rows 3 + 2 in some variants.
+ * layer and its first upsampled one, and a 5x5 kernel (the mission's sweep tries kernel_size 5),
+ * whose weight gradient splits its kernel rows 3 + 2 in some variants.
  */
 export const variantCases: readonly ParityCase<unknown>[] = [
   { inputs: [{ shape: [2, 3, 9, 7] }, { shape: [5, 3, 3, 3] }, { shape: [5] }], attributes: { padding: 'same', activation: 'relu' } },
