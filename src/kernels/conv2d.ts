@@ -228,36 +228,46 @@ function allPhasesWindow(kernel: number, pad: number, stride: number): number | 
   return Math.floor((stride - 1 + pad) / stride) + Math.floor((kernel - 1 - pad) / stride) + 1;
 }
 
+/**
+ * The input's stride phases: the rows and columns of one phase, and the all-phases tile's
+ * window (WINDOW_Y x WINDOW_X), null where the padding rules that tile out.
+ */
+function stridePhases(g: Conv2dGeometry): { width: number; height: number; window: { WINDOW_Y: number; WINDOW_X: number } | null } {
+  const windowY = allPhasesWindow(g.kernelHeight, g.padTop, g.stride);
+  const windowX = allPhasesWindow(g.kernelWidth, g.padLeft, g.stride);
+  return {
+    width: Math.ceil(g.inWidth / g.stride),
+    height: Math.ceil(g.inHeight / g.stride),
+    window: windowY === null || windowX === null ? null : { WINDOW_Y: windowY, WINDOW_X: windowX },
+  };
+}
+
 /** The tiles the input gradient may use: for stride > 1, the phase-wise row tiles and the all-phases ones. */
 function transposedTileCandidates(g: Conv2dGeometry, subgroups: boolean): TransposedTileSize[] {
-  const phaseWidth = Math.ceil(g.inWidth / g.stride);
-  const phaseHeight = Math.ceil(g.inHeight / g.stride);
-  const rowTiles = rowTileCandidates(phaseWidth, g.inChannels, phaseHeight, subgroups);
-  const windowed = allPhasesWindow(g.kernelHeight, g.padTop, g.stride) !== null && allPhasesWindow(g.kernelWidth, g.padLeft, g.stride) !== null;
+  const phases = stridePhases(g);
+  const rowTiles = rowTileCandidates(phases.width, g.inChannels, phases.height, subgroups);
   // Few channels give each dL/dz value backward_input loads few multiply-adds, which the
   // all-phases window makes up for: measured on lavapipe for the notebook's upsampled 12->3
   // conv (3 channels, stride 2), 4 rows ran 2.2x faster than the tuned phase-wise tile at
   // batch 32 and 1.1x at 256 (2 rows: 1.7x and 1.4x). With 12 channels (its 16->12 conv) it
   // ran at 0.2-0.4x, and its large unrolled bodies compile slowly, so it is offered, and is
   // the heuristic (4 rows first), only up to MAX_ALL_PHASES_CHANNELS channels.
-  if (g.stride === 1 || !windowed || g.inChannels > MAX_ALL_PHASES_CHANNELS) return rowTiles;
-  const phases = g.stride * g.stride;
+  if (g.stride === 1 || phases.window === null || g.inChannels > MAX_ALL_PHASES_CHANNELS) return rowTiles;
+  const phaseCount = g.stride * g.stride;
   const allPhases: TransposedTileSize[] = [];
-  for (const tileY of [4, 2, 1, MAX_TILE_Y].filter((y) => y <= phaseHeight && y * phases * g.inChannels <= MAX_ACCUMULATORS))
+  for (const tileY of [4, 2, 1, MAX_TILE_Y].filter((y) => y <= phases.height && y * phaseCount * g.inChannels <= MAX_ACCUMULATORS))
     for (const shuffles of subgroups ? [1, 0] : [0]) allPhases.push({ TILE_X: 1, TILE_Y: tileY, TILE_CHANNELS: g.inChannels, SUBGROUP_SHUFFLES: shuffles, ALL_PHASES: 1 });
   return [...allPhases, ...rowTiles.map((tile): TransposedTileSize => ({ ...tile, ALL_PHASES: 0 }))];
 }
 
 function transposedTile(engine: Engine, g: Conv2dGeometry): { entryPoint: string; specialization: Record<string, number>; invocations: number } {
   const { ALL_PHASES, ...tile } = engine.tuning.choose(tuningKey('backward_input', g), () => transposedTileCandidates(g, engine.kernels.subgroups !== null));
-  const phaseWidth = Math.ceil(g.inWidth / g.stride);
-  const phaseHeight = Math.ceil(g.inHeight / g.stride);
+  const phases = stridePhases(g);
   if (ALL_PHASES === 1) {
-    const windows = { WINDOW_Y: allPhasesWindow(g.kernelHeight, g.padTop, g.stride)!, WINDOW_X: allPhasesWindow(g.kernelWidth, g.padLeft, g.stride)! };
-    const { invocations } = rowTileDispatch(tile, phaseWidth, g.inChannels, phaseHeight, g.batch);
-    return { entryPoint: 'backward_input_all_phases', specialization: { ...tile, STRIDE: g.stride, ...windows }, invocations };
+    const { invocations } = rowTileDispatch(tile, phases.width, g.inChannels, phases.height, g.batch);
+    return { entryPoint: 'backward_input_all_phases', specialization: { ...tile, STRIDE: g.stride, ...phases.window! }, invocations };
   }
-  const { specialization, invocations } = rowTileDispatch(tile, phaseWidth, g.inChannels, phaseHeight, g.batch * g.stride * g.stride);
+  const { specialization, invocations } = rowTileDispatch(tile, phases.width, g.inChannels, phases.height, g.batch * g.stride * g.stride);
   return { entryPoint: 'backward_input', specialization: { ...specialization, STRIDE: g.stride }, invocations };
 }
 
