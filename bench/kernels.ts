@@ -1,9 +1,9 @@
 // Kernel benchmark: every op, forward and backward, at the notebook autoencoder's real
 // shapes (batch 32 and 256), against the adapter's ceilings measured in the same run, before
 // the passes and after them: the engine's own matmul for FLOP/s and its copy kernel for
-// bandwidth. The conv passes are timed with the variants the tuner picks for this adapter (tuned here first) and, in
-// alternation, with the kernels' heuristic variants (the fastest of five alternating rounds
-// each: on a busy machine noise only adds time).
+// bandwidth. The conv passes are timed with the variants the tuner picks for this adapter
+// (tuned here first) and, in alternation, with the kernels' heuristic variants (the fastest
+// of five alternating rounds each: on a busy machine noise only adds time).
 //   npm run bench:kernels            (Node + Dawn)
 //   deno run --unstable-webgpu -A bench/kernels.ts
 // Prints a table and writes bench/results/kernels.json (kernels-deno.json under Deno).

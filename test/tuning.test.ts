@@ -11,7 +11,7 @@ import { Conv2d, Sequential } from '../src/nn/modules.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
 import { Random } from '../src/random.ts';
-import { checkDrawnVariants, checkVariants, variantCases } from './parity/variants.ts';
+import { checkDrawnVariants, checkVariants, variantCases, variantProblems } from './parity/variants.ts';
 import { describeCase, opCases } from './parity/cases.ts';
 import { ops } from '../src/kernels/registry.ts';
 import type { Op } from '../src/kernels/op.ts';
@@ -138,7 +138,7 @@ describe.skipIf(!engine)('conv2d variants', () => {
       expect(results.map((result) => result.key.split(' ')[0])).toContain('conv2d.backward_input');
       expect(new Set(results.map((result) => result.key.split(' ')[0]))).toEqual(new Set(['conv2d.forward', 'conv2d.weight_gradient', 'conv2d.backward_input']));
       expect(results.length).toBeGreaterThan(10);
-      expect(results.flatMap((result) => result.problems.map((problem) => `${result.key} with ${result.candidate}: ${problem}`))).toEqual([]);
+      expect(variantProblems(results)).toEqual([]);
     });
   }
 });
@@ -149,7 +149,7 @@ describe.skipIf(!engine)('conv2d op cases, each tunable dispatch with a variant 
       const results = await checkDrawnVariants(engine!, spec, 4000 + index, ops.conv2d as Op<unknown>);
       // The forward pass and the weight gradient at least (the input gradient where it is asked for).
       expect(results.length).toBeGreaterThanOrEqual(2);
-      expect(results.flatMap((result) => result.problems.map((problem) => `${result.key} with ${result.candidate}: ${problem}`))).toEqual([]);
+      expect(variantProblems(results)).toEqual([]);
     });
   }
 });

@@ -18,8 +18,8 @@
 // Where the device has subgroups (backend/subgroups.ts), the lanes of a group share the
 // weights they all need: each loads a few and takes the rest from its neighbours by shuffles.
 // TILE_CHANNELS, TILE_X, TILE_Y, TAP_ROWS, KERNEL_WIDTH, STRIDE, SUBGROUP_SHUFFLES,
-// LANES_ON_CHANNELS, WINDOW_Y and WINDOW_X are specialised per shape by the host; SUBGROUP_SIZE, where kernels
-// shuffle, by the kernel library (the device's).
+// LANES_ON_CHANNELS, WINDOW_Y and WINDOW_X are specialised per shape by the host;
+// SUBGROUP_SIZE, where kernels shuffle, by the kernel library (the device's).
 struct Params {
   batch: u32, inChannels: u32, inHeight: u32, inWidth: u32,
   outChannels: u32, outHeight: u32, outWidth: u32,

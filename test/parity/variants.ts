@@ -29,6 +29,11 @@ export interface VariantResult {
   readonly problems: string[];
 }
 
+/** Every problem of `results`, one line each, naming the key and candidate it came from (empty when all passed). */
+export function variantProblems(results: readonly VariantResult[]): string[] {
+  return results.flatMap((result) => result.problems.map((problem) => `${result.key} with ${result.candidate}: ${problem}`));
+}
+
 /** Which of a key's candidates to check: all of them (checkVariants), or one drawn (checkDrawnVariants). */
 type CandidateSelection = (candidates: readonly unknown[]) => readonly unknown[];
 
