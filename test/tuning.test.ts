@@ -117,7 +117,7 @@ describe('the search over many candidates', () => {
       askedAgain.push([...indices]);
       return new Map([[0, 10], [indices[1]!, second]]);
     };
-    expect(await chooseCandidate(searched, timeAgain(8.1))).toEqual({ choice: 2, confirmation: { heuristicMilliseconds: 10, challengerMilliseconds: 8.1 } });
+    expect(await chooseCandidate(searched, timeAgain(8.1))).toEqual({ choice: 2, confirmation: { challenger: 2, heuristicMilliseconds: 10, challengerMilliseconds: 8.1 } });
     expect(askedAgain).toEqual([[0, 2]]);
     expect((await chooseCandidate(searched, timeAgain(9.7))).choice).toBe(0); // a lucky sample in the search
     expect(await chooseCandidate(new Map([[0, 10], [1, 9.6]]), timeAgain(5))).toEqual({ choice: 0 }); // never clearly faster
@@ -185,6 +185,9 @@ describe.skipIf(!engine)('tuner', () => {
       if (result.chosenMilliseconds !== fastest) expect(entry.choice).toBe(entry.timings[0]!.candidate);
       const beaten = fastest < 0.95 * result.heuristicMilliseconds;
       expect(result.confirmation !== undefined).toBe(beaten);
+      // The table keeps the confirmation, naming the candidate that challenged the heuristic.
+      expect(entry.confirmation).toEqual(result.confirmation);
+      if (beaten) expect(entry.confirmation!.challenger).toBe(entry.timings.find((timing) => timing.milliseconds === fastest)!.candidate);
       const confirmed = beaten && result.confirmation!.challengerMilliseconds < 0.95 * result.confirmation!.heuristicMilliseconds;
       expect(entry.choice === entry.timings[0]!.candidate).toBe(!confirmed);
       if (confirmed) expect(result.chosenMilliseconds).toBeLessThan(0.95 * result.heuristicMilliseconds);

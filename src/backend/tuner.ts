@@ -16,6 +16,7 @@
 // must win by the margin there too.
 import type { Engine, OpCall } from './engine.ts';
 import type { Tensor } from './tensor.ts';
+import type { TuningEntry } from './tuning.ts';
 import { calibrate, timeSample } from './measure.ts';
 import { sizeOf } from '../kernels/shapes.ts';
 import { Random } from '../random.ts';
@@ -28,8 +29,8 @@ export interface TunedKey {
   readonly heuristicMilliseconds: number;
   readonly chosenMilliseconds: number;
   readonly choice: string;
-  /** Where the fastest candidate beat the heuristic: both timed again, alone (ms per run). */
-  readonly confirmation?: { readonly heuristicMilliseconds: number; readonly challengerMilliseconds: number };
+  /** Where the fastest candidate beat the heuristic: both timed again, alone (as the table keeps it). */
+  readonly confirmation?: TuningEntry['confirmation'];
 }
 
 export interface TuneOptions {
@@ -106,10 +107,13 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
       const timings = indices.map((i) => ({ candidate: JSON.stringify(job.candidates[i]), milliseconds: fastest.get(i)! }));
       const { choice, confirmation } = await chooseCandidate(fastest, roundTimer(engine, job, options));
       const best = timings[indices.indexOf(choice)]!;
-      engine.tuning.set(job.key, { choice: best.candidate, timings });
+      // The confirmation is kept in the table too: whether a faster-looking candidate lost it
+      // (to noise, or to the search's lucky sample) is otherwise invisible afterwards.
+      const confirmed = confirmation ? { confirmation: { ...confirmation, challenger: JSON.stringify(job.candidates[confirmation.challenger]) } } : {};
+      engine.tuning.set(job.key, { choice: best.candidate, timings, ...confirmed });
       results.push({
         key: job.key, candidates: timings.length, heuristicMilliseconds: timings[0]!.milliseconds, chosenMilliseconds: best.milliseconds, choice: best.candidate,
-        ...(confirmation ? { confirmation } : {}),
+        ...confirmed,
       });
       done += 1;
     }
@@ -128,12 +132,12 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
 export async function chooseCandidate(
   fastest: ReadonlyMap<number, number>,
   timeAgain: (indices: readonly number[]) => Promise<ReadonlyMap<number, number>>,
-): Promise<{ choice: number; confirmation?: { heuristicMilliseconds: number; challengerMilliseconds: number } }> {
+): Promise<{ choice: number; confirmation?: { challenger: number; heuristicMilliseconds: number; challengerMilliseconds: number } }> {
   const challenger = [...fastest.keys()].reduce((best, i) => (fastest.get(i)! < fastest.get(best)! ? i : best));
   const clearlyFaster = (timings: ReadonlyMap<number, number>) => challenger !== 0 && timings.get(challenger)! < (1 - REQUIRED_GAIN) * timings.get(0)!;
   if (!clearlyFaster(fastest)) return { choice: 0 };
   const again = await timeAgain([0, challenger]);
-  const confirmation = { heuristicMilliseconds: again.get(0)!, challengerMilliseconds: again.get(challenger)! };
+  const confirmation = { challenger, heuristicMilliseconds: again.get(0)!, challengerMilliseconds: again.get(challenger)! };
   return { choice: clearlyFaster(again) ? challenger : 0, confirmation };
 }
 

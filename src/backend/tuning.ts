@@ -13,6 +13,11 @@ export interface TuningEntry {
   readonly choice: string;
   /** Every candidate timed, as JSON, with its milliseconds per dispatch. */
   readonly timings: readonly { readonly candidate: string; readonly milliseconds: number }[];
+  /**
+   * Where the fastest candidate beat the heuristic in the search: both timed again, alone
+   * (milliseconds per run of the op's pass). The choice is the challenger only if it won here too.
+   */
+  readonly confirmation?: { readonly challenger: string; readonly heuristicMilliseconds: number; readonly challengerMilliseconds: number };
 }
 
 /** The file form: entries for one adapter and one version of the kernels. */
