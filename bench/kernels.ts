@@ -2,8 +2,9 @@
 // shapes (batch 32 and 256), against the adapter's ceilings measured in the same run, before
 // the passes and after them: the engine's own matmul for FLOP/s and its copy kernel for
 // bandwidth. The conv passes are timed with the variants the tuner picks for this adapter
-// (tuned here first) and, in alternation, with the kernels' heuristic variants (the fastest
-// of five alternating rounds each: on a busy machine noise only adds time).
+// (tuned here first) and, in alternation, with the kernels' heuristic variants and with the
+// engine's matmul, whose share they report beside the before-and-after one (the fastest of
+// five alternating rounds each: on a busy machine noise only adds time).
 //   npm run bench:kernels            (Node + Dawn)
 //   deno run --unstable-webgpu -A bench/kernels.ts
 // Prints a table and writes bench/results/kernels.json (kernels-deno.json under Deno).
@@ -18,7 +19,8 @@ import { Random } from '../src/random.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
 import { fastestOf } from '../src/backend/measure.ts';
 import { tune } from '../src/backend/tuner.ts';
-import { matmulCeilingMilliseconds, tunedAndHeuristic } from './variants.ts';
+import { matmulCeilingMilliseconds, tunedHeuristicAndCeiling } from './variants.ts';
+import { matmul } from '../src/kernels/matmul.ts';
 
 interface KernelRecord {
   op: string;
@@ -35,6 +37,21 @@ interface KernelRecord {
   gigabytesPerSecond?: number;
   /** Of the matmul GFLOP/s for compute-bound passes, of the copy GB/s for the rest. */
   shareOfCeiling: number;
+  /**
+   * Compute-bound passes: the engine's matmul (BESIDE_MATMUL_SIZE^3, its tile tuned) timed in
+   * the same alternating rounds as the pass, and the pass's share of it (tuned variants).
+   */
+  besideMatmulGflops?: number;
+  shareOfMatmulBeside?: number;
+  /** Tunable passes: the variant the tuner chose for each of the pass's keys (JSON). */
+  tunedVariants?: Record<string, string>;
+  /**
+   * Tunable passes: whether the tuner kept the heuristic at every key, so that the tuned and
+   * heuristic timings are of the same code: their gap is this run's noise.
+   */
+  tunedIsHeuristic?: boolean;
+  /** A pass for comparison only, which the training step does not run (see Workload.inTrainingStep). */
+  comparisonOnly?: boolean;
   adapter: string;
 }
 
@@ -65,6 +82,15 @@ async function measureCeilings(): Promise<{ matmulMs: number; copyMs: number }> 
 const ceilingsBefore = await measureCeilings();
 console.log(`ceilings before: ${describeCeilings(ceilingsBefore)}`);
 
+// The matmul timed beside each compute-bound pass, in the same alternating rounds: these VMs'
+// speed moves by 2x within an hour, which a ceiling measured only before and after the passes
+// would put on the passes' shares. 512^3 (about as long as the slowest passes) measured level
+// with 1,024^3 here: 4.33 against 3.87 GFLOP/s in alternating rounds.
+const BESIDE_MATMUL_SIZE = 512;
+const [besideLeft, besideRight] = [0, 1].map(() => upload([BESIDE_MATMUL_SIZE, BESIDE_MATMUL_SIZE]));
+const besideMatmul = () => void matmul(engine, besideLeft!, besideRight!);
+await tune(engine, besideMatmul);
+
 const records: KernelRecord[] = [];
 
 /** One op application at the model's shapes: inputs, attributes, and the work it does. */
@@ -73,6 +99,12 @@ interface Workload {
   readonly label: string;
   readonly inputs: readonly { shape: Shape; low?: number; high?: number }[];
   readonly attributes: unknown;
+  /**
+   * Which of its passes the training step runs (default all): none (the unfused
+   * upsample-then-conv pair, shown for comparison), or not the input gradient (the first conv,
+   * whose input is the data).
+   */
+  readonly inTrainingStep?: 'none' | 'not the input gradient';
 }
 
 function notebookWorkloads(batch: number): Workload[] {
@@ -80,23 +112,23 @@ function notebookWorkloads(batch: number): Workload[] {
   // hidden convs carry their fused ReLU, except the two before a max-pool, which hand it to the
   // pool; the decoder's upsample-then-conv pairs run as conv2d with upsample ('upsample+conv'),
   // and the plain upsample and conv rows at those shapes are the unfused pair, for comparison.
-  const conv = (label: string, inChannels: number, outChannels: number, size: number, activation: 'relu' | 'linear', upsample = 1): Workload => ({
-    name: 'conv2d', label,
+  const conv = (label: string, inChannels: number, outChannels: number, size: number, activation: 'relu' | 'linear', upsample = 1, inTrainingStep?: Workload['inTrainingStep']): Workload => ({
+    name: 'conv2d', label, ...(inTrainingStep ? { inTrainingStep } : {}),
     inputs: [{ shape: [batch, inChannels, size / upsample, size / upsample] }, { shape: [outChannels, inChannels, 3, 3] }, { shape: [outChannels] }],
     attributes: { padding: 'same', activation, ...(upsample > 1 ? { upsample } : {}) },
   });
   const image = (channels: number, size: number) => [batch, channels, size, size];
   return [
-    conv('conv 3->8 @32', 3, 8, 32, 'linear'),
+    conv('conv 3->8 @32', 3, 8, 32, 'linear', 1, 'not the input gradient'),
     { name: 'maxPool2d', label: 'pool+relu 8@32', inputs: [{ shape: image(8, 32) }], attributes: { poolSize: 2, padding: 'same', activation: 'relu' } },
     conv('conv 8->12 @16', 8, 12, 16, 'linear'),
     { name: 'maxPool2d', label: 'pool+relu 12@16', inputs: [{ shape: image(12, 16) }], attributes: { poolSize: 2, padding: 'same', activation: 'relu' } },
     conv('conv 12->16 @8', 12, 16, 8, 'relu'),
-    { name: 'upsample2d', label: 'upsample 16@8', inputs: [{ shape: image(16, 8) }], attributes: { factor: 2 } },
-    conv('conv 16->12 @16', 16, 12, 16, 'relu'),
+    { name: 'upsample2d', label: 'upsample 16@8', inputs: [{ shape: image(16, 8) }], attributes: { factor: 2 }, inTrainingStep: 'none' },
+    conv('conv 16->12 @16', 16, 12, 16, 'relu', 1, 'none'),
     conv('upsample+conv 16->12 @16', 16, 12, 16, 'relu', 2),
-    { name: 'upsample2d', label: 'upsample 12@16', inputs: [{ shape: image(12, 16) }], attributes: { factor: 2 } },
-    conv('conv 12->3 @32', 12, 3, 32, 'linear'),
+    { name: 'upsample2d', label: 'upsample 12@16', inputs: [{ shape: image(12, 16) }], attributes: { factor: 2 }, inTrainingStep: 'none' },
+    conv('conv 12->3 @32', 12, 3, 32, 'linear', 1, 'none'),
     conv('upsample+conv 12->3 @32', 12, 3, 32, 'linear', 2),
     { name: 'sigmoid', label: 'sigmoid 3@32', inputs: [{ shape: image(3, 32) }], attributes: {} },
     { name: 'binaryCrossEntropy', label: 'bce 3@32', inputs: [{ shape: image(3, 32), low: 0.05, high: 0.95 }, { shape: image(3, 32), low: 0.05, high: 0.95 }], attributes: {} },
@@ -139,19 +171,34 @@ for (const batch of [32, 256]) {
       passes.push(['backward', backward(op.differentiable.slice())]);
     }
     for (const [pass, encode] of passes) {
-      const tunable = engine.tuning.collect(() => engine.scope(encode)).size > 0;
+      const keys = [...engine.tuning.collect(() => engine.scope(encode)).keys()];
+      const tunable = keys.length > 0;
       if (tunable) await tune(engine, encode);
-      // Tunable passes: tuned and heuristic variants alternately, the fastest of five rounds each.
-      const [milliseconds, heuristicMilliseconds] = tunable ? await tunedAndHeuristic(engine, encode) : [await fastestOf(engine, encode)];
       const { flops, directFlops, bytes } = work(workload, pass, output.size);
+      // Tunable passes: tuned and heuristic variants alternately, and the matmul beside them,
+      // the fastest of five rounds each.
+      let milliseconds: number;
+      let heuristicMilliseconds: number | undefined;
+      let besideMatmulMilliseconds: number | undefined;
+      if (tunable) [milliseconds, heuristicMilliseconds, besideMatmulMilliseconds] = await tunedHeuristicAndCeiling(engine, encode, besideMatmul);
+      else milliseconds = await fastestOf(engine, encode);
       const record: KernelRecord = {
         op: workload.name, pass, shape: workload.label, batch, milliseconds,
         ...(heuristicMilliseconds === undefined ? {} : { heuristicMilliseconds }),
         shareOfCeiling: 0, adapter: engine.adapterDescription,
+        ...(tunable ? {
+          tunedVariants: Object.fromEntries(keys.map((key) => [key, engine.tuning.get(key)?.choice ?? 'heuristic'])),
+          tunedIsHeuristic: keys.every((key) => { const entry = engine.tuning.get(key); return !entry || entry.choice === entry.timings[0]!.candidate; }),
+        } : {}),
+        ...(workload.inTrainingStep === 'none' || (workload.inTrainingStep === 'not the input gradient' && pass === 'backward input+weight+bias') ? { comparisonOnly: true } : {}),
       };
       if (flops !== undefined) {
         record.gflops = flops / milliseconds / 1e6;
         if (directFlops !== flops) record.directGflops = directFlops! / milliseconds / 1e6;
+        if (besideMatmulMilliseconds !== undefined) {
+          record.besideMatmulGflops = (2 * BESIDE_MATMUL_SIZE ** 3) / besideMatmulMilliseconds / 1e6;
+          record.shareOfMatmulBeside = record.gflops / record.besideMatmulGflops;
+        }
       } else {
         record.gigabytesPerSecond = bytes! / milliseconds / 1e6;
       }
@@ -166,8 +213,9 @@ function printRow(record: KernelRecord): void {
   const rate = record.gflops !== undefined ? `${record.gflops.toFixed(2)} GFLOP/s` : `${record.gigabytesPerSecond!.toFixed(2)} GB/s`;
   const heuristic = record.heuristicMilliseconds === undefined ? '' : `  (heuristic variants ${record.heuristicMilliseconds.toFixed(3)} ms)`;
   const direct = record.directGflops === undefined ? '' : `  (${record.directGflops.toFixed(2)} GFLOP/s counted as the direct convolution)`;
+  const beside = record.shareOfMatmulBeside === undefined ? ''.padStart(7) : `${(100 * record.shareOfMatmulBeside).toFixed(1).padStart(6)}%`;
   console.log(
-    `${String(record.batch).padStart(4)}  ${record.shape.padEnd(25)} ${record.pass.padEnd(27)} ${record.milliseconds.toFixed(3).padStart(9)} ms  ${rate.padStart(16)}  ${(100 * record.shareOfCeiling).toFixed(1).padStart(5)}%${heuristic}${direct}`,
+    `${String(record.batch).padStart(4)}  ${record.shape.padEnd(25)} ${record.pass.padEnd(27)} ${record.milliseconds.toFixed(3).padStart(9)} ms  ${rate.padStart(16)}  ${(100 * record.shareOfCeiling).toFixed(1).padStart(5)}% ${beside}${heuristic}${direct}`,
   );
 }
 
@@ -181,8 +229,21 @@ records.unshift(
   { op: 'matmul', pass: 'ceiling', shape: `${MATMUL_SIZE}^3`, batch: 0, milliseconds: fastest.matmulMs, gflops: peakGflops, shareOfCeiling: 1, adapter: engine.adapterDescription },
   { op: 'copy', pass: 'ceiling', shape: `${COPY_ELEMENTS}`, batch: 0, milliseconds: fastest.copyMs, gigabytesPerSecond: peakBandwidth, shareOfCeiling: 1, adapter: engine.adapterDescription },
 );
-console.log('\nshares of the faster of the two ceiling measurements:');
+console.log('\nshares of the faster of the two ceiling measurements, and (compute-bound passes) of the matmul timed beside the pass:');
 records.slice(2).forEach(printRow);
+// The conv target (the README): every conv pass the training step runs at >= 50% of the
+// engine's matmul, counted against the matmul timed beside it.
+const stepConvPasses = records.filter((record) => record.shareOfMatmulBeside !== undefined && !record.comparisonOnly);
+const below = stepConvPasses.filter((record) => record.shareOfMatmulBeside! < 0.5);
+console.log(`\nconv passes of the training step at >= 50% of the matmul beside them: ${stepConvPasses.length - below.length} of ${stepConvPasses.length}` +
+  (below.length ? `; below: ${below.map((record) => `${record.batch} ${record.shape} ${record.pass} ${(100 * record.shareOfMatmulBeside!).toFixed(1)}%`).join(', ')}` : ''));
+// Where the tuner kept every heuristic, the tuned and heuristic rounds timed the same code.
+const sameCode = records.filter((record) => record.tunedIsHeuristic);
+if (sameCode.length > 0) {
+  const gaps = sameCode.map((record) => Math.max(record.milliseconds, record.heuristicMilliseconds!) / Math.min(record.milliseconds, record.heuristicMilliseconds!) - 1).sort((a, b) => a - b);
+  console.log(`noise: ${sameCode.length} passes kept every heuristic, so their tuned and heuristic rounds ran the same code; ` +
+    `those two timings differ by ${(100 * gaps[Math.floor(gaps.length / 2)]!).toFixed(0)}% (median), up to ${(100 * gaps[gaps.length - 1]!).toFixed(0)}%`);
+}
 console.log(`\nadapter: ${engine.adapterDescription}`);
 console.log(`ceilings: ${describeCeilings(fastest)} (before the passes: ${describeCeilings(ceilingsBefore)}; after: ${describeCeilings(ceilingsAfter)})`);
 mkdirSync('bench/results', { recursive: true });

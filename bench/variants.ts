@@ -1,7 +1,7 @@
 // How the benchmarks time tunable work: tuned for this adapter first, then timed with the
 // tuned variants and, alternately, with the kernels' heuristic ones (measure.ts).
 import type { Engine } from '../src/backend/engine.ts';
-import { compareSettings, fastestOf } from '../src/backend/measure.ts';
+import { fastestInAlternatingRounds, fastestOf, measure } from '../src/backend/measure.ts';
 import { tune } from '../src/backend/tuner.ts';
 import { matmul } from '../src/kernels/matmul.ts';
 import { Random } from '../src/random.ts';
@@ -27,12 +27,21 @@ export async function matmulCeilingMilliseconds(engine: Engine, size: number): P
   }
 }
 
-/** Milliseconds per run with the tuned variants and with the heuristic ones, the fastest of five alternating rounds each. */
-export async function tunedAndHeuristic(engine: Engine, encode: () => void): Promise<[tuned: number, heuristic: number]> {
+/**
+ * Milliseconds per run with the tuned variants, with the heuristic ones, and of `ceiling` (the
+ * engine's tuned matmul, say), the fastest of five alternating rounds each: a pass's share of
+ * the ceiling is then measured side by side, and the machine's drift (these VMs' speed moves
+ * by 2x within an hour) falls on both alike.
+ */
+export async function tunedHeuristicAndCeiling(engine: Engine, encode: () => void, ceiling: () => void): Promise<[tuned: number, heuristic: number, ceiling: number]> {
   const enabled = engine.tuning.enabled;
+  const timed = (setting: boolean, work: () => void) => async () => {
+    engine.tuning.enabled = setting;
+    return measure(engine, work, { samples: 3 });
+  };
   try {
-    const [tuned, heuristic] = await compareSettings(engine, encode, [() => (engine.tuning.enabled = true), () => (engine.tuning.enabled = false)]);
-    return [tuned!, heuristic!];
+    const [tuned, heuristic, ceilingMilliseconds] = await fastestInAlternatingRounds([timed(true, encode), timed(false, encode), timed(true, ceiling)]);
+    return [tuned!, heuristic!, ceilingMilliseconds!];
   } finally {
     engine.tuning.enabled = enabled;
   }
