@@ -119,7 +119,9 @@ export class KernelLibrary {
     // (where the engine asks for it) its constant-count loops unrolled: the text reflected;
     // with the subgroup helper defined, the text compiled.
     const specialized = Object.keys(specialization).length > 0 ? specialize(name, baseSource, this.withSubgroupSize(`${name}.${entryPoint}`, specialization)) : baseSource;
-    const source = this.options.unrollLoops ? unrollConstantLoops(name, specialized) : specialized;
+    // A kernel may also ask for it per variant: UNROLL_LOOPS specialised to 1 (a tuner
+    // candidate, for a driver that leaves some loop nests rolled; conv2d.wgsl says where).
+    const source = this.options.unrollLoops || specialization['UNROLL_LOOPS'] === 1 ? unrollConstantLoops(name, specialized) : specialized;
     const { module, reflection } = this.reflect(name, source);
     const entry = reflection.entry.compute.find((candidate) => candidate.name === entryPoint);
     if (!entry) {

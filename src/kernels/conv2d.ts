@@ -216,6 +216,8 @@ function forwardTile(engine: Engine, g: Conv2dGeometry) {
  */
 interface TransposedTileSize extends RowTileSize {
   readonly ALL_PHASES?: number;
+  /** All-phases tiles: 1 has the engine unroll the kernel's loops (conv2d.wgsl, UNROLL_LOOPS). */
+  readonly UNROLL_LOOPS?: number;
 }
 
 /**
@@ -252,11 +254,18 @@ function transposedTileCandidates(g: Conv2dGeometry, subgroups: boolean): Transp
   // batch 32 and 1.1x at 256 (2 rows: 1.7x and 1.4x). With 12 channels (its 16->12 conv) it
   // ran at 0.2-0.4x, and its large unrolled bodies compile slowly, so it is offered, and is
   // the heuristic (4 rows first), only up to MAX_ALL_PHASES_CHANNELS channels.
+  // Where the lanes share weights by shuffles, the heuristic also has the engine unroll its
+  // loops (UNROLL_LOOPS), which lets the lanes share a whole channel's weights: on the
+  // notebook's 12->3 forward 1.25-2.2x faster at batch 32 and 1.4-2.1x at 256 than rolled
+  // (alternating processes, lavapipe). Only there: the unrolling is for the shared weights
+  // (rolled, the lanes share them tap by tap), and SwiftShader (Chromium without a GPU, no
+  // subgroups) lost its device on an unrolled variant of this kernel.
   if (g.stride === 1 || phases.window === null || g.inChannels > MAX_ALL_PHASES_CHANNELS) return rowTiles;
   const phaseCount = g.stride * g.stride;
   const allPhases: TransposedTileSize[] = [];
   for (const tileY of [4, 2, 1, MAX_TILE_Y].filter((y) => y <= phases.height && y * phaseCount * g.inChannels <= MAX_ACCUMULATORS))
-    for (const shuffles of subgroups ? [1, 0] : [0]) allPhases.push({ TILE_X: 1, TILE_Y: tileY, TILE_CHANNELS: g.inChannels, SUBGROUP_SHUFFLES: shuffles, ALL_PHASES: 1 });
+    for (const shuffles of subgroups ? [1, 0] : [0])
+      for (const unroll of shuffles ? [1, 0] : [0]) allPhases.push({ TILE_X: 1, TILE_Y: tileY, TILE_CHANNELS: g.inChannels, SUBGROUP_SHUFFLES: shuffles, ALL_PHASES: 1, UNROLL_LOOPS: unroll });
   return [...allPhases, ...rowTiles.map((tile): TransposedTileSize => ({ ...tile, ALL_PHASES: 0 }))];
 }
 
@@ -265,7 +274,8 @@ function transposedTile(engine: Engine, g: Conv2dGeometry): { entryPoint: string
   const phases = stridePhases(g);
   if (ALL_PHASES === 1) {
     const { invocations } = rowTileDispatch(tile, phases.width, g.inChannels, phases.height, g.batch);
-    return { entryPoint: 'backward_input_all_phases', specialization: { ...tile, STRIDE: g.stride, ...phases.window! }, invocations };
+    const kernel = { KERNEL_HEIGHT: g.kernelHeight, KERNEL_WIDTH: g.kernelWidth, PAD_TOP: g.padTop, PAD_LEFT: g.padLeft };
+    return { entryPoint: 'backward_input_all_phases', specialization: { ...tile, STRIDE: g.stride, ...phases.window!, ...kernel }, invocations };
   }
   const { specialization, invocations } = rowTileDispatch(tile, phases.width, g.inChannels, phases.height, g.batch * g.stride * g.stride);
   return { entryPoint: 'backward_input', specialization: { ...specialization, STRIDE: g.stride }, invocations };

@@ -72,6 +72,20 @@ const LANES_ON_CHANNELS: u32 = 0u;
 // STRIDE x STRIDE phases (conv2d.ts, allPhasesWindow).
 const WINDOW_Y: u32 = 2u;
 const WINDOW_X: u32 = 2u;
+// 1: the engine unrolls this variant's constant-count loops itself (kernel-library.ts), as it
+// does everywhere on wgpu. Lavapipe leaves backward_input_all_phases' nest of tap loops rolled
+// (its register tile is then indexed at run time), which made it 1.3-1.5x slower than unrolled.
+const UNROLL_LOOPS: u32 = 0u;
+// backward_input_all_phases: the kernel's height and padding (equal to params.kernelHeight,
+// params.padTop and params.padLeft; its width is KERNEL_WIDTH), so that once its loops are
+// unrolled every tap index is known when the kernel is compiled.
+const KERNEL_HEIGHT: u32 = 3u;
+const PAD_TOP: u32 = 1u;
+const PAD_LEFT: u32 = 1u;
+// The weights of one dL/dz channel for the tile's channels, every tap, and how many of them
+// each lane of a group loads when they share them (backward_input_all_phases).
+const TAP_BLOCK: u32 = TILE_CHANNELS * KERNEL_HEIGHT * KERNEL_WIDTH;
+const TAP_BLOCK_LOADS: u32 = (TAP_BLOCK + LANES - 1u) / LANES;
 
 /** Where each of a row tile's channels starts in `weight`, for tileWeights. */
 struct TileWeightOffsets {
@@ -356,6 +370,12 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(local_invoc
 // a block where backward_input loads 2 x 2 for each of its 4 phases, 16. It pays where the
 // channels are few (each loaded value then feeds few multiply-adds in backward_input: the
 // notebook's upsampled 12->3 conv): the tuner offers it beside backward_input for stride > 1.
+// Unrolled (UNROLL_LOOPS) and with SUBGROUP_SHUFFLES, its weights too are loaded once per dL/dz
+// channel: the lanes of a group load the TILE_CHANNELS x kernel-area block between them (every
+// LANES-th each: 6 loads a lane for 3 channels of 4 x 4 taps, where a load per tap took 16),
+// and each tap takes its weights from the lanes that loaded them. Which lane and which of its
+// loads is then a compile-time index; in rolled loops it would be a run-time one, which cost
+// 2-2.5x on lavapipe, so rolled variants load a tap's weights as backward_input does.
 // The epilogue is backward_input's (bias, ReLU), for conv2d with `upsample`.
 @compute @workgroup_size(64)
 fn backward_input_all_phases(@builtin(global_invocation_id) id: vec3u, @builtin(local_invocation_index) localIndex: u32, @builtin(num_workgroups) groups: vec3u) {
@@ -369,12 +389,13 @@ fn backward_input_all_phases(@builtin(global_invocation_id) id: vec3u, @builtin(
   let j = tile.x0;
   let i0 = tile.row * TILE_Y;
   let ci0 = tile.channel0;
-  let kernelArea = params.kernelHeight * params.kernelWidth;
+  let kernelArea = KERNEL_HEIGHT * KERNEL_WIDTH;
   let weightOffsets = tileWeightOffsets(ci0, params.inChannels, kernelArea, localIndex);
+  let sharedBlock = SUBGROUP_SHUFFLES != 0u && UNROLL_LOOPS != 0u;
   // dLow = ceil((padTop + 1 - kernelHeight) / s); the host offers this kernel only where
   // padTop < kernelHeight (and padLeft < kernelWidth), so the numerator is at most 0.
-  let dLowY = -i32((params.kernelHeight - 1u - params.padTop) / STRIDE);
-  let dLowX = -i32((params.kernelWidth - 1u - params.padLeft) / STRIDE);
+  let dLowY = -i32((KERNEL_HEIGHT - 1u - PAD_TOP) / STRIDE);
+  let dLowX = -i32((KERNEL_WIDTH - 1u - PAD_LEFT) / STRIDE);
 
   var sums: array<f32, TILE_CHANNELS * STRIDE * STRIDE * TILE_Y>;
   for (var co = 0u; co < params.outChannels; co++) {
@@ -391,16 +412,36 @@ fn backward_input_all_phases(@builtin(global_invocation_id) id: vec3u, @builtin(
       }
     }
     let outputChannelWeights = co * params.inChannels * kernelArea;
+    // The shared block: this lane's share of the weights [TILE_CHANNELS, kernel area] from the
+    // tile's first channel on (channels past the last re-read its last weight; their sums are
+    // never written).
+    var loadedWeights: array<f32, TAP_BLOCK_LOADS>;
+    if (sharedBlock) {
+      let blockStart = outputChannelWeights + ci0 * kernelArea;
+      let blockEnd = outputChannelWeights + params.inChannels * kernelArea - 1u;
+      for (var k = 0u; k < TAP_BLOCK_LOADS; k++) {
+        loadedWeights[k] = weight[min(blockStart + k * LANES + localIndex % LANES, blockEnd)];
+      }
+    }
     for (var ry = 0u; ry < STRIDE; ry++) {
       for (var dy = 0u; dy < WINDOW_Y; dy++) {
         // The tap row that takes input row s*i + ry to dL/dz row i + dLowY + dy.
-        let ky = i32(ry + params.padTop) - i32(STRIDE) * (i32(dy) + dLowY);
-        if (ky >= 0 && ky < i32(params.kernelHeight)) {
+        let ky = i32(ry + PAD_TOP) - i32(STRIDE) * (i32(dy) + dLowY);
+        if (ky >= 0 && ky < i32(KERNEL_HEIGHT)) {
           for (var rx = 0u; rx < STRIDE; rx++) {
             for (var dx = 0u; dx < WINDOW_X; dx++) {
-              let kx = i32(rx + params.padLeft) - i32(STRIDE) * (i32(dx) + dLowX);
-              if (kx >= 0 && kx < i32(params.kernelWidth)) {
-                let weights = tileWeights(weightOffsets, outputChannelWeights + u32(ky) * params.kernelWidth + u32(kx));
+              let kx = i32(rx + PAD_LEFT) - i32(STRIDE) * (i32(dx) + dLowX);
+              if (kx >= 0 && kx < i32(KERNEL_WIDTH)) {
+                let tap = u32(ky) * KERNEL_WIDTH + u32(kx);
+                var weights: array<f32, TILE_CHANNELS>;
+                if (sharedBlock) {
+                  for (var c = 0u; c < TILE_CHANNELS; c++) {
+                    let element = c * kernelArea + tap;
+                    weights[c] = shuffleFromLane(loadedWeights[element / LANES], weightOffsets.groupStart + element % LANES);
+                  }
+                } else {
+                  weights = tileWeights(weightOffsets, outputChannelWeights + tap);
+                }
                 for (var t = 0u; t < TILE_Y; t++) {
                   let value = window[(t + dy) * WINDOW_X + dx];
                   for (var c = 0u; c < TILE_CHANNELS; c++) {

@@ -11,14 +11,16 @@ import { describeCase, type ParityCase } from './cases.ts';
 
 /**
  * conv2d cases for the variants: a fused ReLU, stride 2 with a channel tail, the notebook's 8x8
- * layer and its first upsampled one, and a 5x5 kernel (the mission's sweep tries kernel_size 5),
- * whose weight gradient splits its kernel rows 3 + 2 in some variants.
+ * layer and its two upsampled ones (the last, with 3 channels, runs its forward pass as the
+ * input gradient's all-phases tile, rolled and unrolled), and a 5x5 kernel (the mission's
+ * sweep tries kernel_size 5), whose weight gradient splits its kernel rows 3 + 2 in some variants.
  */
 export const variantCases: readonly ParityCase<unknown>[] = [
   { inputs: [{ shape: [2, 3, 9, 7] }, { shape: [5, 3, 3, 3] }, { shape: [5] }], attributes: { padding: 'same', activation: 'relu' } },
   { inputs: [{ shape: [1, 4, 6, 17] }, { shape: [17, 4, 3, 3] }, { shape: [17] }], attributes: { stride: 2, padding: 'valid' } },
   { inputs: [{ shape: [2, 12, 8, 8] }, { shape: [16, 12, 3, 3] }, { shape: [16] }], attributes: { padding: 'same', activation: 'relu' } },
   { inputs: [{ shape: [2, 16, 8, 8] }, { shape: [12, 16, 3, 3] }, { shape: [12] }], attributes: { padding: 'same', activation: 'relu', upsample: 2 } },
+  { inputs: [{ shape: [2, 12, 8, 8] }, { shape: [3, 12, 3, 3] }, { shape: [3] }], attributes: { padding: 'same', upsample: 2 } },
   { inputs: [{ shape: [2, 3, 9, 7] }, { shape: [8, 3, 5, 5] }, { shape: [8] }], attributes: { padding: 'same' } },
 ];
 
