@@ -258,8 +258,8 @@ function transposedTileCandidates(g: Conv2dGeometry, subgroups: boolean): Transp
   // loops (UNROLL_LOOPS), which lets the lanes share a whole channel's weights: on the
   // notebook's 12->3 forward 1.25-2.2x faster at batch 32 and 1.4-2.1x at 256 than rolled
   // (alternating processes, lavapipe). Only there: the unrolling is for the shared weights
-  // (rolled, the lanes share them tap by tap), and SwiftShader (Chromium without a GPU, no
-  // subgroups) lost its device on an unrolled variant of this kernel.
+  // (rolled, the lanes share them tap by tap), and with the unrolled variants offered to
+  // SwiftShader (Chromium without a GPU, no subgroups) the parity run there lost its device.
   if (g.stride === 1 || phases.window === null || g.inChannels > MAX_ALL_PHASES_CHANNELS) return rowTiles;
   const phaseCount = g.stride * g.stride;
   const allPhases: TransposedTileSize[] = [];
