@@ -19,8 +19,7 @@ import { Random } from '../src/random.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
 import { fastestOf } from '../src/backend/measure.ts';
 import { tune } from '../src/backend/tuner.ts';
-import { matmulCeilingMilliseconds, tunedHeuristicAndCeiling } from './variants.ts';
-import { matmul } from '../src/kernels/matmul.ts';
+import { matmulCeilingMilliseconds, tunedHeuristicAndCeiling, tunedMatmul } from './variants.ts';
 
 interface KernelRecord {
   op: string;
@@ -87,9 +86,7 @@ console.log(`ceilings before: ${describeCeilings(ceilingsBefore)}`);
 // would put on the passes' shares. 512^3 (about as long as the slowest passes) measured level
 // with 1,024^3 here: 4.33 against 3.87 GFLOP/s in alternating rounds.
 const BESIDE_MATMUL_SIZE = 512;
-const [besideLeft, besideRight] = [0, 1].map(() => upload([BESIDE_MATMUL_SIZE, BESIDE_MATMUL_SIZE]));
-const besideMatmul = () => void matmul(engine, besideLeft!, besideRight!);
-await tune(engine, besideMatmul);
+const { encode: besideMatmul } = await tunedMatmul(engine, BESIDE_MATMUL_SIZE);
 
 const records: KernelRecord[] = [];
 

@@ -6,10 +6,16 @@ import { tune } from '../src/backend/tuner.ts';
 import { matmul } from '../src/kernels/matmul.ts';
 import { Random } from '../src/random.ts';
 
-/** Milliseconds per run of `encode` with its variants tuned (the ceilings: the engine's best matmul). */
-export async function tunedFastest(engine: Engine, encode: () => void): Promise<number> {
+/**
+ * The engine's matmul at size^3 on two kept square tensors, its tile tuned for this adapter
+ * (2 size^3 FLOPs a run): `encode` encodes one run, `dispose` frees the tensors.
+ */
+export async function tunedMatmul(engine: Engine, size: number): Promise<{ encode: () => void; dispose: () => void }> {
+  const random = new Random(1);
+  const [a, b] = [0, 1].map(() => engine.tensor(random.values(size * size), [size, size]).keep());
+  const encode = () => void matmul(engine, a!, b!);
   await tune(engine, encode);
-  return fastestOf(engine, encode);
+  return { encode, dispose: () => [a, b].forEach((tensor) => tensor!.dispose()) };
 }
 
 /**
@@ -17,13 +23,11 @@ export async function tunedFastest(engine: Engine, encode: () => void): Promise<
  * the compute ceiling the benchmarks divide by (2 size^3 FLOPs).
  */
 export async function matmulCeilingMilliseconds(engine: Engine, size: number): Promise<number> {
-  const random = new Random(1);
-  const [a, b] = [0, 1].map(() => engine.tensor(random.values(size * size), [size, size]).keep());
+  const { encode, dispose } = await tunedMatmul(engine, size);
   try {
-    return await tunedFastest(engine, () => void matmul(engine, a!, b!));
+    return await fastestOf(engine, encode);
   } finally {
-    a!.dispose();
-    b!.dispose();
+    dispose();
   }
 }
 
