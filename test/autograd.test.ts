@@ -64,6 +64,22 @@ describe('tape on the reference backend', () => {
     expect(prediction.grad).not.toBeNull();
     expect(target.grad).toBeNull();
   });
+
+  it('takes binary cross-entropy of a sigmoid output from its logits, as Keras: a saturated wrong output keeps its gradient', () => {
+    const logits = reference.tensor([30, -30, 0.5], [3]);
+    logits.requiresGrad = true;
+    const target = reference.tensor([0, 1, 1], [3]);
+    const loss = F.binaryCrossEntropy(F.sigmoid(logits), target);
+    // From the logits, l = max(x, 0) - x t + log(1 + e^-|x|): 30 for each saturated wrong
+    // output, where the clipped probabilities would give -log(1e-7) = 16.1.
+    const expected = (30 + Math.log1p(Math.exp(-30)) + 30 + Math.log1p(Math.exp(-30)) + Math.log1p(Math.exp(-0.5))) / 3;
+    expect(loss.data[0]).toBeCloseTo(expected, 12);
+    expect(noGrad(() => F.binaryCrossEntropy(F.sigmoid(logits), target)).data[0]).toBe(loss.data[0]);
+    backward(loss);
+    // dl/dx = sigmoid(x) - t, over the mean's 3 elements; the clipped loss would give 0, 0.
+    const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+    [sigmoid(30) / 3, (sigmoid(-30) - 1) / 3, (sigmoid(0.5) - 1) / 3].forEach((gradient, i) => expect(logits.grad!.data[i]).toBeCloseTo(gradient, 12));
+  });
 });
 
 describe.skipIf(!engine)('tape on the GPU', () => {
@@ -73,6 +89,27 @@ describe.skipIf(!engine)('tape on the GPU', () => {
     engine!.scope(() => backward(F.sum(F.add(F.multiply(x, x), x))));
     expect(Array.from(await x.grad!.read())).toEqual([4, -3, 7]);
     x.dispose();
+  });
+
+  it('takes binary cross-entropy of a sigmoid output from its logits while they live, else from the clipped probabilities', async () => {
+    const logits = engine!.tensor([30, -30, 0.5], [3]).keep();
+    logits.requiresGrad = true;
+    const target = engine!.tensor([0, 1, 1], [3]).keep();
+    const loss = await engine!.scopeAsync(async () => {
+      const loss = F.binaryCrossEntropy(F.sigmoid(logits), target);
+      const value = (await loss.read())[0]!;
+      backward(loss);
+      return value;
+    });
+    expect(loss).toBeCloseTo((60 + Math.log1p(Math.exp(-0.5))) / 3, 4);
+    const gradient = await logits.grad!.read();
+    [1 / 3, -1 / 3, (1 / (1 + Math.exp(-0.5)) - 1) / 3].forEach((expected, i) => expect(gradient[i]).toBeCloseTo(expected, 6));
+    // A sigmoid output that outlived its logits: the loss falls back to the probabilities,
+    // clipped to [1e-7, 1 - 1e-7] (1 - 2^-23 in float32), as binaryCrossEntropy alone computes it.
+    const probabilities = engine!.scope(() => F.sigmoid(engine!.tensor([30, -30, 0.5], [3])).keep());
+    const clipped = (await engine!.scopeAsync(() => F.binaryCrossEntropy(probabilities, target).read()))[0]!;
+    expect(clipped).toBeCloseTo((23 * Math.log(2) - Math.log(1e-7) + Math.log1p(Math.exp(-0.5))) / 3, 3);
+    for (const tensor of [logits, target, probabilities]) tensor.dispose();
   });
 
   it('frees every intermediate: a training step in a scope leaves only parameters and their gradients', async () => {

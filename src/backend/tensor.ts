@@ -13,6 +13,7 @@ export class Tensor implements TapeTensor<Tensor> {
   requiresGrad = false;
   grad: Tensor | null = null;
   node: TapeNode<Tensor> | null = null;
+  logits: Tensor | null = null;
   /** Kept tensors outlive the scope that created them (parameters, optimiser state). */
   kept = false;
   private gpuBuffer: GPUBuffer | null;
@@ -55,6 +56,7 @@ export class Tensor implements TapeTensor<Tensor> {
     this.grad?.dispose();
     this.grad = null;
     this.node = null;
+    this.logits = null;
     this.backend.releaseTensor(this, buffer);
   }
 

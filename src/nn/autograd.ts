@@ -18,6 +18,12 @@ export interface TapeTensor<T> {
   requiresGrad: boolean;
   grad: T | null;
   node: TapeNode<T> | null;
+  /**
+   * On a sigmoid's output: the sigmoid's input. Binary cross-entropy of this tensor is then
+   * taken from the logits, as Keras does for a sigmoid output (see functional.ts).
+   */
+  logits: T | null;
+  readonly isDisposed: boolean;
   dispose(): void;
 }
 

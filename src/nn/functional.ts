@@ -13,7 +13,12 @@ export function conv2d<T extends TapeTensor<T>>(input: T, weight: T, bias?: T | 
 export const maxPool2d = <T extends TapeTensor<T>>(input: T, attributes: MaxPool2dAttributes): T => apply(ops.maxPool2d, [input], attributes);
 export const upsample2d = <T extends TapeTensor<T>>(input: T, factor: number): T => apply(ops.upsample2d, [input], { factor });
 export const relu = <T extends TapeTensor<T>>(input: T): T => apply(ops.relu, [input], none);
-export const sigmoid = <T extends TapeTensor<T>>(input: T): T => apply(ops.sigmoid, [input], none);
+/** sigmoid(input); the output remembers `input` as its logits, for binaryCrossEntropy. */
+export function sigmoid<T extends TapeTensor<T>>(input: T): T {
+  const output = apply(ops.sigmoid, [input], none);
+  output.logits = input;
+  return output;
+}
 export const tanh = <T extends TapeTensor<T>>(input: T): T => apply(ops.tanh, [input], none);
 export const add = <T extends TapeTensor<T>>(left: T, right: T): T => apply(ops.add, [left, right], none);
 export const subtract = <T extends TapeTensor<T>>(left: T, right: T): T => apply(ops.subtract, [left, right], none);
@@ -21,7 +26,21 @@ export const multiply = <T extends TapeTensor<T>>(left: T, right: T): T => apply
 export const scale = <T extends TapeTensor<T>>(input: T, factor: number): T => apply(ops.scale, [input], { factor });
 export const sum = <T extends TapeTensor<T>>(input: T): T => apply(ops.sum, [input], none);
 export const mean = <T extends TapeTensor<T>>(input: T): T => apply(ops.mean, [input], none);
-export const binaryCrossEntropy = <T extends TapeTensor<T>>(prediction: T, target: T): T => apply(ops.binaryCrossEntropy, [prediction, target], none);
+/**
+ * Mean binary cross-entropy of probabilities. Where `prediction` is a sigmoid's output and
+ * the sigmoid's input is still alive, the loss is taken from that input, the logits, as Keras
+ * takes it for a sigmoid output in a compiled model (its binary_crossentropy looks through
+ * the Sigmoid op to the op's input). The value is the same as from the probabilities except
+ * where the sigmoid saturates. The gradient is not: clipped to [1e-7, 1 - 1e-7], the
+ * probabilities' loss is flat beyond |x| > 16.1, so an output saturated on the wrong side
+ * gets no gradient and cannot recover; from the logits it gets sigmoid(x) - t. The training
+ * step also skips the sigmoid's backward pass, since the gradient goes straight to x.
+ */
+export function binaryCrossEntropy<T extends TapeTensor<T>>(prediction: T, target: T): T {
+  const logits = prediction.logits;
+  if (logits && !logits.isDisposed) return apply(ops.binaryCrossEntropyFromLogits, [logits, target], none);
+  return apply(ops.binaryCrossEntropy, [prediction, target], none);
+}
 export const binaryCrossEntropyFromLogits = <T extends TapeTensor<T>>(logits: T, target: T): T =>
   apply(ops.binaryCrossEntropyFromLogits, [logits, target], none);
 export const meanSquaredError = <T extends TapeTensor<T>>(prediction: T, target: T): T => apply(ops.meanSquaredError, [prediction, target], none);

@@ -9,6 +9,8 @@ export class ReferenceTensor implements TapeTensor<ReferenceTensor>, HostTensor 
   requiresGrad = false;
   grad: ReferenceTensor | null = null;
   node: TapeNode<ReferenceTensor> | null = null;
+  logits: ReferenceTensor | null = null;
+  readonly isDisposed = false;
 
   constructor(readonly backend: ReferenceEngine, readonly shape: Shape, readonly data: Float64Array) {}
 
