@@ -39,6 +39,11 @@ export interface TrainRecord {
   tuningSeconds: number;
   /** The variant the tuner chose per conv dispatch (the first candidate is the heuristic). */
   tunedVariants: Record<string, string>;
+  /**
+   * The dispatches where the tuner's choice is not the heuristic's. When there are none, the
+   * tuned and heuristic rounds ran the same code, and their gap is this run's noise.
+   */
+  changedByTuner: string[];
   tensorflowImagesPerSecond: number | null;
   /** aelab over TensorFlow.js. */
   ratio: number | null;
@@ -64,6 +69,9 @@ const data = autoencoderData(train);
 // of another in the same hour.
 const measureMatmulGflops = async () => (2 * 1024 ** 3) / (await matmulCeilingMilliseconds(engine, 1024)) / 1e6;
 let matmulGflops = await measureMatmulGflops();
+// A run takes about ten minutes: progress goes to stderr, the table to stdout at the end.
+const progress = (line: string) => console.error(`[bench:train] ${line}`);
+progress(`matmul ${matmulGflops.toFixed(2)} GFLOP/s`);
 
 const model = notebookAutoencoder(engine, 1);
 // A training step: the forward pass, and the backward pass of each conv to its weights and
@@ -105,6 +113,13 @@ for (const batchSize of [32, 256]) {
     model.zeroGrad();
   });
   const tuningSeconds = (performance.now() - tuningStart) / 1000;
+  const changedByTuner = tuned.map((result) => result.key).filter((key) => {
+    const entry = engine.tuning.get(key);
+    return entry !== undefined && entry.choice !== entry.timings[0]!.candidate;
+  });
+  const workCheck = tuned.find((result) => result.workCheck)?.workCheck;
+  progress(`batch ${batchSize}: tuned in ${tuningSeconds.toFixed(0)} s, ${changedByTuner.length} of ${tuned.length} variants not the heuristic's` +
+    (workCheck ? ` (the step timed by the tuner: ${workCheck.withChallengers.toFixed(1)} ms with its challengers, ${workCheck.withHeuristics.toFixed(1)} ms without)` : '') + '; timing five alternating rounds');
   const peer = process.env['AELAB_SKIP_PEER'] === '1' ? null : await openTensorflowPeer(batches.slice(0, 8).map((indices) => data.batch(indices).inputs), batchSize);
   // Each sample queues as much work before its wait as fit() does: under Deno a wait costs
   // about 11 ms, which 60 ms samples charged to a step of about 60 ms (measured side by side,
@@ -120,10 +135,12 @@ for (const batchSize of [32, 256]) {
   peer?.close();
   const imagesPerSecond = (1000 * batchSize) / tunedMilliseconds!;
   const peerImagesPerSecond = peer ? (1000 * batchSize) / peerMilliseconds! : null;
+  progress(`batch ${batchSize}: ${imagesPerSecond.toFixed(0)} img/s tuned, ${((1000 * batchSize) / heuristicMilliseconds!).toFixed(0)} heuristic` +
+    (peerImagesPerSecond === null ? '' : `, TensorFlow.js ${peerImagesPerSecond.toFixed(0)}`));
   // The limits and shares are filled in once the matmul has been measured again (below).
   records.push({
     runtime: runtimeName(), batchSize, imagesPerSecond, heuristicImagesPerSecond: (1000 * batchSize) / heuristicMilliseconds!, tuningSeconds,
-    tunedVariants: Object.fromEntries(tuned.map((result) => [result.key, result.choice])),
+    tunedVariants: Object.fromEntries(tuned.map((result) => [result.key, result.choice])), changedByTuner,
     tensorflowImagesPerSecond: peerImagesPerSecond, ratio: peerImagesPerSecond === null ? null : imagesPerSecond / peerImagesPerSecond,
     flopsPerImage, executedFlopsPerImage, matmulGflops: 0,
     limitImagesPerSecond: 0, shareOfLimit: 0, shareOfExecutedLimit: 0, adapter: engine.adapterDescription,
@@ -147,6 +164,11 @@ for (const r of records) {
   console.log(
     `${String(r.batchSize).padStart(5)}   ${aelab.padStart(29)}   ${peer.padStart(11)}   ${ratio.padStart(5)}   ${(100 * r.shareOfLimit).toFixed(1)}% of ${r.limitImagesPerSecond.toFixed(0)} img/s (${(100 * r.shareOfExecutedLimit).toFixed(1)}%)`,
   );
+}
+for (const r of records) {
+  console.log(r.changedByTuner.length === 0
+    ? `batch ${r.batchSize}: the tuner kept every heuristic variant, so its tuned and heuristic rounds ran the same code (their gap is noise)`
+    : `batch ${r.batchSize}: the tuner's choice differs from the heuristic at ${r.changedByTuner.join('; ')}`);
 }
 console.log(`\nadapter: ${engine.adapterDescription}`);
 console.log(`matmul ${matmulGflops.toFixed(2)} GFLOP/s; ${(flopsPerImage / 1e6).toFixed(2)} MFLOP per training image as direct convolutions, ${(executedFlopsPerImage / 1e6).toFixed(2)} executed`);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TuningTable, kernelsVersion, type TuningFile } from '../src/backend/tuning.ts';
-import { chooseCandidate, EXHAUSTIVE_LIMIT, neighbours, searchCandidates, tune } from '../src/backend/tuner.ts';
+import { chooseCandidate, EXHAUSTIVE_LIMIT, neighbours, searchCandidates, timeWorkWithAndWithoutChallengers, tune } from '../src/backend/tuner.ts';
 import { loadTuning, tuneWithCache, tuningFilePath } from '../src/runtime/tuning-cache.ts';
 import { Conv2d, Sequential } from '../src/nn/modules.ts';
 import { backward } from '../src/nn/autograd.ts';
@@ -189,12 +189,36 @@ describe.skipIf(!engine)('tuner', () => {
       expect(entry.confirmation).toEqual(result.confirmation);
       if (beaten) expect(entry.confirmation!.challenger).toBe(entry.timings.find((timing) => timing.milliseconds === fastest)!.candidate);
       const confirmed = beaten && result.confirmation!.challengerMilliseconds < 0.95 * result.confirmation!.heuristicMilliseconds;
-      expect(entry.choice === entry.timings[0]!.candidate).toBe(!confirmed);
-      if (confirmed) expect(result.chosenMilliseconds).toBeLessThan(0.95 * result.heuristicMilliseconds);
+      // A confirmed challenger stays only if the whole work ran faster with the call's challengers.
+      expect(entry.workCheck !== undefined).toBe(confirmed);
+      expect(entry.workCheck).toEqual(result.workCheck);
+      const kept = confirmed && entry.workCheck!.withChallengers < entry.workCheck!.withHeuristics;
+      expect(entry.choice === entry.timings[0]!.candidate).toBe(!kept);
+      expect(result.choice).toBe(entry.choice);
+      if (kept) expect(result.chosenMilliseconds).toBeLessThan(0.95 * result.heuristicMilliseconds);
     }
+    // One work check covers every challenger of the call.
+    expect(new Set(tuned.filter((result) => result.workCheck).map((result) => JSON.stringify(result.workCheck))).size).toBeLessThanOrEqual(1);
     // The work left the model as it found it, and a second tuning has nothing left to time.
     expect(await Promise.all(model.parameters().map((parameter) => parameter.read()))).toEqual(before);
     expect(await tune(engine!, work, quick)).toEqual([]);
+  });
+
+  it('times the work with the challengers and with the heuristics at their keys, then restores the table', async () => {
+    const engine = await testEngine(); // its own table: the cache test below saves this suite's
+    const key = 'tuning test key';
+    const offered = [{ tile: 8 }, { tile: 4 }];
+    const seen: number[] = [];
+    const chooses = () => void seen.push(engine!.tuning.choose(key, () => offered).tile);
+    engine!.tuning.set(key, { choice: JSON.stringify(offered[1]), timings: offered.map((candidate, i) => ({ candidate: JSON.stringify(candidate), milliseconds: 2 - i })) });
+    const check = await timeWorkWithAndWithoutChallengers(engine!, chooses, [key], quick);
+    expect(check.withChallengers).toBeGreaterThan(0);
+    expect(check.withHeuristics).toBeGreaterThan(0);
+    // Each way: three calibration runs, then a sample (of one or more runs) a round.
+    expect(seen.filter((tile) => tile === 4).length).toBeGreaterThanOrEqual(4);
+    expect(seen.filter((tile) => tile === 8).length).toBeGreaterThanOrEqual(4);
+    expect(seen.filter((tile) => tile !== 4 && tile !== 8)).toEqual([]);
+    expect(engine!.tuning.choose(key, () => offered)).toBe(offered[1]);
   });
 
   it('keeps tunings per adapter in the cache and times nothing on the next run', async () => {

@@ -18,6 +18,13 @@ export interface TuningEntry {
    * (milliseconds per run of the op's pass). The choice is the challenger only if it won here too.
    */
   readonly confirmation?: { readonly challenger: string; readonly heuristicMilliseconds: number; readonly challengerMilliseconds: number };
+  /**
+   * Where a tune() call confirmed a challenger here: the whole work it tuned (a training step)
+   * timed with all of that call's confirmed challengers and with the heuristics at their keys
+   * (milliseconds per run). The challengers stay only if the work ran faster with them; else
+   * each of those keys chooses its heuristic.
+   */
+  readonly workCheck?: { readonly withChallengers: number; readonly withHeuristics: number };
 }
 
 /** The file form: entries for one adapter and one version of the kernels. */

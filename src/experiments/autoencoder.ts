@@ -88,6 +88,11 @@ async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>, data:
     const before = tuned.reduce((total, result) => total + result.heuristicMilliseconds, 0);
     const after = tuned.reduce((total, result) => total + result.chosenMilliseconds, 0);
     log(`tuned in ${((performance.now() - start) / 1000).toFixed(1)} s: the tuned passes take ${after.toFixed(1)} ms where the heuristic variants took ${before.toFixed(1)} ms`);
+    const check = tuned.find((result) => result.workCheck)?.workCheck;
+    if (check) {
+      const kept = check.withChallengers < check.withHeuristics;
+      log(`  the whole step: ${check.withChallengers.toFixed(1)} ms with the faster-looking variants, ${check.withHeuristics.toFixed(1)} ms without: ${kept ? 'kept' : 'heuristic variants kept instead'}`);
+    }
   }
 }
 
