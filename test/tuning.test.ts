@@ -165,7 +165,7 @@ describe.skipIf(!engine)('tuner', () => {
     backward(F.meanSquaredError(F.sigmoid(model.forward(input!)), input!));
     model.zeroGrad();
   };
-  const quick = { rounds: 1, targetSampleMilliseconds: 2 };
+  const quick = { rounds: 1, targetSampleMilliseconds: 2, workSampleMilliseconds: 10 };
 
   it('times every candidate of every tunable dispatch in the work and keeps the fastest (or the heuristic, unless clearly beaten)', async () => {
     const before = await Promise.all(model.parameters().map((parameter) => parameter.read()));

@@ -45,6 +45,11 @@ export interface TuneOptions {
   /** Rounds of samples (default 5), each about targetSampleMilliseconds long (default 20). */
   readonly rounds?: number;
   readonly targetSampleMilliseconds?: number;
+  /**
+   * Samples of the whole work, when the tuner checks its challengers in it (default 400, as
+   * fit() queues): one run per sample would time the submission and its wait as much as the work.
+   */
+  readonly workSampleMilliseconds?: number;
 }
 
 /** A candidate replaces the heuristic only when at least this much faster. */
@@ -166,7 +171,7 @@ export async function timeWorkWithAndWithoutChallengers(
     }
   };
   const ways = [<R>(body: () => Promise<R>) => body(), withHeuristics];
-  const target = options.targetSampleMilliseconds ?? 20;
+  const target = options.workSampleMilliseconds ?? 400;
   const calibrations: Awaited<ReturnType<typeof calibrate>>[] = [];
   for (const way of ways) calibrations.push(await way(() => calibrate(engine, encodeWork, target)));
   // Each way's fastest sample so far, first its calibration's estimate: how long its next wait sleeps.
