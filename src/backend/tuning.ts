@@ -122,11 +122,18 @@ export class TuningTable {
 
 let cachedVersion: string | null = null;
 
-/** A 32-bit FNV-1a hash of every kernel source, in hex: tuning files of other kernels are stale. */
+/**
+ * How tuner.ts chooses, hashed into the version with the kernels: a cached file chosen by an
+ * earlier method (one whose choices did not have to speed up the whole work, say) is timed
+ * again rather than adopted.
+ */
+const TUNING_METHOD = 'search, confirmation, work check of 400 ms samples';
+
+/** A 32-bit FNV-1a hash of every kernel source and the tuning method, in hex: tuning files of other kernels are stale. */
 export function kernelsVersion(): string {
   if (cachedVersion === null) {
     let hash = 0x811c9dc5;
-    for (const source of Object.values(wgslSources)) {
+    for (const source of [TUNING_METHOD, ...Object.values(wgslSources)]) {
       for (let i = 0; i < source.length; i++) {
         hash ^= source.charCodeAt(i);
         hash = Math.imul(hash, 0x01000193) >>> 0;
