@@ -58,6 +58,7 @@ const mutations = [
   ['maxPool2d with relu, overlapping windows backward: the mask dropped', K + 'max-pool2d.wgsl', 'if (windowMax.position == position && passesGradient(windowMax)) {', 'if (windowMax.position == position) {'],
   ['maxPool2d with relu forward: the ReLU dropped', K + 'max-pool2d.wgsl', 'select(value, max(value, 0.0), params.relu == 1u)', 'value'],
   ["conv2d weight gradient: the sliding window shifts a repeated tap row past the kernel's last", K + 'conv2d.wgsl', 'if (refill || k + STRIDE >= TAP_ROWS || ky0 + k + STRIDE >= params.kernelHeight) {', 'if (refill || k + STRIDE >= TAP_ROWS) {'],
+  ['conv2d forward, row window: each kernel row reads the window row below its own', K + 'conv2d.wgsl', 'window[(ty * STRIDE + ky) * TILE_X + j] * weights[c];', 'window[min(ty * STRIDE + ky + 1u, WINDOW_ROWS - 1u) * TILE_X + j] * weights[c];'],
   ['conv2d all-phases input gradient: a shared-block weight taken from the next lane', K + 'conv2d.wgsl', 'weightOffsets.groupStart + element % LANES)', 'weightOffsets.groupStart + (element + 1u) % LANES)'],
   ['sigmoid reference derivative', K + 'sigmoid.ts', 'derivative: (_x, y) => y * (1 - y)', 'derivative: (_x, y) => y * (1 - y) * 1.001'],
 ];

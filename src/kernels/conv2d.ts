@@ -205,8 +205,25 @@ function rowTileDispatch(tile: RowTileSize, width: number, channels: number, hei
 /** The forward pass's row tile (output rows and channels): the tuner's choice, or the heuristic. */
 function forwardTile(engine: Engine, g: Conv2dGeometry) {
   const subgroups = engine.kernels.subgroups !== null;
-  const tile = engine.tuning.choose(tuningKey('forward', g), () => rowTileCandidates(g.outWidth, g.outChannels, g.outHeight, subgroups));
-  return rowTileDispatch(tile, g.outWidth, g.outChannels, g.outHeight, g.batch);
+  const tile = engine.tuning.choose(tuningKey('forward', g), () => forwardTileCandidates(g, subgroups));
+  const { specialization, invocations } = rowTileDispatch(tile, g.outWidth, g.outChannels, g.outHeight, g.batch);
+  // A row window has the engine unroll its loops, only where lanes shuffle (as the all-phases
+  // tile's UNROLL_LOOPS, see transposedTileCandidates): rolled, lavapipe indexes the window at
+  // run time, and the step ran 0.73-0.91x as fast as without it.
+  const unroll: Record<string, number> = tile.ROW_WINDOW === 1 && subgroups ? { UNROLL_LOOPS: 1 } : {};
+  return { specialization: { ...specialization, KERNEL_HEIGHT: g.kernelHeight, STRIDE: g.stride, ...unroll }, invocations };
+}
+
+/**
+ * The forward pass's candidates: each row tile without and with ROW_WINDOW (conv2d.wgsl: the
+ * tile's input rows loaded once per kernel column). The heuristic uses the window where lanes
+ * shuffle: the training step at batch 32 ran 1.04-1.11x faster with it (four runs, the heuristic
+ * tiles, alternating in one process; 1.03x at batch 256). Elsewhere it is not measured.
+ */
+function forwardTileCandidates(g: Conv2dGeometry, subgroups: boolean): (RowTileSize & { readonly ROW_WINDOW: number })[] {
+  const tiles = rowTileCandidates(g.outWidth, g.outChannels, g.outHeight, subgroups);
+  const preferred = subgroups ? 1 : 0;
+  return unique([{ ...tiles[0]!, ROW_WINDOW: preferred }, ...tiles.flatMap((tile) => [0, 1].map((window) => ({ ...tile, ROW_WINDOW: window })))]);
 }
 
 /**

@@ -86,6 +86,13 @@ const PAD_LEFT: u32 = 1u;
 // each lane of a group loads when they share them (backward_input_all_phases).
 const TAP_BLOCK: u32 = TILE_CHANNELS * KERNEL_HEIGHT * KERNEL_WIDTH;
 const TAP_BLOCK_LOADS: u32 = (TAP_BLOCK + LANES - 1u) / LANES;
+// Forward pass: 1 loads each input row of the tile's window once per kernel column, to serve
+// every kernel row that reads it (needs KERNEL_HEIGHT and STRIDE specialised); 0 loads a row
+// per output row and kernel row. For 8 rows of a 3x3 kernel: 10 loads where 24. Its window is
+// indexed by loop counters, so it pays only unrolled (the host asks for UNROLL_LOOPS with it
+// where lanes shuffle; conv2d.ts).
+const ROW_WINDOW: u32 = 0u;
+const WINDOW_ROWS: u32 = (TILE_Y - 1u) * STRIDE + KERNEL_HEIGHT;
 
 /** Where each of a row tile's channels starts in `weight`, for tileWeights. */
 struct TileWeightOffsets {
@@ -207,6 +214,38 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(local_invocation_i
   var sums: array<f32, TILE_CHANNELS * TILE_Y * TILE_X>; // zero-initialised
   for (var ci = 0u; ci < params.inChannels; ci++) {
     let plane = (n * params.inChannels + ci) * params.inHeight * params.inWidth;
+    if (ROW_WINDOW == 1u) {
+      // Output row oy0 + ty reads window row ty * STRIDE + ky through kernel row ky.
+      var windowStart: array<u32, WINDOW_ROWS>;
+      var windowInside: array<bool, WINDOW_ROWS>;
+      for (var r = 0u; r < WINDOW_ROWS; r++) {
+        let iy = i32(oy0 * STRIDE + r) - i32(params.padTop);
+        windowInside[r] = iy >= 0 && iy < i32(params.inHeight);
+        windowStart[r] = plane + u32(clamp(iy, 0, i32(params.inHeight) - 1)) * params.inWidth;
+      }
+      for (var kx = 0u; kx < params.kernelWidth; kx++) {
+        var window: array<f32, WINDOW_ROWS * TILE_X>;
+        for (var j = 0u; j < TILE_X; j++) {
+          let ix = i32((x0 + j * LANES) * STRIDE + kx) - i32(params.padLeft);
+          let columnInside = ix >= 0 && ix < i32(params.inWidth);
+          let column = u32(clamp(ix, 0, i32(params.inWidth) - 1));
+          for (var r = 0u; r < WINDOW_ROWS; r++) {
+            window[r * TILE_X + j] = select(0.0, input[windowStart[r] + column], columnInside && windowInside[r]);
+          }
+        }
+        for (var ky = 0u; ky < KERNEL_HEIGHT; ky++) {
+          let weights = tileWeights(weightOffsets, (ci * KERNEL_HEIGHT + ky) * params.kernelWidth + kx);
+          for (var c = 0u; c < TILE_CHANNELS; c++) {
+            for (var ty = 0u; ty < TILE_Y; ty++) {
+              for (var j = 0u; j < TILE_X; j++) {
+                sums[(c * TILE_Y + ty) * TILE_X + j] += window[(ty * STRIDE + ky) * TILE_X + j] * weights[c];
+              }
+            }
+          }
+        }
+      }
+      continue;
+    }
     for (var ky = 0u; ky < params.kernelHeight; ky++) {
       // Rows outside the input (or past the output) read as zero.
       var rowStart: array<u32, TILE_Y>;
