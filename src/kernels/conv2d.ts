@@ -215,15 +215,21 @@ function forwardTile(engine: Engine, g: Conv2dGeometry) {
 }
 
 /**
- * The forward pass's candidates: each row tile without and with ROW_WINDOW (conv2d.wgsl: the
- * tile's input rows loaded once per kernel column). The heuristic uses the window where lanes
- * shuffle: the training step at batch 32 ran 1.04-1.11x faster with it (four runs, the heuristic
- * tiles, alternating in one process; 1.03x at batch 256). Elsewhere it is not measured.
+ * The forward pass's candidates: the heuristic row tile with and without ROW_WINDOW (conv2d.wgsl:
+ * the tile's input rows loaded once per kernel column), then the other tiles without it. The
+ * heuristic uses the window where lanes shuffle: the training step at batch 32 ran 1.04-1.11x
+ * faster with it (four runs, the heuristic tiles, alternating in one process; 1.03x at batch
+ * 256). Elsewhere it is not measured. Only one tile has both: lavapipe compiles an unrolled
+ * window for seconds, and offering it with every tile made the tuning suite run 9x as long.
  */
 function forwardTileCandidates(g: Conv2dGeometry, subgroups: boolean): (RowTileSize & { readonly ROW_WINDOW: number })[] {
-  const tiles = rowTileCandidates(g.outWidth, g.outChannels, g.outHeight, subgroups);
+  const [heuristic, ...others] = rowTileCandidates(g.outWidth, g.outChannels, g.outHeight, subgroups);
   const preferred = subgroups ? 1 : 0;
-  return unique([{ ...tiles[0]!, ROW_WINDOW: preferred }, ...tiles.flatMap((tile) => [0, 1].map((window) => ({ ...tile, ROW_WINDOW: window })))]);
+  return unique([
+    { ...heuristic!, ROW_WINDOW: preferred },
+    { ...heuristic!, ROW_WINDOW: 1 - preferred },
+    ...others.map((tile) => ({ ...tile, ROW_WINDOW: 0 })),
+  ]);
 }
 
 /**
