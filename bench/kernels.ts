@@ -19,6 +19,7 @@ import { Random } from '../src/random.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
 import { fastestOf } from '../src/backend/measure.ts';
 import { tune } from '../src/backend/tuner.ts';
+import { replacesHeuristic } from '../src/backend/tuning.ts';
 import { matmulCeilingMilliseconds, tunedHeuristicAndCeiling, tunedMatmul } from './variants.ts';
 
 interface KernelRecord {
@@ -185,7 +186,7 @@ for (const batch of [32, 256]) {
         shareOfCeiling: 0, adapter: engine.adapterDescription,
         ...(tunable ? {
           tunedVariants: Object.fromEntries(keys.map((key) => [key, engine.tuning.get(key)?.choice ?? 'heuristic'])),
-          tunedIsHeuristic: keys.every((key) => { const entry = engine.tuning.get(key); return !entry || entry.choice === entry.timings[0]!.candidate; }),
+          tunedIsHeuristic: keys.every((key) => { const entry = engine.tuning.get(key); return !entry || !replacesHeuristic(entry); }),
         } : {}),
         ...(workload.inTrainingStep === 'none' || (workload.inTrainingStep === 'not the input gradient' && pass === 'backward input+weight+bias') ? { comparisonOnly: true } : {}),
       };

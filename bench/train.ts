@@ -24,6 +24,7 @@ import * as F from '../src/nn/functional.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
 import { QUEUED_MILLISECONDS } from '../src/nn/training.ts';
 import { tune } from '../src/backend/tuner.ts';
+import { replacesHeuristic } from '../src/backend/tuning.ts';
 import { matmulCeilingMilliseconds } from './variants.ts';
 import { fastestInAlternatingRounds, measure } from '../src/backend/measure.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
@@ -113,10 +114,7 @@ for (const batchSize of [32, 256]) {
     model.zeroGrad();
   });
   const tuningSeconds = (performance.now() - tuningStart) / 1000;
-  const changedByTuner = tuned.map((result) => result.key).filter((key) => {
-    const entry = engine.tuning.get(key);
-    return entry !== undefined && entry.choice !== entry.timings[0]!.candidate;
-  });
+  const changedByTuner = tuned.map((result) => result.key).filter((key) => replacesHeuristic(engine.tuning.get(key)!));
   const workCheck = tuned.find((result) => result.workCheck)?.workCheck;
   progress(`batch ${batchSize}: tuned in ${tuningSeconds.toFixed(0)} s, ${changedByTuner.length} of ${tuned.length} variants not the heuristic's` +
     (workCheck ? ` (the step timed by the tuner: ${workCheck.withChallengers.toFixed(1)} ms with its challengers, ${workCheck.withHeuristics.toFixed(1)} ms without)` : '') + '; timing five alternating rounds');

@@ -18,7 +18,7 @@
 // runs faster with them (a pass timed alone is not the pass inside the work).
 import type { Engine, OpCall } from './engine.ts';
 import type { Tensor } from './tensor.ts';
-import type { TuningEntry } from './tuning.ts';
+import { heuristicChoice, replacesHeuristic, type TuningEntry } from './tuning.ts';
 import { calibrate, fastestInAlternatingRounds, timeSample } from './measure.ts';
 import { sizeOf } from '../kernels/shapes.ts';
 import { Random } from '../random.ts';
@@ -125,16 +125,13 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
     // Each challenger beat the heuristic in its own pass, timed alone, yet the work as a whole
     // can run slower with them: bench:train timed the tuned training step at 0.67-0.82x of the
     // heuristic one at batch 256 in three runs. So the work decides, timed both ways.
-    const challenged = [...jobs.keys()].filter((key) => {
-      const entry = engine.tuning.get(key)!;
-      return entry.choice !== entry.timings[0]!.candidate;
-    });
+    const challenged = [...jobs.keys()].filter((key) => replacesHeuristic(engine.tuning.get(key)!));
     if (challenged.length > 0) {
       const workCheck = await timeWorkWithAndWithoutChallengers(engine, encodeWork, challenged, options);
-      const kept = workCheck.withChallengers < workCheck.withHeuristics;
+      const kept = challengersKept(workCheck);
       for (const key of challenged) {
         const entry = engine.tuning.get(key)!;
-        engine.tuning.set(key, { ...entry, choice: kept ? entry.choice : entry.timings[0]!.candidate, workCheck });
+        engine.tuning.set(key, { ...entry, choice: kept ? entry.choice : heuristicChoice(entry), workCheck });
       }
     }
     return [...jobs.keys()].map((key) => {
@@ -150,6 +147,11 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
   }
 }
 
+/** The rule tune() applies to its work check: the challengers stay only if the work ran faster with them. */
+export function challengersKept(workCheck: NonNullable<TuningEntry['workCheck']>): boolean {
+  return workCheck.withChallengers < workCheck.withHeuristics;
+}
+
 /**
  * Milliseconds per run of `encodeWork` with the table's choices, and with the heuristic at each
  * of the `challenged` keys (the rest as the table has them), in alternating rounds; each way
@@ -163,7 +165,7 @@ export async function timeWorkWithAndWithoutChallengers(
 ): Promise<{ withChallengers: number; withHeuristics: number }> {
   const withHeuristics = async <R>(body: () => Promise<R>): Promise<R> => {
     const entries = challenged.map((key) => engine.tuning.get(key)!);
-    challenged.forEach((key, i) => engine.tuning.set(key, { ...entries[i]!, choice: entries[i]!.timings[0]!.candidate }));
+    challenged.forEach((key, i) => engine.tuning.set(key, { ...entries[i]!, choice: heuristicChoice(entries[i]!) }));
     try {
       return await body();
     } finally {

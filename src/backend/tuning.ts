@@ -27,6 +27,16 @@ export interface TuningEntry {
   readonly workCheck?: { readonly withChallengers: number; readonly withHeuristics: number };
 }
 
+/** The heuristic's candidate at a tuned key, as JSON: the first the tuner timed. */
+export function heuristicChoice(entry: TuningEntry): string {
+  return entry.timings[0]!.candidate;
+}
+
+/** Whether the tuner chose another candidate than the heuristic at this key. */
+export function replacesHeuristic(entry: TuningEntry): boolean {
+  return entry.choice !== heuristicChoice(entry);
+}
+
 /** The file form: entries for one adapter and one version of the kernels. */
 export interface TuningFile {
   readonly adapter: string;

@@ -15,6 +15,7 @@ import { notebookAutoencoder } from './notebook-autoencoder.ts';
 import { loadDataSource } from './data-source.ts';
 import { RunDirectory, tensorsToFile } from './run-directory.ts';
 import { tuneWithCache, tuningFilePath } from '../runtime/tuning-cache.ts';
+import { challengersKept } from '../backend/tuner.ts';
 import { backward } from '../nn/autograd.ts';
 import type { Autoencoder } from '../nn/modules.ts';
 import type { Tensor } from '../backend/tensor.ts';
@@ -90,8 +91,7 @@ async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>, data:
     log(`tuned in ${((performance.now() - start) / 1000).toFixed(1)} s: the tuned passes take ${after.toFixed(1)} ms where the heuristic variants took ${before.toFixed(1)} ms`);
     const check = tuned.find((result) => result.workCheck)?.workCheck;
     if (check) {
-      const kept = check.withChallengers < check.withHeuristics;
-      log(`  the whole step: ${check.withChallengers.toFixed(1)} ms with the faster-looking variants, ${check.withHeuristics.toFixed(1)} ms without: ${kept ? 'kept' : 'heuristic variants kept instead'}`);
+      log(`  the whole step: ${check.withChallengers.toFixed(1)} ms with the faster-looking variants, ${check.withHeuristics.toFixed(1)} ms without: ${challengersKept(check) ? 'kept' : 'heuristic variants kept instead'}`);
     }
   }
 }
