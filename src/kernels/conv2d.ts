@@ -205,25 +205,28 @@ function rowTileDispatch(tile: RowTileSize, width: number, channels: number, hei
 /** The forward pass's row tile (output rows and channels): the tuner's choice, or the heuristic. */
 function forwardTile(engine: Engine, g: Conv2dGeometry) {
   const subgroups = engine.kernels.subgroups !== null;
-  const tile = engine.tuning.choose(tuningKey('forward', g), () => forwardTileCandidates(g, subgroups));
+  const tile = engine.tuning.choose(tuningKey('forward', g), () => withRowWindow(rowTileCandidates(g.outWidth, g.outChannels, g.outHeight, subgroups), subgroups));
   const { specialization, invocations } = rowTileDispatch(tile, g.outWidth, g.outChannels, g.outHeight, g.batch);
-  // A row window has the engine unroll its loops, only where lanes shuffle (as the all-phases
-  // tile's UNROLL_LOOPS, see transposedTileCandidates): rolled, lavapipe indexes the window at
-  // run time, and the step ran 0.73-0.91x as fast as without it.
-  const unroll: Record<string, number> = tile.ROW_WINDOW === 1 && subgroups ? { UNROLL_LOOPS: 1 } : {};
-  return { specialization: { ...specialization, KERNEL_HEIGHT: g.kernelHeight, STRIDE: g.stride, ...unroll }, invocations };
+  return { specialization: { ...specialization, ...rowWindowSpecialization(tile, g, subgroups) }, invocations };
+}
+
+/** A row tile of the forward pass or backward_input, with or without its row window. */
+interface WindowedRowTileSize extends RowTileSize {
+  /** 1: the tile's rows are loaded once per kernel column (conv2d.wgsl, ROW_WINDOW). */
+  readonly ROW_WINDOW: number;
 }
 
 /**
- * The forward pass's candidates: the heuristic row tile with and without ROW_WINDOW (conv2d.wgsl:
- * the tile's input rows loaded once per kernel column), then the other tiles without it. The
- * heuristic uses the window where lanes shuffle: the training step at batch 32 ran 1.04-1.11x
- * faster with it (four runs, the heuristic tiles, alternating in one process; 1.03x at batch
- * 256). Elsewhere it is not measured. Only one tile has both: lavapipe compiles an unrolled
- * window for seconds, and offering it with every tile made the tuning suite run 9x as long.
+ * The row tiles of the forward pass or backward_input as candidates: the heuristic tile with
+ * and without ROW_WINDOW (conv2d.wgsl: the tile's rows loaded once per kernel column), then the
+ * other tiles without it. The heuristic uses the window where lanes shuffle: the training step
+ * at batch 32 ran 1.04-1.11x faster with it in the forward pass (four runs, the heuristic
+ * tiles, alternating in one process; 1.03x at batch 256). Elsewhere it is not measured. Only
+ * one tile has both: lavapipe compiles an unrolled window for seconds, and offering it with
+ * every tile made the tuning suite run 9x as long.
  */
-function forwardTileCandidates(g: Conv2dGeometry, subgroups: boolean): (RowTileSize & { readonly ROW_WINDOW: number })[] {
-  const [heuristic, ...others] = rowTileCandidates(g.outWidth, g.outChannels, g.outHeight, subgroups);
+function withRowWindow(tiles: readonly RowTileSize[], subgroups: boolean): WindowedRowTileSize[] {
+  const [heuristic, ...others] = tiles;
   const preferred = subgroups ? 1 : 0;
   return unique([
     { ...heuristic!, ROW_WINDOW: preferred },
@@ -233,12 +236,24 @@ function forwardTileCandidates(g: Conv2dGeometry, subgroups: boolean): (RowTileS
 }
 
 /**
+ * The constants a row tile's window needs: the kernel's height and the stride (its size and
+ * its rows), and, for a window where lanes shuffle, the engine's unrolling (as the all-phases
+ * tile's UNROLL_LOOPS, see transposedTileCandidates): rolled, lavapipe indexes the window at
+ * run time, and the step ran 0.73-0.91x as fast as without it.
+ */
+function rowWindowSpecialization(tile: WindowedRowTileSize, g: Conv2dGeometry, subgroups: boolean): Record<string, number> {
+  return { KERNEL_HEIGHT: g.kernelHeight, STRIDE: g.stride, ...(tile.ROW_WINDOW === 1 && subgroups ? { UNROLL_LOOPS: 1 } : {}) };
+}
+
+/**
  * The input gradient's (the transposed convolution's) tile. For stride s > 1 it is either a
  * row tile of one of the s x s phases (backward_input, each phase as an image of its own), or,
  * with ALL_PHASES 1, TILE_Y blocks of s rows with all their phases (backward_input_all_phases).
  */
 interface TransposedTileSize extends RowTileSize {
   readonly ALL_PHASES?: number;
+  /** Phase-wise tiles: 1 loads the tile's dL/dz rows once per tap column (conv2d.wgsl, ROW_WINDOW). */
+  readonly ROW_WINDOW?: number;
   /** All-phases tiles: 1 has the engine unroll the kernel's loops (conv2d.wgsl, UNROLL_LOOPS). */
   readonly UNROLL_LOOPS?: number;
 }
@@ -270,7 +285,7 @@ function stridePhases(g: Conv2dGeometry): { width: number; height: number; windo
 /** The tiles the input gradient may use: for stride > 1, the phase-wise row tiles and the all-phases ones. */
 function transposedTileCandidates(g: Conv2dGeometry, subgroups: boolean): TransposedTileSize[] {
   const phases = stridePhases(g);
-  const rowTiles = rowTileCandidates(phases.width, g.inChannels, phases.height, subgroups);
+  const rowTiles = withRowWindow(rowTileCandidates(phases.width, g.inChannels, phases.height, subgroups), subgroups);
   // Few channels give each dL/dz value backward_input loads few multiply-adds, which the
   // all-phases window makes up for: measured on lavapipe for the notebook's upsampled 12->3
   // conv (3 channels, stride 2), 4 rows ran 2.2x faster than the tuned phase-wise tile at
@@ -301,7 +316,8 @@ function transposedTile(engine: Engine, g: Conv2dGeometry): { entryPoint: string
     return { entryPoint: 'backward_input_all_phases', specialization: { ...tile, STRIDE: g.stride, ...phases.window!, ...kernel }, invocations };
   }
   const { specialization, invocations } = rowTileDispatch(tile, phases.width, g.inChannels, phases.height, g.batch * g.stride * g.stride);
-  return { entryPoint: 'backward_input', specialization: { ...specialization, STRIDE: g.stride }, invocations };
+  const window = rowWindowSpecialization({ ...tile, ROW_WINDOW: tile.ROW_WINDOW ?? 0 }, g, engine.kernels.subgroups !== null);
+  return { entryPoint: 'backward_input', specialization: { ...specialization, ...window }, invocations };
 }
 
 /** How the weight gradient is tiled (specialised constants) and split over rows. */

@@ -86,13 +86,48 @@ const PAD_LEFT: u32 = 1u;
 // each lane of a group loads when they share them (backward_input_all_phases).
 const TAP_BLOCK: u32 = TILE_CHANNELS * KERNEL_HEIGHT * KERNEL_WIDTH;
 const TAP_BLOCK_LOADS: u32 = (TAP_BLOCK + LANES - 1u) / LANES;
-// Forward pass: 1 loads each input row of the tile's window once per kernel column, to serve
-// every kernel row that reads it (needs KERNEL_HEIGHT and STRIDE specialised); 0 loads a row
-// per output row and kernel row. For 8 rows of a 3x3 kernel: 10 loads where 24. Its window is
-// indexed by loop counters, so it pays only unrolled (the host asks for UNROLL_LOOPS with it
-// where lanes shuffle; conv2d.ts).
+// Forward pass and backward_input: 1 loads each row of the tile's window once per kernel
+// column, to serve every kernel row that reads it (needs KERNEL_HEIGHT and STRIDE
+// specialised); 0 loads a row per tile row and kernel row. For 8 rows of a 3x3 kernel: 10
+// loads where 24. Its window is indexed by loop counters, so it pays only unrolled (the host
+// asks for UNROLL_LOOPS with it where lanes shuffle; conv2d.ts).
 const ROW_WINDOW: u32 = 0u;
+// The forward's window: output row ty reads input rows ty * STRIDE .. ty * STRIDE + KERNEL_HEIGHT - 1.
 const WINDOW_ROWS: u32 = (TILE_Y - 1u) * STRIDE + KERNEL_HEIGHT;
+// backward_input's: a phase's input rows meet at most TAPS_PER_PHASE kernel rows, each one
+// dL/dz row further up (see backward_input).
+const TAPS_PER_PHASE: u32 = (KERNEL_HEIGHT + STRIDE - 1u) / STRIDE;
+const GRADIENT_WINDOW_ROWS: u32 = TILE_Y + TAPS_PER_PHASE - 1u;
+
+/**
+ * A position on one axis of a plane `size` long (a row or a column, padding included): whether
+ * it lies inside the plane, and the index to load, clamped into the plane so that every load
+ * is in bounds (select() then replaces a load outside the plane by the padding's zero).
+ */
+struct AxisPosition {
+  inside: bool,
+  index: u32,
+}
+
+fn axisPosition(position: i32, size: u32) -> AxisPosition {
+  return AxisPosition(position >= 0 && position < i32(size), u32(clamp(position, 0, i32(size) - 1)));
+}
+
+/** Forward pass: the input column that output column `x` reads through tap column kx. */
+fn forwardInputColumn(x: u32, kx: u32) -> AxisPosition {
+  return axisPosition(i32(x * STRIDE + kx) - i32(params.padLeft), params.inWidth);
+}
+
+/**
+ * backward_input: the dL/dz column that column `x` of phase `phaseX` (input column
+ * phaseX + x * STRIDE) reads through tap column kx, one of the phase's taps. oxScaled is then
+ * a multiple of STRIDE, so the division is exact and a negative oxScaled gives a negative
+ * column: axisPosition's test is the whole test.
+ */
+fn transposedColumn(phaseX: u32, x: u32, kx: u32) -> AxisPosition {
+  let oxScaled = i32(phaseX + x * STRIDE + params.padLeft) - i32(kx);
+  return axisPosition(oxScaled / i32(STRIDE), params.outWidth);
+}
 
 /** Where each of a row tile's channels starts in `weight`, for tileWeights. */
 struct TileWeightOffsets {
@@ -216,21 +251,17 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(local_invocation_i
     let plane = (n * params.inChannels + ci) * params.inHeight * params.inWidth;
     if (ROW_WINDOW == 1u) {
       // Output row oy0 + ty reads window row ty * STRIDE + ky through kernel row ky.
-      var windowStart: array<u32, WINDOW_ROWS>;
-      var windowInside: array<bool, WINDOW_ROWS>;
+      var windowRows: array<AxisPosition, WINDOW_ROWS>;
       for (var r = 0u; r < WINDOW_ROWS; r++) {
-        let iy = i32(oy0 * STRIDE + r) - i32(params.padTop);
-        windowInside[r] = iy >= 0 && iy < i32(params.inHeight);
-        windowStart[r] = plane + u32(clamp(iy, 0, i32(params.inHeight) - 1)) * params.inWidth;
+        windowRows[r] = axisPosition(i32(oy0 * STRIDE + r) - i32(params.padTop), params.inHeight);
       }
       for (var kx = 0u; kx < params.kernelWidth; kx++) {
         var window: array<f32, WINDOW_ROWS * TILE_X>;
         for (var j = 0u; j < TILE_X; j++) {
-          let ix = i32((x0 + j * LANES) * STRIDE + kx) - i32(params.padLeft);
-          let columnInside = ix >= 0 && ix < i32(params.inWidth);
-          let column = u32(clamp(ix, 0, i32(params.inWidth) - 1));
+          let column = forwardInputColumn(x0 + j * LANES, kx);
           for (var r = 0u; r < WINDOW_ROWS; r++) {
-            window[r * TILE_X + j] = select(0.0, input[windowStart[r] + column], columnInside && windowInside[r]);
+            let row = windowRows[r];
+            window[r * TILE_X + j] = select(0.0, input[plane + row.index * params.inWidth + column.index], column.inside && row.inside);
           }
         }
         for (var ky = 0u; ky < KERNEL_HEIGHT; ky++) {
@@ -248,21 +279,17 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(local_invocation_i
     }
     for (var ky = 0u; ky < params.kernelHeight; ky++) {
       // Rows outside the input (or past the output) read as zero.
-      var rowStart: array<u32, TILE_Y>;
-      var rowInside: array<bool, TILE_Y>;
+      var rows: array<AxisPosition, TILE_Y>;
       for (var ty = 0u; ty < TILE_Y; ty++) {
-        let iy = i32((oy0 + ty) * params.stride + ky) - i32(params.padTop);
-        rowInside[ty] = iy >= 0 && iy < i32(params.inHeight);
-        rowStart[ty] = plane + u32(clamp(iy, 0, i32(params.inHeight) - 1)) * params.inWidth;
+        rows[ty] = axisPosition(i32((oy0 + ty) * STRIDE + ky) - i32(params.padTop), params.inHeight);
       }
       for (var kx = 0u; kx < params.kernelWidth; kx++) {
         var values: array<f32, TILE_Y * TILE_X>;
         for (var j = 0u; j < TILE_X; j++) {
-          let ix = i32((x0 + j * LANES) * params.stride + kx) - i32(params.padLeft);
-          let columnInside = ix >= 0 && ix < i32(params.inWidth);
-          let column = u32(clamp(ix, 0, i32(params.inWidth) - 1));
+          let column = forwardInputColumn(x0 + j * LANES, kx);
           for (var ty = 0u; ty < TILE_Y; ty++) {
-            values[ty * TILE_X + j] = select(0.0, input[rowStart[ty] + column], columnInside && rowInside[ty]);
+            let row = rows[ty];
+            values[ty * TILE_X + j] = select(0.0, input[plane + row.index * params.inWidth + column.index], column.inside && row.inside);
           }
         }
         let weights = tileWeights(weightOffsets, (ci * params.kernelHeight + ky) * params.kernelWidth + kx);
@@ -341,26 +368,59 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(local_invoc
   for (var co = 0u; co < params.outChannels; co++) {
     let gradPlane = (n * params.outChannels + co) * params.outHeight * params.outWidth;
     let outputChannelWeights = co * params.inChannels * kernelArea;
+    if (ROW_WINDOW == 1u) {
+      // Input row r0 + ty of the phase reads, through tap row ky = firstTapY + m * STRIDE, the
+      // dL/dz row (iy + padTop - ky) / STRIDE = firstRow + r0 + ty - m, with
+      // firstRow = (phaseY + padTop) / STRIDE. Over the tile's rows and the phase's taps that is
+      // the window firstRow + r0 - (TAPS_PER_PHASE - 1) .. firstRow + r0 + TILE_Y - 1, and
+      // tile row ty takes window row ty + TAPS_PER_PHASE - 1 - m.
+      let windowTop = i32((phaseY + params.padTop) / STRIDE + r0) - i32(TAPS_PER_PHASE - 1u);
+      var windowRows: array<AxisPosition, GRADIENT_WINDOW_ROWS>;
+      for (var r = 0u; r < GRADIENT_WINDOW_ROWS; r++) {
+        windowRows[r] = axisPosition(windowTop + i32(r), params.outHeight);
+      }
+      for (var kx = firstTapX; kx < params.kernelWidth; kx += STRIDE) {
+        var window: array<f32, GRADIENT_WINDOW_ROWS * TILE_X>;
+        for (var j = 0u; j < TILE_X; j++) {
+          let column = transposedColumn(phaseX, x0 + j * LANES, kx);
+          for (var r = 0u; r < GRADIENT_WINDOW_ROWS; r++) {
+            let row = windowRows[r];
+            window[r * TILE_X + j] = select(0.0, gradOutput[gradPlane + row.index * params.outWidth + column.index], column.inside && row.inside);
+          }
+        }
+        for (var m = 0u; m < TAPS_PER_PHASE; m++) {
+          // A phase whose first tap is not row 0 has one tap fewer where STRIDE does not divide
+          // the kernel's height.
+          let ky = firstTapY + m * STRIDE;
+          if (ky < KERNEL_HEIGHT) {
+            let weights = tileWeights(weightOffsets, outputChannelWeights + ky * params.kernelWidth + kx);
+            for (var c = 0u; c < TILE_CHANNELS; c++) {
+              for (var ty = 0u; ty < TILE_Y; ty++) {
+                for (var j = 0u; j < TILE_X; j++) {
+                  sums[(c * TILE_Y + ty) * TILE_X + j] += window[(ty + TAPS_PER_PHASE - 1u - m) * TILE_X + j] * weights[c];
+                }
+              }
+            }
+          }
+        }
+      }
+      continue;
+    }
     for (var ky = firstTapY; ky < params.kernelHeight; ky += STRIDE) {
-      // The output row each input row reads through tap row ky, if any.
-      var rowStart: array<u32, TILE_Y>;
-      var rowInside: array<bool, TILE_Y>;
+      // The dL/dz row each input row reads through tap row ky, if any (exact, as in transposedColumn).
+      var rows: array<AxisPosition, TILE_Y>;
       for (var ty = 0u; ty < TILE_Y; ty++) {
         let iy = phaseY + (r0 + ty) * STRIDE;
         let oyScaled = i32(iy + params.padTop) - i32(ky);
-        let oy = oyScaled / i32(STRIDE);
-        rowInside[ty] = oyScaled >= 0 && oy < i32(params.outHeight) && iy < params.inHeight;
-        rowStart[ty] = gradPlane + u32(clamp(oy, 0, i32(params.outHeight) - 1)) * params.outWidth;
+        rows[ty] = axisPosition(oyScaled / i32(STRIDE), params.outHeight);
       }
       for (var kx = firstTapX; kx < params.kernelWidth; kx += STRIDE) {
         var values: array<f32, TILE_Y * TILE_X>;
         for (var j = 0u; j < TILE_X; j++) {
-          let oxScaled = i32(phaseX + (x0 + j * LANES) * STRIDE + params.padLeft) - i32(kx);
-          let ox = oxScaled / i32(STRIDE);
-          let columnInside = oxScaled >= 0 && ox < i32(params.outWidth);
-          let column = u32(clamp(ox, 0, i32(params.outWidth) - 1));
+          let column = transposedColumn(phaseX, x0 + j * LANES, kx);
           for (var ty = 0u; ty < TILE_Y; ty++) {
-            values[ty * TILE_X + j] = select(0.0, gradOutput[rowStart[ty] + column], columnInside && rowInside[ty]);
+            let row = rows[ty];
+            values[ty * TILE_X + j] = select(0.0, gradOutput[gradPlane + row.index * params.outWidth + column.index], column.inside && row.inside);
           }
         }
         let weights = tileWeights(weightOffsets, outputChannelWeights + ky * params.kernelWidth + kx);
@@ -442,12 +502,10 @@ fn backward_input_all_phases(@builtin(global_invocation_id) id: vec3u, @builtin(
     var window: array<f32, (TILE_Y + WINDOW_Y - 1u) * WINDOW_X>;
     for (var a = 0u; a < TILE_Y + WINDOW_Y - 1u; a++) {
       let oy = i32(i0 + a) + dLowY;
-      let rowInside = oy >= 0 && oy < i32(params.outHeight);
-      let rowStart = gradPlane + u32(clamp(oy, 0, i32(params.outHeight) - 1)) * params.outWidth;
+      let row = axisPosition(oy, params.outHeight);
       for (var b = 0u; b < WINDOW_X; b++) {
-        let ox = i32(j + b) + dLowX;
-        let inside = rowInside && ox >= 0 && ox < i32(params.outWidth);
-        window[a * WINDOW_X + b] = select(0.0, gradOutput[rowStart + u32(clamp(ox, 0, i32(params.outWidth) - 1))], inside);
+        let column = axisPosition(i32(j + b) + dLowX, params.outWidth);
+        window[a * WINDOW_X + b] = select(0.0, gradOutput[gradPlane + row.index * params.outWidth + column.index], row.inside && column.inside);
       }
     }
     let outputChannelWeights = co * params.inChannels * kernelArea;
@@ -583,12 +641,9 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(lo
   let rowStart = split * params.rowsPerSplit;
   let rowEnd = min(rowStart + params.rowsPerSplit, params.batch * params.outHeight);
   for (var ox = select(lane, 0u, onChannels); ox < params.outWidth; ox += select(LANES, 1u, onChannels)) {
-    var column: array<u32, KERNEL_WIDTH>;
-    var columnInside: array<bool, KERNEL_WIDTH>;
+    var columns: array<AxisPosition, KERNEL_WIDTH>;
     for (var kx = 0u; kx < KERNEL_WIDTH; kx++) {
-      let ix = i32(ox * STRIDE + kx) - i32(params.padLeft);
-      columnInside[kx] = ix >= 0 && ix < i32(params.inWidth);
-      column[kx] = u32(clamp(ix, 0, i32(params.inWidth) - 1));
+      columns[kx] = axisPosition(i32(ox * STRIDE + kx) - i32(params.padLeft), params.inWidth);
     }
     // window[k * KERNEL_WIDTH + kx]: the input under tap (ky0 + k, kx) at output (oy, ox).
     var window: array<f32, WINDOW_TAPS>;
@@ -602,11 +657,10 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(lo
         // Row k takes row k + STRIDE's values from the row before only where that is a tap
         // row of the kernel: past its last row the tap rows repeat it (tapY), not move on.
         if (refill || k + STRIDE >= TAP_ROWS || ky0 + k + STRIDE >= params.kernelHeight) {
-          let iy = i32(oy * STRIDE) + tapY[k];
-          let rowInside = iy >= 0 && iy < i32(params.inHeight);
-          let inputRow = plane + u32(clamp(iy, 0, i32(params.inHeight) - 1)) * params.inWidth;
+          let row = axisPosition(i32(oy * STRIDE) + tapY[k], params.inHeight);
+          let inputRow = plane + row.index * params.inWidth;
           for (var kx = 0u; kx < KERNEL_WIDTH; kx++) {
-            window[k * KERNEL_WIDTH + kx] = select(0.0, input[inputRow + column[kx]], rowInside && columnInside[kx]);
+            window[k * KERNEL_WIDTH + kx] = select(0.0, input[inputRow + columns[kx].index], row.inside && columns[kx].inside);
           }
         } else {
           // Row oy's tap row k + stride is row oy + 1's tap row k.
