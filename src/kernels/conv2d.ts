@@ -207,7 +207,7 @@ function forwardTile(engine: Engine, g: Conv2dGeometry) {
   const subgroups = engine.kernels.subgroups !== null;
   const tile = engine.tuning.choose(tuningKey('forward', g), () => withRowWindow(rowTileCandidates(g.outWidth, g.outChannels, g.outHeight, subgroups), subgroups));
   const { specialization, invocations } = rowTileDispatch(tile, g.outWidth, g.outChannels, g.outHeight, g.batch);
-  return { specialization: { ...specialization, ...rowWindowSpecialization(tile, g, subgroups) }, invocations };
+  return { specialization: { ...specialization, ...rowWindowSpecialization(tile.ROW_WINDOW, g, subgroups) }, invocations };
 }
 
 /** A row tile of the forward pass or backward_input, with or without its row window. */
@@ -241,8 +241,8 @@ function withRowWindow(tiles: readonly RowTileSize[], subgroups: boolean): Windo
  * tile's UNROLL_LOOPS, see transposedTileCandidates): rolled, lavapipe indexes the window at
  * run time, and the step ran 0.73-0.91x as fast as without it.
  */
-function rowWindowSpecialization(tile: WindowedRowTileSize, g: Conv2dGeometry, subgroups: boolean): Record<string, number> {
-  return { KERNEL_HEIGHT: g.kernelHeight, STRIDE: g.stride, ...(tile.ROW_WINDOW === 1 && subgroups ? { UNROLL_LOOPS: 1 } : {}) };
+function rowWindowSpecialization(rowWindow: number | undefined, g: Conv2dGeometry, subgroups: boolean): Record<string, number> {
+  return { KERNEL_HEIGHT: g.kernelHeight, STRIDE: g.stride, ...(rowWindow === 1 && subgroups ? { UNROLL_LOOPS: 1 } : {}) };
 }
 
 /**
@@ -316,7 +316,7 @@ function transposedTile(engine: Engine, g: Conv2dGeometry): { entryPoint: string
     return { entryPoint: 'backward_input_all_phases', specialization: { ...tile, STRIDE: g.stride, ...phases.window!, ...kernel }, invocations };
   }
   const { specialization, invocations } = rowTileDispatch(tile, phases.width, g.inChannels, phases.height, g.batch * g.stride * g.stride);
-  const window = rowWindowSpecialization({ ...tile, ROW_WINDOW: tile.ROW_WINDOW ?? 0 }, g, engine.kernels.subgroups !== null);
+  const window = rowWindowSpecialization(tile.ROW_WINDOW, g, engine.kernels.subgroups !== null);
   return { entryPoint: 'backward_input', specialization: { ...specialization, ...window }, invocations };
 }
 

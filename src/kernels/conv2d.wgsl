@@ -113,6 +113,19 @@ fn axisPosition(position: i32, size: u32) -> AxisPosition {
   return AxisPosition(position >= 0 && position < i32(size), u32(clamp(position, 0, i32(size) - 1)));
 }
 
+/**
+ * The element of an input plane (starting at `plane`) at a row and a column, or the padding's
+ * zero where either lies outside it. The load itself is always in bounds (axisPosition clamps).
+ */
+fn inputAt(plane: u32, row: AxisPosition, column: AxisPosition) -> f32 {
+  return select(0.0, input[plane + row.index * params.inWidth + column.index], row.inside && column.inside);
+}
+
+/** The same for a plane of dL/dz (backward_input's input). */
+fn gradOutputAt(plane: u32, row: AxisPosition, column: AxisPosition) -> f32 {
+  return select(0.0, gradOutput[plane + row.index * params.outWidth + column.index], row.inside && column.inside);
+}
+
 /** Forward pass: the input column that output column `x` reads through tap column kx. */
 fn forwardInputColumn(x: u32, kx: u32) -> AxisPosition {
   return axisPosition(i32(x * STRIDE + kx) - i32(params.padLeft), params.inWidth);
@@ -260,8 +273,7 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(local_invocation_i
         for (var j = 0u; j < TILE_X; j++) {
           let column = forwardInputColumn(x0 + j * LANES, kx);
           for (var r = 0u; r < WINDOW_ROWS; r++) {
-            let row = windowRows[r];
-            window[r * TILE_X + j] = select(0.0, input[plane + row.index * params.inWidth + column.index], column.inside && row.inside);
+            window[r * TILE_X + j] = inputAt(plane, windowRows[r], column);
           }
         }
         for (var ky = 0u; ky < KERNEL_HEIGHT; ky++) {
@@ -288,8 +300,7 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(local_invocation_i
         for (var j = 0u; j < TILE_X; j++) {
           let column = forwardInputColumn(x0 + j * LANES, kx);
           for (var ty = 0u; ty < TILE_Y; ty++) {
-            let row = rows[ty];
-            values[ty * TILE_X + j] = select(0.0, input[plane + row.index * params.inWidth + column.index], column.inside && row.inside);
+            values[ty * TILE_X + j] = inputAt(plane, rows[ty], column);
           }
         }
         let weights = tileWeights(weightOffsets, (ci * params.kernelHeight + ky) * params.kernelWidth + kx);
@@ -384,8 +395,7 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(local_invoc
         for (var j = 0u; j < TILE_X; j++) {
           let column = transposedColumn(phaseX, x0 + j * LANES, kx);
           for (var r = 0u; r < GRADIENT_WINDOW_ROWS; r++) {
-            let row = windowRows[r];
-            window[r * TILE_X + j] = select(0.0, gradOutput[gradPlane + row.index * params.outWidth + column.index], column.inside && row.inside);
+            window[r * TILE_X + j] = gradOutputAt(gradPlane, windowRows[r], column);
           }
         }
         for (var m = 0u; m < TAPS_PER_PHASE; m++) {
@@ -419,8 +429,7 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(local_invoc
         for (var j = 0u; j < TILE_X; j++) {
           let column = transposedColumn(phaseX, x0 + j * LANES, kx);
           for (var ty = 0u; ty < TILE_Y; ty++) {
-            let row = rows[ty];
-            values[ty * TILE_X + j] = select(0.0, gradOutput[gradPlane + row.index * params.outWidth + column.index], column.inside && row.inside);
+            values[ty * TILE_X + j] = gradOutputAt(gradPlane, rows[ty], column);
           }
         }
         let weights = tileWeights(weightOffsets, outputChannelWeights + ky * params.kernelWidth + kx);
@@ -504,8 +513,7 @@ fn backward_input_all_phases(@builtin(global_invocation_id) id: vec3u, @builtin(
       let oy = i32(i0 + a) + dLowY;
       let row = axisPosition(oy, params.outHeight);
       for (var b = 0u; b < WINDOW_X; b++) {
-        let column = axisPosition(i32(j + b) + dLowX, params.outWidth);
-        window[a * WINDOW_X + b] = select(0.0, gradOutput[gradPlane + row.index * params.outWidth + column.index], row.inside && column.inside);
+        window[a * WINDOW_X + b] = gradOutputAt(gradPlane, row, axisPosition(i32(j + b) + dLowX, params.outWidth));
       }
     }
     let outputChannelWeights = co * params.inChannels * kernelArea;
@@ -658,9 +666,8 @@ fn weight_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(lo
         // row of the kernel: past its last row the tap rows repeat it (tapY), not move on.
         if (refill || k + STRIDE >= TAP_ROWS || ky0 + k + STRIDE >= params.kernelHeight) {
           let row = axisPosition(i32(oy * STRIDE) + tapY[k], params.inHeight);
-          let inputRow = plane + row.index * params.inWidth;
           for (var kx = 0u; kx < KERNEL_WIDTH; kx++) {
-            window[k * KERNEL_WIDTH + kx] = select(0.0, input[inputRow + columns[kx].index], row.inside && columns[kx].inside);
+            window[k * KERNEL_WIDTH + kx] = inputAt(plane, row, columns[kx]);
           }
         } else {
           // Row oy's tap row k + stride is row oy + 1's tap row k.
