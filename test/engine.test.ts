@@ -6,6 +6,8 @@ import { copy, matmul, referenceMatmul } from '../src/kernels/matmul.ts';
 import { Random } from '../src/random.ts';
 import { relativeError, FLOAT32_TOLERANCE } from './parity/check.ts';
 import { testEngine } from './support/engine.ts';
+import { Engine } from '../src/backend/engine.ts';
+import { profileDispatches } from '../src/backend/measure.ts';
 
 const engine = await testEngine();
 
@@ -83,5 +85,28 @@ describe.skipIf(!engine)('engine', () => {
     expect(value[0]).toBeCloseTo(1.5 ** 20, 0);
     expect(after.dispatches - before.dispatches).toBeGreaterThanOrEqual(21);
     expect(after.submits - before.submits).toBe(1);
+  });
+
+  it('records each entry point per shape in profile mode, and times each on its own', async () => {
+    const profiling = await Engine.create(e.device, { profile: true });
+    await profiling.scopeAsync(async () => {
+      for (const size of [8, 4, 8]) F.maxPool2d(profiling.full([1, 2, size, size], 1), { poolSize: 2 });
+      const recorded = profiling.recordedDispatches();
+      const pools = recorded.filter((entry) => entry.label === 'maxPool2d.forward');
+      expect(pools.map((entry) => entry.dispatches)).toEqual([2, 1]);
+      expect(pools[0]!.shape).toMatch(/\binHeight=8\b.*\| POOL_SIZE=2 STRIDE=2$/);
+      expect(pools[1]!.shape).toMatch(/\binHeight=4\b/);
+      expect(profiling.recordedDispatches()).toEqual([]);
+      // A recorded dispatch runs again when encoded: the pool of a fresh input, replayed.
+      const x = profiling.tensor([1, 5, 3, 2, 7, 0, 4, 9], [1, 2, 2, 2]);
+      const y = F.maxPool2d(x, { poolSize: 2 });
+      const [replay] = profiling.recordedDispatches().filter((entry) => entry.label === 'maxPool2d.forward');
+      profiling.fillBuffer(y, 0);
+      replay!.encode();
+      expect(Array.from(await y.read())).toEqual([5, 9]);
+      const [profile] = await profileDispatches(profiling, [replay!], { targetSampleMilliseconds: 5, samples: 1 });
+      expect(profile!.label).toBe('maxPool2d.forward');
+      expect(profile!.milliseconds).toBeGreaterThan(0);
+    });
   });
 });

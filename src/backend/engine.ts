@@ -23,7 +23,7 @@ export interface EngineOptions {
   poison?: number | null;
   /** A description of the adapter, reported by benchmarks. */
   adapterDescription?: string;
-  /** Times every dispatch (each submitted and awaited on its own) per kernel entry point: see profile(). */
+  /** Records each dispatch's entry point, shape and bindings, to be timed on its own later: see recordedDispatches(). */
   profile?: boolean;
   /**
    * Unroll the kernels' constant-count loops before compiling them (unroll.ts). For WebGPU
@@ -49,11 +49,21 @@ export interface OpCall {
   readonly needsGradient: readonly boolean[];
 }
 
-/** GPU time per kernel entry point, summed over the dispatches since the last reset. */
-export interface KernelProfile {
+/** A dispatch recorded in profile mode: one per entry point and shape, with how often it ran. */
+export interface RecordedDispatch {
   readonly label: string;
+  /**
+   * The dispatch's uniform params and kernel variant ("batch=32 inChannels=3 ... | TILE_Y=8
+   * ..."): a training step runs one entry point at several shapes, and this tells them apart.
+   */
+  readonly shape: string;
+  /** How many times the work dispatched it since the last call to recordedDispatches(). */
   readonly dispatches: number;
-  readonly milliseconds: number;
+  /**
+   * Encodes it once more, with the same pipeline, bindings and grid: to time it on its own.
+   * Its buffers must still exist (a pooled one does; not after pool.trim()).
+   */
+  readonly encode: () => void;
 }
 
 
@@ -102,9 +112,7 @@ export class Engine implements TapeBackend<Tensor> {
   private dispatchCount = 0;
   private submitCount = 0;
   private readonly profiling: boolean;
-  private lastCompletion = 0;
-  private readonly pendingTimings: Promise<void>[] = [];
-  private readonly timings = new Map<string, { dispatches: number; nanoseconds: number }>();
+  private readonly recorded = new Map<string, { label: string; shape: string; dispatches: number; encode: () => void }>();
   private recordedCalls: OpCall[] | null = null;
 
   private constructor(readonly device: GPUDevice, options: EngineOptions, subgroups: SubgroupSupport | null) {
@@ -287,10 +295,11 @@ export class Engine implements TapeBackend<Tensor> {
     const bindGroup = this.bindGroup(compiled, request);
     const [x, y, z] = this.workgroupCounts(compiled, request);
     if (x === 0 || y === 0 || z === 0) return;
-    if (this.profiling) {
-      this.timedDispatch(compiled, bindGroup, [x, y, z]);
-      return;
-    }
+    if (this.profiling) this.record(compiled, bindGroup, [x, y, z], dispatchShape(request));
+    this.encodeDispatch(compiled, bindGroup, [x, y, z]);
+  }
+
+  private encodeDispatch(compiled: CompiledEntryPoint, bindGroup: GPUBindGroup, [x, y, z]: readonly [number, number, number]): void {
     const pass = this.computePass();
     pass.setPipeline(compiled.pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -299,39 +308,29 @@ export class Engine implements TapeBackend<Tensor> {
   }
 
   /**
-   * Profiling: each dispatch is its own submission, and its time is its completion minus
-   * the later of its submission and the previous completion. (Timestamp queries would be
-   * finer, but lavapipe writes zeros for them.)
+   * Profile mode: notes the dispatch under its entry point and shape. The work runs as it
+   * would without profiling; the benchmark then times each recorded dispatch on its own
+   * (measure.ts: profileDispatches). The profile used to submit each dispatch on its own and
+   * time it to its completion, but Node only sees a completion once the JavaScript that
+   * encodes the step yields: every dispatch that finished meanwhile was booked to the first
+   * one waited for. The notebook step's first conv came out at 6-11 ms there, 2.6-4.6 ms
+   * timed on its own.
    */
-  private timedDispatch(compiled: CompiledEntryPoint, bindGroup: GPUBindGroup, [x, y, z]: [number, number, number]): void {
-    this.flush();
-    const pass = this.computePass();
-    pass.setPipeline(compiled.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(x, y, z);
-    this.dispatchCount += 1;
-    this.flush();
-    const submitted = performance.now();
-    const label = compiled.label;
-    this.pendingTimings.push(
-      this.device.queue.onSubmittedWorkDone().then(() => {
-        const completed = performance.now();
-        const entry = this.timings.get(label) ?? { dispatches: 0, nanoseconds: 0 };
-        entry.dispatches += 1;
-        entry.nanoseconds += 1e6 * (completed - Math.max(submitted, this.lastCompletion));
-        this.timings.set(label, entry);
-        this.lastCompletion = completed;
-      }),
-    );
+  private record(compiled: CompiledEntryPoint, bindGroup: GPUBindGroup, workgroups: readonly [number, number, number], shape: string): void {
+    const key = `${compiled.label}\n${shape}`;
+    const entry = this.recorded.get(key);
+    if (entry) {
+      entry.dispatches += 1;
+      return;
+    }
+    this.recorded.set(key, { label: compiled.label, shape, dispatches: 1, encode: () => this.encodeDispatch(compiled, bindGroup, workgroups) });
   }
 
-  /** GPU time per kernel entry point since the last call (profile mode), slowest first. */
-  async profile(): Promise<KernelProfile[]> {
-    this.flush();
-    await Promise.all(this.pendingTimings.splice(0));
-    const report = [...this.timings].map(([label, { dispatches, nanoseconds }]) => ({ label, dispatches, milliseconds: nanoseconds / 1e6 }));
-    this.timings.clear();
-    return report.sort((a, b) => b.milliseconds - a.milliseconds);
+  /** Profile mode: the dispatches since the last call, one per entry point and shape, in the order first seen. */
+  recordedDispatches(): RecordedDispatch[] {
+    const dispatches = [...this.recorded.values()];
+    this.recorded.clear();
+    return dispatches;
   }
 
   private workgroupCounts(compiled: CompiledEntryPoint, request: DispatchRequest): [number, number, number] {
@@ -527,4 +526,12 @@ function collectTensors(value: unknown, into: Set<Tensor>, depth: number): void 
   } else if (depth < 4 && value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     for (const item of Object.values(value)) collectTensors(item, into, depth + 1);
   }
+}
+
+/** A dispatch's uniform params and kernel variant as text, for the profile (RecordedDispatch.shape). */
+function dispatchShape(request: DispatchRequest): string {
+  const pairs = (values: Readonly<Record<string, number>> | undefined) =>
+    Object.entries(values ?? {}).map(([name, value]) => `${name}=${value}`).join(' ');
+  const variant = pairs(request.specialization);
+  return variant ? `${pairs(request.params)} | ${variant}` : pairs(request.params);
 }

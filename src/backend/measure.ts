@@ -7,7 +7,7 @@
 // long). So each wait first sleeps through most of the time the fastest sample so far took,
 // and a sample only counts once that estimate has settled: a measurement whose samples all
 // spun would report half the adapter's speed. Used by the benchmarks and by the tuner.
-import type { Engine } from './engine.ts';
+import type { Engine, RecordedDispatch } from './engine.ts';
 
 export interface MeasureOptions {
   /** Default 60 ms. */
@@ -100,4 +100,26 @@ export async function compareSettings(engine: Engine, encode: () => void, settin
 /** The fastest of `rounds` measurements (milliseconds per run), as compareSettings judges each setting. */
 export async function fastestOf(engine: Engine, encode: () => void, rounds = 5): Promise<number> {
   return (await compareSettings(engine, encode, [() => {}], rounds))[0]!;
+}
+
+/** GPU time of recorded dispatches (an engine in profile mode), per entry point and shape. */
+export interface DispatchProfile {
+  readonly label: string;
+  readonly shape: string;
+  readonly dispatches: number;
+  /** Milliseconds for all its dispatches: one, timed on its own, times their count. */
+  readonly milliseconds: number;
+}
+
+/**
+ * Times each recorded dispatch on its own, repeated in one submission as `measure` times any
+ * work, slowest first. On its own a dispatch finds its inputs in cache, as it does when the
+ * benchmarks time one pass; the parts can add up to less than the whole work they came from.
+ */
+export async function profileDispatches(engine: Engine, dispatches: readonly RecordedDispatch[], options: MeasureOptions = {}): Promise<DispatchProfile[]> {
+  const profile: DispatchProfile[] = [];
+  for (const { label, shape, dispatches: count, encode } of dispatches) {
+    profile.push({ label, shape, dispatches: count, milliseconds: count * (await measure(engine, encode, options)) });
+  }
+  return profile.sort((a, b) => b.milliseconds - a.milliseconds);
 }
