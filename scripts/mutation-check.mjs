@@ -44,6 +44,8 @@ const mutations = [
   ['binaryCrossEntropy gradient: sign flipped', K + 'binary-cross-entropy.wgsl', 'g * (p - expected[index])', 'g * (expected[index] - p)'],
   ['binaryCrossEntropyFromLogits gradient: target sign', K + 'binary-cross-entropy-from-logits.wgsl', 'g * (probability - expected[index])', 'g * (probability + expected[index])'],
   ['meanSquaredError gradient: factor 2 dropped', K + 'mean-squared-error.wgsl', 'g * 2.0 * (prediction', 'g * (prediction'],
+  ['binaryCrossEntropyFromLogits loss: each invocation strides by the launched grid, not its count', K + 'binary-cross-entropy-from-logits.wgsl', 'let index = invocation + element * params.invocations;', 'let index = invocation + element * groups.x * 64u;'],
+  ['binaryAccuracy: each invocation keeps only its last element', K + 'binary-accuracy.wgsl', 'total += select(0.0, 1.0, expected[index] == predicted);', 'total = select(0.0, 1.0, expected[index] == predicted);'],
   ['meanAbsoluteError gradient: sign flipped', K + 'mean-absolute-error.wgsl', 'g * sign(prediction[index] - expected[index])', 'g * sign(expected[index] - prediction[index])'],
   ['accumulate: assigns instead of adding', K + 'add.wgsl', 'accumulator[index] = accumulator[index] + addend[index];', 'accumulator[index] = addend[index];'],
   ['subtract backward: right sign flipped', K + 'subtract.ts', "scaled(engine, gradOutput, -1, 'subtract gradient')", "scaled(engine, gradOutput, 1, 'subtract gradient')"],

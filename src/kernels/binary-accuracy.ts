@@ -14,9 +14,11 @@ export const binaryAccuracy = defineOp<Record<string, never>>({
     return [];
   },
   forward(engine, [prediction, target], _attributes, output) {
-    const matches = engine.empty(prediction!.shape, 'binaryAccuracy matches');
-    engine.dispatch('binaryAccuracy', 'forward', { bindings: { prediction: prediction!, expected: target!, matches }, params: { count: matches.size }, invocations: elementwiseInvocations(matches.size) });
-    encodeSum(engine, matches, output, 1 / matches.size);
+    const count = prediction!.size;
+    const invocations = elementwiseInvocations(count);
+    const matches = engine.empty([invocations], 'binaryAccuracy matches per invocation');
+    engine.dispatch('binaryAccuracy', 'forward', { bindings: { prediction: prediction!, expected: target!, matches }, params: { count, invocations }, invocations });
+    encodeSum(engine, matches, output, 1 / count);
     matches.dispose();
   },
   backward: () => [null, null],

@@ -1,7 +1,8 @@
 // Keras' binary accuracy, elementwise: 1 where the target equals the prediction thresholded
-// at 0.5 (prediction > 0.5 -> 1, else 0), else 0. The mean is taken by sum.wgsl.
+// at 0.5 (prediction > 0.5 -> 1, else 0), else 0. Each of the `invocations` writes how many
+// of its ELEMENTS elements match (as the losses do), and sum.wgsl takes the mean.
 // With continuous targets (pixel values) only targets of exactly 0 or 1 can ever match.
-struct Params { count: u32 }
+struct Params { count: u32, invocations: u32 }
 
 // Elementwise kernels take ELEMENTS elements per invocation (index, index + invocations, ...):
 // on lavapipe that doubles to triples their bandwidth over one element per invocation.
@@ -15,12 +16,16 @@ const ELEMENTS: u32 = 8u;
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let invocation = id.x + id.y * groups.x * 64u;
-  let invocations = groups.x * groups.y * 64u;
+  if (invocation >= params.invocations) {
+    return;
+  }
+  var total = 0.0;
   for (var element = 0u; element < ELEMENTS; element++) {
-    let index = invocation + element * invocations;
+    let index = invocation + element * params.invocations;
     if (index < params.count) {
       let predicted = select(0.0, 1.0, prediction[index] > 0.5);
-      matches[index] = select(0.0, 1.0, expected[index] == predicted);
+      total += select(0.0, 1.0, expected[index] == predicted);
     }
   }
+  matches[invocation] = total;
 }

@@ -25,20 +25,22 @@ export function lossOp(definition: LossDefinition): Op<Record<string, never>> {
       return [];
     },
     forward(engine, [prediction, target], _attributes, output) {
-      const losses = engine.empty(prediction!.shape, `${name} per element`);
+      const count = prediction!.size;
+      const invocations = elementwiseInvocations(count);
+      const losses = engine.empty([invocations], `${name} per invocation`);
       engine.dispatch(kernel, 'loss', {
         bindings: { prediction: prediction!, expected: target!, losses },
-        params: { count: losses.size, scale: 1 },
-        invocations: elementwiseInvocations(losses.size),
+        params: { count, scale: 1, invocations },
+        invocations,
       });
-      encodeSum(engine, losses, output, 1 / losses.size);
+      encodeSum(engine, losses, output, 1 / count);
       losses.dispose();
     },
     backward(engine, { inputs: [prediction, target], gradOutput }) {
       const gradPrediction = engine.empty(prediction!.shape, `${name} gradient`);
       engine.dispatch(kernel, 'gradient', {
         bindings: { prediction: prediction!, expected: target!, gradOutput, gradPrediction },
-        params: { count: gradPrediction.size, scale: 1 / gradPrediction.size },
+        params: { count: gradPrediction.size, scale: 1 / gradPrediction.size, invocations: elementwiseInvocations(gradPrediction.size) },
         invocations: elementwiseInvocations(gradPrediction.size),
       });
       return [gradPrediction, null];
