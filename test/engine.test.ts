@@ -87,6 +87,14 @@ describe.skipIf(!engine)('engine', () => {
     expect(after.submits - before.submits).toBe(1);
   });
 
+  it('compiles each source text of a kernel as itself, not as the first one seen under its name', async () => {
+    const constant = (value: number) => `struct Params { count: u32, value: f32 }\n@group(0) @binding(0) var<storage, read_write> output: array<f32>;\n@group(0) @binding(1) var<uniform> params: Params;\n@compute @workgroup_size(64)\nfn fill(@builtin(global_invocation_id) id: vec3u) {\n  if (id.x < params.count) { output[id.x] = ${value}.0; }\n}\n`;
+    const first = e.kernels.entryPoint('fill', constant(1), 'fill');
+    const second = e.kernels.entryPoint('fill', constant(2), 'fill');
+    expect(second).not.toBe(first);
+    expect(e.kernels.entryPoint('fill', constant(1), 'fill')).toBe(first);
+  });
+
   it('records each entry point per shape in profile mode, and times each on its own', async () => {
     const profiling = await Engine.create(e.device, { profile: true });
     await profiling.scopeAsync(async () => {
