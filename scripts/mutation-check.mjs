@@ -45,7 +45,7 @@ const mutations = [
   ['binaryCrossEntropyFromLogits gradient: target sign', K + 'binary-cross-entropy-from-logits.wgsl', 'g * (probability - expected[index])', 'g * (probability + expected[index])'],
   ['meanSquaredError gradient: factor 2 dropped', K + 'mean-squared-error.wgsl', 'g * 2.0 * (prediction', 'g * (prediction'],
   ['meanAbsoluteError gradient: sign flipped', K + 'mean-absolute-error.wgsl', 'g * sign(prediction[index] - expected[index])', 'g * sign(expected[index] - prediction[index])'],
-  ['binaryCrossEntropyFromLogits loss: each invocation strides by the launched grid, not its count', K + 'binary-cross-entropy-from-logits.wgsl', 'let index = invocation + element * params.invocations;', 'let index = invocation + element * groups.x * 64u;'],
+  ['binaryCrossEntropyFromLogits loss: each invocation strides by the launched grid, not its count', K + 'binary-cross-entropy-from-logits.wgsl', 'element * params.invocations;\n    if (index < params.count) {\n      let x', 'element * groups.x * 64u;\n    if (index < params.count) {\n      let x'],
   ['binaryAccuracy: each invocation keeps only its last element', K + 'binary-accuracy.wgsl', 'total += select(0.0, 1.0, expected[index] == predicted);', 'total = select(0.0, 1.0, expected[index] == predicted);'],
   ['accumulate: assigns instead of adding', K + 'add.wgsl', 'accumulator[index] = accumulator[index] + addend[index];', 'accumulator[index] = addend[index];'],
   ['subtract backward: right sign flipped', K + 'subtract.ts', "scaled(engine, gradOutput, -1, 'subtract gradient')", "scaled(engine, gradOutput, 1, 'subtract gradient')"],

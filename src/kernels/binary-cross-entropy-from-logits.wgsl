@@ -1,10 +1,11 @@
 // Binary cross-entropy from logits x, stable for any x:
 //   loss = max(x, 0) - x t + log(1 + exp(-abs(x)))   (= BCE of sigmoid(x), without overflow)
 // d loss / dx = sigmoid(x) - t.
-// The mean over all elements is taken by the host: each of `loss`'s `invocations` writes the
-// sum of its ELEMENTS losses (elements invocation, invocation + invocations, ...), which
-// sum.wgsl reduces: an eighth of the stores, and of the loads for the sum, that per-element
-// losses took. `gradient` multiplies by scale = 1 / count and by dL/dmean = gradOutput[0].
+// Both entry points take the elements invocation, invocation + invocations, ... for each of
+// `invocations` invocations. The mean over all elements is taken by the host: each invocation
+// of `loss` writes the sum of its ELEMENTS losses, which sum.wgsl reduces (an eighth of the
+// stores, and of the loads for the sum, that per-element losses took). `gradient` multiplies
+// by scale = 1 / count and by dL/dmean = gradOutput[0].
 struct Params { count: u32, scale: f32, invocations: u32 }
 
 // Elementwise kernels take ELEMENTS elements per invocation (index, index + invocations, ...):
@@ -38,9 +39,11 @@ fn loss(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) group
 @compute @workgroup_size(64)
 fn gradient(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let invocation = id.x + id.y * groups.x * 64u;
-  let invocations = groups.x * groups.y * 64u;
+  if (invocation >= params.invocations) {
+    return;
+  }
   for (var element = 0u; element < ELEMENTS; element++) {
-    let index = invocation + element * invocations;
+    let index = invocation + element * params.invocations;
     if (index < params.count) {
       let g = gradOutput[0] * params.scale;
       let x = prediction[index];

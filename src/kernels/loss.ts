@@ -37,11 +37,13 @@ export function lossOp(definition: LossDefinition): Op<Record<string, never>> {
       losses.dispose();
     },
     backward(engine, { inputs: [prediction, target], gradOutput }) {
+      const count = prediction!.size;
+      const invocations = elementwiseInvocations(count);
       const gradPrediction = engine.empty(prediction!.shape, `${name} gradient`);
       engine.dispatch(kernel, 'gradient', {
         bindings: { prediction: prediction!, expected: target!, gradOutput, gradPrediction },
-        params: { count: gradPrediction.size, scale: 1 / gradPrediction.size, invocations: elementwiseInvocations(gradPrediction.size) },
-        invocations: elementwiseInvocations(gradPrediction.size),
+        params: { count, scale: 1 / count, invocations },
+        invocations,
       });
       return [gradPrediction, null];
     },
