@@ -2,8 +2,8 @@
 //   node scripts/run-ts.mjs bench/profile.ts [batch size] [--tuned] [--shapes]
 // With --tuned the step's kernel variants are tuned for this adapter first (as bench:train
 // and the command line do); without, they are the kernels' heuristic ones. With --shapes each
-// entry point is listed per shape (its dispatches' params and kernel variant), since the step
-// runs conv2d.forward, say, at five shapes of very different cost.
+// entry point is listed per shape (its dispatches' params, kernel variant and workgroup grid),
+// since the step runs conv2d.forward, say, at five shapes of very different cost.
 // The engine records the step's dispatches (profile mode), and each is then timed on its own,
 // repeated in one submission (measure.ts: profileDispatches); the whole step is timed the same
 // way, for comparison with the sum of its parts.

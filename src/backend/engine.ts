@@ -53,7 +53,7 @@ export interface OpCall {
 export interface RecordedDispatch {
   readonly label: string;
   /**
-   * The dispatch's uniform params and kernel variant ("batch=32 inChannels=3 ... | TILE_Y=8
+   * The dispatch's uniform params, kernel variant and grid ("batch=32 inChannels=3 ... | TILE_Y=8
    * ..."): a training step runs one entry point at several shapes, and this tells them apart.
    */
   readonly shape: string;
@@ -295,7 +295,7 @@ export class Engine implements TapeBackend<Tensor> {
     const bindGroup = this.bindGroup(compiled, request);
     const [x, y, z] = this.workgroupCounts(compiled, request);
     if (x === 0 || y === 0 || z === 0) return;
-    if (this.profiling) this.record(compiled, bindGroup, [x, y, z], dispatchShape(request));
+    if (this.profiling) this.record(compiled, bindGroup, [x, y, z], dispatchShape(request, compiled.workgroupSize, [x, y, z]));
     this.encodeDispatch(compiled, bindGroup, [x, y, z]);
   }
 
@@ -529,9 +529,11 @@ function collectTensors(value: unknown, into: Set<Tensor>, depth: number): void 
 }
 
 /** A dispatch's uniform params and kernel variant as text, for the profile (RecordedDispatch.shape). */
-function dispatchShape(request: DispatchRequest): string {
+function dispatchShape(request: DispatchRequest, workgroupSize: readonly number[], workgroups: readonly number[]): string {
   const pairs = (values: Readonly<Record<string, number>> | undefined) =>
     Object.entries(values ?? {}).map(([name, value]) => `${name}=${value}`).join(' ');
   const variant = pairs(request.specialization);
-  return variant ? `${pairs(request.params)} | ${variant}` : pairs(request.params);
+  // The grid says how the work spreads: a CPU adapter runs one workgroup per thread at a time.
+  const grid = `${workgroups.join('x')} workgroups of ${workgroupSize.join('x')}`;
+  return [pairs(request.params), variant, grid].filter((part) => part !== '').join(' | ');
 }
