@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 
 const K = 'src/kernels/';
 const mutations = [
-  ['relu backward: tie rule at 0', K + 'relu.wgsl', 'input[index] > 0.0', 'input[index] >= 0.0'],
-  ['relu backward: mask inverted', K + 'relu.wgsl', 'select(0.0, gradOutput[index], input[index] > 0.0)', 'select(gradOutput[index], 0.0, input[index] > 0.0)'],
+  ['relu backward: tie rule at 0', K + 'relu.wgsl', 'input[index] > vec4f(0.0)', 'input[index] >= vec4f(0.0)'],
+  ['relu backward: mask inverted', K + 'relu.wgsl', 'select(vec4f(0.0), gradOutput[index], input[index] > vec4f(0.0))', 'select(gradOutput[index], vec4f(0.0), input[index] > vec4f(0.0))'],
   ['sigmoid backward: sign flipped', K + 'sigmoid.wgsl', 'y * (1.0 - y)', 'y * (1.0 + y)'],
   ['tanh backward: term dropped', K + 'tanh.wgsl', 'gradOutput[index] * (1.0 - y * y)', 'gradOutput[index]'],
   ['conv2d input gradient: kx sign swapped', K + 'conv2d.wgsl', 'let oxScaled = i32(phaseX + x * STRIDE + params.padLeft) - i32(kx);', 'let oxScaled = i32(phaseX + x * STRIDE + params.padLeft) + i32(kx) - 2;'],
@@ -45,8 +45,10 @@ const mutations = [
   ['binaryCrossEntropyFromLogits gradient: target sign', K + 'binary-cross-entropy-from-logits.wgsl', 'g * (probability - expected[index])', 'g * (probability + expected[index])'],
   ['meanSquaredError gradient: factor 2 dropped', K + 'mean-squared-error.wgsl', 'g * 2.0 * (prediction', 'g * (prediction'],
   ['meanAbsoluteError gradient: sign flipped', K + 'mean-absolute-error.wgsl', 'g * sign(prediction[index] - expected[index])', 'g * sign(expected[index] - prediction[index])'],
-  ['binaryCrossEntropyFromLogits loss: each invocation strides by the launched grid, not its count', K + 'binary-cross-entropy-from-logits.wgsl', 'element * params.invocations;\n    if (index < params.count) {\n      let x', 'element * groups.x * 64u;\n    if (index < params.count) {\n      let x'],
-  ['binaryAccuracy: each invocation keeps only its last element', K + 'binary-accuracy.wgsl', 'total += select(0.0, 1.0, expected[index] == predicted);', 'total = select(0.0, 1.0, expected[index] == predicted);'],
+  ['binaryCrossEntropyFromLogits loss: each invocation strides by the launched grid, not its count', K + 'binary-cross-entropy-from-logits.wgsl', 'quad * params.invocations;\n    if (index < (params.count + 3u) / 4u) {\n      let x', 'quad * groups.x * 64u;\n    if (index < (params.count + 3u) / 4u) {\n      let x'],
+  ['binaryAccuracy: each invocation keeps only its last quad', K + 'binary-accuracy.wgsl', 'total += sumBeforeCount(', 'total = sumBeforeCount('],
+  ["meanSquaredError loss: the last quad's padding summed with its elements", K + 'mean-squared-error.wgsl', 'return dot(select(vec4f(0.0), values, inside), vec4f(1.0));', 'return dot(values, vec4f(1.0));'],
+  ["scale: the last quad, partly past count, skipped", K + 'scale.wgsl', 'if (index < (params.count + 3u) / 4u) {', 'if (index < params.count / 4u) {'],
   ['accumulate: assigns instead of adding', K + 'add.wgsl', 'accumulator[index] = accumulator[index] + addend[index];', 'accumulator[index] = addend[index];'],
   ['subtract backward: right sign flipped', K + 'subtract.ts', "scaled(engine, gradOutput, -1, 'subtract gradient')", "scaled(engine, gradOutput, 1, 'subtract gradient')"],
   ['multiply backward: operands swapped', K + 'multiply.ts', "product(engine, gradOutput, right!, engine.empty(left!.shape", "product(engine, gradOutput, left!, engine.empty(left!.shape"],

@@ -8,6 +8,7 @@ import { relativeError, FLOAT32_TOLERANCE } from './parity/check.ts';
 import { testEngine } from './support/engine.ts';
 import { Engine } from '../src/backend/engine.ts';
 import { profileDispatches } from '../src/backend/measure.ts';
+import { BufferUsage } from '../src/backend/gpu-constants.ts';
 
 const engine = await testEngine();
 
@@ -93,6 +94,21 @@ describe.skipIf(!engine)('engine', () => {
     const second = e.kernels.entryPoint('fill', constant(2), 'fill');
     expect(second).not.toBe(first);
     expect(e.kernels.entryPoint('fill', constant(1), 'fill')).toBe(first);
+  });
+
+  it("refuses to bind a buffer that holds no whole number of a binding's elements", async () => {
+    // Elementwise kernels read vec4s (elementwise.ts); a buffer of 5 floats ends inside one.
+    const partial = e.device.createBuffer({ size: 20, usage: BufferUsage.STORAGE });
+    await e.scopeAsync(async () => {
+      const output = e.empty([5]);
+      expect(() => e.dispatch('relu', 'forward', { bindings: { input: partial, output }, params: { count: 5 }, invocations: 1 }))
+        .toThrow(/relu\.forward: 'input' reads 16-byte elements, but its buffer has 20 bytes/);
+      // The engine's own tensors are sized in whole 16-byte steps: 5 floats take 32 bytes.
+      const input = e.tensor([-2, -1, 0, 1, 2], [5]);
+      expect(input.buffer.size).toBe(32);
+      expect(Array.from(await F.relu(input).read())).toEqual([0, 0, 0, 1, 2]);
+    });
+    partial.destroy();
   });
 
   it('records each entry point per shape in profile mode, and times each on its own', async () => {

@@ -154,6 +154,9 @@ export class Engine implements TapeBackend<Tensor> {
     }
     const tensor = new Tensor(this, [...shape], this.pool.acquire(sizeOf(shape) * 4), label);
     this.track(tensor);
+    // Under poison the data's padding (up to 3 floats past it, elementwise.ts) holds it too, so
+    // a kernel that sums a quad without masking its padding fails its comparison.
+    if (this.poison !== null) this.fillBuffer(tensor, this.poison);
     this.write(tensor, data);
     return tensor;
   }
@@ -359,6 +362,11 @@ export class Engine implements TapeBackend<Tensor> {
       const resource = request.bindings[binding.name];
       if (!resource) throw new AelabError(`${compiled.label}: no buffer bound to '${binding.name}'`);
       const buffer = resource instanceof Tensor ? resource.buffer : resource;
+      // Robust access may clamp an index past the end to one inside: a kernel writing vec4s to a
+      // buffer with a partial last one would silently overwrite a real element (elementwise.ts).
+      if (buffer.size % binding.elementBytes !== 0) {
+        throw new AelabError(`${compiled.label}: '${binding.name}' reads ${binding.elementBytes}-byte elements, but its buffer has ${buffer.size} bytes, not a whole number of them`);
+      }
       entries.push({ binding: binding.binding, resource: { buffer } });
       keyParts.push(this.bufferId(buffer));
     }

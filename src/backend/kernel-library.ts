@@ -17,6 +17,8 @@ export interface StorageBinding {
   readonly name: string;
   readonly binding: number;
   readonly kind: BindingKind;
+  /** Bytes per element of its array (16 for array<vec4f>): a bound buffer must hold whole elements. */
+  readonly elementBytes: number;
 }
 
 export interface UniformField {
@@ -152,7 +154,9 @@ export class KernelLibrary {
         }
         uniform = { name: resource.name, binding: resource.binding, byteSize: Math.max(16, Math.ceil(resource.type.size / 16) * 16), fields };
       } else if (resource.resourceType === ResourceType.Storage) {
-        storage.push({ name: resource.name, binding: resource.binding, kind: resource.access === 'read' ? 'read-only-storage' : 'storage' });
+        // An array's stride; WebGPU sizes buffers in 4-byte words anyway.
+        const elementBytes = (resource.type as { stride?: number }).stride ?? 4;
+        storage.push({ name: resource.name, binding: resource.binding, kind: resource.access === 'read' ? 'read-only-storage' : 'storage', elementBytes });
       } else {
         throw new AelabError(`kernel '${name}': resource '${resource.name}' is neither a storage buffer nor a uniform`);
       }

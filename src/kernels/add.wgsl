@@ -1,24 +1,24 @@
 // add: output = left + right.   accumulate: accumulator += addend (gradient accumulation).
 struct Params { count: u32 }
 
-// Elementwise kernels take ELEMENTS elements per invocation (index, index + invocations, ...):
-// on lavapipe that doubles to triples their bandwidth over one element per invocation.
-const ELEMENTS: u32 = 8u;
+// Elementwise kernels take QUADS vec4s (8 elements) per invocation: quad, quad + invocations,
+// ... (elementwise.ts says why, and where the last quad's padding goes).
+const QUADS: u32 = 2u;
 
-@group(0) @binding(0) var<storage, read> left: array<f32>;
-@group(0) @binding(1) var<storage, read> right: array<f32>;
-@group(0) @binding(2) var<storage, read_write> output: array<f32>;
-@group(0) @binding(3) var<storage, read_write> accumulator: array<f32>;
-@group(0) @binding(4) var<storage, read> addend: array<f32>;
+@group(0) @binding(0) var<storage, read> left: array<vec4f>;
+@group(0) @binding(1) var<storage, read> right: array<vec4f>;
+@group(0) @binding(2) var<storage, read_write> output: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> accumulator: array<vec4f>;
+@group(0) @binding(4) var<storage, read> addend: array<vec4f>;
 @group(0) @binding(5) var<uniform> params: Params;
 
 @compute @workgroup_size(64)
 fn add(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let invocation = id.x + id.y * groups.x * 64u;
   let invocations = groups.x * groups.y * 64u;
-  for (var element = 0u; element < ELEMENTS; element++) {
-    let index = invocation + element * invocations;
-    if (index < params.count) {
+  for (var quad = 0u; quad < QUADS; quad++) {
+    let index = invocation + quad * invocations;
+    if (index < (params.count + 3u) / 4u) {
       output[index] = left[index] + right[index];
     }
   }
@@ -28,9 +28,9 @@ fn add(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups
 fn accumulate(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let invocation = id.x + id.y * groups.x * 64u;
   let invocations = groups.x * groups.y * 64u;
-  for (var element = 0u; element < ELEMENTS; element++) {
-    let index = invocation + element * invocations;
-    if (index < params.count) {
+  for (var quad = 0u; quad < QUADS; quad++) {
+    let index = invocation + quad * invocations;
+    if (index < (params.count + 3u) / 4u) {
       accumulator[index] = accumulator[index] + addend[index];
     }
   }

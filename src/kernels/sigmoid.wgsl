@@ -1,26 +1,26 @@
 // sigmoid(x) = 1 / (1 + exp(-x)), evaluated so that exp never overflows.
 struct Params { count: u32 }
 
-// Elementwise kernels take ELEMENTS elements per invocation (index, index + invocations, ...):
-// on lavapipe that doubles to triples their bandwidth over one element per invocation.
-const ELEMENTS: u32 = 8u;
+// Elementwise kernels take QUADS vec4s (8 elements) per invocation: quad, quad + invocations,
+// ... (elementwise.ts says why, and where the last quad's padding goes).
+const QUADS: u32 = 2u;
 
-@group(0) @binding(0) var<storage, read> input: array<f32>;
-@group(0) @binding(1) var<storage, read_write> output: array<f32>;
-@group(0) @binding(2) var<storage, read> gradOutput: array<f32>;
-@group(0) @binding(3) var<storage, read_write> gradInput: array<f32>;
+@group(0) @binding(0) var<storage, read> input: array<vec4f>;
+@group(0) @binding(1) var<storage, read_write> output: array<vec4f>;
+@group(0) @binding(2) var<storage, read> gradOutput: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> gradInput: array<vec4f>;
 @group(0) @binding(4) var<uniform> params: Params;
 
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let invocation = id.x + id.y * groups.x * 64u;
   let invocations = groups.x * groups.y * 64u;
-  for (var element = 0u; element < ELEMENTS; element++) {
-    let index = invocation + element * invocations;
-    if (index < params.count) {
+  for (var quad = 0u; quad < QUADS; quad++) {
+    let index = invocation + quad * invocations;
+    if (index < (params.count + 3u) / 4u) {
       let x = input[index];
       let e = exp(-abs(x));
-      output[index] = select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0);
+      output[index] = select(e / (1.0 + e), 1.0 / (1.0 + e), x >= vec4f(0.0));
     }
   }
 }
@@ -30,9 +30,9 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
 fn backward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let invocation = id.x + id.y * groups.x * 64u;
   let invocations = groups.x * groups.y * 64u;
-  for (var element = 0u; element < ELEMENTS; element++) {
-    let index = invocation + element * invocations;
-    if (index < params.count) {
+  for (var quad = 0u; quad < QUADS; quad++) {
+    let index = invocation + quad * invocations;
+    if (index < (params.count + 3u) / 4u) {
       let y = output[index];
       gradInput[index] = gradOutput[index] * y * (1.0 - y);
     }
