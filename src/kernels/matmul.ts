@@ -39,7 +39,7 @@ export function referenceMatmul(a: Float64Array, b: Float64Array, m: number, k: 
 /** Encodes a copy of `input` (the bandwidth probe). */
 export function copy(engine: Engine, input: Tensor): Tensor {
   const output = engine.empty(input.shape, 'copy');
-  const invocations = Math.ceil(input.size / 4);
+  const invocations = Math.ceil(input.size / 16); // copy.wgsl: 4 vec4s per invocation
   engine.dispatch('copy', 'copy', { bindings: { input, output }, params: { count: input.size }, invocations });
   return output;
 }
