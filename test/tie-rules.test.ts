@@ -52,6 +52,22 @@ describe.skipIf(!engine)('tie rules', () => {
     expect(reference).toEqual([0, 1, 0, 0]);
   });
 
+  it('maxPool2d on rows a whole number of quads wide (its vec4 kernels): the same tie rules, with and without relu', async () => {
+    // Four 2x2 windows side by side: all equal (the top-left takes it), the second row tying
+    // the first (the first row's), the bottom-left tying the bottom-right, and a maximum below.
+    const linear = [3, 3, 1, 2, 0, 1, 4, 0, /* second row */ 3, 3, 2, 0, 2, 2, 5, 5];
+    const [gpu, reference] = await gradients(ops.maxPool2d, [{ data: linear, shape: [1, 1, 2, 8] }], { poolSize: 2 }, [1, 2, 3, 4]);
+    const expected = [1, 0, 0, 2, 0, 0, 0, 0, /* second row */ 0, 0, 0, 0, 3, 0, 4, 0];
+    expect(gpu).toEqual(expected);
+    expect(reference).toEqual(expected);
+    // Under relu: maxima 0 and -2 pass nothing; 2 at the top-left and bottom-right passes at the first; a 0 maximum tied three times passes nothing.
+    const rectified = [-1, 0, -3, -2, 2, 1, 0, -1, /* second row */ -4, -5, -6, -7, 0, 2, 0, 0];
+    const [gpuRelu, referenceRelu] = await gradients(ops.maxPool2d, [{ data: rectified, shape: [1, 1, 2, 8] }], { poolSize: 2, activation: 'relu' }, [5, 6, 7, 8]);
+    const expectedRelu = [0, 0, 0, 0, 7, 0, 0, 0, /* second row */ 0, 0, 0, 0, 0, 0, 0, 0];
+    expect(gpuRelu).toEqual(expectedRelu);
+    expect(referenceRelu).toEqual(expectedRelu);
+  });
+
   it('maxPool2d: overlapping windows that share an arg-max add their gradients', async () => {
     // 1x3 input, pool 2 stride 1: both windows pick the middle 9.
     const [gpu, reference] = await gradients(ops.maxPool2d, [{ data: [1, 9, 2, 0, 0, 0], shape: [1, 1, 2, 3] }], { poolSize: 2, stride: 1 }, [2, 3]);

@@ -39,6 +39,20 @@ function kernelArguments({ poolSize, stride, ...params }: Geometry) {
   return { params, specialization: { POOL_SIZE: poolSize, STRIDE: stride } };
 }
 
+/** max-pool2d.wgsl: window pairs per invocation of the quad kernels. */
+const PAIRS = 2;
+
+/**
+ * The quad kernels' dispatch (max-pool2d.wgsl: forward_quads, backward_quads), where they
+ * take the pool: 2x2 windows of stride 2 without padding, on rows a whole number of quads
+ * wide and an even number of rows. Null elsewhere.
+ */
+function quadDispatch(g: Geometry) {
+  if (g.poolSize !== 2 || g.stride !== 2 || g.padTop !== 0 || g.padLeft !== 0 || g.inWidth % 4 !== 0 || g.inHeight % 2 !== 0) return null;
+  const pairs = g.batch * g.channels * g.outHeight * (g.inWidth / 4);
+  return { params: kernelArguments(g).params, invocations: Math.ceil(pairs / PAIRS), specialization: { QUADS_PER_ROW: g.inWidth / 4 } };
+}
+
 /** Reference arg-max of one window: flat index within the plane. */
 function argMax(g: Geometry, plane: Float64Array | Float32Array, planeOffset: number, oy: number, ox: number): number {
   let best = -1;
@@ -74,13 +88,22 @@ export const maxPool2d = defineOp<MaxPool2dAttributes>({
   },
   forward(engine, [input], attributes, output) {
     const g = geometry(input!.shape, attributes);
+    const quads = quadDispatch(g);
+    if (quads) {
+      engine.dispatch('maxPool2d', 'forward_quads', { bindings: { inputQuads: input!, outputPairs: output }, ...quads });
+      return;
+    }
     engine.dispatch('maxPool2d', 'forward', { bindings: { input: input!, output }, ...kernelArguments(g), invocations: LANES * g.batch * g.channels * g.outHeight });
   },
   backward(engine, { inputs: [input], attributes, gradOutput }) {
     const g = geometry(input!.shape, attributes);
     const gradInput = engine.empty(input!.shape, 'maxPool2d gradient');
     const bindings = { input: input!, gradOutput, gradInput };
-    if (g.stride >= g.poolSize) {
+    const quads = quadDispatch(g);
+    if (quads) {
+      // Every input position lies in one window, which writes it.
+      engine.dispatch('maxPool2d', 'backward_quads', { bindings: { inputQuads: input!, gradOutputPairs: gradOutput, gradInputQuads: gradInput }, ...quads });
+    } else if (g.stride >= g.poolSize) {
       // Each window writes its own footprint; positions no window covers stay zero.
       const covered = g.outHeight * g.stride - g.padTop >= g.inHeight && g.outWidth * g.stride - g.padLeft >= g.inWidth && g.stride === g.poolSize;
       if (!covered) engine.fillBuffer(gradInput, 0);
