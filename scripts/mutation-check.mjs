@@ -17,6 +17,8 @@ const mutations = [
   ["conv2d input gradient, stride > 1: the phase's first tap ignores the padding", K + 'conv2d.wgsl', 'let firstTapX = (phaseX + params.padLeft) % STRIDE;', 'let firstTapX = phaseX % STRIDE;'],
   ['conv2d upsampled weight gradient: a tap of each sum dropped', K + 'conv2d.wgsl', 'u < params.kernelHeight + f - 1u - ky; u++', 'u < params.kernelHeight + f - 2u - ky; u++'],
   ['conv2d upsampled bias gradient: first element of each plane dropped', K + 'conv2d.wgsl', 'for (var i = 0u; i < plane; i++) {', 'for (var i = 1u; i < plane; i++) {'],
+  ["conv2d upsampled bias gradient, quads: each quad's last element dropped", K + 'conv2d.wgsl', 'total.x + total.y + total.z + total.w', 'total.x + total.y + total.z'],
+  ['conv2d upsampled bias gradient, quads: every lane adds the first lane\'s quads', K + 'conv2d.wgsl', 'for (var quad = lane; quad < quadsPerPlane; quad += LANES)', 'for (var quad = 0u; quad < quadsPerPlane; quad += LANES)'],
   ['conv2d upsampled: the input gradient reads the unmasked gradient', K + 'conv2d.ts', 'bindings: { input: gradOutput, weight: upsampled, bias: upsampled, output: gradInput },', 'bindings: { input: gradY, weight: upsampled, bias: upsampled, output: gradInput },'],
   ['conv2d input gradient, all phases: the dL/dz window one row down', K + 'conv2d.wgsl', 'let oy = i32(i0 + a) + dLowY;', 'let oy = i32(i0 + a) + dLowY + 1;'],
   ["conv2d input gradient, all phases: a phase's tap column mirrored", K + 'conv2d.wgsl', 'let kx = i32(rx + PAD_LEFT) - i32(STRIDE) * (i32(dx) + dLowX);', 'let kx = i32(KERNEL_WIDTH) - 1 - (i32(rx + PAD_LEFT) - i32(STRIDE) * (i32(dx) + dLowX));'],

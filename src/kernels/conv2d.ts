@@ -102,10 +102,16 @@ function upsampledWeightGradient(engine: Engine, g: Conv2dGeometry, input: Tenso
   return gradWeight;
 }
 
-/** dL/dbias of conv2d with `upsample`: dL/dz summed per image and channel, then over the images. */
+/**
+ * dL/dbias of conv2d with `upsample`: dL/dz summed per image and channel (per image, channel and
+ * lane where its planes are whole quads: bias_gradient_partial_quads), then over the rows.
+ */
 function upsampledBiasGradient(engine: Engine, g: Conv2dGeometry, gradOutput: Tensor): Tensor {
-  const partialSums = engine.empty([g.batch, g.outChannels], 'conv2d bias gradient partial sums');
-  engine.dispatch('conv2d', 'bias_gradient_partial', { bindings: { gradOutput, partialSums }, params: params(g, false, {}), invocations: partialSums.size });
+  const quads = (g.outHeight * g.outWidth) % 4 === 0;
+  const partialSums = engine.empty([g.batch * (quads ? LANES : 1), g.outChannels], 'conv2d bias gradient partial sums');
+  const request = { params: params(g, false, {}), invocations: partialSums.size };
+  if (quads) engine.dispatch('conv2d', 'bias_gradient_partial_quads', { bindings: { gradOutputQuads: gradOutput, partialSums }, ...request });
+  else engine.dispatch('conv2d', 'bias_gradient_partial', { bindings: { gradOutput, partialSums }, ...request });
   const gradBias = engine.empty([g.outChannels], 'conv2d bias gradient');
   encodeSumRows(engine, partialSums, 0, gradBias);
   partialSums.dispose();

@@ -86,6 +86,7 @@ export const opCases: { readonly [K in OpName]: readonly ParityCase<AttributesOf
     { inputs: plain([1, 5, 3, 4], [3, 5, 5, 5], [3]), attributes: { padding: 'same', upsample: 2 } }, // upsampled, 5x5 kernel
     { inputs: plain([2, 3, 4, 5], [2, 3, 3, 2]), attributes: { padding: 'valid', upsample: 3 } }, // upsampled by 3, no bias, non-square kernel
     { inputs: plain([1, 2, 5, 3], [3, 2, 3, 3], [3]), attributes: { padding: [2, 0, 1, 1], upsample: 2, activation: 'relu' } }, // upsampled, explicit padding
+    { inputs: plain([1, 2, 3, 3], [2, 2, 3, 3], [2]), attributes: { padding: 'valid', upsample: 3 } }, // upsampled by 3 with a bias: 7 x 7 planes, no whole number of quads (the bias gradient's scalar kernel)
   ],
   maxPool2d: [
     ...maxPool2dCases(),
