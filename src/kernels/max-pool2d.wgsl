@@ -175,7 +175,7 @@ fn backward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) g
 // of 4 * QUADS_PER_ROW columns and an even number of rows. An invocation takes a vec4 of 4
 // adjacent columns from a window row and the vec4 below it, i.e. two windows side by side,
 // and writes their two outputs as a vec2 (forward) or their 8 gradients as two vec4s
-// (backward). On lavapipe a vec4 access costs about what a scalar one does (elementwise.ts),
+// (backward). On lavapipe a vec4 access costs far less than four scalar ones (elementwise.ts),
 // and neighbouring lanes take neighbouring quads, where the kernels above read every second
 // column: measured 1.6-2.4x as fast at the notebook's shapes, forward and backward.
 // Output row r (over batch, channels and rows) reads input rows 2r and 2r + 1, so the pair
