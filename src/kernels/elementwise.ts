@@ -4,8 +4,8 @@
 // Why vec4s: on lavapipe these kernels are bound by their storage accesses, and a vec4 access
 // moves four floats for the cost of about two to three scalar ones. Measured side by side
 // (relu's backward and sigmoid's forward at 98,304 and 786,432 elements), vec4s ran them
-// 1.5-1.7x as fast as scalar f32 arrays (the copy kernel: 1.42-2.13x); 8 elements per invocation had already doubled to tripled their bandwidth
-// over one. A GPU coalesces either way.
+// 1.5-1.7x as fast as scalar f32 arrays (the copy kernel: 1.42-2.13x); 8 elements per
+// invocation had already doubled to tripled their bandwidth over one. A GPU coalesces either way.
 // The padding: a tensor of `count` elements covers ceil(count / 4) quads, the last of which may
 // run up to 3 floats past `count`. Every storage buffer is sized in whole 16-byte steps
 // (BufferPool.roundedSize), so those floats exist: an elementwise kernel computes on them and
