@@ -111,6 +111,32 @@ describe.skipIf(!engine)('engine', () => {
     partial.destroy();
   });
 
+  it('binds, reads and writes a view at its offset, and frees the buffer with the last tensor on it', async () => {
+    const before = e.memory();
+    const step = e.viewAlignment / 4;
+    const base = e.tensor(Array.from({ length: 3 * step }, (_, i) => i), [3 * step]);
+    const view = e.view(base, step, [5], 'middle');
+    const counting = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+    expect(Array.from(await view.read())).toEqual(counting(step, 5));
+    expect(Array.from(await e.scopeAsync(() => F.scale(view, 2).read()))).toEqual(counting(step, 5).map((value) => 2 * value));
+    // A kernel bound to the view writes its elements and their last quad's padding, nothing else.
+    e.fillBuffer(view, -1);
+    const all = Array.from(await base.read());
+    expect(all.slice(0, step)).toEqual(counting(0, step));
+    expect(all.slice(step, step + 8)).toEqual(Array(8).fill(-1));
+    expect(all.slice(step + 8)).toEqual(counting(step + 8, 2 * step - 8));
+    e.write(view, [9, 8, 7, 6, 5]);
+    expect(Array.from(await view.read())).toEqual([9, 8, 7, 6, 5]);
+    if (step > 1) expect(() => e.view(base, 1, [1])).toThrow(/not a multiple of/);
+    expect(() => e.view(base, 2 * step, [step + 1])).toThrow(/runs past the end/);
+    // The view keeps the buffer alive after its base is disposed.
+    base.dispose();
+    expect(e.memory().liveBuffers).toBe(before.liveBuffers + 1);
+    expect(Array.from(await view.read())).toEqual([9, 8, 7, 6, 5]);
+    view.dispose();
+    expect(e.memory()).toMatchObject({ liveBuffers: before.liveBuffers, liveBytes: before.liveBytes, liveTensors: before.liveTensors });
+  });
+
   it('records each entry point per shape in profile mode, and times each on its own', async () => {
     const profiling = await Engine.create(e.device, { profile: true });
     await profiling.scopeAsync(async () => {

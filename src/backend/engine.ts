@@ -4,7 +4,7 @@
 import { BufferPool, type MemoryCounters } from './buffer-pool.ts';
 import { KernelLibrary, packUniform, type CompiledEntryPoint, type OverrideConstants, type Specialization } from './kernel-library.ts';
 import { BufferUsage, MapMode } from './gpu-constants.ts';
-import { Tensor } from './tensor.ts';
+import { Storage, Tensor } from './tensor.ts';
 import { AelabError, GpuError } from '../errors.ts';
 import { checkShape, formatShape, sizeOf, requireSameShape, type Shape } from '../kernels/shapes.ts';
 import { wgslFileNames, wgslSources, type KernelFile } from '../kernels/wgsl.generated.ts';
@@ -140,10 +140,49 @@ export class Engine implements TapeBackend<Tensor> {
   /** A tensor whose contents are undefined (or the poison value): the caller writes all of it. */
   empty(shape: Shape, label = ''): Tensor {
     checkShape(shape, `tensor ${label}`);
-    const tensor = new Tensor(this, [...shape], this.pool.acquire(sizeOf(shape) * 4), label);
+    const tensor = new Tensor(this, [...shape], new Storage(this.pool.acquire(sizeOf(shape) * 4)), label);
     this.track(tensor);
     if (this.poison !== null) this.fillBuffer(tensor, this.poison);
     return tensor;
+  }
+
+  /**
+   * A tensor of `shape` over the elements of `base` from `elementOffset` on: it shares base's
+   * buffer, which outlives both until each is disposed. A view is bound at its offset, which
+   * must be a multiple of the device's minStorageBufferOffsetAlignment (viewAlignment).
+   */
+  view(base: Tensor, elementOffset: number, shape: Shape, label = ''): Tensor {
+    checkShape(shape, `view ${label}`);
+    const byteOffset = base.byteOffset + elementOffset * 4;
+    if (!Number.isInteger(elementOffset) || elementOffset < 0 || byteOffset % this.viewAlignment !== 0) {
+      throw new AelabError(`view ${label}: element offset ${elementOffset} is not a multiple of ${this.viewAlignment / 4} elements (the device's storage offset alignment)`);
+    }
+    // A view is bound with its quads' padding (elementwise.ts), which must lie inside base.
+    if (elementOffset * 4 + BufferPool.roundedSize(sizeOf(shape) * 4) > BufferPool.roundedSize(base.size * 4)) {
+      throw new AelabError(`view ${label}: ${formatShape(shape)} from element ${elementOffset} runs past the end of ${base}`);
+    }
+    const tensor = new Tensor(this, [...shape], base.storage, label, byteOffset);
+    this.track(tensor);
+    return tensor;
+  }
+
+  /** Views start at multiples of this many bytes. */
+  get viewAlignment(): number {
+    return this.device.limits.minStorageBufferOffsetAlignment;
+  }
+
+  /**
+   * Moves `tensor`'s elements into `base` from `elementOffset` on, as a view would see them:
+   * copies them there (encoded) and makes that range the tensor's home. Its old buffer goes back
+   * to the pool once no tensor uses it. The tensor keeps its identity, so a module holding a
+   * parameter need not know that an optimiser gathered its parameters into one buffer.
+   */
+  moveInto(tensor: Tensor, base: Tensor, elementOffset: number): void {
+    const slot = this.view(base, elementOffset, tensor.shape, tensor.label);
+    this.endPass();
+    this.commandEncoder().copyBufferToBuffer(tensor.buffer, tensor.byteOffset, slot.buffer, slot.byteOffset, tensor.size * 4);
+    tensor.rehome(slot.storage, slot.byteOffset);
+    slot.dispose();
   }
 
   /** Uploads host data. Pending work is submitted first, since queue writes are ordered before unsubmitted commands. */
@@ -152,7 +191,7 @@ export class Engine implements TapeBackend<Tensor> {
     if (data.length !== sizeOf(shape)) {
       throw new AelabError(`tensor ${label}: ${data.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
     }
-    const tensor = new Tensor(this, [...shape], this.pool.acquire(sizeOf(shape) * 4), label);
+    const tensor = new Tensor(this, [...shape], new Storage(this.pool.acquire(sizeOf(shape) * 4)), label);
     this.track(tensor);
     // Under poison the data's padding (up to 3 floats past it, elementwise.ts) holds it too, so
     // a kernel that sums a quad without masking its padding fails its comparison.
@@ -166,7 +205,7 @@ export class Engine implements TapeBackend<Tensor> {
     if (data.length !== tensor.size) throw new AelabError(`write: ${data.length} values for ${tensor}`);
     if (this.encoder) this.flush();
     const values = data instanceof Float32Array ? data : Float32Array.from(data);
-    this.device.queue.writeBuffer(tensor.buffer, 0, values.buffer, values.byteOffset, values.byteLength);
+    this.device.queue.writeBuffer(tensor.buffer, tensor.byteOffset, values.buffer, values.byteOffset, values.byteLength);
   }
 
   full(shape: Shape, value: number, label = ''): Tensor {
@@ -189,11 +228,20 @@ export class Engine implements TapeBackend<Tensor> {
     for (const scope of this.scopes) scope.delete(tensor);
   }
 
-  /** Called by Tensor.dispose. The buffer goes back to the pool: later commands may reuse it, earlier ones are unaffected since commands run in order. */
-  releaseTensor(tensor: Tensor, buffer: GPUBuffer): void {
+  /** Called by Tensor.dispose. */
+  releaseTensor(tensor: Tensor, storage: Storage): void {
     for (const scope of this.scopes) scope.delete(tensor);
     this.liveTensorCount -= 1;
-    this.pool.release(buffer);
+    this.releaseStorage(storage);
+  }
+
+  /**
+   * A tensor no longer uses `storage`. With the last one gone its buffer goes back to the pool:
+   * later commands may reuse it, earlier ones are unaffected since commands run in order.
+   */
+  releaseStorage(storage: Storage): void {
+    storage.tensors -= 1;
+    if (storage.tensors === 0) this.pool.release(storage.buffer);
   }
 
   private track(tensor: Tensor): void {
@@ -361,14 +409,18 @@ export class Engine implements TapeBackend<Tensor> {
     for (const binding of compiled.storage) {
       const resource = request.bindings[binding.name];
       if (!resource) throw new AelabError(`${compiled.label}: no buffer bound to '${binding.name}'`);
+      // A tensor is bound as its elements and their quads' padding (a pooled buffer's whole size,
+      // or a view's range of its base).
       const buffer = resource instanceof Tensor ? resource.buffer : resource;
+      const offset = resource instanceof Tensor ? resource.byteOffset : 0;
+      const size = resource instanceof Tensor ? BufferPool.roundedSize(resource.size * 4) : buffer.size;
       // Robust access may clamp an index past the end to one inside: a kernel writing vec4s to a
       // buffer with a partial last one would silently overwrite a real element (elementwise.ts).
-      if (buffer.size % binding.elementBytes !== 0) {
-        throw new AelabError(`${compiled.label}: '${binding.name}' reads ${binding.elementBytes}-byte elements, but its buffer has ${buffer.size} bytes, not a whole number of them`);
+      if (size % binding.elementBytes !== 0) {
+        throw new AelabError(`${compiled.label}: '${binding.name}' reads ${binding.elementBytes}-byte elements, but its buffer has ${size} bytes, not a whole number of them`);
       }
-      entries.push({ binding: binding.binding, resource: { buffer } });
-      keyParts.push(this.bufferId(buffer));
+      entries.push({ binding: binding.binding, resource: { buffer, offset, size } });
+      keyParts.push(`${this.bufferId(buffer)}@${offset}+${size}`);
     }
     for (const name of Object.keys(request.bindings)) {
       if (!compiled.storage.some((binding) => binding.name === name)) {
@@ -470,7 +522,7 @@ export class Engine implements TapeBackend<Tensor> {
     this.endPass();
     let offset = 0;
     for (const tensor of tensors) {
-      this.commandEncoder().copyBufferToBuffer(tensor.buffer, 0, staging, offset, tensor.size * 4);
+      this.commandEncoder().copyBufferToBuffer(tensor.buffer, tensor.byteOffset, staging, offset, tensor.size * 4);
       offset += tensor.size * 4;
     }
     this.flush();

@@ -1,11 +1,19 @@
-// A float32 tensor in GPU memory, NCHW for images. It owns one pooled buffer until
-// dispose() returns the buffer to the engine's pool.
+// A float32 tensor in GPU memory, NCHW for images. Its elements are a range of a storage
+// buffer: a whole pooled buffer of its own, or (a view) a slice of another tensor's buffer at
+// an aligned offset. The buffer goes back to the engine's pool when the last tensor on it is
+// disposed, so a view keeps its buffer alive and disposing a view never frees the buffer.
 import type { Engine } from './engine.ts';
 import type { TapeNode, TapeTensor } from '../nn/autograd.ts';
 import { DisposedTensorError } from '../errors.ts';
 import { formatShape, sizeOf, type Shape } from '../kernels/shapes.ts';
 
 let nextTensorId = 1;
+
+/** A GPU buffer and how many live tensors use it. */
+export class Storage {
+  tensors = 0;
+  constructor(readonly buffer: GPUBuffer) {}
+}
 
 export class Tensor implements TapeTensor<Tensor> {
   readonly id = nextTensorId++;
@@ -14,28 +22,45 @@ export class Tensor implements TapeTensor<Tensor> {
   grad: Tensor | null = null;
   node: TapeNode<Tensor> | null = null;
   logits: Tensor | null = null;
+  /**
+   * Where the tape should put this leaf's gradient (see BackwardContext.reservedGradient): set
+   * by an optimiser that keeps every gradient in one buffer, to update them all at once.
+   */
+  gradientStorage: (() => Tensor) | null = null;
   /** Kept tensors outlive the scope that created them (parameters, optimiser state). */
   kept = false;
-  private gpuBuffer: GPUBuffer | null;
+  private home: Storage | null;
+  private offset: number;
 
-  constructor(readonly backend: Engine, readonly shape: Shape, buffer: GPUBuffer, readonly label = '') {
+  constructor(readonly backend: Engine, readonly shape: Shape, storage: Storage, readonly label = '', byteOffset = 0) {
     this.size = sizeOf(shape);
-    this.gpuBuffer = buffer;
+    this.home = storage;
+    this.offset = byteOffset;
+    storage.tensors += 1;
   }
 
   get engine(): Engine {
     return this.backend;
   }
 
-  get buffer(): GPUBuffer {
-    if (!this.gpuBuffer) {
+  get storage(): Storage {
+    if (!this.home) {
       throw new DisposedTensorError(`tensor ${this.label || '#' + this.id} ${formatShape(this.shape)} was used after it was disposed`);
     }
-    return this.gpuBuffer;
+    return this.home;
+  }
+
+  get buffer(): GPUBuffer {
+    return this.storage.buffer;
+  }
+
+  /** Where the elements start in the buffer. */
+  get byteOffset(): number {
+    return this.offset;
   }
 
   get isDisposed(): boolean {
-    return this.gpuBuffer === null;
+    return this.home === null;
   }
 
   /** Copies the data back to the host (flushes pending GPU work first). */
@@ -49,15 +74,24 @@ export class Tensor implements TapeTensor<Tensor> {
     return this;
   }
 
+  /** Moves the elements' home to `storage` at `byteOffset` (Engine.moveInto copies them there first). */
+  rehome(storage: Storage, byteOffset: number): void {
+    const previous = this.storage;
+    storage.tensors += 1;
+    this.home = storage;
+    this.offset = byteOffset;
+    this.backend.releaseStorage(previous);
+  }
+
   dispose(): void {
-    if (!this.gpuBuffer) return;
-    const buffer = this.gpuBuffer;
-    this.gpuBuffer = null;
+    if (!this.home) return;
+    const storage = this.home;
+    this.home = null;
     this.grad?.dispose();
     this.grad = null;
     this.node = null;
     this.logits = null;
-    this.backend.releaseTensor(this, buffer);
+    this.backend.releaseTensor(this, storage);
   }
 
   toString(): string {

@@ -89,33 +89,30 @@ export function upsampledMultiplyAddShare(kernelHeight: number, kernelWidth: num
   return ((kernelHeight + factor - 1) * (kernelWidth + factor - 1)) / (factor * factor * kernelHeight * kernelWidth);
 }
 
-/** dL/dweight of conv2d with `upsample`: the strided convolution's weight gradient (dL/dwt), folded back. */
-function upsampledWeightGradient(engine: Engine, g: Conv2dGeometry, input: Tensor, gradOutput: Tensor): Tensor {
+/** Encodes dL/dweight of conv2d with `upsample` into gradWeight: the strided convolution's weight gradient (dL/dwt), folded back. */
+function upsampledWeightGradient(engine: Engine, g: Conv2dGeometry, input: Tensor, gradOutput: Tensor, gradWeight: Tensor): void {
   const t = transposedGeometry(g);
   const partialSums = encodeWeightGradientPartials(engine, t, gradOutput, input, false);
   const gradUpsampled = engine.empty([t.outChannels, t.inChannels, t.kernelHeight, t.kernelWidth], 'conv2d upsampled weight gradient');
   encodeSumRows(engine, partialSums, 0, gradUpsampled);
   partialSums.dispose();
-  const gradWeight = engine.empty([g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth], 'conv2d weight gradient');
   engine.dispatch('conv2d', 'upsampled_weight_gradient', { bindings: { input: gradUpsampled, output: gradWeight }, params: params(g, false, {}), invocations: gradWeight.size });
   gradUpsampled.dispose();
-  return gradWeight;
 }
 
 /**
- * dL/dbias of conv2d with `upsample`: dL/dz summed per image and channel (per image, channel and
- * lane where its planes are whole quads: bias_gradient_partial_quads), then over the rows.
+ * Encodes dL/dbias of conv2d with `upsample` into gradBias: dL/dz summed per image and channel
+ * (per image, channel and lane where its planes are whole quads: bias_gradient_partial_quads),
+ * then over the rows.
  */
-function upsampledBiasGradient(engine: Engine, g: Conv2dGeometry, gradOutput: Tensor): Tensor {
+function upsampledBiasGradient(engine: Engine, g: Conv2dGeometry, gradOutput: Tensor, gradBias: Tensor): void {
   const quads = (g.outHeight * g.outWidth) % 4 === 0;
   const partialSums = engine.empty([g.batch * (quads ? LANES : 1), g.outChannels], 'conv2d bias gradient partial sums');
   const request = { params: params(g, false, {}), invocations: partialSums.size };
   if (quads) engine.dispatch('conv2d', 'bias_gradient_partial_quads', { bindings: { gradOutputQuads: gradOutput, partialSums }, ...request });
   else engine.dispatch('conv2d', 'bias_gradient_partial', { bindings: { gradOutput, partialSums }, ...request });
-  const gradBias = engine.empty([g.outChannels], 'conv2d bias gradient');
   encodeSumRows(engine, partialSums, 0, gradBias);
   partialSums.dispose();
-  return gradBias;
 }
 
 /** Encodes the upsampled weights wt[inChannels, outChannels, K + f - 1, K + f - 1] of conv2d with `upsample` f. */
@@ -458,27 +455,21 @@ export const conv2d = defineOp<Conv2dAttributes>({
   //   dL/dwt = that convolution's weight gradient, with dL/dz as its input and the input as
   //            its output gradient; dL/dweight = the sums of dL/dwt that wt summed (upsampled_weight_gradient)
   //   dL/dbias[co] = sum of dL/dz over n, y, x (bias_gradient_partial and sum_rows).
-  backward(engine, { inputs: [input, weight, bias], attributes, output, gradOutput: gradY, needsGradient }) {
+  backward(engine, { inputs: [input, weight, bias], attributes, output, gradOutput: gradY, needsGradient, reservedGradient }) {
     const g = conv2dGeometry(input!.shape, weight!.shape, bias?.shape, attributes);
     const hasBias = bias !== undefined;
     const wantsBias = hasBias && needsGradient[2]!;
     const gradOutput = activationOf(attributes) === 'relu' ? relu.backward(engine, { inputs: [output], output, attributes: {}, gradOutput: gradY, needsGradient: [true] })[0]! : gradY;
-    let gradWeight: Tensor | null = null;
-    let gradBias: Tensor | null = null;
+    // The weight and bias gradients go where the tape reserved them (an optimiser's buffer), if it did.
+    const gradWeight = needsGradient[1] ? (reservedGradient?.(1) ?? engine.empty(weight!.shape, 'conv2d weight gradient')) : null;
+    const gradBias = wantsBias ? (reservedGradient?.(2) ?? engine.empty(bias!.shape, 'conv2d bias gradient')) : null;
     if (g.upsample > 1) {
-      gradWeight = needsGradient[1] ? upsampledWeightGradient(engine, g, input!, gradOutput) : null;
-      gradBias = wantsBias ? upsampledBiasGradient(engine, g, gradOutput) : null;
-    } else if (needsGradient[1] || wantsBias) {
+      if (gradWeight) upsampledWeightGradient(engine, g, input!, gradOutput, gradWeight);
+      if (gradBias) upsampledBiasGradient(engine, g, gradOutput, gradBias);
+    } else if (gradWeight || gradBias) {
       const partialSums = encodeWeightGradientPartials(engine, g, input!, gradOutput, hasBias);
-      const weightCount = weight!.size;
-      if (needsGradient[1]) {
-        gradWeight = engine.empty(weight!.shape, 'conv2d weight gradient');
-        encodeSumRows(engine, partialSums, 0, gradWeight);
-      }
-      if (wantsBias) {
-        gradBias = engine.empty(bias!.shape, 'conv2d bias gradient');
-        encodeSumRows(engine, partialSums, weightCount, gradBias);
-      }
+      if (gradWeight) encodeSumRows(engine, partialSums, 0, gradWeight);
+      if (gradBias) encodeSumRows(engine, partialSums, weight!.size, gradBias);
       partialSums.dispose();
     }
     let gradInput: Tensor | null = null;

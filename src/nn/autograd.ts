@@ -23,6 +23,8 @@ export interface TapeTensor<T> {
    * taken from the logits, as Keras does for a sigmoid output (see functional.ts).
    */
   logits: T | null;
+  /** Where a leaf's gradient should be written, if somewhere particular (Tensor.gradientStorage). */
+  readonly gradientStorage?: (() => T) | null;
   readonly isDisposed: boolean;
   dispose(): void;
 }
@@ -34,6 +36,13 @@ export interface BackwardContext<T, A> {
   readonly gradOutput: T;
   /** Which inputs need a gradient; an op may skip (return null for) the others. */
   readonly needsGradient: readonly boolean[];
+  /**
+   * For an input that is a leaf with a reserved home for its gradient and no gradient yet: a
+   * tensor there, for the op to write that input's whole gradient into and return (call it
+   * once per input). Null otherwise, and the op allocates the gradient as usual. An optimiser
+   * that updates every parameter in one dispatch reserves these (optimisers.ts).
+   */
+  readonly reservedGradient?: (index: number) => T | null;
 }
 
 export interface TapeBackend<T> {
@@ -123,7 +132,13 @@ export function backward<T extends TapeTensor<T>>(root: T, gradient?: T): void {
     const gradOutput = tensor.grad;
     if (gradOutput) {
       const needsGradient = node.inputs.map((input, j) => input.requiresGrad && node.op.differentiable[j] === true);
-      const gradients = backend.backward(node.op, { inputs: node.inputs, output: tensor, attributes: node.attributes, gradOutput, needsGradient });
+      // Offered only for an input's first position: the same leaf twice must not get one home twice.
+      const reservedGradient = (j: number): T | null => {
+        const input = node.inputs[j]!;
+        const offered = needsGradient[j] && !input.node && input.grad === null && node.inputs.indexOf(input) === j;
+        return offered ? (input.gradientStorage?.() ?? null) : null;
+      };
+      const gradients = backend.backward(node.op, { inputs: node.inputs, output: tensor, attributes: node.attributes, gradOutput, needsGradient, reservedGradient });
       node.inputs.forEach((input, j) => {
         const inputGradient = gradients[j];
         if (inputGradient && needsGradient[j]) accumulateGradient(input, inputGradient);
