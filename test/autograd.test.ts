@@ -6,6 +6,8 @@ import * as F from '../src/nn/functional.ts';
 import { ReferenceEngine } from '../src/reference/reference-engine.ts';
 import { AelabError } from '../src/errors.ts';
 import { testEngine } from './support/engine.ts';
+import { Random } from '../src/random.ts';
+import { relativeError, FLOAT32_TOLERANCE } from './parity/check.ts';
 
 const engine = await testEngine();
 
@@ -110,6 +112,23 @@ describe.skipIf(!engine)('tape on the GPU', () => {
     const clipped = (await engine!.scopeAsync(() => F.binaryCrossEntropy(probabilities, target).read()))[0]!;
     expect(clipped).toBeCloseTo((23 * Math.log(2) - Math.log(1e-7) + Math.log1p(Math.exp(-0.5))) / 3, 3);
     for (const tensor of [logits, target, probabilities]) tensor.dispose();
+  });
+
+  it("gives a conv only the gradients asked for: its bias's alone, or its weight's alone (each from its own column of the shared partial sums)", async () => {
+    const random = new Random(9);
+    const [input, weight, bias] = [random.values(2 * 3 * 6 * 6), random.values(4 * 3 * 3 * 3), random.values(4)];
+    const shapes = [[2, 3, 6, 6], [4, 3, 3, 3], [4]] as const;
+    for (const wanted of [1, 2]) {
+      const reference = new ReferenceEngine();
+      const hostTensors = [input, weight, bias].map((values, i) => reference.tensor(values, shapes[i]!));
+      const gpuTensors = [input, weight, bias].map((values, i) => engine!.tensor(values, shapes[i]!).keep());
+      for (const tensors of [hostTensors, gpuTensors] as const) tensors[wanted]!.requiresGrad = true;
+      backward(F.sum(F.conv2d(hostTensors[0]!, hostTensors[1]!, hostTensors[2]!, { padding: 'same', activation: 'relu' })));
+      engine!.scope(() => backward(F.sum(F.conv2d(gpuTensors[0]!, gpuTensors[1]!, gpuTensors[2]!, { padding: 'same', activation: 'relu' }))));
+      expect(relativeError(await gpuTensors[wanted]!.grad!.read(), hostTensors[wanted]!.grad!.data)).toBeLessThan(FLOAT32_TOLERANCE);
+      expect(gpuTensors[3 - wanted]!.grad).toBeNull();
+      gpuTensors.forEach((tensor) => tensor.dispose());
+    }
   });
 
   it('frees every intermediate: a training step in a scope leaves only parameters and their gradients', async () => {

@@ -89,15 +89,20 @@ export function upsampledMultiplyAddShare(kernelHeight: number, kernelWidth: num
   return ((kernelHeight + factor - 1) * (kernelWidth + factor - 1)) / (factor * factor * kernelHeight * kernelWidth);
 }
 
-/** Encodes dL/dweight of conv2d with `upsample` into gradWeight: the strided convolution's weight gradient (dL/dwt), folded back. */
+/**
+ * Encodes dL/dweight of conv2d with `upsample` into gradWeight: the strided convolution's weight
+ * gradient (dL/dwt), its partial sums added and folded back in one pass.
+ */
 function upsampledWeightGradient(engine: Engine, g: Conv2dGeometry, input: Tensor, gradOutput: Tensor, gradWeight: Tensor): void {
   const t = transposedGeometry(g);
   const partialSums = encodeWeightGradientPartials(engine, t, gradOutput, input, false);
-  const gradUpsampled = engine.empty([t.outChannels, t.inChannels, t.kernelHeight, t.kernelWidth], 'conv2d upsampled weight gradient');
-  encodeSumRows(engine, partialSums, 0, gradUpsampled);
+  const rows = partialSums.shape[0]!;
+  engine.dispatch('conv2d', 'upsampled_weight_gradient', {
+    bindings: { input: partialSums, output: gradWeight },
+    params: params(g, false, {}, { splits: rows, rowsPerSplit: 1 }),
+    invocations: gradWeight.size,
+  });
   partialSums.dispose();
-  engine.dispatch('conv2d', 'upsampled_weight_gradient', { bindings: { input: gradUpsampled, output: gradWeight }, params: params(g, false, {}), invocations: gradWeight.size });
-  gradUpsampled.dispose();
 }
 
 /**
@@ -111,7 +116,7 @@ function upsampledBiasGradient(engine: Engine, g: Conv2dGeometry, gradOutput: Te
   const request = { params: params(g, false, {}), invocations: partialSums.size };
   if (quads) engine.dispatch('conv2d', 'bias_gradient_partial_quads', { bindings: { gradOutputQuads: gradOutput, partialSums }, ...request });
   else engine.dispatch('conv2d', 'bias_gradient_partial', { bindings: { gradOutput, partialSums }, ...request });
-  encodeSumRows(engine, partialSums, 0, gradBias);
+  encodeSumRows(engine, partialSums, 0, [gradBias]);
   partialSums.dispose();
 }
 
@@ -468,8 +473,10 @@ export const conv2d = defineOp<Conv2dAttributes>({
       if (gradBias) upsampledBiasGradient(engine, g, gradOutput, gradBias);
     } else if (gradWeight || gradBias) {
       const partialSums = encodeWeightGradientPartials(engine, g, input!, gradOutput, hasBias);
-      if (gradWeight) encodeSumRows(engine, partialSums, 0, gradWeight);
-      if (gradBias) encodeSumRows(engine, partialSums, weight!.size, gradBias);
+      // The partial sums' rows hold the weights' columns, then the biases'.
+      if (gradWeight && gradBias) encodeSumRows(engine, partialSums, 0, [gradWeight, gradBias]);
+      else if (gradWeight) encodeSumRows(engine, partialSums, 0, [gradWeight]);
+      else if (gradBias) encodeSumRows(engine, partialSums, weight!.size, [gradBias]);
       partialSums.dispose();
     }
     let gradInput: Tensor | null = null;

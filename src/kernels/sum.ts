@@ -16,7 +16,7 @@ export function encodeSum(engine: Engine, input: Tensor, output: Tensor, scale: 
     const target = last ? output : engine.empty([groups], 'partial sums');
     engine.dispatch('sum', 'sum_partial', {
       bindings: { input: source, output: target },
-      params: { count, columns: 1, scale: last ? scale : 1, rowLength: 1, firstColumn: 0 },
+      params: { count, columns: 1, scale: last ? scale : 1, rowLength: 1, firstColumn: 0, splitColumn: 0 },
       groups,
     });
     if (source !== input) source.dispose();
@@ -26,19 +26,25 @@ export function encodeSum(engine: Engine, input: Tensor, output: Tensor, scale: 
   }
 }
 
-/** Encodes output[column] = scale * sum over the rows of partials[row, firstColumn + column], for the output's size columns. */
-export function encodeSumRows(engine: Engine, partials: Tensor, firstColumn: number, output: Tensor, scale = 1): void {
+/**
+ * Encodes scale * the sums over the rows of partials[row, firstColumn + column] into one output
+ * (its size columns) or two (the first's size columns, then the second's), in one dispatch.
+ */
+export function encodeSumRows(engine: Engine, partials: Tensor, firstColumn: number, outputs: readonly [Tensor] | readonly [Tensor, Tensor], scale = 1): void {
   const rowLength = partials.shape[partials.shape.length - 1]!;
-  const columns = output.size;
+  const [output, outputTail] = outputs;
+  const columns = output.size + (outputTail?.size ?? 0);
   if (partials.shape.length !== 2 || firstColumn + columns > rowLength) {
     throw new AelabError(`sum_rows: columns ${firstColumn}..${firstColumn + columns} do not fit rows of partials ${formatShape(partials.shape)}`);
   }
-  engine.dispatch('sum', 'sum_rows', { bindings: { input: partials, output }, params: { count: partials.size, columns, scale, rowLength, firstColumn }, invocations: columns });
+  const params = { count: partials.size, columns, scale, rowLength, firstColumn, splitColumn: output.size };
+  if (outputTail) engine.dispatch('sum', 'sum_rows_pair', { bindings: { input: partials, output, outputTail }, params, invocations: columns });
+  else engine.dispatch('sum', 'sum_rows', { bindings: { input: partials, output }, params, invocations: columns });
 }
 
 function broadcastGradient(engine: Engine, gradOutput: Tensor, input: Tensor, scale: number): Tensor {
   const gradInput = engine.empty(input.shape, 'sum gradient');
-  engine.dispatch('sum', 'broadcast', { bindings: { input: gradOutput, output: gradInput }, params: { count: gradInput.size, columns: 1, scale, rowLength: 1, firstColumn: 0 }, invocations: gradInput.size });
+  engine.dispatch('sum', 'broadcast', { bindings: { input: gradOutput, output: gradInput }, params: { count: gradInput.size, columns: 1, scale, rowLength: 1, firstColumn: 0, splitColumn: 0 }, invocations: gradInput.size });
   return gradInput;
 }
 

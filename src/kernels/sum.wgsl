@@ -5,12 +5,15 @@
 // sum_rows: output[column] = scale * sum over rows of input[row * rowLength + firstColumn + column]
 //   for column < columns (combines the split partial sums of the conv weight and bias
 //   gradients, which share rows: weights first, then biases).
+// sum_rows_pair: the same sums, the first splitColumn columns into output and the rest into
+//   outputTail: a conv's weight and bias gradients in one dispatch.
 // broadcast: output[i] = scale * source[0] (the backward of a full sum or mean).
-struct Params { count: u32, columns: u32, scale: f32, rowLength: u32, firstColumn: u32 }
+struct Params { count: u32, columns: u32, scale: f32, rowLength: u32, firstColumn: u32, splitColumn: u32 }
 
 @group(0) @binding(0) var<storage, read> input: array<f32>;
 @group(0) @binding(1) var<storage, read_write> output: array<f32>;
 @group(0) @binding(2) var<uniform> params: Params;
+@group(0) @binding(3) var<storage, read_write> outputTail: array<f32>;
 
 const WORKGROUP: u32 = 256u;
 const PER_INVOCATION: u32 = 8u;
@@ -43,16 +46,30 @@ fn sum_partial(@builtin(local_invocation_id) local: vec3u, @builtin(workgroup_id
   }
 }
 
+fn columnSum(column: u32) -> f32 {
+  let rows = params.count / params.rowLength;
+  var total = 0.0;
+  for (var row = 0u; row < rows; row++) {
+    total += input[row * params.rowLength + params.firstColumn + column];
+  }
+  return total * params.scale;
+}
+
 @compute @workgroup_size(64)
 fn sum_rows(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let column = id.x + id.y * groups.x * 64u;
   if (column < params.columns) {
-    let rows = params.count / params.rowLength;
-    var total = 0.0;
-    for (var row = 0u; row < rows; row++) {
-      total += input[row * params.rowLength + params.firstColumn + column];
-    }
-    output[column] = total * params.scale;
+    output[column] = columnSum(column);
+  }
+}
+
+@compute @workgroup_size(64)
+fn sum_rows_pair(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let column = id.x + id.y * groups.x * 64u;
+  if (column < params.splitColumn) {
+    output[column] = columnSum(column);
+  } else if (column < params.columns) {
+    outputTail[column - params.splitColumn] = columnSum(column);
   }
 }
 
