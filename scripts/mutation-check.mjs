@@ -37,7 +37,6 @@ const mutations = [
   ['conv2d fused relu backward: the mask is skipped', K + 'conv2d.ts', "activationOf(attributes) === 'relu' ? relu.backward(", "activationOf(attributes) === 'never' ? relu.backward("],
   ['conv2d fused relu backward: the input gradient reads the unmasked gradient', K + 'conv2d.ts', 'bindings: { weight: weight!, gradOutput, bias: weight!, gradInput },', 'bindings: { weight: weight!, gradOutput: gradY, bias: weight!, gradInput },'],
   ['conv2d reference backward: relu mask dropped', K + 'conv2d.ts', 'relu ? gradY.data.map((upstream, i) => (output.data[i]! > 0 ? upstream : 0)) : gradY.data', 'gradY.data'],
-  ['conv2d upsampled weight gradient: the last row of partial sums not added', K + 'conv2d.wgsl', 'for (var row = 0u; row < params.splits; row++)', 'for (var row = 0u; row + 1u < params.splits; row++)'],
   ["sum_rows_pair: the tail's columns summed one column early", K + 'sum.wgsl', 'outputTail[column - params.splitColumn] = columnSum(column);', 'outputTail[column - params.splitColumn] = columnSum(column - 1u);'],
   ['sum_rows: first split dropped', K + 'sum.wgsl', 'for (var row = 0u; row < rows; row++)', 'for (var row = 1u; row < rows; row++)'],
   ['mean backward: scale dropped', K + 'sum.wgsl', 'output[index] = input[0] * params.scale;', 'output[index] = input[0];'],

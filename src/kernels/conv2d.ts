@@ -91,18 +91,17 @@ export function upsampledMultiplyAddShare(kernelHeight: number, kernelWidth: num
 
 /**
  * Encodes dL/dweight of conv2d with `upsample` into gradWeight: the strided convolution's weight
- * gradient (dL/dwt), its partial sums added and folded back in one pass.
+ * gradient (dL/dwt), folded back. (A fold that added the partial sums' rows itself, one
+ * dispatch fewer, measured 0.82-0.86x as fast as these two at 48 rows and level at 8.)
  */
 function upsampledWeightGradient(engine: Engine, g: Conv2dGeometry, input: Tensor, gradOutput: Tensor, gradWeight: Tensor): void {
   const t = transposedGeometry(g);
   const partialSums = encodeWeightGradientPartials(engine, t, gradOutput, input, false);
-  const rows = partialSums.shape[0]!;
-  engine.dispatch('conv2d', 'upsampled_weight_gradient', {
-    bindings: { input: partialSums, output: gradWeight },
-    params: params(g, false, {}, { splits: rows, rowsPerSplit: 1 }),
-    invocations: gradWeight.size,
-  });
+  const gradUpsampled = engine.empty([t.outChannels, t.inChannels, t.kernelHeight, t.kernelWidth], 'conv2d upsampled weight gradient');
+  encodeSumRows(engine, partialSums, 0, [gradUpsampled]);
   partialSums.dispose();
+  engine.dispatch('conv2d', 'upsampled_weight_gradient', { bindings: { input: gradUpsampled, output: gradWeight }, params: params(g, false, {}), invocations: gradWeight.size });
+  gradUpsampled.dispose();
 }
 
 /**

@@ -28,8 +28,7 @@ struct Params {
   relu: u32,
   // Weight and bias gradients: rows r = n * outHeight + oy are split into `splits` slices of
   // `rowsPerSplit` rows; each (slice, lane) pair writes its own partial sum, and sum_rows
-  // (sum.wgsl) adds them. upsampled_weight_gradient: `splits` is the number of rows of
-  // partial sums it adds itself.
+  // (sum.wgsl) adds them.
   splits: u32, rowsPerSplit: u32,
   // conv2d with `upsample`: the nearest-neighbour factor its input is read through
   // (upsampled_weights, upsampled_weight_gradient).
@@ -777,10 +776,8 @@ fn upsampled_weights(@builtin(global_invocation_id) id: vec3u, @builtin(num_work
 
 // dL/dw from dL/dwt (upsampled_weights' adjoint): wt[u] sums w[k] over K-1-u <= k <= K-1-u+f-1,
 // so dL/dw[k] = sum of dL/dwt[u] over K-1-k <= u <= K-1-k+f-1 (always inside 0 .. K+f-2), and
-// likewise along x. Reads dL/dwt[ci, co, u, v] from input as the strided convolution's weight
-// gradient left it: params.splits rows of partial sums (weight_gradient_partial), which this
-// kernel adds as it folds them (one dispatch where sum_rows and a fold took two; each output
-// reads f x f taps of every row, 8-48 rows in the notebook's step). Writes dL/dw to output.
+// likewise along x. Reads dL/dwt[ci, co, u, v] from input (the strided convolution's weight
+// gradient, its partial sums already added by sum_rows) and writes dL/dw to output.
 @compute @workgroup_size(64)
 fn upsampled_weight_gradient(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let index = id.x + id.y * groups.x * 64u;
@@ -794,14 +791,11 @@ fn upsampled_weight_gradient(@builtin(global_invocation_id) id: vec3u, @builtin(
   let co = index / (params.kernelWidth * params.kernelHeight * params.inChannels);
   let tapsY = params.kernelHeight + f - 1u;
   let tapsX = params.kernelWidth + f - 1u;
-  let rowLength = params.inChannels * params.outChannels * tapsY * tapsX;
+  let first = (ci * params.outChannels + co) * tapsY * tapsX;
   var total = 0.0;
-  for (var row = 0u; row < params.splits; row++) {
-    let first = row * rowLength + (ci * params.outChannels + co) * tapsY * tapsX;
-    for (var u = params.kernelHeight - 1u - ky; u < params.kernelHeight + f - 1u - ky; u++) {
-      for (var v = params.kernelWidth - 1u - kx; v < params.kernelWidth + f - 1u - kx; v++) {
-        total += input[first + u * tapsX + v];
-      }
+  for (var u = params.kernelHeight - 1u - ky; u < params.kernelHeight + f - 1u - ky; u++) {
+    for (var v = params.kernelWidth - 1u - kx; v < params.kernelWidth + f - 1u - kx; v++) {
+      total += input[first + u * tapsX + v];
     }
   }
   output[index] = total;
