@@ -76,7 +76,7 @@ const mutations = [
   ["conv2d input gradient, row window: a phase's tap past the kernel's last row is not skipped", K + 'conv2d.wgsl', 'if (ky < KERNEL_HEIGHT) {', 'if (ky < KERNEL_HEIGHT + 1u) {'],
   ['conv2d all-phases input gradient: a shared-block weight taken from the next lane', K + 'conv2d.wgsl', 'weightOffsets.groupStart + element % LANES)', 'weightOffsets.groupStart + (element + 1u) % LANES)'],
   ['optimiser, all parameters at once: runs while a parameter has no gradient this step (its last one, still in its home, applied again)', 'src/nn/optimisers.ts', 'this.parameters.every((_, i) => this.isGathered(i))', 'this.parameters.every((_, i) => this.isGathered(i) || !this.parameters[i]!.grad)'],
-  ["engine: a view bound at its buffer's start", 'src/backend/engine.ts', 'const offset = resource instanceof Tensor ? resource.byteOffset : 0;', 'const offset = 0;'],
+  ["engine: a view bound at its buffer's start", 'src/backend/engine.ts', '[resource.buffer, resource.byteOffset, BufferPool.roundedSize(resource.size * 4)]', '[resource.buffer, 0, BufferPool.roundedSize(resource.size * 4)]'],
   ['tape: a leaf that already has a gradient is offered its reserved home again', 'src/nn/autograd.ts', "needsGradient[j] && !input.node && input.grad === null && node.inputs.indexOf(input) === j", "needsGradient[j] && !input.node && node.inputs.indexOf(input) === j"],
   ['sigmoid reference derivative', K + 'sigmoid.ts', 'derivative: (_x, y) => y * (1 - y)', 'derivative: (_x, y) => y * (1 - y) * 1.001'],
 ];

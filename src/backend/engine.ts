@@ -411,9 +411,9 @@ export class Engine implements TapeBackend<Tensor> {
       if (!resource) throw new AelabError(`${compiled.label}: no buffer bound to '${binding.name}'`);
       // A tensor is bound as its elements and their quads' padding (a pooled buffer's whole size,
       // or a view's range of its base).
-      const buffer = resource instanceof Tensor ? resource.buffer : resource;
-      const offset = resource instanceof Tensor ? resource.byteOffset : 0;
-      const size = resource instanceof Tensor ? BufferPool.roundedSize(resource.size * 4) : buffer.size;
+      const [buffer, offset, size] = resource instanceof Tensor
+        ? [resource.buffer, resource.byteOffset, BufferPool.roundedSize(resource.size * 4)]
+        : [resource, 0, resource.size];
       // Robust access may clamp an index past the end to one inside: a kernel writing vec4s to a
       // buffer with a partial last one would silently overwrite a real element (elementwise.ts).
       if (size % binding.elementBytes !== 0) {
