@@ -3,9 +3,9 @@
 // every setting tuned for this adapter first, then timed in alternating rounds (measure.ts).
 // `--heuristic` adds the same settings with the kernels' heuristic variants.
 //   npm run bench:fusion -- [--heuristic] [batch sizes...]
-import { createEngine } from '../src/runtime/device.ts';
-import { compareSettings } from '../src/backend/measure.ts';
-import { tune } from '../src/backend/tuner.ts';
+import { createEngine } from '../src/kernels/registry.ts';
+import { compareSettings } from '../src/tuning/measure.ts';
+import { tune } from '../src/tuning/tuner.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';

@@ -9,18 +9,20 @@
 //   deno run --unstable-webgpu -A bench/kernels.ts
 // Prints a table and writes bench/results/kernels.json (kernels-deno.json under Deno).
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createEngine, runtimeName } from '../src/runtime/device.ts';
+import { createEngine } from '../src/kernels/registry.ts';
+import { runtimeName } from '../src/backend/device.ts';
 import { ops, type OpName } from '../src/kernels/registry.ts';
 import type { Op } from '../src/kernels/op.ts';
-import { copy } from '../src/kernels/matmul.ts';
-import { sizeOf, type Shape } from '../src/kernels/shapes.ts';
-import { upsampledMultiplyAddShare } from '../src/kernels/conv2d.ts';
+import { copy } from './kernels/matmul.ts';
+import { sizeOf, type Shape } from '../src/shapes.ts';
+import { upsampledMultiplyAddShare } from '../src/kernels/conv2d/conv2d.ts';
 import { Random } from '../src/random.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
-import { fastestOf } from '../src/backend/measure.ts';
-import { tune } from '../src/backend/tuner.ts';
-import { replacesHeuristic } from '../src/backend/tuning.ts';
+import { fastestOf } from '../src/tuning/measure.ts';
+import { tune } from '../src/tuning/tuner.ts';
+import { replacesHeuristic } from '../src/tuning/table.ts';
 import { matmulCeilingMilliseconds, tunedHeuristicAndCeiling, tunedMatmul } from './variants.ts';
+import { gpuBackend } from '../src/nn/gpu-backend.ts';
 
 interface KernelRecord {
   op: string;
@@ -156,11 +158,11 @@ for (const batch of [32, 256]) {
   for (const workload of notebookWorkloads(batch)) {
     const op = ops[workload.name] as Op<unknown>;
     const inputs = workload.inputs.map(({ shape, low, high }) => upload(shape, low, high));
-    const output = engine.forward(op, inputs, workload.attributes).keep();
+    const output = gpuBackend(engine).forward(op, inputs, workload.attributes).keep();
     const gradOutput = upload(output.shape);
-    const passes: [string, () => void][] = [['forward', () => void engine.forward(op, inputs, workload.attributes)]];
+    const passes: [string, () => void][] = [['forward', () => void gpuBackend(engine).forward(op, inputs, workload.attributes)]];
     const backward = (needsGradient: boolean[]) => () =>
-      void engine.backward(op, { inputs, output, attributes: workload.attributes, gradOutput, needsGradient });
+      void gpuBackend(engine).backward(op, { inputs, output, attributes: workload.attributes, gradOutput, needsGradient });
     if (workload.name === 'conv2d') {
       // The weight-gradient pass also masks the gradient by the fused ReLU for the input
       // gradient, so the input gradient is timed within the whole backward.

@@ -2,13 +2,13 @@
 // trainOnBatch (Keras-style: RMSprop lr 1e-3, rho 0.9, epsilon 1e-7, binary cross-entropy),
 // on the same WebGPU adapter (Dawn in Node, wgpu in Deno).
 import * as tf from '@tensorflow/tfjs';
-import { runtimeName } from '../src/runtime/device.ts';
+import { nodeGpu, runtimeName } from '../src/backend/device.ts';
 
 /** TF.js finds WebGPU at navigator.gpu; in Node, Dawn's objects are put there (bench code only). */
 async function exposeWebGpuToTensorFlow(): Promise<void> {
   if (runtimeName() !== 'node') return;
   const { globals } = await import('webgpu');
-  const { gpu } = await import('../src/runtime/node-gpu.ts');
+  const gpu = await nodeGpu();
   Object.assign(globalThis, globals);
   if (!(globalThis as { navigator?: unknown }).navigator) (globalThis as { navigator?: unknown }).navigator = {};
   Object.defineProperty((globalThis as unknown as { navigator: object }).navigator, 'gpu', { value: gpu, configurable: true });

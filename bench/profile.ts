@@ -7,9 +7,9 @@
 // The engine records the step's dispatches (profile mode), and each is then timed on its own,
 // repeated in one submission (measure.ts: profileDispatches); the whole step is timed the same
 // way, for comparison with the sum of its parts.
-import { createEngine } from '../src/runtime/device.ts';
-import { measure, profileDispatches, type DispatchProfile } from '../src/backend/measure.ts';
-import { tune } from '../src/backend/tuner.ts';
+import { createEngine } from '../src/kernels/registry.ts';
+import { measure, profileDispatches, type DispatchProfile } from '../src/tuning/measure.ts';
+import { tune } from '../src/tuning/tuner.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';

@@ -12,22 +12,24 @@
 //   deno run --unstable-webgpu -A bench/train.ts
 // Prints a table and writes bench/results/train.json (train-deno.json under Deno).
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createEngine, runtimeName } from '../src/runtime/device.ts';
+import { createEngine } from '../src/kernels/registry.ts';
+import { runtimeName } from '../src/backend/device.ts';
 import { loadCifar10 } from '../src/data/cifar10.ts';
 import { autoencoderData } from '../src/data/image-set.ts';
-import { batchesOf, epochOrder } from '../src/data/batches.ts';
+import { batchesOf, epochOrder } from '../src/nn/batches.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
 import { convRunAt } from '../src/nn/modules.ts';
-import { upsampledMultiplyAddShare } from '../src/kernels/conv2d.ts';
+import { upsampledMultiplyAddShare } from '../src/kernels/conv2d/conv2d.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
 import { QUEUED_MILLISECONDS } from '../src/nn/training.ts';
-import { tune } from '../src/backend/tuner.ts';
-import { replacesHeuristic } from '../src/backend/tuning.ts';
+import { tune } from '../src/tuning/tuner.ts';
+import { replacesHeuristic } from '../src/tuning/table.ts';
 import { matmulCeilingMilliseconds } from './variants.ts';
-import { fastestInAlternatingRounds, measure } from '../src/backend/measure.ts';
+import { fastestInAlternatingRounds, measure } from '../src/tuning/measure.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
+import { CIFAR10_DIRECTORY } from '../test/support/data.ts';
 
 export interface TrainRecord {
   runtime: string;
@@ -62,7 +64,7 @@ export interface TrainRecord {
 }
 
 const engine = await createEngine();
-const { train } = loadCifar10(process.env['AELAB_CIFAR'] ?? '../shared/data/cifar10');
+const { train } = loadCifar10(CIFAR10_DIRECTORY);
 const data = autoencoderData(train);
 
 // The matmul ceiling is measured before the training runs and again after them, and the

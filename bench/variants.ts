@@ -1,9 +1,9 @@
 // How the benchmarks time tunable work: tuned for this adapter first, then timed with the
 // tuned variants and, alternately, with the kernels' heuristic ones (measure.ts).
 import type { Engine } from '../src/backend/engine.ts';
-import { fastestInAlternatingRounds, fastestOf, measure } from '../src/backend/measure.ts';
-import { tune } from '../src/backend/tuner.ts';
-import { matmul } from '../src/kernels/matmul.ts';
+import { fastestInAlternatingRounds, fastestOf, measure } from '../src/tuning/measure.ts';
+import { tune } from '../src/tuning/tuner.ts';
+import { matmul } from './kernels/matmul.ts';
 import { Random } from '../src/random.ts';
 
 /**

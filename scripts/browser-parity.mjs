@@ -17,19 +17,6 @@ const bundle = await build({
   platform: 'browser',
   format: 'esm',
   write: false,
-  // Node's Dawn binding is only loaded in Node; the browser has navigator.gpu, so 'webgpu'
-  // becomes a stub that fails loudly if it were ever called.
-  plugins: [
-    {
-      name: 'no-dawn-in-the-browser',
-      setup(builder) {
-        builder.onResolve({ filter: /^webgpu$/ }, () => ({ path: 'webgpu', namespace: 'stub' }));
-        builder.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
-          contents: 'export function create() { throw new Error(\'Dawn (the webgpu package) is for Node only\'); }',
-        }));
-      },
-    },
-  ],
   logLevel: 'warning',
 });
 const script = bundle.outputFiles[0].text;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine and runs every test: the type-check, the vitest suite on
-# Node + Dawn, the GPU parity suite on Deno's own WebGPU and in headless Chromium, and a
-# Deno smoke run of the command line. This is the README's test command, and CI runs
+# Node + Dawn, the GPU parity suite on Deno's own WebGPU and in headless Chromium, a Deno
+# smoke run of the command line, and the packed package installed into an empty folder. This is the README's test command, and CI runs
 # exactly this. With CI=true a missing WebGPU adapter fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +32,7 @@ npm run --silent test:deno 2>&1 | tee "$deno_log"
 smoke=.cache/deno-smoke
 rm -rf "$smoke" .cache/deno-smoke-cache
 deno_smoke=0
-if XDG_CACHE_HOME=.cache/deno-smoke-cache npx deno run --unstable-webgpu -A src/cli/main.ts autoencoder --data ../shared/data/cifar10 --epochs 1 --out "$smoke" \
+if XDG_CACHE_HOME=.cache/deno-smoke-cache npx deno run --unstable-webgpu -A src/cli/main.ts autoencoder --data "${AELAB_CIFAR:-../shared/data/cifar10}" --epochs 1 --out "$smoke" \
   && [ -f "$smoke/model.safetensors" ] && [ -f "$smoke/report.html" ] \
   && ls .cache/deno-smoke-cache/aelab/tuning/*.json >/dev/null; then
   deno_smoke=1
@@ -45,6 +45,10 @@ fi
 browser_log=.cache/browser-parity.log
 node scripts/browser-parity.mjs 2>&1 | tee "$browser_log"
 
+# The package as a user installs it: npm pack, the tarball installed into an empty folder.
+package_log=.cache/package.log
+bash scripts/test-package.sh 2>&1 | tee "$package_log" || true
+
 # One closing line for all the runners.
 node -e '
   const fs = require("fs");
@@ -53,8 +57,9 @@ node -e '
   const smoke = Number(process.argv[3]);
   const browser = fs.readFileSync(process.argv[4], "utf8").match(/browser parity: (\d+) passed, (\d+) failed/);
   const wide = fs.existsSync(process.argv[5]) ? JSON.parse(fs.readFileSync(process.argv[5], "utf8")) : { numPassedTests: 0, numFailedTests: 0 };
-  const passed = vitest.numPassedTests + wide.numPassedTests + Number(deno[1]) + smoke + Number(browser[1]);
-  const failed = vitest.numFailedTests + wide.numFailedTests + Number(deno[2]) + (1 - smoke) + Number(browser[2]);
+  const pack = fs.readFileSync(process.argv[6], "utf8").match(/package: (\d+) passed, (\d+) failed/) ?? [null, 0, 1];
+  const passed = vitest.numPassedTests + wide.numPassedTests + Number(deno[1]) + smoke + Number(browser[1]) + Number(pack[1]);
+  const failed = vitest.numFailedTests + wide.numFailedTests + Number(deno[2]) + (1 - smoke) + Number(browser[2]) + Number(pack[2]);
   console.log(`tests: ${passed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);
-' "$results" "$deno_log" "$deno_smoke" "$browser_log" "$wide_results"
+' "$results" "$deno_log" "$deno_smoke" "$browser_log" "$wide_results" "$package_log"

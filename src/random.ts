@@ -39,3 +39,13 @@ export class Random {
     return result;
   }
 }
+
+/** Fisher-Yates shuffle of 0..count-1 driven by `random`. */
+export function permutation(count: number, random: Random): Uint32Array {
+  const order = Uint32Array.from({ length: count }, (_, i) => i);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(random.next() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}

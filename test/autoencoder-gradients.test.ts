@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
-import { ReferenceEngine, type ReferenceTensor } from '../src/reference/reference-engine.ts';
+import { ReferenceEngine, type ReferenceTensor } from '../src/nn/reference-backend.ts';
 import type { Op } from '../src/kernels/op.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
 import type { Fusions } from '../src/nn/modules.ts';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { backward, noGrad } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
-import { ReferenceEngine } from '../src/reference/reference-engine.ts';
+import { ReferenceEngine } from '../src/nn/reference-backend.ts';
 import { AelabError } from '../src/errors.ts';
 import { testEngine } from './support/engine.ts';
 import { Random } from '../src/random.ts';

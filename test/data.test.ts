@@ -9,11 +9,12 @@ import { CIFAR10_RECORD_BYTES, loadCifar10 } from '../src/data/cifar10.ts';
 import { FASHION_MNIST_DIRECTORY, loadFashionMnist, parseIdx } from '../src/data/fashion-mnist.ts';
 import { loadPngFolder } from '../src/data/png-folder.ts';
 import { notebookSplit } from '../src/data/split.ts';
-import { epochOrder, batchesOf } from '../src/data/batches.ts';
+import { epochOrder, batchesOf } from '../src/nn/batches.ts';
 import { DataError, toFloat, type ImageSet } from '../src/data/image-set.ts';
 import { loadDataSource } from '../src/experiments/data-source.ts';
+import { CIFAR10_DIRECTORY } from './support/data.ts';
 
-const CIFAR = '../shared/data/cifar10';
+const CIFAR = CIFAR10_DIRECTORY;
 const scratch = () => mkdtempSync(join(tmpdir(), 'aelab-data-'));
 
 /** A copy of the shared CIFAR-10 directory that a test may damage. */

@@ -11,8 +11,9 @@ import { gzipSync } from 'node:zlib';
 import { ensureCifar10 } from '../src/data/download.ts';
 import { loadCifar10, CIFAR10_RECORD_BYTES } from '../src/data/cifar10.ts';
 import { writeTar } from './support/tar-writer.ts';
+import { CIFAR10_DIRECTORY } from './support/data.ts';
 
-const CIFAR = '../shared/data/cifar10';
+const CIFAR = CIFAR10_DIRECTORY;
 const records = (name: string, count: number) => new Uint8Array(readFileSync(join(CIFAR, name)).subarray(0, count * CIFAR10_RECORD_BYTES));
 
 const archive = gzipSync(

@@ -2,13 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import * as F from '../src/nn/functional.ts';
 import { backward } from '../src/nn/autograd.ts';
-import { copy, matmul, referenceMatmul } from '../src/kernels/matmul.ts';
+import { copy, matmul, referenceMatmul } from '../bench/kernels/matmul.ts';
 import { Random } from '../src/random.ts';
 import { relativeError, FLOAT32_TOLERANCE } from './parity/check.ts';
 import { testEngine } from './support/engine.ts';
 import { Engine } from '../src/backend/engine.ts';
-import { profileDispatches } from '../src/backend/measure.ts';
-import { BufferUsage } from '../src/backend/gpu-constants.ts';
+import { profileDispatches } from '../src/tuning/measure.ts';
+import { BufferUsage } from '../src/gpu-constants.ts';
+import { wgsl as kernels } from '../src/kernels/wgsl.generated.ts';
 
 const engine = await testEngine();
 
@@ -101,7 +102,7 @@ describe.skipIf(!engine)('engine', () => {
     const partial = e.device.createBuffer({ size: 20, usage: BufferUsage.STORAGE });
     await e.scopeAsync(async () => {
       const output = e.empty([5]);
-      expect(() => e.dispatch('relu', 'forward', { bindings: { input: partial, output }, params: { count: 5 }, invocations: 1 }))
+      expect(() => e.dispatch(kernels.relu, 'forward', { bindings: { input: partial, output }, params: { count: 5 }, invocations: 1 }))
         .toThrow(/relu\.forward: 'input' reads 16-byte elements, but its buffer has 20 bytes/);
       // The engine's own tensors are sized in whole 16-byte steps: 5 floats take 32 bytes.
       const input = e.tensor([-2, -1, 0, 1, 2], [5]);

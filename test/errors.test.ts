@@ -5,6 +5,8 @@ import { DisposedTensorError, ShapeError, ShaderCompileError } from '../src/erro
 import * as F from '../src/nn/functional.ts';
 import { KernelLibrary } from '../src/backend/kernel-library.ts';
 import { testEngine } from './support/engine.ts';
+import { gpuBackend } from '../src/nn/gpu-backend.ts';
+import { wgsl } from '../src/backend/wgsl.generated.ts';
 
 const engine = await testEngine();
 
@@ -80,21 +82,24 @@ describe.skipIf(!engine)('clear errors before any dispatch', () => {
 
   it('the wrong number of inputs', () => {
     const input = zeros([2]);
-    expectNoDispatch(() => e.forward(ops.add, [input], {}), Error, /add: expected inputs \(left, right\), got 1/);
+    expectNoDispatch(() => gpuBackend(e).forward(ops.add, [input], {}), Error, /add: expected inputs \(left, right\), got 1/);
   });
 
   it('a WGSL compile error names the kernel file, line and column', async () => {
     const library = new KernelLibrary(e.device);
-    const broken = 'fn ok() {}\nfn broken() -> f32 {\n  return 1.0 +;\n}\n';
-    await expect(library.check('broken', broken, 'src/kernels/broken.wgsl')).rejects.toThrow(ShaderCompileError);
-    await expect(library.check('broken', broken, 'src/kernels/broken.wgsl')).rejects.toThrow(/src\/kernels\/broken\.wgsl:3:\d+: /);
+    const broken = { name: 'broken', source: 'fn ok() {}\nfn broken() -> f32 {\n  return 1.0 +;\n}\n', parts: [{ path: 'src/kernels/broken.wgsl', line: 1, lines: 4 }] };
+    await expect(library.check(broken)).rejects.toThrow(ShaderCompileError);
+    await expect(library.check(broken)).rejects.toThrow(/src\/kernels\/broken\.wgsl:3:\d+: /);
+    // Lines after an included prelude are reported in the file that holds them, at its own line.
+    const withPrelude = { name: 'broken', source: '// prelude\nfn ok() {}\nfn broken() -> f32 {\n  return 1.0 +;\n}\n', parts: [{ path: 'src/kernels/prelude.wgsl', line: 1, lines: 2 }, { path: 'src/kernels/pass.wgsl', line: 3, lines: 3 }] };
+    await expect(library.check(withPrelude)).rejects.toThrow(/src\/kernels\/pass\.wgsl:4:\d+: /);
   });
 
   it('binding a buffer to a name the kernel does not have', () => {
     const output = zeros([4]);
-    expect(() => e.dispatch('fill', 'fill', { bindings: { output, extra: output }, params: { count: 4, value: 1 }, invocations: 4 })).toThrow(
+    expect(() => e.dispatch(wgsl.fill, 'fill', { bindings: { output, extra: output }, params: { count: 4, value: 1 }, invocations: 4 })).toThrow(
       /fill\.fill: the kernel has no storage binding 'extra'/,
     );
-    expect(() => e.dispatch('fill', 'fill', { bindings: { output }, params: { count: 4 }, invocations: 4 })).toThrow(/missing uniform value 'value'/);
+    expect(() => e.dispatch(wgsl.fill, 'fill', { bindings: { output }, params: { count: 4 }, invocations: 4 })).toThrow(/missing uniform value 'value'/);
   });
 });

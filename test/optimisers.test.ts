@@ -6,7 +6,7 @@ import type { UpdateRule } from '../src/kernels/update-rule.ts';
 import { Random } from '../src/random.ts';
 import { relativeError, FLOAT32_TOLERANCE } from './parity/check.ts';
 import { testEngine } from './support/engine.ts';
-import { backward } from '../src/nn/autograd.ts';
+import { backward, reserveGradientHome } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
 import { Conv2d } from '../src/nn/modules.ts';
 import { optimizers, type Optimizer, type OptimizerName } from '../src/nn/optimisers.ts';
@@ -87,7 +87,7 @@ describe.skipIf(!engine)('optimisers over every parameter at once', () => {
         const gathered = optimizers[name](e, runs[0]!.parameters) as Optimizer;
         const perParameter = optimizers[name](e, runs[1]!.parameters) as Optimizer;
         // Without a reserved home, the gradients land in tensors of their own.
-        runs[1]!.parameters.forEach((parameter) => (parameter.gradientStorage = null));
+        runs[1]!.parameters.forEach((parameter) => reserveGradientHome(parameter, null));
         const updateDispatches: number[][] = [[], []];
         for (let step = 0; step < 3; step++) {
           [gathered, perParameter].forEach((optimizer, r) =>

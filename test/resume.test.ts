@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors } from '../src/nn/safetensors.ts';
 import { runCli, startCli } from './support/cli.ts';
+import { CIFAR10_DIRECTORY } from './support/data.ts';
 
 // Without tuning: each run would otherwise time the kernels' variants (the CLI test covers it).
-const ARGS = ['autoencoder', '--data', '../shared/data/cifar10', '--epochs', '3', '--sample', '0.15', '--seed', '4', '--no-tune'];
+const ARGS = ['autoencoder', '--data', CIFAR10_DIRECTORY, '--epochs', '3', '--sample', '0.15', '--seed', '4', '--no-tune'];
 
 function weights(directory: string): Map<string, number[]> {
   const { tensors } = decodeSafetensors(new Uint8Array(readFileSync(join(directory, 'model.safetensors'))), directory);
@@ -53,7 +54,7 @@ describe('kill and resume', () => {
 
   it('refuses to overwrite a finished run without --resume', () => {
     const directory = mkdtempSync(join(tmpdir(), 'aelab-resume-'));
-    const args = ['autoencoder', '--data', '../shared/data/cifar10', '--epochs', '1', '--sample', '0.05', '--out', directory, '--no-tune'];
+    const args = ['autoencoder', '--data', CIFAR10_DIRECTORY, '--epochs', '1', '--sample', '0.05', '--out', directory, '--no-tune'];
     expect(runCli(args).status).toBe(0);
     const again = runCli(args);
     expect(again.status).toBe(1);

@@ -1,11 +1,11 @@
-// Subgroup shuffles (src/backend/subgroups.ts): the probe that decides whether kernels may
+// Subgroup shuffles (src/tuning/subgroups.ts): the probe that decides whether kernels may
 // use them, the helper the kernels call, and the guard that keeps SUBGROUP_SHUFFLES off a
 // device without them. That every conv2d tile, shuffling or not, computes what the float64
 // reference computes is tuning.test.ts's job: the candidates include both.
 import { describe, expect, it } from 'vitest';
-import { withSubgroupHelpers } from '../src/backend/subgroups.ts';
+import { withSubgroupHelpers } from '../src/tuning/subgroups.ts';
 import { Engine } from '../src/backend/engine.ts';
-import { wgslSources } from '../src/kernels/wgsl.generated.ts';
+import { wgsl } from '../src/kernels/wgsl.generated.ts';
 import { testEngine } from './support/engine.ts';
 
 const kernel = 'fn f(v: f32) -> f32 {\n  return shuffleFromLane(v, 3u);\n}';
@@ -56,7 +56,7 @@ describe.skipIf(!engine)('subgroups on this device', () => {
   it('are refused, with a clear error, to a kernel specialised to shuffle on an engine without them', async () => {
     const withoutSubgroups = await Engine.create(engine!.device, { subgroups: false });
     expect(withoutSubgroups.kernels.subgroups).toBeNull();
-    expect(() => withoutSubgroups.kernels.entryPoint('conv2d', wgslSources.conv2d, 'forward', {}, { SUBGROUP_SHUFFLES: 1 })).toThrow(
+    expect(() => withoutSubgroups.kernels.entryPoint('conv2d', wgsl.conv2dForward.source, 'forward', {}, { SUBGROUP_SHUFFLES: 1 })).toThrow(
       /conv2d\.forward': SUBGROUP_SHUFFLES = 1 needs subgroups/,
     );
   });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ops } from '../src/kernels/registry.ts';
 import type { Op } from '../src/kernels/op.ts';
 import { testEngine } from './support/engine.ts';
+import { gpuBackend } from '../src/nn/gpu-backend.ts';
 
 const engine = await testEngine();
 
@@ -16,8 +17,8 @@ async function gradients<A>(op: Op<A>, inputs: { data: number[]; shape: number[]
   const reference = op.reference.backward({ inputs: host, output, attributes, gradOutput, needsGradient })[0]!;
   const gpu = await engine!.scopeAsync(async () => {
     const tensors = host.map((input) => engine!.tensor(input.data, input.shape));
-    const result = engine!.forward(op, tensors, attributes);
-    const [gradient] = engine!.backward(op, { inputs: tensors, output: result, attributes, gradOutput: engine!.tensor(upstream, outputShape), needsGradient });
+    const result = gpuBackend(engine!).forward(op, tensors, attributes);
+    const [gradient] = gpuBackend(engine!).backward(op, { inputs: tensors, output: result, attributes, gradOutput: engine!.tensor(upstream, outputShape), needsGradient });
     return gradient!.read();
   });
   return [Array.from(gpu), Array.from(reference)];
@@ -108,7 +109,7 @@ describe.skipIf(!engine)('tie rules', () => {
     expect(gpu[2]).toBeCloseTo(-2, 5); // (0.5 - 1) / (0.25) / 3 * 3
     expect(reference).toEqual([0, 0, -2]);
     const loss = (prediction: number, target: number) =>
-      engine!.scopeAsync(async () => (await engine!.forward(ops.binaryCrossEntropy, [engine!.tensor([prediction], [1]), engine!.tensor([target], [1])], {}).read())[0]!);
+      engine!.scopeAsync(async () => (await gpuBackend(engine!).forward(ops.binaryCrossEntropy, [engine!.tensor([prediction], [1]), engine!.tensor([target], [1])], {}).read())[0]!);
     expect(await loss(0, 1)).toBeCloseTo(-Math.log(1e-7), 3);
     // float32 rounds 1 - 1e-7 to 1 - 2^-23 (as Keras does in float32): -log(2^-23).
     expect(await loss(1, 0)).toBeCloseTo(23 * Math.log(2), 3);

@@ -8,14 +8,15 @@ import * as F from '../src/nn/functional.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
 import { evaluate, fit } from '../src/nn/training.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
-import { ReferenceEngine } from '../src/reference/reference-engine.ts';
+import { ReferenceEngine } from '../src/nn/reference-backend.ts';
 import { relativeError } from './parity/check.ts';
 import { testEngine } from './support/engine.ts';
+import { CIFAR10_DIRECTORY } from './support/data.ts';
 
 const engine = await testEngine();
 
 describe.skipIf(!engine)('fit and evaluate', () => {
-  const { train } = loadCifar10('../shared/data/cifar10');
+  const { train } = loadCifar10(CIFAR10_DIRECTORY);
   const images = subset(train, Array.from({ length: 70 }, (_, i) => i)); // 32 + 32 + 6
   const data = autoencoderData(images);
 

@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TuningTable, kernelsVersion, type TuningFile } from '../src/backend/tuning.ts';
-import { chooseCandidate, EXHAUSTIVE_LIMIT, neighbours, searchCandidates, timeWorkWithAndWithoutChallengers, tune } from '../src/backend/tuner.ts';
-import { loadTuning, tuneWithCache, tuningFilePath } from '../src/runtime/tuning-cache.ts';
+import { TuningTable, type TuningFile } from '../src/tuning/table.ts';
+import { chooseCandidate, EXHAUSTIVE_LIMIT, neighbours, searchCandidates, timeWorkWithAndWithoutChallengers, tune } from '../src/tuning/tuner.ts';
+import { loadTuning, tuneWithCache, tuningFilePath } from '../src/tuning/cache.ts';
 import { Conv2d, Sequential } from '../src/nn/modules.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
@@ -64,12 +64,12 @@ describe('TuningTable', () => {
   });
 
   it('adopts a file only from the same adapter and the same kernel sources', () => {
-    const file: TuningFile = { adapter: 'gpu A', kernelsVersion: kernelsVersion(), entries: { k: { choice: '{"tile":2}', timings: [] } } };
+    const file: TuningFile = { adapter: 'gpu A', kernelsVersion: 'v1', entries: { k: { choice: '{"tile":2}', timings: [] } } };
     const table = new TuningTable();
-    expect(table.load({ ...file, adapter: 'gpu B' }, 'gpu A')).toBe(false);
-    expect(table.load({ ...file, kernelsVersion: 'other' }, 'gpu A')).toBe(false);
+    expect(table.load({ ...file, adapter: 'gpu B' }, 'gpu A', 'v1')).toBe(false);
+    expect(table.load({ ...file, kernelsVersion: 'other' }, 'gpu A', 'v1')).toBe(false);
     expect(table.size).toBe(0);
-    expect(table.load(file, 'gpu A')).toBe(true);
+    expect(table.load(file, 'gpu A', 'v1')).toBe(true);
     expect(table.choose('k', () => candidates)).toBe(candidates[1]);
   });
 });

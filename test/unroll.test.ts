@@ -1,7 +1,7 @@
 // The host-side loop unrolling that the engine applies to every kernel before compiling it
-// on wgpu (src/backend/unroll.ts): which loops it unrolls, which it leaves, and what it writes.
+// on wgpu (src/tuning/unroll.ts): which loops it unrolls, which it leaves, and what it writes.
 import { describe, expect, it } from 'vitest';
-import { MAX_UNROLLED_ITERATIONS, unrollConstantLoops } from '../src/backend/unroll.ts';
+import { MAX_UNROLLED_ITERATIONS, unrollConstantLoops } from '../src/tuning/unroll.ts';
 import { ops, type OpName } from '../src/kernels/registry.ts';
 import type { Op } from '../src/kernels/op.ts';
 import { checkOp, failures } from './parity/check.ts';

@@ -1,7 +1,7 @@
 // The allocator: storage buffers are recycled by exact byte size. A training loop asks for
 // the same shapes every step, so after the first step every request is a hit and no GPU
 // memory is created or destroyed.
-import { BufferUsage } from './gpu-constants.ts';
+import { BufferUsage } from '../gpu-constants.ts';
 
 const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 

@@ -1,18 +1,22 @@
-// The GPU device: owns the injected GPUDevice, the allocator (BufferPool) and the program
-// cache (KernelLibrary), and records every op's dispatches into one shared command encoder
-// that is submitted only on readback or an explicit flush().
+// The GPU device: owns the injected GPUDevice, the allocator (BufferPool), the program cache
+// (KernelLibrary) and the dispatcher, and records every dispatch into one shared command
+// encoder that is submitted only on readback or an explicit flush(). It knows nothing of ops
+// or of the tape: nn/gpu-backend.ts runs ops on it.
 import { BufferPool, type MemoryCounters } from './buffer-pool.ts';
-import { KernelLibrary, packUniform, type CompiledEntryPoint, type OverrideConstants, type Specialization } from './kernel-library.ts';
-import { BufferUsage, MapMode } from './gpu-constants.ts';
+import { KernelLibrary, type KernelSource } from './kernel-library.ts';
+import { Dispatcher, type DispatchRequest, type RecordedDispatch } from './dispatch.ts';
+import { Snapshot } from './readback.ts';
+import { BufferUsage } from '../gpu-constants.ts';
 import { Storage, Tensor } from './tensor.ts';
 import { AelabError, GpuError } from '../errors.ts';
-import { checkShape, formatShape, sizeOf, requireSameShape, type Shape } from '../kernels/shapes.ts';
-import { wgslFileNames, wgslSources, type KernelFile } from '../kernels/wgsl.generated.ts';
-import type { Op } from '../kernels/op.ts';
-import type { BackwardContext, TapeBackend } from '../nn/autograd.ts';
-import { elementwiseInvocations } from '../kernels/elementwise.ts';
-import { TuningTable } from './tuning.ts';
-import { probeSubgroups, type SubgroupSupport } from './subgroups.ts';
+import { checkShape, formatShape, sizeOf, type Shape } from '../shapes.ts';
+import { wgsl } from './wgsl.generated.ts';
+import { elementwiseInvocations } from './elementwise.ts';
+import { TuningTable } from '../tuning/table.ts';
+import { probeSubgroups, type SubgroupSupport } from '../tuning/subgroups.ts';
+
+export type { DispatchRequest, RecordedDispatch } from './dispatch.ts';
+export { Snapshot } from './readback.ts';
 
 export interface EngineOptions {
   /**
@@ -38,60 +42,11 @@ export interface EngineOptions {
    * loads (the tests compare the two).
    */
   subgroups?: boolean;
+  /** Kernels to compile (and check, with line and column on error) when the engine starts. */
+  kernels?: readonly KernelSource[];
 }
 
-/** One op application seen by recordOpCalls: what the tuner needs to replay it on fresh tensors. */
-export interface OpCall {
-  readonly op: Op<unknown>;
-  readonly inputShapes: readonly Shape[];
-  readonly attributes: unknown;
-  /** Per input: whether the tape will ask for its gradient. */
-  readonly needsGradient: readonly boolean[];
-}
-
-/** A dispatch recorded in profile mode: one per entry point and shape, with how often it ran. */
-export interface RecordedDispatch {
-  readonly label: string;
-  /**
-   * The dispatch's uniform params, kernel variant and grid ("batch=32 inChannels=3 ... | TILE_Y=8
-   * ..."): a training step runs one entry point at several shapes, and this tells them apart.
-   */
-  readonly shape: string;
-  /** How many times the work dispatched it since the last call to recordedDispatches(). */
-  readonly dispatches: number;
-  /**
-   * Encodes it once more, with the same pipeline, bindings and grid: to time it on its own.
-   * Its buffers must still exist (a pooled one does; not after pool.trim()).
-   */
-  readonly encode: () => void;
-}
-
-
-export interface DispatchRequest {
-  /** Storage buffers by their WGSL variable name. */
-  readonly bindings: Readonly<Record<string, Tensor | GPUBuffer>>;
-  /** Values of the entry point's uniform struct, by field name. */
-  readonly params?: Readonly<Record<string, number>>;
-  /** For 1-D kernels: the number of invocations, spread over a 2-D grid when it exceeds one dimension. */
-  readonly invocations?: number;
-  /**
-   * Or a 1-D count of workgroups, spread over a 2-D grid the same way (the kernel computes
-   * its workgroup index as workgroup_id.x + workgroup_id.y * num_workgroups.x).
-   */
-  readonly groups?: number;
-  /** Or the workgroup counts themselves. */
-  readonly workgroups?: readonly [number, number?, number?];
-  readonly constants?: OverrideConstants;
-  /** Values for the kernel's tile-size `const`s (see KernelLibrary.specialize). */
-  readonly specialization?: Specialization;
-}
-
-/** WebGPU's guaranteed minimum for maxComputeWorkgroupsPerDimension. */
-const MAX_WORKGROUPS_PER_DIMENSION = 65535;
-const UNIFORM_CACHE_LIMIT = 4096;
-const BIND_GROUP_CACHE_LIMIT = 8192;
-
-export class Engine implements TapeBackend<Tensor> {
+export class Engine {
   readonly kernels: KernelLibrary;
   readonly pool: BufferPool;
   readonly adapterDescription: string;
@@ -99,21 +54,13 @@ export class Engine implements TapeBackend<Tensor> {
   readonly tuning = new TuningTable();
   poison: number | null;
 
+  private readonly dispatcher: Dispatcher;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
-  private readonly uniformBuffers = new Map<string, GPUBuffer>();
-  private readonly bindGroups = new Map<string, GPUBindGroup>();
-  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
-  private nextBufferId = 1;
   private readonly scopes: Set<Tensor>[] = [];
   private readonly pendingErrors: Promise<GPUError | null>[] = [];
-  private retiredBuffers: GPUBuffer[] = [];
   private liveTensorCount = 0;
-  private dispatchCount = 0;
   private submitCount = 0;
-  private readonly profiling: boolean;
-  private readonly recorded = new Map<string, { label: string; shape: string; dispatches: number; encode: () => void }>();
-  private recordedCalls: OpCall[] | null = null;
 
   private constructor(readonly device: GPUDevice, options: EngineOptions, subgroups: SubgroupSupport | null) {
     this.kernels = new KernelLibrary(device, { unrollLoops: options.unrollLoops ?? false, subgroups });
@@ -122,16 +69,14 @@ export class Engine implements TapeBackend<Tensor> {
     // Whether kernels shuffle within subgroups changes their speed, so it is part of what the
     // benchmarks report and what a tuning is kept under.
     this.adapterDescription = `${options.adapterDescription ?? 'unknown adapter'}${subgroups ? `, subgroups of ${subgroups.size}` : ''}`;
-    this.profiling = options.profile ?? false;
+    this.dispatcher = new Dispatcher(device, this.kernels, () => this.computePass(), options.profile ?? false);
   }
 
   /** Wraps an injected device and compiles every kernel once, reporting WGSL errors with line and column. */
   static async create(device: GPUDevice, options: EngineOptions = {}): Promise<Engine> {
     const subgroups = options.subgroups === false ? null : await probeSubgroups(device);
     const engine = new Engine(device, options, subgroups);
-    for (const [name, source] of Object.entries(wgslSources)) {
-      await engine.kernels.check(name, source, wgslFileNames[name as KernelFile]);
-    }
+    for (const kernel of [...Object.values(wgsl), ...(options.kernels ?? [])]) await engine.kernels.check(kernel);
     return engine;
   }
 
@@ -220,7 +165,7 @@ export class Engine implements TapeBackend<Tensor> {
 
   /** Fills a tensor in place (encoded, not uploaded). */
   fillBuffer(tensor: Tensor, value: number): void {
-    this.dispatch('fill', 'fill', { bindings: { output: tensor }, params: { count: tensor.size, value }, invocations: elementwiseInvocations(tensor.size) });
+    this.dispatch(wgsl.fill, 'fill', { bindings: { output: tensor }, params: { count: tensor.size, value }, invocations: elementwiseInvocations(tensor.size) });
   }
 
   keep(tensor: Tensor): void {
@@ -292,182 +237,23 @@ export class Engine implements TapeBackend<Tensor> {
   }
 
   memory(): MemoryCounters & { liveTensors: number; uniformBuffers: number } {
-    return { ...this.pool.counters(), liveTensors: this.liveTensorCount, uniformBuffers: this.uniformBuffers.size };
+    return { ...this.pool.counters(), liveTensors: this.liveTensorCount, uniformBuffers: this.dispatcher.uniformBufferCount };
   }
 
   statistics(): { dispatches: number; submits: number } {
-    return { dispatches: this.dispatchCount, submits: this.submitCount };
-  }
-
-  // ---------------------------------------------------------------- autograd backend
-
-  forward<A>(op: Op<A>, inputs: readonly Tensor[], attributes: A): Tensor {
-    const required = op.inputNames.filter((name) => !name.endsWith('?')).length;
-    if (inputs.length < required || inputs.length > op.inputNames.length) {
-      throw new AelabError(`${op.name}: expected inputs (${op.inputNames.join(', ')}), got ${inputs.length}`);
-    }
-    for (const input of inputs) void input.buffer; // throws DisposedTensorError before anything is encoded
-    const outputShape = op.outputShape(inputs.map((input) => input.shape), attributes);
-    this.recordedCalls?.push({
-      op: op as Op<unknown>, attributes, inputShapes: inputs.map((input) => input.shape),
-      needsGradient: inputs.map((input, i) => input.requiresGrad && op.differentiable[i] === true),
-    });
-    const output = this.empty(outputShape, op.name);
-    op.forward(this, inputs, attributes, output);
-    return output;
-  }
-
-  backward<A>(op: Op<A>, context: BackwardContext<Tensor, A>): (Tensor | null)[] {
-    return op.backward(this, context);
-  }
-
-  /** Runs `encode` (which encodes work as usual) and returns every op application in it. */
-  recordOpCalls(encode: () => void): OpCall[] {
-    const previous = this.recordedCalls;
-    const calls: OpCall[] = [];
-    this.recordedCalls = calls;
-    try {
-      encode();
-    } finally {
-      this.recordedCalls = previous;
-    }
-    return calls;
-  }
-
-  accumulate(into: Tensor, addend: Tensor): void {
-    requireSameShape(into.shape, addend.shape, 'accumulate');
-    this.dispatch('add', 'accumulate', { bindings: { accumulator: into, addend }, params: { count: into.size }, invocations: elementwiseInvocations(into.size) });
+    return { dispatches: this.dispatcher.dispatchCount, submits: this.submitCount };
   }
 
   // ---------------------------------------------------------------- dispatch
 
-  dispatch(kernel: KernelFile, entryPoint: string, request: DispatchRequest): void {
-    const compiled = this.kernels.entryPoint(kernel, wgslSources[kernel], entryPoint, request.constants, request.specialization);
-    const bindGroup = this.bindGroup(compiled, request);
-    const [x, y, z] = this.workgroupCounts(compiled, request);
-    if (x === 0 || y === 0 || z === 0) return;
-    if (this.profiling) this.record(compiled, bindGroup, [x, y, z], dispatchShape(request, compiled.workgroupSize, [x, y, z]));
-    this.encodeDispatch(compiled, bindGroup, [x, y, z]);
-  }
-
-  private encodeDispatch(compiled: CompiledEntryPoint, bindGroup: GPUBindGroup, [x, y, z]: readonly [number, number, number]): void {
-    const pass = this.computePass();
-    pass.setPipeline(compiled.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(x, y, z);
-    this.dispatchCount += 1;
-  }
-
-  /**
-   * Profile mode: notes the dispatch under its entry point and shape. The work runs as it
-   * would without profiling; the benchmark then times each recorded dispatch on its own
-   * (measure.ts: profileDispatches). The profile used to submit each dispatch on its own and
-   * time it to its completion, but Node only sees a completion once the JavaScript that
-   * encodes the step yields: every dispatch that finished meanwhile was booked to the first
-   * one waited for. The notebook step's first conv came out at 6-11 ms there, 2.6-4.6 ms
-   * timed on its own.
-   */
-  private record(compiled: CompiledEntryPoint, bindGroup: GPUBindGroup, workgroups: readonly [number, number, number], shape: string): void {
-    const key = `${compiled.label}\n${shape}`;
-    const entry = this.recorded.get(key);
-    if (entry) {
-      entry.dispatches += 1;
-      return;
-    }
-    this.recorded.set(key, { label: compiled.label, shape, dispatches: 1, encode: () => this.encodeDispatch(compiled, bindGroup, workgroups) });
+  /** Encodes one dispatch of `kernel`'s entry point into the shared compute pass. */
+  dispatch(kernel: KernelSource, entryPoint: string, request: DispatchRequest): void {
+    this.dispatcher.dispatch(kernel, entryPoint, request);
   }
 
   /** Profile mode: the dispatches since the last call, one per entry point and shape, in the order first seen. */
   recordedDispatches(): RecordedDispatch[] {
-    const dispatches = [...this.recorded.values()];
-    this.recorded.clear();
-    return dispatches;
-  }
-
-  private workgroupCounts(compiled: CompiledEntryPoint, request: DispatchRequest): [number, number, number] {
-    if (request.workgroups) {
-      const [x, y = 1, z = 1] = request.workgroups;
-      if (x > MAX_WORKGROUPS_PER_DIMENSION || y > MAX_WORKGROUPS_PER_DIMENSION || z > MAX_WORKGROUPS_PER_DIMENSION) {
-        throw new AelabError(`${compiled.label}: ${x}x${y}x${z} workgroups exceed ${MAX_WORKGROUPS_PER_DIMENSION} per dimension`);
-      }
-      return [x, y, z];
-    }
-    let groups = request.groups;
-    if (groups === undefined) {
-      if (request.invocations === undefined) throw new AelabError(`${compiled.label}: a dispatch needs invocations, groups or workgroups`);
-      groups = Math.ceil(request.invocations / compiled.workgroupSize[0]);
-    }
-    if (groups <= MAX_WORKGROUPS_PER_DIMENSION) return [groups, 1, 1];
-    // Kernels compute their linear index as id.x + id.y * num_workgroups.x * WORKGROUP_SIZE.
-    const rows = Math.ceil(groups / MAX_WORKGROUPS_PER_DIMENSION);
-    return [Math.ceil(groups / rows), rows, 1];
-  }
-
-  private bindGroup(compiled: CompiledEntryPoint, request: DispatchRequest): GPUBindGroup {
-    const entries: GPUBindGroupEntry[] = [];
-    const keyParts: (string | number)[] = [compiled.key];
-    for (const binding of compiled.storage) {
-      const resource = request.bindings[binding.name];
-      if (!resource) throw new AelabError(`${compiled.label}: no buffer bound to '${binding.name}'`);
-      // A tensor is bound as its elements and their quads' padding (a pooled buffer's whole size,
-      // or a view's range of its base).
-      const [buffer, offset, size] = resource instanceof Tensor
-        ? [resource.buffer, resource.byteOffset, BufferPool.roundedSize(resource.size * 4)]
-        : [resource, 0, resource.size];
-      // Robust access may clamp an index past the end to one inside: a kernel writing vec4s to a
-      // buffer with a partial last one would silently overwrite a real element (elementwise.ts).
-      if (size % binding.elementBytes !== 0) {
-        throw new AelabError(`${compiled.label}: '${binding.name}' reads ${binding.elementBytes}-byte elements, but its buffer has ${size} bytes, not a whole number of them`);
-      }
-      entries.push({ binding: binding.binding, resource: { buffer, offset, size } });
-      keyParts.push(`${this.bufferId(buffer)}@${offset}+${size}`);
-    }
-    for (const name of Object.keys(request.bindings)) {
-      if (!compiled.storage.some((binding) => binding.name === name)) {
-        throw new AelabError(`${compiled.label}: the kernel has no storage binding '${name}' (it has: ${compiled.storage.map((b) => b.name).join(', ')})`);
-      }
-    }
-    if (compiled.uniform) {
-      const uniformBuffer = this.uniformBuffer(compiled, request.params ?? {});
-      entries.push({ binding: compiled.uniform.binding, resource: { buffer: uniformBuffer } });
-      keyParts.push(this.bufferId(uniformBuffer));
-    } else if (request.params && Object.keys(request.params).length > 0) {
-      throw new AelabError(`${compiled.label}: the kernel has no uniform struct, but params were given`);
-    }
-    const key = keyParts.join('|');
-    let bindGroup = this.bindGroups.get(key);
-    if (!bindGroup) {
-      if (this.bindGroups.size >= BIND_GROUP_CACHE_LIMIT) this.bindGroups.clear();
-      bindGroup = this.device.createBindGroup({ label: compiled.label, layout: compiled.layout, entries });
-      this.bindGroups.set(key, bindGroup);
-    }
-    return bindGroup;
-  }
-
-  /** Uniform buffers are immutable and cached by content, so re-running a shape re-uses its buffer and bind group. */
-  private uniformBuffer(compiled: CompiledEntryPoint, params: Readonly<Record<string, number>>): GPUBuffer {
-    const bytes = packUniform(compiled.uniform!, params, compiled.label);
-    const key = `${compiled.key}|${Array.from(new Uint32Array(bytes)).join(',')}`;
-    let buffer = this.uniformBuffers.get(key);
-    if (!buffer) {
-      if (this.uniformBuffers.size >= UNIFORM_CACHE_LIMIT) {
-        // Commands already encoded may still use them: destroy only after the next submit.
-        this.retiredBuffers.push(...this.uniformBuffers.values());
-        this.uniformBuffers.clear();
-        this.bindGroups.clear();
-      }
-      buffer = this.device.createBuffer({ label: `${compiled.label} params`, size: bytes.byteLength, usage: BufferUsage.UNIFORM, mappedAtCreation: true });
-      new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(bytes));
-      buffer.unmap();
-      this.uniformBuffers.set(key, buffer);
-    }
-    return buffer;
-  }
-
-  private bufferId(buffer: GPUBuffer): number {
-    let id = this.bufferIds.get(buffer);
-    if (id === undefined) this.bufferIds.set(buffer, (id = this.nextBufferId++));
-    return id;
+    return this.dispatcher.recordedDispatches();
   }
 
   private commandEncoder(): GPUCommandEncoder {
@@ -496,8 +282,8 @@ export class Engine implements TapeBackend<Tensor> {
     this.encoder = null;
     this.submitCount += 1;
     this.pendingErrors.push(this.device.popErrorScope());
-    for (const buffer of this.retiredBuffers) buffer.destroy();
-    this.retiredBuffers = [];
+    for (const buffer of this.dispatcher.retiredBuffers) buffer.destroy();
+    this.dispatcher.retiredBuffers = [];
   }
 
   /** Copies a tensor to the host. */
@@ -549,35 +335,6 @@ export class Engine implements TapeBackend<Tensor> {
   }
 }
 
-/** Tensors copied at one point of the queue (Engine.snapshot), to be mapped once. */
-export class Snapshot {
-  constructor(
-    private readonly staging: GPUBuffer,
-    private readonly sizes: readonly number[],
-    private readonly checkErrors: () => Promise<void>,
-  ) {}
-
-  /**
-   * Waits for the work up to the snapshot and returns the tensors' values. Dawn spins a CPU
-   * core while the map is pending, so a caller that knows how long the work still runs can
-   * have the wait sleep through `sleepMilliseconds` first.
-   */
-  async values(sleepMilliseconds = 0): Promise<Float32Array[]> {
-    if (sleepMilliseconds > 1) await new Promise((resolve) => setTimeout(resolve, sleepMilliseconds));
-    await this.staging.mapAsync(MapMode.READ);
-    const bytes = this.staging.getMappedRange().slice(0);
-    this.staging.unmap();
-    this.staging.destroy();
-    await this.checkErrors();
-    let offset = 0;
-    return this.sizes.map((size) => {
-      const values = new Float32Array(bytes, offset, size);
-      offset += size * 4;
-      return values;
-    });
-  }
-}
-
 function collectTensors(value: unknown, into: Set<Tensor>, depth: number): void {
   if (value instanceof Tensor) {
     into.add(value);
@@ -586,14 +343,4 @@ function collectTensors(value: unknown, into: Set<Tensor>, depth: number): void 
   } else if (depth < 4 && value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     for (const item of Object.values(value)) collectTensors(item, into, depth + 1);
   }
-}
-
-/** A dispatch's uniform params and kernel variant as text, for the profile (RecordedDispatch.shape). */
-function dispatchShape(request: DispatchRequest, workgroupSize: readonly number[], workgroups: readonly number[]): string {
-  const pairs = (values: Readonly<Record<string, number>> | undefined) =>
-    Object.entries(values ?? {}).map(([name, value]) => `${name}=${value}`).join(' ');
-  const variant = pairs(request.specialization);
-  // The grid says how the work spreads: a CPU adapter runs one workgroup per thread at a time.
-  const grid = `${workgroups.join('x')} workgroups of ${workgroupSize.join('x')}`;
-  return [pairs(request.params), variant, grid].filter((part) => part !== '').join(' | ');
 }

@@ -7,9 +7,30 @@
 // written, which check() compiles at start-up.
 import { WgslReflect, ResourceType, type StructInfo } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { AelabError, ShaderCompileError } from '../errors.ts';
-import { ShaderStage } from './gpu-constants.ts';
-import { unrollConstantLoops } from './unroll.ts';
-import { withSubgroupHelpers, type SubgroupSupport } from './subgroups.ts';
+import { ShaderStage } from '../gpu-constants.ts';
+import { unrollConstantLoops } from '../tuning/unroll.ts';
+import { withSubgroupHelpers, type SubgroupSupport } from '../tuning/subgroups.ts';
+
+/**
+ * A kernel's WGSL, as the embedding step assembled it (scripts/embed-wgsl.mjs): the op's name,
+ * the text, and the files its lines come from, in order, so that an error names the file and
+ * line as written.
+ */
+export interface KernelSource {
+  readonly name: string;
+  readonly source: string;
+  readonly parts: readonly { readonly path: string; readonly line: number; readonly lines: number }[];
+}
+
+/** Where line `line` (1-based) of an assembled source was written: 'src/kernels/conv2d/forward.wgsl:12'. */
+export function sourceLocation(kernel: KernelSource, line: number): string {
+  let first = 1;
+  for (const part of kernel.parts) {
+    if (line < first + part.lines) return `${part.path}:${part.line + line - first}`;
+    first += part.lines;
+  }
+  return `${kernel.name} (generated loop frame, scripts/embed-wgsl.mjs), line ${line}`;
+}
 
 export type BindingKind = 'uniform' | 'storage' | 'read-only-storage';
 
@@ -82,6 +103,7 @@ export class KernelLibrary {
   private readonly entryPoints = new Map<string, CompiledEntryPoint>();
   /** A number per base source text, for the entry points' cache keys (see entryPoint). */
   private readonly sourceNumbers = new Map<string, number>();
+  private readonly checkedSources = new Set<string>();
 
   constructor(
     private readonly device: GPUDevice,
@@ -89,11 +111,13 @@ export class KernelLibrary {
   ) {}
 
   /**
-   * Compiles a kernel and throws a ShaderCompileError that names the kernel, line and
-   * column if the WGSL does not compile. Run once per kernel at engine start-up, since
-   * pipeline creation itself can only report errors asynchronously.
+   * Compiles a kernel and throws a ShaderCompileError that names the file, line and column
+   * (as written, before the embedding step joined the files) if the WGSL does not compile.
+   * Run once per kernel at engine start-up, since pipeline creation itself can only report
+   * errors asynchronously.
    */
-  async check(name: string, source: string, fileName = `${name}.wgsl`): Promise<void> {
+  async check(kernel: KernelSource): Promise<void> {
+    const { name, source } = kernel;
     const module = this.device.createShaderModule({ label: name, code: withSubgroupHelpers(source, this.options.subgroups) });
     const info = await module.getCompilationInfo();
     const errors = info.messages.filter((message) => message.type === 'error');
@@ -101,11 +125,27 @@ export class KernelLibrary {
       const lines = source.split('\n');
       const details = errors.map((message) => {
         const line = lines[message.lineNum - 1] ?? '';
-        return `${fileName}:${message.lineNum}:${message.linePos}: ${message.message}\n    ${line}\n    ${' '.repeat(Math.max(0, message.linePos - 1))}^`;
+        return `${sourceLocation(kernel, message.lineNum)}:${message.linePos}: ${message.message}\n    ${line}\n    ${' '.repeat(Math.max(0, message.linePos - 1))}^`;
       });
       throw new ShaderCompileError(`kernel '${name}' failed to compile:\n${details.join('\n')}`);
     }
     this.reflect(name, source, module);
+    this.checkedSources.add(source);
+  }
+
+  /**
+   * A 32-bit FNV-1a hash of `salt` and every source check() compiled, in hex: what a saved
+   * tuning is valid for (timings of other kernels' sources would mislead).
+   */
+  sourcesVersion(salt: string): string {
+    let hash = 0x811c9dc5;
+    for (const text of [salt, ...[...this.checkedSources].sort()]) {
+      for (let i = 0; i < text.length; i++) {
+        hash ^= text.charCodeAt(i);
+        hash = Math.imul(hash, 0x01000193) >>> 0;
+      }
+    }
+    return hash.toString(16).padStart(8, '0');
   }
 
   /** Subgroups the kernels may shuffle within (null: none; SUBGROUP_SHUFFLES must stay 0). */

@@ -3,9 +3,9 @@
 // an aligned offset. The buffer goes back to the engine's pool when the last tensor on it is
 // disposed, so a view keeps its buffer alive and disposing a view never frees the buffer.
 import type { Engine } from './engine.ts';
-import type { TapeNode, TapeTensor } from '../nn/autograd.ts';
+import type { TapeNode } from '../nn/autograd.ts';
 import { DisposedTensorError } from '../errors.ts';
-import { formatShape, sizeOf, type Shape } from '../kernels/shapes.ts';
+import { formatShape, sizeOf, type Shape } from '../shapes.ts';
 
 let nextTensorId = 1;
 
@@ -15,32 +15,26 @@ export class Storage {
   constructor(readonly buffer: GPUBuffer) {}
 }
 
-export class Tensor implements TapeTensor<Tensor> {
+/**
+ * The tape's fields (requiresGrad, grad, node) live here, as on a micrograd Value, so that a
+ * tensor is all a model holds; nn/autograd.ts is what reads and writes them.
+ */
+export class Tensor {
   readonly id = nextTensorId++;
   readonly size: number;
   requiresGrad = false;
   grad: Tensor | null = null;
   node: TapeNode<Tensor> | null = null;
-  logits: Tensor | null = null;
-  /**
-   * Where the tape should put this leaf's gradient (see BackwardContext.reservedGradient): set
-   * by an optimiser that keeps every gradient in one buffer, to update them all at once.
-   */
-  gradientStorage: (() => Tensor) | null = null;
   /** Kept tensors outlive the scope that created them (parameters, optimiser state). */
   kept = false;
   private home: Storage | null;
   private offset: number;
 
-  constructor(readonly backend: Engine, readonly shape: Shape, storage: Storage, readonly label = '', byteOffset = 0) {
+  constructor(readonly engine: Engine, readonly shape: Shape, storage: Storage, readonly label = '', byteOffset = 0) {
     this.size = sizeOf(shape);
     this.home = storage;
     this.offset = byteOffset;
     storage.tensors += 1;
-  }
-
-  get engine(): Engine {
-    return this.backend;
   }
 
   get storage(): Storage {
@@ -65,12 +59,12 @@ export class Tensor implements TapeTensor<Tensor> {
 
   /** Copies the data back to the host (flushes pending GPU work first). */
   read(): Promise<Float32Array> {
-    return this.backend.read(this);
+    return this.engine.read(this);
   }
 
   /** Excludes this tensor from every scope: it lives until dispose(). */
   keep(): this {
-    this.backend.keep(this);
+    this.engine.keep(this);
     return this;
   }
 
@@ -80,7 +74,7 @@ export class Tensor implements TapeTensor<Tensor> {
     storage.tensors += 1;
     this.home = storage;
     this.offset = byteOffset;
-    this.backend.releaseStorage(previous);
+    this.engine.releaseStorage(previous);
   }
 
   dispose(): void {
@@ -90,8 +84,7 @@ export class Tensor implements TapeTensor<Tensor> {
     this.grad?.dispose();
     this.grad = null;
     this.node = null;
-    this.logits = null;
-    this.backend.releaseTensor(this, storage);
+    this.engine.releaseTensor(this, storage);
   }
 
   toString(): string {

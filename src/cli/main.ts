@@ -1,23 +1,24 @@
 // The aelab command line.
-//   node bin/aelab.mjs autoencoder --data ../shared/data/cifar10 --epochs 10
+//   aelab autoencoder --data ../shared/data/cifar10 --epochs 10     (npm run build: dist/cli.js)
 //   deno run --unstable-webgpu -A src/cli/main.ts autoencoder ...
 import process from 'node:process';
 import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AelabError } from '../errors.ts';
+import { VERSION } from '../version.ts';
 import { parseOptions, UsageError } from './arguments.ts';
 import { ProgressLine } from './progress.ts';
 import { runAutoencoder, type AutoencoderConfig } from '../experiments/autoencoder.ts';
 import { loadDataSource } from '../experiments/data-source.ts';
 import { notebookSplit } from '../data/split.ts';
 import { autoencoderData } from '../data/image-set.ts';
-import { createEngine } from '../runtime/device.ts';
+import { createEngine } from '../kernels/registry.ts';
 import { notebookAutoencoder } from '../experiments/notebook-autoencoder.ts';
 import { loadTensors } from '../experiments/run-directory.ts';
 import { predict } from '../nn/training.ts';
 import { imageGridPng } from '../experiments/report.ts';
 
-const USAGE = `usage: aelab <command> [options]
+const USAGE = `usage: aelab <command> [options]     (aelab --version, aelab -h)
 
 commands:
   autoencoder    train the notebook's convolutional autoencoder (part 1)
@@ -93,7 +94,11 @@ async function reconstruct(argv: string[]): Promise<void> {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (!command || command === '--help' || command === 'help' || rest.includes('--help')) {
+    if (command === '--version' || command === '-V') {
+      process.stdout.write(`aelab ${VERSION}\n`);
+      return 0;
+    }
+    if (!command || command === '--help' || command === '-h' || command === 'help' || rest.includes('--help') || rest.includes('-h')) {
       process.stdout.write(USAGE);
       return command ? 0 : 2;
     }

@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { readTar } from './tar.ts';
 import { DataError } from './image-set.ts';
 import { loadCifar10 } from './cifar10.ts';
-import { defaultCacheDirectory } from '../runtime/cache-directory.ts';
+import { defaultCacheDirectory } from '../files.ts';
 
 export const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
 export const CIFAR10_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530';

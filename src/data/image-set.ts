@@ -2,7 +2,6 @@
 // (60,000 CIFAR images are 184 MB as bytes, 737 MB as float32); batches are converted to
 // float32 in [0, 1] as they are drawn.
 import { AelabError } from '../errors.ts';
-import type { TrainingData } from '../nn/training.ts';
 
 export interface ImageSet {
   readonly pixels: Uint8Array;
@@ -67,8 +66,16 @@ export function toFloat(set: ImageSet, indices: ArrayLike<number>): Float32Array
   return result;
 }
 
-/** Autoencoder training data: the images are both the inputs and the targets. */
-export function autoencoderData(set: ImageSet): TrainingData {
+/** Batches of an image set as the training loop draws them (nn/training.ts' TrainingData has this shape). */
+export interface ImageBatches {
+  readonly count: number;
+  readonly inputShape: readonly number[];
+  readonly targetShape: readonly number[];
+  batch(indices: ArrayLike<number>): { inputs: Float32Array; targets: Float32Array | null };
+}
+
+/** Autoencoder training data: the images are both the inputs and the targets (targets: null). */
+export function autoencoderData(set: ImageSet): ImageBatches {
   const shape = [set.channels, set.height, set.width];
   return { count: set.count, inputShape: shape, targetShape: shape, batch: (indices) => ({ inputs: toFloat(set, indices), targets: null }) };
 }

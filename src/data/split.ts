@@ -1,23 +1,13 @@
 // The notebook's split: pool the training and test images (60,000 for CIFAR-10), take a
 // seeded random `sample` fraction of them, and split that 80/10/10 into training,
 // validation and test sets (sample 0.1: 4,800 / 600 / 600). The same seed gives the same split.
-import { Random } from '../random.ts';
+import { Random, permutation } from '../random.ts';
 import { concatenate, DataError, subset, type ImageSet } from './image-set.ts';
 
 export interface Split {
   readonly train: ImageSet;
   readonly validation: ImageSet;
   readonly test: ImageSet;
-}
-
-/** Fisher-Yates shuffle of 0..count-1 driven by `random`. */
-export function permutation(count: number, random: Random): Uint32Array {
-  const order = Uint32Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(random.next() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
 }
 
 export function notebookSplit(sets: readonly ImageSet[], sample: number, seed: number): Split {

@@ -3,7 +3,7 @@
 // evaluate on the test split and write the report.
 import { existsSync } from 'node:fs';
 import type { Engine } from '../backend/engine.ts';
-import { createEngine } from '../runtime/device.ts';
+import { createEngine } from '../kernels/registry.ts';
 import { notebookSplit } from '../data/split.ts';
 import { autoencoderData } from '../data/image-set.ts';
 import { AelabError } from '../errors.ts';
@@ -14,8 +14,8 @@ import { evaluate, fit, predict, type EpochLog, type Metrics, type Progress, typ
 import { notebookAutoencoder } from './notebook-autoencoder.ts';
 import { loadDataSource } from './data-source.ts';
 import { RunDirectory, tensorsToFile } from './run-directory.ts';
-import { tuneWithCache, tuningFilePath } from '../runtime/tuning-cache.ts';
-import { challengersKept } from '../backend/tuner.ts';
+import { tuneWithCache, tuningFilePath } from '../tuning/cache.ts';
+import { challengersKept } from '../tuning/tuner.ts';
 import { backward } from '../nn/autograd.ts';
 import type { Autoencoder } from '../nn/modules.ts';
 import type { Tensor } from '../backend/tensor.ts';

@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } 
 import { join } from 'node:path';
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
-import { formatShape } from '../kernels/shapes.ts';
-import { writeFileAtomic } from '../nn/files.ts';
+import { formatShape } from '../shapes.ts';
+import { writeFileAtomic } from '../files.ts';
 import type { Module } from '../nn/modules.ts';
 import type { Optimizer } from '../nn/optimisers.ts';
 import { CheckpointError, decodeSafetensors, encodeSafetensors, type StoredTensor } from '../nn/safetensors.ts';

@@ -1,5 +1,6 @@
 import { defineUpdateRule } from './update-rule.ts';
-import { elementwiseInvocations } from './elementwise.ts';
+import { elementwiseInvocations } from '../backend/elementwise.ts';
+import { wgsl } from './wgsl.generated.ts';
 
 export interface AdamHyperparameters {
   readonly learningRate: number;
@@ -20,7 +21,7 @@ export const adam = defineUpdateRule<AdamHyperparameters>({
   defaults: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
   encode(engine, weight, gradient, [firstMoment, secondMoment], hyperparameters, step) {
     const { beta1, beta2, epsilon } = hyperparameters;
-    engine.dispatch('adam', 'update', {
+    engine.dispatch(wgsl.adam, 'update', {
       bindings: { weight, gradient, firstMoment: firstMoment!, secondMoment: secondMoment! },
       params: { count: weight.size, stepSize: stepSize(hyperparameters, step), beta1, beta2, epsilon },
       invocations: elementwiseInvocations(weight.size),

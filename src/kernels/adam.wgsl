@@ -5,9 +5,7 @@
 //   stepSize = learningRate * sqrt(1 - beta2^t) / (1 - beta1^t), computed in float64 by the host.
 struct Params { count: u32, stepSize: f32, beta1: f32, beta2: f32, epsilon: f32 }
 
-// Elementwise kernels take QUADS vec4s (8 elements) per invocation: quad, quad + invocations,
-// ... (elementwise.ts says why, and where the last quad's padding goes).
-const QUADS: u32 = 2u;
+// #include ../backend/elementwise.prelude.wgsl
 
 @group(0) @binding(0) var<storage, read_write> weight: array<vec4f>;
 @group(0) @binding(1) var<storage, read> gradient: array<vec4f>;
@@ -15,19 +13,12 @@ const QUADS: u32 = 2u;
 @group(0) @binding(3) var<storage, read_write> secondMoment: array<vec4f>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-@compute @workgroup_size(64)
-fn update(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let invocation = id.x + id.y * groups.x * 64u;
-  let invocations = groups.x * groups.y * 64u;
-  for (var quad = 0u; quad < QUADS; quad++) {
-    let index = invocation + quad * invocations;
-    if (index < (params.count + 3u) / 4u) {
-      let g = gradient[index];
-      let m = firstMoment[index] + (1.0 - params.beta1) * (g - firstMoment[index]);
-      let v = secondMoment[index] + (1.0 - params.beta2) * (g * g - secondMoment[index]);
-      firstMoment[index] = m;
-      secondMoment[index] = v;
-      weight[index] = weight[index] - params.stepSize * m / (sqrt(v) + params.epsilon);
-    }
-  }
+// #each-quad
+fn update(index: u32) {
+  let g = gradient[index];
+  let m = firstMoment[index] + (1.0 - params.beta1) * (g - firstMoment[index]);
+  let v = secondMoment[index] + (1.0 - params.beta2) * (g * g - secondMoment[index]);
+  firstMoment[index] = m;
+  secondMoment[index] = v;
+  weight[index] = weight[index] - params.stepSize * m / (sqrt(v) + params.epsilon);
 }

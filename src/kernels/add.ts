@@ -1,7 +1,8 @@
 import { defineOp } from './op.ts';
 import { sameShapeOutput } from './binary.ts';
 import { scaled } from './scale.ts';
-import { elementwiseInvocations } from './elementwise.ts';
+import { elementwiseInvocations } from '../backend/elementwise.ts';
+import { wgsl } from './wgsl.generated.ts';
 
 // z = a + b;  dL/da = dL/dz,  dL/db = dL/dz.
 export const add = defineOp<Record<string, never>>({
@@ -10,7 +11,7 @@ export const add = defineOp<Record<string, never>>({
   differentiable: [true, true],
   outputShape: sameShapeOutput('add'),
   forward(engine, [left, right], _attributes, output) {
-    engine.dispatch('add', 'add', { bindings: { left: left!, right: right!, output }, params: { count: output.size }, invocations: elementwiseInvocations(output.size) });
+    engine.dispatch(wgsl.add, 'add', { bindings: { left: left!, right: right!, output }, params: { count: output.size }, invocations: elementwiseInvocations(output.size) });
   },
   backward: (engine, { gradOutput, needsGradient }) =>
     needsGradient.map((needed) => (needed ? scaled(engine, gradOutput, 1, 'add gradient') : null)),

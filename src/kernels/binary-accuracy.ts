@@ -1,8 +1,9 @@
 // A metric, not a loss: no input is differentiable, so the tape never records it.
 import { defineOp } from './op.ts';
-import { requireSameShape } from './shapes.ts';
+import { requireSameShape } from '../shapes.ts';
 import { encodeSum } from './sum.ts';
-import { elementwiseInvocations } from './elementwise.ts';
+import { elementwiseInvocations } from '../backend/elementwise.ts';
+import { wgsl } from './wgsl.generated.ts';
 
 /** mean(target == (prediction > 0.5 ? 1 : 0)), as Keras' binary_accuracy with threshold 0.5. */
 export const binaryAccuracy = defineOp<Record<string, never>>({
@@ -17,7 +18,7 @@ export const binaryAccuracy = defineOp<Record<string, never>>({
     const count = prediction!.size;
     const invocations = elementwiseInvocations(count);
     const matches = engine.empty([invocations], 'binaryAccuracy matches per invocation');
-    engine.dispatch('binaryAccuracy', 'forward', { bindings: { prediction: prediction!, expected: target!, matches }, params: { count, invocations }, invocations });
+    engine.dispatch(wgsl.binaryAccuracy, 'forward', { bindings: { prediction: prediction!, expected: target!, matches }, params: { count, invocations }, invocations });
     encodeSum(engine, matches, output, 1 / count);
     matches.dispose();
   },

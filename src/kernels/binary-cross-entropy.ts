@@ -1,4 +1,5 @@
 import { lossOp } from './loss.ts';
+import { wgsl } from './wgsl.generated.ts';
 
 /** Keras' epsilon: probabilities are clipped to [EPSILON, 1 - EPSILON] before the logarithms. */
 export const EPSILON = 1e-7;
@@ -7,7 +8,7 @@ export const EPSILON = 1e-7;
 // dl/dp = (p' - t) / (p' (1 - p')) where eps <= p <= 1 - eps, else 0 (the clip is flat there).
 export const binaryCrossEntropy = lossOp({
   name: 'binaryCrossEntropy',
-  kernel: 'binaryCrossEntropy',
+  kernel: wgsl.binaryCrossEntropy,
   loss: (p, t) => {
     const clipped = Math.min(Math.max(p, EPSILON), 1 - EPSILON);
     return -(t * Math.log(clipped) + (1 - t) * Math.log(1 - clipped));

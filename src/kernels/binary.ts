@@ -1,5 +1,5 @@
 // Shared shape rule of the elementwise binary ops: both inputs have one shape (no broadcasting).
-import { requireSameShape, type Shape } from './shapes.ts';
+import { requireSameShape, type Shape } from '../shapes.ts';
 
 export function sameShapeOutput(name: string) {
   return ([left, right]: readonly Shape[]): Shape => {

@@ -2,14 +2,14 @@
 // `gradient`) and its float64 definition. Inputs: prediction, target (no gradient).
 // L = (1/n) sum_i l(p_i, t_i);  dL/dp_i = dL/dL_out * l'(p_i, t_i) / n.
 import { defineOp, type Op } from './op.ts';
-import { requireSameShape } from './shapes.ts';
+import { requireSameShape } from '../shapes.ts';
 import { encodeSum } from './sum.ts';
-import type { KernelFile } from './wgsl.generated.ts';
-import { elementwiseInvocations } from './elementwise.ts';
+import type { KernelSource } from '../backend/kernel-library.ts';
+import { elementwiseInvocations } from '../backend/elementwise.ts';
 
 export interface LossDefinition {
   readonly name: string;
-  readonly kernel: KernelFile;
+  readonly kernel: KernelSource;
   readonly loss: (prediction: number, target: number) => number;
   readonly derivative: (prediction: number, target: number) => number;
 }

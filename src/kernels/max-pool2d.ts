@@ -5,7 +5,8 @@
 // conv's ReLU moved here (Sequential does it) spares that conv's backward pass its mask,
 // since the pool's backward knows each arg-max's value. The gradient at exactly 0 is 0, as relu.
 import { defineOp } from './op.ts';
-import { requireFusedActivation, requirePositiveInteger, requireRank4, windowGeometry, type FusedActivation, type Shape } from './shapes.ts';
+import { requireFusedActivation, requirePositiveInteger, requireRank4, windowGeometry, type FusedActivation, type Shape } from '../shapes.ts';
+import { wgsl } from './wgsl.generated.ts';
 
 export interface MaxPool2dAttributes {
   readonly poolSize: number;
@@ -90,10 +91,10 @@ export const maxPool2d = defineOp<MaxPool2dAttributes>({
     const g = geometry(input!.shape, attributes);
     const quads = quadDispatch(g);
     if (quads) {
-      engine.dispatch('maxPool2d', 'forward_quads', { bindings: { inputQuads: input!, outputPairs: output }, ...quads });
+      engine.dispatch(wgsl.maxPool2d, 'forward_quads', { bindings: { inputQuads: input!, outputPairs: output }, ...quads });
       return;
     }
-    engine.dispatch('maxPool2d', 'forward', { bindings: { input: input!, output }, ...kernelArguments(g), invocations: LANES * g.batch * g.channels * g.outHeight });
+    engine.dispatch(wgsl.maxPool2d, 'forward', { bindings: { input: input!, output }, ...kernelArguments(g), invocations: LANES * g.batch * g.channels * g.outHeight });
   },
   backward(engine, { inputs: [input], attributes, gradOutput }) {
     const g = geometry(input!.shape, attributes);
@@ -102,14 +103,14 @@ export const maxPool2d = defineOp<MaxPool2dAttributes>({
     const quads = quadDispatch(g);
     if (quads) {
       // Every input position lies in one window, which writes it.
-      engine.dispatch('maxPool2d', 'backward_quads', { bindings: { inputQuads: input!, gradOutputPairs: gradOutput, gradInputQuads: gradInput }, ...quads });
+      engine.dispatch(wgsl.maxPool2d, 'backward_quads', { bindings: { inputQuads: input!, gradOutputPairs: gradOutput, gradInputQuads: gradInput }, ...quads });
     } else if (g.stride >= g.poolSize) {
       // Each window writes its own footprint; positions no window covers stay zero.
       const covered = g.outHeight * g.stride - g.padTop >= g.inHeight && g.outWidth * g.stride - g.padLeft >= g.inWidth && g.stride === g.poolSize;
       if (!covered) engine.fillBuffer(gradInput, 0);
-      engine.dispatch('maxPool2d', 'backward_windows', { bindings, ...kernelArguments(g), invocations: LANES * g.batch * g.channels * g.outHeight });
+      engine.dispatch(wgsl.maxPool2d, 'backward_windows', { bindings, ...kernelArguments(g), invocations: LANES * g.batch * g.channels * g.outHeight });
     } else {
-      engine.dispatch('maxPool2d', 'backward', { bindings, ...kernelArguments(g), invocations: LANES * g.batch * g.channels * g.inHeight });
+      engine.dispatch(wgsl.maxPool2d, 'backward', { bindings, ...kernelArguments(g), invocations: LANES * g.batch * g.channels * g.inHeight });
     }
     return [gradInput];
   },

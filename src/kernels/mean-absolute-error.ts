@@ -1,9 +1,10 @@
 import { lossOp } from './loss.ts';
+import { wgsl } from './wgsl.generated.ts';
 
 // l = |p - t|;  dl/dp = sign(p - t), and 0 at p = t exactly (tie rule, as WGSL's sign()).
 export const meanAbsoluteError = lossOp({
   name: 'meanAbsoluteError',
-  kernel: 'meanAbsoluteError',
+  kernel: wgsl.meanAbsoluteError,
   loss: (p, t) => Math.abs(p - t),
   derivative: (p, t) => Math.sign(p - t),
 });

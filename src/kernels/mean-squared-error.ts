@@ -1,9 +1,10 @@
 import { lossOp } from './loss.ts';
+import { wgsl } from './wgsl.generated.ts';
 
 // l = (p - t)^2;  dl/dp = 2 (p - t).
 export const meanSquaredError = lossOp({
   name: 'meanSquaredError',
-  kernel: 'meanSquaredError',
+  kernel: wgsl.meanSquaredError,
   loss: (p, t) => (p - t) ** 2,
   derivative: (p, t) => 2 * (p - t),
 });

@@ -2,10 +2,11 @@ import { defineOp } from './op.ts';
 import { sameShapeOutput } from './binary.ts';
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
-import { elementwiseInvocations } from './elementwise.ts';
+import { elementwiseInvocations } from '../backend/elementwise.ts';
+import { wgsl } from './wgsl.generated.ts';
 
 function product(engine: Engine, left: Tensor, right: Tensor, output: Tensor): Tensor {
-  engine.dispatch('multiply', 'multiply', { bindings: { left, right, output }, params: { count: output.size }, invocations: elementwiseInvocations(output.size) });
+  engine.dispatch(wgsl.multiply, 'multiply', { bindings: { left, right, output }, params: { count: output.size }, invocations: elementwiseInvocations(output.size) });
   return output;
 }
 

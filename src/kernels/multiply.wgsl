@@ -1,23 +1,14 @@
 // output = left * right (elementwise). Its backward reuses this kernel: d/dleft = g * right.
 struct Params { count: u32 }
 
-// Elementwise kernels take QUADS vec4s (8 elements) per invocation: quad, quad + invocations,
-// ... (elementwise.ts says why, and where the last quad's padding goes).
-const QUADS: u32 = 2u;
+// #include ../backend/elementwise.prelude.wgsl
 
 @group(0) @binding(0) var<storage, read> left: array<vec4f>;
 @group(0) @binding(1) var<storage, read> right: array<vec4f>;
 @group(0) @binding(2) var<storage, read_write> output: array<vec4f>;
 @group(0) @binding(3) var<uniform> params: Params;
 
-@compute @workgroup_size(64)
-fn multiply(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let invocation = id.x + id.y * groups.x * 64u;
-  let invocations = groups.x * groups.y * 64u;
-  for (var quad = 0u; quad < QUADS; quad++) {
-    let index = invocation + quad * invocations;
-    if (index < (params.count + 3u) / 4u) {
-      output[index] = left[index] * right[index];
-    }
-  }
+// #each-quad
+fn multiply(index: u32) {
+  output[index] = left[index] * right[index];
 }

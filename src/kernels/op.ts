@@ -3,13 +3,29 @@
 // the float64 reference of both, side by side.
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
-import type { BackwardContext } from '../nn/autograd.ts';
-import type { Shape } from './shapes.ts';
+import type { Shape } from '../shapes.ts';
 
 /** A float64 tensor on the host: the reference's data type. */
 export interface HostTensor {
   readonly shape: Shape;
   readonly data: Float64Array;
+}
+
+/** What an op's backward pass receives: the forward pass's inputs, output and attributes, and dL/d(output). */
+export interface BackwardContext<T, A> {
+  readonly inputs: readonly T[];
+  readonly output: T;
+  readonly attributes: A;
+  readonly gradOutput: T;
+  /** Which inputs need a gradient; an op may skip (return null for) the others. */
+  readonly needsGradient: readonly boolean[];
+  /**
+   * For an input that is a leaf with a reserved home for its gradient and no gradient yet: a
+   * tensor there, for the op to write that input's whole gradient into and return (call it
+   * once per input). Null otherwise, and the op allocates the gradient as usual. An optimiser
+   * that updates every parameter in one dispatch reserves these (nn/optimisers.ts).
+   */
+  readonly reservedGradient?: (index: number) => T | null;
 }
 
 export interface Op<A> {

@@ -1,5 +1,8 @@
-// Every op, one line each. Tests iterate this registry, and the test-case table is typed
+// Every op, one line each, and createEngine: an engine with all their kernels compiled. Tests iterate this registry, and the test-case table is typed
 // against it, so an op without test cases does not compile.
+import { Engine, type EngineOptions } from '../backend/engine.ts';
+import { acquireDevice, webgpuIsWgpu } from '../backend/device.ts';
+import { wgsl } from './wgsl.generated.ts';
 import { add } from './add.ts';
 import { subtract } from './subtract.ts';
 import { multiply } from './multiply.ts';
@@ -8,7 +11,8 @@ import { sum, mean } from './sum.ts';
 import { relu } from './relu.ts';
 import { sigmoid } from './sigmoid.ts';
 import { tanh } from './tanh.ts';
-import { conv2d } from './conv2d.ts';
+import { softmax } from './softmax.ts';
+import { conv2d } from './conv2d/conv2d.ts';
 import { maxPool2d } from './max-pool2d.ts';
 import { upsample2d } from './upsample2d.ts';
 import { binaryCrossEntropy } from './binary-cross-entropy.ts';
@@ -30,6 +34,7 @@ export const ops = {
   relu,
   sigmoid,
   tanh,
+  softmax,
   conv2d,
   maxPool2d,
   upsample2d,
@@ -46,3 +51,12 @@ export type AttributesOf<K extends OpName> = (typeof ops)[K] extends { reference
 
 export const updateRules = { sgd, rmsprop, adam };
 export type UpdateRuleName = keyof typeof updateRules;
+
+/**
+ * Acquires a device (backend/device.ts) and wraps it in an Engine with every op's kernels
+ * compiled, so that a WGSL error surfaces at start-up with its file, line and column.
+ */
+export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  const { device, adapterDescription } = await acquireDevice();
+  return Engine.create(device, { adapterDescription, unrollLoops: webgpuIsWgpu(), kernels: Object.values(wgsl), ...options });
+}

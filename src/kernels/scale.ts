@@ -1,7 +1,8 @@
 import { defineOp } from './op.ts';
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
-import { elementwiseInvocations } from './elementwise.ts';
+import { elementwiseInvocations } from '../backend/elementwise.ts';
+import { wgsl } from './wgsl.generated.ts';
 
 export interface ScaleAttributes {
   readonly factor: number;
@@ -10,7 +11,7 @@ export interface ScaleAttributes {
 /** Encodes output = factor * input into a new tensor. */
 export function scaled(engine: Engine, input: Tensor, factor: number, label = 'scale'): Tensor {
   const output = engine.empty(input.shape, label);
-  engine.dispatch('scale', 'scale', { bindings: { input, output }, params: { count: output.size, factor }, invocations: elementwiseInvocations(output.size) });
+  engine.dispatch(wgsl.scale, 'scale', { bindings: { input, output }, params: { count: output.size, factor }, invocations: elementwiseInvocations(output.size) });
   return output;
 }
 
@@ -21,7 +22,7 @@ export const scale = defineOp<ScaleAttributes>({
   differentiable: [true],
   outputShape: ([shape]) => shape!,
   forward(engine, [input], { factor }, output) {
-    engine.dispatch('scale', 'scale', { bindings: { input: input!, output }, params: { count: output.size, factor }, invocations: elementwiseInvocations(output.size) });
+    engine.dispatch(wgsl.scale, 'scale', { bindings: { input: input!, output }, params: { count: output.size, factor }, invocations: elementwiseInvocations(output.size) });
   },
   backward: (engine, { gradOutput, attributes }) => [scaled(engine, gradOutput, attributes.factor, 'scale gradient')],
   reference: {

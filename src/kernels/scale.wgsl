@@ -1,22 +1,13 @@
 // output = factor * input. Also the copy and negation used by add's and subtract's backward.
 struct Params { count: u32, factor: f32 }
 
-// Elementwise kernels take QUADS vec4s (8 elements) per invocation: quad, quad + invocations,
-// ... (elementwise.ts says why, and where the last quad's padding goes).
-const QUADS: u32 = 2u;
+// #include ../backend/elementwise.prelude.wgsl
 
 @group(0) @binding(0) var<storage, read> input: array<vec4f>;
 @group(0) @binding(1) var<storage, read_write> output: array<vec4f>;
 @group(0) @binding(2) var<uniform> params: Params;
 
-@compute @workgroup_size(64)
-fn scale(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let invocation = id.x + id.y * groups.x * 64u;
-  let invocations = groups.x * groups.y * 64u;
-  for (var quad = 0u; quad < QUADS; quad++) {
-    let index = invocation + quad * invocations;
-    if (index < (params.count + 3u) / 4u) {
-      output[index] = params.factor * input[index];
-    }
-  }
+// #each-quad
+fn scale(index: u32) {
+  output[index] = params.factor * input[index];
 }

@@ -1,5 +1,6 @@
 import { defineUpdateRule } from './update-rule.ts';
-import { elementwiseInvocations } from './elementwise.ts';
+import { elementwiseInvocations } from '../backend/elementwise.ts';
+import { wgsl } from './wgsl.generated.ts';
 
 export interface SgdHyperparameters {
   readonly learningRate: number;
@@ -12,7 +13,7 @@ export const sgd = defineUpdateRule<SgdHyperparameters>({
   stateNames: ['velocity'],
   defaults: { learningRate: 0.01, momentum: 0 },
   encode(engine, weight, gradient, [velocity], { learningRate, momentum }) {
-    engine.dispatch('sgd', 'update', { bindings: { weight, gradient, velocity: velocity! }, params: { count: weight.size, learningRate, momentum }, invocations: elementwiseInvocations(weight.size) });
+    engine.dispatch(wgsl.sgd, 'update', { bindings: { weight, gradient, velocity: velocity! }, params: { count: weight.size, learningRate, momentum }, invocations: elementwiseInvocations(weight.size) });
   },
   reference(weight, gradient, [velocity], { learningRate, momentum }) {
     weight.forEach((w, i) => {

@@ -1,7 +1,8 @@
 import { defineOp } from './op.ts';
 import { sameShapeOutput } from './binary.ts';
 import { scaled } from './scale.ts';
-import { elementwiseInvocations } from './elementwise.ts';
+import { elementwiseInvocations } from '../backend/elementwise.ts';
+import { wgsl } from './wgsl.generated.ts';
 
 // z = a - b;  dL/da = dL/dz,  dL/db = -dL/dz.
 export const subtract = defineOp<Record<string, never>>({
@@ -10,7 +11,7 @@ export const subtract = defineOp<Record<string, never>>({
   differentiable: [true, true],
   outputShape: sameShapeOutput('subtract'),
   forward(engine, [left, right], _attributes, output) {
-    engine.dispatch('subtract', 'subtract', { bindings: { left: left!, right: right!, output }, params: { count: output.size }, invocations: elementwiseInvocations(output.size) });
+    engine.dispatch(wgsl.subtract, 'subtract', { bindings: { left: left!, right: right!, output }, params: { count: output.size }, invocations: elementwiseInvocations(output.size) });
   },
   backward: (engine, { gradOutput, needsGradient }) => [
     needsGradient[0] ? scaled(engine, gradOutput, 1, 'subtract gradient') : null,

@@ -1,8 +1,9 @@
 import { defineOp, type Op } from './op.ts';
-import { formatShape, sizeOf } from './shapes.ts';
+import { formatShape, sizeOf } from '../shapes.ts';
 import { AelabError } from '../errors.ts';
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
+import { wgsl } from './wgsl.generated.ts';
 
 const ELEMENTS_PER_WORKGROUP = 2048; // sum.wgsl: 256 invocations x 8 elements
 
@@ -14,7 +15,7 @@ export function encodeSum(engine: Engine, input: Tensor, output: Tensor, scale: 
     const groups = Math.ceil(count / ELEMENTS_PER_WORKGROUP);
     const last = groups === 1;
     const target = last ? output : engine.empty([groups], 'partial sums');
-    engine.dispatch('sum', 'sum_partial', {
+    engine.dispatch(wgsl.sum, 'sum_partial', {
       bindings: { input: source, output: target },
       params: { count, columns: 1, scale: last ? scale : 1, rowLength: 1, firstColumn: 0, splitColumn: 0 },
       groups,
@@ -38,13 +39,13 @@ export function encodeSumRows(engine: Engine, partials: Tensor, firstColumn: num
     throw new AelabError(`sum_rows: columns ${firstColumn}..${firstColumn + columns} do not fit rows of partials ${formatShape(partials.shape)}`);
   }
   const params = { count: partials.size, columns, scale, rowLength, firstColumn, splitColumn: output.size };
-  if (outputTail) engine.dispatch('sum', 'sum_rows_pair', { bindings: { input: partials, output, outputTail }, params, invocations: columns });
-  else engine.dispatch('sum', 'sum_rows', { bindings: { input: partials, output }, params, invocations: columns });
+  if (outputTail) engine.dispatch(wgsl.sum, 'sum_rows_pair', { bindings: { input: partials, output, outputTail }, params, invocations: columns });
+  else engine.dispatch(wgsl.sum, 'sum_rows', { bindings: { input: partials, output }, params, invocations: columns });
 }
 
 function broadcastGradient(engine: Engine, gradOutput: Tensor, input: Tensor, scale: number): Tensor {
   const gradInput = engine.empty(input.shape, 'sum gradient');
-  engine.dispatch('sum', 'broadcast', { bindings: { input: gradOutput, output: gradInput }, params: { count: gradInput.size, columns: 1, scale, rowLength: 1, firstColumn: 0, splitColumn: 0 }, invocations: gradInput.size });
+  engine.dispatch(wgsl.sum, 'broadcast', { bindings: { input: gradOutput, output: gradInput }, params: { count: gradInput.size, columns: 1, scale, rowLength: 1, firstColumn: 0, splitColumn: 0 }, invocations: gradInput.size });
   return gradInput;
 }
 

@@ -1,9 +1,10 @@
 import { unaryOp } from './unary.ts';
+import { wgsl } from './wgsl.generated.ts';
 
 // tanh(x);  d/dx = 1 - y^2 with y = tanh(x).
 export const tanh = unaryOp({
   name: 'tanh',
-  kernel: 'tanh',
+  kernel: wgsl.tanh,
   forward: (x) => Math.tanh(x),
   derivative: (_x, y) => 1 - y * y,
   backwardReads: 'output',

@@ -2,9 +2,7 @@
 // drivers return NaN from tanh for large |x|.
 struct Params { count: u32 }
 
-// Elementwise kernels take QUADS vec4s (8 elements) per invocation: quad, quad + invocations,
-// ... (elementwise.ts says why, and where the last quad's padding goes).
-const QUADS: u32 = 2u;
+// #include ../backend/elementwise.prelude.wgsl
 
 @group(0) @binding(0) var<storage, read> input: array<vec4f>;
 @group(0) @binding(1) var<storage, read_write> output: array<vec4f>;
@@ -12,28 +10,14 @@ const QUADS: u32 = 2u;
 @group(0) @binding(3) var<storage, read_write> gradInput: array<vec4f>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-@compute @workgroup_size(64)
-fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let invocation = id.x + id.y * groups.x * 64u;
-  let invocations = groups.x * groups.y * 64u;
-  for (var quad = 0u; quad < QUADS; quad++) {
-    let index = invocation + quad * invocations;
-    if (index < (params.count + 3u) / 4u) {
-      output[index] = tanh(clamp(input[index], vec4f(-15.0), vec4f(15.0)));
-    }
-  }
+// #each-quad
+fn forward(index: u32) {
+  output[index] = tanh(clamp(input[index], vec4f(-15.0), vec4f(15.0)));
 }
 
 // d tanh / dx = 1 - y^2, with y the forward output.
-@compute @workgroup_size(64)
-fn backward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let invocation = id.x + id.y * groups.x * 64u;
-  let invocations = groups.x * groups.y * 64u;
-  for (var quad = 0u; quad < QUADS; quad++) {
-    let index = invocation + quad * invocations;
-    if (index < (params.count + 3u) / 4u) {
-      let y = output[index];
-      gradInput[index] = gradOutput[index] * (1.0 - y * y);
-    }
-  }
+// #each-quad
+fn backward(index: u32) {
+  let y = output[index];
+  gradInput[index] = gradOutput[index] * (1.0 - y * y);
 }

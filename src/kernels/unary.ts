@@ -2,13 +2,13 @@
 // `backward`) and its float64 definition: f for the forward, f' for the backward,
 // dL/dx = dL/dy * f'(x, y).
 import { defineOp, type Op } from './op.ts';
-import type { KernelFile } from './wgsl.generated.ts';
+import type { KernelSource } from '../backend/kernel-library.ts';
 import type { Tensor } from '../backend/tensor.ts';
-import { elementwiseInvocations } from './elementwise.ts';
+import { elementwiseInvocations } from '../backend/elementwise.ts';
 
 export interface UnaryDefinition {
   readonly name: string;
-  readonly kernel: KernelFile;
+  readonly kernel: KernelSource;
   readonly forward: (x: number) => number;
   /** f'(x), given both the input x and the output y = f(x). */
   readonly derivative: (x: number, y: number) => number;

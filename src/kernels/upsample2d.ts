@@ -1,6 +1,7 @@
 // upsample2d: nearest-neighbour, integer factor. Kernels in upsample2d.wgsl.
 import { defineOp } from './op.ts';
-import { requirePositiveInteger, requireRank4, type Shape } from './shapes.ts';
+import { requirePositiveInteger, requireRank4, type Shape } from '../shapes.ts';
+import { wgsl } from './wgsl.generated.ts';
 
 export interface Upsample2dAttributes {
   readonly factor: number;
@@ -36,12 +37,12 @@ export const upsample2d = defineOp<Upsample2dAttributes>({
   },
   forward(engine, [input], attributes, output) {
     const g = geometry(input!.shape, attributes);
-    engine.dispatch('upsample2d', 'forward', { bindings: { input: input!, output }, params: g, invocations: rowInvocations(g) });
+    engine.dispatch(wgsl.upsample2d, 'forward', { bindings: { input: input!, output }, params: g, invocations: rowInvocations(g) });
   },
   backward(engine, { inputs: [input], attributes, gradOutput }) {
     const g = geometry(input!.shape, attributes);
     const gradInput = engine.empty(input!.shape, 'upsample2d gradient');
-    engine.dispatch('upsample2d', 'backward', { bindings: { gradOutput, gradInput }, params: g, invocations: rowInvocations(g) });
+    engine.dispatch(wgsl.upsample2d, 'backward', { bindings: { gradOutput, gradInput }, params: g, invocations: rowInvocations(g) });
     return [gradInput];
   },
   reference: {

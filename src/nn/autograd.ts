@@ -1,9 +1,14 @@
-// A tape-based reverse-mode autograd, written once for any backend: the GPU engine and the
-// float64 reference engine both implement TapeBackend, so the same model code trains on the
-// GPU and runs as a CPU specification.
-import type { Op } from '../kernels/op.ts';
-import type { Shape } from '../kernels/shapes.ts';
+// A tape-based reverse-mode autograd, written once for any backend: ops run on the GPU
+// (gpu-backend.ts) or as their float64 reference (reference-backend.ts), so the same model
+// code trains on the GPU and runs as a CPU specification.
+import type { BackwardContext, Op } from '../kernels/op.ts';
+import type { Shape } from '../shapes.ts';
 import { AelabError } from '../errors.ts';
+import { Tensor } from '../backend/tensor.ts';
+import { gpuBackend } from './gpu-backend.ts';
+import { ReferenceTensor } from './reference-backend.ts';
+
+export type { BackwardContext } from '../kernels/op.ts';
 
 export interface TapeNode<T> {
   readonly op: Op<any>;
@@ -14,35 +19,11 @@ export interface TapeNode<T> {
 
 export interface TapeTensor<T> {
   readonly shape: Shape;
-  readonly backend: TapeBackend<T>;
   requiresGrad: boolean;
   grad: T | null;
   node: TapeNode<T> | null;
-  /**
-   * On a sigmoid's output: the sigmoid's input. Binary cross-entropy of this tensor is then
-   * taken from the logits, as Keras does for a sigmoid output (see functional.ts).
-   */
-  logits: T | null;
-  /** Where a leaf's gradient should be written, if somewhere particular (Tensor.gradientStorage). */
-  readonly gradientStorage?: (() => T) | null;
   readonly isDisposed: boolean;
   dispose(): void;
-}
-
-export interface BackwardContext<T, A> {
-  readonly inputs: readonly T[];
-  readonly output: T;
-  readonly attributes: A;
-  readonly gradOutput: T;
-  /** Which inputs need a gradient; an op may skip (return null for) the others. */
-  readonly needsGradient: readonly boolean[];
-  /**
-   * For an input that is a leaf with a reserved home for its gradient and no gradient yet: a
-   * tensor there, for the op to write that input's whole gradient into and return (call it
-   * once per input). Null otherwise, and the op allocates the gradient as usual. An optimiser
-   * that updates every parameter in one dispatch reserves these (optimisers.ts).
-   */
-  readonly reservedGradient?: (index: number) => T | null;
 }
 
 export interface TapeBackend<T> {
@@ -55,6 +36,30 @@ export interface TapeBackend<T> {
   accumulate(into: T, addend: T): void;
   /** Marks a tensor as long-lived: no scope disposes it (parameter gradients). */
   keep(tensor: T): void;
+}
+
+/** The backend that runs ops on `tensor`: the GPU engine it lives on, or the float64 reference. */
+export function backendOf<T>(tensor: T): TapeBackend<T> {
+  if (tensor instanceof Tensor) return gpuBackend(tensor.engine) as unknown as TapeBackend<T>;
+  if (tensor instanceof ReferenceTensor) return tensor.backend as unknown as TapeBackend<T>;
+  throw new AelabError(`autograd: ${String(tensor)} is neither a GPU tensor nor a reference tensor`);
+}
+
+/** Where a leaf's gradient should be written, if somewhere particular (see reserveGradientHome). */
+const gradientHomes = new WeakMap<object, () => unknown>();
+
+/**
+ * Reserves a home for `leaf`'s gradient (or, with null, drops it): the tape offers it to the op
+ * that writes the leaf's first gradient contribution (BackwardContext.reservedGradient). An
+ * optimiser that keeps every gradient in one buffer reserves these, to update all at once.
+ */
+export function reserveGradientHome<T extends object>(leaf: T, home: (() => T) | null): void {
+  if (home) gradientHomes.set(leaf, home);
+  else gradientHomes.delete(leaf);
+}
+
+export function gradientHome<T extends object>(leaf: T): (() => T) | null {
+  return (gradientHomes.get(leaf) as (() => T) | undefined) ?? null;
 }
 
 let gradientEnabled = true;
@@ -76,9 +81,9 @@ export function isGradientEnabled(): boolean {
 
 /** Applies an op and, when any input requires a gradient, records it on the tape. */
 export function apply<T extends TapeTensor<T>, A>(op: Op<A>, inputs: readonly T[], attributes: A): T {
-  const backend = inputs[0]!.backend;
+  const backend = backendOf(inputs[0]!);
   for (const input of inputs) {
-    if (input.backend !== backend) throw new AelabError(`${op.name}: inputs live on different backends`);
+    if (backendOf(input) !== backend) throw new AelabError(`${op.name}: inputs live on different backends`);
   }
   const output = backend.forward(op, inputs, attributes);
   if (gradientEnabled && inputs.some((input, i) => input.requiresGrad && op.differentiable[i])) {
@@ -117,7 +122,7 @@ function topologicalOrder<T extends TapeTensor<T>>(root: T): T[] {
  */
 export function backward<T extends TapeTensor<T>>(root: T, gradient?: T): void {
   if (!root.requiresGrad) throw new AelabError('backward: the tensor does not require a gradient (no input of it has requiresGrad)');
-  const backend = root.backend;
+  const backend = backendOf(root);
   if (!gradient && root.shape.reduce((a, b) => a * b, 1) !== 1) {
     throw new AelabError(`backward: implicit gradient only for a scalar, got shape [${root.shape.join(', ')}]; pass the output gradient`);
   }
@@ -136,7 +141,7 @@ export function backward<T extends TapeTensor<T>>(root: T, gradient?: T): void {
       const reservedGradient = (j: number): T | null => {
         const input = node.inputs[j]!;
         const offered = needsGradient[j] && !input.node && input.grad === null && node.inputs.indexOf(input) === j;
-        return offered ? (input.gradientStorage?.() ?? null) : null;
+        return offered ? (gradientHome(input)?.() ?? null) : null;
       };
       const gradients = backend.backward(node.op, { inputs: node.inputs, output: tensor, attributes: node.attributes, gradOutput, needsGradient, reservedGradient });
       node.inputs.forEach((input, j) => {
@@ -156,9 +161,9 @@ function accumulateGradient<T extends TapeTensor<T>>(tensor: T, gradient: T): vo
   if (tensor.grad === null) {
     // A zero gradient plus this contribution: the contribution itself.
     tensor.grad = gradient;
-    if (!tensor.node) tensor.backend.keep(gradient);
+    if (!tensor.node) backendOf(tensor).keep(gradient);
   } else {
-    tensor.backend.accumulate(tensor.grad, gradient);
+    backendOf(tensor).accumulate(tensor.grad, gradient);
     gradient.dispose();
   }
 }

@@ -2,10 +2,16 @@
 // on GPU tensors (Engine) and on float64 reference tensors (ReferenceEngine) alike.
 import { apply, type TapeTensor } from './autograd.ts';
 import { ops } from '../kernels/registry.ts';
-import type { Conv2dAttributes } from '../kernels/conv2d.ts';
+import type { Conv2dAttributes } from '../kernels/conv2d/conv2d.ts';
 import type { MaxPool2dAttributes } from '../kernels/max-pool2d.ts';
 
 const none = {} as Record<string, never>;
+
+/**
+ * A sigmoid's output -> its input (the logits), for binaryCrossEntropy: the fusion's own
+ * bookkeeping, held here rather than on every tensor.
+ */
+const logitsOf = new WeakMap<object, object>();
 
 export function conv2d<T extends TapeTensor<T>>(input: T, weight: T, bias?: T | null, attributes: Conv2dAttributes = {}): T {
   return apply(ops.conv2d, bias ? [input, weight, bias] : [input, weight], attributes);
@@ -16,10 +22,12 @@ export const relu = <T extends TapeTensor<T>>(input: T): T => apply(ops.relu, [i
 /** sigmoid(input); the output remembers `input` as its logits, for binaryCrossEntropy. */
 export function sigmoid<T extends TapeTensor<T>>(input: T): T {
   const output = apply(ops.sigmoid, [input], none);
-  output.logits = input;
+  logitsOf.set(output, input);
   return output;
 }
 export const tanh = <T extends TapeTensor<T>>(input: T): T => apply(ops.tanh, [input], none);
+/** softmax over the channel axis (axis 1) of [N, C, ...]: a distribution over C at every pixel. */
+export const softmax = <T extends TapeTensor<T>>(input: T): T => apply(ops.softmax, [input], none);
 export const add = <T extends TapeTensor<T>>(left: T, right: T): T => apply(ops.add, [left, right], none);
 export const subtract = <T extends TapeTensor<T>>(left: T, right: T): T => apply(ops.subtract, [left, right], none);
 export const multiply = <T extends TapeTensor<T>>(left: T, right: T): T => apply(ops.multiply, [left, right], none);
@@ -37,7 +45,7 @@ export const mean = <T extends TapeTensor<T>>(input: T): T => apply(ops.mean, [i
  * step also skips the sigmoid's backward pass, since the gradient goes straight to x.
  */
 export function binaryCrossEntropy<T extends TapeTensor<T>>(prediction: T, target: T): T {
-  const logits = prediction.logits;
+  const logits = logitsOf.get(prediction) as T | undefined;
   if (logits && !logits.isDisposed) return apply(ops.binaryCrossEntropyFromLogits, [logits, target], none);
   return apply(ops.binaryCrossEntropy, [prediction, target], none);
 }

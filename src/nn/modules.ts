@@ -2,15 +2,16 @@
 // A module's parameters live on one backend (the GPU Engine or the float64 ReferenceEngine),
 // so the same model definition trains on the GPU and runs as its CPU specification.
 import * as F from './functional.ts';
-import type { TapeBackend, TapeTensor } from './autograd.ts';
-import { formatShape, sizeOf, type Shape, type Padding } from '../kernels/shapes.ts';
+import type { TapeTensor } from './autograd.ts';
+import { formatShape, sizeOf, type Shape, type Padding } from '../shapes.ts';
 import { ops } from '../kernels/registry.ts';
-import type { Conv2dActivation } from '../kernels/conv2d.ts';
+import type { Conv2dActivation } from '../kernels/conv2d/conv2d.ts';
 import { Random } from '../random.ts';
 
-/** What a module needs of its backend: the tape plus uploading parameter values. */
-export interface ModuleBackend<T> extends TapeBackend<T> {
+/** What a module needs of where its parameters live (an Engine, a ReferenceEngine): uploading values, and keeping them. */
+export interface ModuleBackend<T> {
   tensor(data: ArrayLike<number>, shape: Shape, label?: string): T;
+  keep(tensor: T): void;
 }
 
 export abstract class Module<T extends TapeTensor<T>> {

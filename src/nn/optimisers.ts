@@ -1,7 +1,7 @@
 // Optimisers: one update kernel over every parameter at once, encoded into the same
 // submission as the training step.
 // The optimiser gathers its parameters into one buffer (each a view at an aligned offset,
-// Engine.moveInto), reserves their gradients' homes in a second one (Tensor.gradientStorage:
+// Engine.moveInto), reserves their gradients' homes in a second one (reserveGradientHome:
 // the conv's backward writes each gradient there) and keeps its state in buffers of the same
 // layout. The update rule, written for one tensor, then runs once over the whole buffers:
 // one dispatch a step where it took one per parameter (10 in the notebook model; on this
@@ -13,6 +13,7 @@
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
 import { BufferPool } from '../backend/buffer-pool.ts';
+import { gradientHome, reserveGradientHome } from './autograd.ts';
 import { AelabError } from '../errors.ts';
 import { adam, type AdamHyperparameters } from '../kernels/adam.ts';
 import { rmsprop, type RmspropHyperparameters } from '../kernels/rmsprop.ts';
@@ -29,7 +30,7 @@ export class Optimizer<H = unknown> {
   private readonly weights: Tensor;
   private readonly gradients: Tensor;
   private readonly stateBuffers: readonly Tensor[];
-  /** Each parameter's Tensor.gradientStorage, as this optimiser set it. */
+  /** Each parameter's reserveGradientHome, as this optimiser set it. */
   private readonly reservations: readonly (() => Tensor)[];
   /** Updates encoded over the whole buffers at once, and per parameter (for the tests and benchmarks). */
   readonly updates = { gathered: 0, perParameter: 0 };
@@ -50,7 +51,7 @@ export class Optimizer<H = unknown> {
     this.reservations = parameters.map((parameter, i) => () => engine.view(this.gradients, this.offsets[i]!, parameter.shape, `${parameter.label} gradient`));
     parameters.forEach((parameter, i) => {
       engine.moveInto(parameter, this.weights, this.offsets[i]!);
-      parameter.gradientStorage = this.reservations[i]!;
+      reserveGradientHome(parameter, this.reservations[i]!);
     });
     this.state = parameters.map((parameter, i) =>
       this.stateBuffers.map((buffer, j) => engine.view(buffer, this.offsets[i]!, parameter.shape, `${rule.name} ${rule.stateNames[j]}`).keep()),
@@ -91,7 +92,7 @@ export class Optimizer<H = unknown> {
   /** Frees the state and the gradient buffer; the parameters keep their buffer until they are disposed. */
   dispose(): void {
     this.parameters.forEach((parameter, i) => {
-      if (parameter.gradientStorage === this.reservations[i]) parameter.gradientStorage = null;
+      if (gradientHome(parameter) === this.reservations[i]) reserveGradientHome(parameter, null);
     });
     this.state.forEach((tensors) => tensors.forEach((tensor) => tensor.dispose()));
     [this.weights, this.gradients, ...this.stateBuffers].forEach((tensor) => tensor.dispose());

@@ -7,8 +7,9 @@ import { backward, noGrad } from './autograd.ts';
 import * as F from './functional.ts';
 import type { Module } from './modules.ts';
 import type { Optimizer } from './optimisers.ts';
-import { batchesOf, epochOrder } from '../data/batches.ts';
-import type { Shape } from '../kernels/shapes.ts';
+import { batchesOf, epochOrder } from './batches.ts';
+import type { Shape } from '../shapes.ts';
+import { gpuBackend } from './gpu-backend.ts';
 
 /** Examples addressed by index; `targets` null means the targets are the inputs (an autoencoder). */
 export interface TrainingData {
@@ -142,7 +143,7 @@ class MetricSums {
   add(loss: Tensor, prediction: Tensor, target: Tensor, examples: number): void {
     noGrad(() => {
       const values = [loss, F.binaryAccuracy(prediction, target), F.meanSquaredError(prediction, target)];
-      values.forEach((value, i) => this.engine.accumulate(this.sums[i]!, F.scale(value, examples)));
+      values.forEach((value, i) => gpuBackend(this.engine).accumulate(this.sums[i]!, F.scale(value, examples)));
     });
     this.count += examples;
   }

@@ -1,7 +1,7 @@
 // The GPU parity suite in a browser page: the same cases and checks as test/ops.test.ts,
 // on the browser's own WebGPU (navigator.gpu). scripts/browser-parity.mjs bundles this,
 // serves it on 127.0.0.1 and reads window.parityResult from headless Chromium.
-import { createEngine } from '../../src/runtime/device.ts';
+import { createEngine } from '../../src/kernels/registry.ts';
 import { runParitySuite, type SuiteReport } from '../parity/suite.ts';
 
 interface ParityReport extends SuiteReport {

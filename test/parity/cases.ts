@@ -2,7 +2,7 @@
 // against the op registry, so an op without cases is a compile error. Inputs are drawn fresh
 // from a seeded generator (never zeros) in the range each input spec gives.
 import type { AttributesOf, OpName } from '../../src/kernels/registry.ts';
-import type { Shape } from '../../src/kernels/shapes.ts';
+import type { Shape } from '../../src/shapes.ts';
 import { Random } from '../../src/random.ts';
 
 export interface InputSpec {
@@ -71,6 +71,13 @@ export const opCases: { readonly [K in OpName]: readonly ParityCase<AttributesOf
   mean: [{ inputs: plain([4, 17, 9, 7]), attributes: none }, { inputs: plain([1]), attributes: none }, { inputs: plain([32, 3, 32, 32]), attributes: none }],
   relu: [{ inputs: plain([2, 5, 7, 9]), attributes: none }, { inputs: plain([3, 12, 8, 8]), attributes: none }],
   sigmoid: [{ inputs: [{ shape: [2, 5, 7, 9], low: -6, high: 6 }], attributes: none }],
+  softmax: [
+    { inputs: plain([2, 5, 7, 9]), attributes: none }, // over the channels of NCHW images
+    { inputs: [{ shape: [3, 17, 4, 5], low: -8, high: 8 }], attributes: none }, // wide logits: the largest is subtracted first
+    { inputs: plain([2, 313, 2, 3]), attributes: none }, // 313 channels, as Zhang et al.'s ab bins
+    { inputs: plain([6, 10]), attributes: none }, // [batch, classes]
+    { inputs: plain([4, 1, 3, 3]), attributes: none }, // one channel: y = 1, no gradient
+  ],
   tanh: [{ inputs: [{ shape: [2, 5, 7, 9], low: -3, high: 3 }], attributes: none }],
   conv2d: [
     ...conv2dCases(),

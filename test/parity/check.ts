@@ -3,9 +3,10 @@
 // reference backward, and the reference backward against central finite differences.
 import type { Engine } from '../../src/backend/engine.ts';
 import type { HostTensor, Op } from '../../src/kernels/op.ts';
-import { sizeOf } from '../../src/kernels/shapes.ts';
+import { sizeOf } from '../../src/shapes.ts';
 import type { ParityCase } from './cases.ts';
 import { Random } from '../../src/random.ts';
+import { gpuBackend } from '../../src/nn/gpu-backend.ts';
 
 /** float32 kernels against the float64 reference: ||gpu - reference|| / ||reference||. */
 export const FLOAT32_TOLERANCE = 1e-4;
@@ -66,8 +67,8 @@ export async function checkOp<A>(engine: Engine, op: Op<A>, spec: ParityCase<A>,
 
   const [gpuOutput, gpuGradients] = await engine.scopeAsync(async () => {
     const tensors = inputs.map((input) => engine.tensor(input.data, input.shape));
-    const result = engine.forward(op, tensors, attributes);
-    const gradients = engine.backward(op, {
+    const result = gpuBackend(engine).forward(op, tensors, attributes);
+    const gradients = gpuBackend(engine).backward(op, {
       inputs: tensors,
       output: result,
       attributes,

@@ -4,10 +4,11 @@
 import type { Engine } from '../../src/backend/engine.ts';
 import { ops } from '../../src/kernels/registry.ts';
 import type { Op } from '../../src/kernels/op.ts';
-import { sizeOf } from '../../src/kernels/shapes.ts';
+import { sizeOf } from '../../src/shapes.ts';
 import { Random } from '../../src/random.ts';
 import { checkOp, failures } from './check.ts';
 import { describeCase, type ParityCase } from './cases.ts';
+import { gpuBackend } from '../../src/nn/gpu-backend.ts';
 
 /**
  * conv2d cases for the variants: a fused ReLU, stride 2 with a channel tail, the notebook's 8x8
@@ -60,9 +61,9 @@ async function checkSelectedVariants(engine: Engine, spec: ParityCase<unknown>, 
   const keys = engine.tuning.collect(() =>
     engine.scope(() => {
       const inputs = spec.inputs.map(({ shape }) => engine.tensor(random.values(sizeOf(shape)), shape));
-      const output = engine.forward(op, inputs, spec.attributes);
+      const output = gpuBackend(engine).forward(op, inputs, spec.attributes);
       const gradOutput = engine.tensor(random.values(output.size), output.shape);
-      engine.backward(op, { inputs, output, attributes: spec.attributes, gradOutput, needsGradient: op.differentiable.slice(0, inputs.length) });
+      gpuBackend(engine).backward(op, { inputs, output, attributes: spec.attributes, gradOutput, needsGradient: op.differentiable.slice(0, inputs.length) });
     }),
   );
   const results: VariantResult[] = [];

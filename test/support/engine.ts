@@ -1,6 +1,6 @@
 // One GPU engine per test file. Tests that need a GPU skip without an adapter on a
 // developer's machine, but never in CI: with CI=true a missing adapter fails the run.
-import { createEngine } from '../../src/runtime/device.ts';
+import { createEngine } from '../../src/kernels/registry.ts';
 import type { Engine, EngineOptions } from '../../src/backend/engine.ts';
 
 export async function testEngine(options: EngineOptions = {}): Promise<Engine | null> {

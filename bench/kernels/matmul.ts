@@ -1,0 +1,46 @@
+// Dense matrix product on the GPU (matmul.wgsl) and its float64 reference.
+import { ShapeError } from '../../src/errors.ts';
+import { formatShape } from '../../src/shapes.ts';
+import type { Engine } from '../../src/backend/engine.ts';
+import type { Tensor } from '../../src/backend/tensor.ts';
+import { wgsl } from './wgsl.generated.ts';
+
+/** matmul.wgsl: a workgroup of 8 x 8 invocations; each lane's columns interleave with 7 others'. */
+const WORKGROUP_SIDE = 8;
+const LANES = 8;
+
+/**
+ * Accumulators per invocation: the heuristic (8 x 8, shaped on lavapipe) first, then smaller
+ * tiles for the tuner. COLUMNS is a multiple of 4 (matmul.wgsl accumulates in vec4s).
+ */
+const TILES = [[8, 8], [4, 8], [8, 4], [4, 4], [2, 8], [2, 4], [1, 8], [1, 4]].map(([ROWS, COLUMNS]) => ({ ROWS: ROWS!, COLUMNS: COLUMNS! }));
+
+/** Encodes C = A B for A [m, k] and B [k, n]. */
+export function matmul(engine: Engine, a: Tensor, b: Tensor): Tensor {
+  if (a.shape.length !== 2 || b.shape.length !== 2 || a.shape[1] !== b.shape[0]) {
+    throw new ShapeError(`matmul: expected [m, k] x [k, n], got ${formatShape(a.shape)} x ${formatShape(b.shape)}`);
+  }
+  const [m, k] = a.shape as [number, number];
+  const n = b.shape[1]!;
+  const c = engine.empty([m, n], 'matmul');
+  const tile = engine.tuning.choose(`matmul ${m}x${k} * ${k}x${n}`, () => TILES);
+  engine.dispatch(wgsl.matmul, 'matmul', {
+    bindings: { a, b, c }, params: { m, n, k }, specialization: tile,
+    workgroups: [Math.ceil(n / (LANES * tile.COLUMNS)), Math.ceil(m / (WORKGROUP_SIDE * tile.ROWS))],
+  });
+  return c;
+}
+
+export function referenceMatmul(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let kk = 0; kk < k; kk++) for (let j = 0; j < n; j++) c[i * n + j] += a[i * k + kk]! * b[kk * n + j]!;
+  return c;
+}
+
+/** Encodes a copy of `input` (the bandwidth probe). */
+export function copy(engine: Engine, input: Tensor): Tensor {
+  const output = engine.empty(input.shape, 'copy');
+  const invocations = Math.ceil(input.size / 16); // copy.wgsl: 4 vec4s per invocation
+  engine.dispatch(wgsl.copy, 'copy', { bindings: { input, output }, params: { count: input.size }, invocations });
+  return output;
+}

@@ -1,0 +1,40 @@
+// Builds the package into dist/: the library (dist/index.js, browser-safe), its Node entry
+// (dist/node.js), the command line (dist/cli.js) and the type declarations (dist/types).
+// The .wgsl kernels are assembled into src first (embed-wgsl.mjs), then bundled in.
+//   npm run build
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+execFileSync(process.execPath, ['scripts/embed-wgsl.mjs'], { stdio: 'inherit' });
+rmSync('dist', { recursive: true, force: true });
+
+const common = {
+  bundle: true,
+  format: 'esm',
+  // The package's dependencies load from node_modules as they are; only aelab's own code is bundled.
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+};
+await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', platform: 'neutral', target: 'es2022' });
+await build({ ...common, entryPoints: { node: 'src/node.ts' }, outdir: 'dist', platform: 'node', target: 'node20' });
+await build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', platform: 'node', target: 'node20', banner: { js: '#!/usr/bin/env node' } });
+chmodSync('dist/cli.js', 0o755);
+
+// The declarations keep the sources' layout under dist/types; their relative imports end in .js
+// there, as a consumer's TypeScript expects of a package.
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+for (const file of declarationFiles('dist/types')) {
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/(from\s+'|import\(')(\.{1,2}\/[^']*)\.ts'/g, "$1$2.js'"));
+}
+
+function declarationFiles(folder) {
+  return readdirSync(folder).flatMap((entry) => {
+    const path = join(folder, entry);
+    return statSync(path).isDirectory() ? declarationFiles(path) : path.endsWith('.d.ts') ? [path] : [];
+  });
+}
+console.log(`build: dist/index.js, dist/node.js, dist/cli.js and dist/types (aelab ${version})`);

@@ -1,0 +1,75 @@
+// The layers of src/, bottom to top, and the check that no value import runs back up:
+//   ground (errors, random, shapes, ...) <- tuning <- backend <- kernels <- nn <- data
+//   <- experiments <- cli / lab, with the package entries on top.
+// A type-only import may point anywhere (it leaves no code behind: the tape's fields on a
+// Tensor are typed by nn/autograd.ts), and data may not import nn at all.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+
+export const LAYERS: readonly (readonly string[])[] = [
+  ['src/errors.ts', 'src/random.ts', 'src/shapes.ts', 'src/gpu-constants.ts', 'src/files.ts', 'src/version.ts'],
+  ['src/tuning/'],
+  ['src/backend/'],
+  ['src/kernels/'],
+  ['src/nn/'],
+  ['src/data/'],
+  ['src/experiments/'],
+  ['src/cli/', 'src/lab/'],
+  ['src/index.ts', 'src/node.ts'],
+];
+
+export function layerOf(path: string): number {
+  const index = LAYERS.findIndex((members) => members.some((member) => (member.endsWith('/') ? path.startsWith(member) : path === member)));
+  if (index < 0) throw new Error(`${path} belongs to no layer: add it to LAYERS (test/support/layers.ts)`);
+  return index;
+}
+
+export interface ImportEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly typeOnly: boolean;
+}
+
+/** The relative imports and re-exports of one file's text. */
+export function importsOf(from: string, text: string): ImportEdge[] {
+  const edges: ImportEdge[] = [];
+  const pattern = /^(import|export)\s+(type\s+)?([^'";]*?)\s*from\s*'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/gm;
+  for (const match of text.matchAll(pattern)) {
+    const specifier = match[4] ?? match[5]!;
+    const clause = match[3] ?? '';
+    // `import { type A, type B } from` leaves nothing behind either.
+    const names = clause.replace(/^\{|\}$/g, '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+    const typeOnly = match[2] !== undefined || (clause.startsWith('{') && names.length > 0 && names.every((name) => name.startsWith('type ')));
+    edges.push({ from, to: normalize(join(dirname(from), specifier)), typeOnly });
+  }
+  return edges;
+}
+
+/** Each import that breaks the layering, as 'from -> to (why)'. */
+export function layerViolations(edges: readonly ImportEdge[]): string[] {
+  const violations: string[] = [];
+  for (const edge of edges) {
+    if (!edge.to.startsWith('src/')) continue;
+    const from = layerOf(edge.from);
+    const to = layerOf(edge.to);
+    if (edge.from.startsWith('src/data/') && edge.to.startsWith('src/nn/')) violations.push(`${edge.from} -> ${edge.to} (data does not import nn)`);
+    else if (to > from && !edge.typeOnly) violations.push(`${edge.from} -> ${edge.to} (an upward value import)`);
+  }
+  return violations;
+}
+
+export function sourceFiles(root: string, folder = 'src'): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(join(root, folder))) {
+    const path = join(folder, entry);
+    if (statSync(join(root, path)).isDirectory()) files.push(...sourceFiles(root, path));
+    else files.push(path);
+  }
+  return files;
+}
+
+export function importGraph(root: string): ImportEdge[] {
+  return sourceFiles(root)
+    .filter((path) => path.endsWith('.ts') && !path.endsWith('.d.ts'))
+    .flatMap((path) => importsOf(relative(root, join(root, path)), readFileSync(join(root, path), 'utf8')));
+}
