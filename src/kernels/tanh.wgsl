@@ -1,14 +1,6 @@
 // tanh(x). The argument is clamped to +-15 (where tanh is 1 in float32) because some
 // drivers return NaN from tanh for large |x|.
-struct Params { count: u32 }
-
-// #include ../backend/elementwise.prelude.wgsl
-
-@group(0) @binding(0) var<storage, read> input: array<vec4f>;
-@group(0) @binding(1) var<storage, read_write> output: array<vec4f>;
-@group(0) @binding(2) var<storage, read> gradOutput: array<vec4f>;
-@group(0) @binding(3) var<storage, read_write> gradInput: array<vec4f>;
-@group(0) @binding(4) var<uniform> params: Params;
+// #include unary.prelude.wgsl
 
 // #each-quad
 fn forward(index: u32) {
