@@ -4,6 +4,7 @@
 // an op live beside it, in *mutations.json.
 //   node scripts/mutation-check.mjs            all mutations
 //   node scripts/mutation-check.mjs conv2d     those whose name contains 'conv2d'
+//   node scripts/mutation-check.mjs softmax 'relu backward'   those whose name contains either
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -25,8 +26,8 @@ const mutations = mutationLists('src');
 /** The suites that exercise kernels (the command-line and resume suites add minutes, not coverage of kernels). */
 const KERNEL_SUITES = ['test/ops.test.ts', 'test/tie-rules.test.ts', 'test/tuning.test.ts', 'test/autograd.test.ts', 'test/optimisers.test.ts', 'test/autoencoder-gradients.test.ts', 'test/training.test.ts'];
 
-const filter = process.argv[2] ?? '';
-const selected = mutations.filter(({ name }) => name.includes(filter));
+const filters = process.argv.length > 2 ? process.argv.slice(2) : [''];
+const selected = mutations.filter(({ name }) => filters.some((filter) => name.includes(filter)));
 const survivors = [];
 for (const { name, file, from, to } of selected) {
   const original = readFileSync(file, 'utf8');

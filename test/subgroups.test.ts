@@ -44,7 +44,7 @@ describe.skipIf(!engine)('subgroups on this device', () => {
 
   // scripts/test.sh runs these checks and the conv2d variants a second time with lavapipe at
   // 16 lanes: its subgroups of 16 then hold two of the kernels' groups of 8 (what
-  // groupStartLane in conv2d.wgsl is for). This keeps that run from passing on 8 lanes
+  // groupStartLane in conv2d/prelude.wgsl is for). This keeps that run from passing on 8 lanes
   // should the setting be ignored.
   it.runIf(process.env['LP_NATIVE_VECTOR_WIDTH'] === '512' && /llvmpipe/.test(engine?.adapterDescription ?? ''))(
     'lavapipe at 16 lanes (LP_NATIVE_VECTOR_WIDTH=512) has subgroups of 16, and the kernels use them',

@@ -30,7 +30,7 @@ export interface EngineOptions {
   /** Records each dispatch's entry point, shape and bindings, to be timed on its own later: see recordedDispatches(). */
   profile?: boolean;
   /**
-   * Unroll the kernels' constant-count loops before compiling them (unroll.ts). For WebGPU
+   * Unroll the kernels' constant-count loops before compiling them (tuning/unroll.ts). For WebGPU
    * implementations whose shader translator keeps the driver from unrolling them (wgpu, in
    * Deno and Firefox: createEngine sets it there); elsewhere the driver unrolls them itself
    * and compiles the loops faster than their unrolled text (SwiftShader took minutes).
@@ -38,7 +38,7 @@ export interface EngineOptions {
   unrollLoops?: boolean;
   /**
    * Let kernels shuffle values between the lanes of a subgroup where the device allows it
-   * (subgroups.ts: probed at creation). Default true; false keeps every kernel on its own
+   * (tuning/subgroups.ts: probed at creation). Default true; false keeps every kernel on its own
    * loads (the tests compare the two).
    */
   subgroups?: boolean;
@@ -50,7 +50,7 @@ export class Engine {
   readonly kernels: KernelLibrary;
   readonly pool: BufferPool;
   readonly adapterDescription: string;
-  /** The kernel variants chosen for this adapter (see tuning.ts and tuner.ts). */
+  /** The kernel variants chosen for this adapter (tuning/table.ts, tuning/tuner.ts). */
   readonly tuning = new TuningTable();
   poison: number | null;
 
@@ -72,7 +72,10 @@ export class Engine {
     this.dispatcher = new Dispatcher(device, this.kernels, () => this.computePass(), options.profile ?? false);
   }
 
-  /** Wraps an injected device and compiles every kernel once, reporting WGSL errors with line and column. */
+  /**
+   * Wraps an injected device and compiles the engine's own kernels and `options.kernels` once,
+   * reporting a WGSL error with its file, line and column.
+   */
   static async create(device: GPUDevice, options: EngineOptions = {}): Promise<Engine> {
     const subgroups = options.subgroups === false ? null : await probeSubgroups(device);
     const engine = new Engine(device, options, subgroups);

@@ -169,7 +169,7 @@ export class KernelLibrary {
     // with the subgroup helper defined, the text compiled.
     const specialized = Object.keys(specialization).length > 0 ? specialize(name, baseSource, this.withSubgroupSize(`${name}.${entryPoint}`, specialization)) : baseSource;
     // A kernel may also ask for it per variant: UNROLL_LOOPS specialised to 1 (a tuner
-    // candidate, for a driver that leaves some loop nests rolled; conv2d.wgsl says where).
+    // candidate, for a driver that leaves some loop nests rolled; conv2d/prelude.wgsl says where).
     const source = this.options.unrollLoops || specialization['UNROLL_LOOPS'] === 1 ? unrollConstantLoops(name, specialized) : specialized;
     const { module, reflection } = this.reflect(name, source);
     const entry = reflection.entry.compute.find((candidate) => candidate.name === entryPoint);

@@ -18,7 +18,7 @@ export interface SubgroupSupport {
 }
 
 const PROBE_WORKGROUP = 64;
-/** Groups of this many lanes share loads (conv2d.wgsl's LANES). */
+/** Groups of this many lanes share loads (conv2d/prelude.wgsl's LANES). */
 const GROUP_LANES = 8;
 
 /** Whether `device` has subgroups the kernels can use, checked by running a kernel on it. */

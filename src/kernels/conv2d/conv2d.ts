@@ -127,7 +127,7 @@ export const conv2d = defineOp<Conv2dAttributes>({
   // Under a ReLU, dL/dz is computed once by relu.wgsl's backward ([y > 0] is [z > 0]): both
   // passes read it, and the weight gradient would otherwise load y once per input channel.
   // With `upsample` f, conv2d is a transposed convolution by the upsampled weights wt (derived
-  // in conv2d.wgsl), and its gradients are those of the strided convolution it transposes:
+  // in conv2d/upsampled.wgsl), and its gradients are those of the strided convolution it transposes:
   //   dL/dinput = the strided convolution (forward) of dL/dz by wt
   //   dL/dwt = that convolution's weight gradient, with dL/dz as its input and the input as
   //            its output gradient; dL/dweight = the sums of dL/dwt that wt summed (upsampled_weight_gradient)

@@ -54,7 +54,7 @@ export function conv2dGeometry(inputShape: Shape, weightShape: Shape, biasShape:
 }
 
 /**
- * conv2d with `upsample` f as the transposed convolution of the stored input (conv2d.wgsl,
+ * conv2d with `upsample` f as the transposed convolution of the stored input (conv2d/upsampled.wgsl,
  * upsampled_weights): the geometry of the strided convolution whose input gradient it is.
  * Its input is conv2d's output (outHeight x outWidth), its output the stored input, its kernel
  * K + f - 1 taps with stride f and padding K - 1 - padding.

@@ -15,7 +15,7 @@
 // barriers. On lavapipe (Mesa 25.0) every storage load is done lane by lane with a bounds
 // check, even a weight that all lanes share: one costs about nine multiply-adds (measured),
 // so a tile's speed is its multiply-adds per load, and large tiles win (conv2d.ts).
-// Where the device has subgroups (backend/subgroups.ts), the lanes of a group share the
+// Where the device has subgroups (tuning/subgroups.ts), the lanes of a group share the
 // weights they all need: each loads a few and takes the rest from its neighbours by shuffles.
 // TILE_CHANNELS, TILE_X, TILE_Y, TAP_ROWS, KERNEL_WIDTH, STRIDE, SUBGROUP_SHUFFLES,
 // LANES_ON_CHANNELS, WINDOW_Y and WINDOW_X are specialised per shape by the host;

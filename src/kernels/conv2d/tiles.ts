@@ -93,13 +93,13 @@ export function forwardTile(engine: Engine, g: Conv2dGeometry) {
 
 /** A row tile of the forward pass or backward_input, with or without its row window. */
 interface WindowedRowTileSize extends RowTileSize {
-  /** 1: the tile's rows are loaded once per kernel column (conv2d.wgsl, ROW_WINDOW). */
+  /** 1: the tile's rows are loaded once per kernel column (conv2d/prelude.wgsl, ROW_WINDOW). */
   readonly ROW_WINDOW: number;
 }
 
 /**
  * The row tiles of the forward pass or backward_input as candidates: the heuristic tile with
- * and without ROW_WINDOW (conv2d.wgsl: the tile's rows loaded once per kernel column), then the
+ * and without ROW_WINDOW (conv2d/prelude.wgsl: the tile's rows loaded once per kernel column), then the
  * other tiles without it. The heuristic uses the window where lanes shuffle: the training step
  * at batch 32 ran 1.04-1.11x faster with it in the forward pass (four runs, the heuristic
  * tiles, alternating in one process; 1.03x at batch 256). Elsewhere it is not measured. Only
@@ -133,9 +133,9 @@ function rowWindowSpecialization(rowWindow: number | undefined, g: Conv2dGeometr
  */
 interface TransposedTileSize extends RowTileSize {
   readonly ALL_PHASES?: number;
-  /** Phase-wise tiles: 1 loads the tile's dL/dz rows once per tap column (conv2d.wgsl, ROW_WINDOW). */
+  /** Phase-wise tiles: 1 loads the tile's dL/dz rows once per tap column (conv2d/prelude.wgsl, ROW_WINDOW). */
   readonly ROW_WINDOW?: number;
-  /** All-phases tiles: 1 has the engine unroll the kernel's loops (conv2d.wgsl, UNROLL_LOOPS). */
+  /** All-phases tiles: 1 has the engine unroll the kernel's loops (conv2d/prelude.wgsl, UNROLL_LOOPS). */
   readonly UNROLL_LOOPS?: number;
 }
 
