@@ -8,12 +8,12 @@ import { AelabError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { parseOptions, UsageError } from './arguments.ts';
 import { ProgressLine } from './progress.ts';
-import { runAutoencoder, type AutoencoderConfig } from '../experiments/autoencoder.ts';
+import { sweep, SWEEP_USAGE } from './sweep.ts';
+import { modelOf, runAutoencoder, type AutoencoderConfig } from '../experiments/autoencoder.ts';
 import { loadDataSource } from '../experiments/data-source.ts';
 import { notebookSplit } from '../data/split.ts';
 import { autoencoderData } from '../data/image-set.ts';
 import { createEngine } from '../kernels/registry.ts';
-import { notebookAutoencoder } from '../experiments/notebook-autoencoder.ts';
 import { loadTensors } from '../experiments/run-directory.ts';
 import { predict } from '../nn/training.ts';
 import { imageGridPng } from '../experiments/report.ts';
@@ -23,6 +23,7 @@ const USAGE = `usage: aelab <command> [options]     (aelab --version, aelab -h)
 commands:
   autoencoder    train the notebook's convolutional autoencoder (part 1)
   reconstruct    reconstruct test images with a saved model
+  sweep          train the notebook's 36 architectures and compare them (part 2)
 
 aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [--seed 1] [--out DIR] [--resume] [--no-tune]
   --data DIR        CIFAR-10 binary batches, Fashion-MNIST IDX files or a folder of PNGs;
@@ -36,6 +37,7 @@ aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [-
   --no-tune         skip timing the conv kernels' variants on this adapter (done once
                     per adapter and batch size, then kept in ~/.cache/aelab/tuning)
 
+${SWEEP_USAGE}
 aelab reconstruct --model DIR --data DIR --out FILE.png [--count 10]
   --model DIR       a run directory written by 'aelab autoencoder'
   --data DIR        the images (the model's test split of them is used)
@@ -81,7 +83,7 @@ async function reconstruct(argv: string[]): Promise<void> {
   const source = await loadDataSource(options.data, log);
   const { test } = notebookSplit(source.sets, config.sample, config.seed);
   const engine = await createEngine();
-  const model = notebookAutoencoder(engine, config.seed, test.channels);
+  const model = modelOf(engine, config, test.channels);
   loadTensors(engine, model.namedParameters(), join(options.model!, 'model.safetensors'));
   const count = Math.min(options.count, test.count);
   const indices = Array.from({ length: count }, (_, i) => i);
@@ -104,6 +106,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'autoencoder') await autoencoder(rest);
     else if (command === 'reconstruct') await reconstruct(rest);
+    else if (command === 'sweep') await sweep(rest);
     else throw new UsageError(`unknown command '${command}'`);
     return 0;
   } catch (error) {

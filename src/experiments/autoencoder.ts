@@ -12,7 +12,11 @@ import { summary } from '../nn/modules.ts';
 import { RMSprop } from '../nn/optimisers.ts';
 import { evaluate, fit, predict, type EpochLog, type Metrics, type Progress, type TrainingData } from '../nn/training.ts';
 import { notebookAutoencoder } from './notebook-autoencoder.ts';
-import { loadDataSource } from './data-source.ts';
+import { loadDataSource, type DataSource } from './data-source.ts';
+import { architectureName, configurableAutoencoder, type ArchitectureConfig } from './configurable-autoencoder.ts';
+import type { ModuleBackend } from '../nn/modules.ts';
+import type { TapeTensor } from '../nn/autograd.ts';
+import { sizeOf } from '../shapes.ts';
 import { RunDirectory, tensorsToFile } from './run-directory.ts';
 import { tuneWithCache, tuningFilePath } from '../tuning/cache.ts';
 import { challengersKept } from '../tuning/tuner.ts';
@@ -28,6 +32,8 @@ export interface AutoencoderConfig {
   readonly batchSize: number;
   readonly sample: number;
   readonly seed: number;
+  /** Part 2's configurable model (configurable-autoencoder.ts); absent: the notebook's Part 1 model. */
+  readonly architecture?: ArchitectureConfig;
 }
 
 export interface RunHooks {
@@ -43,6 +49,16 @@ export interface RunHooks {
    * (default true). The choices are cached per adapter, so only the first run pays.
    */
   readonly tune?: boolean;
+  /** The images, already loaded (a sweep loads them once for all its trials); otherwise from config.data. */
+  readonly source?: DataSource;
+}
+
+/** What a model is, measured from its real shapes: written to metrics.json beside the test metrics. */
+export interface ModelStatistics {
+  readonly parameters: number;
+  readonly flopsPerImage: number;
+  readonly latentShape: readonly number[];
+  readonly latentSize: number;
 }
 
 export interface AutoencoderResult {
@@ -50,6 +66,16 @@ export interface AutoencoderResult {
   readonly test: Metrics;
   readonly trainingSeconds: number;
   readonly directory: string;
+  readonly model: ModelStatistics;
+}
+
+/** The run's model: Part 2's configured one, or the notebook's Part 1 autoencoder. */
+export function modelOf<T extends TapeTensor<T>>(backend: ModuleBackend<T>, config: AutoencoderConfig, channels: number): Autoencoder<T> {
+  if (!config.architecture) return notebookAutoencoder(backend, config.seed, channels);
+  if (config.architecture.inputLayers !== channels) {
+    throw new AelabError(`the model takes ${config.architecture.inputLayers}-channel images (input_layers), but the data has ${channels} channels`);
+  }
+  return configurableAutoencoder(backend, config.architecture, config.seed);
 }
 
 const GRID_ROWS = 10;
@@ -111,14 +137,21 @@ export async function runAutoencoder(out: string, requested: AutoencoderConfig, 
   }
   run.write('config.json', JSON.stringify(config, null, 2) + '\n');
 
-  const source = await loadDataSource(config.data, log);
+  const source = hooks.source ?? (await loadDataSource(config.data, log));
   const { train, validation, test } = notebookSplit(source.sets, config.sample, config.seed);
   log(`data: ${source.name}: ${train.count} training, ${validation.count} validation, ${test.count} test images of ${train.channels}x${train.height}x${train.width}`);
 
   const engine = hooks.engine ?? (await createEngine());
   const imageShape = [train.channels, train.height, train.width];
-  const model = notebookAutoencoder(engine, config.seed, train.channels);
-  const modelSummary = summary(model, imageShape);
+  const model = modelOf(engine, config, train.channels);
+  const modelSummary = summary(model, imageShape) + (config.architecture && config.architecture.compression === 1 ? '\ncompression 1: its pools and upsamplings are identities, left out of the model' : '');
+  const latentShape = model.latentShape(imageShape);
+  const statistics: ModelStatistics = {
+    parameters: model.parameters().reduce((total, parameter) => total + sizeOf(parameter.shape), 0),
+    flopsPerImage: model.flops([1, ...imageShape]),
+    latentShape,
+    latentSize: sizeOf(latentShape),
+  };
   run.write('summary.txt', modelSummary + '\n');
   const optimizer = RMSprop(engine, model.parameters());
 
@@ -161,11 +194,12 @@ export async function runAutoencoder(out: string, requested: AutoencoderConfig, 
   const reconstructions = await predict(engine, model, testData, indices);
   const gridPng = imageGridPng([originals, reconstructions], rows, train.channels, train.height, train.width);
   run.write('reconstructions.png', gridPng);
-  run.write('model.safetensors', await tensorsToFile(engine, model.namedParameters(), { model: 'notebook autoencoder', epochs: String(config.epochs) }));
+  const modelName = config.architecture ? architectureName(config.architecture) : 'notebook autoencoder';
+  run.write('model.safetensors', await tensorsToFile(engine, model.namedParameters(), { model: modelName, epochs: String(config.epochs) }));
   const trainingSeconds = history.reduce((total, epochLog) => total + epochLog.seconds, 0);
-  run.write('metrics.json', JSON.stringify({ test: testMetrics, trainingSeconds, epochs: history.length, adapter: engine.adapterDescription }, null, 2) + '\n');
+  run.write('metrics.json', JSON.stringify({ test: testMetrics, trainingSeconds, epochs: history.length, adapter: engine.adapterDescription, model: statistics }, null, 2) + '\n');
   run.write('report.html', reportHtml({
-    title: `Convolutional autoencoder on ${source.name}`,
+    title: `Convolutional autoencoder${config.architecture ? ` ${architectureName(config.architecture)}` : ''} on ${source.name}`,
     command: hooks.command ?? 'aelab autoencoder',
     summary: modelSummary,
     history,
@@ -178,5 +212,5 @@ export async function runAutoencoder(out: string, requested: AutoencoderConfig, 
   }));
   model.parameters().forEach((parameter) => parameter.dispose());
   optimizer.dispose();
-  return { history, test: testMetrics, trainingSeconds, directory: out };
+  return { history, test: testMetrics, trainingSeconds, directory: out, model: statistics };
 }

@@ -4,10 +4,10 @@ import { Buffer } from 'node:buffer';
 import { PNG } from 'pngjs';
 import type { EpochLog, Metrics } from '../nn/training.ts';
 
-const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+export const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** Round-number axis ticks covering [low, high]. */
-function ticks(low: number, high: number, count = 5): number[] {
+export function ticks(low: number, high: number, count = 5): number[] {
   const span = high - low || Math.abs(high) || 1;
   const raw = span / count;
   const magnitude = 10 ** Math.floor(Math.log10(raw));

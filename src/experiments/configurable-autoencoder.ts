@@ -1,0 +1,72 @@
+// The notebook's make_model_with_config (Part 2): an autoencoder built from a config.
+//   x = conv(input_layers)                       the first conv has input_layers filters
+//   if not fewer_layers: x = pool(c); x = conv(3 * channel_factor)
+//   x = pool(c); encoded = conv(4 * channel_factor)
+//   if not fewer_layers: x = upsample(c, encoded); x = conv(3 * channel_factor)
+//   x = upsample(c, x); decoded = conv(output_layers)
+// conv = Conv2D(kernel_size, ReLU, 'same'); pool = MaxPooling2D(c, 'same'); upsample = nearest
+// UpSampling2D(c). With compression 1 the pools and upsamplings are identities: they are
+// left out of the graph, and the summary says so.
+import { Autoencoder, Conv2d, MaxPool2d, Sequential, Sigmoid, Upsample2d, type Module, type ModuleBackend } from '../nn/modules.ts';
+import type { TapeTensor } from '../nn/autograd.ts';
+import { Random } from '../random.ts';
+
+/** The output layer: 'sigmoid' (Part 1's: BCE taken from the logits) or 'relu' (the notebook's: BCE on clipped values). */
+export type OutputKind = 'sigmoid' | 'relu';
+
+export interface ArchitectureConfig {
+  readonly fewerLayers: boolean;
+  readonly channelFactor: number;
+  readonly kernelSize: number;
+  readonly compression: number;
+  /** Channels of the input, and filters of the first conv (the notebook's input_layers). */
+  readonly inputLayers: number;
+  /** Channels of the output (the notebook's output_layers). */
+  readonly outputLayers: number;
+  readonly output: OutputKind;
+}
+
+export function configurableAutoencoder<T extends TapeTensor<T>>(backend: ModuleBackend<T>, config: ArchitectureConfig, seed: number): Autoencoder<T> {
+  const random = new Random(seed);
+  const { fewerLayers, channelFactor, kernelSize, compression, inputLayers, outputLayers } = config;
+  const conv = (inChannels: number, outChannels: number, activation: 'relu' | 'linear' = 'relu') =>
+    new Conv2d(backend, { inChannels, outChannels, kernelSize, padding: 'same', activation, random });
+  const pool = (): Module<T>[] => (compression > 1 ? [new MaxPool2d<T>(compression, 'same')] : []);
+  const upsample = (): Module<T>[] => (compression > 1 ? [new Upsample2d<T>(compression)] : []);
+  const hidden = 3 * channelFactor;
+  const latent = 4 * channelFactor;
+  const encoder: Module<T>[] = [conv(inputLayers, inputLayers)];
+  if (!fewerLayers) encoder.push(...pool(), conv(inputLayers, hidden));
+  encoder.push(...pool(), conv(fewerLayers ? inputLayers : hidden, latent));
+  const decoder: Module<T>[] = [];
+  if (!fewerLayers) decoder.push(...upsample(), conv(latent, hidden));
+  decoder.push(...upsample());
+  // The output conv: a ReLU as the notebook wrote it, or linear followed by a sigmoid (Part 1).
+  const outputInputs = fewerLayers ? latent : hidden;
+  if (config.output === 'relu') decoder.push(conv(outputInputs, outputLayers, 'relu'));
+  else decoder.push(conv(outputInputs, outputLayers, 'linear'), new Sigmoid<T>());
+  return new Autoencoder<T>(new Sequential<T>(encoder), new Sequential<T>(decoder));
+}
+
+/** The latent size (C x H x W) from Keras' shape rules: a 'same' pool of c on n gives ceil(n / c). */
+export function latentSize(config: ArchitectureConfig, imageSize = 32): number {
+  const pools = config.fewerLayers ? 1 : 2;
+  let side = imageSize;
+  for (let i = 0; i < pools; i++) side = Math.ceil(side / config.compression);
+  return 4 * config.channelFactor * side * side;
+}
+
+/**
+ * The notebook's own latent-size formula, kept to show its error: it divided by the
+ * compression twice where the model pools once (fewer_layers) and once where it pools twice.
+ */
+export function notebookLatentSize(config: ArchitectureConfig, imageSize = 32): number {
+  const divisor = config.fewerLayers ? config.compression * config.compression : config.compression;
+  return 4 * config.channelFactor * (imageSize / divisor) ** 2;
+}
+
+/** A short name for a config: 'fewer-c2-k3-x1' or 'full-c8-k5-x4' (the output kind added when not sigmoid). */
+export function architectureName(config: ArchitectureConfig): string {
+  const base = `${config.fewerLayers ? 'fewer' : 'full'}-c${config.channelFactor}-k${config.kernelSize}-x${config.compression}`;
+  return config.output === 'sigmoid' ? base : `${base}-${config.output}`;
+}
