@@ -90,7 +90,7 @@ function metricColumns(metrics: Metrics | null): string[] {
 }
 
 /** Tunes the kernels of one training step at the run's batch size (cached per adapter). */
-async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>, data: TrainingData, batchSize: number, log: (line: string) => void): Promise<void> {
+export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>, data: TrainingData, batchSize: number, log: (line: string) => void): Promise<void> {
   const count = Math.min(batchSize, data.count);
   const indices = Array.from({ length: count }, (_, i) => i);
   const path = tuningFilePath(engine.adapterDescription);

@@ -11,7 +11,8 @@ import { createEngine } from '../kernels/registry.ts';
 import { notebookSplit } from '../data/split.ts';
 import { AelabError } from '../errors.ts';
 import { writeFileAtomic } from '../files.ts';
-import { runAutoencoder, type AutoencoderConfig } from './autoencoder.ts';
+import { modelOf, runAutoencoder, tuneForTraining, type AutoencoderConfig } from './autoencoder.ts';
+import { autoencoderData } from '../data/image-set.ts';
 import { loadDataSource, type DataSource } from './data-source.ts';
 import { RunDirectory } from './run-directory.ts';
 import { gridTrials, GridError, shardTrials, type Grid, type Shard, type Trial } from './sweep-grid.ts';
@@ -83,7 +84,8 @@ export async function runSweep(options: SweepOptions, hooks: SweepHooks = {}): P
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new GridError(`--concurrency must be a whole number >= 1, got ${options.concurrency}`);
   const settings: SweepSettings = { data: options.data, epochs: options.epochs, batchSize: options.batchSize, sample: options.sample, seed: options.seed, grid: options.grid };
   const source = await loadDataSource(options.data, log);
-  const { train } = notebookSplit(source.sets, options.sample, options.seed);
+  const split = notebookSplit(source.sets, options.sample, options.seed);
+  const { train } = split;
   if (train.height !== train.width) throw new GridError(`the sweep's models take square images; the data's are ${train.height}x${train.width}`);
   const trials = gridTrials(options.grid, train.height);
   const mine = shardTrials(trials, options.shard);
@@ -114,7 +116,7 @@ export async function runSweep(options: SweepOptions, hooks: SweepHooks = {}): P
     state.running += 1;
     log(`trial ${trial.name}: ${resume ? 'resuming' : 'starting'} (latent ${trial.latentSize.toLocaleString('en-US')}) | ${status()}`);
     const result = await runAutoencoder(directory, trialConfig(settings, trial), resume, {
-      engine, source, tune: options.tune, command: options.command,
+      engine, source, tune: false, command: options.command,
       log: (line) => { if (!line.startsWith('data: ')) log(`  ${trial.name}: ${line}`); },
       onEpochEnd: (epochLog) => {
         state.epochsDone += 1;
@@ -125,6 +127,15 @@ export async function runSweep(options: SweepOptions, hooks: SweepHooks = {}): P
     state.done += 1;
     log(`trial ${trial.name}: test loss ${result.test.loss.toFixed(4)}, PSNR ${result.test.psnr.toFixed(2)} dB | ${status()}`);
   };
+  if (options.tune) {
+    // One at a time, before training: the tuner times kernels alone on the device, and the
+    // trials then find its choices in the engine's table.
+    for (const trial of waiting) {
+      const model = modelOf(engine, trialConfig(settings, trial), train.channels);
+      await tuneForTraining(engine, model, autoencoderData(split.train), options.batchSize, (line) => log(`  ${trial.name}: ${line}`));
+      model.parameters().forEach((parameter) => parameter.dispose());
+    }
+  }
   await inParallel(waiting, options.concurrency, runTrial);
 
   let collected = collectSweep([options.out], trials);

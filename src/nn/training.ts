@@ -10,6 +10,7 @@ import type { Optimizer } from './optimisers.ts';
 import { batchesOf, epochOrder } from './batches.ts';
 import type { Shape } from '../shapes.ts';
 import { gpuBackend } from './gpu-backend.ts';
+import { StepClock, type QueuePoint } from './step-clock.ts';
 
 /** Examples addressed by index; `targets` null means the targets are the inputs (an autoencoder). */
 export interface TrainingData {
@@ -61,75 +62,10 @@ export interface FitOptions {
   readonly onEpochEnd?: (log: EpochLog) => Promise<void> | void;
 }
 
-/** How much GPU work fit() lets the CPU queue ahead before it waits (bench:train times samples this long). */
-export const QUEUED_MILLISECONDS = 400;
+export { QUEUED_MILLISECONDS } from './step-clock.ts';
 
-/**
- * Backpressure for the training loop that keeps the GPU's queue full. The CPU encodes a step
- * far faster than a CPU adapter runs it, so fit() cuts the steps into chunks of about
- * QUEUED_MILLISECONDS of GPU work. At the end of a chunk it snapshots the metric sums and
- * then waits for the previous chunk's snapshot, not for everything: the chunk just submitted
- * keeps the GPU busy through the wait and while the next one is encoded. (Waiting for all
- * submitted work left the GPU idle while the CPU encoded the next step; and under Deno each
- * wait costs about 11 ms.) Dawn spins a CPU core while a map is pending, taking it from the
- * training itself, so the wait sleeps first until 95% of the time the previous chunk should
- * take: the GPU time per step, measured between snapshots. Waking late costs nothing while
- * the next chunk runs, and the 5% shortfall drains any lateness from the estimate.
- * The snapshots carry the running metrics for the progress line.
- */
-class StepClock {
-  private stepMilliseconds = 0;
-  private pendingSteps = 0;
-  private inFlight: Chunk | null = null;
-  private lastCompletion = performance.now();
-
-  constructor(private readonly sums: MetricSums) {}
-
-  /** Counts a submitted step; true when its chunk is full (call endChunk). */
-  submitted(): boolean {
-    this.pendingSteps += 1;
-    const due = this.stepMilliseconds > 0 ? Math.max(1, Math.round(QUEUED_MILLISECONDS / this.stepMilliseconds)) : 2;
-    return this.pendingSteps >= due;
-  }
-
-  /** Snapshots the chunk's metrics and waits for the chunk before it: its metrics, or null for the first chunk. */
-  async endChunk(): Promise<Metrics | null> {
-    const previous = this.inFlight;
-    this.inFlight = { snapshot: this.sums.snapshot(), steps: this.pendingSteps };
-    this.pendingSteps = 0;
-    return previous ? this.complete(previous) : null;
-  }
-
-  /** Waits for every step submitted: the metrics after the last. */
-  async finish(): Promise<Metrics> {
-    // Steps after the last full chunk (or an epoch shorter than one) end a chunk of their own.
-    if (this.pendingSteps > 0 || !this.inFlight) await this.endChunk();
-    const last = this.inFlight!;
-    this.inFlight = null;
-    return this.complete(last);
-  }
-
-  private async complete(chunk: Chunk): Promise<Metrics> {
-    // The queue never ran dry, so the chunk started when the one before it completed.
-    const expectedEnd = this.lastCompletion + 0.95 * chunk.steps * this.stepMilliseconds;
-    const metrics = await chunk.snapshot.values(expectedEnd - performance.now());
-    const now = performance.now();
-    if (chunk.steps > 0) this.stepMilliseconds = (now - this.lastCompletion) / chunk.steps;
-    this.lastCompletion = now;
-    return metrics;
-  }
-}
-
-/** Metrics at one point of the queue (MetricSums.snapshot); values() waits for them, sleeping first if asked. */
-interface MetricSnapshot {
-  values(sleepMilliseconds?: number): Promise<Metrics>;
-}
-
-/** A chunk of steps fit() has submitted: the metrics after its last step, and how many steps it holds. */
-interface Chunk {
-  readonly snapshot: MetricSnapshot;
-  readonly steps: number;
-}
+/** Metrics at one point of the queue (MetricSums.snapshot). */
+type MetricSnapshot = QueuePoint<Metrics>;
 
 /** GPU-side sums of loss, binary accuracy and squared error, each weighted by batch size. */
 class MetricSums {
@@ -153,8 +89,8 @@ class MetricSums {
     const count = Math.max(1, this.count);
     const snapshot = this.engine.snapshot(this.sums);
     return {
-      async values(sleepMilliseconds = 0): Promise<Metrics> {
-        const [loss, accuracy, squared] = (await snapshot.values(sleepMilliseconds)).map((values) => values[0]! / count);
+      async values(): Promise<Metrics> {
+        const [loss, accuracy, squared] = (await snapshot.values()).map((values) => values[0]! / count);
         return { loss: loss!, binaryAccuracy: accuracy!, meanSquaredError: squared!, psnr: 10 * Math.log10(1 / squared!) };
       },
     };
@@ -190,7 +126,7 @@ export async function fit(
   for (let epoch = (options.initialEpoch ?? 0) + 1; epoch <= options.epochs; epoch++) {
     const started = performance.now();
     const sums = new MetricSums(engine);
-    const clock = new StepClock(sums);
+    const clock = new StepClock(() => sums.snapshot());
     let runningLoss: number | null = null;
     let step = 0;
     for (const indices of batchesOf(epochOrder(train.count, options.seed, epoch, options.shuffle ?? true), batchSize)) {
@@ -235,5 +171,12 @@ export async function evaluate(engine: Engine, model: Module<Tensor>, lossFuncti
 
 /** The model's outputs for the examples at `indices`, as one float32 array (NCHW). */
 export async function predict(engine: Engine, model: Module<Tensor>, data: TrainingData, indices: ArrayLike<number>): Promise<Float32Array> {
-  return engine.scopeAsync(() => noGrad(() => model.forward(upload(engine, data, indices).inputs)).read());
+  // The scope closes before the wait: another run on the same engine (a sweep's trials train
+  // side by side) may create tensors meanwhile, and they must not fall into this scope.
+  const prediction = engine.scope(() => noGrad(() => model.forward(upload(engine, data, indices).inputs)));
+  try {
+    return await prediction.read();
+  } finally {
+    prediction.dispose();
+  }
 }
