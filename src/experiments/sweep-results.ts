@@ -2,7 +2,7 @@
 // config.json and metrics.json), the grid's trials with no finished result listed as missing,
 // never dropped. The same reading serves a sweep at its end and `aelab sweep merge` over the
 // folders of several shards; merging twice writes the same files.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AelabError } from '../errors.ts';
 import { writeFileAtomic } from '../files.ts';
@@ -121,6 +121,7 @@ export function mergeSweeps(folders: readonly string[], out: string, command: st
   });
   const trials = gridTrials(first!.grid, first!.imageSize ?? 32);
   const collected = collectSweep(folders, trials);
+  mkdirSync(out, { recursive: true });
   writeSweepOutputs(out, collected, { command, wallSeconds: null });
   return collected;
 }
