@@ -41,6 +41,19 @@ else
   echo "deno smoke run: FAILED"
 fi
 
+# The sweep (Part 2) under Deno: 2 trials of 1 epoch, to results and a report.
+sweep_smoke=.cache/deno-sweep
+rm -rf "$sweep_smoke"
+echo '{"fewer_layers": [true], "channel_factor": [2], "kernel_size": [3], "compression_factor": [2, 4]}' > .cache/deno-sweep-grid.json
+if npx deno run --unstable-webgpu -A src/cli/main.ts sweep --data "${AELAB_CIFAR:-../shared/data/cifar10}" --grid .cache/deno-sweep-grid.json \
+    --epochs 1 --sample 0.05 --best-epochs 0 --out "$sweep_smoke" \
+  && [ "$(tail -n +2 "$sweep_smoke/results.csv" | wc -l)" = 2 ] && [ -f "$sweep_smoke/report.html" ]; then
+  deno_smoke=$((deno_smoke + 1))
+  echo "deno sweep smoke run: passed"
+else
+  echo "deno sweep smoke run: FAILED"
+fi
+
 # The parity suite in headless Chromium, on the browser's own WebGPU.
 browser_log=.cache/browser-parity.log
 node scripts/browser-parity.mjs 2>&1 | tee "$browser_log"
@@ -59,7 +72,7 @@ node -e '
   const wide = fs.existsSync(process.argv[5]) ? JSON.parse(fs.readFileSync(process.argv[5], "utf8")) : { numPassedTests: 0, numFailedTests: 0 };
   const pack = fs.readFileSync(process.argv[6], "utf8").match(/package: (\d+) passed, (\d+) failed/) ?? [null, 0, 1];
   const passed = vitest.numPassedTests + wide.numPassedTests + Number(deno[1]) + smoke + Number(browser[1]) + Number(pack[1]);
-  const failed = vitest.numFailedTests + wide.numFailedTests + Number(deno[2]) + (1 - smoke) + Number(browser[2]) + Number(pack[2]);
+  const failed = vitest.numFailedTests + wide.numFailedTests + Number(deno[2]) + (2 - smoke) + Number(browser[2]) + Number(pack[2]);
   console.log(`tests: ${passed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);
 ' "$results" "$deno_log" "$deno_smoke" "$browser_log" "$wide_results" "$package_log"

@@ -139,6 +139,8 @@ export async function runSweep(options: SweepOptions, hooks: SweepHooks = {}): P
   await inParallel(waiting, options.concurrency, runTrial);
 
   let collected = collectSweep([options.out], trials);
+  // The grid's report first: the best trial's training on may take longer than the grid did.
+  writeSweepOutputs(options.out, collected, { command: options.command, wallSeconds: (performance.now() - sweepStart) / 1000 });
   let best: string | null = null;
   if (options.bestEpochs > 0 && collected.rows.length > 0) {
     if (collected.missing.length > 0) {
