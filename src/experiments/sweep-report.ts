@@ -58,7 +58,9 @@ export function scatterSvg(rows: readonly TrialRow[], metric: Metric, label: str
   const [yMin, yMax] = [Math.min(...ys, ...bandYs.filter(Number.isFinite)) - yPad, Math.max(...ys, ...bandYs.filter(Number.isFinite)) + yPad];
   const px = (x: number) => margin.left + ((x - xMin) / (xMax - xMin)) * (width - margin.left - margin.right);
   const py = (y: number) => height - margin.bottom - ((Math.min(Math.max(y, yMin), yMax) - yMin) / (yMax - yMin)) * (height - margin.top - margin.bottom);
-  const title = fit ? `${label} against latent size: slope ${fit.slope.toPrecision(3)} per decade, R² ${fit.rSquared.toFixed(2)}` : `${label} against latent size`;
+  const title = fit
+    ? `${label} = ${fit.intercept.toPrecision(4)} ${fit.slope < 0 ? '-' : '+'} ${Math.abs(fit.slope).toPrecision(3)} log10(latent), R² ${fit.rSquared.toFixed(2)}`
+    : `${label} against latent size`;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
@@ -123,7 +125,7 @@ export function sweepReportHtml(report: SweepReport): string {
     return `<figure><figcaption>${escapeHtml(what)}: trial ${row.trial} (${escapeHtml(row.name)}), latent ${row.latent_size.toLocaleString('en-US')}, test loss ${row.test_loss.toFixed(4)}, PSNR ${row.psnr.toFixed(2)} dB, binary accuracy ${(100 * row.binary_accuracy).toFixed(2)}%</figcaption>${png ? `<img src="${dataUri(png)}" alt="test images beside their reconstructions">` : '<p>(no reconstructions.png)</p>'}</figure>`;
   };
   const headline = fit
-    ? `Over ${rows.length} trials, test loss falls by ${(-fit.slope).toPrecision(3)} per tenfold latent size (fitted on log10 of the latent size; R² ${fit.rSquared.toFixed(2)}). Best: trial ${byLoss[0]!.trial} (${escapeHtml(byLoss[0]!.name)}); worst: trial ${byLoss.at(-1)!.trial} (${escapeHtml(byLoss.at(-1)!.name)}).`
+    ? `Over ${rows.length} trials, test loss ${fit.slope < 0 ? 'falls' : 'rises'} by ${Math.abs(fit.slope).toPrecision(3)} per tenfold latent size (least squares on log10 of the latent size: slope ${fit.slope.toPrecision(3)}, intercept ${fit.intercept.toPrecision(4)}, R² ${fit.rSquared.toFixed(2)}). Best: trial ${byLoss[0]!.trial} (${escapeHtml(byLoss[0]!.name)}); worst: trial ${byLoss.at(-1)!.trial} (${escapeHtml(byLoss.at(-1)!.name)}).`
     : 'Too few trials (or latent sizes) for a regression line.';
   const header = `<tr>${['trial', 'name', ...RESULT_COLUMNS.slice(1)].map((column, i) => `<th onclick="sortBy(${i})">${column}</th>`).join('')}</tr>`;
   const body = rows.map((row) => `<tr>${[row.trial, row.name, ...RESULT_COLUMNS.slice(1).map((column) => row[column])]
