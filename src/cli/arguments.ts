@@ -43,3 +43,11 @@ export function parseOptions<S extends Record<string, OptionSpec>>(argv: readonl
   }
   return result as Parsed<S>;
 }
+
+/** The options `argv` gives, by their camelCase names (what a resumed run checks against its own). */
+export function givenOptions(argv: readonly string[]): Set<string> {
+  return new Set(argv.flatMap((argument) => {
+    const match = /^--([a-z-]+)/.exec(argument);
+    return match ? [match[1]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] : [];
+  }));
+}

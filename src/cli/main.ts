@@ -2,11 +2,12 @@
 //   aelab autoencoder --data ../shared/data/cifar10 --epochs 10     (npm run build: dist/cli.js)
 //   deno run --unstable-webgpu -A src/cli/main.ts autoencoder ...
 import process from 'node:process';
-import { readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AelabError } from '../errors.ts';
 import { VERSION } from '../version.ts';
-import { parseOptions, UsageError } from './arguments.ts';
+import { givenOptions, parseOptions, UsageError } from './arguments.ts';
+import { fileError, readJsonFile, writeFileAtomic } from '../files.ts';
 import { ProgressLine } from './progress.ts';
 import { sweep, SWEEP_USAGE } from './sweep.ts';
 import { modelOf, runAutoencoder, type AutoencoderConfig } from '../experiments/autoencoder.ts';
@@ -68,6 +69,7 @@ async function autoencoder(argv: string[]): Promise<void> {
     onProgress: (update) => progress.update(update),
     onEpochEnd: (epochLog) => progress.epochEnd(epochLog, config.epochs),
     tune: !options.noTune,
+    given: givenOptions(argv),
   });
   const { test } = result;
   log(`test: loss ${test.loss.toFixed(4)}, PSNR ${test.psnr.toFixed(2)} dB, MSE ${test.meanSquaredError.toFixed(5)}; training took ${result.trainingSeconds.toFixed(1)} s`);
@@ -77,9 +79,10 @@ async function autoencoder(argv: string[]): Promise<void> {
 async function reconstruct(argv: string[]): Promise<void> {
   const options = parseOptions(argv, { model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, count: { type: 'integer', default: 10 } });
   for (const name of ['model', 'data', 'out'] as const) if (!options[name]) throw new UsageError(`--${name} is required`);
+  if (options.count < 1) throw new UsageError(`--count must be at least 1, got ${options.count}`);
   const configPath = join(options.model!, 'config.json');
   if (!existsSync(configPath)) throw new AelabError(`--model ${options.model}: no config.json (not a run directory of 'aelab autoencoder')`);
-  const config = JSON.parse(readFileSync(configPath, 'utf8')) as AutoencoderConfig;
+  const config = readJsonFile<AutoencoderConfig>(configPath);
   const source = await loadDataSource(options.data, log);
   const { test } = notebookSplit(source.sets, config.sample, config.seed);
   const engine = await createEngine();
@@ -89,11 +92,14 @@ async function reconstruct(argv: string[]): Promise<void> {
   const indices = Array.from({ length: count }, (_, i) => i);
   const data = autoencoderData(test);
   const reconstructions = await predict(engine, model, data, indices);
-  writeFileSync(options.out!, imageGridPng([data.batch(indices).inputs, reconstructions], count, test.channels, test.height, test.width));
+  writeFileAtomic(options.out!, imageGridPng([data.batch(indices).inputs, reconstructions], count, test.channels, test.height, test.width));
   log(`wrote ${options.out}: ${count} test images (left) and their reconstructions (right)`);
 }
 
-export async function main(argv: string[]): Promise<number> {
+const debugging = (argv: readonly string[]) => argv.includes('--debug') || process.env['AELAB_DEBUG'] === '1';
+
+export async function main(commandLine: string[]): Promise<number> {
+  const argv = commandLine.filter((argument) => argument !== '--debug');
   const [command, ...rest] = argv;
   try {
     if (command === '--version' || command === '-V') {
@@ -114,11 +120,16 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`aelab: ${error.message}\n\n${USAGE}`);
       return 2;
     }
-    if (error instanceof AelabError) {
-      process.stderr.write(`aelab: ${error.message}\n`);
+    // A file-system error (a path that does not exist, a full disk) is the user's to fix: one
+    // line naming the path. The stack only with --debug or AELAB_DEBUG=1.
+    const known = error instanceof AelabError ? error : fileError(error, (error as { path?: string }).path ?? 'a file', 'cannot use');
+    if (debugging(commandLine)) process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    if (known instanceof AelabError) {
+      process.stderr.write(`aelab: ${known.message}\n`);
       return 1;
     }
-    throw error;
+    process.stderr.write(`aelab: internal error: ${(error as Error).message ?? String(error)}${debugging(commandLine) ? '' : ' (AELAB_DEBUG=1 or --debug shows where)'}\n`);
+    return 70;
   }
 }
 

@@ -12,7 +12,9 @@ import { summary } from '../nn/modules.ts';
 import { RMSprop } from '../nn/optimisers.ts';
 import { evaluate, fit, predict, type EpochLog, type Metrics, type Progress, type TrainingData } from '../nn/training.ts';
 import { notebookAutoencoder } from './notebook-autoencoder.ts';
-import { loadDataSource, type DataSource } from './data-source.ts';
+import { dataFingerprint, loadDataSource, type DataSource } from './data-source.ts';
+import { ReferenceEngine } from '../nn/reference-backend.ts';
+import type { Split } from '../data/split.ts';
 import { architectureName, configurableAutoencoder, type ArchitectureConfig } from './configurable-autoencoder.ts';
 import type { ModuleBackend } from '../nn/modules.ts';
 import type { TapeTensor } from '../nn/autograd.ts';
@@ -51,6 +53,11 @@ export interface RunHooks {
   readonly tune?: boolean;
   /** The images, already loaded (a sweep loads them once for all its trials); otherwise from config.data. */
   readonly source?: DataSource;
+  /**
+   * The settings the user gave (a resumed run refuses those that differ from its own, and
+   * continues to its own epochs unless 'epochs' is here); default: all of them.
+   */
+  readonly given?: ReadonlySet<string>;
 }
 
 /** What a model is, measured from its real shapes: written to metrics.json beside the test metrics. */
@@ -122,25 +129,70 @@ export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>
   }
 }
 
+/** The settings a resumed run may not change: each would make it another run. */
+const FIXED_SETTINGS = ['batchSize', 'sample', 'seed', 'architecture'] as const;
+
+/**
+ * The run's config. A new run takes the requested one. A resumed run keeps its own, fixed at
+ * its start: it continues to its own epochs unless `given` holds 'epochs' (then it extends, and
+ * refuses fewer epochs than are done), and any other setting given with another value is
+ * refused, naming each. `--data` at another path is checked later, against the fingerprint.
+ */
+function resumedConfig(run: RunDirectory, requested: AutoencoderConfig, given: ReadonlySet<string>): AutoencoderConfig {
+  const saved = run.readJson<AutoencoderConfig & { dataFingerprint?: string }>('config.json');
+  if (!saved) throw new AelabError(`--resume: ${run.path} holds no run (no config.json)`);
+  const option = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const differences = FIXED_SETTINGS.filter((key) => given.has(key) && JSON.stringify(requested[key]) !== JSON.stringify(saved[key]))
+    .map((key) => `${option(key)} ${JSON.stringify(requested[key])} (the run has ${JSON.stringify(saved[key])})`);
+  if (differences.length > 0) throw new AelabError(`--resume continues the run as it started; these differ: ${differences.join(', ')}. Drop them, or start a new run in another --out`);
+  const done = run.latestEpoch();
+  if (given.has('epochs') && requested.epochs < done) throw new AelabError(`--epochs ${requested.epochs}: the run in ${run.path} has already done ${done} epochs`);
+  return { ...saved, epochs: given.has('epochs') ? requested.epochs : saved.epochs, data: given.has('data') ? requested.data : saved.data };
+}
+
+/** Refuses images the model cannot reproduce (its output would not have their size), before any GPU work. */
+function checkGeometry(config: AutoencoderConfig, channels: number, height: number, width: number): void {
+  const probe = modelOf(new ReferenceEngine(), config, channels);
+  const [, , outHeight, outWidth] = probe.outputShape([1, channels, height, width]);
+  if (outHeight !== height || outWidth !== width) {
+    throw new AelabError(`the model turns ${height}x${width} images into ${outHeight}x${outWidth}: its pools need image sides that divide evenly through every pool (multiples of 4 for Part 1's model)`);
+  }
+}
+
 export async function runAutoencoder(out: string, requested: AutoencoderConfig, resume: boolean, hooks: RunHooks = {}): Promise<AutoencoderResult> {
   const log = hooks.log ?? (() => {});
   const run = new RunDirectory(out);
+  // Everything is checked before anything is written: a refused command changes nothing on disk.
   let config = requested;
-  if (resume) {
-    const saved = run.readJson<AutoencoderConfig>('config.json');
-    if (!saved) throw new AelabError(`--resume: ${out} holds no run (no config.json)`);
-    // The saved configuration wins, so the resumed run is the run it continues; only the
-    // number of epochs may be raised.
-    config = { ...saved, epochs: Math.max(saved.epochs, requested.epochs) };
-  } else if (existsSync(run.file('config.json')) && run.checkpointNames().length > 0) {
+  if (resume) config = resumedConfig(run, requested, hooks.given ?? new Set(Object.keys(requested)));
+  else if (existsSync(run.file('config.json')) && run.checkpointNames().length > 0) {
     throw new AelabError(`${out} already holds a run: pass --resume to continue it, or choose another --out`);
   }
-  run.write('config.json', JSON.stringify(config, null, 2) + '\n');
-
   const source = hooks.source ?? (await loadDataSource(config.data, log));
+  const fingerprint = dataFingerprint(source);
+  const saved = resume ? run.readJson<{ data: string | null; dataFingerprint?: string }>('config.json') : null;
+  if (saved && config.data !== saved.data && saved.dataFingerprint !== fingerprint) {
+    throw new AelabError(`--data ${config.data}: not the data this run trained on (${saved.data ?? 'the downloaded CIFAR-10'}${saved.dataFingerprint ? `; the fingerprints ${saved.dataFingerprint} and ${fingerprint} differ` : ''})`);
+  }
   const { train, validation, test } = notebookSplit(source.sets, config.sample, config.seed);
+  checkGeometry(config, train.channels, train.height, train.width);
   log(`data: ${source.name}: ${train.count} training, ${validation.count} validation, ${test.count} test images of ${train.channels}x${train.height}x${train.width}`);
+  if (config.batchSize > train.count) log(`note: --batch-size ${config.batchSize} is more than the ${train.count} training images: each epoch is one batch of ${train.count}`);
 
+  run.create();
+  const release = run.lock(log);
+  try {
+    run.write('config.json', JSON.stringify({ ...config, dataFingerprint: fingerprint }, null, 2) + '\n');
+    return await trainRun(run, config, source, { train, validation, test }, hooks, log);
+  } finally {
+    release();
+  }
+}
+
+async function trainRun(run: RunDirectory, config: AutoencoderConfig, source: DataSource, split: Split, hooks: RunHooks, log: (line: string) => void): Promise<AutoencoderResult> {
+  const out = run.path;
+  const { train, validation, test } = split;
+  const resume = run.checkpointNames().length > 0;
   const engine = hooks.engine ?? (await createEngine());
   const imageShape = [train.channels, train.height, train.width];
   const model = modelOf(engine, config, train.channels);

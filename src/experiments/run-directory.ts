@@ -2,12 +2,14 @@
 // hold the weights, the optimiser state and the history after that epoch. A checkpoint is
 // written into a temporary folder and committed by one rename, so a run killed at any
 // moment leaves the last complete epoch intact and nothing half-written that looks valid.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { AelabError } from '../errors.ts';
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
 import { formatShape } from '../shapes.ts';
-import { writeFileAtomic } from '../files.ts';
+import { fileError, readJsonFile, writeFileAtomic } from '../files.ts';
 import type { Module } from '../nn/modules.ts';
 import type { Optimizer } from '../nn/optimisers.ts';
 import { CheckpointError, decodeSafetensors, encodeSafetensors, type StoredTensor } from '../nn/safetensors.ts';
@@ -42,9 +44,68 @@ export interface CheckpointState {
   readonly history: EpochLog[];
 }
 
+/** Who holds a run folder: written into its .lock file. */
+interface LockHolder {
+  readonly pid: number;
+  readonly host: string;
+  readonly started: string;
+}
+
+/** Whether a process of this host is alive (a signal 0 reaches it, or it exists but is another user's). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class RunDirectory {
-  constructor(readonly path: string) {
-    mkdirSync(join(path, 'checkpoints'), { recursive: true });
+  constructor(readonly path: string) {}
+
+  /** Makes the folder (and checkpoints/); refuses a path that is a file. */
+  create(): void {
+    if (existsSync(this.path) && !statSync(this.path).isDirectory()) throw new AelabError(`--out ${this.path} is a file, not a folder`);
+    try {
+      mkdirSync(join(this.path, 'checkpoints'), { recursive: true });
+    } catch (error) {
+      throw fileError(error, this.path, 'cannot make the run folder');
+    }
+  }
+
+  /**
+   * Takes the folder for this process: creates .lock with its PID and host, atomically (the
+   * create fails if the file exists). A lock of a process of this host that no longer runs (a
+   * killed run) is broken, with a message; any other refuses at once, naming its holder.
+   * Returns the release.
+   */
+  lock(log: (line: string) => void = () => {}): () => void {
+    const path = this.file('.lock');
+    const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const handle = openSync(path, 'wx');
+        writeSync(handle, JSON.stringify(me));
+        closeSync(handle);
+        return () => rmSync(path, { force: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError(error, path, 'cannot lock the run folder with');
+      }
+      let holder: LockHolder | null = null;
+      try {
+        holder = JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
+      } catch {
+        // Being written this instant, or left empty by a crash: look again before judging.
+      }
+      if (holder && holder.host === me.host && !isRunning(holder.pid)) {
+        log(`${this.path}: breaking the lock of PID ${holder.pid}, which no longer runs (a killed run)`);
+        rmSync(path, { force: true });
+      } else if (holder) {
+        throw new AelabError(`${this.path} is in use by another aelab run (PID ${holder.pid} on ${holder.host}, since ${holder.started}); if that run is gone, delete ${path}`);
+      }
+    }
+    throw new AelabError(`${this.path}: cannot take its lock (${path} keeps changing): is another run starting there?`);
   }
 
   file(name: string): string {
@@ -57,7 +118,13 @@ export class RunDirectory {
 
   readJson<T>(name: string): T | null {
     const path = this.file(name);
-    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : null;
+    return existsSync(path) ? readJsonFile<T>(path) : null;
+  }
+
+  /** The epoch of the latest committed checkpoint, read from its state.json without loading it (0: none). */
+  latestEpoch(): number {
+    const latest = this.checkpointNames().at(-1);
+    return latest ? readJsonFile<CheckpointState>(join(this.path, 'checkpoints', latest, 'state.json')).epoch : 0;
   }
 
   /** Writes a checkpoint of epoch `state.epoch` and commits it with one rename. */
@@ -65,19 +132,30 @@ export class RunDirectory {
     const name = `epoch-${String(state.epoch).padStart(4, '0')}`;
     const folder = join(this.path, 'checkpoints', name);
     const temporary = `${folder}.tmp-${process.pid}`;
-    rmSync(temporary, { recursive: true, force: true });
-    mkdirSync(temporary);
+    try {
+      rmSync(temporary, { recursive: true, force: true });
+      mkdirSync(temporary);
+    } catch (error) {
+      throw fileError(error, temporary, 'cannot make the checkpoint folder');
+    }
     writeFileAtomic(join(temporary, 'model.safetensors'), await tensorsToFile(engine, model.namedParameters(), { epoch: String(state.epoch) }));
     writeFileAtomic(join(temporary, 'optimizer.safetensors'), await tensorsToFile(engine, optimizer.namedState(), { optimizer: optimizer.name, step: String(optimizer.step) }));
     writeFileAtomic(join(temporary, 'state.json'), JSON.stringify(state, null, 1));
-    rmSync(folder, { recursive: true, force: true });
-    renameSync(temporary, folder);
+    // The commit, last: until this rename the earlier checkpoints are the run's.
+    try {
+      rmSync(folder, { recursive: true, force: true });
+      renameSync(temporary, folder);
+    } catch (error) {
+      throw fileError(error, folder, 'cannot commit the checkpoint');
+    }
     for (const old of this.checkpointNames().slice(0, -CHECKPOINTS_KEPT)) rmSync(join(this.path, 'checkpoints', old), { recursive: true, force: true });
   }
 
   /** Committed checkpoints, oldest first (temporary folders of killed runs are ignored). */
   checkpointNames(): string[] {
-    return readdirSync(join(this.path, 'checkpoints')).filter((name) => /^epoch-\d{4}$/.test(name)).sort();
+    const folder = join(this.path, 'checkpoints');
+    if (!existsSync(folder)) return [];
+    return readdirSync(folder).filter((name) => /^epoch-\d{4}$/.test(name)).sort();
   }
 
   /** Restores the latest checkpoint into the model and optimiser; null when there is none. */
@@ -88,7 +166,7 @@ export class RunDirectory {
     loadTensors(engine, model.namedParameters(), join(folder, 'model.safetensors'));
     const metadata = loadTensors(engine, optimizer.namedState(), join(folder, 'optimizer.safetensors'));
     if (metadata['optimizer'] !== optimizer.name) throw new CheckpointError(`${folder}: the optimiser state is ${metadata['optimizer']}'s, this run uses ${optimizer.name}`);
-    const state = JSON.parse(readFileSync(join(folder, 'state.json'), 'utf8')) as CheckpointState;
+    const state = readJsonFile<CheckpointState>(join(folder, 'state.json'));
     optimizer.step = state.optimizerStep;
     return state;
   }
