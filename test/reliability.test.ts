@@ -151,3 +151,15 @@ describe('the command line', () => {
     noStack(cut.stderr);
   }, 120_000);
 });
+
+describe('compilation and tuning are said, apart from training', () => {
+  it('a short run compiles its pipelines on a line of its own and skips a tuning longer than its training', () => {
+    const cache = scratch();
+    const out = join(scratch(), 'run');
+    const result = runCli(['autoencoder', '--data', CIFAR10_DIRECTORY, '--sample', '0.05', '--epochs', '1', '--out', out], { XDG_CACHE_HOME: cache });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^compiled \d+ kernel pipelines in [\d.]+ s \(not counted in the training time\)$/m);
+    expect(result.stderr).toMatch(/kernel tuning skipped: this run trains for about \d+ s, less than the \d+ s that timing the variants would take/);
+    expect(fs.existsSync(join(cache, 'aelab', 'tuning'))).toBe(false);
+  }, 120_000);
+});

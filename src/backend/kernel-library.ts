@@ -148,6 +148,11 @@ export class KernelLibrary {
     return hash.toString(16).padStart(8, '0');
   }
 
+  /** How many pipelines (entry point, constants and specialisation) have been compiled so far. */
+  get pipelineCount(): number {
+    return this.entryPoints.size;
+  }
+
   /** Subgroups the kernels may shuffle within (null: none; SUBGROUP_SHUFFLES must stay 0). */
   get subgroups(): SubgroupSupport | null {
     return this.options.subgroups;

@@ -26,7 +26,7 @@ commands:
   reconstruct    reconstruct test images with a saved model
   sweep          train the notebook's 36 architectures and compare them (part 2)
 
-aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [--seed 1] [--out DIR] [--resume] [--no-tune]
+aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [--seed 1] [--out DIR] [--resume] [--no-tune | --tune]
   --data DIR        CIFAR-10 binary batches, Fashion-MNIST IDX files or a folder of PNGs;
                     without it CIFAR-10 is downloaded into ~/.cache/aelab
   --epochs N        epochs to train (default 10)
@@ -34,9 +34,12 @@ aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [-
   --sample F        fraction of all images to use, split 80/10/10 (default 0.1)
   --seed N          seeds the split, the shuffling and the initial weights (default 1)
   --out DIR         the run directory (default runs/autoencoder)
-  --resume          continue the run in --out from its last complete epoch
+  --resume          continue the run in --out from its last complete epoch, to its own
+                    --epochs (or to --epochs N if given); other settings stay the run's own
   --no-tune         skip timing the conv kernels' variants on this adapter (done once
                     per adapter and batch size, then kept in ~/.cache/aelab/tuning)
+  --tune            time them even when the training is shorter than the timing
+                    (which a run otherwise skips, and says so)
 
 ${SWEEP_USAGE}
 aelab reconstruct --model DIR --data DIR --out FILE.png [--count 10]
@@ -57,7 +60,9 @@ async function autoencoder(argv: string[]): Promise<void> {
     out: { type: 'string', default: 'runs/autoencoder' },
     resume: { type: 'boolean' },
     noTune: { type: 'boolean' },
+    tune: { type: 'boolean' },
   });
+  if (options.tune && options.noTune) throw new UsageError('--tune and --no-tune contradict each other');
   if (options.epochs < 1) throw new UsageError('--epochs must be at least 1');
   if (options.batchSize < 1) throw new UsageError('--batch-size must be at least 1');
   if (!(options.sample > 0 && options.sample <= 1)) throw new UsageError('--sample must be in (0, 1]');
@@ -69,6 +74,7 @@ async function autoencoder(argv: string[]): Promise<void> {
     onProgress: (update) => progress.update(update),
     onEpochEnd: (epochLog) => progress.epochEnd(epochLog, config.epochs),
     tune: !options.noTune,
+    forceTune: options.tune,
     given: givenOptions(argv),
   });
   const { test } = result;

@@ -20,7 +20,7 @@ import type { ModuleBackend } from '../nn/modules.ts';
 import type { TapeTensor } from '../nn/autograd.ts';
 import { sizeOf } from '../shapes.ts';
 import { RunDirectory, tensorsToFile } from './run-directory.ts';
-import { tuneWithCache, tuningFilePath } from '../tuning/cache.ts';
+import { loadTuning, tuneWithCache, tuningFilePath } from '../tuning/cache.ts';
 import { challengersKept } from '../tuning/tuner.ts';
 import { backward } from '../nn/autograd.ts';
 import type { Autoencoder } from '../nn/modules.ts';
@@ -51,6 +51,8 @@ export interface RunHooks {
    * (default true). The choices are cached per adapter, so only the first run pays.
    */
   readonly tune?: boolean;
+  /** Tune even when the training is shorter than the tuning would be (aelab autoencoder --tune). */
+  readonly forceTune?: boolean;
   /** The images, already loaded (a sweep loads them once for all its trials); otherwise from config.data. */
   readonly source?: DataSource;
   /**
@@ -96,29 +98,75 @@ function metricColumns(metrics: Metrics | null): string[] {
   return metrics ? [metrics.loss, metrics.binaryAccuracy, metrics.meanSquaredError, metrics.psnr].map((value) => value.toPrecision(7)) : ['', '', '', ''];
 }
 
-/** Tunes the kernels of one training step at the run's batch size (cached per adapter). */
-export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>, data: TrainingData, batchSize: number, log: (line: string) => void): Promise<void> {
+/**
+ * Compiles the pipelines of a training step before training (one forward and backward pass,
+ * no update), so that epoch 1's time is training, and the compilation has a line of its own.
+ */
+async function compileStep(engine: Engine, model: Autoencoder<Tensor>, data: TrainingData, batchSize: number, log: (line: string) => void): Promise<void> {
+  const before = engine.kernels.pipelineCount;
+  const start = performance.now();
+  const count = Math.min(batchSize, data.count);
+  engine.scope(() => {
+    const images = engine.tensor(data.batch(Array.from({ length: count }, (_, i) => i)).inputs, [count, ...data.inputShape]);
+    backward(F.binaryCrossEntropy(model.forward(images), images));
+    model.zeroGrad();
+  });
+  await engine.synchronize();
+  const compiled = engine.kernels.pipelineCount - before;
+  if (compiled > 0) log(`compiled ${compiled} kernel pipelines in ${((performance.now() - start) / 1000).toFixed(1)} s (not counted in the training time)`);
+}
+
+/**
+ * About how long the tuner spends on one dispatch of a step: 15.6 s for the notebook step's 14
+ * at batch 32 (2026-12-04, lavapipe under Node), rounded up. Only for deciding whether to tune.
+ */
+const TUNING_SECONDS_PER_DISPATCH = 1.2;
+
+/**
+ * Tunes the kernels of one training step at the run's batch size (cached per adapter), once the
+ * run is worth it: a run whose `trainingSteps` would take less time than the tuning itself uses
+ * the kernels' heuristic variants instead, and says so.
+ */
+export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>, data: TrainingData, batchSize: number, log: (line: string) => void, trainingSteps = Infinity): Promise<void> {
   const count = Math.min(batchSize, data.count);
   const indices = Array.from({ length: count }, (_, i) => i);
   const path = tuningFilePath(engine.adapterDescription);
+  loadTuning(engine, path);
+  const step = (images: Tensor) => engine.scope(() => {
+    backward(F.binaryCrossEntropy(model.forward(images), images));
+    model.zeroGrad();
+  });
+  // What tuning would time (the step's tunable dispatches the table lacks), and a step's time.
+  const { untuned, stepMilliseconds } = await engine.scopeAsync(async () => {
+    const images = engine.tensor(data.batch(indices).inputs, [count, ...data.inputShape]);
+    const keys = engine.tuning.collect(() => step(images));
+    await engine.synchronize();
+    const start = performance.now();
+    step(images);
+    step(images);
+    await engine.synchronize();
+    return { untuned: [...keys].filter(([key, candidates]) => candidates.length > 1 && !engine.tuning.has(key)).length, stepMilliseconds: (performance.now() - start) / 2 };
+  });
+  if (untuned === 0) {
+    log(`kernel variants: tuned for this adapter earlier (${path})`);
+    return;
+  }
+  const tuningSeconds = untuned * TUNING_SECONDS_PER_DISPATCH;
+  const trainingSeconds = (trainingSteps * stepMilliseconds) / 1000;
+  if (trainingSeconds < tuningSeconds) {
+    log(`kernel tuning skipped: this run trains for about ${trainingSeconds.toFixed(0)} s, less than the ${tuningSeconds.toFixed(0)} s that timing the variants would take; the kernels' heuristic variants run instead`);
+    return;
+  }
+  log(`timing kernel variants for this adapter: ${untuned} dispatches, about ${tuningSeconds.toFixed(0)} s, once (kept in ${path}); --no-tune skips it`);
   const start = performance.now();
   const tuned = await engine.scopeAsync(async () => {
     const images = engine.tensor(data.batch(indices).inputs, [count, ...data.inputShape]);
     return tuneWithCache(engine, () => {
       backward(F.binaryCrossEntropy(model.forward(images), images));
       model.zeroGrad();
-    }, {
-      path,
-      onProgress: (done, total, key) => {
-        // Called once with total 0 when the cache already holds every key: nothing to announce.
-        if (done === 0 && total > 0) log(`tuning ${total} kernel dispatches for this adapter (once; kept in ${path})`);
-        if (key) log(`  [${done + 1}/${total}] ${key}`);
-      },
-    });
+    }, { path, onProgress: (done, total, key) => key && log(`  [${done + 1}/${total}] ${key}`) });
   });
-  if (tuned.length === 0) {
-    log(`kernel variants: tuned for this adapter earlier (${path})`);
-  } else {
+  if (tuned.length > 0) {
     const before = tuned.reduce((total, result) => total + result.heuristicMilliseconds, 0);
     const after = tuned.reduce((total, result) => total + result.chosenMilliseconds, 0);
     log(`tuned in ${((performance.now() - start) / 1000).toFixed(1)} s: the tuned passes take ${after.toFixed(1)} ms where the heuristic variants took ${before.toFixed(1)} ms`);
@@ -220,7 +268,9 @@ async function trainRun(run: RunDirectory, config: AutoencoderConfig, source: Da
     run.write('loss.svg', lossChartSvg(history, 'binary cross-entropy'));
   };
 
-  if (hooks.tune ?? true) await tuneForTraining(engine, model, autoencoderData(train), config.batchSize, log);
+  const stepsLeft = (config.epochs - (history.at(-1)?.epoch ?? 0)) * Math.ceil(train.count / config.batchSize);
+  await compileStep(engine, model, autoencoderData(train), config.batchSize, log);
+  if (hooks.tune ?? true) await tuneForTraining(engine, model, autoencoderData(train), config.batchSize, log, hooks.forceTune ? Infinity : stepsLeft);
 
   await fit(engine, model, optimizer, F.binaryCrossEntropy, autoencoderData(train), {
     epochs: config.epochs,
