@@ -19,6 +19,10 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The folders whose kernels become one module each, and where each module imports the KernelSource type from. */
+// Each module is imported as its package.json subpath import (#wgsl/backend, ...): TypeScript
+// takes the committed declaration (wgsl.d.ts, the kernels' names; written here too), bundlers,
+// Deno and vitest the generated module, which is built, never committed. So a fresh clone
+// type-checks before anything is generated.
 const modules = [
   { folder: 'src/backend', types: './kernel-library.ts' },
   { folder: 'src/kernels', types: '../backend/kernel-library.ts' },
@@ -106,6 +110,10 @@ function generateFrames(text, file) {
   return { text: out, generated: frames.join('') };
 }
 
+function writeIfChanged(path, text) {
+  if (!existsSync(path) || readFileSync(path, 'utf8') !== text) writeFileSync(path, text);
+}
+
 const toKey = (name) => name.replace(/[-/]([a-z0-9])/g, (_, c) => c.toUpperCase());
 
 function kernelFiles(folder) {
@@ -141,6 +149,14 @@ for (const { folder, types } of modules) {
     '} satisfies Record<string, KernelSource>;',
     '',
   ].join('\n');
-  const output = join(directory, 'wgsl.generated.ts');
-  if (!existsSync(output) || readFileSync(output, 'utf8') !== text) writeFileSync(output, text);
+  writeIfChanged(join(directory, 'wgsl.generated.ts'), text);
+  const keys = entries.map((entry) => entry.trim().split(':')[0]);
+  writeIfChanged(join(directory, 'wgsl.d.ts'), [
+    `// Written by scripts/embed-wgsl.mjs from ${folder}'s .wgsl files: the names of its kernels, as TypeScript`,
+    '// sees them without the generated module (wgsl.generated.ts, built). Do not edit: add the .wgsl file.',
+    `import type { KernelSource } from '${types}';`,
+    '',
+    `export declare const wgsl: {\n${keys.map((key) => `  readonly ${key}: KernelSource;`).join('\n')}\n};`,
+    '',
+  ].join('\n'));
 }

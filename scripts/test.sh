@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine and runs every test: the type-check, the vitest suite on
 # Node + Dawn, the GPU parity suite on Deno's own WebGPU and in headless Chromium, a Deno
-# smoke run of the command line, and the packed package installed into an empty folder. This is the README's test command, and CI runs
+# smoke run of the command line and of the sweep, the fault-injection suite, and the packed
+# package installed into an empty folder. This is the README's test command, and CI runs
 # exactly this. With CI=true a missing WebGPU adapter fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,6 +59,11 @@ fi
 browser_log=.cache/browser-parity.log
 node scripts/browser-parity.mjs 2>&1 | tee "$browser_log"
 
+# Faults a user's machine injects: SIGKILL, a full disk at every write, two runs on a folder,
+# the folder deleted, SIGINT; every broken run resumed bit-identically, no file lost.
+faults_log=.cache/faults.log
+npm run --silent test:faults 2>&1 | grep -v '^Warning: maxDynamic' | tee "$faults_log" || true
+
 # The package as a user installs it: npm pack, the tarball installed into an empty folder.
 package_log=.cache/package.log
 bash scripts/test-package.sh 2>&1 | tee "$package_log" || true
@@ -71,8 +77,9 @@ node -e '
   const browser = fs.readFileSync(process.argv[4], "utf8").match(/browser parity: (\d+) passed, (\d+) failed/);
   const wide = fs.existsSync(process.argv[5]) ? JSON.parse(fs.readFileSync(process.argv[5], "utf8")) : { numPassedTests: 0, numFailedTests: 0 };
   const pack = fs.readFileSync(process.argv[6], "utf8").match(/package: (\d+) passed, (\d+) failed/) ?? [null, 0, 1];
-  const passed = vitest.numPassedTests + wide.numPassedTests + Number(deno[1]) + smoke + Number(browser[1]) + Number(pack[1]);
-  const failed = vitest.numFailedTests + wide.numFailedTests + Number(deno[2]) + (2 - smoke) + Number(browser[2]) + Number(pack[2]);
+  const faults = fs.readFileSync(process.argv[7], "utf8").match(/faults: (\d+) passed, (\d+) failed/) ?? [null, 0, 1];
+  const passed = vitest.numPassedTests + wide.numPassedTests + Number(deno[1]) + smoke + Number(browser[1]) + Number(pack[1]) + Number(faults[1]);
+  const failed = vitest.numFailedTests + wide.numFailedTests + Number(deno[2]) + (2 - smoke) + Number(browser[2]) + Number(pack[2]) + Number(faults[2]);
   console.log(`tests: ${passed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);
-' "$results" "$deno_log" "$deno_smoke" "$browser_log" "$wide_results" "$package_log"
+' "$results" "$deno_log" "$deno_smoke" "$browser_log" "$wide_results" "$package_log" "$faults_log"

@@ -45,7 +45,7 @@ export type WriteSystem = Pick<typeof fs, 'openSync' | 'writeSync' | 'fsyncSync'
  * half-written one. Any failure (a full disk, an I/O error) removes the temporary file and
  * throws a FileError naming the target: nothing partial is ever committed.
  */
-export function writeFileAtomic(path: string, contents: Uint8Array | string, system: WriteSystem = fs): void {
+export function writeFileAtomic(path: string, contents: Uint8Array | string, system: WriteSystem = faultyOnCue(fs)): void {
   const bytes = typeof contents === 'string' ? new TextEncoder().encode(contents) : contents;
   const temporary = `${path}.tmp-${process.pid}`;
   try {
@@ -70,6 +70,25 @@ export function writeFileAtomic(path: string, contents: Uint8Array | string, sys
     throw fileError(error, path, 'cannot write');
   }
   syncFolder(dirname(path));
+}
+
+/**
+ * Fault injection for `npm run test:faults`: with AELAB_FAULT_WRITE=N, the Nth atomic write of
+ * the process takes half its bytes and then finds the disk full (ENOSPC), as a real one would.
+ */
+let writesBeforeFault = Number(process.env['AELAB_FAULT_WRITE'] ?? 0);
+
+function faultyOnCue(system: WriteSystem): WriteSystem {
+  if (writesBeforeFault <= 0 || --writesBeforeFault > 0) return system;
+  let wrote = false;
+  return {
+    ...system,
+    writeSync: ((file: number, buffer: Uint8Array, offset: number, length: number) => {
+      if (wrote || length < 2) throw Object.assign(new Error('ENOSPC: no space left on device, write (AELAB_FAULT_WRITE)'), { code: 'ENOSPC' });
+      wrote = true;
+      return fs.writeSync(file, buffer, offset, Math.floor(length / 2));
+    }) as typeof fs.writeSync,
+  };
 }
 
 /** Flushes a folder's entries (a rename) to disk; where a platform cannot open a folder, there is nothing to flush. */

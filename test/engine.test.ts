@@ -9,7 +9,7 @@ import { testEngine } from './support/engine.ts';
 import { Engine } from '../src/backend/engine.ts';
 import { profileDispatches } from '../src/tuning/measure.ts';
 import { BufferUsage } from '../src/gpu-constants.ts';
-import { wgsl as kernels } from '../src/kernels/wgsl.generated.ts';
+import { wgsl as kernels } from '#wgsl/kernels';
 
 const engine = await testEngine();
 

@@ -6,7 +6,7 @@ import * as F from '../src/nn/functional.ts';
 import { KernelLibrary } from '../src/backend/kernel-library.ts';
 import { testEngine } from './support/engine.ts';
 import { gpuBackend } from '../src/nn/gpu-backend.ts';
-import { wgsl } from '../src/backend/wgsl.generated.ts';
+import { wgsl } from '#wgsl/backend';
 
 const engine = await testEngine();
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { withSubgroupHelpers } from '../src/tuning/subgroups.ts';
 import { Engine } from '../src/backend/engine.ts';
-import { wgsl } from '../src/kernels/wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 import { testEngine } from './support/engine.ts';
 
 const kernel = 'fn f(v: f32) -> f32 {\n  return shuffleFromLane(v, 3u);\n}';

@@ -3,7 +3,7 @@ import { ShapeError } from '../../src/errors.ts';
 import { formatShape } from '../../src/shapes.ts';
 import type { Engine } from '../../src/backend/engine.ts';
 import type { Tensor } from '../../src/backend/tensor.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/bench';
 
 /** matmul.wgsl: a workgroup of 8 x 8 invocations; each lane's columns interleave with 7 others'. */
 const WORKGROUP_SIDE = 8;

@@ -10,7 +10,7 @@ import { BufferUsage } from '../gpu-constants.ts';
 import { Storage, Tensor } from './tensor.ts';
 import { AelabError, GpuError } from '../errors.ts';
 import { checkShape, formatShape, sizeOf, type Shape } from '../shapes.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/backend';
 import { elementwiseInvocations } from './elementwise.ts';
 import { TuningTable } from '../tuning/table.ts';
 import { probeSubgroups, type SubgroupSupport } from '../tuning/subgroups.ts';

@@ -138,9 +138,14 @@ export class RunDirectory {
     } catch (error) {
       throw fileError(error, temporary, 'cannot make the checkpoint folder');
     }
-    writeFileAtomic(join(temporary, 'model.safetensors'), await tensorsToFile(engine, model.namedParameters(), { epoch: String(state.epoch) }));
-    writeFileAtomic(join(temporary, 'optimizer.safetensors'), await tensorsToFile(engine, optimizer.namedState(), { optimizer: optimizer.name, step: String(optimizer.step) }));
-    writeFileAtomic(join(temporary, 'state.json'), JSON.stringify(state, null, 1));
+    try {
+      writeFileAtomic(join(temporary, 'model.safetensors'), await tensorsToFile(engine, model.namedParameters(), { epoch: String(state.epoch) }));
+      writeFileAtomic(join(temporary, 'optimizer.safetensors'), await tensorsToFile(engine, optimizer.namedState(), { optimizer: optimizer.name, step: String(optimizer.step) }));
+      writeFileAtomic(join(temporary, 'state.json'), JSON.stringify(state, null, 1));
+    } catch (error) {
+      rmSync(temporary, { recursive: true, force: true });
+      throw error;
+    }
     // The commit, last: until this rename the earlier checkpoints are the run's.
     try {
       rmSync(folder, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { defineOp } from './op.ts';
 import { requireSameShape } from '../shapes.ts';
 import { encodeSum } from './sum.ts';
 import { elementwiseInvocations } from '../backend/elementwise.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 
 /** mean(target == (prediction > 0.5 ? 1 : 0)), as Keras' binary_accuracy with threshold 0.5. */
 export const binaryAccuracy = defineOp<Record<string, never>>({

@@ -1,5 +1,5 @@
 import { lossOp } from './loss.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 
 // l = max(x, 0) - x t + log(1 + e^-|x|)  (= -(t log s + (1 - t) log(1 - s)), s = sigmoid(x));
 // dl/dx = sigmoid(x) - t.

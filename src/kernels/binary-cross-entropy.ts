@@ -1,5 +1,5 @@
 import { lossOp } from './loss.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 
 /** Keras' epsilon: probabilities are clipped to [EPSILON, 1 - EPSILON] before the logarithms. */
 export const EPSILON = 1e-7;

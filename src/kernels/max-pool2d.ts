@@ -6,7 +6,7 @@
 // since the pool's backward knows each arg-max's value. The gradient at exactly 0 is 0, as relu.
 import { defineOp } from './op.ts';
 import { requireFusedActivation, requirePositiveInteger, requireRank4, windowGeometry, type FusedActivation, type Shape } from '../shapes.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 
 export interface MaxPool2dAttributes {
   readonly poolSize: number;

@@ -1,5 +1,5 @@
 import { lossOp } from './loss.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 
 // l = |p - t|;  dl/dp = sign(p - t), and 0 at p = t exactly (tie rule, as WGSL's sign()).
 export const meanAbsoluteError = lossOp({

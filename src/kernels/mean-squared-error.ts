@@ -1,5 +1,5 @@
 import { lossOp } from './loss.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 
 // l = (p - t)^2;  dl/dp = 2 (p - t).
 export const meanSquaredError = lossOp({

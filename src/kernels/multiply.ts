@@ -3,7 +3,7 @@ import { sameShapeOutput } from './binary.ts';
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
 import { elementwiseInvocations } from '../backend/elementwise.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 
 function product(engine: Engine, left: Tensor, right: Tensor, output: Tensor): Tensor {
   engine.dispatch(wgsl.multiply, 'multiply', { bindings: { left, right, output }, params: { count: output.size }, invocations: elementwiseInvocations(output.size) });

@@ -2,7 +2,7 @@
 // against it, so an op without test cases does not compile.
 import { Engine, type EngineOptions } from '../backend/engine.ts';
 import { acquireDevice, webgpuIsWgpu } from '../backend/device.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 import { add } from './add.ts';
 import { subtract } from './subtract.ts';
 import { multiply } from './multiply.ts';

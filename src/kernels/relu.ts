@@ -1,5 +1,5 @@
 import { unaryOp } from './unary.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 
 // relu(x) = max(x, 0);  d/dx = 1 if x > 0 else 0. Tie rule: the gradient at exactly 0 is 0.
 export const relu = unaryOp({

@@ -1,6 +1,6 @@
 import { defineUpdateRule } from './update-rule.ts';
 import { elementwiseInvocations } from '../backend/elementwise.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 
 export interface RmspropHyperparameters {
   readonly learningRate: number;

@@ -2,7 +2,7 @@ import { defineOp } from './op.ts';
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
 import { elementwiseInvocations } from '../backend/elementwise.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 
 export interface ScaleAttributes {
   readonly factor: number;

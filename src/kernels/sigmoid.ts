@@ -1,5 +1,5 @@
 import { unaryOp } from './unary.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 
 // sigmoid(x) = 1 / (1 + e^-x);  d/dx = y (1 - y) with y = sigmoid(x).
 export const sigmoid = unaryOp({

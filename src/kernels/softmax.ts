@@ -3,7 +3,7 @@
 import { defineOp } from './op.ts';
 import { ShapeError } from '../errors.ts';
 import { formatShape, type Shape } from '../shapes.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 
 function geometry(shape: Shape) {
   if (shape.length < 2) throw new ShapeError(`softmax: expected [batch, channels, ...], got ${formatShape(shape)}`);

@@ -2,7 +2,7 @@ import { defineOp } from './op.ts';
 import { sameShapeOutput } from './binary.ts';
 import { scaled } from './scale.ts';
 import { elementwiseInvocations } from '../backend/elementwise.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 
 // z = a - b;  dL/da = dL/dz,  dL/db = -dL/dz.
 export const subtract = defineOp<Record<string, never>>({

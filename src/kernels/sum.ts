@@ -3,7 +3,7 @@ import { formatShape, sizeOf } from '../shapes.ts';
 import { AelabError } from '../errors.ts';
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 
 const ELEMENTS_PER_WORKGROUP = 2048; // sum.wgsl: 256 invocations x 8 elements
 

@@ -1,5 +1,5 @@
 import { unaryOp } from './unary.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 
 // tanh(x);  d/dx = 1 - y^2 with y = tanh(x).
 export const tanh = unaryOp({

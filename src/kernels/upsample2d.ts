@@ -1,7 +1,7 @@
 // upsample2d: nearest-neighbour, integer factor. Kernels in upsample2d.wgsl.
 import { defineOp } from './op.ts';
 import { requirePositiveInteger, requireRank4, type Shape } from '../shapes.ts';
-import { wgsl } from './wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 
 export interface Upsample2dAttributes {
   readonly factor: number;

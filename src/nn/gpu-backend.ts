@@ -6,7 +6,7 @@ import type { BackwardContext, Op } from '../kernels/op.ts';
 import type { TapeBackend } from './autograd.ts';
 import { AelabError } from '../errors.ts';
 import { requireSameShape, type Shape } from '../shapes.ts';
-import { wgsl } from '../kernels/wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 import { elementwiseInvocations } from '../backend/elementwise.ts';
 
 export class GpuBackend implements TapeBackend<Tensor> {

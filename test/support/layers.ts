@@ -24,6 +24,13 @@ export function layerOf(path: string): number {
   return index;
 }
 
+/** package.json's subpath imports: the generated kernel modules (scripts/embed-wgsl.mjs). */
+const SUBPATH_IMPORTS: Readonly<Record<string, string>> = {
+  '#wgsl/backend': 'src/backend/wgsl.generated.ts',
+  '#wgsl/kernels': 'src/kernels/wgsl.generated.ts',
+  '#wgsl/bench': 'bench/kernels/wgsl.generated.ts',
+};
+
 export interface ImportEdge {
   readonly from: string;
   readonly to: string;
@@ -33,14 +40,16 @@ export interface ImportEdge {
 /** The relative imports and re-exports of one file's text. */
 export function importsOf(from: string, text: string): ImportEdge[] {
   const edges: ImportEdge[] = [];
-  const pattern = /^(import|export)\s+(type\s+)?([^'";]*?)\s*from\s*'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/gm;
+  const pattern = /^(import|export)\s+(type\s+)?([^'";]*?)\s*from\s*'(\.[^']+|#[^']+)'|import\(\s*'(\.[^']+)'\s*\)/gm;
   for (const match of text.matchAll(pattern)) {
     const specifier = match[4] ?? match[5]!;
     const clause = match[3] ?? '';
     // `import { type A, type B } from` leaves nothing behind either.
     const names = clause.replace(/^\{|\}$/g, '').split(',').map((name) => name.trim()).filter((name) => name !== '');
     const typeOnly = match[2] !== undefined || (clause.startsWith('{') && names.length > 0 && names.every((name) => name.startsWith('type ')));
-    edges.push({ from, to: normalize(join(dirname(from), specifier)), typeOnly });
+    const to = specifier.startsWith('#') ? SUBPATH_IMPORTS[specifier] : normalize(join(dirname(from), specifier));
+    if (!to) throw new Error(`${from}: import '${specifier}' is in no package.json imports entry the layers know`);
+    edges.push({ from, to, typeOnly });
   }
   return edges;
 }

@@ -17,7 +17,7 @@ import { relu } from '../relu.ts';
 import { upsample2d } from '../upsample2d.ts';
 import type { Tensor } from '../../backend/tensor.ts';
 import type { Engine } from '../../backend/engine.ts';
-import { wgsl } from '../wgsl.generated.ts';
+import { wgsl } from '#wgsl/kernels';
 
 export { conv2dGeometry, upsampledMultiplyAddShare, type Conv2dActivation, type Conv2dAttributes, type Conv2dGeometry } from './geometry.ts';
 
