@@ -19,13 +19,7 @@ struct Params {
   padTop: u32, padLeft: u32, relu: u32,
 }
 
-@group(0) @binding(0) var<storage, read> input: array<f32>;
-@group(0) @binding(1) var<storage, read_write> output: array<f32>;
-@group(0) @binding(2) var<storage, read> gradOutput: array<f32>;
-@group(0) @binding(3) var<storage, read_write> gradInput: array<f32>;
-@group(0) @binding(4) var<uniform> params: Params;
-
-const LANES: u32 = 8u;
+// #include rows.prelude.wgsl
 // The window's size and stride, specialised per shape by the host: the window loops unroll.
 const POOL_SIZE: u32 = 2u;
 const STRIDE: u32 = 2u;

@@ -4,13 +4,7 @@
 // so the only divisions are per row: lavapipe has no vector integer division.
 struct Params { batch: u32, channels: u32, inHeight: u32, inWidth: u32, factor: u32 }
 
-@group(0) @binding(0) var<storage, read> input: array<f32>;
-@group(0) @binding(1) var<storage, read_write> output: array<f32>;
-@group(0) @binding(2) var<storage, read> gradOutput: array<f32>;
-@group(0) @binding(3) var<storage, read_write> gradInput: array<f32>;
-@group(0) @binding(4) var<uniform> params: Params;
-
-const LANES: u32 = 8u;
+// #include rows.prelude.wgsl
 
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {

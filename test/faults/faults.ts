@@ -9,7 +9,7 @@
 // Prints a table (faults injected, runs recovered, files lost) and writes bench/results/faults.json.
 //   npm run test:faults
 import { build } from 'esbuild';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,10 +22,19 @@ const CLI = '.cache/faults/aelab.mjs';
 await build({ entryPoints: ['src/cli/main.ts'], outfile: CLI, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
 const base = mkdtempSync(join(tmpdir(), 'aelab-faults-'));
 const cache = join(base, 'cache');
-const ARGS = ['autoencoder', '--data', CIFAR10_DIRECTORY, '--epochs', '3', '--sample', '0.05', '--seed', '6', '--no-tune'];
+const COMMON = ['autoencoder', '--data', CIFAR10_DIRECTORY, '--epochs', '3', '--sample', '0.05', '--seed', '6'];
+const ARGS = [...COMMON, '--no-tune'];
 const environment = (extra: Record<string, string> = {}) => ({ ...process.env, XDG_CACHE_HOME: cache, ...extra });
 const run = (args: string[], extra: Record<string, string> = {}) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: environment(extra), timeout: 300_000 });
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+/** Waits until `ready()`, or until `child` has exited (then `ready()` will never come true). */
+async function waitFor(ready: () => boolean, child: ChildProcess): Promise<boolean> {
+  while (!ready()) {
+    if (child.exitCode !== null || child.signalCode !== null) return false;
+    await sleep(5);
+  }
+  return true;
+}
 
 /** What a folder's committed files hold that is not whole: each cut-short or corrupt file, by path. */
 function lostFiles(folder: string, cleanFailure: boolean): string[] {
@@ -70,9 +79,9 @@ const weights = (folder: string) => {
 };
 
 /** Resumes a broken run as its user would (from scratch where it never got as far as a config), and compares the weights. */
-function recover(folder: string, expected: string | null, extra: string[] = []): boolean {
+function recover(folder: string, expected: string | null, args: string[] = ARGS): boolean {
   const hasRun = existsSync(join(folder, 'config.json'));
-  const result = run([...ARGS, ...extra, '--out', folder, ...(hasRun ? ['--resume'] : [])]);
+  const result = run([...args, '--out', folder, ...(hasRun ? ['--resume'] : [])]);
   if (result.status !== 0) {
     console.error(`  resume failed: ${result.stderr.trim().split('\n').at(-1)}`);
     return false;
@@ -135,7 +144,7 @@ const twice = row('two runs at once on one folder');
   const folder = join(base, 'twice');
   const first = spawn(process.execPath, [CLI, ...ARGS, '--out', folder], { stdio: 'ignore', env: environment() });
   const firstDone = new Promise<number | null>((resolve) => first.on('exit', resolve));
-  while (!existsSync(join(folder, '.lock'))) await sleep(5);
+  await waitFor(() => existsSync(join(folder, '.lock')), first);
   const second = run([...ARGS, '--out', folder, '--resume']);
   twice.injected += 1;
   if (second.status !== 1 || !second.stderr.includes(`PID ${first.pid}`)) twice.notes.push(`the second run was not refused: ${second.stderr}`);
@@ -151,7 +160,7 @@ const deleted = row('run folder deleted mid-run');
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  while (!existsSync(join(folder, 'checkpoints', 'epoch-0001'))) await sleep(5);
+  await waitFor(() => existsSync(join(folder, 'checkpoints', 'epoch-0001')), child);
   rmSync(folder, { recursive: true, force: true });
   const status = await exited;
   deleted.injected += 1;
@@ -164,13 +173,13 @@ const deleted = row('run folder deleted mid-run');
 const interrupted = row('SIGINT mid-epoch and mid-tuning');
 for (const during of ['epoch', 'tuning'] as const) {
   const folder = join(base, `sigint-${during}`);
-  const extra = during === 'tuning' ? ['--tune'] : [];
-  const child = spawn(process.execPath, [CLI, ...ARGS, ...extra, '--out', folder], { stdio: ['ignore', 'ignore', 'pipe'], env: environment({ XDG_CACHE_HOME: join(base, `cache-${during}`) }) });
+  const args = during === 'tuning' ? [...COMMON, '--tune'] : ARGS;
+  const child = spawn(process.execPath, [CLI, ...args, '--out', folder], { stdio: ['ignore', 'ignore', 'pipe'], env: environment({ XDG_CACHE_HOME: join(base, `cache-${during}`) }) });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise((resolve) => child.on('exit', resolve));
   const ready = () => (during === 'epoch' ? existsSync(join(folder, 'checkpoints', 'epoch-0001')) : stderr.includes('timing kernel variants'));
-  while (!ready()) await sleep(5);
+  if (!(await waitFor(ready, child))) interrupted.notes.push(`SIGINT mid-${during}: the run ended before the moment came (${stderr.trim().split('\n').at(-1)})`);
   child.kill('SIGINT');
   await exited;
   interrupted.injected += 1;
@@ -178,7 +187,7 @@ for (const during of ['epoch', 'tuning'] as const) {
   interrupted.filesLost += lost.length;
   interrupted.notes.push(...lost);
   // Tuned kernels sum in another order: the tuned run is compared with nothing but its success.
-  if (recover(folder, during === 'epoch' ? expected : null, extra)) interrupted.recovered += 1;
+  if (recover(folder, during === 'epoch' ? expected : null, args)) interrupted.recovered += 1;
 }
 
 const total = { injected: 0, recovered: 0, filesLost: 0 };
