@@ -107,12 +107,30 @@ export interface SweepReport {
   readonly missing: readonly string[];
   /** A trial's reconstructions.png, base64, by trial name. */
   readonly reconstructions: ReadonlyMap<string, string>;
-  readonly best: { readonly name: string; readonly lossChart: string; readonly reconstructionsPng: string | null; readonly test: { loss: number; psnr: number }; readonly epochs: number } | null;
+  readonly best: {
+    /** The trial it continued (its folder's name under trials/). */
+    readonly trial: string;
+    readonly lossChart: string;
+    readonly reconstructionsPng: string | null;
+    readonly test: { loss: number; psnr: number };
+    readonly epochs: number;
+  } | null;
   /** The sweep's wall time, where one process ran it (a merge of shards has none). */
   readonly wallSeconds: number | null;
 }
 
 const dataUri = (png: string) => `data:image/png;base64,${png}`;
+
+/** The best trial trained on: its loss curves, and its reconstructions beside its 10-epoch self's. */
+function bestSection(best: NonNullable<SweepReport['best']>, trial: TrialRow | undefined, before: string | undefined): string {
+  const after = best.reconstructionsPng
+    ? `<figure><figcaption>after ${best.epochs} epochs: test loss ${best.test.loss.toFixed(4)}, PSNR ${best.test.psnr.toFixed(2)} dB</figcaption><img src="${dataUri(best.reconstructionsPng)}"></figure>`
+    : '';
+  const earlier = trial && before
+    ? `<figure><figcaption>the same model after the grid's epochs: test loss ${trial.test_loss.toFixed(4)}, PSNR ${trial.psnr.toFixed(2)} dB</figcaption><img src="${dataUri(before)}"></figure>`
+    : '';
+  return `<h2>The best trial, trained on</h2><p>Trial ${escapeHtml(best.trial)} continued from its weights and optimiser state, as the notebook's second fit did.</p>${best.lossChart}<div>${earlier}${after}</div>`;
+}
 
 export function sweepReportHtml(report: SweepReport): string {
   const rows = [...report.rows].sort((a, b) => a.trial - b.trial);
@@ -147,7 +165,7 @@ ${scatterSvg(rows, 'binary_accuracy', 'binary accuracy')}
 ${figure(byLoss[0], 'best by test loss')}${figure(byLoss.at(-1), 'worst by test loss')}
 ${figure(byAccuracy[0], 'best by binary accuracy')}${figure(byAccuracy.at(-1), 'worst by binary accuracy')}
 <p>Binary accuracy says little here: it compares the prediction rounded at 0.5 with the target, and a target pixel in [0, 1] can only equal a rounded value where it is exactly 0 or 1, so it ranks trials by how they treat the few saturated pixels, not by how well they reconstruct.</p>
-${report.best ? `<h2>The best trial, trained on</h2><p>${escapeHtml(report.best.name)} after ${report.best.epochs} epochs: test loss ${report.best.test.loss.toFixed(4)}, PSNR ${report.best.test.psnr.toFixed(2)} dB.</p>${report.best.lossChart}${report.best.reconstructionsPng ? `<figure><figcaption>after ${report.best.epochs} epochs</figcaption><img src="${dataUri(report.best.reconstructionsPng)}"></figure>` : ''}` : ''}
+${report.best ? bestSection(report.best, rows.find((row) => row.name === report.best!.trial), report.reconstructions.get(report.best.trial)) : ''}
 <h2>Every trial</h2><p>Click a column to sort. The same rows are in results.csv and results.json.</p>
 <table id="results"><thead>${header}</thead><tbody>
 ${body}

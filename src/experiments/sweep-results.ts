@@ -68,10 +68,10 @@ export function collectSweep(folders: readonly string[], trials: readonly Trial[
     const png = join(directory, 'reconstructions.png');
     if (existsSync(png)) reconstructions.set(trial.name, readFileSync(png).toString('base64'));
   }
-  return { rows, missing, reconstructions, best: readBest(folders) };
+  return { rows, missing, reconstructions, best: readBest(folders, trials) };
 }
 
-function readBest(folders: readonly string[]): SweepReport['best'] {
+function readBest(folders: readonly string[], trials: readonly Trial[]): SweepReport['best'] {
   const directory = folders.map((folder) => join(folder, 'best')).find((path) => existsSync(join(path, 'metrics.json')));
   if (!directory) return null;
   const metrics = readJson<TrialMetrics>(join(directory, 'metrics.json'));
@@ -79,7 +79,7 @@ function readBest(folders: readonly string[]): SweepReport['best'] {
   const png = join(directory, 'reconstructions.png');
   const chart = join(directory, 'loss.svg');
   return {
-    name: config.architecture ? architectureName(config.architecture) : 'the notebook autoencoder',
+    trial: trials.find((trial) => config.architecture && trial.name.endsWith(`-${architectureName(config.architecture)}`))?.name ?? 'best',
     lossChart: existsSync(chart) ? readFileSync(chart, 'utf8') : '',
     reconstructionsPng: existsSync(png) ? readFileSync(png).toString('base64') : null,
     test: { loss: metrics.test.loss, psnr: metrics.test.psnr },
