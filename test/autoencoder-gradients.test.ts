@@ -14,6 +14,7 @@ import type { Fusions } from '../src/nn/modules.ts';
 import { Random } from '../src/random.ts';
 import { FLOAT32_TOLERANCE, GRADIENT_CHECK_TOLERANCE, relativeError } from './parity/check.ts';
 import { testEngine } from './support/engine.ts';
+import { directionalGradientErrors } from './support/finite-differences.ts';
 
 const engine = await testEngine();
 const SEED = 12;
@@ -57,27 +58,8 @@ describe.skipIf(!engine)('notebook autoencoder gradients', () => {
   });
 
   it('reference gradients match central finite differences along random directions', () => {
-    // A single weight moves a mean over 6,144 pixels too little to stand out of float64
-    // rounding, so each parameter tensor is perturbed along random +-1 directions v:
-    // (L(w + e v) - L(w - e v)) / 2e must equal g . v.
-    const random = new Random(99);
-    const step = 1e-6;
-    for (const [i, parameter] of referenceModel.parameters().entries()) {
-      const numeric: number[] = [];
-      const analytic: number[] = [];
-      const original = Float64Array.from(parameter.data);
-      for (let direction = 0; direction < 3; direction++) {
-        const v = Array.from(original, () => (random.next() < 0.5 ? -1 : 1));
-        const lossAt = (epsilon: number): number => {
-          parameter.data.forEach((_, j) => (parameter.data[j] = original[j]! + epsilon * v[j]!));
-          return referenceLoss().data[0]!;
-        };
-        numeric.push((lossAt(step) - lossAt(-step)) / (2 * step));
-        analytic.push(v.reduce((total, vj, j) => total + vj * referenceGradients[i]![j]!, 0));
-        parameter.data.set(original);
-      }
-      expect(relativeError(numeric, analytic), `parameter ${i}`).toBeLessThan(GRADIENT_CHECK_TOLERANCE);
-    }
+    const errors = directionalGradientErrors(referenceModel.parameters(), referenceGradients, () => referenceLoss().data[0]!, 99, 3);
+    errors.forEach((error, i) => expect(error, `parameter ${i}`).toBeLessThan(GRADIENT_CHECK_TOLERANCE));
   });
 });
 

@@ -10,6 +10,7 @@ import { gridTrials, NOTEBOOK_GRID } from '../src/experiments/sweep-grid.ts';
 import { Random } from '../src/random.ts';
 import { FLOAT32_TOLERANCE, GRADIENT_CHECK_TOLERANCE, relativeError } from './parity/check.ts';
 import { testEngine } from './support/engine.ts';
+import { directionalGradientErrors } from './support/finite-differences.ts';
 
 /**
  * Keras: Conv2D 'same' keeps H x W; MaxPooling2D(c, 'same') gives ceil(n / c) (pool 4 on 8: 2);
@@ -102,23 +103,7 @@ describe.skipIf(!engine).each([
   });
 
   it('reference gradients match central finite differences along random directions', () => {
-    const random = new Random(17);
-    const step = 1e-6;
-    for (const [i, parameter] of referenceModel.parameters().entries()) {
-      const original = Float64Array.from(parameter.data);
-      const numeric: number[] = [];
-      const analytic: number[] = [];
-      for (let direction = 0; direction < 2; direction++) {
-        const v = Array.from(original, () => (random.next() < 0.5 ? -1 : 1));
-        const lossAt = (epsilon: number): number => {
-          parameter.data.forEach((_, j) => (parameter.data[j] = original[j]! + epsilon * v[j]!));
-          return referenceLoss().data[0]!;
-        };
-        numeric.push((lossAt(step) - lossAt(-step)) / (2 * step));
-        analytic.push(v.reduce((total, vj, j) => total + vj * referenceGradients[i]![j]!, 0));
-        parameter.data.set(original);
-      }
-      expect(relativeError(numeric, analytic), `parameter ${i}`).toBeLessThan(GRADIENT_CHECK_TOLERANCE);
-    }
+    const errors = directionalGradientErrors(referenceModel.parameters(), referenceGradients, () => referenceLoss().data[0]!, 17, 2);
+    errors.forEach((error, i) => expect(error, `parameter ${i}`).toBeLessThan(GRADIENT_CHECK_TOLERANCE));
   });
 });

@@ -51,3 +51,21 @@ export function givenOptions(argv: readonly string[]): Set<string> {
     return match ? [match[1]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] : [];
   }));
 }
+
+/** The options every training command takes (autoencoder, sweep), with the notebook's defaults. */
+export const TRAINING_OPTIONS = {
+  data: { type: 'string' },
+  epochs: { type: 'integer', default: 10 },
+  batchSize: { type: 'integer', default: 32 },
+  sample: { type: 'number', default: 0.1 },
+  seed: { type: 'integer', default: 1 },
+  resume: { type: 'boolean' },
+  tune: { type: 'boolean' },
+} as const;
+
+/** Refuses training options no run can use. */
+export function checkTrainingOptions(options: { epochs: number; batchSize: number; sample: number }): void {
+  if (options.epochs < 1) throw new UsageError('--epochs must be at least 1');
+  if (options.batchSize < 1) throw new UsageError('--batch-size must be at least 1');
+  if (!(options.sample > 0 && options.sample <= 1)) throw new UsageError('--sample must be in (0, 1]');
+}

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AelabError } from '../errors.ts';
 import { VERSION } from '../version.ts';
-import { givenOptions, parseOptions, UsageError } from './arguments.ts';
+import { checkTrainingOptions, givenOptions, parseOptions, TRAINING_OPTIONS, UsageError } from './arguments.ts';
 import { fileError, readJsonFile, writeFileAtomic } from '../files.ts';
 import { ProgressLine } from './progress.ts';
 import { sweep, SWEEP_USAGE } from './sweep.ts';
@@ -51,21 +51,9 @@ aelab reconstruct --model DIR --data DIR --out FILE.png [--count 10]
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function autoencoder(argv: string[]): Promise<void> {
-  const options = parseOptions(argv, {
-    data: { type: 'string' },
-    epochs: { type: 'integer', default: 10 },
-    batchSize: { type: 'integer', default: 32 },
-    sample: { type: 'number', default: 0.1 },
-    seed: { type: 'integer', default: 1 },
-    out: { type: 'string', default: 'runs/autoencoder' },
-    resume: { type: 'boolean' },
-    noTune: { type: 'boolean' },
-    tune: { type: 'boolean' },
-  });
+  const options = parseOptions(argv, { ...TRAINING_OPTIONS, out: { type: 'string', default: 'runs/autoencoder' }, noTune: { type: 'boolean' } });
   if (options.tune && options.noTune) throw new UsageError('--tune and --no-tune contradict each other');
-  if (options.epochs < 1) throw new UsageError('--epochs must be at least 1');
-  if (options.batchSize < 1) throw new UsageError('--batch-size must be at least 1');
-  if (!(options.sample > 0 && options.sample <= 1)) throw new UsageError('--sample must be in (0, 1]');
+  checkTrainingOptions(options);
   const config: AutoencoderConfig = { data: options.data, epochs: options.epochs, batchSize: options.batchSize, sample: options.sample, seed: options.seed };
   const progress = new ProgressLine();
   const result = await runAutoencoder(options.out!, config, options.resume, {

@@ -1,7 +1,7 @@
 // aelab sweep: Part 2, the architecture sweep (experiments/sweep.ts), and its merge.
 import process from 'node:process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { parseOptions, UsageError } from './arguments.ts';
+import { checkTrainingOptions, parseOptions, TRAINING_OPTIONS, UsageError } from './arguments.ts';
 import { runSweep } from '../experiments/sweep.ts';
 import { mergeSweeps } from '../experiments/sweep-results.ts';
 import { parseGrid, resolveShard, type Grid } from '../experiments/sweep-grid.ts';
@@ -48,24 +48,16 @@ function readGrid(path: string | null, output: string | null): Grid {
 export async function sweep(argv: string[]): Promise<void> {
   if (argv[0] === 'merge') return merge(argv.slice(1));
   const options = parseOptions(argv, {
-    data: { type: 'string' },
-    epochs: { type: 'integer', default: 10 },
-    batchSize: { type: 'integer', default: 32 },
-    sample: { type: 'number', default: 0.1 },
-    seed: { type: 'integer', default: 1 },
+    ...TRAINING_OPTIONS,
     out: { type: 'string', default: 'runs/sweep' },
-    resume: { type: 'boolean' },
     shard: { type: 'string' },
     shardCount: { type: 'string' },
     concurrency: { type: 'integer', default: 1 },
     bestEpochs: { type: 'integer', default: 100 },
     grid: { type: 'string' },
     output: { type: 'string' },
-    tune: { type: 'boolean' },
   } as const);
-  if (options.epochs < 1) throw new UsageError('--epochs must be at least 1');
-  if (options.batchSize < 1) throw new UsageError('--batch-size must be at least 1');
-  if (!(options.sample > 0 && options.sample <= 1)) throw new UsageError('--sample must be in (0, 1]');
+  checkTrainingOptions(options);
   if (options.concurrency < 1) throw new UsageError('--concurrency must be at least 1');
   if (options.bestEpochs < 0) throw new UsageError('--best-epochs must be 0 or more');
   if (options.output !== null && options.output !== 'sigmoid' && options.output !== 'relu') throw new UsageError(`--output must be sigmoid or relu, got '${options.output}'`);
