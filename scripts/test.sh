@@ -29,11 +29,12 @@ deno_log=.cache/deno-parity.log
 npm run --silent test:deno 2>&1 | tee "$deno_log"
 
 # The command line under Deno, from the TypeScript sources: a one-epoch smoke run, kernel
-# tuning included (into a cache of its own, which must then hold the adapter's file).
+# tuning forced (--tune: a 1-epoch run would skip it) into a cache of its own, which must
+# then hold the adapter's file.
 smoke=.cache/deno-smoke
 rm -rf "$smoke" .cache/deno-smoke-cache
 deno_smoke=0
-if XDG_CACHE_HOME=.cache/deno-smoke-cache npx deno run --unstable-webgpu -A src/cli/main.ts autoencoder --data "${AELAB_CIFAR:-../shared/data/cifar10}" --epochs 1 --out "$smoke" \
+if XDG_CACHE_HOME=.cache/deno-smoke-cache npx deno run --unstable-webgpu -A src/cli/main.ts autoencoder --data "${AELAB_CIFAR:-../shared/data/cifar10}" --epochs 1 --tune --out "$smoke" \
   && [ -f "$smoke/model.safetensors" ] && [ -f "$smoke/report.html" ] \
   && ls .cache/deno-smoke-cache/aelab/tuning/*.json >/dev/null; then
   deno_smoke=1
