@@ -35,8 +35,18 @@ export function fileError(error: unknown, path: string, doing: string): unknown 
   return new FileError(`${doing} ${path}: ${ADVICE[code] ?? (error as Error).message} (${code})`, code);
 }
 
-/** The part of node:fs that writeFileAtomic uses: the tests substitute a disk that fills up. */
-export type WriteSystem = Pick<typeof fs, 'openSync' | 'writeSync' | 'fsyncSync' | 'closeSync' | 'renameSync' | 'rmSync'>;
+/**
+ * The part of node:fs that writeFileAtomic uses (the tests substitute a disk that fills up),
+ * written out so that the package's declarations need no Node types.
+ */
+export interface WriteSystem {
+  openSync(path: string, flags: string): number;
+  writeSync(file: number, buffer: Uint8Array, offset: number, length: number): number;
+  fsyncSync(file: number): void;
+  closeSync(file: number): void;
+  renameSync(from: string, to: string): void;
+  rmSync(path: string, options: { force: boolean }): void;
+}
 
 /**
  * Writes a temporary file beside the target, every byte of it (a write may take only part of
@@ -83,11 +93,11 @@ function faultyOnCue(system: WriteSystem): WriteSystem {
   let wrote = false;
   return {
     ...system,
-    writeSync: ((file: number, buffer: Uint8Array, offset: number, length: number) => {
+    writeSync: (file: number, buffer: Uint8Array, offset: number, length: number) => {
       if (wrote || length < 2) throw Object.assign(new Error('ENOSPC: no space left on device, write (AELAB_FAULT_WRITE)'), { code: 'ENOSPC' });
       wrote = true;
       return fs.writeSync(file, buffer, offset, Math.floor(length / 2));
-    }) as typeof fs.writeSync,
+    },
   };
 }
 

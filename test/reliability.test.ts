@@ -18,12 +18,12 @@ function fillingDisk(chunk: number, capacity: number): WriteSystem & { written: 
   const disk = {
     ...fs,
     written: 0,
-    writeSync: ((file: number, buffer: Uint8Array, offset: number, length: number) => {
+    writeSync: (file: number, buffer: Uint8Array, offset: number, length: number) => {
       if (disk.written >= capacity) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
       const count = Math.min(chunk, length, capacity - disk.written);
       disk.written += count;
       return fs.writeSync(file, buffer, offset, count);
-    }) as typeof fs.writeSync,
+    },
   };
   return disk;
 }
