@@ -153,7 +153,7 @@ export function sweepReportHtml(report: SweepReport): string {
 <script>function sortBy(c){const t=document.getElementById('results');const rows=[...t.tBodies[0].rows];const up=t.dataset.col==c&&t.dataset.dir!='up';rows.sort((a,b)=>{const x=a.cells[c].textContent,y=b.cells[c].textContent;const d=isNaN(x)||isNaN(y)?x.localeCompare(y):x-y;return up?-d:d});t.dataset.col=c;t.dataset.dir=up?'up':'down';rows.forEach(r=>t.tBodies[0].appendChild(r))}</script>
 </head><body>
 <h1>${escapeHtml(report.title)}</h1>
-<p><code>${escapeHtml(report.command)}</code>: ${rows.length} trials, ${(rows.reduce((total, row) => total + row.seconds, 0) / 60).toFixed(1)} minutes of training${report.wallSeconds === null ? '' : ` in ${(report.wallSeconds / 60).toFixed(1)} minutes of wall time`}.</p>
+<p><code>${escapeHtml(report.command)}</code>: ${rows.length} trials, ${(rows.reduce((total, row) => total + row.seconds, 0) / 60).toFixed(1)} minutes of training${report.wallSeconds === null ? '' : `; this run of the command took ${(report.wallSeconds / 60).toFixed(1)} minutes (a resumed sweep's run skips the trials already finished)`}.</p>
 <p>${headline}</p>
 ${report.missing.length ? `<p><strong>Missing trials</strong> (no finished result in the merged folders): ${report.missing.map(escapeHtml).join(', ')}</p>` : ''}
 <h2>Reconstruction quality against latent size</h2>
