@@ -12,8 +12,6 @@ import { runtimeName } from '../src/backend/device.ts';
 import { loadCifar10 } from '../src/data/cifar10.ts';
 import { autoencoderData } from '../src/data/image-set.ts';
 import { batchesOf, epochOrder } from '../src/nn/batches.ts';
-import { backward } from '../src/nn/autograd.ts';
-import * as F from '../src/nn/functional.ts';
 import { RMSprop, type Optimizer } from '../src/nn/optimisers.ts';
 import type { Autoencoder } from '../src/nn/modules.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
@@ -24,6 +22,7 @@ import { upsampledMultiplyAddShare } from '../src/kernels/conv2d/conv2d.ts';
 import { gridTrials, NOTEBOOK_GRID, type Trial } from '../src/experiments/sweep-grid.ts';
 import { fastestInAlternatingRounds, measure } from '../src/tuning/measure.ts';
 import { matmulCeilingMilliseconds } from './variants.ts';
+import { trainingStep } from './training-step.ts';
 import { CIFAR10_DIRECTORY } from '../test/support/data.ts';
 
 const argument = (name: string, fallback: string) => {
@@ -71,14 +70,7 @@ function skippedFlops(model: Autoencoder<Tensor>): number {
 function trainer(trial: Trial): Trainer {
   const model = configurableAutoencoder(engine, trial.architecture, 1);
   const optimizer = RMSprop(engine, model.parameters());
-  let next = 0;
-  const step = () => {
-    const indices = batches[next++ % batches.length]!;
-    const inputs = engine.tensor(data.batch(indices).inputs, [batchSize, 3, 32, 32]);
-    backward(F.binaryCrossEntropy(model.forward(inputs), inputs));
-    optimizer.update();
-    model.zeroGrad();
-  };
+  const step = trainingStep(engine, model, optimizer, data, batches);
   const firstConv = model.encoder.layers[0]!.flops([1, 3, 32, 32]);
   const flopsPerImage = 3 * model.flops([1, 3, 32, 32]) - firstConv;
   return { trial, model, optimizer, step, flopsPerImage, executedFlopsPerImage: flopsPerImage - skippedFlops(model) };

@@ -27,6 +27,7 @@ import { QUEUED_MILLISECONDS } from '../src/nn/training.ts';
 import { tune } from '../src/tuning/tuner.ts';
 import { replacesHeuristic } from '../src/tuning/table.ts';
 import { matmulCeilingMilliseconds } from './variants.ts';
+import { trainingStep } from './training-step.ts';
 import { fastestInAlternatingRounds, measure } from '../src/tuning/measure.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
 import { CIFAR10_DIRECTORY } from '../test/support/data.ts';
@@ -101,14 +102,7 @@ const records: TrainRecord[] = [];
 for (const batchSize of [32, 256]) {
   const optimizer = RMSprop(engine, model.parameters());
   const batches = [...batchesOf(epochOrder(data.count, 1, 1, true), batchSize)].filter((batch) => batch.length === batchSize);
-  let next = 0;
-  const step = () => {
-    const indices = batches[next++ % batches.length]!;
-    const inputs = engine.tensor(data.batch(indices).inputs, [batchSize, 3, 32, 32]);
-    backward(F.binaryCrossEntropy(model.forward(inputs), inputs));
-    optimizer.update();
-    model.zeroGrad();
-  };
+  const step = trainingStep(engine, model, optimizer, data, batches);
   const tuningStart = performance.now();
   const tuned = await tune(engine, () => {
     const inputs = engine.tensor(data.batch(batches[0]!).inputs, [batchSize, 3, 32, 32]);

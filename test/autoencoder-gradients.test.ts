@@ -14,7 +14,7 @@ import type { Fusions } from '../src/nn/modules.ts';
 import { Random } from '../src/random.ts';
 import { FLOAT32_TOLERANCE, GRADIENT_CHECK_TOLERANCE, relativeError } from './parity/check.ts';
 import { testEngine } from './support/engine.ts';
-import { directionalGradientErrors } from './support/finite-differences.ts';
+import { directionalGradientErrors, gpuLossAndGradients } from './support/model-gradients.ts';
 
 const engine = await testEngine();
 const SEED = 12;
@@ -41,20 +41,9 @@ describe.skipIf(!engine)('notebook autoencoder gradients', () => {
   });
 
   it('GPU gradients of every parameter match the float64 reference', async () => {
-    const model = notebookAutoencoder(engine!, SEED);
-    const gpuLoss = await engine!.scopeAsync(async () => {
-      const input = engine!.tensor(images, SHAPE);
-      const loss = F.binaryCrossEntropy(model.forward(input), input);
-      backward(loss);
-      return loss.read();
-    });
-    expect(relativeError(gpuLoss, referenceLoss().data)).toBeLessThan(FLOAT32_TOLERANCE);
-    const parameters = model.parameters();
-    for (const [i, parameter] of parameters.entries()) {
-      const error = relativeError(await parameter.grad!.read(), referenceGradients[i]!);
-      expect(error, `parameter ${i} ${parameter}`).toBeLessThan(FLOAT32_TOLERANCE);
-    }
-    parameters.forEach((parameter) => parameter.dispose());
+    const { loss, gradients } = await gpuLossAndGradients(engine!, notebookAutoencoder(engine!, SEED), images, SHAPE);
+    expect(relativeError(loss, referenceLoss().data)).toBeLessThan(FLOAT32_TOLERANCE);
+    gradients.forEach((gradient, i) => expect(relativeError(gradient, referenceGradients[i]!), `parameter ${i}`).toBeLessThan(FLOAT32_TOLERANCE));
   });
 
   it('reference gradients match central finite differences along random directions', () => {

@@ -10,7 +10,7 @@ import { gridTrials, NOTEBOOK_GRID } from '../src/experiments/sweep-grid.ts';
 import { Random } from '../src/random.ts';
 import { FLOAT32_TOLERANCE, GRADIENT_CHECK_TOLERANCE, relativeError } from './parity/check.ts';
 import { testEngine } from './support/engine.ts';
-import { directionalGradientErrors } from './support/finite-differences.ts';
+import { directionalGradientErrors, gpuLossAndGradients } from './support/model-gradients.ts';
 
 /**
  * Keras: Conv2D 'same' keeps H x W; MaxPooling2D(c, 'same') gives ceil(n / c) (pool 4 on 8: 2);
@@ -88,18 +88,9 @@ describe.skipIf(!engine).each([
   const referenceGradients = referenceModel.parameters().map((parameter) => Float64Array.from(parameter.grad!.data));
 
   it('GPU loss and gradients match the float64 reference', async () => {
-    const model = configurableAutoencoder(engine!, architecture, 3);
-    const gpuLoss = await engine!.scopeAsync(async () => {
-      const input = engine!.tensor(images, SHAPE);
-      const loss = F.binaryCrossEntropy(model.forward(input), input);
-      backward(loss);
-      return loss.read();
-    });
-    expect(relativeError(gpuLoss, referenceLoss().data)).toBeLessThan(FLOAT32_TOLERANCE);
-    for (const [i, parameter] of model.parameters().entries()) {
-      expect(relativeError(await parameter.grad!.read(), referenceGradients[i]!), `parameter ${i}`).toBeLessThan(FLOAT32_TOLERANCE);
-    }
-    model.parameters().forEach((parameter) => parameter.dispose());
+    const { loss, gradients } = await gpuLossAndGradients(engine!, configurableAutoencoder(engine!, architecture, 3), images, SHAPE);
+    expect(relativeError(loss, referenceLoss().data)).toBeLessThan(FLOAT32_TOLERANCE);
+    gradients.forEach((gradient, i) => expect(relativeError(gradient, referenceGradients[i]!), `parameter ${i}`).toBeLessThan(FLOAT32_TOLERANCE));
   });
 
   it('reference gradients match central finite differences along random directions', () => {

@@ -20,8 +20,8 @@ import type { ModuleBackend } from '../nn/modules.ts';
 import type { TapeTensor } from '../nn/autograd.ts';
 import { sizeOf } from '../shapes.ts';
 import { RunDirectory, tensorsToFile } from './run-directory.ts';
-import { loadTuning, tuneWithCache, tuningFilePath } from '../tuning/cache.ts';
-import { challengersKept } from '../tuning/tuner.ts';
+import { loadTuning, saveTuning, tuningFilePath } from '../tuning/cache.ts';
+import { challengersKept, tune } from '../tuning/tuner.ts';
 import { backward } from '../nn/autograd.ts';
 import type { Autoencoder } from '../nn/modules.ts';
 import type { Tensor } from '../backend/tensor.ts';
@@ -161,11 +161,10 @@ export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>
   const start = performance.now();
   const tuned = await engine.scopeAsync(async () => {
     const images = engine.tensor(data.batch(indices).inputs, [count, ...data.inputShape]);
-    return tuneWithCache(engine, () => {
-      backward(F.binaryCrossEntropy(model.forward(images), images));
-      model.zeroGrad();
-    }, { path, onProgress: (done, total, key) => key && log(`  [${done + 1}/${total}] ${key}`) });
+    // The cache was loaded above: tune what it lacks and save the table.
+    return tune(engine, () => step(images), { onProgress: (done, total, key) => key && log(`  [${done + 1}/${total}] ${key}`) });
   });
+  if (tuned.length > 0) saveTuning(engine, path);
   if (tuned.length > 0) {
     const before = tuned.reduce((total, result) => total + result.heuristicMilliseconds, 0);
     const after = tuned.reduce((total, result) => total + result.chosenMilliseconds, 0);
@@ -186,7 +185,7 @@ const FIXED_SETTINGS = ['batchSize', 'sample', 'seed', 'architecture'] as const;
  * refuses fewer epochs than are done), and any other setting given with another value is
  * refused, naming each. `--data` at another path is checked later, against the fingerprint.
  */
-function resumedConfig(run: RunDirectory, requested: AutoencoderConfig, given: ReadonlySet<string>): AutoencoderConfig {
+function resumedConfig(run: RunDirectory, requested: AutoencoderConfig, given: ReadonlySet<string>): { config: AutoencoderConfig; trainedOn: { data: string | null; dataFingerprint?: string } } {
   const saved = run.readJson<AutoencoderConfig & { dataFingerprint?: string }>('config.json');
   if (!saved) throw new AelabError(`--resume: ${run.path} holds no run (no config.json)`);
   const option = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -195,7 +194,11 @@ function resumedConfig(run: RunDirectory, requested: AutoencoderConfig, given: R
   if (differences.length > 0) throw new AelabError(`--resume continues the run as it started; these differ: ${differences.join(', ')}. Drop them, or start a new run in another --out`);
   const done = run.latestEpoch();
   if (given.has('epochs') && requested.epochs < done) throw new AelabError(`--epochs ${requested.epochs}: the run in ${run.path} has already done ${done} epochs`);
-  return { ...saved, epochs: given.has('epochs') ? requested.epochs : saved.epochs, data: given.has('data') ? requested.data : saved.data };
+  const { dataFingerprint, ...settings } = saved;
+  return {
+    config: { ...settings, epochs: given.has('epochs') ? requested.epochs : saved.epochs, data: given.has('data') ? requested.data : saved.data },
+    trainedOn: { data: saved.data, dataFingerprint },
+  };
 }
 
 /** Refuses images the model cannot reproduce (its output would not have their size), before any GPU work. */
@@ -212,15 +215,15 @@ export async function runAutoencoder(out: string, requested: AutoencoderConfig, 
   const run = new RunDirectory(out);
   // Everything is checked before anything is written: a refused command changes nothing on disk.
   let config = requested;
-  if (resume) config = resumedConfig(run, requested, hooks.given ?? new Set(Object.keys(requested)));
+  let trainedOn: { data: string | null; dataFingerprint?: string } | null = null;
+  if (resume) ({ config, trainedOn } = resumedConfig(run, requested, hooks.given ?? new Set(Object.keys(requested))));
   else if (existsSync(run.file('config.json')) && run.checkpointNames().length > 0) {
     throw new AelabError(`${out} already holds a run: pass --resume to continue it, or choose another --out`);
   }
   const source = hooks.source ?? (await loadDataSource(config.data, log));
   const fingerprint = dataFingerprint(source);
-  const saved = resume ? run.readJson<{ data: string | null; dataFingerprint?: string }>('config.json') : null;
-  if (saved && config.data !== saved.data && saved.dataFingerprint !== fingerprint) {
-    throw new AelabError(`--data ${config.data}: not the data this run trained on (${saved.data ?? 'the downloaded CIFAR-10'}${saved.dataFingerprint ? `; the fingerprints ${saved.dataFingerprint} and ${fingerprint} differ` : ''})`);
+  if (trainedOn && config.data !== trainedOn.data && trainedOn.dataFingerprint !== fingerprint) {
+    throw new AelabError(`--data ${config.data}: not the data this run trained on (${trainedOn.data ?? 'the downloaded CIFAR-10'}${trainedOn.dataFingerprint ? `; the fingerprints ${trainedOn.dataFingerprint} and ${fingerprint} differ` : ''})`);
   }
   const { train, validation, test } = notebookSplit(source.sets, config.sample, config.seed);
   checkGeometry(config, train.channels, train.height, train.width);
