@@ -12,6 +12,7 @@ import { relu } from './relu.ts';
 import { sigmoid } from './sigmoid.ts';
 import { tanh } from './tanh.ts';
 import { softmax } from './softmax.ts';
+import { softmaxCrossEntropy } from './softmax-cross-entropy.ts';
 import { conv2d } from './conv2d/conv2d.ts';
 import { maxPool2d } from './max-pool2d.ts';
 import { upsample2d } from './upsample2d.ts';
@@ -40,6 +41,7 @@ export const ops = {
   upsample2d,
   binaryCrossEntropy,
   binaryCrossEntropyFromLogits,
+  softmaxCrossEntropy,
   meanSquaredError,
   meanAbsoluteError,
   binaryAccuracy,

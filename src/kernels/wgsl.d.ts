@@ -21,6 +21,7 @@ export declare const wgsl: {
   readonly scale: KernelSource;
   readonly sgd: KernelSource;
   readonly sigmoid: KernelSource;
+  readonly softmaxCrossEntropy: KernelSource;
   readonly softmax: KernelSource;
   readonly subtract: KernelSource;
   readonly sum: KernelSource;

@@ -51,6 +51,11 @@ export function binaryCrossEntropy<T extends TapeTensor<T>>(prediction: T, targe
 }
 export const binaryCrossEntropyFromLogits = <T extends TapeTensor<T>>(logits: T, target: T): T =>
   apply(ops.binaryCrossEntropyFromLogits, [logits, target], none);
+/**
+ * Mean over pixels of the cross-entropy between softmax(logits) over the channel axis and soft
+ * targets, fused for stability. A pixel's targets may sum to its weight (class rebalancing).
+ */
+export const softmaxCrossEntropy = <T extends TapeTensor<T>>(logits: T, targets: T): T => apply(ops.softmaxCrossEntropy, [logits, targets], none);
 export const meanSquaredError = <T extends TapeTensor<T>>(prediction: T, target: T): T => apply(ops.meanSquaredError, [prediction, target], none);
 export const meanAbsoluteError = <T extends TapeTensor<T>>(prediction: T, target: T): T => apply(ops.meanAbsoluteError, [prediction, target], none);
 export const binaryAccuracy = <T extends TapeTensor<T>>(prediction: T, target: T): T => apply(ops.binaryAccuracy, [prediction, target], none);

@@ -112,6 +112,13 @@ export const opCases: { readonly [K in OpName]: readonly ParityCase<AttributesOf
     { inputs: [{ shape: [2, 3, 7, 9], low: -8, high: 8 }, { shape: [2, 3, 7, 9], low: 0, high: 1 }], attributes: none },
     { inputs: [{ shape: [32, 3, 32, 32], low: -8, high: 8 }, { shape: [32, 3, 32, 32], low: 0, high: 1 }], attributes: none }, // the notebook's batch: 48 workgroups, sums of two passes
   ],
+  softmaxCrossEntropy: [
+    { inputs: [{ shape: [2, 5, 7, 9], low: -3, high: 3 }, { shape: [2, 5, 7, 9], low: 0, high: 1 }], attributes: none }, // targets of any mass: weighted
+    { inputs: [{ shape: [3, 17, 4, 5], low: -20, high: 20 }, { shape: [3, 17, 4, 5], low: 0, high: 2 }], attributes: none }, // wide logits: the largest is subtracted first
+    { inputs: [{ shape: [1, 313, 2, 1], low: -4, high: 4 }, { shape: [1, 313, 2, 1], low: 0, high: 0.1 }], attributes: none }, // 313 ab bins (two pixels: a mass of about 16 each leaves the finite differences enough signal)
+    { inputs: [{ shape: [6, 10] }, { shape: [6, 10], low: 0, high: 1 }], attributes: none }, // [batch, classes]
+    { inputs: [{ shape: [32, 64, 16, 16], low: -4, high: 4 }, { shape: [32, 64, 16, 16], low: 0, high: 0.1 }], attributes: none }, // a training batch: sums of two passes
+  ],
   meanSquaredError: [{ inputs: plain([2, 3, 7, 9], [2, 3, 7, 9]), attributes: none }],
   meanAbsoluteError: [{ inputs: plain([2, 3, 7, 9], [2, 3, 7, 9]), attributes: none }],
   binaryAccuracy: [
