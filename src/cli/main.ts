@@ -10,6 +10,7 @@ import { checkTrainingOptions, givenOptions, parseOptions, TRAINING_OPTIONS, Usa
 import { fileError, readJsonFile, writeFileAtomic } from '../files.ts';
 import { ProgressLine } from './progress.ts';
 import { sweep, SWEEP_USAGE } from './sweep.ts';
+import { colourise, COLOURISE_USAGE } from './colourise.ts';
 import { modelOf, runAutoencoder, type AutoencoderConfig } from '../experiments/autoencoder.ts';
 import { loadDataSource } from '../experiments/data-source.ts';
 import { notebookSplit } from '../data/split.ts';
@@ -25,6 +26,7 @@ commands:
   autoencoder    train the notebook's convolutional autoencoder (part 1)
   reconstruct    reconstruct test images with a saved model
   sweep          train the notebook's 36 architectures and compare them (part 2)
+  colourise      train colourisers, gray in and colour out, and compare them (part 3)
 
 aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [--seed 1] [--out DIR] [--resume] [--no-tune | --tune]
   --data DIR        CIFAR-10 binary batches, Fashion-MNIST IDX files or a folder of PNGs;
@@ -42,6 +44,7 @@ aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [-
                     (which a run otherwise skips, and says so)
 
 ${SWEEP_USAGE}
+${COLOURISE_USAGE}
 aelab reconstruct --model DIR --data DIR --out FILE.png [--count 10]
   --model DIR       a run directory written by 'aelab autoencoder'
   --data DIR        the images (the model's test split of them is used)
@@ -107,6 +110,7 @@ export async function main(commandLine: string[]): Promise<number> {
     if (command === 'autoencoder') await autoencoder(rest);
     else if (command === 'reconstruct') await reconstruct(rest);
     else if (command === 'sweep') await sweep(rest);
+    else if (command === 'colourise' || command === 'colorize') await colourise(rest);
     else throw new UsageError(`unknown command '${command}'`);
     return 0;
   } catch (error) {

@@ -9,6 +9,13 @@ export function loadPngFolder(directory: string, channels: 1 | 3 = 3): ImageSet 
   if (!existsSync(directory)) throw new DataError(`PNG folder '${directory}' does not exist`);
   const files = readdirSync(directory).filter((name) => name.toLowerCase().endsWith('.png')).sort();
   if (files.length === 0) throw new DataError(`${directory}: no .png files`);
+  return loadPngFiles(files.map((file) => join(directory, file)), channels);
+}
+
+/** PNG files of one size as an image set, in the order given. */
+export function loadPngFiles(paths: readonly string[], channels: 1 | 3 = 3): ImageSet {
+  const files = paths;
+  const directory = '';
   let width = 0;
   let height = 0;
   const images: Uint8Array[] = [];

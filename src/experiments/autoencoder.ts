@@ -10,7 +10,7 @@ import { AelabError } from '../errors.ts';
 import * as F from '../nn/functional.ts';
 import { summary } from '../nn/modules.ts';
 import { RMSprop } from '../nn/optimisers.ts';
-import { evaluate, fit, predict, type EpochLog, type Metrics, type Progress, type TrainingData } from '../nn/training.ts';
+import { evaluate, fit, predict, type EpochLog, type LossFunction, type Metrics, type Progress, type TrainingData } from '../nn/training.ts';
 import { notebookAutoencoder } from './notebook-autoencoder.ts';
 import { dataFingerprint, loadDataSource, type DataSource } from './data-source.ts';
 import { ReferenceEngine } from '../nn/reference-backend.ts';
@@ -102,18 +102,25 @@ function metricColumns(metrics: Metrics | null): string[] {
  * Compiles the pipelines of a training step before training (one forward and backward pass,
  * no update), so that epoch 1's time is training, and the compilation has a line of its own.
  */
-async function compileStep(engine: Engine, model: Autoencoder<Tensor>, data: TrainingData, batchSize: number, log: (line: string) => void): Promise<void> {
+export async function compileStep(engine: Engine, model: Autoencoder<Tensor>, data: TrainingData, batchSize: number, log: (line: string) => void, loss: LossFunction = F.binaryCrossEntropy): Promise<void> {
   const before = engine.kernels.pipelineCount;
   const start = performance.now();
-  const count = Math.min(batchSize, data.count);
   engine.scope(() => {
-    const images = engine.tensor(data.batch(Array.from({ length: count }, (_, i) => i)).inputs, [count, ...data.inputShape]);
-    backward(F.binaryCrossEntropy(model.forward(images), images));
+    const { inputs, targets } = firstBatch(engine, data, batchSize);
+    backward(loss(model.forward(inputs), targets));
     model.zeroGrad();
   });
   await engine.synchronize();
   const compiled = engine.kernels.pipelineCount - before;
   if (compiled > 0) log(`compiled ${compiled} kernel pipelines in ${((performance.now() - start) / 1000).toFixed(1)} s (not counted in the training time)`);
+}
+
+/** The first `batchSize` examples of `data` on the GPU (the targets are the inputs where data has none). */
+function firstBatch(engine: Engine, data: TrainingData, batchSize: number): { inputs: Tensor; targets: Tensor } {
+  const count = Math.min(batchSize, data.count);
+  const batch = data.batch(Array.from({ length: count }, (_, i) => i));
+  const inputs = engine.tensor(batch.inputs, [count, ...data.inputShape]);
+  return { inputs, targets: batch.targets ? engine.tensor(batch.targets, [count, ...data.targetShape]) : inputs };
 }
 
 /**
@@ -127,23 +134,21 @@ const TUNING_SECONDS_PER_DISPATCH = 1.2;
  * run is worth it: a run whose `trainingSteps` would take less time than the tuning itself uses
  * the kernels' heuristic variants instead, and says so.
  */
-export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>, data: TrainingData, batchSize: number, log: (line: string) => void, trainingSteps = Infinity): Promise<void> {
-  const count = Math.min(batchSize, data.count);
-  const indices = Array.from({ length: count }, (_, i) => i);
+export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>, data: TrainingData, batchSize: number, log: (line: string) => void, trainingSteps = Infinity, loss: LossFunction = F.binaryCrossEntropy): Promise<void> {
   const path = tuningFilePath(engine.adapterDescription);
   loadTuning(engine, path);
-  const step = (images: Tensor) => engine.scope(() => {
-    backward(F.binaryCrossEntropy(model.forward(images), images));
+  const step = ({ inputs, targets }: { inputs: Tensor; targets: Tensor }) => engine.scope(() => {
+    backward(loss(model.forward(inputs), targets));
     model.zeroGrad();
   });
   // What tuning would time (the step's tunable dispatches the table lacks), and a step's time.
   const { untuned, stepMilliseconds } = await engine.scopeAsync(async () => {
-    const images = engine.tensor(data.batch(indices).inputs, [count, ...data.inputShape]);
-    const keys = engine.tuning.collect(() => step(images));
+    const batch = firstBatch(engine, data, batchSize);
+    const keys = engine.tuning.collect(() => step(batch));
     await engine.synchronize();
     const start = performance.now();
-    step(images);
-    step(images);
+    step(batch);
+    step(batch);
     await engine.synchronize();
     return { untuned: [...keys].filter(([key, candidates]) => candidates.length > 1 && !engine.tuning.has(key)).length, stepMilliseconds: (performance.now() - start) / 2 };
   });
@@ -160,9 +165,9 @@ export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>
   log(`timing kernel variants for this adapter: ${untuned} dispatches, about ${tuningSeconds.toFixed(0)} s, once (kept in ${path}); --no-tune skips it`);
   const start = performance.now();
   const tuned = await engine.scopeAsync(async () => {
-    const images = engine.tensor(data.batch(indices).inputs, [count, ...data.inputShape]);
+    const batch = firstBatch(engine, data, batchSize);
     // The cache was loaded above: tune what it lacks and save the table.
-    return tune(engine, () => step(images), { onProgress: (done, total, key) => key && log(`  [${done + 1}/${total}] ${key}`) });
+    return tune(engine, () => step(batch), { onProgress: (done, total, key) => key && log(`  [${done + 1}/${total}] ${key}`) });
   });
   if (tuned.length > 0) saveTuning(engine, path);
   if (tuned.length > 0) {

@@ -6,13 +6,19 @@
 //   x = upsample(c, x); decoded = conv(output_layers)
 // conv = Conv2D(kernel_size, ReLU, 'same'); pool = MaxPooling2D(c, 'same'); upsample = nearest
 // UpSampling2D(c). With compression 1 the pools and upsamplings are identities: they are
-// left out of the graph, and the summary says so.
-import { Autoencoder, Conv2d, MaxPool2d, Sequential, Sigmoid, Upsample2d, type Module, type ModuleBackend } from '../nn/modules.ts';
+// left out of the graph, and the summary says so. Colourisation (Part 3) adds: a first conv
+// wider than the input (the notebook's 1-filter first conv is a 1-channel bottleneck for a gray
+// input), a tanh output scaled to a range, and a classifier head (logits at half resolution).
+import { Autoencoder, Conv2d, MaxPool2d, Scale, Sequential, Sigmoid, Tanh, Upsample2d, type Module, type ModuleBackend } from '../nn/modules.ts';
 import type { TapeTensor } from '../nn/autograd.ts';
 import { Random } from '../random.ts';
 
-/** The output layer: 'sigmoid' (Part 1's: BCE taken from the logits) or 'relu' (the notebook's: BCE on clipped values). */
-export type OutputKind = 'sigmoid' | 'relu';
+/**
+ * The output layer: 'sigmoid' (Part 1's: BCE taken from the logits), 'relu' (the notebook's:
+ * BCE on clipped values), 'tanh' (times outputRange: signed targets) or 'logits' (none: a
+ * classifier's scores, for softmaxCrossEntropy).
+ */
+export type OutputKind = 'sigmoid' | 'relu' | 'tanh' | 'logits';
 
 export interface ArchitectureConfig {
   readonly fewerLayers: boolean;
@@ -24,6 +30,12 @@ export interface ArchitectureConfig {
   /** Channels of the output (the notebook's output_layers). */
   readonly outputLayers: number;
   readonly output: OutputKind;
+  /** Filters of the first conv; default inputLayers (the notebook's). */
+  readonly firstFilters?: number;
+  /** 'tanh' output: tanh times this (default 1). */
+  readonly outputRange?: number;
+  /** Leave out the last upsampling and make the output conv 1 x 1: logits at half resolution. */
+  readonly classifier?: boolean;
 }
 
 export function configurableAutoencoder<T extends TapeTensor<T>>(backend: ModuleBackend<T>, config: ArchitectureConfig, seed: number): Autoencoder<T> {
@@ -35,16 +47,23 @@ export function configurableAutoencoder<T extends TapeTensor<T>>(backend: Module
   const upsample = (): Module<T>[] => (compression > 1 ? [new Upsample2d<T>(compression)] : []);
   const hidden = 3 * channelFactor;
   const latent = 4 * channelFactor;
-  const encoder: Module<T>[] = [conv(inputLayers, inputLayers)];
-  if (!fewerLayers) encoder.push(...pool(), conv(inputLayers, hidden));
-  encoder.push(...pool(), conv(fewerLayers ? inputLayers : hidden, latent));
+  const first = config.firstFilters ?? inputLayers;
+  const encoder: Module<T>[] = [conv(inputLayers, first)];
+  if (!fewerLayers) encoder.push(...pool(), conv(first, hidden));
+  encoder.push(...pool(), conv(fewerLayers ? first : hidden, latent));
   const decoder: Module<T>[] = [];
   if (!fewerLayers) decoder.push(...upsample(), conv(latent, hidden));
-  decoder.push(...upsample());
-  // The output conv: a ReLU as the notebook wrote it, or linear followed by a sigmoid (Part 1).
+  if (!config.classifier) decoder.push(...upsample());
   const outputInputs = fewerLayers ? latent : hidden;
-  if (config.output === 'relu') decoder.push(conv(outputInputs, outputLayers, 'relu'));
-  else decoder.push(conv(outputInputs, outputLayers, 'linear'), new Sigmoid<T>());
+  if (config.classifier) {
+    decoder.push(new Conv2d(backend, { inChannels: outputInputs, outChannels: outputLayers, kernelSize: 1, activation: 'linear', random }));
+  } else if (config.output === 'relu') {
+    decoder.push(conv(outputInputs, outputLayers, 'relu')); // as the notebook wrote it
+  } else {
+    decoder.push(conv(outputInputs, outputLayers, 'linear'));
+    if (config.output === 'sigmoid') decoder.push(new Sigmoid<T>());
+    if (config.output === 'tanh') decoder.push(new Tanh<T>(), ...(config.outputRange && config.outputRange !== 1 ? [new Scale<T>(config.outputRange)] : []));
+  }
   return new Autoencoder<T>(new Sequential<T>(encoder), new Sequential<T>(decoder));
 }
 
@@ -68,5 +87,6 @@ export function notebookLatentSize(config: ArchitectureConfig, imageSize = 32): 
 /** A short name for a config: 'fewer-c2-k3-x1' or 'full-c8-k5-x4' (the output kind added when not sigmoid). */
 export function architectureName(config: ArchitectureConfig): string {
   const base = `${config.fewerLayers ? 'fewer' : 'full'}-c${config.channelFactor}-k${config.kernelSize}-x${config.compression}`;
-  return config.output === 'sigmoid' ? base : `${base}-${config.output}`;
+  const first = config.firstFilters !== undefined && config.firstFilters !== config.inputLayers ? `-f${config.firstFilters}` : '';
+  return config.output === 'sigmoid' ? base + first : `${base}${first}-${config.output}`;
 }

@@ -104,6 +104,17 @@ export function imageGridPng(columns: readonly Float32Array[], count: number, ch
   return new Uint8Array(PNG.sync.write(png));
 }
 
+/** One planar image (1 or 3 channels on [0, 1]) as a PNG of its own size. */
+export function planarPng(pixels: ArrayLike<number>, channels: number, height: number, width: number): Uint8Array {
+  const png = new PNG({ width, height });
+  const plane = height * width;
+  for (let p = 0; p < plane; p++) {
+    for (let c = 0; c < 3; c++) png.data[4 * p + c] = Math.round(255 * Math.min(1, Math.max(0, pixels[p + (channels === 3 ? c * plane : 0)]!)));
+    png.data[4 * p + 3] = 255;
+  }
+  return new Uint8Array(PNG.sync.write(png));
+}
+
 export interface ReportContents {
   readonly title: string;
   readonly command: string;

@@ -209,6 +209,21 @@ export class Tanh<T extends TapeTensor<T>> extends Activation<T> {
   }
 }
 
+/** Multiplies by a constant (a tanh output scaled to its targets' range). */
+export class Scale<T extends TapeTensor<T>> extends Activation<T> {
+  constructor(readonly factor: number) {
+    super();
+  }
+
+  forward(input: T): T {
+    return F.scale(input, this.factor);
+  }
+
+  describe(): string {
+    return `scale ${Number(this.factor.toPrecision(4))}`;
+  }
+}
+
 /**
  * The fusions Sequential applies, each the same function in fewer operations; a test or a
  * benchmark turns them off to run the layers one by one.

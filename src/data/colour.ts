@@ -1,0 +1,110 @@
+// Colour spaces, as plain functions of one pixel (values on [0, 1]) and over planar (NCHW)
+// image batches. Every conversion has its exact inverse beside it; the tests check the round
+// trips over a grid of 8-bit colours and the published values of pure colours.
+export type Triple = [number, number, number];
+export type PixelConversion = (a: number, b: number, c: number) => Triple;
+
+// BT.601 full range, as JPEG (JFIF) defines it: Cb and Cr carry a 0.5 offset, so all three lie
+// on [0, 1] for any colour on [0, 1].
+export function rgbToYcbcr(r: number, g: number, b: number): Triple {
+  return [
+    0.299 * r + 0.587 * g + 0.114 * b,
+    0.5 - 0.168736 * r - 0.331264 * g + 0.5 * b,
+    0.5 + 0.5 * r - 0.418688 * g - 0.081312 * b,
+  ];
+}
+
+export function ycbcrToRgb(y: number, cb: number, cr: number): Triple {
+  return [y + 1.402 * (cr - 0.5), y - 0.344136 * (cb - 0.5) - 0.714136 * (cr - 0.5), y + 1.772 * (cb - 0.5)];
+}
+
+// The notebook's conversion, as its colourisation cell writes it: 0.144 for blue's share of Y
+// (BT.601 has 0.114, so white has Y = 1.03), Cb and Cr without their minus signs and their
+// 0.5 offset, and an inverse (the offset-free BT.601 one) that does not invert its own forward.
+export function notebookRgbToYcbcr(r: number, g: number, b: number): Triple {
+  return [0.299 * r + 0.587 * g + 0.144 * b, 0.168736 * r + 0.331264 * g + 0.5 * b, 0.5 * r + 0.418688 * g + 0.081312 * b];
+}
+
+export function notebookYcbcrToRgb(y: number, cb: number, cr: number): Triple {
+  return [y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb];
+}
+
+// sRGB (IEC 61966-2-1) to CIE L*a*b* with the D65 white: undo the transfer curve, go to XYZ
+// through the sRGB primaries, then L*a*b*'s cube-root compression relative to the white.
+const SRGB_TO_XYZ = [
+  [0.4124564, 0.3575761, 0.1804375],
+  [0.2126729, 0.7151522, 0.072175],
+  [0.0193339, 0.119192, 0.9503041],
+] as const;
+/** The inverse of SRGB_TO_XYZ, computed (not rounded from a table) so the round trip is exact. */
+const XYZ_TO_SRGB = invert3(SRGB_TO_XYZ);
+/** D65 white in XYZ: the primaries' sum, so white maps to L* = 100, a* = b* = 0 exactly. */
+const WHITE = SRGB_TO_XYZ.map((row) => row[0] + row[1] + row[2]) as Triple;
+const DELTA = 6 / 29;
+
+function invert3(m: readonly (readonly number[])[]): number[][] {
+  const [[a, b, c], [d, e, f], [g, h, i]] = m as number[][] as [[number, number, number], [number, number, number], [number, number, number]];
+  const determinant = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
+  return [
+    [(e * i - f * h) / determinant, (c * h - b * i) / determinant, (b * f - c * e) / determinant],
+    [(f * g - d * i) / determinant, (a * i - c * g) / determinant, (c * d - a * f) / determinant],
+    [(d * h - e * g) / determinant, (b * g - a * h) / determinant, (a * e - b * d) / determinant],
+  ];
+}
+
+const toLinear = (c: number) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+const fromLinear = (c: number) => (c <= 0.0031308 ? 12.92 * c : 1.055 * Math.sign(c) * Math.abs(c) ** (1 / 2.4) - 0.055);
+const compress = (t: number) => (t > DELTA ** 3 ? Math.cbrt(t) : t / (3 * DELTA * DELTA) + 4 / 29);
+const expand = (f: number) => (f > DELTA ? f ** 3 : 3 * DELTA * DELTA * (f - 4 / 29));
+
+export function rgbToLab(r: number, g: number, b: number): Triple {
+  const linear = [toLinear(r), toLinear(g), toLinear(b)];
+  const [fx, fy, fz] = SRGB_TO_XYZ.map((row, i) => compress((row[0] * linear[0]! + row[1] * linear[1]! + row[2] * linear[2]!) / WHITE[i]!)) as Triple;
+  return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
+}
+
+/** L*a*b* to sRGB; colours outside the sRGB gamut come out beyond [0, 1] (clip them to show them). */
+export function labToRgb(l: number, a: number, b: number): Triple {
+  const fy = (l + 16) / 116;
+  const xyz = [expand(fy + a / 500) * WHITE[0], expand(fy) * WHITE[1], expand(fy - b / 200) * WHITE[2]];
+  return XYZ_TO_SRGB.map((row) => fromLinear(row[0]! * xyz[0]! + row[1]! * xyz[1]! + row[2]! * xyz[2]!)) as Triple;
+}
+
+export const clip01 = (value: number) => Math.min(1, Math.max(0, value));
+
+/**
+ * Applies a pixel conversion to every pixel of `count` planar images of three channels
+ * (NCHW, `plane` = height x width pixels per channel), into a new array of the same layout.
+ */
+export function convertImages(images: ArrayLike<number>, count: number, plane: number, conversion: PixelConversion): Float32Array {
+  const result = new Float32Array(count * 3 * plane);
+  for (let n = 0; n < count; n++) {
+    const base = n * 3 * plane;
+    for (let p = 0; p < plane; p++) {
+      const i = base + p;
+      const [x, y, z] = conversion(images[i]!, images[i + plane]!, images[i + 2 * plane]!);
+      result[i] = x;
+      result[i + plane] = y;
+      result[i + 2 * plane] = z;
+    }
+  }
+  return result;
+}
+
+/** Channels [first, first + take) of planar images with `channels` channels each. */
+export function selectChannels(images: Float32Array, count: number, channels: number, plane: number, first: number, take: number): Float32Array {
+  const result = new Float32Array(count * take * plane);
+  for (let n = 0; n < count; n++) result.set(images.subarray((n * channels + first) * plane, (n * channels + first + take) * plane), n * take * plane);
+  return result;
+}
+
+/** Planar images with a channels each and with b channels each, joined channel-wise. */
+export function joinChannels(a: Float32Array, aChannels: number, b: Float32Array, bChannels: number, count: number, plane: number): Float32Array {
+  const channels = aChannels + bChannels;
+  const result = new Float32Array(count * channels * plane);
+  for (let n = 0; n < count; n++) {
+    result.set(a.subarray(n * aChannels * plane, (n + 1) * aChannels * plane), n * channels * plane);
+    result.set(b.subarray(n * bChannels * plane, (n + 1) * bChannels * plane), (n * channels + aChannels) * plane);
+  }
+  return result;
+}

@@ -1,0 +1,117 @@
+// The colourisation report: the metrics of each method against the gray baseline, the targets
+// of each, a grid of the same test images (gray | each method | truth), the ab accuracy curves,
+// the loss curves, and the round-trip error of the notebook's conversion beside the correct ones.
+import { Buffer } from 'node:buffer';
+import { labToRgb, notebookRgbToYcbcr, notebookYcbcrToRgb, rgbToLab, rgbToYcbcr, ycbcrToRgb, type PixelConversion } from '../../data/colour.ts';
+import { escapeHtml, imageGridPng, lineChartSvg, lossChartSvg } from '../report.ts';
+import type { RunDirectory } from '../run-directory.ts';
+import type { ColourMetrics } from './metrics.ts';
+import type { ColouriseResult } from './run.ts';
+
+const GRID_IMAGES = 8;
+const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#7f7f7f'];
+
+/** The largest and mean absolute error of a round trip over the 8-bit colours on a grid of step 15. */
+export function roundTripError(forward: PixelConversion, inverse: PixelConversion): { largest: number; mean: number } {
+  let [largest, total, count] = [0, 0, 0];
+  for (let r = 0; r <= 255; r += 15)
+    for (let g = 0; g <= 255; g += 15)
+      for (let b = 0; b <= 255; b += 15) {
+        const rgb = [r / 255, g / 255, b / 255] as const;
+        inverse(...forward(...rgb)).forEach((value, i) => {
+          const error = Math.abs(value - rgb[i]!);
+          largest = Math.max(largest, error);
+          total += error;
+          count += 1;
+        });
+      }
+  return { largest, mean: total / count };
+}
+
+/** The targets the project sets itself, met or not, as lines for the report and the command's output. */
+export function targetLines(result: ColouriseResult): string[] {
+  const lines: string[] = [];
+  const run = (name: string) => result.runs.find((outcome) => outcome.name === name);
+  for (const name of ['ycbcr', 'difference']) {
+    const outcome = run(name);
+    if (!outcome) continue;
+    const gain = outcome.metrics.pooledPsnr - result.gray.pooledPsnr;
+    lines.push(`${name}: ${gain >= 0 ? '+' : ''}${gain.toFixed(2)} dB pooled PSNR over the gray baseline (target +0.50): ${gain >= 0.5 ? 'met' : 'not met'}`);
+  }
+  const lab = run('lab-classes');
+  const ycbcr = run('ycbcr');
+  if (lab && ycbcr) {
+    const ratio = lab.metrics.colourfulness / ycbcr.metrics.colourfulness;
+    const above = lab.metrics.pooledPsnr > result.gray.pooledPsnr;
+    lines.push(`lab-classes: colourfulness ${ratio.toFixed(2)}x ycbcr's (target 2x) and PSNR ${above ? 'above' : 'not above'} the gray baseline's: ${ratio >= 2 && above ? 'met' : 'not met'}`);
+  }
+  return lines;
+}
+
+function metricsRow(name: string, description: string, metrics: ColourMetrics, seconds: number | null): string {
+  const cells = [
+    metrics.pooledPsnr.toFixed(2),
+    Number.isFinite(metrics.medianPsnr) ? metrics.medianPsnr.toFixed(2) : '&infin;',
+    metrics.ssim.toFixed(4),
+    `${metrics.colourfulness.toFixed(1)} (${metrics.colourfulnessRatio.toFixed(2)})`,
+    (100 * metrics.abAuc).toFixed(1),
+    (100 * metrics.abAucRebalanced).toFixed(1),
+    seconds === null ? '' : seconds.toFixed(1),
+  ];
+  return `<tr><th style="text-align:left">${escapeHtml(name)}<br><small>${escapeHtml(description)}</small></th>${cells.map((cell) => `<td>${cell}</td>`).join('')}</tr>`;
+}
+
+export function writeColouriseReport(root: RunDirectory, result: ColouriseResult, images: { truth: Float32Array; gray: Float32Array; height: number; width: number; command: string; adapter: string }): void {
+  const count = Math.min(GRID_IMAGES, images.truth.length / (3 * images.height * images.width));
+  const columns = [images.gray, ...result.runs.map((run) => run.predictions), images.truth];
+  const grid = imageGridPng(columns, count, 3, images.height, images.width);
+  root.write('colourised.png', grid);
+  const summary = {
+    gray: result.gray,
+    truthColourfulness: result.truthColourfulness,
+    binCount: result.binCount,
+    runs: Object.fromEntries(result.runs.map((run) => [run.name, { ...run.metrics, trainingSeconds: run.trainingSeconds, epochs: run.history.length }])),
+    targets: targetLines(result),
+  };
+  root.write('metrics.json', JSON.stringify(summary, null, 2) + '\n');
+  const conversions: [string, PixelConversion, PixelConversion][] = [
+    ['BT.601 YCbCr (JPEG), as here', rgbToYcbcr, ycbcrToRgb],
+    ['CIE L*a*b* (D65), as here', rgbToLab, labToRgb],
+    ["the notebook's YCbCr", notebookRgbToYcbcr, notebookYcbcrToRgb],
+  ];
+  const roundTrips = conversions.map(([name, forward, inverse]) => {
+    const { largest, mean } = roundTripError(forward, inverse);
+    return `<tr><th style="text-align:left">${escapeHtml(name)}</th><td>${largest.toExponential(2)}</td><td>${mean.toExponential(2)}</td></tr>`;
+  });
+  const series = [{ name: 'gray', metrics: result.gray }, ...result.runs.map((run) => ({ name: run.name, metrics: run.metrics }))];
+  const accuracyChart = lineChartSvg(
+    series.map(({ name, metrics }, i) => ({ label: name, colour: COLOURS[i % COLOURS.length]!, points: metrics.abAccuracy.map((share, t): [number, number] => [t, share]) })),
+    'ab error threshold (L*a*b* units)', 'share of pixels within', 'Raw accuracy on ab',
+  );
+  const lossCharts = result.runs.filter((run) => run.history.length > 0).map((run) => `<div><h3>${escapeHtml(run.name)}</h3>${lossChartSvg(run.history, run.lossName)}</div>`);
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Colourisation</title>
+<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}
+.row{display:flex;gap:2em;flex-wrap:wrap;align-items:flex-start}</style></head>
+<body>
+<h1>Colourisation</h1>
+<p><code>${escapeHtml(images.command)}</code><br>${escapeHtml(images.adapter)}</p>
+<h2>Test set</h2>
+<table><tr><th></th><th>PSNR pooled (dB)</th><th>median PSNR (dB)</th><th>SSIM</th><th>colourfulness (ratio to true ${result.truthColourfulness.toFixed(1)})</th><th>ab AUC (%)</th><th>ab AUC rebalanced (%)</th><th>training (s)</th></tr>
+${metricsRow('gray baseline', 'the luma with neutral chroma', result.gray, null)}
+${result.runs.map((run) => metricsRow(run.name, run.description, run.metrics, run.trainingSeconds)).join('\n')}</table>
+<p>PSNR pooled is taken from the MSE over all test pixels; the median of per-image PSNRs is infinite where more than half the images are exactly gray. SSIM is dominated by luminance, which every method keeps, so it barely separates them. Colourfulness is Hasler and S&uuml;sstrunk's; a ratio below 1 is washed out. The ab AUC is the area under the share of pixels within each ab error from 0 to 150; rebalanced, each true colour bin counts equally.</p>
+<ul>${targetLines(result).map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>
+<h2>Test images</h2>
+<p>Columns: gray, ${result.runs.map((run) => escapeHtml(run.name)).join(', ')}, truth.</p>
+<img alt="gray, colourised and true test images" src="data:image/png;base64,${Buffer.from(grid).toString('base64')}">
+<div class="row"><div><h2>Raw accuracy</h2>${accuracyChart}</div></div>
+<h2>Loss</h2><div class="row">${lossCharts.join('\n')}</div>
+<h2>Round trips</h2>
+<p>RGB to the space and back, over the 8-bit colours on a grid of step 15: the error of each conversion.</p>
+<table><tr><th></th><th>largest error</th><th>mean error</th></tr>${roundTrips.join('')}</table>
+</body></html>
+`;
+  root.write('report.html', html);
+}
