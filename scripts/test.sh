@@ -56,6 +56,18 @@ else
   echo "deno sweep smoke run: FAILED"
 fi
 
+# Colourisation (Part 3) under Deno: every method for 1 epoch on a small sample, to a report.
+colourise_smoke=.cache/deno-colourise
+rm -rf "$colourise_smoke"
+if npx deno run --unstable-webgpu -A src/cli/main.ts colourise --method all --data "${AELAB_CIFAR:-../shared/data/cifar10}" \
+    --epochs 1 --sample 0.05 --no-tune --out "$colourise_smoke" \
+  && [ -f "$colourise_smoke/report.html" ] && [ -f "$colourise_smoke/lab-classes/model.safetensors" ]; then
+  deno_smoke=$((deno_smoke + 1))
+  echo "deno colourise smoke run: passed"
+else
+  echo "deno colourise smoke run: FAILED"
+fi
+
 # The parity suite in headless Chromium, on the browser's own WebGPU.
 browser_log=.cache/browser-parity.log
 node scripts/browser-parity.mjs 2>&1 | tee "$browser_log"
@@ -80,7 +92,7 @@ node -e '
   const pack = fs.readFileSync(process.argv[6], "utf8").match(/package: (\d+) passed, (\d+) failed/) ?? [null, 0, 1];
   const faults = fs.readFileSync(process.argv[7], "utf8").match(/faults: (\d+) passed, (\d+) failed/) ?? [null, 0, 1];
   const passed = vitest.numPassedTests + wide.numPassedTests + Number(deno[1]) + smoke + Number(browser[1]) + Number(pack[1]) + Number(faults[1]);
-  const failed = vitest.numFailedTests + wide.numFailedTests + Number(deno[2]) + (2 - smoke) + Number(browser[2]) + Number(pack[2]) + Number(faults[2]);
+  const failed = vitest.numFailedTests + wide.numFailedTests + Number(deno[2]) + (3 - smoke) + Number(browser[2]) + Number(pack[2]) + Number(faults[2]);
   console.log(`tests: ${passed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);
 ' "$results" "$deno_log" "$deno_smoke" "$browser_log" "$wide_results" "$package_log" "$faults_log"

@@ -1,7 +1,7 @@
 // A folder of PNG images (a user's own pictures) as an image set: every image must have
 // the same size; colour images become 3 channels (alpha dropped), grey ones 1 channel.
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { PNG } from 'pngjs';
 import { DataError, type ImageSet } from './image-set.ts';
 
@@ -14,21 +14,19 @@ export function loadPngFolder(directory: string, channels: 1 | 3 = 3): ImageSet 
 
 /** PNG files of one size as an image set, in the order given. */
 export function loadPngFiles(paths: readonly string[], channels: 1 | 3 = 3): ImageSet {
-  const files = paths;
-  const directory = '';
   let width = 0;
   let height = 0;
   const images: Uint8Array[] = [];
-  for (const file of files) {
+  for (const path of paths) {
     let png: PNG;
     try {
-      png = PNG.sync.read(readFileSync(join(directory, file)));
+      png = PNG.sync.read(readFileSync(path));
     } catch (error) {
-      throw new DataError(`${join(directory, file)}: not a readable PNG (${(error as Error).message})`);
+      throw new DataError(`${path}: not a readable PNG (${(error as Error).message})`);
     }
     if (images.length === 0) [width, height] = [png.width, png.height];
     else if (png.width !== width || png.height !== height) {
-      throw new DataError(`${join(directory, file)} is ${png.width}x${png.height}, but ${files[0]} is ${width}x${height}: all images must share one size`);
+      throw new DataError(`${path} is ${png.width}x${png.height}, but ${basename(paths[0]!)} is ${width}x${height}: all images must share one size`);
     }
     const planes = new Uint8Array(channels * width * height);
     for (let p = 0; p < width * height; p++) {
