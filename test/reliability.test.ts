@@ -163,3 +163,24 @@ describe('compilation and tuning are said, apart from training', () => {
     expect(fs.existsSync(join(cache, 'aelab', 'tuning'))).toBe(false);
   }, 120_000);
 });
+
+describe('the progress line off a terminal', () => {
+  it('writes a plain line every 30 s within a long epoch, and none within a short one', async () => {
+    const { ProgressLine, OFF_TERMINAL_SECONDS } = await import('../src/cli/progress.ts');
+    let now = 0;
+    const lines: string[] = [];
+    const progress = new ProgressLine({ terminal: false, write: (text) => lines.push(text), now: () => now });
+    const step = (epoch: number, step: number, seconds: number) => {
+      now = 1000 * seconds;
+      progress.update({ epoch, epochs: 2, step, steps: 100, loss: 0.5, elapsedSeconds: seconds });
+    };
+    step(1, 1, 0);
+    for (let i = 2; i <= 100; i++) step(1, i, i); // 100 s: lines at 30, 60 and 90 s
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^Epoch 1\/2 30\/100 - loss: 0\.5000 - 30s so far - ETA: 1m10s\n$/);
+    expect(lines.every((line) => !line.includes('\r'))).toBe(true);
+    for (let i = 1; i <= 100; i++) step(2, i, 100 + i / 10); // a 10 s epoch: nothing
+    expect(lines).toHaveLength(3);
+    expect(OFF_TERMINAL_SECONDS).toBe(30);
+  });
+});
