@@ -62,6 +62,10 @@ describe('aelab command line', () => {
     const report = readFileSync(join(out, 'report.html'), 'utf8');
     expect(report).toMatch(/data:image\/png;base64,/);
     expect(report).toMatch(/Binary accuracy is Keras'/);
+    // The run's settings as facts, not only its command line.
+    expect(report).toMatch(/<th[^>]*>images \(train \/ validation \/ test\)<\/th><td[^>]*>560 \/ 70 \/ 70 of 1x28x28<\/td>/);
+    expect(report).toMatch(/<th[^>]*>batch size<\/th><td[^>]*>32<\/td>/);
+    expect(report).toMatch(/<th[^>]*>started<\/th><td[^>]*>\d{4}-\d\d-\d\dT/);
     const grid = PNG.sync.read(readFileSync(join(out, 'reconstructions.png')));
     expect([grid.width, grid.height]).toEqual([2 * (28 * 4 + 4) + 4, 10 * (28 * 4 + 4) + 4]);
 

@@ -134,7 +134,7 @@ const TUNING_SECONDS_PER_DISPATCH = 1.2;
  * run is worth it: a run whose `trainingSteps` would take less time than the tuning itself uses
  * the kernels' heuristic variants instead, and says so.
  */
-export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>, data: TrainingData, batchSize: number, log: (line: string) => void, trainingSteps = Infinity, loss: LossFunction = F.binaryCrossEntropy): Promise<void> {
+export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>, data: TrainingData, batchSize: number, log: (line: string) => void, trainingSteps = Infinity, loss: LossFunction = F.binaryCrossEntropy): Promise<string> {
   const path = tuningFilePath(engine.adapterDescription);
   loadTuning(engine, path);
   const step = ({ inputs, targets }: { inputs: Tensor; targets: Tensor }) => engine.scope(() => {
@@ -154,13 +154,13 @@ export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>
   });
   if (untuned === 0) {
     log(`kernel variants: tuned for this adapter earlier (${path})`);
-    return;
+    return 'tuned for this adapter (by an earlier run)';
   }
   const tuningSeconds = untuned * TUNING_SECONDS_PER_DISPATCH;
   const trainingSeconds = (trainingSteps * stepMilliseconds) / 1000;
   if (trainingSeconds < tuningSeconds) {
     log(`kernel tuning skipped: this run trains for about ${trainingSeconds.toFixed(0)} s, less than the ${tuningSeconds.toFixed(0)} s that timing the variants would take; the kernels' heuristic variants run instead`);
-    return;
+    return 'the heuristics (tuning would have taken longer than the training)';
   }
   log(`timing kernel variants for this adapter: ${untuned} dispatches, about ${tuningSeconds.toFixed(0)} s, once (kept in ${path}); --no-tune skips it`);
   const start = performance.now();
@@ -179,6 +179,7 @@ export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>
       log(`  the whole step: ${check.withChallengers.toFixed(1)} ms with the faster-looking variants, ${check.withHeuristics.toFixed(1)} ms without: ${challengersKept(check) ? 'kept' : 'heuristic variants kept instead'}`);
     }
   }
+  return 'tuned for this adapter by this run';
 }
 
 /** The settings a resumed run may not change: each would make it another run. */
@@ -238,7 +239,9 @@ export async function runAutoencoder(out: string, requested: AutoencoderConfig, 
   run.create();
   const release = run.lock(log);
   try {
-    run.write('config.json', JSON.stringify({ ...config, dataFingerprint: fingerprint }, null, 2) + '\n');
+    // The start date is the run's first start: a resumed run keeps it.
+    const started = run.readJson<{ started?: string }>('config.json')?.started ?? new Date().toISOString();
+    run.write('config.json', JSON.stringify({ ...config, dataFingerprint: fingerprint, started }, null, 2) + '\n');
     return await trainRun(run, config, source, { train, validation, test }, hooks, log);
   } finally {
     release();
@@ -278,7 +281,7 @@ async function trainRun(run: RunDirectory, config: AutoencoderConfig, source: Da
 
   const stepsLeft = (config.epochs - (history.at(-1)?.epoch ?? 0)) * Math.ceil(train.count / config.batchSize);
   await compileStep(engine, model, autoencoderData(train), config.batchSize, log);
-  if (hooks.tune ?? true) await tuneForTraining(engine, model, autoencoderData(train), config.batchSize, log, hooks.forceTune ? Infinity : stepsLeft);
+  const kernelVariants = (hooks.tune ?? true) ? await tuneForTraining(engine, model, autoencoderData(train), config.batchSize, log, hooks.forceTune ? Infinity : stepsLeft) : 'the heuristics (--no-tune)';
 
   await fit(engine, model, optimizer, F.binaryCrossEntropy, autoencoderData(train), {
     epochs: config.epochs,
@@ -319,6 +322,16 @@ async function trainRun(run: RunDirectory, config: AutoencoderConfig, source: Da
     lossChart: lossChartSvg(history, 'binary cross-entropy'),
     gridPng,
     gridCaption: `Left: ${rows} test images; right: their reconstructions.`,
+    settings: [
+      ['data', source.name],
+      ['images (train / validation / test)', `${train.count} / ${validation.count} / ${test.count} of ${train.channels}x${train.height}x${train.width}`],
+      ['sample', String(config.sample)],
+      ['seed', String(config.seed)],
+      ['batch size', String(config.batchSize)],
+      ['epochs', `${history.length} of ${config.epochs}`],
+      ['kernel variants', kernelVariants],
+      ['started', run.readJson<{ started?: string }>('config.json')?.started ?? 'unknown'],
+    ],
   }));
   model.parameters().forEach((parameter) => parameter.dispose());
   optimizer.dispose();

@@ -126,6 +126,8 @@ export interface ReportContents {
   readonly lossChart: string;
   readonly gridPng: Uint8Array;
   readonly gridCaption: string;
+  /** The run's settings as facts: [name, value] rows. */
+  readonly settings?: readonly (readonly [string, string])[];
 }
 
 const percent = (value: number) => `${(100 * value).toFixed(2)}%`;
@@ -143,7 +145,8 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text
 pre{background:#f6f6f6;padding:1em;overflow-x:auto}.row{display:flex;gap:2em;flex-wrap:wrap;align-items:flex-start}</style></head>
 <body>
 <h1>${escapeHtml(report.title)}</h1>
-<p><code>${escapeHtml(report.command)}</code><br>${escapeHtml(report.adapter)}; ${report.seconds.toFixed(1)} s in all.</p>
+<p><code>${escapeHtml(report.command)}</code><br>${escapeHtml(report.adapter)}; ${report.seconds.toFixed(1)} s of training.</p>
+${report.settings ? `<h2>Settings</h2>\n<table>${report.settings.map(([name, value]) => `<tr><th style="text-align:left">${escapeHtml(name)}</th><td style="text-align:left">${escapeHtml(value)}</td></tr>`).join('')}</table>` : ''}
 <h2>Test set</h2>
 <table><tr><th>loss</th><th>PSNR</th><th>MSE</th><th>binary accuracy</th></tr>
 <tr><td>${report.test.loss.toFixed(5)}</td><td>${report.test.psnr.toFixed(2)} dB</td><td>${report.test.meanSquaredError.toFixed(5)}</td><td>${percent(report.test.binaryAccuracy)}</td></tr></table>
