@@ -1,7 +1,7 @@
 // Kill a training run with SIGKILL in the middle of an epoch, resume it, and the finished
 // weights equal, bit for bit, those of a run that was never interrupted.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors } from '../src/nn/safetensors.ts';
@@ -60,4 +60,31 @@ describe('kill and resume', () => {
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/already holds a run: pass --resume/);
   }, 120_000);
+
+  it('a damaged latest checkpoint is refused naming the intact one; --resume-from it ends bit-identical', () => {
+    const base = mkdtempSync(join(tmpdir(), 'aelab-resume-'));
+    const whole = join(base, 'whole');
+    expect(runCli([...ARGS, '--out', whole]).status).toBe(0);
+    // The finished run's checkpoints 2 and 3 kept; epoch 3's weights altered by one byte.
+    const damaged = join(base, 'damaged');
+    cpSync(whole, damaged, { recursive: true });
+    const file = join(damaged, 'checkpoints', 'epoch-0003', 'model.safetensors');
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 5] ^= 0xff;
+    writeFileSync(file, bytes);
+
+    const refused = runCli([...ARGS, '--out', damaged, '--resume', '--epochs', '4']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/epoch-0003, is damaged \(.*SHA-256.*\); epoch-0002 is intact: pass --resume-from epoch-0002 to continue from it/);
+    expect(refused.stderr).not.toMatch(/    at /);
+    expect(runCli([...ARGS, '--out', damaged, '--resume-from', 'epoch-0009']).stderr).toMatch(/--resume-from epoch-0009: .* has no such checkpoint \(it has epoch-0002, epoch-0003\)/);
+
+    // Epoch 3 trained again from epoch 2's checkpoint: the same weights as the uninterrupted run.
+    const resumed = runCli([...ARGS, '--out', damaged, '--resume-from', 'epoch-0002']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/discarding checkpoint epoch-0003: training continues from epoch-0002/);
+    expect(resumed.stderr).toMatch(/resuming after epoch 2 of 3/);
+    const expected = weights(whole);
+    for (const [name, values] of weights(damaged)) expect(values, name).toEqual(expected.get(name));
+  }, 300_000);
 });

@@ -28,7 +28,7 @@ commands:
   sweep          train the notebook's 36 architectures and compare them (part 2)
   colourise      train colourisers, gray in and colour out, and compare them (part 3)
 
-aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [--seed 1] [--out DIR] [--resume] [--no-tune | --tune]
+aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [--seed 1] [--out DIR] [--resume] [--resume-from epoch-NNNN] [--no-tune | --tune]
   --data DIR        CIFAR-10 binary batches, Fashion-MNIST IDX files or a folder of PNGs;
                     without it CIFAR-10 is downloaded into ~/.cache/aelab
   --epochs N        epochs to train (default 10)
@@ -38,6 +38,8 @@ aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [-
   --out DIR         the run directory (default runs/autoencoder)
   --resume          continue the run in --out from its last complete epoch, to its own
                     --epochs (or to --epochs N if given); other settings stay the run's own
+  --resume-from epoch-NNNN  resume from that checkpoint (when the latest is damaged), discarding
+                    the later ones
   --no-tune         skip timing the conv kernels' variants on this adapter (done once
                     per adapter and batch size, then kept in ~/.cache/aelab/tuning)
   --tune            time them even when the training is shorter than the timing
@@ -54,12 +56,14 @@ aelab reconstruct --model DIR --data DIR --out FILE.png [--count 10]
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function autoencoder(argv: string[]): Promise<void> {
-  const options = parseOptions(argv, { ...TRAINING_OPTIONS, out: { type: 'string', default: 'runs/autoencoder' }, noTune: { type: 'boolean' } });
+  const options = parseOptions(argv, { ...TRAINING_OPTIONS, out: { type: 'string', default: 'runs/autoencoder' }, noTune: { type: 'boolean' }, resumeFrom: { type: 'string' } });
+  if (options.resumeFrom !== null && !/^epoch-\d{4}$/.test(options.resumeFrom)) throw new UsageError(`--resume-from ${options.resumeFrom}: expected a checkpoint name such as epoch-0003`);
   if (options.tune && options.noTune) throw new UsageError('--tune and --no-tune contradict each other');
   checkTrainingOptions(options);
   const config: AutoencoderConfig = { data: options.data, epochs: options.epochs, batchSize: options.batchSize, sample: options.sample, seed: options.seed };
   const progress = new ProgressLine();
-  const result = await runAutoencoder(options.out!, config, options.resume, {
+  const result = await runAutoencoder(options.out!, config, options.resume || options.resumeFrom !== null, {
+    resumeFrom: options.resumeFrom ?? undefined,
     log,
     command: ['aelab autoencoder', ...argv].join(' '),
     onProgress: (update) => progress.update(update),

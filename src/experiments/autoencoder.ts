@@ -60,6 +60,8 @@ export interface RunHooks {
    * continues to its own epochs unless 'epochs' is here); default: all of them.
    */
   readonly given?: ReadonlySet<string>;
+  /** Resume from this checkpoint (epoch-NNNN) instead of the latest, discarding those after it. */
+  readonly resumeFrom?: string;
 }
 
 /** What a model is, measured from its real shapes: written to metrics.json beside the test metrics. */
@@ -191,14 +193,14 @@ const FIXED_SETTINGS = ['batchSize', 'sample', 'seed', 'architecture'] as const;
  * refuses fewer epochs than are done), and any other setting given with another value is
  * refused, naming each. `--data` at another path is checked later, against the fingerprint.
  */
-function resumedConfig(run: RunDirectory, requested: AutoencoderConfig, given: ReadonlySet<string>): { config: AutoencoderConfig; trainedOn: { data: string | null; dataFingerprint?: string } } {
+function resumedConfig(run: RunDirectory, requested: AutoencoderConfig, given: ReadonlySet<string>, from?: string): { config: AutoencoderConfig; trainedOn: { data: string | null; dataFingerprint?: string } } {
   const saved = run.readJson<AutoencoderConfig & { dataFingerprint?: string }>('config.json');
   if (!saved) throw new AelabError(`--resume: ${run.path} holds no run (no config.json)`);
   const option = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
   const differences = FIXED_SETTINGS.filter((key) => given.has(key) && JSON.stringify(requested[key]) !== JSON.stringify(saved[key]))
     .map((key) => `${option(key)} ${JSON.stringify(requested[key])} (the run has ${JSON.stringify(saved[key])})`);
   if (differences.length > 0) throw new AelabError(`--resume continues the run as it started; these differ: ${differences.join(', ')}. Drop them, or start a new run in another --out`);
-  const done = run.latestEpoch();
+  const done = from ? Number(from.slice('epoch-'.length)) : run.latestEpoch();
   if (given.has('epochs') && requested.epochs < done) throw new AelabError(`--epochs ${requested.epochs}: the run in ${run.path} has already done ${done} epochs`);
   const { dataFingerprint, ...settings } = saved;
   return {
@@ -222,7 +224,10 @@ export async function runAutoencoder(out: string, requested: AutoencoderConfig, 
   // Everything is checked before anything is written: a refused command changes nothing on disk.
   let config = requested;
   let trainedOn: { data: string | null; dataFingerprint?: string } | null = null;
-  if (resume) ({ config, trainedOn } = resumedConfig(run, requested, hooks.given ?? new Set(Object.keys(requested))));
+  if (hooks.resumeFrom && !run.checkpointNames().includes(hooks.resumeFrom)) {
+    throw new AelabError(`--resume-from ${hooks.resumeFrom}: ${out} has no such checkpoint (it has ${run.checkpointNames().join(', ') || 'none'})`);
+  }
+  if (resume) ({ config, trainedOn } = resumedConfig(run, requested, hooks.given ?? new Set(Object.keys(requested)), hooks.resumeFrom));
   else if (existsSync(run.file('config.json')) && run.checkpointNames().length > 0) {
     throw new AelabError(`${out} already holds a run: pass --resume to continue it, or choose another --out`);
   }
@@ -239,6 +244,7 @@ export async function runAutoencoder(out: string, requested: AutoencoderConfig, 
   run.create();
   const release = run.lock(log);
   try {
+    if (hooks.resumeFrom) run.rewindTo(hooks.resumeFrom, log);
     // The start date is the run's first start: a resumed run keeps it.
     const started = run.readJson<{ started?: string }>('config.json')?.started ?? new Date().toISOString();
     run.write('config.json', JSON.stringify({ ...config, dataFingerprint: fingerprint, started }, null, 2) + '\n');

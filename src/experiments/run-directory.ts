@@ -121,10 +121,10 @@ export class RunDirectory {
     return existsSync(path) ? readJsonFile<T>(path) : null;
   }
 
-  /** The epoch of the latest committed checkpoint, read from its state.json without loading it (0: none). */
+  /** The epoch of the latest committed checkpoint, from its name (epoch-NNNN; 0: none). */
   latestEpoch(): number {
     const latest = this.checkpointNames().at(-1);
-    return latest ? readJsonFile<CheckpointState>(join(this.path, 'checkpoints', latest, 'state.json')).epoch : 0;
+    return latest ? Number(latest.slice('epoch-'.length)) : 0;
   }
 
   /** Writes a checkpoint of epoch `state.epoch` and commits it with one rename. */
@@ -163,11 +163,52 @@ export class RunDirectory {
     return readdirSync(folder).filter((name) => /^epoch-\d{4}$/.test(name)).sort();
   }
 
-  /** Restores the latest checkpoint into the model and optimiser; null when there is none. */
+  /** Why checkpoint `name` cannot be restored (a file missing, cut short or altered), or null when it is intact. */
+  checkpointProblem(name: string): string | null {
+    const folder = join(this.path, 'checkpoints', name);
+    try {
+      for (const file of ['model.safetensors', 'optimizer.safetensors']) {
+        const path = join(folder, file);
+        if (!existsSync(path)) return `${file} is missing`;
+        decodeSafetensors(new Uint8Array(readFileSync(path)), path);
+      }
+      readJsonFile<CheckpointState>(join(folder, 'state.json'));
+      return null;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
+  /**
+   * Makes checkpoint `name` the latest (--resume-from): it must be intact, and the later ones
+   * (a damaged one among them) are removed, since training continues from it.
+   */
+  rewindTo(name: string, log: (line: string) => void = () => {}): void {
+    const names = this.checkpointNames();
+    if (!names.includes(name)) throw new AelabError(`--resume-from ${name}: ${this.path} has no such checkpoint (it has ${names.join(', ') || 'none'})`);
+    const problem = this.checkpointProblem(name);
+    if (problem) throw new CheckpointError(`--resume-from ${name}: that checkpoint is damaged too (${problem})`);
+    for (const later of names.slice(names.indexOf(name) + 1)) {
+      log(`discarding checkpoint ${later}: training continues from ${name}`);
+      rmSync(join(this.path, 'checkpoints', later), { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Restores the latest checkpoint into the model and optimiser; null when there is none. A
+   * damaged latest checkpoint is refused, naming the newest intact one for --resume-from.
+   */
   loadLatestCheckpoint(engine: Engine, model: Module<Tensor>, optimizer: Optimizer): CheckpointState | null {
-    const latest = this.checkpointNames().at(-1);
+    const names = this.checkpointNames();
+    const latest = names.at(-1);
     if (!latest) return null;
     const folder = join(this.path, 'checkpoints', latest);
+    const problem = this.checkpointProblem(latest);
+    if (problem) {
+      const intact = names.slice(0, -1).reverse().find((name) => this.checkpointProblem(name) === null);
+      throw new CheckpointError(`the latest checkpoint, ${folder}, is damaged (${problem}); ` +
+        (intact ? `${intact} is intact: pass --resume-from ${intact} to continue from it` : 'no earlier checkpoint is intact: start the run again in another --out'));
+    }
     loadTensors(engine, model.namedParameters(), join(folder, 'model.safetensors'));
     const metadata = loadTensors(engine, optimizer.namedState(), join(folder, 'optimizer.safetensors'));
     if (metadata['optimizer'] !== optimizer.name) throw new CheckpointError(`${folder}: the optimiser state is ${metadata['optimizer']}'s, this run uses ${optimizer.name}`);
