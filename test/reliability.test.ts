@@ -184,3 +184,28 @@ describe('the progress line off a terminal', () => {
     expect(OFF_TERMINAL_SECONDS).toBe(30);
   });
 });
+
+describe('an interrupted tuning', () => {
+  it('keeps the dispatches it timed: killed after the first, the next run times only the rest', async () => {
+    const out = fs.mkdtempSync(join(tmpdir(), 'aelab-tuning-kill-'));
+    const cache = join(out, 'cache');
+    const args = ['autoencoder', '--data', '/usr/share/datasets/fashion-mnist', '--epochs', '1', '--sample', '0.01', '--tune'];
+    const child = (await import('node:child_process')).spawn(process.execPath, ['.cache/test/aelab.mjs', ...args, '--out', join(out, 'first')], { env: { ...process.env, XDG_CACHE_HOME: cache }, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const folder = join(cache, 'aelab', 'tuning');
+    const deadline = Date.now() + 120_000;
+    while (!(fs.existsSync(folder) && fs.readdirSync(folder).some((name) => name.endsWith('.json'))) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    child.kill('SIGKILL');
+    await exited;
+    const [file] = fs.readdirSync(folder).filter((name) => name.endsWith('.json'));
+    const saved = Object.keys(JSON.parse(fs.readFileSync(join(folder, file!), 'utf8')).entries).length;
+    expect(saved).toBeGreaterThanOrEqual(1);
+    expect(saved).toBeLessThan(14);
+    const second = runCli([...args, '--out', join(out, 'second')], { XDG_CACHE_HOME: cache });
+    expect(second.status, second.stderr).toBe(0);
+    const timed = Number(/timing kernel variants for this adapter: (\d+) dispatches/.exec(second.stderr)?.[1]);
+    // Provisional challengers are timed again; every finished heuristic choice is kept.
+    expect(timed).toBeLessThan(14);
+    expect(timed).toBeGreaterThanOrEqual(14 - saved);
+  }, 300_000);
+});

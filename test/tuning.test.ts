@@ -72,6 +72,16 @@ describe('TuningTable', () => {
     expect(table.load(file, 'gpu A', 'v1')).toBe(true);
     expect(table.choose('k', () => candidates)).toBe(candidates[1]);
   });
+
+  it("leaves out a provisional challenger (an interrupted tuning's, before its work check): it is timed again", () => {
+    const file: TuningFile = {
+      adapter: 'gpu A', kernelsVersion: 'v1',
+      entries: { done: { choice: '{"tile":4}', timings: [] }, interrupted: { choice: '{"tile":2}', timings: [], provisional: true } },
+    };
+    const table = new TuningTable();
+    expect(table.load(file, 'gpu A', 'v1')).toBe(true);
+    expect([table.has('done'), table.has('interrupted')]).toEqual([true, false]);
+  });
 });
 
 describe('the search over many candidates', () => {
@@ -219,6 +229,17 @@ describe.skipIf(!engine)('tuner', () => {
     expect(seen.filter((tile) => tile === 8).length).toBeGreaterThanOrEqual(4);
     expect(seen.filter((tile) => tile !== 4 && tile !== 8)).toEqual([]);
     expect(engine!.tuning.choose(key, () => offered)).toBe(offered[1]);
+  });
+
+  it('reports each finished key as it goes, so a saved table holds what was timed before an interruption', async () => {
+    const engine = await testEngine();
+    const sizes: number[] = [];
+    const tuned = await tune(engine!, work, { ...quick, onKeyTuned: () => sizes.push(engine!.tuning.size) });
+    // One call per key as it finishes (the table growing by one each time), one more after a work check.
+    const timedKeys = sizes.slice(0, tuned.length);
+    expect(timedKeys).toEqual(tuned.map((_, i) => i + 1));
+    expect(sizes.length).toBe(tuned.length + (tuned.some((result) => result.workCheck) ? 1 : 0));
+    for (const result of tuned) expect(engine!.tuning.get(result.key)!.provisional).toBeUndefined();
   });
 
   it('keeps tunings per adapter in the cache and times nothing on the next run', async () => {

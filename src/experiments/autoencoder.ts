@@ -169,7 +169,7 @@ export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>
   const tuned = await engine.scopeAsync(async () => {
     const batch = firstBatch(engine, data, batchSize);
     // The cache was loaded above: tune what it lacks and save the table.
-    return tune(engine, () => step(batch), { onProgress: (done, total, key) => key && log(`  [${done + 1}/${total}] ${key}`) });
+    return tune(engine, () => step(batch), { onProgress: (done, total, key) => key && log(`  [${done + 1}/${total}] ${key}`), onKeyTuned: () => saveTuning(engine, path) });
   });
   if (tuned.length > 0) saveTuning(engine, path);
   if (tuned.length > 0) {

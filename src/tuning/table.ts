@@ -35,6 +35,8 @@ export interface TuningEntry {
    * each of those keys chooses its heuristic.
    */
   readonly workCheck?: { readonly withChallengers: number; readonly withHeuristics: number };
+  /** A challenger chosen before its call's work check: a saved table of an interrupted tuning has these. */
+  readonly provisional?: true;
 }
 
 /** The heuristic's candidate at a tuned key, as JSON: the first the tuner timed. */
@@ -155,7 +157,8 @@ export class TuningTable {
    */
   load(file: TuningFile, adapter: string, kernelsVersion: string): boolean {
     if (file.adapter !== adapter || file.kernelsVersion !== kernelsVersion) return false;
-    for (const [key, entry] of Object.entries(file.entries)) this.entries.set(key, entry);
+    // A provisional challenger (its tuning interrupted before the work check) is timed again.
+    for (const [key, entry] of Object.entries(file.entries)) if (!entry.provisional) this.entries.set(key, entry);
     return true;
   }
 }

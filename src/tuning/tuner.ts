@@ -43,6 +43,12 @@ export interface TuneOptions {
   readonly retune?: boolean;
   /** Called before each key is timed: keys done so far, keys to time, the key. */
   readonly onProgress?: (done: number, total: number, key: string) => void;
+  /**
+   * Called each time the table gains a finished key, to save it as tuning goes: an interrupted
+   * tuning then resumes where it stopped. A challenger is provisional until the work check, so
+   * the table saved before it keeps it as `provisional` (loaded back as untimed: the table).
+   */
+  readonly onKeyTuned?: (key: string) => void;
   /** Rounds of samples (default 5), each about targetSampleMilliseconds long (default 20). */
   readonly rounds?: number;
   readonly targetSampleMilliseconds?: number;
@@ -125,7 +131,9 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
       // The confirmation is kept in the table too: whether a faster-looking candidate lost it
       // (to noise, or to the search's lucky sample) is otherwise invisible afterwards.
       const confirmed = confirmation ? { confirmation: { ...confirmation, challenger: JSON.stringify(job.candidates[confirmation.challenger]) } } : {};
-      engine.tuning.set(job.key, { choice: timings[indices.indexOf(choice)]!.candidate, timings, ...confirmed });
+      const chosen = timings[indices.indexOf(choice)]!.candidate;
+      engine.tuning.set(job.key, { choice: chosen, timings, ...confirmed, ...(chosen !== timings[0]!.candidate ? { provisional: true } : {}) });
+      options.onKeyTuned?.(job.key);
       done += 1;
     }
     options.onProgress?.(done, jobs.size, '');
@@ -138,9 +146,10 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
       const workCheck = await timeWorkWithAndWithoutChallengers(engine, encodeWork, challenged, options);
       const kept = challengersKept(workCheck);
       for (const key of challenged) {
-        const entry = engine.tuning.get(key)!;
+        const { provisional: _, ...entry } = engine.tuning.get(key)!;
         engine.tuning.set(key, { ...entry, choice: kept ? entry.choice : heuristicChoice(entry), workCheck });
       }
+      options.onKeyTuned?.(challenged[0]!);
     }
     return [...jobs.keys()].map((key) => {
       const { choice, timings, confirmation, workCheck } = engine.tuning.get(key)!;
