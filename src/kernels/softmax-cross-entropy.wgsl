@@ -4,7 +4,7 @@
 // (= -sum t[c] log softmax(x)[c], without ever taking the log of a rounded-down probability).
 // Targets need not sum to 1: a pixel's target mass is its weight, so class-rebalanced soft
 // targets (w t with t a distribution) make the weighted cross-entropy in one input.
-// One invocation per pixel; `loss` writes each pixel's l (sum.wgsl takes the mean).
+// `loss` writes each pixel's l (sum.wgsl takes the mean).
 struct Params { batch: u32, channels: u32, plane: u32, scale: f32 }
 
 @group(0) @binding(0) var<storage, read> logits: array<f32>;
@@ -14,9 +14,7 @@ struct Params { batch: u32, channels: u32, plane: u32, scale: f32 }
 @group(0) @binding(4) var<storage, read_write> gradLogits: array<f32>;
 @group(0) @binding(5) var<uniform> params: Params;
 
-fn firstChannel(pixel: u32) -> u32 {
-  return (pixel / params.plane) * params.channels * params.plane + pixel % params.plane;
-}
+// #include channels.prelude.wgsl
 
 fn largestLogit(base: u32) -> f32 {
   var largest = logits[base];
@@ -37,7 +35,7 @@ fn exponentialSum(base: u32, largest: f32) -> f32 {
 
 @compute @workgroup_size(64)
 fn loss(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let pixel = id.x + id.y * groups.x * 64u;
+  let pixel = pixelOf(id, groups);
   if (pixel >= params.batch * params.plane) {
     return;
   }
@@ -56,7 +54,7 @@ fn loss(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) group
 // times dL/dl = gradOutput[0] * scale (scale = 1 / pixels: the mean).
 @compute @workgroup_size(64)
 fn gradient(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let pixel = id.x + id.y * groups.x * 64u;
+  let pixel = pixelOf(id, groups);
   if (pixel >= params.batch * params.plane) {
     return;
   }

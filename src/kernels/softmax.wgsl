@@ -1,8 +1,6 @@
 // softmax over the channel axis of [N, C, ...] (NCHW: the C values at each pixel):
 //   y[c] = exp(x[c] - m) / sum over k of exp(x[k] - m),  m = max over k of x[k]
 // (subtracting the largest value changes nothing but keeps exp from overflowing).
-// One invocation per pixel (n, p), its channels `plane` floats apart; adjacent invocations
-// take adjacent pixels, so the lanes of a vector or warp read adjacent floats.
 struct Params { batch: u32, channels: u32, plane: u32 }
 
 @group(0) @binding(0) var<storage, read> input: array<f32>;
@@ -11,14 +9,11 @@ struct Params { batch: u32, channels: u32, plane: u32 }
 @group(0) @binding(3) var<storage, read_write> gradInput: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-/** The index of pixel `pixel`'s channel 0, or params.batch * params.channels * params.plane past the end. */
-fn firstChannel(pixel: u32) -> u32 {
-  return (pixel / params.plane) * params.channels * params.plane + pixel % params.plane;
-}
+// #include channels.prelude.wgsl
 
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let pixel = id.x + id.y * groups.x * 64u;
+  let pixel = pixelOf(id, groups);
   if (pixel >= params.batch * params.plane) {
     return;
   }
@@ -43,7 +38,7 @@ fn forward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) gr
 //   dL/dx[k] = sum over c of g[c] y[c] ([c = k] - y[k]) = y[k] (g[k] - sum over c of g[c] y[c]).
 @compute @workgroup_size(64)
 fn backward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let pixel = id.x + id.y * groups.x * 64u;
+  let pixel = pixelOf(id, groups);
   if (pixel >= params.batch * params.plane) {
     return;
   }
