@@ -97,11 +97,28 @@ describe('Fashion-MNIST', () => {
 });
 
 describe('PNG folders', () => {
-  function writePng(path: string, width: number, height: number, colour: [number, number, number]): void {
+  function writePng(path: string, width: number, height: number, colour: [number, number, number], alpha = 255): void {
     const png = new PNG({ width, height });
-    for (let p = 0; p < width * height; p++) png.data.set([...colour, 255], 4 * p);
+    for (let p = 0; p < width * height; p++) png.data.set([...colour, alpha], 4 * p);
     writeFileSync(path, PNG.sync.write(png));
   }
+
+  it('loads a folder of gray pictures as 1 channel, says so, and says when alpha is dropped', () => {
+    const directory = scratch();
+    writePng(join(directory, 'a.png'), 4, 3, [90, 90, 90]);
+    writePng(join(directory, 'b.png'), 4, 3, [200, 200, 200], 128);
+    const gray = loadPngFolder(directory);
+    expect([gray.count, gray.channels]).toEqual([2, 1]);
+    expect([gray.pixels[0], gray.pixels[12]]).toEqual([90, 200]);
+    expect(gray.notes).toEqual([
+      'every picture is gray (R = G = B): loaded as 1 channel',
+      '1 of 2 pictures have transparent pixels: alpha is dropped, their colour values used as they are',
+    ]);
+    writePng(join(directory, 'c.png'), 4, 3, [255, 0, 0]);
+    const mixed = loadPngFolder(directory);
+    expect(mixed.channels).toBe(3);
+    expect(mixed.notes![0]).toBe('1 of 3 pictures have colour: loaded as 3 channels (the gray ones as three equal channels)');
+  });
 
   it('loads colour planes in file-name order', () => {
     const directory = scratch();

@@ -11,6 +11,8 @@ export interface ImageSet {
   readonly height: number;
   readonly width: number;
   readonly classNames: readonly string[];
+  /** What loading decided that a user should hear (a PNG folder's channels, dropped alpha). */
+  readonly notes?: readonly string[];
 }
 
 export class DataError extends AelabError {

@@ -39,7 +39,11 @@ export async function loadDataSource(directory: string | null, log: (line: strin
     const { train, test } = loadFashionMnist(directory);
     return { name: `Fashion-MNIST (${directory})`, sets: [train, test] };
   }
-  if (files.some((name) => name.toLowerCase().endsWith('.png'))) return { name: `PNG folder (${directory})`, sets: [loadPngFolder(directory)] };
+  if (files.some((name) => name.toLowerCase().endsWith('.png'))) {
+    const set = loadPngFolder(directory);
+    for (const note of set.notes ?? []) log(`${directory}: ${note}`);
+    return { name: `PNG folder (${directory})`, sets: [set] };
+  }
   throw new DataError(`--data ${directory}: neither CIFAR-10 binary batches (data_batch_*.bin), Fashion-MNIST (train-images-idx3-ubyte.gz) nor PNG images`);
 }
 
