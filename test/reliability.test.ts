@@ -209,3 +209,19 @@ describe('an interrupted tuning', () => {
     expect(timed).toBeGreaterThanOrEqual(14 - saved);
   }, 300_000);
 });
+
+describe('Deno without a Vulkan driver', () => {
+  it('says that Vulkan is missing, exit 1, and leaves no --out folder behind', async () => {
+    const out = join(fs.mkdtempSync(join(tmpdir(), 'aelab-novulkan-')), 'run');
+    const { spawnSync } = await import('node:child_process');
+    const result = spawnSync('npx', ['deno', 'run', '--unstable-webgpu', '-A', 'src/cli/main.ts', 'autoencoder', '--data', CIFAR10_DIRECTORY, '--epochs', '1', '--sample', '0.02', '--no-tune', '--out', out], {
+      encoding: 'utf8',
+      env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json' },
+      timeout: 120_000,
+    });
+    expect(result.stderr).toMatch(/^aelab: Deno's WebGPU found no Vulkan driver and fell back to OpenGL/m);
+    expect(result.stderr).not.toMatch(/Shader compilation failed/);
+    expect(result.status).toBe(1);
+    expect(fs.existsSync(out)).toBe(false);
+  }, 150_000);
+});

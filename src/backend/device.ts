@@ -49,6 +49,11 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
   if (!adapter) {
     throw new NoAdapterError('no WebGPU adapter was found (on Linux without a GPU, install Mesa lavapipe: scripts/install-system.sh)');
   }
+  if (runtimeName() === 'deno' && looksLikeWgpuOpenGl(adapter.features) && !allowOpenGl()) {
+    throw new NoAdapterError("Deno's WebGPU found no Vulkan driver and fell back to OpenGL, where aelab's kernels do not compile " +
+      '(on Linux without a GPU, install Mesa lavapipe: scripts/install-system.sh, or apt install mesa-vulkan-drivers; ' +
+      'check VK_ICD_FILENAMES). AELAB_ALLOW_OPENGL=1 tries anyway');
+  }
   const info = adapter.info;
   const adapterDescription = [info?.vendor, info?.architecture, info?.device, info?.description].filter((part) => part).join(' / ') || 'unnamed adapter';
   const device = await adapter.requestDevice({
@@ -60,6 +65,21 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
     },
   });
   return { device, adapterDescription: `${adapterDescription} (${runtimeName()})` };
+}
+
+/**
+ * wgpu's OpenGL ES backend, which Deno falls back to without a Vulkan driver: it has the
+ * texture compressions OpenGL ES requires (ETC2, ASTC) and lacks what Vulkan drivers offer
+ * (bgra8unorm storage, f16 in shaders). On lavapipe, Deno 2's adapter has exactly this
+ * difference with Vulkan missing (VK_ICD_FILENAMES pointing nowhere) and without it.
+ */
+export function looksLikeWgpuOpenGl(features: ReadonlySet<string>): boolean {
+  return features.has('texture-compression-etc2') && features.has('texture-compression-astc') && !features.has('bgra8unorm-storage') && !features.has('shader-f16');
+}
+
+function allowOpenGl(): boolean {
+  const deno = (globalThis as { Deno?: { env: { get(name: string): string | undefined } } }).Deno;
+  return deno?.env.get('AELAB_ALLOW_OPENGL') === '1';
 }
 
 /**

@@ -241,6 +241,8 @@ export async function runAutoencoder(out: string, requested: AutoencoderConfig, 
   log(`data: ${source.name}: ${train.count} training, ${validation.count} validation, ${test.count} test images of ${train.channels}x${train.height}x${train.width}`);
   if (config.batchSize > train.count) log(`note: --batch-size ${config.batchSize} is more than the ${train.count} training images: each epoch is one batch of ${train.count}`);
 
+  // The device too, before the folder is made: a machine without a usable GPU leaves nothing behind.
+  const engine = hooks.engine ?? (await createEngine());
   run.create();
   const release = run.lock(log);
   try {
@@ -248,7 +250,7 @@ export async function runAutoencoder(out: string, requested: AutoencoderConfig, 
     // The start date is the run's first start: a resumed run keeps it.
     const started = run.readJson<{ started?: string }>('config.json')?.started ?? new Date().toISOString();
     run.write('config.json', JSON.stringify({ ...config, dataFingerprint: fingerprint, started }, null, 2) + '\n');
-    return await trainRun(run, config, source, { train, validation, test }, hooks, log);
+    return await trainRun(run, config, source, { train, validation, test }, { ...hooks, engine }, log);
   } finally {
     release();
   }
