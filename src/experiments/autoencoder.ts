@@ -202,7 +202,7 @@ function resumedConfig(run: RunDirectory, requested: AutoencoderConfig, given: R
   if (differences.length > 0) throw new AelabError(`--resume continues the run as it started; these differ: ${differences.join(', ')}. Drop them, or start a new run in another --out`);
   const done = from ? Number(from.slice('epoch-'.length)) : run.latestEpoch();
   if (given.has('epochs') && requested.epochs < done) throw new AelabError(`--epochs ${requested.epochs}: the run in ${run.path} has already done ${done} epochs`);
-  const { dataFingerprint, ...settings } = saved;
+  const { dataFingerprint, started: _started, ...settings } = saved as typeof saved & { started?: string };
   return {
     config: { ...settings, epochs: given.has('epochs') ? requested.epochs : saved.epochs, data: given.has('data') ? requested.data : saved.data },
     trainedOn: { data: saved.data, dataFingerprint },
@@ -241,11 +241,13 @@ export async function runAutoencoder(out: string, requested: AutoencoderConfig, 
   log(`data: ${source.name}: ${train.count} training, ${validation.count} validation, ${test.count} test images of ${train.channels}x${train.height}x${train.width}`);
   if (config.batchSize > train.count) log(`note: --batch-size ${config.batchSize} is more than the ${train.count} training images: each epoch is one batch of ${train.count}`);
 
-  // The device too, before the folder is made: a machine without a usable GPU leaves nothing behind.
-  const engine = hooks.engine ?? (await createEngine());
+  // A new folder is made only once the device is there: a machine without a usable GPU leaves
+  // nothing behind. An existing folder is locked first, so a second run is refused at once.
+  let engine = hooks.engine ?? (existsSync(run.path) ? null : await createEngine());
   run.create();
   const release = run.lock(log);
   try {
+    engine ??= await createEngine();
     if (hooks.resumeFrom) run.rewindTo(hooks.resumeFrom, log);
     // The start date is the run's first start: a resumed run keeps it.
     const started = run.readJson<{ started?: string }>('config.json')?.started ?? new Date().toISOString();

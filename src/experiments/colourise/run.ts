@@ -146,10 +146,12 @@ export async function runColourise(out: string, config: ColouriseConfig, resume:
   if (train.height % 4 !== 0 || train.width % 4 !== 0) throw new AelabError(`the colourisers pool twice by 2: image sides must be multiples of 4, not ${train.height}x${train.width}`);
   log(`data: ${source.name}: ${train.count} training, ${validation.count} validation, ${test.count} test images of ${train.height}x${train.width}`);
 
-  const engine = hooks.engine ?? (await createEngine()); // before the folder: a failed start leaves nothing behind
+  // A new folder is made only once the device is there; an existing one is locked first.
+  let engine = hooks.engine ?? (existsSync(out) ? null : await createEngine());
   root.create();
   const release = root.lock(log);
   try {
+    engine ??= await createEngine();
     root.write('config.json', JSON.stringify({ ...config, dataFingerprint: dataFingerprint(source) }, null, 2) + '\n');
     const everyTest = Array.from({ length: test.count }, (_, i) => i);
     const truth = planesOf(test, everyTest);
