@@ -232,14 +232,32 @@ describe.skipIf(!engine)('tuner', () => {
   });
 
   it('reports each finished key as it goes, so a saved table holds what was timed before an interruption', async () => {
-    const engine = await testEngine();
-    const sizes: number[] = [];
-    const tuned = await tune(engine!, work, { ...quick, onKeyTuned: () => sizes.push(engine!.tuning.size) });
-    // One call per key as it finishes (the table growing by one each time), one more after a work check.
-    const timedKeys = sizes.slice(0, tuned.length);
-    expect(timedKeys).toEqual(tuned.map((_, i) => i + 1));
+    const timedSoFar: number[] = [];
+    const tuned = await tune(engine!, work, { ...quick, retune: true, onKeyTuned: () => timedSoFar.push(timedSoFar.length + 1) });
+    expect(tuned).toHaveLength(5);
+    // One call per key as it finishes, one more after a work check.
+    const sizes = timedSoFar;
     expect(sizes.length).toBe(tuned.length + (tuned.some((result) => result.workCheck) ? 1 : 0));
     for (const result of tuned) expect(engine!.tuning.get(result.key)!.provisional).toBeUndefined();
+  });
+
+  it('stops timing once keys in a row keep their heuristic; the rest keep theirs untimed, and are not timed again', async () => {
+    let untimed = -1;
+    // The heuristic (index 0) is always the fastest: every timed key keeps it.
+    const options = { ...quick, stopAfterUnchanged: 2, timeCandidate: (_key: string, index: number) => 1 + index, onStoppedEarly: (count: number) => (untimed = count) };
+    const tuned = await tune(engine!, work, { ...options, retune: true });
+    expect(tuned).toHaveLength(2);
+    expect(untimed).toBe(3);
+    const untimedKeys = [...engine!.tuning.collect(work).keys()].filter((key) => engine!.tuning.get(key)?.untimed);
+    expect(untimedKeys).toHaveLength(3);
+    for (const key of untimedKeys) expect(engine!.tuning.get(key)!.choice).toBe(JSON.stringify(engine!.tuning.collect(work).get(key)![0]));
+    for (const result of tuned) expect(result.choice).toBe(engine!.tuning.get(result.key)!.timings[0]!.candidate);
+    expect(await tune(engine!, work, options)).toEqual([]);
+    // A challenger that wins resets the count: with every key won by index 1, nothing stops early.
+    let stopped = false;
+    const won = await tune(engine!, work, { ...quick, retune: true, stopAfterUnchanged: 2, timeCandidate: (_key, index) => (index === 1 ? 0.5 : 1 + index), onStoppedEarly: () => (stopped = true) });
+    expect(stopped).toBe(false);
+    expect(won).toHaveLength(5);
   });
 
   it('keeps tunings per adapter in the cache and times nothing on the next run', async () => {

@@ -131,6 +131,9 @@ function firstBatch(engine: Engine, data: TrainingData, batchSize: number): { in
  */
 const TUNING_SECONDS_PER_DISPATCH = 1.2;
 
+/** Tuning stops once this many dispatches in a row keep their heuristic variants. */
+const STOP_AFTER_UNCHANGED = 6;
+
 /**
  * Tunes the kernels of one training step at the run's batch size (cached per adapter), once the
  * run is worth it: a run whose `trainingSteps` would take less time than the tuning itself uses
@@ -169,7 +172,10 @@ export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>
   const tuned = await engine.scopeAsync(async () => {
     const batch = firstBatch(engine, data, batchSize);
     // The cache was loaded above: tune what it lacks and save the table.
-    return tune(engine, () => step(batch), { onProgress: (done, total, key) => key && log(`  [${done + 1}/${total}] ${key}`), onKeyTuned: () => saveTuning(engine, path) });
+    return tune(engine, () => step(batch), { onProgress: (done, total, key) => key && log(`  [${done + 1}/${total}] ${key}`), onKeyTuned: () => saveTuning(engine, path),
+      stopAfterUnchanged: STOP_AFTER_UNCHANGED,
+      onStoppedEarly: (untimed) => log(`  stopped early: ${STOP_AFTER_UNCHANGED} dispatches in a row kept their heuristic variants; the other ${untimed} keep theirs untimed`),
+    });
   });
   if (tuned.length > 0) saveTuning(engine, path);
   if (tuned.length > 0) {

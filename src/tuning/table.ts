@@ -37,11 +37,13 @@ export interface TuningEntry {
   readonly workCheck?: { readonly withChallengers: number; readonly withHeuristics: number };
   /** A challenger chosen before its call's work check: a saved table of an interrupted tuning has these. */
   readonly provisional?: true;
+  /** Kept at its heuristic without timing: its tuning stopped early (tuner.ts, stopAfterUnchanged). */
+  readonly untimed?: true;
 }
 
 /** The heuristic's candidate at a tuned key, as JSON: the first the tuner timed. */
 export function heuristicChoice(entry: TuningEntry): string {
-  return entry.timings[0]!.candidate;
+  return entry.timings[0]?.candidate ?? entry.choice; // an untimed entry holds its heuristic
 }
 
 /** Whether the tuner chose another candidate than the heuristic at this key. */

@@ -49,6 +49,15 @@ export interface TuneOptions {
    * the table saved before it keeps it as `provisional` (loaded back as untimed: the table).
    */
   readonly onKeyTuned?: (key: string) => void;
+  /**
+   * Stop timing once this many keys in a row keep their heuristic: the rest keep theirs too,
+   * untimed (saved as such, so the next run does not time them either). Default: time all.
+   */
+  readonly stopAfterUnchanged?: number;
+  /** Called when tuning stops early: how many keys were left untimed. */
+  readonly onStoppedEarly?: (untimed: number) => void;
+  /** Stands in for the timing of a candidate (tests: a deterministic cost per candidate index). */
+  readonly timeCandidate?: (key: string, index: number) => number;
   /** Rounds of samples (default 5), each about targetSampleMilliseconds long (default 20). */
   readonly rounds?: number;
   readonly targetSampleMilliseconds?: number;
@@ -121,27 +130,41 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
     await engine.synchronize();
 
     let done = 0;
+    let unchangedInARow = 0;
     for (const job of jobs.values()) {
+      if (options.stopAfterUnchanged !== undefined && unchangedInARow >= options.stopAfterUnchanged) {
+        // The challengers stopped winning: the rest keep their heuristics, untimed.
+        const rest = [...jobs.values()].slice(done);
+        for (const untimed of rest) engine.tuning.set(untimed.key, { choice: JSON.stringify(untimed.candidates[0]), timings: [], untimed: true });
+        if (rest.length > 0) options.onKeyTuned?.(rest[0]!.key);
+        options.onStoppedEarly?.(rest.length);
+        break;
+      }
       options.onProgress?.(done, jobs.size, job.key);
-      const fastest = await searchCandidates(job.candidates, roundTimer(engine, job, options));
+      const timer = options.timeCandidate
+        ? async (indices: readonly number[]) => new Map(indices.map((i): [number, number] => [i, options.timeCandidate!(job.key, i)]))
+        : roundTimer(engine, job, options);
+      const fastest = await searchCandidates(job.candidates, timer);
       // The heuristic first, then the others in the op's order: those the search timed.
       const indices = [...fastest.keys()].sort((a, b) => a - b);
       const timings = indices.map((i) => ({ candidate: JSON.stringify(job.candidates[i]), milliseconds: fastest.get(i)! }));
-      const { choice, confirmation } = await chooseCandidate(fastest, roundTimer(engine, job, options));
+      const { choice, confirmation } = await chooseCandidate(fastest, timer);
       // The confirmation is kept in the table too: whether a faster-looking candidate lost it
       // (to noise, or to the search's lucky sample) is otherwise invisible afterwards.
       const confirmed = confirmation ? { confirmation: { ...confirmation, challenger: JSON.stringify(job.candidates[confirmation.challenger]) } } : {};
       const chosen = timings[indices.indexOf(choice)]!.candidate;
       engine.tuning.set(job.key, { choice: chosen, timings, ...confirmed, ...(chosen !== timings[0]!.candidate ? { provisional: true } : {}) });
       options.onKeyTuned?.(job.key);
+      unchangedInARow = chosen === timings[0]!.candidate ? unchangedInARow + 1 : 0;
       done += 1;
     }
-    options.onProgress?.(done, jobs.size, '');
+    if (done === jobs.size) options.onProgress?.(done, jobs.size, '');
 
     // Each challenger beat the heuristic in its own pass, timed alone, yet the work as a whole
     // can run slower with them: bench:train timed the tuned training step at 0.67-0.82x of the
     // heuristic one at batch 256 in three runs. So the work decides, timed both ways.
-    const challenged = [...jobs.keys()].filter((key) => replacesHeuristic(engine.tuning.get(key)!));
+    const timed = [...jobs.keys()].filter((key) => !engine.tuning.get(key)!.untimed);
+    const challenged = timed.filter((key) => replacesHeuristic(engine.tuning.get(key)!));
     if (challenged.length > 0) {
       const workCheck = await timeWorkWithAndWithoutChallengers(engine, encodeWork, challenged, options);
       const kept = challengersKept(workCheck);
@@ -151,7 +174,7 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
       }
       options.onKeyTuned?.(challenged[0]!);
     }
-    return [...jobs.keys()].map((key) => {
+    return timed.map((key) => {
       const { choice, timings, confirmation, workCheck } = engine.tuning.get(key)!;
       return {
         key, candidates: timings.length, heuristicMilliseconds: timings[0]!.milliseconds,
