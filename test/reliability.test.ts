@@ -225,3 +225,26 @@ describe('Deno without a Vulkan driver', () => {
     expect(fs.existsSync(out)).toBe(false);
   }, 150_000);
 });
+
+describe('the conventions', () => {
+  it('-h and --version answer with status 0, for the program and for a command', () => {
+    const version = JSON.parse(fs.readFileSync('package.json', 'utf8')).version as string;
+    for (const args of [['--version'], ['-V']]) {
+      const result = runCli(args);
+      expect(result.status).toBe(0);
+      expect(result.stdout.trim()).toBe(`aelab ${version}`);
+    }
+    for (const args of [['-h'], ['--help'], ['autoencoder', '-h'], ['colourise', '--help']]) {
+      const result = runCli(args);
+      expect(result.status, args.join(' ')).toBe(0);
+      expect(result.stdout).toMatch(/^usage: aelab <command>/);
+    }
+  });
+
+  it('says so when the batch is larger than the training images, and trains one batch an epoch', () => {
+    const out = join(fs.mkdtempSync(join(tmpdir(), 'aelab-batch-')), 'run');
+    const result = runCli(['autoencoder', '--data', '/usr/share/datasets/fashion-mnist', '--sample', '0.01', '--epochs', '1', '--batch-size', '1000', '--no-tune', '--out', out]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/note: --batch-size 1000 is more than the 560 training images: each epoch is one batch of 560/);
+  });
+});
