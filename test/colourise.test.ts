@@ -86,6 +86,10 @@ describe('aelab colourise', () => {
     expect(mixed.status).toBe(1);
     expect(mixed.stderr).toMatch(/c\.png is 12x12, but .*a\.png is 16x8: all images must share one size/);
 
+    const another = runCli(['colourise', '--model', join(runs, 'lab-classes'), '--method', 'ycbcr', '--input', pictures, '--out', coloured]);
+    expect(another.status).toBe(1);
+    expect(another.stderr).toMatch(/holds a 'lab-classes' colouriser, not 'ycbcr'/);
+
     const other = join(out, 'autoencoder');
     mkdirSync(other);
     writeFileSync(join(other, 'config.json'), JSON.stringify({ data: null, epochs: 1 }));

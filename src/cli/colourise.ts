@@ -28,8 +28,9 @@ export const COLOURISE_USAGE = `aelab colourise --method ycbcr|difference|lab-cl
   --notebook        the notebook's version of ycbcr or difference: its conversion, a 1-filter
                     first conv, a ReLU output with binary cross-entropy
   --from-sweep DIR  the best architecture of a finished 'aelab sweep' instead of Part 1's
-aelab colourise --model DIR --input FILE_OR_FOLDER.png --out DIR
+aelab colourise --model DIR --input FILE_OR_FOLDER.png --out DIR [--method M]
   colourises PNG pictures (colour ones are made gray first) with a trained method's folder
+  (--method, if given, must be the folder's)
 `;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -85,13 +86,17 @@ function pngPaths(input: string): string[] {
 }
 
 async function colouriseFiles(argv: string[]): Promise<void> {
-  const options = parseOptions(argv, { model: { type: 'string' }, input: { type: 'string' }, out: { type: 'string' }, batchSize: { type: 'integer', default: 32 } });
+  const options = parseOptions(argv, { model: { type: 'string' }, input: { type: 'string' }, out: { type: 'string' }, batchSize: { type: 'integer', default: 32 }, method: { type: 'string' }, notebook: { type: 'boolean' } });
   for (const name of ['model', 'input', 'out'] as const) if (!options[name]) throw new UsageError(`--${name} is required`);
   const configPath = join(options.model!, 'config.json');
   if (!existsSync(configPath)) throw new AelabError(`--model ${options.model}: no config.json (not a method folder of 'aelab colourise', such as runs/colourise/ycbcr)`);
   const saved = readJsonFile<{ method?: string; architecture?: ArchitectureConfig }>(configPath);
   if (!saved.method || !(RUN_NAMES as readonly string[]).includes(saved.method) || !saved.architecture) {
     throw new AelabError(`--model ${options.model}: a run folder of another kind (${saved.method ? `method '${saved.method}'` : "an autoencoder's, not a colouriser's"})`);
+  }
+  if (options.method !== null) {
+    const [asked] = requestedRuns(options.method, options.notebook);
+    if (options.method === 'all' || asked !== saved.method) throw new AelabError(`--model ${options.model} holds a '${saved.method}' colouriser, not '${options.method === 'all' ? 'all' : asked}': leave out --method, or give the folder of that method`);
   }
   const bins = saved.method === 'lab-classes' ? binsFromJson(readJsonFile(join(options.model!, 'bins.json'))) : null;
   const images = loadPngFiles(pngPaths(options.input!), 3);
