@@ -4,6 +4,7 @@ export * from './index.ts';
 export { loadCifar10 } from './data/cifar10.ts';
 export { ensureCifar10 } from './data/download.ts';
 export { loadFashionMnist } from './data/fashion-mnist.ts';
-export { loadPngFolder } from './data/png-folder.ts';
+export { loadPngFolder, loadPngFiles } from './data/png-folder.ts';
+export { runColourise, type ColouriseConfig } from './experiments/colourise/run.ts';
 export { loadTuning, saveTuning, tuneWithCache, tuningFilePath } from './tuning/cache.ts';
 export { defaultCacheDirectory, writeFileAtomic } from './files.ts';
