@@ -10,7 +10,7 @@
 //   npm run test:faults
 import { build } from 'esbuild';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -161,8 +161,11 @@ const deleted = row('run folder deleted mid-run');
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   await waitFor(() => existsSync(join(folder, 'checkpoints', 'epoch-0001')), child);
-  rmSync(folder, { recursive: true, force: true });
+  // Moved away in one step, then removed once the run has ended: removing a folder file by file
+  // races the run writing into it (rmdir finds a file the listing did not).
+  renameSync(folder, `${folder}.gone`);
   const status = await exited;
+  rmSync(`${folder}.gone`, { recursive: true, force: true });
   deleted.injected += 1;
   const clean = status === 1 && stderr.includes(folder) && !/\n\s+at /.test(stderr);
   if (clean) deleted.recovered += 1;
