@@ -99,7 +99,8 @@ async function colouriseFiles(argv: string[]): Promise<void> {
     if (options.method === 'all' || asked !== saved.method) throw new AelabError(`--model ${options.model} holds a '${saved.method}' colouriser, not '${options.method === 'all' ? 'all' : asked}': leave out --method, or give the folder of that method`);
   }
   const bins = saved.method === 'lab-classes' ? binsFromJson(readJsonFile(join(options.model!, 'bins.json'))) : null;
-  const images = loadPngFiles(pngPaths(options.input!), 3);
+  const paths = pngPaths(options.input!);
+  const images = loadPngFiles(paths, 3);
   if (images.height % 4 !== 0 || images.width % 4 !== 0) throw new AelabError(`--input ${options.input}: the pictures are ${images.height}x${images.width}; the colourisers need sides that are multiples of 4`);
   const engine = await createEngine();
   const method = { ...colourMethod(saved.method as RunName, PART1_SHAPE, engine, bins), architecture: saved.architecture };
@@ -109,7 +110,6 @@ async function colouriseFiles(argv: string[]): Promise<void> {
   const rgb = { data: toFloat(images, everyImage), count: images.count, height: images.height, width: images.width };
   const colourised = await colouriseImages(engine, model, method, rgb, options.batchSize);
   mkdirSync(options.out!, { recursive: true });
-  const paths = pngPaths(options.input!);
   const plane = images.height * images.width;
   paths.forEach((path, i) => writeFileAtomic(join(options.out!, basename(path)), planarPng(colourised.subarray(i * 3 * plane, (i + 1) * 3 * plane), 3, images.height, images.width)));
   const gray = method.gray(rgb);

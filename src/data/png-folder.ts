@@ -35,12 +35,12 @@ export function loadPngFiles(paths: readonly string[], requested: 1 | 3 | 'auto'
     for (let i = 0; i < png.data.length; i += 4) if (png.data[i] !== png.data[i + 1] || png.data[i] !== png.data[i + 2]) return false;
     return true;
   };
-  const allGray = decoded.every(gray);
+  const coloured = decoded.filter((png) => !gray(png)).length;
+  const allGray = coloured === 0;
   const channels = requested === 'auto' ? (allGray ? 1 : 3) : requested;
   const notes: string[] = [];
   if (requested === 'auto' && allGray) notes.push(`every picture is gray (R = G = B): loaded as 1 channel`);
   else if (requested === 'auto') {
-    const coloured = decoded.filter((png) => !gray(png)).length;
     notes.push(`${coloured} of ${decoded.length} pictures have colour: loaded as 3 channels${coloured < decoded.length ? ' (the gray ones as three equal channels)' : ''}`);
   }
   const transparent = decoded.filter((png) => png.data.some((value, i) => i % 4 === 3 && value !== 255)).length;

@@ -230,9 +230,7 @@ export async function runAutoencoder(out: string, requested: AutoencoderConfig, 
   // Everything is checked before anything is written: a refused command changes nothing on disk.
   let config = requested;
   let trainedOn: { data: string | null; dataFingerprint?: string } | null = null;
-  if (hooks.resumeFrom && !run.checkpointNames().includes(hooks.resumeFrom)) {
-    throw new AelabError(`--resume-from ${hooks.resumeFrom}: ${out} has no such checkpoint (it has ${run.checkpointNames().join(', ') || 'none'})`);
-  }
+  if (hooks.resumeFrom) run.checkResumeFrom(hooks.resumeFrom);
   if (resume) ({ config, trainedOn } = resumedConfig(run, requested, hooks.given ?? new Set(Object.keys(requested)), hooks.resumeFrom));
   else if (existsSync(run.file('config.json')) && run.checkpointNames().length > 0) {
     throw new AelabError(`${out} already holds a run: pass --resume to continue it, or choose another --out`);

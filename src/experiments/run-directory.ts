@@ -12,7 +12,7 @@ import { formatShape } from '../shapes.ts';
 import { fileError, readJsonFile, writeFileAtomic } from '../files.ts';
 import type { Module } from '../nn/modules.ts';
 import type { Optimizer } from '../nn/optimisers.ts';
-import { CheckpointError, decodeSafetensors, encodeSafetensors, type StoredTensor } from '../nn/safetensors.ts';
+import { CheckpointError, decodeSafetensors, encodeSafetensors, type DecodedSafetensors, type StoredTensor } from '../nn/safetensors.ts';
 import type { EpochLog } from '../nn/training.ts';
 
 const CHECKPOINTS_KEPT = 2;
@@ -22,10 +22,14 @@ export async function tensorsToFile(engine: Engine, named: readonly [string, Ten
   return encodeSafetensors(new Map(named.map(([name, tensor], i): [string, StoredTensor] => [name, { shape: tensor.shape, data: values[i]! }])), metadata);
 }
 
-/** Loads stored tensors into existing ones by name; every name and shape must match. */
-export function loadTensors(engine: Engine, named: readonly [string, Tensor][], path: string): Record<string, string> {
+/** Reads and checks a safetensors file (its SHA-256 included), without loading it anywhere. */
+function readTensorFile(path: string): DecodedSafetensors {
   if (!existsSync(path)) throw new CheckpointError(`${path} does not exist`);
-  const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(path)), path);
+  return decodeSafetensors(new Uint8Array(readFileSync(path)), path);
+}
+
+/** Writes decoded tensors into existing ones by name; every name and shape must match. */
+function applyTensors(engine: Engine, named: readonly [string, Tensor][], { tensors, metadata }: DecodedSafetensors, path: string): Record<string, string> {
   for (const [name, tensor] of named) {
     const stored = tensors.get(name);
     if (!stored) throw new CheckpointError(`${path}: no tensor '${name}' (the file holds: ${[...tensors.keys()].join(', ')})`);
@@ -36,6 +40,18 @@ export function loadTensors(engine: Engine, named: readonly [string, Tensor][], 
   }
   if (tensors.size !== named.length) throw new CheckpointError(`${path} holds ${tensors.size} tensors, the model has ${named.length}`);
   return metadata;
+}
+
+/** Loads stored tensors into existing ones by name; every name and shape must match. */
+export function loadTensors(engine: Engine, named: readonly [string, Tensor][], path: string): Record<string, string> {
+  return applyTensors(engine, named, readTensorFile(path), path);
+}
+
+/** A checkpoint's three files, read and checked. */
+interface CheckpointFiles {
+  readonly model: DecodedSafetensors;
+  readonly optimizer: DecodedSafetensors;
+  readonly state: CheckpointState;
 }
 
 export interface CheckpointState {
@@ -163,32 +179,43 @@ export class RunDirectory {
     return readdirSync(folder).filter((name) => /^epoch-\d{4}$/.test(name)).sort();
   }
 
+  /** Reads checkpoint `name`'s files and checks them (sums, JSON); throws, saying what is damaged. */
+  private readCheckpoint(name: string): CheckpointFiles {
+    const folder = join(this.path, 'checkpoints', name);
+    return {
+      model: readTensorFile(join(folder, 'model.safetensors')),
+      optimizer: readTensorFile(join(folder, 'optimizer.safetensors')),
+      state: readJsonFile<CheckpointState>(join(folder, 'state.json')),
+    };
+  }
+
   /** Why checkpoint `name` cannot be restored (a file missing, cut short or altered), or null when it is intact. */
   checkpointProblem(name: string): string | null {
-    const folder = join(this.path, 'checkpoints', name);
     try {
-      for (const file of ['model.safetensors', 'optimizer.safetensors']) {
-        const path = join(folder, file);
-        if (!existsSync(path)) return `${file} is missing`;
-        decodeSafetensors(new Uint8Array(readFileSync(path)), path);
-      }
-      readJsonFile<CheckpointState>(join(folder, 'state.json'));
+      this.readCheckpoint(name);
       return null;
     } catch (error) {
-      return (error as Error).message;
+      return (error as Error).message; // any failure to read it back, a malformed header included
     }
   }
 
-  /**
-   * Makes checkpoint `name` the latest (--resume-from): it must be intact, and the later ones
-   * (a damaged one among them) are removed, since training continues from it.
-   */
-  rewindTo(name: string, log: (line: string) => void = () => {}): void {
+  /** Refuses --resume-from `name` unless this run has that checkpoint and it is intact; changes nothing. */
+  checkResumeFrom(name: string): void {
     const names = this.checkpointNames();
     if (!names.includes(name)) throw new AelabError(`--resume-from ${name}: ${this.path} has no such checkpoint (it has ${names.join(', ') || 'none'})`);
     const problem = this.checkpointProblem(name);
     if (problem) throw new CheckpointError(`--resume-from ${name}: that checkpoint is damaged too (${problem})`);
-    for (const later of names.slice(names.indexOf(name) + 1)) {
+  }
+
+  /**
+   * Makes checkpoint `name` the latest (--resume-from, once checkResumeFrom accepted it): the
+   * later ones (a damaged one among them) are removed, since training continues from it.
+   */
+  rewindTo(name: string, log: (line: string) => void = () => {}): void {
+    const names = this.checkpointNames();
+    const at = names.indexOf(name);
+    if (at < 0) throw new AelabError(`rewindTo ${name}: ${this.path} has no such checkpoint`); // never discard them all
+    for (const later of names.slice(at + 1)) {
       log(`discarding checkpoint ${later}: training continues from ${name}`);
       rmSync(join(this.path, 'checkpoints', later), { recursive: true, force: true });
     }
@@ -203,17 +230,18 @@ export class RunDirectory {
     const latest = names.at(-1);
     if (!latest) return null;
     const folder = join(this.path, 'checkpoints', latest);
-    const problem = this.checkpointProblem(latest);
-    if (problem) {
+    let files: CheckpointFiles;
+    try {
+      files = this.readCheckpoint(latest);
+    } catch (error) {
       const intact = names.slice(0, -1).reverse().find((name) => this.checkpointProblem(name) === null);
-      throw new CheckpointError(`the latest checkpoint, ${folder}, is damaged (${problem}); ` +
+      throw new CheckpointError(`the latest checkpoint, ${folder}, is damaged (${(error as Error).message}); ` +
         (intact ? `${intact} is intact: pass --resume-from ${intact} to continue from it` : 'no earlier checkpoint is intact: start the run again in another --out'));
     }
-    loadTensors(engine, model.namedParameters(), join(folder, 'model.safetensors'));
-    const metadata = loadTensors(engine, optimizer.namedState(), join(folder, 'optimizer.safetensors'));
+    applyTensors(engine, model.namedParameters(), files.model, join(folder, 'model.safetensors'));
+    const metadata = applyTensors(engine, optimizer.namedState(), files.optimizer, join(folder, 'optimizer.safetensors'));
     if (metadata['optimizer'] !== optimizer.name) throw new CheckpointError(`${folder}: the optimiser state is ${metadata['optimizer']}'s, this run uses ${optimizer.name}`);
-    const state = readJsonFile<CheckpointState>(join(folder, 'state.json'));
-    optimizer.step = state.optimizerStep;
-    return state;
+    optimizer.step = files.state.optimizerStep;
+    return files.state;
   }
 }

@@ -190,7 +190,7 @@ export async function runColourise(out: string, config: ColouriseConfig, resume:
       const run = new RunDirectory(join(out, name));
       run.create();
       if (name === 'lab-classes') run.write('bins.json', JSON.stringify(binsToJson(bins!)) + '\n');
-      const trained = await trainMethod(engine, run, method, { train, validation, test }, config, hooks, log);
+      const trained = await trainMethod(engine, run, method, { train, validation, truth }, config, hooks, log);
       const metrics = colourMetrics({ ...truthImages, pixels: trained.predictions }, truthImages, truthColourfulness, truthAb);
       runs.push({ ...trained, metrics });
       run.write('metrics.json', JSON.stringify({ test: metrics, trainingSeconds: trained.trainingSeconds, adapter: engine.adapterDescription }, null, 2) + '\n');
@@ -204,8 +204,9 @@ export async function runColourise(out: string, config: ColouriseConfig, resume:
   }
 }
 
-async function trainMethod(engine: Engine, run: RunDirectory, method: ColourMethod, split: { train: ImageSet; validation: ImageSet; test: ImageSet }, config: ColouriseConfig, hooks: ColouriseHooks, log: (line: string) => void): Promise<Omit<RunOutcome, 'metrics'>> {
-  const { train, validation, test } = split;
+/** Trains one method and colourises the test images (`truth`, converted once for all methods). */
+async function trainMethod(engine: Engine, run: RunDirectory, method: ColourMethod, split: { train: ImageSet; validation: ImageSet; truth: Planes }, config: ColouriseConfig, hooks: ColouriseHooks, log: (line: string) => void): Promise<Omit<RunOutcome, 'metrics'>> {
+  const { train, validation, truth } = split;
   const model = configurableAutoencoder(engine, method.architecture, config.seed);
   const imageShape = [1, train.height, train.width];
   const targetShape = model.outputShape([1, ...imageShape]).slice(1);
@@ -240,7 +241,6 @@ async function trainMethod(engine: Engine, run: RunDirectory, method: ColourMeth
       hooks.onEpochEnd?.(method.name, epochLog);
     },
   });
-  const truth = planesOf(test, Array.from({ length: test.count }, (_, i) => i));
   const predictions = await colouriseImages(engine, model, method, truth, config.batchSize);
   run.write('model.safetensors', await tensorsToFile(engine, model.namedParameters(), { model: method.name, epochs: String(config.epochs) }));
   model.parameters().forEach((parameter) => parameter.dispose());
