@@ -172,7 +172,7 @@ export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>
   const tuned = await engine.scopeAsync(async () => {
     const batch = firstBatch(engine, data, batchSize);
     // The cache was loaded above: tune what it lacks and save the table.
-    return tune(engine, () => step(batch), { onProgress: (done, total, key) => key && log(`  [${done + 1}/${total}] ${key}`), onKeyTuned: () => saveTuning(engine, path),
+    return tune(engine, () => step(batch), { onProgress: (done, total, key) => key && log(`  [${done + 1}/${total}] ${key}`), onTableChanged: () => saveTuning(engine, path),
       stopAfterUnchanged: STOP_AFTER_UNCHANGED,
       onStoppedEarly: (untimed) => log(`  stopped early: ${STOP_AFTER_UNCHANGED} dispatches in a row kept their heuristic variants; the other ${untimed} keep theirs untimed`),
     });
@@ -190,6 +190,16 @@ export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>
   return 'tuned for this adapter by this run';
 }
 
+/**
+ * The settings among `keys` that the user gave (`given`) with another value than the run's
+ * saved one, as '--batch-size 64 (the run has 32)': what a resume refuses.
+ */
+export function changedSettings<T>(keys: readonly (keyof T & string)[], requested: T, saved: T, given: ReadonlySet<string>): string[] {
+  const option = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return keys.filter((key) => given.has(key) && JSON.stringify(requested[key]) !== JSON.stringify(saved[key]))
+    .map((key) => `${option(key)} ${JSON.stringify(requested[key])} (the run has ${JSON.stringify(saved[key])})`);
+}
+
 /** The settings a resumed run may not change: each would make it another run. */
 const FIXED_SETTINGS = ['batchSize', 'sample', 'seed', 'architecture'] as const;
 
@@ -202,9 +212,7 @@ const FIXED_SETTINGS = ['batchSize', 'sample', 'seed', 'architecture'] as const;
 function resumedConfig(run: RunDirectory, requested: AutoencoderConfig, given: ReadonlySet<string>, from?: string): { config: AutoencoderConfig; trainedOn: { data: string | null; dataFingerprint?: string } } {
   const saved = run.readJson<AutoencoderConfig & { dataFingerprint?: string }>('config.json');
   if (!saved) throw new AelabError(`--resume: ${run.path} holds no run (no config.json)`);
-  const option = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  const differences = FIXED_SETTINGS.filter((key) => given.has(key) && JSON.stringify(requested[key]) !== JSON.stringify(saved[key]))
-    .map((key) => `${option(key)} ${JSON.stringify(requested[key])} (the run has ${JSON.stringify(saved[key])})`);
+  const differences = changedSettings(FIXED_SETTINGS, requested, saved, given);
   if (differences.length > 0) throw new AelabError(`--resume continues the run as it started; these differ: ${differences.join(', ')}. Drop them, or start a new run in another --out`);
   const done = from ? Number(from.slice('epoch-'.length)) : run.latestEpoch();
   if (given.has('epochs') && requested.epochs < done) throw new AelabError(`--epochs ${requested.epochs}: the run in ${run.path} has already done ${done} epochs`);

@@ -44,11 +44,11 @@ export interface TuneOptions {
   /** Called before each key is timed: keys done so far, keys to time, the key. */
   readonly onProgress?: (done: number, total: number, key: string) => void;
   /**
-   * Called each time the table gains a finished key, to save it as tuning goes: an interrupted
-   * tuning then resumes where it stopped. A challenger is provisional until the work check, so
-   * the table saved before it keeps it as `provisional` (loaded back as untimed: the table).
+   * Called each time the table changes (a key timed, the untimed rest after an early stop, the
+   * work check's verdict), to save it as tuning goes: an interrupted tuning then resumes where
+   * it stopped. A challenger is `provisional` until the work check; table.ts's load drops it.
    */
-  readonly onKeyTuned?: (key: string) => void;
+  readonly onTableChanged?: () => void;
   /**
    * Stop timing once this many keys in a row keep their heuristic: the rest keep theirs too,
    * untimed (saved as such, so the next run does not time them either). Default: time all.
@@ -136,7 +136,7 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
         // The challengers stopped winning: the rest keep their heuristics, untimed.
         const rest = [...jobs.values()].slice(done);
         for (const untimed of rest) engine.tuning.set(untimed.key, { choice: JSON.stringify(untimed.candidates[0]), timings: [], untimed: true });
-        if (rest.length > 0) options.onKeyTuned?.(rest[0]!.key);
+        if (rest.length > 0) options.onTableChanged?.();
         options.onStoppedEarly?.(rest.length);
         break;
       }
@@ -154,7 +154,7 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
       const confirmed = confirmation ? { confirmation: { ...confirmation, challenger: JSON.stringify(job.candidates[confirmation.challenger]) } } : {};
       const chosen = timings[indices.indexOf(choice)]!.candidate;
       engine.tuning.set(job.key, { choice: chosen, timings, ...confirmed, ...(chosen !== timings[0]!.candidate ? { provisional: true } : {}) });
-      options.onKeyTuned?.(job.key);
+      options.onTableChanged?.();
       unchangedInARow = chosen === timings[0]!.candidate ? unchangedInARow + 1 : 0;
       done += 1;
     }
@@ -172,7 +172,7 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
         const { provisional: _, ...entry } = engine.tuning.get(key)!;
         engine.tuning.set(key, { ...entry, choice: kept ? entry.choice : heuristicChoice(entry), workCheck });
       }
-      options.onKeyTuned?.(challenged[0]!);
+      options.onTableChanged?.();
     }
     return timed.map((key) => {
       const { choice, timings, confirmation, workCheck } = engine.tuning.get(key)!;

@@ -1,7 +1,8 @@
 // Part 3 end to end: for each requested method, train a colouriser with Part 1's machinery (fit,
 // a checkpoint every epoch, resume), colourise the test split, and measure it against the true
 // images beside the gray baseline; then write the report (report.ts).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readJsonFile } from '../../files.ts';
 import { join } from 'node:path';
 import type { Engine } from '../../backend/engine.ts';
 import type { Tensor } from '../../backend/tensor.ts';
@@ -15,7 +16,7 @@ import { RMSprop } from '../../nn/optimisers.ts';
 import { fit, type EpochLog, type Progress, type TrainingData } from '../../nn/training.ts';
 import { configurableAutoencoder } from '../configurable-autoencoder.ts';
 import { dataFingerprint, loadDataSource, type DataSource } from '../data-source.ts';
-import { compileStep, historyCsv, tuneForTraining } from '../autoencoder.ts';
+import { changedSettings, compileStep, historyCsv, tuneForTraining } from '../autoencoder.ts';
 import { lossChartSvg } from '../report.ts';
 import { RunDirectory, tensorsToFile } from '../run-directory.ts';
 import { binsFromJson, binsToJson, findBins, type AbBins } from './ab-bins.ts';
@@ -72,12 +73,7 @@ export function sharedShape(fromSweep: string | null): typeof PART1_SHAPE {
   const path = join(fromSweep, 'results.json');
   if (!existsSync(path)) throw new AelabError(`--from-sweep ${fromSweep}: no results.json (not the folder of a finished 'aelab sweep')`);
   type Row = { name: string; fewer_layers: boolean; channel_factor: number; kernel_size: number; compression_factor: number; test_loss: number };
-  let trials: Row[];
-  try {
-    trials = (JSON.parse(readFileSync(path, 'utf8')) as { trials: Row[] }).trials;
-  } catch {
-    throw new AelabError(`--from-sweep ${fromSweep}: results.json is not valid JSON (cut short?)`);
-  }
+  const trials = readJsonFile<{ trials?: Row[] }>(path).trials;
   const best = [...(trials ?? [])].sort((a, b) => a.test_loss - b.test_loss)[0];
   if (!best) throw new AelabError(`--from-sweep ${fromSweep}: results.json lists no finished trial`);
   return { ...PART1_SHAPE, fewerLayers: best.fewer_layers, channelFactor: best.channel_factor, kernelSize: best.kernel_size, compression: best.compression_factor };
@@ -126,8 +122,7 @@ const FIXED_SETTINGS = ['batchSize', 'sample', 'seed', 'fromSweep'] as const;
 function checkResume(root: RunDirectory, requested: ColouriseConfig, given: ReadonlySet<string>): void {
   const saved = root.readJson<ColouriseConfig & { dataFingerprint?: string }>('config.json');
   if (!saved) throw new AelabError(`--resume: ${root.path} holds no colourisation (no config.json)`);
-  const differences = FIXED_SETTINGS.filter((key) => given.has(key) && JSON.stringify(requested[key]) !== JSON.stringify(saved[key]))
-    .map((key) => `${key} ${JSON.stringify(requested[key])} (the run has ${JSON.stringify(saved[key])})`);
+  const differences = changedSettings(FIXED_SETTINGS, requested, saved, given);
   if (differences.length > 0) throw new AelabError(`--resume continues the runs as they started; these differ: ${differences.join(', ')}. Drop them, or choose another --out`);
 }
 
