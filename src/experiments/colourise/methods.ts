@@ -36,7 +36,6 @@ export interface Planes {
 export interface ColourMethod {
   readonly name: RunName;
   readonly description: string;
-  readonly outputChannels: number;
   readonly lossName: string;
   readonly loss: LossFunction;
   readonly architecture: ArchitectureConfig;
@@ -86,7 +85,6 @@ function ycbcrMethod(notebook: boolean, shape: typeof PART1_SHAPE): ColourMethod
   return {
     name: notebook ? 'notebook-ycbcr' : 'ycbcr',
     description: notebook ? "the notebook's YCbCr: its coefficients, 1-filter first conv, ReLU output, BCE" : 'Y in, Cb and Cr out (BT.601 full range), sigmoid output, BCE',
-    outputChannels: 2,
     lossName: 'binary cross-entropy',
     loss: F.binaryCrossEntropy,
     architecture: notebook ? { ...shape, firstFilters: 1, outputLayers: 2, output: 'relu' } : { ...shape, outputLayers: 2, output: 'sigmoid' },
@@ -100,7 +98,6 @@ function differenceMethod(notebook: boolean, shape: typeof PART1_SHAPE): ColourM
   return {
     name: notebook ? 'notebook-difference' : 'difference',
     description: notebook ? "the notebook's colour minus gray: 1-filter first conv, ReLU output, BCE on signed targets" : 'mean of R, G, B in; R, G, B minus it out, 2/3 tanh output, MSE',
-    outputChannels: 3,
     lossName: notebook ? 'binary cross-entropy' : 'mean squared error',
     loss: notebook ? F.binaryCrossEntropy : F.meanSquaredError,
     architecture: notebook ? { ...shape, firstFilters: 1, outputLayers: 3, output: 'relu' } : { ...shape, outputLayers: 3, output: 'tanh', outputRange: 2 / 3 },
@@ -154,7 +151,6 @@ export function labClassesMethod(engine: Engine | null, bins: AbBins, shape: typ
   return {
     name: 'lab-classes',
     description: `L* in; a distribution over Q = ${bins.count} ab bins out at half resolution, class-rebalanced soft cross-entropy, annealed mean (T = ${TEMPERATURE})`,
-    outputChannels: bins.count,
     lossName: 'rebalanced soft cross-entropy',
     loss: F.softmaxCrossEntropy,
     architecture: { ...shape, outputLayers: bins.count, output: 'logits', classifier: true },
