@@ -107,14 +107,18 @@ function metricColumns(metrics: Metrics | null): string[] {
 export async function compileStep(engine: Engine, model: Autoencoder<Tensor>, data: TrainingData, batchSize: number, log: (line: string) => void, loss: LossFunction = F.binaryCrossEntropy): Promise<void> {
   const before = engine.kernels.pipelineCount;
   const start = performance.now();
-  engine.scope(() => {
-    const { inputs, targets } = firstBatch(engine, data, batchSize);
-    backward(loss(model.forward(inputs), targets));
-    model.zeroGrad();
-  });
+  engine.scope(() => gradientStep(engine, model, loss)(firstBatch(engine, data, batchSize)));
   await engine.synchronize();
   const compiled = engine.kernels.pipelineCount - before;
   if (compiled > 0) log(`compiled ${compiled} kernel pipelines in ${((performance.now() - start) / 1000).toFixed(1)} s (not counted in the training time)`);
+}
+
+/** A training step without the update: forward, loss, backward, gradients cleared (what compiling and tuning run). */
+function gradientStep(engine: Engine, model: Autoencoder<Tensor>, loss: LossFunction): (batch: { inputs: Tensor; targets: Tensor }) => void {
+  return ({ inputs, targets }) => engine.scope(() => {
+    backward(loss(model.forward(inputs), targets));
+    model.zeroGrad();
+  });
 }
 
 /** The first `batchSize` examples of `data` on the GPU (the targets are the inputs where data has none). */
@@ -142,10 +146,7 @@ const STOP_AFTER_UNCHANGED = 6;
 export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>, data: TrainingData, batchSize: number, log: (line: string) => void, trainingSteps = Infinity, loss: LossFunction = F.binaryCrossEntropy): Promise<string> {
   const path = tuningFilePath(engine.adapterDescription);
   loadTuning(engine, path);
-  const step = ({ inputs, targets }: { inputs: Tensor; targets: Tensor }) => engine.scope(() => {
-    backward(loss(model.forward(inputs), targets));
-    model.zeroGrad();
-  });
+  const step = gradientStep(engine, model, loss);
   // What tuning would time (the step's tunable dispatches the table lacks), and a step's time.
   const { untuned, stepMilliseconds } = await engine.scopeAsync(async () => {
     const batch = firstBatch(engine, data, batchSize);
@@ -171,13 +172,12 @@ export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>
   const start = performance.now();
   const tuned = await engine.scopeAsync(async () => {
     const batch = firstBatch(engine, data, batchSize);
-    // The cache was loaded above: tune what it lacks and save the table.
+    // The cache was loaded above: tune what it lacks, saving the table as it changes.
     return tune(engine, () => step(batch), { onProgress: (done, total, key) => key && log(`  [${done + 1}/${total}] ${key}`), onTableChanged: () => saveTuning(engine, path),
       stopAfterUnchanged: STOP_AFTER_UNCHANGED,
       onStoppedEarly: (untimed) => log(`  stopped early: ${STOP_AFTER_UNCHANGED} dispatches in a row kept their heuristic variants; the other ${untimed} keep theirs untimed`),
     });
   });
-  if (tuned.length > 0) saveTuning(engine, path);
   if (tuned.length > 0) {
     const before = tuned.reduce((total, result) => total + result.heuristicMilliseconds, 0);
     const after = tuned.reduce((total, result) => total + result.chosenMilliseconds, 0);
