@@ -5,31 +5,25 @@
 // (Zhang et al.'s class rebalancing multiplies each pixel's soft targets by its weight).
 // Kernels in softmax-cross-entropy.wgsl; the float64 reference below is their specification.
 import { defineOp } from './op.ts';
-import { ShapeError } from '../errors.ts';
-import { formatShape, requireSameShape, type Shape } from '../shapes.ts';
+import { requireSameShape, type Shape } from '../shapes.ts';
+import { channelGeometry, forEachPixel, type ChannelGeometry } from './softmax.ts';
 import { encodeSum } from './sum.ts';
 import { wgsl } from '#wgsl/kernels';
 
-function geometry(shape: Shape) {
-  if (shape.length < 2) throw new ShapeError(`softmaxCrossEntropy: expected logits [batch, channels, ...], got ${formatShape(shape)}`);
-  const [batch, channels, ...rest] = shape as [number, number, ...number[]];
-  return { batch, channels, plane: rest.reduce((product, size) => product * size, 1) };
-}
+const geometry = (shape: Shape) => channelGeometry(shape, 'softmaxCrossEntropy', 'logits ');
 
 /** Each pixel's loss l_p and softmax, in float64. */
-function pixelsOf(logits: Float64Array, targets: Float64Array, g: ReturnType<typeof geometry>, visit: (base: number, loss: number, probability: (c: number) => number) => void): void {
-  for (let n = 0; n < g.batch; n++)
-    for (let p = 0; p < g.plane; p++) {
-      const base = n * g.channels * g.plane + p;
-      let largest = -Infinity;
-      for (let c = 0; c < g.channels; c++) largest = Math.max(largest, logits[base + c * g.plane]!);
-      let total = 0;
-      for (let c = 0; c < g.channels; c++) total += Math.exp(logits[base + c * g.plane]! - largest);
-      const logSumExp = largest + Math.log(total);
-      let loss = 0;
-      for (let c = 0; c < g.channels; c++) loss += targets[base + c * g.plane]! * (logSumExp - logits[base + c * g.plane]!);
-      visit(base, loss, (c) => Math.exp(logits[base + c * g.plane]! - logSumExp));
-    }
+function pixelsOf(logits: Float64Array, targets: Float64Array, g: ChannelGeometry, visit: (base: number, loss: number, probability: (c: number) => number) => void): void {
+  forEachPixel(g, (base) => {
+    let largest = -Infinity;
+    for (let c = 0; c < g.channels; c++) largest = Math.max(largest, logits[base + c * g.plane]!);
+    let total = 0;
+    for (let c = 0; c < g.channels; c++) total += Math.exp(logits[base + c * g.plane]! - largest);
+    const logSumExp = largest + Math.log(total);
+    let loss = 0;
+    for (let c = 0; c < g.channels; c++) loss += targets[base + c * g.plane]! * (logSumExp - logits[base + c * g.plane]!);
+    visit(base, loss, (c) => Math.exp(logits[base + c * g.plane]! - logSumExp));
+  });
 }
 
 export const softmaxCrossEntropy = defineOp<Record<string, never>>({

@@ -5,14 +5,17 @@ import { ShapeError } from '../errors.ts';
 import { formatShape, type Shape } from '../shapes.ts';
 import { wgsl } from '#wgsl/kernels';
 
-function geometry(shape: Shape) {
-  if (shape.length < 2) throw new ShapeError(`softmax: expected [batch, channels, ...], got ${formatShape(shape)}`);
+/** [N, C, ...] as the ops over the channel axis see it (softmaxCrossEntropy too): batch, channels, pixels per plane. */
+export function channelGeometry(shape: Shape, op = 'softmax', input = '') {
+  if (shape.length < 2) throw new ShapeError(`${op}: expected ${input}[batch, channels, ...], got ${formatShape(shape)}`);
   const [batch, channels, ...rest] = shape as [number, number, ...number[]];
   return { batch, channels, plane: rest.reduce((product, size) => product * size, 1) };
 }
+const geometry = (shape: Shape) => channelGeometry(shape);
+export type ChannelGeometry = ReturnType<typeof channelGeometry>;
 
 /** Visits each pixel with the index of its channel 0 (its channels lie `plane` apart). */
-function forEachPixel(g: ReturnType<typeof geometry>, visit: (base: number) => void): void {
+export function forEachPixel(g: ChannelGeometry, visit: (base: number) => void): void {
   for (let n = 0; n < g.batch; n++) for (let p = 0; p < g.plane; p++) visit(n * g.channels * g.plane + p);
 }
 
