@@ -22,5 +22,5 @@ export { configurableAutoencoder, type ArchitectureConfig } from './experiments/
 export * as colour from './data/colour.ts';
 export { colourMethod, METHODS, RUN_NAMES, PART1_SHAPE, type ColourMethod, type MethodName, type RunName } from './experiments/colourise/methods.ts';
 export { findBins, BinSearch, type AbBins } from './experiments/colourise/ab-bins.ts';
-export { colourMetrics, psnrs, ssim, colourfulness, abAccuracy, type ColourMetrics } from './experiments/colourise/metrics.ts';
+export { colourMetrics, describeTruth, psnrs, ssim, colourfulness, abAccuracy, type ColourMetrics, type Truth } from './experiments/colourise/metrics.ts';
 export * from './errors.ts';

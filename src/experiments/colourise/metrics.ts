@@ -137,27 +137,31 @@ export function abOf(images: ImageBatch): Float64Array {
   return ab;
 }
 
+/** Each pixel's weight in the rebalanced accuracy: 1 / p of its true colour's bin, p among the true pixels ([a, b, ...] in). */
+export function rebalancingWeights(truth: Float64Array): Float64Array {
+  const bins = findBins(truth);
+  const search = new BinSearch(bins);
+  return Float64Array.from({ length: truth.length / 2 }, (_, p) => 1 / bins.probabilities[search.nearest(truth[2 * p]!, truth[2 * p + 1]!, 1).bins[0]!]!);
+}
+
 /**
  * The share of pixels with ab error within each threshold 0..150 and its normalised area (the
  * mean over thresholds), raw and with pixel weights 1 / p(true bin) so that each bin of the
  * true colours counts equally.
  */
-export function abAccuracy(prediction: Float64Array, truth: Float64Array): { curve: number[]; auc: number; aucRebalanced: number } {
+export function abAccuracy(prediction: Float64Array, truth: Float64Array, weights = rebalancingWeights(truth)): { curve: number[]; auc: number; aucRebalanced: number } {
   const pixels = truth.length / 2;
-  const bins = findBins(truth);
-  const search = new BinSearch(bins);
   const raw = new Float64Array(AB_THRESHOLDS + 1);
   const balanced = new Float64Array(AB_THRESHOLDS + 1);
   let balancedTotal = 0;
   for (let p = 0; p < pixels; p++) {
     const error = Math.hypot(prediction[2 * p]! - truth[2 * p]!, prediction[2 * p + 1]! - truth[2 * p + 1]!);
-    const weight = 1 / bins.probabilities[search.nearest(truth[2 * p]!, truth[2 * p + 1]!, 1).bins[0]!]!;
-    balancedTotal += weight;
+    balancedTotal += weights[p]!;
     // Histogram by the first threshold the error is within; the running sums below make the curve.
     const first = Math.ceil(error);
     if (first <= AB_THRESHOLDS) {
       raw[first]! += 1;
-      balanced[first]! += weight;
+      balanced[first]! += weights[p]!;
     }
   }
   for (let t = 1; t <= AB_THRESHOLDS; t++) {
@@ -169,16 +173,29 @@ export function abAccuracy(prediction: Float64Array, truth: Float64Array): { cur
   return { curve, auc: mean(raw, pixels), aucRebalanced: mean(balanced, balancedTotal) };
 }
 
-export function colourMetrics(prediction: ImageBatch, truth: ImageBatch, truthColourfulness = colourfulness(truth), truthAb = abOf(truth)): ColourMetrics {
-  const { pooled, median: medianPsnr } = psnrs(prediction, truth);
+/** What every prediction is measured against, computed once: the true images, their colourfulness, ab and ab weights. */
+export interface Truth {
+  readonly images: ImageBatch;
+  readonly colourfulness: number;
+  readonly ab: Float64Array;
+  readonly abWeights: Float64Array;
+}
+
+export function describeTruth(images: ImageBatch): Truth {
+  const ab = abOf(images);
+  return { images, colourfulness: colourfulness(images), ab, abWeights: rebalancingWeights(ab) };
+}
+
+export function colourMetrics(prediction: ImageBatch, truth: Truth): ColourMetrics {
+  const { pooled, median: medianPsnr } = psnrs(prediction, truth.images);
   const predictedColourfulness = colourfulness(prediction);
-  const { curve, auc, aucRebalanced } = abAccuracy(abOf(prediction), truthAb);
+  const { curve, auc, aucRebalanced } = abAccuracy(abOf(prediction), truth.ab, truth.abWeights);
   return {
     pooledPsnr: pooled,
     medianPsnr,
-    ssim: ssim(prediction, truth),
+    ssim: ssim(prediction, truth.images),
     colourfulness: predictedColourfulness,
-    colourfulnessRatio: predictedColourfulness / truthColourfulness,
+    colourfulnessRatio: predictedColourfulness / truth.colourfulness,
     abAccuracy: curve,
     abAuc: auc,
     abAucRebalanced: aucRebalanced,

@@ -21,7 +21,7 @@ import { lossChartSvg } from '../report.ts';
 import { RunDirectory, tensorsToFile } from '../run-directory.ts';
 import { binsFromJson, binsToJson, findBins, type AbBins } from './ab-bins.ts';
 import { colourMethod, halfResolutionAb, PART1_SHAPE, RUN_NAMES, type ColourMethod, type Planes, type RunName } from './methods.ts';
-import { abOf, colourfulness, colourMetrics, type ColourMetrics, type ImageBatch } from './metrics.ts';
+import { colourMetrics, describeTruth, type ColourMetrics, type ImageBatch } from './metrics.ts';
 import { writeColouriseReport } from './report.ts';
 
 export interface ColouriseConfig {
@@ -151,13 +151,12 @@ export async function runColourise(out: string, config: ColouriseConfig, resume:
     const everyTest = Array.from({ length: test.count }, (_, i) => i);
     const truth = planesOf(test, everyTest);
     const truthImages: ImageBatch = { pixels: truth.data, count: test.count, height: test.height, width: test.width };
-    const truthColourfulness = colourfulness(truthImages);
-    const truthAb = abOf(truthImages);
+    const measuredAgainst = describeTruth(truthImages);
     const grayMethod = colourMethod('ycbcr', shape, null, null);
     const gray = grayMethod.gray(truth);
     const grayImages = grayMethod.reconstruct(gray, new Float32Array(2 * gray.length).fill(0.5), test.count, test.height, test.width);
-    const grayMetrics = colourMetrics({ ...truthImages, pixels: grayImages }, truthImages, truthColourfulness, truthAb);
-    log(`gray baseline (neutral chroma): PSNR ${grayMetrics.pooledPsnr.toFixed(2)} dB pooled, colourfulness ${grayMetrics.colourfulness.toFixed(1)} (true images ${truthColourfulness.toFixed(1)})`);
+    const grayMetrics = colourMetrics({ ...truthImages, pixels: grayImages }, measuredAgainst);
+    log(`gray baseline (neutral chroma): PSNR ${grayMetrics.pooledPsnr.toFixed(2)} dB pooled, colourfulness ${grayMetrics.colourfulness.toFixed(1)} (true images ${measuredAgainst.colourfulness.toFixed(1)})`);
 
     let bins: AbBins | null = null;
     if (config.runs.includes('lab-classes')) {
@@ -186,12 +185,12 @@ export async function runColourise(out: string, config: ColouriseConfig, resume:
       run.create();
       if (name === 'lab-classes') run.write('bins.json', JSON.stringify(binsToJson(bins!)) + '\n');
       const trained = await trainMethod(engine, run, method, { train, validation, truth }, config, hooks, log);
-      const metrics = colourMetrics({ ...truthImages, pixels: trained.predictions }, truthImages, truthColourfulness, truthAb);
+      const metrics = colourMetrics({ ...truthImages, pixels: trained.predictions }, measuredAgainst);
       runs.push({ ...trained, metrics });
       run.write('metrics.json', JSON.stringify({ test: metrics, trainingSeconds: trained.trainingSeconds, adapter: engine.adapterDescription }, null, 2) + '\n');
       log(`${name}: PSNR ${metrics.pooledPsnr.toFixed(2)} dB pooled (gray ${grayMetrics.pooledPsnr.toFixed(2)}), colourfulness ratio ${metrics.colourfulnessRatio.toFixed(3)}, ab AUC ${(100 * metrics.abAuc).toFixed(1)}%`);
     }
-    const result: ColouriseResult = { directory: out, gray: grayMetrics, runs, truthColourfulness, binCount: bins?.count ?? null };
+    const result: ColouriseResult = { directory: out, gray: grayMetrics, runs, truthColourfulness: measuredAgainst.colourfulness, binCount: bins?.count ?? null };
     writeColouriseReport(root, result, { truth: truth.data, gray: grayImages, height: test.height, width: test.width, command: hooks.command ?? 'aelab colourise', adapter: engine.adapterDescription });
     return result;
   } finally {
