@@ -12,7 +12,7 @@ import type { Op } from '../src/kernels/op.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
 import type { Fusions } from '../src/nn/modules.ts';
 import { Random } from '../src/random.ts';
-import { FLOAT32_TOLERANCE, GRADIENT_CHECK_TOLERANCE, relativeError } from './parity/check.ts';
+import { FLOAT32_TOLERANCE, GRADIENT_CHECK_TOLERANCE, relativeError } from '../src/checks/check.ts';
 import { testEngine } from './support/engine.ts';
 import { directionalGradientErrors, gpuLossAndGradients } from './support/model-gradients.ts';
 

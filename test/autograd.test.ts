@@ -7,7 +7,7 @@ import { ReferenceEngine } from '../src/nn/reference-backend.ts';
 import { AelabError } from '../src/errors.ts';
 import { testEngine } from './support/engine.ts';
 import { Random } from '../src/random.ts';
-import { relativeError, FLOAT32_TOLERANCE } from './parity/check.ts';
+import { relativeError, FLOAT32_TOLERANCE } from '../src/checks/check.ts';
 
 const engine = await testEngine();
 

@@ -4,7 +4,7 @@ import * as F from '../src/nn/functional.ts';
 import { backward } from '../src/nn/autograd.ts';
 import { copy, matmul, referenceMatmul } from '../bench/kernels/matmul.ts';
 import { Random } from '../src/random.ts';
-import { relativeError, FLOAT32_TOLERANCE } from './parity/check.ts';
+import { relativeError, FLOAT32_TOLERANCE } from '../src/checks/check.ts';
 import { testEngine } from './support/engine.ts';
 import { Engine } from '../src/backend/engine.ts';
 import { profileDispatches } from '../src/tuning/measure.ts';

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { ops, type OpName } from '../src/kernels/registry.ts';
 import type { Op } from '../src/kernels/op.ts';
-import { checkOp, failures } from './parity/check.ts';
-import { describeCase, opCases, type ParityCase } from './parity/cases.ts';
+import { checkOp, failures } from '../src/checks/check.ts';
+import { describeCase, opCases, type ParityCase } from '../src/checks/cases.ts';
 import { testEngine } from './support/engine.ts';
 
 const engine = await testEngine();

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { updateRules, type UpdateRuleName } from '../src/kernels/registry.ts';
 import type { UpdateRule } from '../src/kernels/update-rule.ts';
 import { Random } from '../src/random.ts';
-import { relativeError, FLOAT32_TOLERANCE } from './parity/check.ts';
+import { relativeError, FLOAT32_TOLERANCE } from '../src/checks/check.ts';
 import { testEngine } from './support/engine.ts';
 import { backward, reserveGradientHome } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';

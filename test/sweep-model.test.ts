@@ -8,7 +8,7 @@ import { ReferenceEngine, type ReferenceTensor } from '../src/nn/reference-backe
 import { configurableAutoencoder, type ArchitectureConfig } from '../src/experiments/configurable-autoencoder.ts';
 import { gridTrials, NOTEBOOK_GRID } from '../src/experiments/sweep-grid.ts';
 import { Random } from '../src/random.ts';
-import { FLOAT32_TOLERANCE, GRADIENT_CHECK_TOLERANCE, relativeError } from './parity/check.ts';
+import { FLOAT32_TOLERANCE, GRADIENT_CHECK_TOLERANCE, relativeError } from '../src/checks/check.ts';
 import { testEngine } from './support/engine.ts';
 import { directionalGradientErrors, gpuLossAndGradients } from './support/model-gradients.ts';
 

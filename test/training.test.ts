@@ -9,7 +9,7 @@ import { RMSprop } from '../src/nn/optimisers.ts';
 import { evaluate, fit } from '../src/nn/training.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
 import { ReferenceEngine } from '../src/nn/reference-backend.ts';
-import { relativeError } from './parity/check.ts';
+import { relativeError } from '../src/checks/check.ts';
 import { testEngine } from './support/engine.ts';
 import { CIFAR10_DIRECTORY } from './support/data.ts';
 

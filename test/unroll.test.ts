@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { MAX_UNROLLED_ITERATIONS, unrollConstantLoops } from '../src/tuning/unroll.ts';
 import { ops, type OpName } from '../src/kernels/registry.ts';
 import type { Op } from '../src/kernels/op.ts';
-import { checkOp, failures } from './parity/check.ts';
-import { describeCase, opCases, type ParityCase } from './parity/cases.ts';
+import { checkOp, failures } from '../src/checks/check.ts';
+import { describeCase, opCases, type ParityCase } from '../src/checks/cases.ts';
 import { testEngine } from './support/engine.ts';
 
 const unroll = (source: string) => unrollConstantLoops('test', source).replace(/\s+/g, ' ').trim();

@@ -11,6 +11,7 @@ import { fileError, readJsonFile, writeFileAtomic } from '../files.ts';
 import { ProgressLine } from './progress.ts';
 import { sweep, SWEEP_USAGE } from './sweep.ts';
 import { colourise, COLOURISE_USAGE } from './colourise.ts';
+import { check, CHECK_USAGE } from './check.ts';
 import { modelOf, runAutoencoder, type AutoencoderConfig } from '../experiments/autoencoder.ts';
 import { loadDataSource } from '../experiments/data-source.ts';
 import { notebookSplit } from '../data/split.ts';
@@ -27,6 +28,8 @@ commands:
   reconstruct    reconstruct test images with a saved model
   sweep          train the notebook's 36 architectures and compare them (part 2)
   colourise      train colourisers, gray in and colour out, and compare them (part 3)
+  check          run the gradient checks on this machine's GPU (every op against float64)
+  lab            serve the lab page: train, look inside, check and benchmark in the browser
 
 aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [--seed 1] [--out DIR] [--resume] [--resume-from epoch-NNNN] [--no-tune | --tune]
   --data DIR        CIFAR-10 binary batches, Fashion-MNIST IDX files or a folder of PNGs;
@@ -47,6 +50,7 @@ aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [-
 
 ${SWEEP_USAGE}
 ${COLOURISE_USAGE}
+${CHECK_USAGE}
 aelab reconstruct --model DIR --data DIR --out FILE.png [--count 10]
   --model DIR       a run directory written by 'aelab autoencoder'
   --data DIR        the images (the model's test split of them is used)
@@ -115,6 +119,7 @@ export async function main(commandLine: string[]): Promise<number> {
     else if (command === 'reconstruct') await reconstruct(rest);
     else if (command === 'sweep') await sweep(rest);
     else if (command === 'colourise' || command === 'colorize') await colourise(rest);
+    else if (command === 'check') return await check(rest);
     else throw new UsageError(`unknown command '${command}'`);
     return 0;
   } catch (error) {

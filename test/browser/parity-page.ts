@@ -2,7 +2,7 @@
 // on the browser's own WebGPU (navigator.gpu). scripts/browser-parity.mjs bundles this,
 // serves it on 127.0.0.1 and reads window.parityResult from headless Chromium.
 import { createEngine } from '../../src/kernels/registry.ts';
-import { runParitySuite, type SuiteReport } from '../parity/suite.ts';
+import { runParitySuite, type SuiteReport } from '../../src/checks/suite.ts';
 
 interface ParityReport extends SuiteReport {
   adapter: string;
@@ -20,5 +20,5 @@ async function run(): Promise<ParityReport> {
 const page = globalThis as unknown as { parityResult?: ParityReport };
 run().then(
   (report) => (page.parityResult = report),
-  (error) => (page.parityResult = { adapter: 'none', passed: 0, failed: 1, failures: [], error: String(error) }),
+  (error) => (page.parityResult = { adapter: 'none', passed: 0, failed: 1, failures: [], rows: [], error: String(error) }),
 );

@@ -8,7 +8,7 @@ import * as F from '../../src/nn/functional.ts';
 import type { Module } from '../../src/nn/modules.ts';
 import type { ReferenceTensor } from '../../src/nn/reference-backend.ts';
 import { Random } from '../../src/random.ts';
-import { relativeError } from '../parity/check.ts';
+import { relativeError } from '../../src/checks/check.ts';
 
 /** The binary cross-entropy of `model`'s reconstruction of `images` and every parameter's gradient, read back; the parameters are disposed. */
 export async function gpuLossAndGradients(engine: Engine, model: Module<Tensor>, images: ArrayLike<number>, shape: readonly number[]): Promise<{ loss: Float32Array; gradients: Float32Array[] }> {

@@ -1,14 +1,14 @@
 // Every kernel variant the tuner may choose must compute what the default does. These cases
 // run each candidate of each tunable dispatch (engine.tuning.forcing) through the same checks
 // as the op cases: under vitest (test/tuning.test.ts), Deno and the browser (suite.ts).
-import type { Engine } from '../../src/backend/engine.ts';
-import { ops } from '../../src/kernels/registry.ts';
-import type { Op } from '../../src/kernels/op.ts';
-import { sizeOf } from '../../src/shapes.ts';
-import { Random } from '../../src/random.ts';
-import { checkOp, failures } from './check.ts';
+import type { Engine } from '../backend/engine.ts';
+import { ops } from '../kernels/registry.ts';
+import type { Op } from '../kernels/op.ts';
+import { sizeOf } from '../shapes.ts';
+import { Random } from '../random.ts';
+import { checkOp, failures, type ParityResult } from './check.ts';
 import { describeCase, type ParityCase } from './cases.ts';
-import { gpuBackend } from '../../src/nn/gpu-backend.ts';
+import { gpuBackend } from '../nn/gpu-backend.ts';
 
 /**
  * conv2d cases for the variants: a fused ReLU, stride 2 with a channel tail, the notebook's 8x8
@@ -28,6 +28,8 @@ export const variantCases: readonly ParityCase<unknown>[] = [
 export interface VariantResult {
   readonly key: string;
   readonly candidate: string;
+  /** The errors of the checks (null: the check threw). */
+  readonly errors: ParityResult | null;
   /** Empty when the variant passed. */
   readonly problems: string[];
 }
@@ -70,13 +72,15 @@ async function checkSelectedVariants(engine: Engine, spec: ParityCase<unknown>, 
   for (const [key, candidates] of keys) {
     for (const candidate of select(candidates)) {
       let problems: string[];
+      let errors: ParityResult | null = null;
       try {
         // The reference does not depend on the variant: the op cases check it by finite differences.
-        problems = failures(op, await engine.tuning.forcing(key, candidate, () => checkOp(engine, op, spec, seed, { finiteDifferences: false })));
+        errors = await engine.tuning.forcing(key, candidate, () => checkOp(engine, op, spec, seed, { finiteDifferences: false }));
+        problems = failures(op, errors);
       } catch (error) {
         problems = [String(error)];
       }
-      results.push({ key, candidate: JSON.stringify(candidate), problems: problems.map((problem) => `${describeCase(spec)}: ${problem}`) });
+      results.push({ key, candidate: JSON.stringify(candidate), errors, problems: problems.map((problem) => `${describeCase(spec)}: ${problem}`) });
     }
   }
   return results;

@@ -1,12 +1,12 @@
 // The three checks every op case passes, shared by the vitest suite (Node + Dawn) and the
 // Deno runner: GPU forward against the float64 reference, GPU backward against the
 // reference backward, and the reference backward against central finite differences.
-import type { Engine } from '../../src/backend/engine.ts';
-import type { HostTensor, Op } from '../../src/kernels/op.ts';
-import { sizeOf } from '../../src/shapes.ts';
+import type { Engine } from '../backend/engine.ts';
+import type { HostTensor, Op } from '../kernels/op.ts';
+import { sizeOf } from '../shapes.ts';
 import type { ParityCase } from './cases.ts';
-import { Random } from '../../src/random.ts';
-import { gpuBackend } from '../../src/nn/gpu-backend.ts';
+import { Random } from '../random.ts';
+import { gpuBackend } from '../nn/gpu-backend.ts';
 
 /** float32 kernels against the float64 reference: ||gpu - reference|| / ||reference||. */
 export const FLOAT32_TOLERANCE = 1e-4;

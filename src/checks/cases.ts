@@ -1,9 +1,9 @@
 // The parity cases of every op: one line each, with shapes and attributes. The table is typed
 // against the op registry, so an op without cases is a compile error. Inputs are drawn fresh
 // from a seeded generator (never zeros) in the range each input spec gives.
-import type { AttributesOf, OpName } from '../../src/kernels/registry.ts';
-import type { Shape } from '../../src/shapes.ts';
-import { Random } from '../../src/random.ts';
+import type { AttributesOf, OpName } from '../kernels/registry.ts';
+import type { Shape } from '../shapes.ts';
+import { Random } from '../random.ts';
 
 export interface InputSpec {
   readonly shape: Shape;
