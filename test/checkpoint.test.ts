@@ -1,4 +1,7 @@
 // The weights format: a round trip is exact; a truncated or altered file is refused.
+import { createHash } from 'node:crypto';
+import { sha256Hex } from '../src/sha256.ts';
+import { Random } from '../src/random.ts';
 import { describe, expect, it } from 'vitest';
 import { decodeSafetensors, encodeSafetensors, CheckpointError } from '../src/nn/safetensors.ts';
 
@@ -38,5 +41,17 @@ describe('safetensors checkpoints', () => {
     const longer = new Uint8Array(file.length + 4);
     longer.set(file);
     expect(() => decodeSafetensors(longer, 'model.safetensors')).toThrow(/4 bytes follow the last tensor/);
+  });
+});
+
+describe('sha256Hex (the safetensors digest, the same in a browser page)', () => {
+  it('matches the FIPS 180-4 examples and node:crypto at every padding boundary', () => {
+    expect(sha256Hex(new TextEncoder().encode('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(sha256Hex(new Uint8Array(0))).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    const random = new Random(5);
+    for (const length of [1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 1000, 100_003]) {
+      const bytes = Uint8Array.from({ length }, () => random.integer(0, 255));
+      expect(sha256Hex(bytes), `${length} bytes`).toBe(createHash('sha256').update(bytes).digest('hex'));
+    }
   });
 });

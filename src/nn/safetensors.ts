@@ -3,7 +3,7 @@
 // {name: {dtype: "F32", shape, data_offsets: [begin, end]}, "__metadata__": {...}}, then
 // the raw tensor data. We add "aelab.sha256" (of the data section) to the metadata so a
 // truncated or altered file is refused instead of loaded as garbage.
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../sha256.ts';
 import { AelabError } from '../errors.ts';
 
 export class CheckpointError extends AelabError {
@@ -28,7 +28,7 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, StoredTensor>, me
     data.set(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength), position);
     position += tensor.data.byteLength;
   }
-  header['__metadata__'] = { ...metadata, 'aelab.sha256': createHash('sha256').update(data).digest('hex') };
+  header['__metadata__'] = { ...metadata, 'aelab.sha256': sha256Hex(data) };
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8); // data starts 8-byte aligned
   const jsonBytes = new TextEncoder().encode(json);
@@ -73,6 +73,6 @@ export function decodeSafetensors(file: Uint8Array, fileName: string): DecodedSa
   }
   if (data.length !== expectedEnd) fail(`${data.length - expectedEnd} bytes follow the last tensor`);
   const digest = metadata['aelab.sha256'];
-  if (digest && createHash('sha256').update(data).digest('hex') !== digest) fail('the tensor data does not match its SHA-256 (altered or corrupt)');
+  if (digest && sha256Hex(data) !== digest) fail('the tensor data does not match its SHA-256 (altered or corrupt)');
   return { tensors, metadata };
 }
