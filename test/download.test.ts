@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ensureCifar10 } from '../src/data/download.ts';
-import { loadCifar10, CIFAR10_RECORD_BYTES } from '../src/data/cifar10.ts';
+import { loadCifar10 } from '../src/data/cifar10.ts';
+import { CIFAR10_RECORD_BYTES } from '../src/data/cifar10-batch.ts';
 import { writeTar } from './support/tar-writer.ts';
 import { CIFAR10_DIRECTORY } from './support/data.ts';
 

@@ -19,7 +19,8 @@ import { architectureName, configurableAutoencoder, type ArchitectureConfig } fr
 import type { ModuleBackend } from '../nn/modules.ts';
 import type { TapeTensor } from '../nn/autograd.ts';
 import { sizeOf } from '../shapes.ts';
-import { RunDirectory, tensorsToFile } from './run-directory.ts';
+import { RunDirectory } from './run-directory.ts';
+import { tensorsToFile } from '../nn/safetensors.ts';
 import { loadTuning, saveTuning, tuningFilePath } from '../tuning/cache.ts';
 import { challengersKept, tune } from '../tuning/tuner.ts';
 import { backward } from '../nn/autograd.ts';

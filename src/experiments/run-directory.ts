@@ -8,38 +8,18 @@ import { join } from 'node:path';
 import { AelabError } from '../errors.ts';
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
-import { formatShape } from '../shapes.ts';
 import { fileError, readJsonFile, writeFileAtomic } from '../files.ts';
 import type { Module } from '../nn/modules.ts';
 import type { Optimizer } from '../nn/optimisers.ts';
-import { CheckpointError, decodeSafetensors, encodeSafetensors, type DecodedSafetensors, type StoredTensor } from '../nn/safetensors.ts';
+import { applyTensors, CheckpointError, decodeSafetensors, tensorsToFile, type DecodedSafetensors } from '../nn/safetensors.ts';
 import type { EpochLog } from '../nn/training.ts';
 
 const CHECKPOINTS_KEPT = 2;
-
-export async function tensorsToFile(engine: Engine, named: readonly [string, Tensor][], metadata: Record<string, string>): Promise<Uint8Array> {
-  const values = await engine.readAll(named.map(([, tensor]) => tensor));
-  return encodeSafetensors(new Map(named.map(([name, tensor], i): [string, StoredTensor] => [name, { shape: tensor.shape, data: values[i]! }])), metadata);
-}
 
 /** Reads and checks a safetensors file (its SHA-256 included), without loading it anywhere. */
 function readTensorFile(path: string): DecodedSafetensors {
   if (!existsSync(path)) throw new CheckpointError(`${path} does not exist`);
   return decodeSafetensors(new Uint8Array(readFileSync(path)), path);
-}
-
-/** Writes decoded tensors into existing ones by name; every name and shape must match. */
-function applyTensors(engine: Engine, named: readonly [string, Tensor][], { tensors, metadata }: DecodedSafetensors, path: string): Record<string, string> {
-  for (const [name, tensor] of named) {
-    const stored = tensors.get(name);
-    if (!stored) throw new CheckpointError(`${path}: no tensor '${name}' (the file holds: ${[...tensors.keys()].join(', ')})`);
-    if (formatShape(stored.shape) !== formatShape(tensor.shape)) {
-      throw new CheckpointError(`${path}: '${name}' has shape ${formatShape(stored.shape)}, the model expects ${formatShape(tensor.shape)}`);
-    }
-    engine.write(tensor, stored.data);
-  }
-  if (tensors.size !== named.length) throw new CheckpointError(`${path} holds ${tensors.size} tensors, the model has ${named.length}`);
-  return metadata;
 }
 
 /** Loads stored tensors into existing ones by name; every name and shape must match. */

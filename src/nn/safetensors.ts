@@ -5,6 +5,9 @@
 // truncated or altered file is refused instead of loaded as garbage.
 import { sha256Hex } from '../sha256.ts';
 import { AelabError } from '../errors.ts';
+import type { Engine } from '../backend/engine.ts';
+import type { Tensor } from '../backend/tensor.ts';
+import { formatShape } from '../shapes.ts';
 
 export class CheckpointError extends AelabError {
   override name = 'CheckpointError';
@@ -75,4 +78,23 @@ export function decodeSafetensors(file: Uint8Array, fileName: string): DecodedSa
   const digest = metadata['aelab.sha256'];
   if (digest && sha256Hex(data) !== digest) fail('the tensor data does not match its SHA-256 (altered or corrupt)');
   return { tensors, metadata };
+}
+
+export async function tensorsToFile(engine: Engine, named: readonly [string, Tensor][], metadata: Record<string, string>): Promise<Uint8Array> {
+  const values = await engine.readAll(named.map(([, tensor]) => tensor));
+  return encodeSafetensors(new Map(named.map(([name, tensor], i): [string, StoredTensor] => [name, { shape: tensor.shape, data: values[i]! }])), metadata);
+}
+
+/** Writes decoded tensors into existing ones by name; every name and shape must match. */
+export function applyTensors(engine: Engine, named: readonly [string, Tensor][], { tensors, metadata }: DecodedSafetensors, path: string): Record<string, string> {
+  for (const [name, tensor] of named) {
+    const stored = tensors.get(name);
+    if (!stored) throw new CheckpointError(`${path}: no tensor '${name}' (the file holds: ${[...tensors.keys()].join(', ')})`);
+    if (formatShape(stored.shape) !== formatShape(tensor.shape)) {
+      throw new CheckpointError(`${path}: '${name}' has shape ${formatShape(stored.shape)}, the model expects ${formatShape(tensor.shape)}`);
+    }
+    engine.write(tensor, stored.data);
+  }
+  if (tensors.size !== named.length) throw new CheckpointError(`${path} holds ${tensors.size} tensors, the model has ${named.length}`);
+  return metadata;
 }
