@@ -70,4 +70,27 @@ describe.skipIf(!engine)('fit and evaluate', () => {
     model.parameters().forEach((parameter) => parameter.dispose());
     optimizer.dispose();
   }, 60_000);
+
+  it('fit awaits beforeStep before each step, and an error thrown there stops it without leaking the metric sums', async () => {
+    const model = notebookAutoencoder(engine!, 5);
+    const optimizer = RMSprop(engine!, model.parameters());
+    await engine!.synchronize();
+    const live = engine!.memory().liveTensors;
+    let calls = 0;
+    const stopped = fit(engine!, model, optimizer, F.binaryCrossEntropy, data, {
+      epochs: 2,
+      seed: 1,
+      beforeStep: async () => {
+        calls += 1;
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (calls === 5) throw new Error('reset');
+      },
+    });
+    await expect(stopped).rejects.toThrow('reset');
+    expect(calls).toBe(5); // 3 steps of epoch 1, then the second of epoch 2
+    await engine!.synchronize();
+    expect(engine!.memory().liveTensors).toBe(live);
+    model.parameters().forEach((parameter) => parameter.dispose());
+    optimizer.dispose();
+  }, 60_000);
 });

@@ -58,6 +58,11 @@ export interface FitOptions {
   readonly initialEpoch?: number;
   readonly validation?: TrainingData;
   readonly onProgress?: (progress: Progress) => void;
+  /**
+   * Awaited before each step: the lab page waits here while paused, and yields to the page
+   * between steps. Throwing stops the training (the error propagates).
+   */
+  readonly beforeStep?: () => Promise<void> | void;
   /** Awaited after each epoch: checkpoints are written here. */
   readonly onEpochEnd?: (log: EpochLog) => Promise<void> | void;
 }
@@ -129,22 +134,27 @@ export async function fit(
     const clock = new StepClock(() => sums.snapshot());
     let runningLoss: number | null = null;
     let step = 0;
-    for (const indices of batchesOf(epochOrder(train.count, options.seed, epoch, options.shuffle ?? true), batchSize)) {
-      engine.scope(() => {
-        const { inputs, targets } = upload(engine, train, indices);
-        const prediction = model.forward(inputs);
-        const loss = lossFunction(prediction, targets);
-        backward(loss);
-        optimizer.update();
-        model.zeroGrad();
-        sums.add(loss, prediction, targets, indices.length);
-      });
-      step += 1;
-      if (clock.submitted()) runningLoss = (await clock.endChunk())?.loss ?? runningLoss;
-      options.onProgress?.({ epoch, epochs: options.epochs, step, steps, loss: runningLoss, elapsedSeconds: (performance.now() - started) / 1000 });
+    let trainMetrics: Metrics;
+    try {
+      for (const indices of batchesOf(epochOrder(train.count, options.seed, epoch, options.shuffle ?? true), batchSize)) {
+        if (options.beforeStep) await options.beforeStep();
+        engine.scope(() => {
+          const { inputs, targets } = upload(engine, train, indices);
+          const prediction = model.forward(inputs);
+          const loss = lossFunction(prediction, targets);
+          backward(loss);
+          optimizer.update();
+          model.zeroGrad();
+          sums.add(loss, prediction, targets, indices.length);
+        });
+        step += 1;
+        if (clock.submitted()) runningLoss = (await clock.endChunk())?.loss ?? runningLoss;
+        options.onProgress?.({ epoch, epochs: options.epochs, step, steps, loss: runningLoss, elapsedSeconds: (performance.now() - started) / 1000 });
+      }
+      trainMetrics = await clock.finish();
+    } finally {
+      sums.dispose(); // also when beforeStep stops the training
     }
-    const trainMetrics = await clock.finish();
-    sums.dispose();
     const validation = options.validation ? await evaluate(engine, model, lossFunction, options.validation, batchSize) : null;
     const log: EpochLog = { epoch, seconds: (performance.now() - started) / 1000, train: trainMetrics, validation };
     logs.push(log);
