@@ -1,10 +1,12 @@
 // Builds the package into dist/: the library (dist/index.js, browser-safe), its Node entry
-// (dist/node.js), the command line (dist/cli.js) and the type declarations (dist/types).
+// (dist/node.js), the command line (dist/cli.js), the lab page that `aelab lab` serves
+// (dist/lab/: index.html, lab.css and lab.js, the engine bundled for the browser) and the
+// type declarations (dist/types).
 // The .wgsl kernels are assembled into src first (embed-wgsl.mjs), then bundled in.
 //   npm run build
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -23,6 +25,10 @@ await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist',
 await build({ ...common, entryPoints: { node: 'src/node.ts' }, outdir: 'dist', platform: 'node', target: 'node20' });
 await build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', platform: 'node', target: 'node20', banner: { js: '#!/usr/bin/env node' } });
 chmodSync('dist/cli.js', 0o755);
+// The lab page: its dependencies bundled in too (a browser has no node_modules).
+await build({ ...common, packages: undefined, entryPoints: { lab: 'src/lab/main.ts' }, outdir: 'dist/lab', platform: 'browser', target: 'es2022', minify: true });
+mkdirSync('dist/lab', { recursive: true });
+for (const file of ['index.html', 'lab.css']) copyFileSync(`src/lab/page/${file}`, `dist/lab/${file}`);
 
 // The declarations keep the sources' layout under dist/types; their relative imports end in .js
 // there, as a consumer's TypeScript expects of a package.
@@ -37,4 +43,4 @@ function declarationFiles(folder) {
     return statSync(path).isDirectory() ? declarationFiles(path) : path.endsWith('.d.ts') ? [path] : [];
   });
 }
-console.log(`build: dist/index.js, dist/node.js, dist/cli.js and dist/types (aelab ${version})`);
+console.log(`build: dist/index.js, dist/node.js, dist/cli.js, dist/lab and dist/types (aelab ${version})`);

@@ -12,6 +12,7 @@ import { ProgressLine } from './progress.ts';
 import { sweep, SWEEP_USAGE } from './sweep.ts';
 import { colourise, COLOURISE_USAGE } from './colourise.ts';
 import { check, CHECK_USAGE } from './check.ts';
+import { lab, LAB_USAGE } from './lab.ts';
 import { modelOf, runAutoencoder, type AutoencoderConfig } from '../experiments/autoencoder.ts';
 import { loadDataSource } from '../experiments/data-source.ts';
 import { notebookSplit } from '../data/split.ts';
@@ -51,6 +52,7 @@ aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [-
 ${SWEEP_USAGE}
 ${COLOURISE_USAGE}
 ${CHECK_USAGE}
+${LAB_USAGE}
 aelab reconstruct --model DIR --data DIR --out FILE.png [--count 10]
   --model DIR       a run directory written by 'aelab autoencoder'
   --data DIR        the images (the model's test split of them is used)
@@ -120,6 +122,7 @@ export async function main(commandLine: string[]): Promise<number> {
     else if (command === 'sweep') await sweep(rest);
     else if (command === 'colourise' || command === 'colorize') await colourise(rest);
     else if (command === 'check') return await check(rest);
+    else if (command === 'lab') await lab(rest);
     else throw new UsageError(`unknown command '${command}'`);
     return 0;
   } catch (error) {

@@ -23,6 +23,12 @@ export interface DownloadOptions {
   readonly onProgress?: (received: number, total: number) => void;
 }
 
+/** The CIFAR-10 folder a finished download left in the cache, or null (nothing is downloaded). */
+export function cachedCifar10(cacheDirectory = defaultCacheDirectory()): string | null {
+  const folder = join(cacheDirectory, FOLDER);
+  return existsSync(join(folder, '.complete')) ? folder : null;
+}
+
 /** Returns the directory holding the CIFAR-10 binary batches, downloading them first if needed. */
 export async function ensureCifar10(options: DownloadOptions = {}): Promise<string> {
   const cache = options.cacheDirectory ?? defaultCacheDirectory();

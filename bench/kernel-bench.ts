@@ -1,0 +1,258 @@
+// The kernel benchmark's measurements: every op, forward and backward, at the notebook
+// autoencoder's real shapes, against the adapter's ceilings measured in the same run, before
+// the passes and after them: the engine's own matmul for FLOP/s and its copy kernel for
+// bandwidth. The conv passes are timed with the variants the tuner picks for this adapter
+// (tuned here first) and, in alternation, with the kernels' heuristic variants and with the
+// engine's matmul, whose share they report beside the before-and-after one (the fastest of
+// five alternating rounds each: on a busy machine noise only adds time).
+// bench/kernels.ts runs it from the command line; the lab page's Kernels view in a browser.
+import type { Engine } from '../src/backend/engine.ts';
+import { ops, type OpName } from '../src/kernels/registry.ts';
+import type { Op } from '../src/kernels/op.ts';
+import { copy } from './kernels/matmul.ts';
+import { sizeOf, type Shape } from '../src/shapes.ts';
+import { upsampledMultiplyAddShare } from '../src/kernels/conv2d/conv2d.ts';
+import { Random } from '../src/random.ts';
+import type { Tensor } from '../src/backend/tensor.ts';
+import { fastestOf } from '../src/tuning/measure.ts';
+import { tune } from '../src/tuning/tuner.ts';
+import { replacesHeuristic } from '../src/tuning/table.ts';
+import { matmulCeilingMilliseconds, tunedHeuristicAndCeiling, tunedMatmul } from './variants.ts';
+import { gpuBackend } from '../src/nn/gpu-backend.ts';
+
+export interface KernelRecord {
+  op: string;
+  pass: string;
+  shape: string;
+  batch: number;
+  milliseconds: number;
+  /** The same pass with the heuristic kernel variants (tunable passes only). */
+  heuristicMilliseconds?: number;
+  /** By the FLOPs the kernels execute. */
+  gflops?: number;
+  /** conv2d with upsample: by the direct convolution's FLOPs over the upsampled image (what it stands for). */
+  directGflops?: number;
+  gigabytesPerSecond?: number;
+  /** Of the matmul GFLOP/s for compute-bound passes, of the copy GB/s for the rest. */
+  shareOfCeiling: number;
+  /**
+   * Compute-bound passes: the engine's matmul (BESIDE_MATMUL_SIZE^3, its tile tuned) timed in
+   * the same alternating rounds as the pass, and the pass's share of it (tuned variants).
+   */
+  besideMatmulGflops?: number;
+  shareOfMatmulBeside?: number;
+  /** Tunable passes: the variant the tuner chose for each of the pass's keys (JSON). */
+  tunedVariants?: Record<string, string>;
+  /**
+   * Tunable passes: whether the tuner kept the heuristic at every key, so that the tuned and
+   * heuristic timings are of the same code: their gap is this run's noise.
+   */
+  tunedIsHeuristic?: boolean;
+  /** A pass for comparison only, which the training step does not run (see Workload.inTrainingStep). */
+  comparisonOnly?: boolean;
+  adapter: string;
+}
+
+/** One op application at the model's shapes: inputs, attributes, and the work it does. */
+export interface Workload {
+  readonly name: OpName;
+  readonly label: string;
+  readonly inputs: readonly { shape: Shape; low?: number; high?: number }[];
+  readonly attributes: unknown;
+  /**
+   * Which of its passes the training step runs (default all): none (the unfused
+   * upsample-then-conv pair, shown for comparison), or not the input gradient (the first conv,
+   * whose input is the data).
+   */
+  readonly inTrainingStep?: 'none' | 'not the input gradient';
+}
+
+export function notebookWorkloads(batch: number): Workload[] {
+  // Each pass as the model's training step runs it (Sequential's fusions, modules.ts): the
+  // hidden convs carry their fused ReLU, except the two before a max-pool, which hand it to the
+  // pool; the decoder's upsample-then-conv pairs run as conv2d with upsample ('upsample+conv'),
+  // and the plain upsample and conv rows at those shapes are the unfused pair, for comparison.
+  const conv = (label: string, inChannels: number, outChannels: number, size: number, activation: 'relu' | 'linear', upsample = 1, inTrainingStep?: Workload['inTrainingStep']): Workload => ({
+    name: 'conv2d', label, ...(inTrainingStep ? { inTrainingStep } : {}),
+    inputs: [{ shape: [batch, inChannels, size / upsample, size / upsample] }, { shape: [outChannels, inChannels, 3, 3] }, { shape: [outChannels] }],
+    attributes: { padding: 'same', activation, ...(upsample > 1 ? { upsample } : {}) },
+  });
+  const image = (channels: number, size: number) => [batch, channels, size, size];
+  return [
+    conv('conv 3->8 @32', 3, 8, 32, 'linear', 1, 'not the input gradient'),
+    { name: 'maxPool2d', label: 'pool+relu 8@32', inputs: [{ shape: image(8, 32) }], attributes: { poolSize: 2, padding: 'same', activation: 'relu' } },
+    conv('conv 8->12 @16', 8, 12, 16, 'linear'),
+    { name: 'maxPool2d', label: 'pool+relu 12@16', inputs: [{ shape: image(12, 16) }], attributes: { poolSize: 2, padding: 'same', activation: 'relu' } },
+    conv('conv 12->16 @8', 12, 16, 8, 'relu'),
+    { name: 'upsample2d', label: 'upsample 16@8', inputs: [{ shape: image(16, 8) }], attributes: { factor: 2 }, inTrainingStep: 'none' },
+    conv('conv 16->12 @16', 16, 12, 16, 'relu', 1, 'none'),
+    conv('upsample+conv 16->12 @16', 16, 12, 16, 'relu', 2),
+    { name: 'upsample2d', label: 'upsample 12@16', inputs: [{ shape: image(12, 16) }], attributes: { factor: 2 }, inTrainingStep: 'none' },
+    conv('conv 12->3 @32', 12, 3, 32, 'linear', 1, 'none'),
+    conv('upsample+conv 12->3 @32', 12, 3, 32, 'linear', 2),
+    { name: 'sigmoid', label: 'sigmoid 3@32', inputs: [{ shape: image(3, 32) }], attributes: {} },
+    { name: 'binaryCrossEntropy', label: 'bce 3@32', inputs: [{ shape: image(3, 32), low: 0.05, high: 0.95 }, { shape: image(3, 32), low: 0.05, high: 0.95 }], attributes: {} },
+  ];
+}
+
+/**
+ * FLOPs of a conv pass (2 per multiply-add) as its kernels execute them and as the direct
+ * convolution counts them, or bytes moved by a memory-bound pass.
+ */
+function work(workload: Workload, pass: string, outputSize: number): { flops?: number; directFlops?: number; bytes?: number } {
+  const inputSize = sizeOf(workload.inputs[0]!.shape);
+  if (workload.name === 'conv2d') {
+    const [, inChannels, kernel] = workload.inputs[1]!.shape as [number, number, number];
+    // The whole backward computes the input and the weight gradients: twice the forward.
+    const passes = pass === 'backward input+weight+bias' ? 2 : 1;
+    const directFlops = 2 * passes * outputSize * inChannels * kernel * kernel;
+    const upsample = (workload.attributes as { upsample?: number }).upsample ?? 1;
+    return { flops: directFlops * (upsample === 1 ? 1 : upsampledMultiplyAddShare(kernel, kernel, upsample)), directFlops };
+  }
+  const floats =
+    pass === 'forward' ? inputSize * workload.inputs.length + outputSize : inputSize * (workload.inputs.length + 1) + outputSize;
+  return { bytes: 4 * floats };
+}
+
+export interface KernelBenchOptions {
+  /** The ceiling matmul's size (size^3). */
+  readonly matmulSize: number;
+  /** The ceiling copy's elements. */
+  readonly copyElements: number;
+  /**
+   * The matmul timed beside each compute-bound pass, in the same alternating rounds: these VMs'
+   * speed moves by 2x within an hour, which a ceiling measured only before and after the passes
+   * would put on the passes' shares. 512^3 (about as long as the slowest passes) measured level
+   * with 1,024^3 here: 4.33 against 3.87 GFLOP/s in alternating rounds.
+   */
+  readonly besideMatmulSize: number;
+  /** Tune the conv passes' variants first and time them against the heuristic ones and the matmul beside. */
+  readonly tune: boolean;
+}
+
+export const COMMAND_LINE_OPTIONS: KernelBenchOptions = { matmulSize: 1024, copyElements: 16 * 1024 * 1024, besideMatmulSize: 512, tune: true };
+
+export interface Ceilings {
+  readonly matmulMs: number;
+  readonly copyMs: number;
+}
+
+export class KernelBench {
+  readonly records: KernelRecord[] = [];
+  private readonly random = new Random(1);
+
+  private constructor(
+    readonly engine: Engine,
+    readonly options: KernelBenchOptions,
+    readonly ceilingsBefore: Ceilings,
+    private readonly besideMatmul: { encode: () => void; dispose: () => void } | null,
+  ) {}
+
+  /** Measures the ceilings (the first time), and tunes the matmul timed beside the passes. */
+  static async create(engine: Engine, options: KernelBenchOptions = COMMAND_LINE_OPTIONS): Promise<KernelBench> {
+    const ceilings = await measureCeilings(engine, options);
+    const beside = options.tune ? await tunedMatmul(engine, options.besideMatmulSize) : null;
+    return new KernelBench(engine, options, ceilings, beside);
+  }
+
+  /** The matmul's GFLOP/s and the copy's GB/s (it reads and writes every element) from their milliseconds. */
+  rates({ matmulMs, copyMs }: Ceilings): { gflops: number; gigabytesPerSecond: number } {
+    return { gflops: (2 * this.options.matmulSize ** 3) / matmulMs / 1e6, gigabytesPerSecond: (2 * 4 * this.options.copyElements) / copyMs / 1e6 };
+  }
+
+  describe(ceilings: Ceilings): string {
+    const { gflops, gigabytesPerSecond } = this.rates(ceilings);
+    return `matmul ${this.options.matmulSize}^3 ${gflops.toFixed(2)} GFLOP/s, copy ${gigabytesPerSecond.toFixed(2)} GB/s`;
+  }
+
+  private upload(shape: Shape, low = -1, high = 1): Tensor {
+    return this.engine.tensor(this.random.values(sizeOf(shape), low, high), shape).keep();
+  }
+
+  /** Times every pass of one workload (its shares are filled in by finish). */
+  async measure(workload: Workload, batch: number, onRecord: (record: KernelRecord) => void = () => {}): Promise<KernelRecord[]> {
+    const measured: KernelRecord[] = [];
+  const op = ops[workload.name] as Op<unknown>;
+  const inputs = workload.inputs.map(({ shape, low, high }) => this.upload(shape, low, high));
+  const output = gpuBackend(this.engine).forward(op, inputs, workload.attributes).keep();
+  const gradOutput = this.upload(output.shape);
+  const passes: [string, () => void][] = [['forward', () => void gpuBackend(this.engine).forward(op, inputs, workload.attributes)]];
+  const backward = (needsGradient: boolean[]) => () =>
+    void gpuBackend(this.engine).backward(op, { inputs, output, attributes: workload.attributes, gradOutput, needsGradient });
+  if (workload.name === 'conv2d') {
+    // The weight-gradient pass also masks the gradient by the fused ReLU for the input
+    // gradient, so the input gradient is timed within the whole backward.
+    passes.push(['backward weight+bias', backward([false, true, true])], ['backward input+weight+bias', backward([true, true, true])]);
+  } else {
+    passes.push(['backward', backward(op.differentiable.slice())]);
+  }
+  for (const [pass, encode] of passes) {
+    const keys = [...this.engine.tuning.collect(() => this.engine.scope(encode)).keys()];
+    const tunable = keys.length > 0;
+    if (tunable && this.options.tune) await tune(this.engine, encode);
+    const { flops, directFlops, bytes } = work(workload, pass, output.size);
+    // Tunable passes: tuned and heuristic variants alternately, and the matmul beside them,
+    // the fastest of five rounds each.
+    let milliseconds: number;
+    let heuristicMilliseconds: number | undefined;
+    let besideMatmulMilliseconds: number | undefined;
+    if (tunable && this.besideMatmul) [milliseconds, heuristicMilliseconds, besideMatmulMilliseconds] = await tunedHeuristicAndCeiling(this.engine, encode, this.besideMatmul.encode);
+    else milliseconds = await fastestOf(this.engine, encode);
+    const record: KernelRecord = {
+      op: workload.name, pass, shape: workload.label, batch, milliseconds,
+      ...(heuristicMilliseconds === undefined ? {} : { heuristicMilliseconds }),
+      shareOfCeiling: 0, adapter: this.engine.adapterDescription,
+      ...(tunable ? {
+        tunedVariants: Object.fromEntries(keys.map((key) => [key, this.engine.tuning.get(key)?.choice ?? 'heuristic'])),
+        tunedIsHeuristic: keys.every((key) => { const entry = this.engine.tuning.get(key); return !entry || !replacesHeuristic(entry); }),
+      } : {}),
+      ...(workload.inTrainingStep === 'none' || (workload.inTrainingStep === 'not the input gradient' && pass === 'backward input+weight+bias') ? { comparisonOnly: true } : {}),
+    };
+    if (flops !== undefined) {
+      record.gflops = flops / milliseconds / 1e6;
+      if (directFlops !== flops) record.directGflops = directFlops! / milliseconds / 1e6;
+      if (besideMatmulMilliseconds !== undefined) {
+        record.besideMatmulGflops = (2 * this.options.besideMatmulSize ** 3) / besideMatmulMilliseconds / 1e6;
+        record.shareOfMatmulBeside = record.gflops / record.besideMatmulGflops;
+      }
+    } else {
+      record.gigabytesPerSecond = bytes! / milliseconds / 1e6;
+    }
+    this.records.push(record);
+    measured.push(record);
+    onRecord(record);
+  }
+    [...inputs, output, gradOutput].forEach((tensor) => tensor.dispose());
+    return measured;
+  }
+
+  /**
+   * Measures the ceilings again and gives every record its share of the faster of the two
+   * measurements; the ceilings lead the records.
+   */
+  async finish(): Promise<{ records: KernelRecord[]; fastest: Ceilings; after: Ceilings }> {
+    const after = await measureCeilings(this.engine, this.options);
+    this.besideMatmul?.dispose();
+    const fastest = { matmulMs: Math.min(this.ceilingsBefore.matmulMs, after.matmulMs), copyMs: Math.min(this.ceilingsBefore.copyMs, after.copyMs) };
+    const { gflops: peakGflops, gigabytesPerSecond: peakBandwidth } = this.rates(fastest);
+    for (const record of this.records) {
+      record.shareOfCeiling = record.gflops !== undefined ? record.gflops / peakGflops : record.gigabytesPerSecond! / peakBandwidth;
+    }
+    const adapter = this.engine.adapterDescription;
+    const records: KernelRecord[] = [
+      { op: 'matmul', pass: 'ceiling', shape: `${this.options.matmulSize}^3`, batch: 0, milliseconds: fastest.matmulMs, gflops: peakGflops, shareOfCeiling: 1, adapter },
+      { op: 'copy', pass: 'ceiling', shape: `${this.options.copyElements}`, batch: 0, milliseconds: fastest.copyMs, gigabytesPerSecond: peakBandwidth, shareOfCeiling: 1, adapter },
+      ...this.records,
+    ];
+    return { records, fastest, after };
+  }
+}
+
+async function measureCeilings(engine: Engine, options: KernelBenchOptions): Promise<Ceilings> {
+  const matmulMs = await matmulCeilingMilliseconds(engine, options.matmulSize);
+  const source = engine.tensor(new Random(2).values(options.copyElements), [options.copyElements]).keep();
+  const copyMs = await fastestOf(engine, () => void copy(engine, source));
+  source.dispose();
+  return { matmulMs, copyMs };
+}
+

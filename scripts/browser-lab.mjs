@@ -1,0 +1,198 @@
+// The lab page in a real browser: builds the package, starts `aelab lab` on 127.0.0.1 with the
+// shared CIFAR-10, and drives headless Chromium (Debian's /usr/bin/chromium, playwright-core,
+// --enable-unsafe-webgpu) through every view. Any page error or console error fails it.
+// Screenshots of each view go to .cache/lab/. Prints "browser parity: N passed, M failed"
+// (the Gradients view's suite) and "lab: N passed, M failed" (the checks below).
+//   node scripts/browser-lab.mjs
+import { execFileSync, spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const DATA = process.env.AELAB_CIFAR ?? '../shared/data/cifar10';
+const SHOTS = '.cache/lab';
+const MINUTE = 60_000;
+mkdirSync(SHOTS, { recursive: true });
+execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: ['ignore', 'ignore', 'inherit'] });
+
+const results = [];
+async function check(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    results.push({ name, passed: true });
+    console.log(`ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (error) {
+    results.push({ name, passed: false });
+    console.log(`FAIL ${name}: ${error.message.split('\n')[0]}`);
+  }
+}
+const expect = (condition, what) => {
+  if (!condition) throw new Error(what);
+};
+
+// The server, as a user starts it.
+const server = spawn(process.execPath, ['dist/cli.js', 'lab', '--data', DATA, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const url = await new Promise((resolve, reject) => {
+  let output = '';
+  server.stdout.on('data', (chunk) => {
+    output += chunk;
+    const match = /http:\/\/127\.0\.0\.1:\d+\//.exec(output);
+    if (match) resolve(match[0]);
+  });
+  server.on('exit', (code) => reject(new Error(`aelab lab exited with ${code}`)));
+});
+console.log(`lab served at ${url}`);
+
+/** Status of a GET of `path` exactly as written (no normalisation of ../). */
+const statusOf = (path) => new Promise((resolve, reject) => {
+  const { hostname, port } = new URL(url);
+  request({ hostname, port, path, method: 'GET' }, (response) => {
+    response.resume();
+    resolve(response.statusCode);
+  }).on('error', reject).end();
+});
+
+const profile = mkdtempSync(join(tmpdir(), 'aelab-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: CHROMIUM,
+  headless: true,
+  acceptDownloads: true,
+  viewport: { width: 1280, height: 900 },
+  args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+const problems = [];
+let parity = { passed: 0, failed: 1 };
+try {
+  await check('only the page and the data are served: anything else is a 404', async () => {
+    expect((await statusOf('/')) === 200 && (await statusOf('/lab.js')) === 200 && (await statusOf('/data/test_batch.bin')) === 200, 'the page or the data is not served');
+    for (const path of ['/../package.json', '/data/../../package.json', '/data/%2e%2e%2fpackage.json', '/src/lab/main.ts', '/data/batches.meta.txt', '/etc/passwd']) {
+      const status = await statusOf(path);
+      expect(status === 404, `${path} answered ${status}`);
+    }
+  });
+
+  const tab = await context.newPage();
+  tab.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  tab.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  const noProblems = () => expect(problems.length === 0, problems.join('; '));
+  const labState = (body) => tab.evaluate(body);
+
+  await tab.goto(`${url}?epochs=2&sample=0.1#train`);
+  await tab.waitForSelector('#data-status[data-ready="true"]', { timeout: MINUTE });
+  await tab.waitForSelector('#reconstructions canvas', { timeout: MINUTE });
+
+  await check('Train: 2 epochs on the shared CIFAR-10 sample, the loss shown falls', async () => {
+    await tab.click('#play');
+    await tab.waitForSelector('#train-status[data-state="finished"]', { timeout: 10 * MINUTE });
+    const { losses, epochs } = await labState(() => {
+      const session = globalThis.aelabLab.session();
+      return { losses: session.losses.map((point) => point.loss), epochs: session.epochs.map((log) => log.train.loss) };
+    });
+    expect(epochs.length === 2 && epochs[1] < epochs[0], `epoch losses ${epochs}`);
+    expect(losses.length >= 2 && losses.at(-1) < losses[0], `chart losses ${losses}`);
+    const status = await tab.textContent('#train-status');
+    expect(/images\/s/.test(status) && /validation loss/.test(status), `status: ${status}`);
+    expect(new URL(tab.url()).search.includes('epochs=2'), `the URL keeps the settings: ${tab.url()}`);
+    await tab.screenshot({ path: `${SHOTS}/train.png`, fullPage: true });
+    noProblems();
+  });
+
+  const reconstructions = () => tab.$$eval('#reconstructions .strip:last-child canvas', (canvases) => canvases.map((canvas) => canvas.toDataURL()));
+  await check('Train: a saved model loads back with the same reconstructions', async () => {
+    const trained = await reconstructions();
+    const [download] = await Promise.all([tab.waitForEvent('download'), tab.click('#save-model')]);
+    const saved = join(profile, 'model.safetensors');
+    await download.saveAs(saved);
+    await tab.click('#reset');
+    await tab.waitForSelector('#train-status[data-epochs="0"]');
+    await tab.waitForFunction((before) => {
+      const now = [...document.querySelectorAll('#reconstructions .strip:last-child canvas')].map((canvas) => canvas.toDataURL());
+      return now.length > 0 && now[0] !== before[0];
+    }, trained);
+    await tab.setInputFiles('#load-model', saved);
+    await tab.waitForFunction(() => /^loaded model\.safetensors/.test(document.querySelector('#message').textContent));
+    const loaded = await reconstructions();
+    expect(loaded.length === trained.length && loaded.every((image, i) => image === trained[i]), 'the reconstructions after loading differ from the saved model\'s');
+    noProblems();
+  });
+
+  await check('Inside: non-blank activation maps, and a conv value worked out agrees with the float64 reference', async () => {
+    await tab.click('#tab-inside');
+    await tab.waitForSelector('#layers .layer canvas', { timeout: MINUTE });
+    const blank = await tab.$$eval('#layers .layer .maps', (strips) => strips.map((strip) => {
+      const canvas = strip.querySelector('canvas');
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      return data.every((value, i) => value === data[i % 4]);
+    }));
+    expect(blank.length >= 8 && blank.filter((isBlank) => !isBlank).length >= blank.length - 2, `blank maps: ${blank}`);
+    for (const layer of [0, 2, 5]) {
+      const tile = tab.locator(`#layers .layer[data-layer="${layer}"] .maps canvas`).first();
+      await tile.click({ position: { x: 20, y: 17 } });
+      const result = tab.locator('#step-through .result');
+      const agree = await result.getAttribute('data-agree');
+      if (agree !== null) expect(agree === 'true', `layer ${layer}: ${await result.textContent()}`);
+      else expect(/row-major|copy of input/.test(await result.textContent()), `layer ${layer}: ${await result.textContent()}`);
+    }
+    await tab.locator('#layers .layer[data-layer="0"] .maps canvas').first().click({ position: { x: 30, y: 30 } });
+    expect((await tab.getAttribute('#step-through .result', 'data-agree')) === 'true', 'the first conv\'s value disagrees');
+    await tab.screenshot({ path: `${SHOTS}/inside.png`, fullPage: false });
+    await tab.selectOption('#inside-mode', 'gradients');
+    const signed = await tab.$$eval('#layers .layer[data-layer="2"] .maps canvas', (canvases) => canvases.length);
+    expect(signed > 0, 'no gradient maps');
+    await tab.screenshot({ path: `${SHOTS}/inside-gradients.png`, fullPage: false });
+    noProblems();
+  });
+
+  await check('Gradients: the gradient-check suite passes on the browser\'s GPU', async () => {
+    await tab.click('#tab-gradients');
+    await tab.click('#run-checks');
+    await tab.waitForSelector('#checks-status[data-failed]', { timeout: 20 * MINUTE });
+    const failed = await tab.getAttribute('#checks-status', 'data-failed');
+    const passed = Number(await tab.getAttribute('#checks-status', 'data-passed'));
+    parity = { passed, failed: failed === 'error' ? 1 : Number(failed) };
+    for (const row of await tab.$$eval('#checks-table tr.fail', (rows) => rows.map((row) => `${row.textContent} ${row.title}`))) console.log(`FAIL ${row}`);
+    await tab.screenshot({ path: `${SHOTS}/gradients.png` });
+    expect(parity.failed === 0 && parity.passed > 0, await tab.textContent('#checks-status'));
+    noProblems();
+  });
+
+  await check('a dropped file that is not CIFAR-10 or a picture gets a message naming it', async () => {
+    const drop = (name, bytes) => tab.evaluate(([fileName, content]) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(content)], fileName));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, [name, bytes]);
+    await drop('notes.txt', [104, 105]);
+    await tab.waitForFunction(() => document.querySelector('#message').textContent.startsWith('notes.txt: not a CIFAR-10 batch'));
+    await drop('data_batch_9.bin', Array.from({ length: 3000 }, () => 1));
+    await tab.waitForFunction(() => /^data_batch_9\.bin: 3000 bytes is not a whole number of CIFAR-10 records/.test(document.querySelector('#message').textContent));
+    await drop('photo.png', [1, 2, 3]);
+    await tab.waitForFunction(() => document.querySelector('#message').textContent.startsWith('photo.png: the browser cannot decode it'));
+    noProblems();
+  });
+  await tab.close();
+
+  await check('without WebGPU the page says so and names what to enable', async () => {
+    const bare = await context.newPage();
+    await bare.addInitScript(() => delete Object.getPrototypeOf(navigator).gpu);
+    await bare.goto(url);
+    await bare.waitForSelector('#no-webgpu');
+    expect(/enable-unsafe-webgpu/.test(await bare.textContent('#no-webgpu')), 'no hint of what to enable');
+    await bare.close();
+  });
+} finally {
+  await context.close();
+  server.kill('SIGINT');
+  rmSync(profile, { recursive: true, force: true });
+}
+const failed = results.filter((result) => !result.passed).length;
+writeFileSync(`${SHOTS}/results.json`, JSON.stringify({ results, parity }, null, 2) + '\n');
+console.log(`browser parity: ${parity.passed} passed, ${parity.failed} failed`);
+console.log(`lab: ${results.length - failed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,140 @@
+// The lab page's entry: the WebGPU engine, the images, the views as tabs, and the training
+// session they share. The settings live in the URL's query and the view in its hash.
+import { createEngine } from '../kernels/registry.ts';
+import type { Engine } from '../backend/engine.ts';
+import type { ImageSet } from '../data/image-set.ts';
+import { fetchServedBatches, readDroppedFiles } from './data.ts';
+import { element } from './draw.ts';
+import { settingsFromQuery, settingsQuery, type LabSettings } from './settings.ts';
+import { TrainingSession } from './session.ts';
+import { TrainView } from './views/train.ts';
+import { InsideView } from './views/inside.ts';
+import { GradientsView } from './views/gradients.ts';
+import { KernelsView } from './views/kernels.ts';
+
+const byId = (id: string) => document.getElementById(id)!;
+
+function message(text: string, kind: 'error' | 'note' = 'note'): void {
+  const box = byId('message');
+  box.textContent = text;
+  box.className = kind;
+  if (kind === 'error') console.warn(`aelab lab: ${text}`);
+}
+
+/** What to do where the browser has no WebGPU: say so, and what to enable. */
+function noWebGpu(why: string): void {
+  byId('views').replaceChildren(element('div', { class: 'noGpu', id: 'no-webgpu' },
+    element('h2', {}, 'This page needs WebGPU'),
+    element('p', {}, why),
+    element('p', {}, 'Chrome and Edge 113+ have it on Windows, macOS and ChromeOS. On Linux, open chrome://flags and enable "Unsafe WebGPU Support" (#enable-unsafe-webgpu) and "Vulkan" (#enable-vulkan), or start Chrome with --enable-unsafe-webgpu --enable-features=Vulkan. Firefox 141+ and Safari 26+ have it on some systems.'),
+  ));
+  byId('data-status').textContent = 'no WebGPU';
+}
+
+class Lab {
+  private current: TrainingSession | null = null;
+  private sets: readonly ImageSet[] = [];
+  private readonly views: Record<string, { root: HTMLElement; shown?: () => void }>;
+  readonly train: TrainView;
+  readonly inside: InsideView;
+
+  constructor(readonly engine: Engine, private settings: LabSettings) {
+    this.train = new TrainView({ session: () => this.current, rebuild: (next) => this.rebuild(next), message }, settings);
+    this.inside = new InsideView(() => this.current);
+    const gradients = new GradientsView();
+    this.views = {
+      train: { root: this.train.root },
+      inside: { root: this.inside.root, shown: () => void this.inside.show().catch((error) => message((error as Error).message, 'error')) },
+      gradients: { root: gradients.root },
+      kernels: { root: new KernelsView().root },
+    };
+    byId('views').replaceChildren(...Object.values(this.views).map((view) => view.root));
+    byId('tabs').replaceChildren(...Object.keys(this.views).map((name) => {
+      const button = element('button', { type: 'button', id: `tab-${name}`, 'aria-selected': 'false' }, name[0]!.toUpperCase() + name.slice(1));
+      button.onclick = () => (location.hash = name);
+      return button;
+    }));
+    addEventListener('hashchange', () => this.showView());
+    this.showView();
+  }
+
+  showView(): void {
+    const name = location.hash.slice(1) in this.views ? location.hash.slice(1) : 'train';
+    for (const [key, view] of Object.entries(this.views)) {
+      view.root.classList.toggle('shown', key === name);
+      byId(`tab-${key}`).setAttribute('aria-selected', String(key === name));
+    }
+    this.views[name]!.shown?.();
+  }
+
+  session(): TrainingSession | null {
+    return this.current;
+  }
+
+  async useImages(sets: readonly ImageSet[], source: string): Promise<void> {
+    this.sets = sets;
+    const count = sets.reduce((total, set) => total + set.count, 0);
+    const [{ channels, height, width }] = sets as [ImageSet];
+    byId('data-status').textContent = `${source}: ${count.toLocaleString('en-US')} images of ${channels}x${height}x${width}`;
+    await this.rebuild(this.settings);
+  }
+
+  /** A new session with `settings` (the old one stopped and freed); the URL follows. */
+  async rebuild(settings: LabSettings): Promise<void> {
+    if (this.sets.length === 0) throw new Error('no images yet: drop CIFAR-10 batches or pictures on the page');
+    const next: TrainingSession = new TrainingSession(this.engine, settings, this.sets, {
+      onState: (state) => this.train.showState(next, state),
+      onLoss: (point, rate) => this.train.onLoss(next, point, rate),
+      onEpoch: (log) => this.train.onEpoch(next, log),
+      onRefresh: (): Promise<void> => this.train.refresh(next),
+      onError: (error) => message(`training stopped: ${(error as Error).message}`, 'error'),
+    });
+    const previous = this.current;
+    this.current = null;
+    if (previous) {
+      await previous.stop();
+      previous.dispose();
+    }
+    this.current = next;
+    this.settings = settings;
+    const query = settingsQuery(settings).toString();
+    history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`);
+    this.train.attach(next);
+    if (location.hash === '#inside') await this.inside.show();
+  }
+}
+
+async function start(): Promise<void> {
+  if (!('gpu' in navigator)) return noWebGpu('This browser does not offer WebGPU (navigator.gpu is missing).');
+  let settings: LabSettings;
+  try {
+    settings = settingsFromQuery(location.search);
+  } catch (error) {
+    message(`the link's settings: ${(error as Error).message}; using the defaults`, 'error');
+    settings = settingsFromQuery('');
+  }
+  let engine: Engine;
+  try {
+    engine = await createEngine();
+  } catch (error) {
+    return noWebGpu(`WebGPU is there, but no device could be had: ${(error as Error).message}`);
+  }
+  const lab = new Lab(engine, settings);
+  (globalThis as { aelabLab?: Lab }).aelabLab = lab;
+  addEventListener('dragover', (event) => event.preventDefault());
+  addEventListener('drop', (event) => {
+    event.preventDefault();
+    const files = Array.from(event.dataTransfer?.files ?? []);
+    void readDroppedFiles(files).then((images) => lab.useImages(images.sets, images.source).then(() => message(`now training on ${images.source}`, 'note')))
+      .catch((error) => message((error as Error).message, 'error'));
+  });
+  const served = await fetchServedBatches((line) => (byId('data-status').textContent = line)).catch((error) => {
+    message(`the server's data: ${(error as Error).message}`, 'error');
+    return null;
+  });
+  if (served) await lab.useImages(served.sets, served.source);
+  else byId('data-status').textContent = 'no images yet: drop CIFAR-10 .bin batches or pictures of one size on the page';
+  byId('data-status').dataset['ready'] = 'true';
+}
+
+start().catch((error) => message(`the lab could not start: ${(error as Error).message}`, 'error'));

@@ -1,0 +1,223 @@
+// A training session of the lab page: one model, its optimiser and its split, trained by the
+// same `fit` as the command line (no readback per step; the loss from fit's chunked
+// snapshots), with play, pause, single step and stop. Between steps it yields to the page, so
+// the page stays responsive, and runs what the views ask of the engine (work on the model
+// while a step is half-encoded would mix into that step's scope).
+import type { Engine } from '../backend/engine.ts';
+import type { Tensor } from '../backend/tensor.ts';
+import { notebookSplit, type Split } from '../data/split.ts';
+import { autoencoderData, toFloat, type ImageSet } from '../data/image-set.ts';
+import * as F from '../nn/functional.ts';
+import type { Autoencoder } from '../nn/modules.ts';
+import type { Optimizer } from '../nn/optimisers.ts';
+import { fit, predict, type EpochLog } from '../nn/training.ts';
+import { applyTensors, decodeSafetensors, tensorsToFile } from '../nn/safetensors.ts';
+import { buildModel, buildOptimiser, modelName, type LabSettings } from './settings.ts';
+
+/** Thrown in fit's beforeStep to end the training when the session is stopped. */
+class Stopped extends Error {}
+
+export type SessionState = 'ready' | 'running' | 'paused' | 'finished' | 'stopped';
+
+export interface LossPoint {
+  /** Epochs done, fractional within an epoch. */
+  readonly epoch: number;
+  readonly loss: number;
+}
+
+export interface SessionEvents {
+  onState(state: SessionState): void;
+  /** The running training loss of the epoch so far (each of fit's chunks), and images per second while running. */
+  onLoss(point: LossPoint, imagesPerSecond: number | null): void;
+  onEpoch(log: EpochLog): void;
+  /** Every couple of seconds while running, and after each epoch: time to refresh the pictures. */
+  onRefresh(): Promise<void> | void;
+  onError(error: unknown): void;
+}
+
+const YIELD_MILLISECONDS = 12; // under a 60 Hz frame
+const REFRESH_MILLISECONDS = 2000;
+
+export class TrainingSession {
+  readonly model: Autoencoder<Tensor>;
+  readonly optimizer: Optimizer;
+  readonly split: Split;
+  readonly imageShape: readonly [number, number, number];
+  readonly losses: LossPoint[] = [];
+  readonly epochs: EpochLog[] = [];
+  state: SessionState = 'ready';
+  /** Steps that may run before the session pauses (Infinity while playing). */
+  private allowedSteps = 0;
+  private wake: (() => void) | null = null;
+  private lastYield = 0;
+  private lastRefresh = 0;
+  private readonly pending: (() => Promise<void>)[] = [];
+  private training: Promise<void> | null = null;
+  /** True between two steps (in beforeStep, or at an epoch's end), where work may run at once. */
+  private betweenSteps = false;
+  /** Work run while not training, which the next step waits for. */
+  private inFlight: Promise<unknown> = Promise.resolve();
+  private throughput = { images: 0, since: 0 };
+
+  constructor(readonly engine: Engine, readonly settings: LabSettings, sets: readonly ImageSet[], private readonly events: SessionEvents) {
+    this.split = notebookSplit(sets, settings.sample, settings.seed);
+    const { channels, height, width } = this.split.train;
+    this.imageShape = [channels, height, width];
+    this.model = buildModel(engine, settings, channels);
+    this.optimizer = buildOptimiser(engine, settings, this.model.parameters());
+  }
+
+  get name(): string {
+    return modelName(this.settings, this.imageShape[0]);
+  }
+
+  /** Train until the last epoch (or until paused). */
+  play(): void {
+    this.allowedSteps = Infinity;
+    this.start();
+  }
+
+  pause(): void {
+    if (this.state === 'running') this.allowedSteps = 0;
+  }
+
+  /** One training step, then paused. */
+  step(): void {
+    this.allowedSteps = 1;
+    this.start();
+  }
+
+  /** Ends the training for good (the page builds a new session to reset). */
+  async stop(): Promise<void> {
+    this.allowedSteps = -1;
+    this.wake?.();
+    await this.training?.catch(() => {});
+  }
+
+  /**
+   * Runs `work` on the engine when no step is half-encoded: at once when not training,
+   * otherwise between two steps.
+   */
+  exclusive<R>(work: () => Promise<R>): Promise<R> {
+    if (this.state !== 'running' || this.betweenSteps) {
+      const result = this.inFlight.then(work);
+      this.inFlight = result.catch(() => {});
+      return result;
+    }
+    return new Promise<R>((resolve, reject) => this.pending.push(() => work().then(resolve, reject)));
+  }
+
+  private setState(state: SessionState): void {
+    this.state = state;
+    this.events.onState(state);
+  }
+
+  private start(): void {
+    if (this.state === 'finished' || this.state === 'stopped') return;
+    if (this.wake) {
+      const wake = this.wake;
+      this.wake = null;
+      this.setState('running');
+      wake();
+      return;
+    }
+    if (this.training) return;
+    this.setState('running');
+    this.throughput = { images: 0, since: performance.now() };
+    const { settings } = this;
+    this.training = fit(this.engine, this.model, this.optimizer, F.binaryCrossEntropy, autoencoderData(this.split.train), {
+      epochs: settings.epochs,
+      batchSize: settings.batchSize,
+      seed: settings.seed,
+      validation: autoencoderData(this.split.validation),
+      beforeStep: () => this.beforeStep(),
+      onProgress: (progress) => {
+        this.throughput.images += Math.min(settings.batchSize, this.split.train.count - (progress.step - 1) * settings.batchSize);
+        if (progress.loss === null) return;
+        const point = { epoch: progress.epoch - 1 + progress.step / progress.steps, loss: progress.loss };
+        if (this.losses.at(-1)?.loss === point.loss) return; // no new chunk read back
+        this.losses.push(point);
+        const seconds = (performance.now() - this.throughput.since) / 1000;
+        this.events.onLoss(point, seconds > 0 ? this.throughput.images / seconds : null);
+      },
+      onEpochEnd: async (log) => {
+        this.epochs.push(log);
+        this.events.onEpoch(log);
+        await this.whileBetweenSteps(() => this.events.onRefresh());
+      },
+    }).then(
+      () => this.setState('finished'),
+      (error) => {
+        if (error instanceof Stopped) this.setState('stopped');
+        else {
+          this.setState('stopped');
+          this.events.onError(error);
+        }
+      },
+    );
+  }
+
+  private async whileBetweenSteps(work: () => Promise<void> | void): Promise<void> {
+    this.betweenSteps = true;
+    try {
+      await work();
+    } finally {
+      this.betweenSteps = false;
+    }
+  }
+
+  private beforeStep(): Promise<void> {
+    return this.whileBetweenSteps(() => this.betweenStepsWork());
+  }
+
+  private async betweenStepsWork(): Promise<void> {
+    await this.inFlight;
+    for (let work = this.pending.shift(); work; work = this.pending.shift()) await work();
+    if (this.allowedSteps === 0) {
+      this.setState('paused');
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.throughput = { images: 0, since: performance.now() };
+      await this.inFlight;
+      for (let work = this.pending.shift(); work; work = this.pending.shift()) await work();
+    }
+    if (this.allowedSteps < 0) throw new Stopped();
+    this.allowedSteps -= 1;
+    const now = performance.now();
+    if (now - this.lastRefresh > REFRESH_MILLISECONDS) {
+      this.lastRefresh = now;
+      await this.events.onRefresh();
+    }
+    if (now - this.lastYield > YIELD_MILLISECONDS) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      this.lastYield = performance.now();
+    }
+  }
+
+  /** The model's reconstructions of test images `indices` (values in [0, 1], NCHW). */
+  reconstruct(indices: readonly number[]): Promise<{ originals: Float32Array; reconstructions: Float32Array }> {
+    return this.exclusive(async () => ({
+      originals: toFloat(this.split.test, indices),
+      reconstructions: await predict(this.engine, this.model, autoencoderData(this.split.test), indices),
+    }));
+  }
+
+  /** The weights as a .safetensors file, in the format the command line writes (with these settings in its metadata). */
+  saveModel(): Promise<Uint8Array> {
+    return this.exclusive(() =>
+      tensorsToFile(this.engine, this.model.namedParameters(), { model: this.name, epochs: String(this.epochs.length), 'aelab.lab': JSON.stringify(this.settings) }),
+    );
+  }
+
+  /** Loads weights into this session's model; every name and shape must match (the error says which does not). */
+  loadModel(file: Uint8Array, fileName: string): Promise<void> {
+    return this.exclusive(async () => {
+      applyTensors(this.engine, this.model.namedParameters(), decodeSafetensors(file, fileName), fileName);
+    });
+  }
+
+  /** Frees the model and optimiser (after stop). */
+  dispose(): void {
+    this.model.parameters().forEach((parameter) => parameter.dispose());
+    this.optimizer.dispose();
+  }
+}

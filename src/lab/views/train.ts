@@ -1,0 +1,206 @@
+// The Train view: build the model from the settings (kept in the URL), play, pause, step and
+// reset; the loss chart, images per second, a fixed set of test images beside their
+// reconstructions, the model's summary; save and load the weights as .safetensors.
+import { summary } from '../../nn/modules.ts';
+import { sizeOf } from '../../shapes.ts';
+import { element, imageCanvas, lineChart } from '../draw.ts';
+import { DEFAULT_SETTINGS, parseSetting, settingsOfModelName, type LabSettings } from '../settings.ts';
+import type { TrainingSession, SessionState, LossPoint } from '../session.ts';
+import type { EpochLog } from '../../nn/training.ts';
+import { decodeSafetensors } from '../../nn/safetensors.ts';
+
+/** What the Train view needs of the page. */
+export interface TrainHost {
+  session(): TrainingSession | null;
+  /** Builds a new session with these settings (the old one is stopped and freed). */
+  rebuild(settings: LabSettings): Promise<void>;
+  message(text: string, kind?: 'error' | 'note'): void;
+}
+
+export const SHOWN_TEST_IMAGES = 8;
+
+type Field = { name: keyof LabSettings; label: string; choices?: readonly string[]; sweepOnly?: boolean };
+
+const FIELDS: readonly Field[] = [
+  { name: 'model', label: 'model', choices: ['notebook', 'sweep'] },
+  { name: 'fewerLayers', label: 'fewer layers', choices: ['false', 'true'], sweepOnly: true },
+  { name: 'channelFactor', label: 'channel factor', choices: ['2', '4', '8'], sweepOnly: true },
+  { name: 'kernelSize', label: 'kernel size', choices: ['3', '5'], sweepOnly: true },
+  { name: 'compression', label: 'compression', choices: ['1', '2', '4'], sweepOnly: true },
+  { name: 'optimiser', label: 'optimiser', choices: ['rmsprop', 'adam', 'sgd'] },
+  { name: 'learningRate', label: 'learning rate' },
+  { name: 'batchSize', label: 'batch size' },
+  { name: 'epochs', label: 'epochs' },
+  { name: 'sample', label: 'sample' },
+  { name: 'seed', label: 'seed' },
+];
+
+export class TrainView {
+  readonly root = element('section', { id: 'train', class: 'view' });
+  private readonly form = element('form', { class: 'settings' });
+  private readonly status = element('p', { class: 'status', id: 'train-status' }, 'no model yet');
+  private readonly chart = element('div', { class: 'chart', id: 'loss-chart' });
+  private readonly pictures = element('div', { class: 'pictures', id: 'reconstructions' });
+  private readonly summaryText = element('pre', { class: 'summary', id: 'model-summary' });
+  private readonly buttons = {
+    play: element('button', { id: 'play', type: 'button' }, 'Play'),
+    pause: element('button', { id: 'pause', type: 'button' }, 'Pause'),
+    step: element('button', { id: 'step', type: 'button' }, 'Step'),
+    reset: element('button', { id: 'reset', type: 'button' }, 'Reset'),
+    save: element('button', { id: 'save-model', type: 'button' }, 'Save model'),
+  };
+  private readonly loadInput = element('input', { id: 'load-model', type: 'file', accept: '.safetensors' });
+  private imagesPerSecond: number | null = null;
+
+  constructor(private readonly host: TrainHost, settings: LabSettings) {
+    for (const field of FIELDS) {
+      const value = String(settings[field.name]);
+      const control = field.choices
+        ? element('select', { name: field.name }, ...field.choices.map((choice) => element('option', { value: choice, ...(choice === value ? { selected: '' } : {}) }, choice)))
+        : element('input', { name: field.name, value, size: '7' });
+      this.form.append(element('label', field.sweepOnly ? { class: 'sweep-only' } : {}, `${field.label} `, control));
+    }
+    const apply = element('button', { type: 'submit', id: 'apply' }, 'Build model');
+    this.form.append(apply);
+    this.form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.applyForm();
+    });
+    this.form.addEventListener('change', () => this.showSweepFields());
+    this.buttons.play.onclick = () => this.host.session()?.play();
+    this.buttons.pause.onclick = () => this.host.session()?.pause();
+    this.buttons.step.onclick = () => this.host.session()?.step();
+    this.buttons.reset.onclick = () => void this.reset();
+    this.buttons.save.onclick = () => void this.save();
+    this.loadInput.onchange = () => void this.load();
+    this.root.append(
+      element('h2', {}, 'Train'),
+      this.form,
+      element('div', { class: 'controls' }, ...Object.values(this.buttons), element('label', { class: 'file' }, 'Load model ', this.loadInput)),
+      this.status,
+      element('div', { class: 'row' }, this.chart, element('div', {}, element('h3', {}, 'test images (top) and reconstructions (bottom)'), this.pictures)),
+      element('h3', {}, 'model'),
+      this.summaryText,
+    );
+    this.showSweepFields();
+  }
+
+  private showSweepFields(): void {
+    const sweep = (this.form.elements.namedItem('model') as HTMLSelectElement).value === 'sweep';
+    this.form.querySelectorAll<HTMLElement>('.sweep-only').forEach((label) => (label.style.display = sweep ? '' : 'none'));
+  }
+
+  private formSettings(): LabSettings {
+    const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+    for (const field of FIELDS) {
+      const control = this.form.elements.namedItem(field.name) as HTMLInputElement | HTMLSelectElement;
+      settings[field.name] = parseSetting(field.name, control.value.trim());
+    }
+    return settings as unknown as LabSettings;
+  }
+
+  private async applyForm(): Promise<void> {
+    try {
+      await this.host.rebuild(this.formSettings());
+    } catch (error) {
+      this.host.message((error as Error).message, 'error');
+    }
+  }
+
+  private async reset(): Promise<void> {
+    const session = this.host.session();
+    if (session) await this.host.rebuild(session.settings);
+  }
+
+  /** A new session: its summary, an empty chart, its pictures. */
+  attach(session: TrainingSession): void {
+    this.imagesPerSecond = null;
+    const latent = session.model.latentShape(session.imageShape);
+    this.summaryText.textContent = `${summary(session.model, session.imageShape)}\ntraining images: ${session.split.train.count}, validation: ${session.split.validation.count}, test: ${session.split.test.count}`;
+    this.summaryText.dataset['latentSize'] = String(sizeOf(latent));
+    this.drawChart(session);
+    this.showState(session, session.state);
+    void this.refresh(session);
+  }
+
+  showState(session: TrainingSession, state: SessionState): void {
+    const epoch = session.epochs.at(-1);
+    const parts = [
+      `${state}`,
+      `epoch ${session.epochs.length} of ${session.settings.epochs}`,
+      session.losses.length ? `loss ${session.losses.at(-1)!.loss.toFixed(4)}` : null,
+      epoch?.validation ? `validation loss ${epoch.validation.loss.toFixed(4)}` : null,
+      this.imagesPerSecond !== null ? `${this.imagesPerSecond.toFixed(0)} images/s` : null,
+    ];
+    this.status.textContent = parts.filter((part) => part !== null).join(' · ');
+    this.status.dataset['state'] = state;
+    this.status.dataset['epochs'] = String(session.epochs.length);
+    this.buttons.play.disabled = state === 'running' || state === 'finished' || state === 'stopped';
+    this.buttons.step.disabled = state === 'running' || state === 'finished' || state === 'stopped';
+    this.buttons.pause.disabled = state !== 'running';
+  }
+
+  onLoss(session: TrainingSession, _point: LossPoint, imagesPerSecond: number | null): void {
+    if (imagesPerSecond !== null) this.imagesPerSecond = imagesPerSecond;
+    this.drawChart(session);
+    this.showState(session, session.state);
+  }
+
+  onEpoch(session: TrainingSession, _log: EpochLog): void {
+    this.drawChart(session);
+    this.showState(session, session.state);
+  }
+
+  private drawChart(session: TrainingSession): void {
+    const validation = session.epochs.filter((log) => log.validation).map((log) => ({ x: log.epoch, y: log.validation!.loss }));
+    const training = session.losses.map((point) => ({ x: point.epoch, y: point.loss }));
+    this.chart.replaceChildren(lineChart([
+      { name: 'training loss', colour: '#1f77b4', points: training },
+      { name: 'validation loss', colour: '#d62728', points: validation },
+    ], 'epoch'));
+    this.chart.dataset['points'] = String(training.length);
+  }
+
+  /** Redraws the shown test images' reconstructions from the model as it is now. */
+  async refresh(session: TrainingSession): Promise<void> {
+    const count = Math.min(SHOWN_TEST_IMAGES, session.split.test.count);
+    const indices = Array.from({ length: count }, (_, i) => i);
+    const { originals, reconstructions } = await session.reconstruct(indices);
+    const [channels, height, width] = session.imageShape;
+    const scale = Math.max(1, Math.round(64 / height));
+    const row = (values: Float32Array) => element('div', { class: 'strip' }, ...indices.map((i) => imageCanvas(values, i, channels, height, width, scale)));
+    this.pictures.replaceChildren(row(originals), row(reconstructions));
+  }
+
+  private async save(): Promise<void> {
+    const session = this.host.session();
+    if (!session) return;
+    const bytes = await session.saveModel();
+    const link = element('a', { href: URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' })), download: 'model.safetensors' });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    this.host.message(`saved model.safetensors (${session.name}, ${session.epochs.length} epochs, ${bytes.length.toLocaleString('en-US')} bytes)`, 'note');
+  }
+
+  /** Loads a model file: the page's own (its settings in the metadata) or the command line's (its model name). */
+  private async load(): Promise<void> {
+    const file = this.loadInput.files?.[0];
+    this.loadInput.value = '';
+    const current = this.host.session();
+    if (!file || !current) return;
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const { metadata } = decodeSafetensors(bytes, file.name);
+      const named = metadata['aelab.lab'] ? { ...current.settings, ...(JSON.parse(metadata['aelab.lab']) as Partial<LabSettings>) } : settingsOfModelName(metadata['model'] ?? '', current.settings);
+      const settings = named ?? current.settings;
+      if (JSON.stringify(settings) !== JSON.stringify(current.settings)) await this.host.rebuild(settings);
+      const session = this.host.session()!;
+      await session.loadModel(bytes, file.name);
+      await this.refresh(session);
+      this.host.message(`loaded ${file.name} (${metadata['model'] ?? 'model'}${metadata['epochs'] ? `, ${metadata['epochs']} epochs` : ''})`, 'note');
+    } catch (error) {
+      this.host.message(`${(error as Error).message}`, 'error');
+    }
+  }
+}
