@@ -6,7 +6,7 @@
 //   node scripts/browser-lab.mjs
 import { execFileSync, spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -139,8 +139,14 @@ try {
       if (agree !== null) expect(agree === 'true', `layer ${layer}: ${await result.textContent()}`);
       else expect(/row-major|copy of input/.test(await result.textContent()), `layer ${layer}: ${await result.textContent()}`);
     }
-    await tab.locator('#layers .layer[data-layer="0"] .maps canvas').first().click({ position: { x: 30, y: 30 } });
-    expect((await tab.getAttribute('#step-through .result', 'data-agree')) === 'true', 'the first conv\'s value disagrees');
+    // The first conv's value at the centre of each channel: all agree, and some are not a ReLU's 0.
+    const values = [];
+    for (const tile of await tab.locator('#layers .layer[data-layer="0"] .maps canvas').all()) {
+      await tile.click({ position: { x: 36, y: 36 } });
+      expect((await tab.getAttribute('#step-through .result', 'data-agree')) === 'true', `the first conv disagrees: ${await tab.textContent('#step-through .result')}`);
+      values.push(Number(await tab.getAttribute('#step-through .result', 'data-gpu')));
+    }
+    expect(values.some((value) => value > 0), `every first-conv value at the centre is 0: ${values}`);
     await tab.screenshot({ path: `${SHOTS}/inside.png`, fullPage: false });
     await tab.selectOption('#inside-mode', 'gradients');
     const signed = await tab.$$eval('#layers .layer[data-layer="2"] .maps canvas', (canvases) => canvases.length);
@@ -159,6 +165,22 @@ try {
     for (const row of await tab.$$eval('#checks-table tr.fail', (rows) => rows.map((row) => `${row.textContent} ${row.title}`))) console.log(`FAIL ${row}`);
     await tab.screenshot({ path: `${SHOTS}/gradients.png` });
     expect(parity.failed === 0 && parity.passed > 0, await tab.textContent('#checks-status'));
+    noProblems();
+  });
+
+  await check('Kernels: one row timed against the in-page ceilings, and the results as JSON', async () => {
+    await tab.click('#tab-kernels');
+    await tab.click('#kernels-table button.run-row[data-row="0"]');
+    await tab.waitForSelector('#kernels-status[data-rows]', { timeout: 10 * MINUTE });
+    const timed = await tab.$$eval('#kernels-table td.timed', (cells) => cells.map((cell) => cell.textContent));
+    expect(timed.length >= 5 && Number(timed[1]) > 0 && /GFLOP\/s/.test(timed[2]), `timed cells: ${timed}`);
+    const [download] = await Promise.all([tab.waitForEvent('download'), tab.click('#kernels-download')]);
+    const file = join(profile, 'kernels.json');
+    await download.saveAs(file);
+    const records = JSON.parse(readFileSync(file, 'utf8'));
+    expect(records[0].op === 'matmul' && records[0].pass === 'ceiling' && records[1].op === 'copy', 'the ceilings do not lead the records');
+    expect(records.length >= 3 && records.slice(2).every((record) => record.shape === 'conv 3->8 @32' && record.milliseconds > 0 && record.shareOfCeiling > 0), JSON.stringify(records.slice(2)));
+    await tab.screenshot({ path: `${SHOTS}/kernels.png`, fullPage: true });
     noProblems();
   });
 
