@@ -184,6 +184,23 @@ try {
     noProblems();
   });
 
+  await check('Results: a Part 1 run folder and a sweep folder, with their charts', async () => {
+    const runs = join(profile, 'runs');
+    const aelab = (...args) => execFileSync(process.execPath, ['dist/cli.js', ...args, '--data', DATA, '--epochs', '1', '--sample', '0.05'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    aelab('autoencoder', '--no-tune', '--out', join(runs, 'part1'));
+    writeFileSync(join(profile, 'grid.json'), '{"fewer_layers": [true], "channel_factor": [2], "kernel_size": [3], "compression_factor": [1, 2, 4]}');
+    aelab('sweep', '--grid', join(profile, 'grid.json'), '--best-epochs', '0', '--out', join(runs, 'sweep'));
+    await tab.click('#tab-results');
+    await tab.setInputFiles('#results-folder', join(runs, 'part1'));
+    await tab.waitForSelector('#results-output[data-kind="autoencoder"] svg');
+    expect(await tab.locator('#results-output img[alt="reconstructions.png"]').count() === 1, 'no reconstructions picture');
+    await tab.setInputFiles('#results-folder', join(runs, 'sweep'));
+    await tab.waitForSelector('#results-output[data-kind="sweep"] svg');
+    expect((await tab.locator('#results-output svg').count()) === 2 && /^3 trials; best /.test(await tab.textContent('#results-output .sweep-summary')), 'the sweep\'s scatter plots or summary are missing');
+    await tab.screenshot({ path: `${SHOTS}/results.png`, fullPage: true });
+    noProblems();
+  });
+
   await check('a dropped file that is not CIFAR-10 or a picture gets a message naming it', async () => {
     const drop = (name, bytes) => tab.evaluate(([fileName, content]) => {
       const transfer = new DataTransfer();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine and runs every test: the type-check, the vitest suite on
-# Node + Dawn, the GPU parity suite on Deno's own WebGPU and in headless Chromium, a Deno
+# Node + Dawn, the GPU parity suite on Deno's own WebGPU and (through the lab page) in headless Chromium, a Deno
 # smoke run of the command line and of the sweep, the fault-injection suite, and the packed
 # package installed into an empty folder. This is the README's test command, and CI runs
 # exactly this. With CI=true a missing WebGPU adapter fails the run.
@@ -68,9 +68,11 @@ else
   echo "deno colourise smoke run: FAILED"
 fi
 
-# The parity suite in headless Chromium, on the browser's own WebGPU.
-browser_log=.cache/browser-parity.log
-node scripts/browser-parity.mjs 2>&1 | tee "$browser_log"
+# The lab page in headless Chromium, served by 'aelab lab': training, the Inside view, the
+# gradient-check suite on the browser's own WebGPU (the parity line), a kernel row, saving and
+# loading a model, dropped files and a browser without WebGPU. Screenshots in .cache/lab/.
+browser_log=.cache/browser-lab.log
+node scripts/browser-lab.mjs 2>&1 | tee "$browser_log" || true
 
 # Faults a user's machine injects: SIGKILL, a full disk at every write, two runs on a folder,
 # the folder deleted, SIGINT; every broken run resumed bit-identically, no file lost.
@@ -87,12 +89,13 @@ node -e '
   const vitest = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
   const deno = fs.readFileSync(process.argv[2], "utf8").match(/(\d+) passed, (\d+) failed/);
   const smoke = Number(process.argv[3]);
-  const browser = fs.readFileSync(process.argv[4], "utf8").match(/browser parity: (\d+) passed, (\d+) failed/);
+  const browser = fs.readFileSync(process.argv[4], "utf8").match(/browser parity: (\d+) passed, (\d+) failed/) ?? [null, 0, 1];
   const wide = fs.existsSync(process.argv[5]) ? JSON.parse(fs.readFileSync(process.argv[5], "utf8")) : { numPassedTests: 0, numFailedTests: 0 };
   const pack = fs.readFileSync(process.argv[6], "utf8").match(/package: (\d+) passed, (\d+) failed/) ?? [null, 0, 1];
   const faults = fs.readFileSync(process.argv[7], "utf8").match(/faults: (\d+) passed, (\d+) failed/) ?? [null, 0, 1];
-  const passed = vitest.numPassedTests + wide.numPassedTests + Number(deno[1]) + smoke + Number(browser[1]) + Number(pack[1]) + Number(faults[1]);
-  const failed = vitest.numFailedTests + wide.numFailedTests + Number(deno[2]) + (3 - smoke) + Number(browser[2]) + Number(pack[2]) + Number(faults[2]);
+  const lab = fs.readFileSync(process.argv[4], "utf8").match(/lab: (\d+) passed, (\d+) failed/) ?? [null, 0, 1];
+  const passed = vitest.numPassedTests + wide.numPassedTests + Number(deno[1]) + smoke + Number(browser[1]) + Number(lab[1]) + Number(pack[1]) + Number(faults[1]);
+  const failed = vitest.numFailedTests + wide.numFailedTests + Number(deno[2]) + (3 - smoke) + Number(browser[2]) + Number(lab[2]) + Number(pack[2]) + Number(faults[2]);
   console.log(`tests: ${passed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);
 ' "$results" "$deno_log" "$deno_smoke" "$browser_log" "$wide_results" "$package_log" "$faults_log"

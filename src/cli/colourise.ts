@@ -12,7 +12,7 @@ import { loadPngFiles } from '../data/png-folder.ts';
 import { createEngine } from '../kernels/registry.ts';
 import { configurableAutoencoder, type ArchitectureConfig } from '../experiments/configurable-autoencoder.ts';
 import { loadTensors } from '../experiments/run-directory.ts';
-import { imageGridPng, planarPng } from '../experiments/report.ts';
+import { imageGridPng, planarPng } from '../experiments/png-images.ts';
 import { binsFromJson } from '../experiments/colourise/ab-bins.ts';
 import { colourMethod, METHODS, PART1_SHAPE, RUN_NAMES, type MethodName, type RunName } from '../experiments/colourise/methods.ts';
 import { colouriseImages, runColourise } from '../experiments/colourise/run.ts';

@@ -20,7 +20,7 @@ import { autoencoderData } from '../data/image-set.ts';
 import { createEngine } from '../kernels/registry.ts';
 import { loadTensors } from '../experiments/run-directory.ts';
 import { predict } from '../nn/training.ts';
-import { imageGridPng } from '../experiments/report.ts';
+import { imageGridPng } from '../experiments/png-images.ts';
 
 const USAGE = `usage: aelab <command> [options]     (aelab --version, aelab -h)
 

@@ -26,7 +26,8 @@ import { challengersKept, tune } from '../tuning/tuner.ts';
 import { backward } from '../nn/autograd.ts';
 import type { Autoencoder } from '../nn/modules.ts';
 import type { Tensor } from '../backend/tensor.ts';
-import { imageGridPng, lossChartSvg, reportHtml } from './report.ts';
+import { lossChartSvg, reportHtml } from './report.ts';
+import { imageGridPng } from './png-images.ts';
 
 export interface AutoencoderConfig {
   /** A data directory, or null to download CIFAR-10. */

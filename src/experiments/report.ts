@@ -1,10 +1,15 @@
-// What a run shows a person: a loss-curve chart (SVG), a grid of originals beside their
-// reconstructions (PNG), and report.html that puts it all on one page.
-import { Buffer } from 'node:buffer';
-import { PNG } from 'pngjs';
+// What a run shows a person: a loss-curve chart (SVG) and report.html, which puts it on one
+// page with the grid of originals beside their reconstructions (png-images.ts draws it).
 import type { EpochLog, Metrics } from '../nn/training.ts';
 
 export const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/** Bytes as base64 (for data: URLs), without node:buffer so this file also runs in a browser. */
+export function base64(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
 
 /** Round-number axis ticks covering [low, high]. */
 export function ticks(low: number, high: number, count = 5): number[] {
@@ -74,47 +79,6 @@ export function lossChartSvg(history: readonly EpochLog[], lossName: string): st
   return lineChartSvg(series, 'epoch', lossName, `${lossName} per epoch`);
 }
 
-/**
- * A grid of image rows: each row shows column 0 (originals), column 1 (reconstructions) ...
- * side by side, upscaled by `scale` with nearest neighbours. Images are NCHW floats in [0, 1]
- * with 1 or 3 channels.
- */
-export function imageGridPng(columns: readonly Float32Array[], count: number, channels: number, height: number, width: number, scale = 4): Uint8Array {
-  const gap = 4;
-  const tileWidth = width * scale;
-  const tileHeight = height * scale;
-  const png = new PNG({ width: columns.length * (tileWidth + gap) + gap, height: count * (tileHeight + gap) + gap });
-  png.data.fill(255);
-  const plane = height * width;
-  columns.forEach((images, column) => {
-    for (let image = 0; image < count; image++) {
-      for (let y = 0; y < tileHeight; y++) {
-        for (let x = 0; x < tileWidth; x++) {
-          const source = image * channels * plane + Math.floor(y / scale) * width + Math.floor(x / scale);
-          const target = 4 * ((gap + image * (tileHeight + gap) + y) * png.width + gap + column * (tileWidth + gap) + x);
-          for (let c = 0; c < 3; c++) {
-            const value = images[source + (channels === 3 ? c * plane : 0)]!;
-            png.data[target + c] = Math.round(255 * Math.min(1, Math.max(0, value)));
-          }
-          png.data[target + 3] = 255;
-        }
-      }
-    }
-  });
-  return new Uint8Array(PNG.sync.write(png));
-}
-
-/** One planar image (1 or 3 channels on [0, 1]) as a PNG of its own size. */
-export function planarPng(pixels: ArrayLike<number>, channels: number, height: number, width: number): Uint8Array {
-  const png = new PNG({ width, height });
-  const plane = height * width;
-  for (let p = 0; p < plane; p++) {
-    for (let c = 0; c < 3; c++) png.data[4 * p + c] = Math.round(255 * Math.min(1, Math.max(0, pixels[p + (channels === 3 ? c * plane : 0)]!)));
-    png.data[4 * p + 3] = 255;
-  }
-  return new Uint8Array(PNG.sync.write(png));
-}
-
 export interface ReportContents {
   readonly title: string;
   readonly command: string;
@@ -137,7 +101,7 @@ export function reportHtml(report: ReportContents): string {
     .map((log) => `<tr><td>${log.epoch}</td><td>${log.seconds.toFixed(1)}</td><td>${log.train.loss.toFixed(5)}</td><td>${log.train.psnr.toFixed(2)}</td>` +
       `<td>${log.validation ? log.validation.loss.toFixed(5) : ''}</td><td>${log.validation ? log.validation.psnr.toFixed(2) : ''}</td></tr>`)
     .join('\n');
-  const image = Buffer.from(report.gridPng).toString('base64');
+  const image = base64(report.gridPng);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(report.title)}</title>
 <style>body{font-family:sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}

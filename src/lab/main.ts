@@ -11,6 +11,7 @@ import { TrainView } from './views/train.ts';
 import { InsideView } from './views/inside.ts';
 import { GradientsView } from './views/gradients.ts';
 import { KernelsView } from './views/kernels.ts';
+import { ResultsView } from './views/results.ts';
 
 const byId = (id: string) => document.getElementById(id)!;
 
@@ -47,6 +48,7 @@ class Lab {
       inside: { root: this.inside.root, shown: () => void this.inside.show().catch((error) => message((error as Error).message, 'error')) },
       gradients: { root: gradients.root },
       kernels: { root: new KernelsView().root },
+      results: { root: new ResultsView(message).root },
     };
     byId('views').replaceChildren(...Object.values(this.views).map((view) => view.root));
     byId('tabs').replaceChildren(...Object.keys(this.views).map((name) => {

@@ -1,5 +1,5 @@
 // The layers of src/, bottom to top, and the check that no value import runs back up:
-//   ground (errors, random, shapes, ...) <- tuning <- backend <- kernels <- nn <- data
+//   ground (errors, random, shapes, ...) <- tuning <- backend <- kernels <- nn <- checks <- data
 //   <- experiments <- cli / lab, with the package entries on top.
 // A type-only import may point anywhere (it leaves no code behind: the tape's fields on a
 // Tensor are typed by nn/autograd.ts), and data may not import nn at all.
@@ -7,11 +7,12 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 
 export const LAYERS: readonly (readonly string[])[] = [
-  ['src/errors.ts', 'src/random.ts', 'src/shapes.ts', 'src/gpu-constants.ts', 'src/files.ts', 'src/version.ts'],
+  ['src/errors.ts', 'src/random.ts', 'src/shapes.ts', 'src/gpu-constants.ts', 'src/files.ts', 'src/version.ts', 'src/sha256.ts'],
   ['src/tuning/'],
   ['src/backend/'],
   ['src/kernels/'],
   ['src/nn/'],
+  ['src/checks/'],
   ['src/data/'],
   ['src/experiments/'],
   ['src/cli/', 'src/lab/'],

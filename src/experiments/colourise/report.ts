@@ -3,7 +3,8 @@
 // the loss curves, and the round-trip error of the notebook's conversion beside the correct ones.
 import { Buffer } from 'node:buffer';
 import { labToRgb, notebookRgbToYcbcr, notebookYcbcrToRgb, rgbToLab, rgbToYcbcr, ycbcrToRgb, type PixelConversion } from '../../data/colour.ts';
-import { escapeHtml, imageGridPng, lineChartSvg, lossChartSvg } from '../report.ts';
+import { escapeHtml, lineChartSvg, lossChartSvg } from '../report.ts';
+import { imageGridPng } from '../png-images.ts';
 import type { RunDirectory } from '../run-directory.ts';
 import type { ColourMetrics } from './metrics.ts';
 import type { ColouriseResult } from './run.ts';

@@ -1,0 +1,53 @@
+// bench:browser's page: the notebook autoencoder's training in the browser with the lab page's
+// engine (no tuning cache in a browser: the kernels' heuristic variants), and in the same page
+// TensorFlow.js on its WebGPU backend, on the same browser adapter, in alternating rounds.
+// scripts/bench-browser.mjs serves it and reads globalThis.benchResult.
+import { createEngine } from '../src/kernels/registry.ts';
+import { parseCifar10Batch } from '../src/data/cifar10-batch.ts';
+import { autoencoderData } from '../src/data/image-set.ts';
+import { batchesOf, epochOrder } from '../src/nn/batches.ts';
+import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
+import { RMSprop } from '../src/nn/optimisers.ts';
+import { QUEUED_MILLISECONDS } from '../src/nn/training.ts';
+import { fastestInAlternatingRounds, measure } from '../src/tuning/measure.ts';
+import { trainingStep } from './training-step.ts';
+import { openTensorflowPeer } from './peer-tfjs.ts';
+
+export interface BrowserRecord {
+  batchSize: number;
+  imagesPerSecond: number;
+  tensorflowImagesPerSecond: number;
+  ratio: number;
+  adapter: string;
+  userAgent: string;
+}
+
+async function run(batchSizes: readonly number[]): Promise<BrowserRecord[]> {
+  const engine = await createEngine();
+  const bytes = new Uint8Array(await (await fetch('data/data_batch_1.bin')).arrayBuffer());
+  const data = autoencoderData(parseCifar10Batch(bytes, 'data_batch_1.bin'));
+  const model = notebookAutoencoder(engine, 1);
+  const records: BrowserRecord[] = [];
+  for (const batchSize of batchSizes) {
+    const optimizer = RMSprop(engine, model.parameters());
+    const batches = [...batchesOf(epochOrder(data.count, 1, 1, true), batchSize)].filter((batch) => batch.length === batchSize);
+    const step = trainingStep(engine, model, optimizer, data, batches);
+    const peer = await openTensorflowPeer(batches.slice(0, 8).map((indices) => data.batch(indices).inputs), batchSize);
+    console.log(`batch ${batchSize}: timing aelab and TensorFlow.js (${peer.backend}) in alternating rounds`);
+    const [ours, theirs] = await fastestInAlternatingRounds([
+      () => measure(engine, step, { samples: 3, targetSampleMilliseconds: QUEUED_MILLISECONDS }),
+      async () => (1000 * batchSize) / (await peer.round()),
+    ], 3);
+    peer.close();
+    optimizer.dispose();
+    const imagesPerSecond = (1000 * batchSize) / ours!;
+    const tensorflowImagesPerSecond = (1000 * batchSize) / theirs!;
+    console.log(`batch ${batchSize}: aelab ${imagesPerSecond.toFixed(0)} img/s, TensorFlow.js ${tensorflowImagesPerSecond.toFixed(0)} img/s`);
+    records.push({ batchSize, imagesPerSecond, tensorflowImagesPerSecond, ratio: imagesPerSecond / tensorflowImagesPerSecond, adapter: engine.adapterDescription, userAgent: navigator.userAgent });
+  }
+  return records;
+}
+
+const page = globalThis as unknown as { benchResult?: { records: BrowserRecord[] } | { error: string } };
+const sizes = new URLSearchParams(location.search).get('batches')?.split(',').map(Number) ?? [32];
+run(sizes).then((records) => (page.benchResult = { records }), (error) => (page.benchResult = { error: String((error as Error).stack ?? error) }));

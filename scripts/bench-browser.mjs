@@ -1,0 +1,57 @@
+// The notebook autoencoder's training speed in headless Chromium (Debian's /usr/bin/chromium,
+// --enable-unsafe-webgpu: SwiftShader here, the GPU elsewhere): the lab page's engine against
+// TensorFlow.js's WebGPU backend in the same page, alternating. Writes bench/results/browser.json.
+//   npm run bench:browser [-- --batches 32,256]
+import { build } from 'esbuild';
+import { createServer } from 'node:http';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const DATA = process.env.AELAB_CIFAR ?? '../shared/data/cifar10';
+const batchesArgument = process.argv.indexOf('--batches');
+const batches = batchesArgument > 0 ? process.argv[batchesArgument + 1] : '32';
+execFileSync(process.execPath, ['scripts/embed-wgsl.mjs']);
+const bundle = await build({ entryPoints: ['bench/browser-page.ts'], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'warning', external: ['webgpu'] });
+const script = bundle.outputFiles[0].text;
+const batchFile = readFileSync(join(DATA, 'data_batch_1.bin'));
+const server = createServer((request, response) => {
+  const path = request.url.split('?')[0];
+  if (path === '/bench.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+  else if (path === '/data/data_batch_1.bin') response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(batchFile);
+  else if (path === '/') response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/bench.js"></script>');
+  else response.writeHead(404).end();
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const profile = mkdtempSync(join(tmpdir(), 'aelab-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+let exitCode = 1;
+try {
+  const tab = await context.newPage();
+  tab.on('console', (message) => console.error(`[bench:browser] ${message.text()}`));
+  await tab.goto(`http://127.0.0.1:${server.address().port}/?batches=${batches}`);
+  await tab.waitForFunction(() => globalThis.benchResult !== undefined, null, { timeout: 30 * 60_000, polling: 1000 });
+  const result = await tab.evaluate(() => globalThis.benchResult);
+  if (result.error) throw new Error(result.error);
+  const browser = await context.browser()?.version() ?? 'chromium';
+  const records = result.records.map((record) => ({ ...record, browser, date: new Date().toISOString().slice(0, 10) }));
+  console.log('batch   aelab img/s   TF.js img/s   ratio');
+  for (const r of records) console.log(`${String(r.batchSize).padStart(5)}   ${r.imagesPerSecond.toFixed(0).padStart(11)}   ${r.tensorflowImagesPerSecond.toFixed(0).padStart(11)}   ${r.ratio.toFixed(1)}x`);
+  console.log(`adapter: ${records[0].adapter}`);
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/browser.json', JSON.stringify(records, null, 2) + '\n');
+  console.log('wrote bench/results/browser.json');
+  exitCode = 0;
+} finally {
+  await context.close();
+  server.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+process.exit(exitCode);
