@@ -1,5 +1,5 @@
 // bench:browser's page: the notebook autoencoder's training in the browser with the lab page's
-// engine (no tuning cache in a browser: the kernels' heuristic variants), and in the same page
+// engine (the kernels' heuristic variants, as the page has; with ?tune=1 tuned first), and in the same page
 // TensorFlow.js on its WebGPU backend, on the same browser adapter, in alternating rounds.
 // scripts/bench-browser.mjs serves it and reads globalThis.benchResult.
 import { createEngine } from '../src/kernels/registry.ts';
@@ -11,6 +11,9 @@ import { RMSprop } from '../src/nn/optimisers.ts';
 import { QUEUED_MILLISECONDS } from '../src/nn/training.ts';
 import { fastestInAlternatingRounds, measure } from '../src/tuning/measure.ts';
 import { trainingStep } from './training-step.ts';
+import { tune } from '../src/tuning/tuner.ts';
+import { backward } from '../src/nn/autograd.ts';
+import * as F from '../src/nn/functional.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
 
 export interface BrowserRecord {
@@ -18,11 +21,13 @@ export interface BrowserRecord {
   imagesPerSecond: number;
   tensorflowImagesPerSecond: number;
   ratio: number;
+  /** Seconds spent tuning the conv variants for this adapter first, or null: the heuristic variants. */
+  tuningSeconds: number | null;
   adapter: string;
   userAgent: string;
 }
 
-async function run(batchSizes: readonly number[]): Promise<BrowserRecord[]> {
+async function run(batchSizes: readonly number[], tuned: boolean): Promise<BrowserRecord[]> {
   const engine = await createEngine();
   const bytes = new Uint8Array(await (await fetch('data/data_batch_1.bin')).arrayBuffer());
   const data = autoencoderData(parseCifar10Batch(bytes, 'data_batch_1.bin'));
@@ -32,6 +37,17 @@ async function run(batchSizes: readonly number[]): Promise<BrowserRecord[]> {
     const optimizer = RMSprop(engine, model.parameters());
     const batches = [...batchesOf(epochOrder(data.count, 1, 1, true), batchSize)].filter((batch) => batch.length === batchSize);
     const step = trainingStep(engine, model, optimizer, data, batches);
+    let tuningSeconds: number | null = null;
+    if (tuned) {
+      const start = performance.now();
+      await tune(engine, () => {
+        const inputs = engine.tensor(data.batch(batches[0]!).inputs, [batchSize, 3, 32, 32]);
+        backward(F.binaryCrossEntropy(model.forward(inputs), inputs));
+        model.zeroGrad();
+      });
+      tuningSeconds = (performance.now() - start) / 1000;
+      console.log(`batch ${batchSize}: tuned in ${tuningSeconds.toFixed(0)} s`);
+    }
     const peer = await openTensorflowPeer(batches.slice(0, 8).map((indices) => data.batch(indices).inputs), batchSize);
     console.log(`batch ${batchSize}: timing aelab and TensorFlow.js (${peer.backend}) in alternating rounds`);
     const [ours, theirs] = await fastestInAlternatingRounds([
@@ -43,11 +59,12 @@ async function run(batchSizes: readonly number[]): Promise<BrowserRecord[]> {
     const imagesPerSecond = (1000 * batchSize) / ours!;
     const tensorflowImagesPerSecond = (1000 * batchSize) / theirs!;
     console.log(`batch ${batchSize}: aelab ${imagesPerSecond.toFixed(0)} img/s, TensorFlow.js ${tensorflowImagesPerSecond.toFixed(0)} img/s`);
-    records.push({ batchSize, imagesPerSecond, tensorflowImagesPerSecond, ratio: imagesPerSecond / tensorflowImagesPerSecond, adapter: engine.adapterDescription, userAgent: navigator.userAgent });
+    records.push({ batchSize, imagesPerSecond, tensorflowImagesPerSecond, ratio: imagesPerSecond / tensorflowImagesPerSecond, tuningSeconds, adapter: engine.adapterDescription, userAgent: navigator.userAgent });
   }
   return records;
 }
 
 const page = globalThis as unknown as { benchResult?: { records: BrowserRecord[] } | { error: string } };
-const sizes = new URLSearchParams(location.search).get('batches')?.split(',').map(Number) ?? [32];
-run(sizes).then((records) => (page.benchResult = { records }), (error) => (page.benchResult = { error: String((error as Error).stack ?? error) }));
+const query = new URLSearchParams(location.search);
+const sizes = query.get('batches')?.split(',').map(Number) ?? [32];
+run(sizes, query.get('tune') === '1').then((records) => (page.benchResult = { records }), (error) => (page.benchResult = { error: String((error as Error).stack ?? error) }));

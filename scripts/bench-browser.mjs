@@ -1,7 +1,7 @@
 // The notebook autoencoder's training speed in headless Chromium (Debian's /usr/bin/chromium,
 // --enable-unsafe-webgpu: SwiftShader here, the GPU elsewhere): the lab page's engine against
 // TensorFlow.js's WebGPU backend in the same page, alternating. Writes bench/results/browser.json.
-//   npm run bench:browser [-- --batches 32,256]
+//   npm run bench:browser [-- --batches 32,256] [--tune]   (--tune: the conv variants tuned first)
 import { build } from 'esbuild';
 import { createServer } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DATA = process.env.AELAB_CIFAR ?? '../shared/data/cifar10';
 const batchesArgument = process.argv.indexOf('--batches');
 const batches = batchesArgument > 0 ? process.argv[batchesArgument + 1] : '32';
+const tune = process.argv.includes('--tune') ? '&tune=1' : '';
 execFileSync(process.execPath, ['scripts/embed-wgsl.mjs']);
 const bundle = await build({ entryPoints: ['bench/browser-page.ts'], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'warning', external: ['webgpu'] });
 const script = bundle.outputFiles[0].text;
@@ -36,18 +37,19 @@ let exitCode = 1;
 try {
   const tab = await context.newPage();
   tab.on('console', (message) => console.error(`[bench:browser] ${message.text()}`));
-  await tab.goto(`http://127.0.0.1:${server.address().port}/?batches=${batches}`);
+  await tab.goto(`http://127.0.0.1:${server.address().port}/?batches=${batches}${tune}`);
   await tab.waitForFunction(() => globalThis.benchResult !== undefined, null, { timeout: 30 * 60_000, polling: 1000 });
   const result = await tab.evaluate(() => globalThis.benchResult);
   if (result.error) throw new Error(result.error);
   const browser = await context.browser()?.version() ?? 'chromium';
   const records = result.records.map((record) => ({ ...record, browser, date: new Date().toISOString().slice(0, 10) }));
-  console.log('batch   aelab img/s   TF.js img/s   ratio');
-  for (const r of records) console.log(`${String(r.batchSize).padStart(5)}   ${r.imagesPerSecond.toFixed(0).padStart(11)}   ${r.tensorflowImagesPerSecond.toFixed(0).padStart(11)}   ${r.ratio.toFixed(1)}x`);
+  console.log('batch   aelab img/s   TF.js img/s   ratio   variants');
+  for (const r of records) console.log(`${String(r.batchSize).padStart(5)}   ${r.imagesPerSecond.toFixed(0).padStart(11)}   ${r.tensorflowImagesPerSecond.toFixed(0).padStart(11)}   ${r.ratio.toFixed(1).padStart(4)}x   ${r.tuningSeconds === null ? 'heuristic' : `tuned (${r.tuningSeconds.toFixed(0)} s)`}`);
   console.log(`adapter: ${records[0].adapter}`);
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/browser.json', JSON.stringify(records, null, 2) + '\n');
-  console.log('wrote bench/results/browser.json');
+  const file = `bench/results/browser${tune ? '-tuned' : ''}.json`;
+  writeFileSync(file, JSON.stringify(records, null, 2) + '\n');
+  console.log(`wrote ${file}`);
   exitCode = 0;
 } finally {
   await context.close();
