@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import * as F from '../src/nn/functional.ts';
 import { backward } from '../src/nn/autograd.ts';
-import { copy, matmul, referenceMatmul } from '../bench/kernels/matmul.ts';
+import { copy, matmul, plainMatmul, referenceMatmul } from '../bench/kernels/matmul.ts';
 import { Random } from '../src/random.ts';
 import { relativeError, FLOAT32_TOLERANCE } from '../src/checks/check.ts';
 import { testEngine } from './support/engine.ts';
@@ -48,6 +48,19 @@ describe.skipIf(!engine)('engine', () => {
       expect(relativeError(await copy(e, left).read(), a)).toBeLessThan(1e-7);
     });
     expect(() => matmul(e, e.zeros([2, 3]), e.zeros([4, 2]))).toThrow(/matmul: expected \[m, k\] x \[k, n\], got \[2, 3\] x \[4, 2\]/);
+  });
+
+  it('the plain matmul (the runtimes benchmark\'s ceiling) computes the product, rolled and unrolled', async () => {
+    const random = new Random(9);
+    const [m, k, n] = [128, 37, 128];
+    const a = random.values(m * k);
+    const b = random.values(k * n);
+    const expected = referenceMatmul(a, b, m, k, n);
+    await e.scopeAsync(async () => {
+      const [left, right] = [e.tensor(a, [m, k]), e.tensor(b, [k, n])];
+      for (const unroll of [false, true]) expect(relativeError(await plainMatmul(e, left, right, unroll).read(), expected), `unroll ${unroll}`).toBeLessThan(FLOAT32_TOLERANCE);
+    });
+    expect(() => plainMatmul(e, e.zeros([100, 3]), e.zeros([3, 64]), true)).toThrow(/plainMatmul: needs m % 128 = 0 and n % 64 = 0/);
   });
 
   it('sums millions of elements through several partial-sum passes', async () => {

@@ -31,6 +31,23 @@ export function matmul(engine: Engine, a: Tensor, b: Tensor): Tensor {
   return c;
 }
 
+/**
+ * Encodes C = A B with plain-matmul.wgsl, the ceiling: m a multiple of 128, n of 64. `unroll`
+ * true unrolls its constant loops before compiling on any runtime; false leaves that to the
+ * engine (which unrolls on wgpu unless created with unrollLoops: false).
+ */
+export function plainMatmul(engine: Engine, a: Tensor, b: Tensor, unroll: boolean): Tensor {
+  const [m, k] = a.shape as [number, number];
+  const n = b.shape[1]!;
+  if (m % 128 !== 0 || n % 64 !== 0 || b.shape[0] !== k) throw new ShapeError(`plainMatmul: needs m % 128 = 0 and n % 64 = 0, got ${formatShape(a.shape)} x ${formatShape(b.shape)}`);
+  const c = engine.empty([m, n], 'plain matmul');
+  engine.dispatch(wgsl.plainMatmul, 'plain_matmul', {
+    bindings: { a, b, c }, params: { m, n, k }, specialization: { UNROLL_LOOPS: unroll ? 1 : 0 },
+    workgroups: [n / 64, m / 128],
+  });
+  return c;
+}
+
 export function referenceMatmul(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
   const c = new Float64Array(m * n);
   for (let i = 0; i < m; i++) for (let kk = 0; kk < k; kk++) for (let j = 0; j < n; j++) c[i * n + j] += a[i * k + kk]! * b[kk * n + j]!;

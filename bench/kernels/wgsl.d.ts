@@ -5,4 +5,5 @@ import type { KernelSource } from '../../src/backend/kernel-library.ts';
 export declare const wgsl: {
   readonly copy: KernelSource;
   readonly matmul: KernelSource;
+  readonly plainMatmul: KernelSource;
 };
