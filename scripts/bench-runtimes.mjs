@@ -2,7 +2,8 @@
 // each runtime in turn (node, deno, node, deno, ...), each metric's best round per runtime
 // kept (on these machines noise only adds time). Reports the engine's matmul against the
 // plain ceiling kernel per runtime, training img/s per runtime and Deno's share of Node's,
-// and TensorFlow.js under each runtime with --peer. Writes bench/results/runtimes.json.
+// and TensorFlow.js under each runtime with --peer. Writes bench/results/runtimes.json
+// (runtimes-peer.json with --peer).
 //   npm run bench:runtimes [-- --rounds 3] [--peer]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -62,5 +63,6 @@ for (const runtime of ['node', 'deno']) {
 }
 console.log(`Deno's share of Node's img/s: ${denoShare.map((d) => `batch ${d.batchSize} ${(100 * d.denoShareOfNode).toFixed(0)}%`).join(', ')} (best of ${rounds} alternating rounds each)`);
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/runtimes.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), rounds, summary, denoShare, results }, null, 2) + '\n');
-console.log('wrote bench/results/runtimes.json');
+const file = `bench/results/runtimes${peer.length ? '-peer' : ''}.json`;
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString().slice(0, 10), rounds, summary, denoShare, results }, null, 2) + '\n');
+console.log(`wrote ${file}`);

@@ -12,8 +12,12 @@ interface Simulation {
   readonly totalMilliseconds: number;
 }
 
-/** Trains `steps` steps of `stepMilliseconds` each, the first `slowSteps` `slowdown` times slower. */
-async function simulate(steps: number, stepMilliseconds: number, slowSteps: number, slowdown: number, waitCost = 0.2): Promise<Simulation> {
+/**
+ * Trains `steps` steps of `stepMilliseconds` each, the first `slowSteps` `slowdown` times slower.
+ * `submitBlocks`: submitting a step waits until the step before it has finished (Deno's wgpu on
+ * lavapipe), so the CPU is never more than a step ahead.
+ */
+async function simulate(steps: number, stepMilliseconds: number, slowSteps: number, slowdown: number, waitCost = 0.2, submitBlocks = false): Promise<Simulation> {
   let now = 0;
   let gpuFree = 0;
   let idle = 0;
@@ -27,6 +31,7 @@ async function simulate(steps: number, stepMilliseconds: number, slowSteps: numb
   // The GPU runs a step as soon as it is queued and the step before it is done.
   const queueStep = () => {
     const duration = stepMilliseconds * (submitted < slowSteps ? slowdown : 1);
+    if (submitBlocks) now = Math.max(now, gpuFree);
     if (now > gpuFree && submitted > slowSteps) idle += now - gpuFree;
     gpuFree = Math.max(gpuFree, now) + duration;
     submitted += 1;
@@ -83,5 +88,15 @@ describe('the step clock', () => {
     expect(result.idleMilliseconds).toBeLessThan(2 * 25);
     const settled = result.sleeps.slice(-10);
     for (const { slept, remaining } of settled) expect(slept).toBeLessThanOrEqual(remaining + QUEUED_MILLISECONDS);
+  });
+
+  it('where submitting waits for the step before (Deno), sizes its chunks by the steps it timed: no stall', async () => {
+    // The time between two completions is then the encoding of the chunk submitted between
+    // them; divided by the steps of the chunk that completed (2, the first time) it read 12x
+    // the step, and the next wait slept 3 s.
+    const result = await simulate(400, 15, 2, 40, 12, true);
+    const steadyWork = (400 - 2) * 15;
+    expect(result.totalMilliseconds).toBeLessThan(2 * 40 * 15 + steadyWork * 1.15 + 200);
+    for (const { slept } of result.sleeps) expect(slept).toBeLessThanOrEqual(QUEUED_MILLISECONDS);
   });
 });

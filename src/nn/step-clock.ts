@@ -16,6 +16,12 @@
 //     GPU was busy until the snapshot and the time is the chunk's own;
 //   - a chunk that was already done on waking only bounds the time from above: the estimate
 //     halves, so a too-high estimate is gone in a few chunks.
+// Where submitting waits for the work before it (Deno's wgpu on lavapipe), the time between
+// two completions is spent encoding the chunk submitted between them, which ran meanwhile:
+// the GPU time of that chunk, not of the one that completed. When encoding took most of that
+// time (a CPU that only queues work never does), the time is read per step submitted since:
+// per step of the 2-step first chunk, the first reading under Deno was 12x the step, and
+// the next wait slept 3 s.
 /** How much GPU work fit() lets the CPU queue ahead before it waits (bench:train times samples this long). */
 export const QUEUED_MILLISECONDS = 400;
 
@@ -47,9 +53,12 @@ export class StepClock<M> {
   private inFlight: Chunk<M> | null = null;
   private lastCompletion: number;
   private chunksCompleted = 0;
+  /** When the CPU began encoding the chunk being filled. */
+  private encodingSince: number;
 
   constructor(private readonly snapshot: () => QueuePoint<M>, private readonly time: ClockTime = realTime) {
     this.lastCompletion = time.now();
+    this.encodingSince = this.lastCompletion;
   }
 
   /** The estimate of GPU milliseconds per step (0: none yet). */
@@ -66,10 +75,14 @@ export class StepClock<M> {
 
   /** Snapshots the chunk and waits for the chunk before it: its values, or null for the first chunk. */
   async endChunk(): Promise<M | null> {
+    const encoding = this.time.now() - this.encodingSince;
     const previous = this.inFlight;
     this.inFlight = { point: this.snapshot(), steps: this.pendingSteps };
     this.pendingSteps = 0;
-    return previous ? this.complete(previous) : null;
+    // Since the last completion exactly the chunk just snapshotted was submitted.
+    const values = previous ? await this.complete(previous, { steps: this.inFlight.steps, encoding }) : null;
+    this.encodingSince = this.time.now();
+    return values;
   }
 
   /** Waits for every step submitted: the values after the last. */
@@ -78,10 +91,11 @@ export class StepClock<M> {
     if (this.pendingSteps > 0 || !this.inFlight) await this.endChunk();
     const last = this.inFlight!;
     this.inFlight = null;
-    return this.complete(last);
+    return this.complete(last, { steps: 0, encoding: 0 });
   }
 
-  private async complete(chunk: Chunk<M>): Promise<M> {
+  /** Waits for `chunk`; `since`: the steps submitted since the last completion and how long encoding them took. */
+  private async complete(chunk: Chunk<M>, since: { steps: number; encoding: number }): Promise<M> {
     // The queue never ran dry, so the chunk started when the one before it completed.
     const expected = chunk.steps * this.estimate;
     const sleep = this.lastCompletion + 0.95 * expected - this.time.now();
@@ -91,7 +105,9 @@ export class StepClock<M> {
     const now = this.time.now();
     this.chunksCompleted += 1;
     if (chunk.steps > 0 && this.chunksCompleted > 1) {
-      const measured = (now - this.lastCompletion) / chunk.steps;
+      const elapsed = now - this.lastCompletion;
+      const submittingRanTheWork = since.steps > 0 && since.encoding >= 0.8 * elapsed;
+      const measured = elapsed / (submittingRanTheWork ? since.steps : chunk.steps);
       const waited = now - woke > Math.max(1, 0.02 * expected);
       if (this.estimate === 0 || waited) this.estimate = measured;
       else this.estimate = Math.min(this.estimate, measured) / 2;
