@@ -15,23 +15,33 @@ import { tune } from '../src/tuning/tuner.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
+import { matmulCeilingMilliseconds } from './variants.ts';
 
 export interface BrowserRecord {
   batchSize: number;
   imagesPerSecond: number;
   tensorflowImagesPerSecond: number;
   ratio: number;
+  /** The engine's matmul (512^3, its tile tuned) in this page, GFLOP/s: the adapter's compute ceiling. */
+  matmulGflops: number;
+  /** img/s over the compute-bound limit: 5.01 MFLOP executed per training image at the matmul's rate (bench:train's count). */
+  shareOfLimit: number;
   /** Seconds spent tuning the conv variants for this adapter first, or null: the heuristic variants. */
   tuningSeconds: number | null;
   adapter: string;
   userAgent: string;
 }
 
+/** The notebook autoencoder's training FLOPs per image as its kernels execute them (bench/train.ts computes it). */
+const EXECUTED_FLOPS_PER_IMAGE = 5.01e6;
+
 async function run(batchSizes: readonly number[], tuned: boolean): Promise<BrowserRecord[]> {
   const engine = await createEngine();
   const bytes = new Uint8Array(await (await fetch('data/data_batch_1.bin')).arrayBuffer());
   const data = autoencoderData(parseCifar10Batch(bytes, 'data_batch_1.bin'));
   const model = notebookAutoencoder(engine, 1);
+  const matmulGflops = (2 * 512 ** 3) / (await matmulCeilingMilliseconds(engine, 512)) / 1e6;
+  console.log(`matmul 512^3: ${matmulGflops.toFixed(2)} GFLOP/s`);
   const records: BrowserRecord[] = [];
   for (const batchSize of batchSizes) {
     const optimizer = RMSprop(engine, model.parameters());
@@ -59,7 +69,7 @@ async function run(batchSizes: readonly number[], tuned: boolean): Promise<Brows
     const imagesPerSecond = (1000 * batchSize) / ours!;
     const tensorflowImagesPerSecond = (1000 * batchSize) / theirs!;
     console.log(`batch ${batchSize}: aelab ${imagesPerSecond.toFixed(0)} img/s, TensorFlow.js ${tensorflowImagesPerSecond.toFixed(0)} img/s`);
-    records.push({ batchSize, imagesPerSecond, tensorflowImagesPerSecond, ratio: imagesPerSecond / tensorflowImagesPerSecond, tuningSeconds, adapter: engine.adapterDescription, userAgent: navigator.userAgent });
+    records.push({ batchSize, imagesPerSecond, tensorflowImagesPerSecond, ratio: imagesPerSecond / tensorflowImagesPerSecond, matmulGflops, shareOfLimit: (imagesPerSecond * EXECUTED_FLOPS_PER_IMAGE) / (matmulGflops * 1e9), tuningSeconds, adapter: engine.adapterDescription, userAgent: navigator.userAgent });
   }
   return records;
 }

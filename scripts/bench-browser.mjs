@@ -43,8 +43,8 @@ try {
   if (result.error) throw new Error(result.error);
   const browser = await context.browser()?.version() ?? 'chromium';
   const records = result.records.map((record) => ({ ...record, browser, date: new Date().toISOString().slice(0, 10) }));
-  console.log('batch   aelab img/s   TF.js img/s   ratio   variants');
-  for (const r of records) console.log(`${String(r.batchSize).padStart(5)}   ${r.imagesPerSecond.toFixed(0).padStart(11)}   ${r.tensorflowImagesPerSecond.toFixed(0).padStart(11)}   ${r.ratio.toFixed(1).padStart(4)}x   ${r.tuningSeconds === null ? 'heuristic' : `tuned (${r.tuningSeconds.toFixed(0)} s)`}`);
+  console.log('batch   aelab img/s   TF.js img/s   ratio   share of the compute-bound limit   variants');
+  for (const r of records) console.log(`${String(r.batchSize).padStart(5)}   ${r.imagesPerSecond.toFixed(0).padStart(11)}   ${r.tensorflowImagesPerSecond.toFixed(0).padStart(11)}   ${r.ratio.toFixed(1).padStart(4)}x   ${(100 * r.shareOfLimit).toFixed(1).padStart(5)}% of ${r.matmulGflops.toFixed(2)} GFLOP/s   ${r.tuningSeconds === null ? 'heuristic' : `tuned (${r.tuningSeconds.toFixed(0)} s)`}`);
   console.log(`adapter: ${records[0].adapter}`);
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/browser${tune ? '-tuned' : ''}.json`;
