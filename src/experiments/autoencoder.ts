@@ -11,11 +11,10 @@ import * as F from '../nn/functional.ts';
 import { summary } from '../nn/modules.ts';
 import { RMSprop } from '../nn/optimisers.ts';
 import { evaluate, fit, predict, type EpochLog, type LossFunction, type Metrics, type Progress, type TrainingData } from '../nn/training.ts';
-import { notebookAutoencoder } from './notebook-autoencoder.ts';
 import { dataFingerprint, loadDataSource, type DataSource } from './data-source.ts';
 import { ReferenceEngine } from '../nn/reference-backend.ts';
 import type { Split } from '../data/split.ts';
-import { architectureName, configurableAutoencoder, type ArchitectureConfig } from './configurable-autoencoder.ts';
+import { architectureName, autoencoderName, autoencoderOf, type ArchitectureConfig } from './configurable-autoencoder.ts';
 import type { ModuleBackend } from '../nn/modules.ts';
 import type { TapeTensor } from '../nn/autograd.ts';
 import { sizeOf } from '../shapes.ts';
@@ -84,11 +83,10 @@ export interface AutoencoderResult {
 
 /** The run's model: Part 2's configured one, or the notebook's Part 1 autoencoder. */
 export function modelOf<T extends TapeTensor<T>>(backend: ModuleBackend<T>, config: AutoencoderConfig, channels: number): Autoencoder<T> {
-  if (!config.architecture) return notebookAutoencoder(backend, config.seed, channels);
-  if (config.architecture.inputLayers !== channels) {
+  if (config.architecture && config.architecture.inputLayers !== channels) {
     throw new AelabError(`the model takes ${config.architecture.inputLayers}-channel images (input_layers), but the data has ${channels} channels`);
   }
-  return configurableAutoencoder(backend, config.architecture, config.seed);
+  return autoencoderOf(backend, config.architecture, config.seed, channels);
 }
 
 const GRID_ROWS = 10;
@@ -331,7 +329,7 @@ async function trainRun(run: RunDirectory, config: AutoencoderConfig, source: Da
   const reconstructions = await predict(engine, model, testData, indices);
   const gridPng = imageGridPng([originals, reconstructions], rows, train.channels, train.height, train.width);
   run.write('reconstructions.png', gridPng);
-  const modelName = config.architecture ? architectureName(config.architecture) : 'notebook autoencoder';
+  const modelName = autoencoderName(config.architecture);
   run.write('model.safetensors', await tensorsToFile(engine, model.namedParameters(), { model: modelName, epochs: String(config.epochs) }));
   const trainingSeconds = history.reduce((total, epochLog) => total + epochLog.seconds, 0);
   run.write('metrics.json', JSON.stringify({ test: testMetrics, trainingSeconds, epochs: history.length, adapter: engine.adapterDescription, model: statistics }, null, 2) + '\n');

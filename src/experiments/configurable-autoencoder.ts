@@ -12,6 +12,7 @@
 import { Autoencoder, Conv2d, MaxPool2d, Scale, Sequential, Sigmoid, Tanh, Upsample2d, type Module, type ModuleBackend } from '../nn/modules.ts';
 import type { TapeTensor } from '../nn/autograd.ts';
 import { Random } from '../random.ts';
+import { notebookAutoencoder } from './notebook-autoencoder.ts';
 
 /**
  * The output layer: 'sigmoid' (Part 1's: BCE taken from the logits), 'relu' (the notebook's:
@@ -89,4 +90,14 @@ export function architectureName(config: ArchitectureConfig): string {
   const base = `${config.fewerLayers ? 'fewer' : 'full'}-c${config.channelFactor}-k${config.kernelSize}-x${config.compression}`;
   const first = config.firstFilters !== undefined && config.firstFilters !== config.inputLayers ? `-f${config.firstFilters}` : '';
   return config.output === 'sigmoid' ? base + first : `${base}${first}-${config.output}`;
+}
+
+/** Part 2's model of `architecture`, or without one the notebook's Part 1 autoencoder on `channels`. */
+export function autoencoderOf<T extends TapeTensor<T>>(backend: ModuleBackend<T>, architecture: ArchitectureConfig | undefined, seed: number, channels: number): Autoencoder<T> {
+  return architecture ? configurableAutoencoder(backend, architecture, seed) : notebookAutoencoder(backend, seed, channels);
+}
+
+/** The model's name, as model.safetensors carries it: the architecture's, or the notebook's Part 1 model's. */
+export function autoencoderName(architecture: ArchitectureConfig | undefined): string {
+  return architecture ? architectureName(architecture) : 'notebook autoencoder';
 }

@@ -148,11 +148,8 @@ export class TrainingSession {
     }).then(
       () => this.setState('finished'),
       (error) => {
-        if (error instanceof Stopped) this.setState('stopped');
-        else {
-          this.setState('stopped');
-          this.events.onError(error);
-        }
+        this.setState('stopped');
+        if (!(error instanceof Stopped)) this.events.onError(error);
       },
     );
   }
@@ -170,15 +167,19 @@ export class TrainingSession {
     return this.whileBetweenSteps(() => this.betweenStepsWork());
   }
 
-  private async betweenStepsWork(): Promise<void> {
+  /** Finishes the views' work: what ran while not training, then what was queued while training. */
+  private async finishViewsWork(): Promise<void> {
     await this.inFlight;
     for (let work = this.pending.shift(); work; work = this.pending.shift()) await work();
+  }
+
+  private async betweenStepsWork(): Promise<void> {
+    await this.finishViewsWork();
     if (this.allowedSteps === 0) {
       this.setState('paused');
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.throughput = { images: 0, since: performance.now() };
-      await this.inFlight;
-      for (let work = this.pending.shift(); work; work = this.pending.shift()) await work();
+      await this.finishViewsWork();
     }
     if (this.allowedSteps < 0) throw new Stopped();
     this.allowedSteps -= 1;

@@ -5,8 +5,7 @@ import type { Tensor } from '../backend/tensor.ts';
 import { AelabError } from '../errors.ts';
 import type { Autoencoder } from '../nn/modules.ts';
 import { optimizers, type Optimizer } from '../nn/optimisers.ts';
-import { notebookAutoencoder } from '../experiments/notebook-autoencoder.ts';
-import { architectureName, configurableAutoencoder, type ArchitectureConfig } from '../experiments/configurable-autoencoder.ts';
+import { autoencoderName, autoencoderOf, type ArchitectureConfig } from '../experiments/configurable-autoencoder.ts';
 
 export interface LabSettings {
   /** 'notebook': Part 1's model; 'sweep': a Part 2 configuration of the four below. */
@@ -90,7 +89,7 @@ export function architectureOf(settings: LabSettings, channels: number): Archite
 
 /** The model's name as the command line writes it into model.safetensors. */
 export function modelName(settings: LabSettings, channels: number): string {
-  return settings.model === 'notebook' ? 'notebook autoencoder' : architectureName(architectureOf(settings, channels));
+  return autoencoderName(settings.model === 'sweep' ? architectureOf(settings, channels) : undefined);
 }
 
 /**
@@ -98,14 +97,14 @@ export function modelName(settings: LabSettings, channels: number): string {
  * `base`; null when the name is neither.
  */
 export function settingsOfModelName(name: string, base: LabSettings): LabSettings | null {
-  if (name === 'notebook autoencoder') return { ...base, model: 'notebook' };
+  if (name === autoencoderName(undefined)) return { ...base, model: 'notebook' };
   const match = /^(fewer|full)-c(\d+)-k(\d+)-x(\d+)$/.exec(name);
   if (!match) return null;
   return { ...base, model: 'sweep', fewerLayers: match[1] === 'fewer', channelFactor: Number(match[2]), kernelSize: Number(match[3]), compression: Number(match[4]) };
 }
 
 export function buildModel(engine: Engine, settings: LabSettings, channels: number): Autoencoder<Tensor> {
-  return settings.model === 'notebook' ? notebookAutoencoder(engine, settings.seed, channels) : configurableAutoencoder(engine, architectureOf(settings, channels), settings.seed);
+  return autoencoderOf(engine, settings.model === 'sweep' ? architectureOf(settings, channels) : undefined, settings.seed, channels);
 }
 
 export function buildOptimiser(engine: Engine, settings: LabSettings, parameters: readonly Tensor[]): Optimizer {

@@ -50,7 +50,7 @@ export class InsideView {
     const order = [this.chosen, ...Array.from({ length: count }, (_, i) => i).filter((i) => i !== this.chosen)];
     const images = toFloat(test, order);
     const thumbnails = Array.from({ length: count }, (_, i) => {
-      const canvas = imageCanvas(toFloat(test, [i]), 0, channels, height, width, 2);
+      const canvas = imageCanvas(images, order.indexOf(i), channels, height, width, 2);
       canvas.className = i === this.chosen ? 'chosen' : '';
       canvas.onclick = () => {
         this.chosen = i;
