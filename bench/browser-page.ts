@@ -5,12 +5,11 @@
 import { createEngine } from '../src/kernels/registry.ts';
 import { parseCifar10Batch } from '../src/data/cifar10-batch.ts';
 import { autoencoderData } from '../src/data/image-set.ts';
-import { batchesOf, epochOrder } from '../src/nn/batches.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
 import { QUEUED_MILLISECONDS } from '../src/nn/training.ts';
 import { fastestInAlternatingRounds, measure } from '../src/tuning/measure.ts';
-import { trainingStep } from './training-step.ts';
+import { fullBatches, trainingFlops, trainingStep } from './training-step.ts';
 import { tune } from '../src/tuning/tuner.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
@@ -24,7 +23,7 @@ export interface BrowserRecord {
   ratio: number;
   /** The engine's matmul (512^3, its tile tuned) in this page, GFLOP/s: the adapter's compute ceiling. */
   matmulGflops: number;
-  /** img/s over the compute-bound limit: 5.01 MFLOP executed per training image at the matmul's rate (bench:train's count). */
+  /** img/s over the compute-bound limit: the FLOPs executed per training image (trainingFlops) at the matmul's rate. */
   shareOfLimit: number;
   /** Seconds spent tuning the conv variants for this adapter first, or null: the heuristic variants. */
   tuningSeconds: number | null;
@@ -32,20 +31,18 @@ export interface BrowserRecord {
   userAgent: string;
 }
 
-/** The notebook autoencoder's training FLOPs per image as its kernels execute them (bench/train.ts computes it). */
-const EXECUTED_FLOPS_PER_IMAGE = 5.01e6;
-
 async function run(batchSizes: readonly number[], tuned: boolean): Promise<BrowserRecord[]> {
   const engine = await createEngine();
   const bytes = new Uint8Array(await (await fetch('data/data_batch_1.bin')).arrayBuffer());
   const data = autoencoderData(parseCifar10Batch(bytes, 'data_batch_1.bin'));
   const model = notebookAutoencoder(engine, 1);
+  const { executedFlopsPerImage } = trainingFlops(model);
   const matmulGflops = (2 * 512 ** 3) / (await matmulCeilingMilliseconds(engine, 512)) / 1e6;
   console.log(`matmul 512^3: ${matmulGflops.toFixed(2)} GFLOP/s`);
   const records: BrowserRecord[] = [];
   for (const batchSize of batchSizes) {
     const optimizer = RMSprop(engine, model.parameters());
-    const batches = [...batchesOf(epochOrder(data.count, 1, 1, true), batchSize)].filter((batch) => batch.length === batchSize);
+    const batches = fullBatches(data.count, batchSize);
     const step = trainingStep(engine, model, optimizer, data, batches);
     let tuningSeconds: number | null = null;
     if (tuned) {
@@ -69,7 +66,7 @@ async function run(batchSizes: readonly number[], tuned: boolean): Promise<Brows
     const imagesPerSecond = (1000 * batchSize) / ours!;
     const tensorflowImagesPerSecond = (1000 * batchSize) / theirs!;
     console.log(`batch ${batchSize}: aelab ${imagesPerSecond.toFixed(0)} img/s, TensorFlow.js ${tensorflowImagesPerSecond.toFixed(0)} img/s`);
-    records.push({ batchSize, imagesPerSecond, tensorflowImagesPerSecond, ratio: imagesPerSecond / tensorflowImagesPerSecond, matmulGflops, shareOfLimit: (imagesPerSecond * EXECUTED_FLOPS_PER_IMAGE) / (matmulGflops * 1e9), tuningSeconds, adapter: engine.adapterDescription, userAgent: navigator.userAgent });
+    records.push({ batchSize, imagesPerSecond, tensorflowImagesPerSecond, ratio: imagesPerSecond / tensorflowImagesPerSecond, matmulGflops, shareOfLimit: (imagesPerSecond * executedFlopsPerImage) / (matmulGflops * 1e9), tuningSeconds, adapter: engine.adapterDescription, userAgent: navigator.userAgent });
   }
   return records;
 }

@@ -8,7 +8,6 @@ import { createEngine } from '../src/kernels/registry.ts';
 import { runtimeName } from '../src/backend/device.ts';
 import { loadCifar10 } from '../src/data/cifar10.ts';
 import { autoencoderData } from '../src/data/image-set.ts';
-import { batchesOf, epochOrder } from '../src/nn/batches.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
 import { tuneForTraining } from '../src/experiments/autoencoder.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
@@ -17,7 +16,7 @@ import { fastestInAlternatingRounds, fastestOf, measure } from '../src/tuning/me
 import { Random } from '../src/random.ts';
 import { plainMatmul } from './kernels/matmul.ts';
 import { tunedMatmul } from './variants.ts';
-import { trainingStep } from './training-step.ts';
+import { fullBatches, trainingStep } from './training-step.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
 import { CIFAR10_DIRECTORY } from '../test/support/data.ts';
 
@@ -45,7 +44,7 @@ const training: { batchSize: number; imagesPerSecond: number; tensorflowImagesPe
 for (const batchSize of [32, 256]) {
   await tuneForTraining(engine, model, data, batchSize, () => {});
   const optimizer = RMSprop(engine, model.parameters());
-  const batches = [...batchesOf(epochOrder(data.count, 1, 1, true), batchSize)].filter((batch) => batch.length === batchSize);
+  const batches = fullBatches(data.count, batchSize);
   const step = trainingStep(engine, model, optimizer, data, batches);
   const peer = peerWanted ? await openTensorflowPeer(batches.slice(0, 8).map((indices) => data.batch(indices).inputs), batchSize) : null;
   const turns = [() => measure(engine, step, { samples: 3, targetSampleMilliseconds: QUEUED_MILLISECONDS })];

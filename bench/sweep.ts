@@ -11,18 +11,15 @@ import { createEngine } from '../src/kernels/registry.ts';
 import { runtimeName } from '../src/backend/device.ts';
 import { loadCifar10 } from '../src/data/cifar10.ts';
 import { autoencoderData } from '../src/data/image-set.ts';
-import { batchesOf, epochOrder } from '../src/nn/batches.ts';
 import { RMSprop, type Optimizer } from '../src/nn/optimisers.ts';
 import type { Autoencoder } from '../src/nn/modules.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
 import { QUEUED_MILLISECONDS } from '../src/nn/step-clock.ts';
 import { configurableAutoencoder } from '../src/experiments/configurable-autoencoder.ts';
-import { convRunAt } from '../src/nn/modules.ts';
-import { upsampledMultiplyAddShare } from '../src/kernels/conv2d/conv2d.ts';
 import { gridTrials, NOTEBOOK_GRID, type Trial } from '../src/experiments/sweep-grid.ts';
 import { fastestInAlternatingRounds, measure } from '../src/tuning/measure.ts';
 import { matmulCeilingMilliseconds } from './variants.ts';
-import { trainingStep } from './training-step.ts';
+import { fullBatches, trainingFlops, trainingStep } from './training-step.ts';
 import { CIFAR10_DIRECTORY } from '../test/support/data.ts';
 
 const argument = (name: string, fallback: string) => {
@@ -37,7 +34,7 @@ const engine = await createEngine();
 const progress = (line: string) => console.error(`[bench:sweep] ${line}`);
 const { train } = loadCifar10(CIFAR10_DIRECTORY);
 const data = autoencoderData(train);
-const batches = [...batchesOf(epochOrder(data.count, 1, 1, true), batchSize)].filter((batch) => batch.length === batchSize);
+const batches = fullBatches(data.count, batchSize);
 const matmulGflops = (2 * 1024 ** 3) / (await matmulCeilingMilliseconds(engine, 1024)) / 1e6;
 progress(`matmul ${matmulGflops.toFixed(2)} GFLOP/s; batch ${batchSize}`);
 
@@ -52,28 +49,11 @@ interface Trainer {
   readonly executedFlopsPerImage: number;
 }
 
-/** The training FLOPs the upsampled convs of `model` skip: each of their three passes runs upsampledMultiplyAddShare of the direct taps. */
-function skippedFlops(model: Autoencoder<Tensor>): number {
-  let skipped = 0;
-  let shape = model.encoder.outputShape([1, 3, 32, 32]);
-  model.decoder.layers.forEach((layer, i) => {
-    const run = convRunAt(model.decoder.layers, i, model.decoder.fusions);
-    if (run && run.upsample > 1) {
-      const { kernelSize } = run.conv.options;
-      skipped += 3 * run.conv.flops(layer.outputShape(shape)) * (1 - upsampledMultiplyAddShare(kernelSize, kernelSize, run.upsample));
-    }
-    shape = layer.outputShape(shape);
-  });
-  return skipped;
-}
-
 function trainer(trial: Trial): Trainer {
   const model = configurableAutoencoder(engine, trial.architecture, 1);
   const optimizer = RMSprop(engine, model.parameters());
   const step = trainingStep(engine, model, optimizer, data, batches);
-  const firstConv = model.encoder.layers[0]!.flops([1, 3, 32, 32]);
-  const flopsPerImage = 3 * model.flops([1, 3, 32, 32]) - firstConv;
-  return { trial, model, optimizer, step, flopsPerImage, executedFlopsPerImage: flopsPerImage - skippedFlops(model) };
+  return { trial, model, optimizer, step, ...trainingFlops(model) };
 }
 
 const dispose = (trainers: readonly Trainer[]) => trainers.forEach(({ model, optimizer }) => {

@@ -16,10 +16,7 @@ import { createEngine } from '../src/kernels/registry.ts';
 import { runtimeName } from '../src/backend/device.ts';
 import { loadCifar10 } from '../src/data/cifar10.ts';
 import { autoencoderData } from '../src/data/image-set.ts';
-import { batchesOf, epochOrder } from '../src/nn/batches.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
-import { convRunAt } from '../src/nn/modules.ts';
-import { upsampledMultiplyAddShare } from '../src/kernels/conv2d/conv2d.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
@@ -27,7 +24,7 @@ import { QUEUED_MILLISECONDS } from '../src/nn/training.ts';
 import { tune } from '../src/tuning/tuner.ts';
 import { replacesHeuristic } from '../src/tuning/table.ts';
 import { matmulCeilingMilliseconds } from './variants.ts';
-import { trainingStep } from './training-step.ts';
+import { fullBatches, trainingFlops, trainingStep } from './training-step.ts';
 import { fastestInAlternatingRounds, measure } from '../src/tuning/measure.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
 import { CIFAR10_DIRECTORY } from '../test/support/data.ts';
@@ -78,30 +75,12 @@ const progress = (line: string) => console.error(`[bench:train] ${line}`);
 progress(`matmul ${matmulGflops.toFixed(2)} GFLOP/s`);
 
 const model = notebookAutoencoder(engine, 1);
-// A training step: the forward pass, and the backward pass of each conv to its weights and
-// (except the first, whose input is the data) to its input: 3x the forward FLOPs less one
-// first-layer input gradient.
-const forwardFlops = model.flops([1, 3, 32, 32]);
-const firstConvFlops = model.encoder.layers[0]!.flops([1, 3, 32, 32]);
-const flopsPerImage = 3 * forwardFlops - firstConvFlops;
-// The decoder runs each upsample-then-conv pair as a transposed convolution (conv2d.ts),
-// whose three passes each execute a share of the direct convolution's multiply-adds.
-let executedFlopsPerImage = flopsPerImage;
-let decoderShape = model.encoder.outputShape([1, 3, 32, 32]);
-model.decoder.layers.forEach((layer, i) => {
-  const run = convRunAt(model.decoder.layers, i, model.decoder.fusions);
-  if (run && run.upsample > 1) {
-    const { kernelSize } = run.conv.options;
-    const share = upsampledMultiplyAddShare(kernelSize, kernelSize, run.upsample);
-    executedFlopsPerImage -= 3 * run.conv.flops(layer.outputShape(decoderShape)) * (1 - share);
-  }
-  decoderShape = layer.outputShape(decoderShape);
-});
+const { flopsPerImage, executedFlopsPerImage } = trainingFlops(model);
 
 const records: TrainRecord[] = [];
 for (const batchSize of [32, 256]) {
   const optimizer = RMSprop(engine, model.parameters());
-  const batches = [...batchesOf(epochOrder(data.count, 1, 1, true), batchSize)].filter((batch) => batch.length === batchSize);
+  const batches = fullBatches(data.count, batchSize);
   const step = trainingStep(engine, model, optimizer, data, batches);
   const tuningStart = performance.now();
   const tuned = await tune(engine, () => {

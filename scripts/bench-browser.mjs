@@ -4,13 +4,11 @@
 //   npm run bench:browser [-- --batches 32,256] [--tune]   (--tune: the conv variants tuned first)
 import { build } from 'esbuild';
 import { createServer } from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DATA = process.env.AELAB_CIFAR ?? '../shared/data/cifar10';
 const batchesArgument = process.argv.indexOf('--batches');
 const batches = batchesArgument > 0 ? process.argv[batchesArgument + 1] : '32';
@@ -27,12 +25,8 @@ const server = createServer((request, response) => {
   else response.writeHead(404).end();
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const profile = mkdtempSync(join(tmpdir(), 'aelab-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await launchChromium();
+const { context } = browser;
 let exitCode = 1;
 try {
   const tab = await context.newPage();
@@ -52,8 +46,7 @@ try {
   console.log(`wrote ${file}`);
   exitCode = 0;
 } finally {
-  await context.close();
+  await browser.close();
   server.close();
-  rmSync(profile, { recursive: true, force: true });
 }
 process.exit(exitCode);

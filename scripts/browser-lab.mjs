@@ -6,12 +6,10 @@
 //   node scripts/browser-lab.mjs
 import { execFileSync, spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DATA = process.env.AELAB_CIFAR ?? '../shared/data/cifar10';
 const SHOTS = '.cache/lab';
 const MINUTE = 60_000;
@@ -56,14 +54,8 @@ const statusOf = (path) => new Promise((resolve, reject) => {
   }).on('error', reject).end();
 });
 
-const profile = mkdtempSync(join(tmpdir(), 'aelab-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  headless: true,
-  acceptDownloads: true,
-  viewport: { width: 1280, height: 900 },
-  args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await launchChromium({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+const { context, profile } = browser;
 const problems = [];
 let parity = { passed: 0, failed: 1 };
 try {
@@ -226,9 +218,8 @@ try {
     await bare.close();
   });
 } finally {
-  await context.close();
+  await browser.close();
   server.kill('SIGINT');
-  rmSync(profile, { recursive: true, force: true });
 }
 const failed = results.filter((result) => !result.passed).length;
 writeFileSync(`${SHOTS}/results.json`, JSON.stringify({ results, parity }, null, 2) + '\n');
