@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { CIFAR10_DIRECTORY } from '../test/support/data.ts';
+import { parseHistoryCsv } from '../src/experiments/report.ts';
 
 const cli = join('.cache', 'run', 'aelab-cli.mjs');
 await build({ entryPoints: ['src/cli/main.ts'], outfile: cli, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
@@ -28,7 +29,8 @@ function autoencoder(args: string[]): string {
 
 /** Seconds of each epoch in history.csv, and the compile time the log printed (0 if none). */
 function measured(out: string, log: string): { epochs: number[]; compileSeconds: number } {
-  const epochs = readFileSync(join(out, 'history.csv'), 'utf8').trim().split('\n').slice(1).map((line) => Number(line.split(',')[1]));
+  const file = join(out, 'history.csv');
+  const epochs = parseHistoryCsv(readFileSync(file, 'utf8'), file).map((log) => log.seconds);
   const compile = /compiled \d+ kernel pipelines in ([\d.]+) s/.exec(log);
   return { epochs, compileSeconds: compile ? Number(compile[1]) : 0 };
 }

@@ -17,6 +17,7 @@ import { Conv2d, MaxPool2d } from '../src/nn/modules.ts';
 import { convStep, modelInternals, poolStep } from '../src/lab/internals.ts';
 import { DEFAULT_SETTINGS, settingsFromQuery, settingsOfModelName, settingsQuery } from '../src/lab/settings.ts';
 import { createLabServer, servedBatches } from '../src/cli/lab.ts';
+import { historyCsv, parseHistoryCsv } from '../src/experiments/report.ts';
 import { relativeError } from '../src/checks/check.ts';
 import { Random } from '../src/random.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
@@ -135,5 +136,18 @@ describe('the lab server', () => {
     expect(() => servedBatches(empty)).toThrow(`--data ${empty}: no CIFAR-10 binary batches`);
     expect(() => servedBatches('/nonexistent/folder')).toThrow('--data /nonexistent/folder: no such directory');
     expect(servedBatches(null).size).toBe(0);
+  });
+});
+
+describe('history.csv, as the Results view reads it', () => {
+  it('reads back what the runs write, with or without validation, and refuses a file of another kind', () => {
+    const metrics = (loss: number) => ({ loss, binaryAccuracy: 0.25, meanSquaredError: 0.015625, psnr: 18.0618 });
+    const history = [
+      { epoch: 1, seconds: 2.5, train: metrics(0.625), validation: metrics(0.5) },
+      { epoch: 2, seconds: 1.25, train: metrics(0.5), validation: null },
+    ];
+    expect(parseHistoryCsv(historyCsv(history), 'history.csv')).toEqual(history);
+    expect(() => parseHistoryCsv('trial,test_loss\n1,0.5\n', 'results.csv')).toThrow("results.csv: no epoch and loss columns; not a run's history.csv");
+    expect(() => parseHistoryCsv(`${historyCsv(history)}3,,,,,,,,,\n`, 'h.csv')).toThrow('h.csv: line 4 has no epoch or loss');
   });
 });

@@ -25,7 +25,7 @@ import { challengersKept, tune } from '../tuning/tuner.ts';
 import { backward } from '../nn/autograd.ts';
 import type { Autoencoder } from '../nn/modules.ts';
 import type { Tensor } from '../backend/tensor.ts';
-import { lossChartSvg, reportHtml } from './report.ts';
+import { historyCsv, lossChartSvg, reportHtml } from './report.ts';
 import { imageGridPng } from './png-images.ts';
 
 export interface AutoencoderConfig {
@@ -90,15 +90,6 @@ export function modelOf<T extends TapeTensor<T>>(backend: ModuleBackend<T>, conf
 }
 
 const GRID_ROWS = 10;
-
-export const historyCsv = (history: readonly EpochLog[]): string =>
-  ['epoch,seconds,loss,binary_accuracy,mse,psnr,val_loss,val_binary_accuracy,val_mse,val_psnr']
-    .concat(history.map((log) => [log.epoch, log.seconds.toFixed(3), ...metricColumns(log.train), ...metricColumns(log.validation)].join(',')))
-    .join('\n') + '\n';
-
-function metricColumns(metrics: Metrics | null): string[] {
-  return metrics ? [metrics.loss, metrics.binaryAccuracy, metrics.meanSquaredError, metrics.psnr].map((value) => value.toPrecision(7)) : ['', '', '', ''];
-}
 
 /**
  * Compiles the pipelines of a training step before training (one forward and backward pass,

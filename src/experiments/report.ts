@@ -1,8 +1,36 @@
-// What a run shows a person: a loss-curve chart (SVG) and report.html, which puts it on one
-// page with the grid of originals beside their reconstructions (png-images.ts draws it).
+// What a run shows a person: history.csv (written here, and read back by the lab's Results
+// view), a loss-curve chart (SVG) and report.html, which puts it on one page with the grid of
+// originals beside their reconstructions (png-images.ts draws it).
 import type { EpochLog, Metrics } from '../nn/training.ts';
 
 export const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/** history.csv: a run's metrics per epoch, one row each (parseHistoryCsv reads it back). */
+export const historyCsv = (history: readonly EpochLog[]): string =>
+  ['epoch,seconds,loss,binary_accuracy,mse,psnr,val_loss,val_binary_accuracy,val_mse,val_psnr']
+    .concat(history.map((log) => [log.epoch, log.seconds.toFixed(3), ...metricColumns(log.train), ...metricColumns(log.validation)].join(',')))
+    .join('\n') + '\n';
+
+function metricColumns(metrics: Metrics | null): string[] {
+  return metrics ? [metrics.loss, metrics.binaryAccuracy, metrics.meanSquaredError, metrics.psnr].map((value) => value.toPrecision(7)) : ['', '', '', ''];
+}
+
+/** history.csv's rows as epoch logs; a malformed file is refused naming the line. */
+export function parseHistoryCsv(text: string, fileName: string): EpochLog[] {
+  const [header, ...lines] = text.trim().split('\n');
+  const columns = header!.split(',');
+  const index = (name: string) => columns.indexOf(name);
+  if (index('epoch') < 0 || index('loss') < 0) throw new Error(`${fileName}: no epoch and loss columns; not a run's history.csv`);
+  return lines.map((line, i) => {
+    const cells = line.split(',');
+    const value = (name: string) => (index(name) < 0 || cells[index(name)] === '' ? NaN : Number(cells[index(name)]));
+    const metrics = (prefix: string): Metrics | null =>
+      Number.isNaN(value(`${prefix}loss`)) ? null : { loss: value(`${prefix}loss`), binaryAccuracy: value(`${prefix}binary_accuracy`), meanSquaredError: value(`${prefix}mse`), psnr: value(`${prefix}psnr`) };
+    const train = metrics('');
+    if (!train || Number.isNaN(value('epoch'))) throw new Error(`${fileName}: line ${i + 2} has no epoch or loss`);
+    return { epoch: value('epoch'), seconds: value('seconds'), train, validation: metrics('val_') };
+  });
+}
 
 /** Bytes as base64 (for data: URLs), without node:buffer so this file also runs in a browser. */
 export function base64(bytes: Uint8Array): string {

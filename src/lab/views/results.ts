@@ -2,27 +2,9 @@
 // `aelab colourise`, chosen from disk, shown with the charts its report draws: the loss per
 // epoch (history.csv), a sweep's test loss and accuracy against the latent size with their
 // regression lines (results.json), the metrics, and the folder's pictures.
-import type { EpochLog, Metrics } from '../../nn/training.ts';
-import { lossChartSvg } from '../../experiments/report.ts';
+import { lossChartSvg, parseHistoryCsv } from '../../experiments/report.ts';
 import { scatterSvg, type TrialRow } from '../../experiments/sweep-report.ts';
 import { element } from '../draw.ts';
-
-/** history.csv's rows as epoch logs; a malformed file is refused naming the line. */
-export function parseHistoryCsv(text: string, fileName: string): EpochLog[] {
-  const [header, ...lines] = text.trim().split('\n');
-  const columns = header!.split(',');
-  const index = (name: string) => columns.indexOf(name);
-  if (index('epoch') < 0 || index('loss') < 0) throw new Error(`${fileName}: no epoch and loss columns; not a run's history.csv`);
-  return lines.map((line, i) => {
-    const cells = line.split(',');
-    const value = (name: string) => (index(name) < 0 || cells[index(name)] === '' ? NaN : Number(cells[index(name)]));
-    const metrics = (prefix: string): Metrics | null =>
-      Number.isNaN(value(`${prefix}loss`)) ? null : { loss: value(`${prefix}loss`), binaryAccuracy: value(`${prefix}binary_accuracy`), meanSquaredError: value(`${prefix}mse`), psnr: value(`${prefix}psnr`) };
-    const train = metrics('');
-    if (!train || Number.isNaN(value('epoch'))) throw new Error(`${fileName}: line ${i + 2} has no epoch or loss`);
-    return { epoch: value('epoch'), seconds: value('seconds'), train, validation: metrics('val_') };
-  });
-}
 
 /** The folder's top-level files by name (a chosen folder lists every file under it). */
 function topLevel(files: readonly File[]): Map<string, File> {
