@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as F from '../src/nn/functional.ts';
 import { backward } from '../src/nn/autograd.ts';
 import { copy, matmul, plainMatmul, referenceMatmul } from '../bench/kernels/matmul.ts';
+import { plainConv, referencePlainConv } from '../bench/kernels/plain-conv.ts';
 import { Random } from '../src/random.ts';
 import { relativeError, FLOAT32_TOLERANCE } from '../src/checks/check.ts';
 import { testEngine } from './support/engine.ts';
@@ -61,6 +62,21 @@ describe.skipIf(!engine)('engine', () => {
       for (const unroll of [false, true]) expect(relativeError(await plainMatmul(e, left, right, unroll).read(), expected), `unroll ${unroll}`).toBeLessThan(FLOAT32_TOLERANCE);
     });
     expect(() => plainMatmul(e, e.zeros([100, 3]), e.zeros([3, 64]), true)).toThrow(/plainMatmul: needs m % 128 = 0 and n % 64 = 0/);
+  });
+
+  it('the plain direct conv (the conv passes\' ceiling) computes the convolution with its padding, rolled and unrolled', async () => {
+    const random = new Random(10);
+    // Channels that are not the notebook's, an image that is not square, and a width of two
+    // pixel blocks, so that both edges and the block boundary are crossed.
+    const shape = { batch: 2, height: 5, width: 16, inChannels: 3, outChannels: 5 };
+    const input = random.values(2 * 5 * 16 * 3);
+    const weight = random.values(9 * 3 * 5);
+    const expected = referencePlainConv(input, weight, shape);
+    await e.scopeAsync(async () => {
+      const [x, w] = [e.tensor(input, [2, 5, 16, 3]), e.tensor(weight, [3, 3, 3, 5])];
+      for (const unroll of [false, true]) expect(relativeError(await plainConv(e, x, w, shape, unroll).read(), expected), `unroll ${unroll}`).toBeLessThan(FLOAT32_TOLERANCE);
+    });
+    expect(() => plainConv(e, e.zeros([1, 4, 12, 3]), e.zeros([3, 3, 3, 5]), { ...shape, batch: 1, height: 4, width: 12 }, true)).toThrow(/plainConv: the width \(12\) must be a multiple of 8/);
   });
 
   it('sums millions of elements through several partial-sum passes', async () => {

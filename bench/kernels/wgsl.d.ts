@@ -5,5 +5,6 @@ import type { KernelSource } from '../../src/backend/kernel-library.ts';
 export declare const wgsl: {
   readonly copy: KernelSource;
   readonly matmul: KernelSource;
+  readonly plainConv: KernelSource;
   readonly plainMatmul: KernelSource;
 };
