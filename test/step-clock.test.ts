@@ -3,6 +3,7 @@
 // the GPU never idles for want of queued work, and no wait sleeps past the chunk it waits for.
 import { describe, expect, it } from 'vitest';
 import { QUEUED_MILLISECONDS, StepClock, type ClockTime } from '../src/nn/step-clock.ts';
+import { awaitAtOnce, sleepFirst, type WaitPolicy } from '../src/tuning/waits.ts';
 
 interface Simulation {
   /** How long the GPU sat idle with nothing queued, after the first chunk. */
@@ -17,7 +18,7 @@ interface Simulation {
  * `submitBlocks`: submitting a step waits until the step before it has finished (Deno's wgpu on
  * lavapipe), so the CPU is never more than a step ahead.
  */
-async function simulate(steps: number, stepMilliseconds: number, slowSteps: number, slowdown: number, waitCost = 0.2, submitBlocks = false): Promise<Simulation> {
+async function simulate(steps: number, stepMilliseconds: number, slowSteps: number, slowdown: number, waitCost = 0.2, submitBlocks = false, waits: WaitPolicy = sleepFirst): Promise<Simulation> {
   let now = 0;
   let gpuFree = 0;
   let idle = 0;
@@ -41,7 +42,7 @@ async function simulate(steps: number, stepMilliseconds: number, slowSteps: numb
     const done = gpuFree;
     chunkSteps = 0;
     return { values: async () => void (now = Math.max(now, done) + waitCost) };
-  }, {
+  }, waits, {
     now: time.now,
     sleep: async (milliseconds) => {
       sleeps.push({ slept: milliseconds, remaining: Math.max(0, pendingDone - now) });
@@ -81,6 +82,12 @@ describe('the step clock', () => {
     const late = result.sleeps.slice(-10);
     expect(late.length).toBe(10);
     for (const { slept, remaining } of late) expect(slept).toBeGreaterThan(0.5 * remaining);
+  });
+
+  it('under the await-at-once policy (a GPU) never sleeps, and still never stalls', async () => {
+    const result = await simulate(400, 25, 2, 100, 0.2, false, awaitAtOnce);
+    expect(result.sleeps).toEqual([]);
+    expect(result.idleMilliseconds).toBeLessThan(2 * 25);
   });
 
   it('with a wait that costs 11 ms (Deno) still neither stalls nor spins through the chunk', async () => {

@@ -3,11 +3,14 @@
 //   Browser, Deno: navigator.gpu (Deno needs --unstable-webgpu).
 //   Node: Dawn, from the `webgpu` package (loaded only in Node).
 import { NoAdapterError } from '../errors.ts';
+import type { AdapterTraits } from '../tuning/adapter-kind.ts';
 
 export interface AcquiredDevice {
   readonly device: GPUDevice;
   /** Vendor, architecture and description as the adapter reports them. */
   readonly adapterDescription: string;
+  /** What the engine's defaults are chosen by (tuning/adapter-kind.ts). */
+  readonly traits: AdapterTraits;
 }
 
 export function runtimeName(): 'deno' | 'node' | 'browser' {
@@ -64,7 +67,10 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
       maxBufferSize: adapter.limits.maxBufferSize,
     },
   });
-  return { device, adapterDescription: `${adapterDescription} (${runtimeName()})` };
+  // isFallbackAdapter moved from the adapter into its info; either may be missing.
+  const fallback = Boolean((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter);
+  const traits = { description: adapterDescription, fallback, wgpu: webgpuIsWgpu() };
+  return { device, adapterDescription: `${adapterDescription} (${runtimeName()})`, traits };
 }
 
 /**

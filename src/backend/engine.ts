@@ -14,6 +14,8 @@ import { wgsl } from '#wgsl/backend';
 import { elementwiseInvocations } from './elementwise.ts';
 import { TuningTable } from '../tuning/table.ts';
 import { probeSubgroups, type SubgroupSupport } from '../tuning/subgroups.ts';
+import { sleepFirst, waitFor, type Expected, type WaitPolicy } from '../tuning/waits.ts';
+import type { AdapterTraits } from '../tuning/adapter-kind.ts';
 
 export type { DispatchRequest, RecordedDispatch } from './dispatch.ts';
 export { Snapshot } from './readback.ts';
@@ -27,15 +29,21 @@ export interface EngineOptions {
   poison?: number | null;
   /** A description of the adapter, reported by benchmarks. */
   adapterDescription?: string;
+  /** What the adapter says of itself (acquireDevice), which some kernel variants are chosen by. */
+  traits?: AdapterTraits;
   /** Records each dispatch's entry point, shape and bindings, to be timed on its own later: see recordedDispatches(). */
   profile?: boolean;
   /**
-   * Unroll the kernels' constant-count loops before compiling them (tuning/unroll.ts). For WebGPU
-   * implementations whose shader translator keeps the driver from unrolling them (wgpu, in
-   * Deno and Firefox: createEngine sets it there); elsewhere the driver unrolls them itself
-   * and compiles the loops faster than their unrolled text (SwiftShader took minutes).
+   * Unroll the kernels' constant-count loops before compiling them (tuning/unroll.ts), where
+   * the driver will not: behind wgpu (Deno, Firefox) and on SwiftShader (createEngine decides,
+   * tuning/adapter-kind.ts). Elsewhere the driver unrolls them and compiles loops faster.
    */
   unrollLoops?: boolean;
+  /**
+   * Whether a wait for the GPU sleeps through most of its expected time before it awaits
+   * (tuning/waits.ts). createEngine picks it by the adapter's kind; default sleep-first.
+   */
+  waits?: WaitPolicy;
   /**
    * Let kernels shuffle values between the lanes of a subgroup where the device allows it
    * (tuning/subgroups.ts: probed at creation). Default true; false keeps every kernel on its own
@@ -50,8 +58,11 @@ export class Engine {
   readonly kernels: KernelLibrary;
   readonly pool: BufferPool;
   readonly adapterDescription: string;
+  readonly traits: AdapterTraits;
   /** The kernel variants chosen for this adapter (tuning/table.ts, tuning/tuner.ts). */
   readonly tuning = new TuningTable();
+  /** How every wait for the GPU behaves (tuning/waits.ts). */
+  readonly waits: WaitPolicy;
   poison: number | null;
 
   private readonly dispatcher: Dispatcher;
@@ -66,6 +77,8 @@ export class Engine {
     this.kernels = new KernelLibrary(device, { unrollLoops: options.unrollLoops ?? false, subgroups });
     this.pool = new BufferPool(device);
     this.poison = options.poison ?? null;
+    this.waits = options.waits ?? sleepFirst;
+    this.traits = options.traits ?? { description: options.adapterDescription ?? 'unknown adapter', fallback: false, wgpu: false };
     // Whether kernels shuffle within subgroups changes their speed, so it is part of what the
     // benchmarks report and what a tuning is kept under.
     this.adapterDescription = `${options.adapterDescription ?? 'unknown adapter'}${subgroups ? `, subgroups of ${subgroups.size}` : ''}`;
@@ -315,19 +328,17 @@ export class Engine {
       offset += tensor.size * 4;
     }
     this.flush();
-    return new Snapshot(staging, tensors.map((tensor) => tensor.size), () => this.checkErrors());
+    return new Snapshot(staging, tensors.map((tensor) => tensor.size), () => this.checkErrors(), this.waits);
   }
 
   /**
-   * Waits for the GPU and raises any validation error it reported for submitted work.
-   * Dawn (Node) spins a CPU core while a completion promise is pending, which on a CPU
-   * adapter takes that core from the GPU work itself; given the expected duration, the
-   * wait sleeps through most of it before asking.
+   * Waits for the GPU and raises any validation error it reported for submitted work. Given
+   * how long the work is expected to take, the engine's wait policy may sleep through most of
+   * it first (tuning/waits.ts).
    */
-  async synchronize(expectedMilliseconds = 0): Promise<void> {
+  async synchronize(expected: Expected = { milliseconds: 0 }): Promise<void> {
     this.flush();
-    if (expectedMilliseconds > 2) await new Promise((resolve) => setTimeout(resolve, expectedMilliseconds * 0.85));
-    await this.device.queue.onSubmittedWorkDone();
+    await waitFor(this.waits, expected, () => this.device.queue.onSubmittedWorkDone());
     await this.checkErrors();
   }
 

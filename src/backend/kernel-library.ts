@@ -153,6 +153,11 @@ export class KernelLibrary {
     return this.entryPoints.size;
   }
 
+  /** Whether every kernel's constant-count loops are unrolled before compiling (unroll.ts). */
+  get unrollsLoops(): boolean {
+    return this.options.unrollLoops;
+  }
+
   /** Subgroups the kernels may shuffle within (null: none; SUBGROUP_SHUFFLES must stay 0). */
   get subgroups(): SubgroupSupport | null {
     return this.options.subgroups;

@@ -1,22 +1,23 @@
 // Reading tensors back to the host: a Snapshot copies them, at one point of the queue, into a
 // staging buffer that is mapped once (Engine.snapshot).
 import { MapMode } from '../gpu-constants.ts';
+import { waitFor, type Expected, type WaitPolicy } from '../tuning/waits.ts';
 
 export class Snapshot {
   constructor(
     private readonly staging: GPUBuffer,
     private readonly sizes: readonly number[],
     private readonly checkErrors: () => Promise<void>,
+    private readonly waits: WaitPolicy,
   ) {}
 
   /**
-   * Waits for the work up to the snapshot and returns the tensors' values. Dawn spins a CPU
-   * core while the map is pending, so a caller that knows how long the work still runs can
-   * have the wait sleep through `sleepMilliseconds` first.
+   * Waits for the work up to the snapshot and returns the tensors' values. A caller that
+   * knows how long that work still runs says so, and the engine's wait policy decides whether
+   * the wait sleeps first (tuning/waits.ts).
    */
-  async values(sleepMilliseconds = 0): Promise<Float32Array[]> {
-    if (sleepMilliseconds > 1) await new Promise((resolve) => setTimeout(resolve, sleepMilliseconds));
-    await this.staging.mapAsync(MapMode.READ);
+  async values(expected: Expected = { milliseconds: 0 }): Promise<Float32Array[]> {
+    await waitFor(this.waits, expected, () => this.staging.mapAsync(MapMode.READ));
     const bytes = this.staging.getMappedRange().slice(0);
     this.staging.unmap();
     this.staging.destroy();

@@ -1,7 +1,8 @@
 // Every op, one line each, and createEngine: an engine with all their kernels compiled. Tests iterate this registry, and the test-case table is typed
 // against it, so an op without test cases does not compile.
 import { Engine, type EngineOptions } from '../backend/engine.ts';
-import { acquireDevice, webgpuIsWgpu } from '../backend/device.ts';
+import { acquireDevice } from '../backend/device.ts';
+import { defaultWaitPolicy, driverUnrollsLoops } from '../tuning/adapter-kind.ts';
 import { wgsl } from '#wgsl/kernels';
 import { add } from './add.ts';
 import { subtract } from './subtract.ts';
@@ -59,6 +60,8 @@ export type UpdateRuleName = keyof typeof updateRules;
  * compiled, so that a WGSL error surfaces at start-up with its file, line and column.
  */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
-  const { device, adapterDescription } = await acquireDevice();
-  return Engine.create(device, { adapterDescription, unrollLoops: webgpuIsWgpu(), kernels: Object.values(wgsl), ...options });
+  const { device, adapterDescription, traits } = await acquireDevice();
+  return Engine.create(device, {
+    adapterDescription, traits, unrollLoops: !driverUnrollsLoops(traits), waits: defaultWaitPolicy(traits), kernels: Object.values(wgsl), ...options,
+  });
 }

@@ -5,9 +5,9 @@
 // keeps the GPU busy through the wait and while the next one is encoded. (Waiting for all
 // submitted work left the GPU idle while the CPU encoded the next step; and under Deno each
 // wait costs about 11 ms.)
-// Dawn spins a CPU core while a map is pending, taking it from the training itself, so the
-// wait first sleeps until 95% of the time the chunk should take, by the estimate of the GPU
-// time per step. Oversleeping by less than a chunk costs nothing (the next chunk is queued),
+// Dawn spins a CPU core while a map is pending, taking it from the training itself, so on a
+// CPU adapter the wait policy (tuning/waits.ts) has the wait sleep through most of the time
+// the chunk should still take, by the estimate of the GPU time per step. Oversleeping by less than a chunk costs nothing (the next chunk is queued),
 // but an estimate that is too high is a stall, and one measured across an oversleep is too
 // high by the oversleep, so an estimate only ever comes from a steady state:
 //   - the first chunk of a clock sets none: it pays for compiling its kernels (a run's first
@@ -22,6 +22,8 @@
 // time (a CPU that only queues work never does), the time is read per step submitted since:
 // per step of the 2-step first chunk, the first reading under Deno was 12x the step, and
 // the next wait slept 3 s.
+import { sleepFirst, type WaitPolicy } from '../tuning/waits.ts';
+
 /** How much GPU work fit() lets the CPU queue ahead before it waits (bench:train times samples this long). */
 export const QUEUED_MILLISECONDS = 400;
 
@@ -56,7 +58,11 @@ export class StepClock<M> {
   /** When the CPU began encoding the chunk being filled. */
   private encodingSince: number;
 
-  constructor(private readonly snapshot: () => QueuePoint<M>, private readonly time: ClockTime = realTime) {
+  constructor(
+    private readonly snapshot: () => QueuePoint<M>,
+    private readonly waits: WaitPolicy = sleepFirst,
+    private readonly time: ClockTime = realTime,
+  ) {
     this.lastCompletion = time.now();
     this.encodingSince = this.lastCompletion;
   }
@@ -98,8 +104,8 @@ export class StepClock<M> {
   private async complete(chunk: Chunk<M>, since: { steps: number; encoding: number }): Promise<M> {
     // The queue never ran dry, so the chunk started when the one before it completed.
     const expected = chunk.steps * this.estimate;
-    const sleep = this.lastCompletion + 0.95 * expected - this.time.now();
-    if (this.estimate > 0 && sleep > 1) await this.time.sleep(sleep);
+    const sleep = this.waits.sleepBefore(expected, this.time.now() - this.lastCompletion, true);
+    if (this.estimate > 0 && sleep > 0) await this.time.sleep(sleep);
     const woke = this.time.now();
     const values = await chunk.point.values();
     const now = this.time.now();

@@ -131,7 +131,7 @@ export async function fit(
   for (let epoch = (options.initialEpoch ?? 0) + 1; epoch <= options.epochs; epoch++) {
     const started = performance.now();
     const sums = new MetricSums(engine);
-    const clock = new StepClock(() => sums.snapshot());
+    const clock = new StepClock(() => sums.snapshot(), engine.waits);
     let runningLoss: number | null = null;
     let step = 0;
     let trainMetrics: Metrics;

@@ -4,9 +4,10 @@
 //
 // Dawn spins a CPU core while a completion promise is pending, which on a CPU adapter slows
 // the work being timed (on 2 cores, a sample that spins throughout takes about twice as
-// long). So each wait first sleeps through most of the time the fastest sample so far took,
-// and a sample only counts once that estimate has settled: a measurement whose samples all
-// spun would report half the adapter's speed. Used by the benchmarks and by the tuner.
+// long). So each wait tells the engine's wait policy (waits.ts) the time the fastest sample
+// so far took, and there the policy sleeps through most of it; a sample only counts once that
+// estimate has settled: a measurement whose samples all spun would report half the adapter's
+// speed. Used by the benchmarks and by the tuner.
 import type { Engine, RecordedDispatch } from '../backend/engine.ts';
 
 export interface MeasureOptions {
@@ -63,11 +64,11 @@ export async function calibrate(engine: Engine, encode: () => void, targetSample
 export async function timeSample(engine: Engine, encode: () => void, repetitions: number, expectedMilliseconds: number): Promise<number> {
   const start = performance.now();
   for (let r = 0; r < repetitions; r++) engine.scope(encode);
-  // The wait sleeps through what is left of the expected time, counted from the sample's start.
-  // Where submitting runs the work (Deno's wgpu on lavapipe: encoding 30 queued training steps
-  // took 16.9 ms a step of their 18.1, under Dawn 2.2 of 19.2), nothing is left by now, and a
-  // sleep counted from here added 0.85 of a sample to every sample.
-  await engine.synchronize(expectedMilliseconds * repetitions - (performance.now() - start));
+  // The expected time is counted from the sample's start. Where submitting runs the work
+  // (Deno's wgpu on lavapipe: encoding 30 queued training steps took 16.9 ms a step of their
+  // 18.1, under Dawn 2.2 of 19.2), little is left by now, and a sleep counted from here added
+  // 0.85 of a sample to every sample.
+  await engine.synchronize({ milliseconds: expectedMilliseconds * repetitions, elapsed: performance.now() - start });
   return (performance.now() - start) / repetitions;
 }
 

@@ -8,14 +8,18 @@
 // memory (seen in the LLVM IR: 448 scatters and 8 multiply-adds where Dawn's code has 64
 // multiply-adds and none). Unrolled here, wgpu's output gets Dawn's straight-line code: the
 // notebook's training step at batch 256 under Deno ran 3x faster with the same kernels.
-// The engine does it only on wgpu (EngineOptions.unrollLoops): elsewhere the driver unrolls
-// on its own, and SwiftShader (Chromium without a GPU) compiled the unrolled conv kernels
-// for minutes where it compiles the loops in seconds.
+// SwiftShader (Chromium without a GPU) unrolls nothing either: its JIT runs no loop unrolling,
+// and every register tile there lived in memory. The engine unrolls where the driver will not
+// (EngineOptions.unrollLoops, chosen in adapter-kind.ts); elsewhere the driver unrolls on its
+// own and compiles the loops faster than their unrolled text.
 //
 // What is unrolled: every loop written exactly `for (var i = 0u; i < BOUND; i++) { ... }` whose
 // BOUND is an expression of integer literals and module-scope `const`s (after specialisation),
-// at most MAX_UNROLLED_ITERATIONS, and whose body has no `break` or `continue`. Each iteration
-// becomes a block `{ let i = Ku; ... }`. Other loops (runtime counts) are left alone.
+// at most MAX_UNROLLED_ITERATIONS, whose body has no `break` or `continue`, and whose counter
+// indexes a local array or vector (a register tile: `sums[c * 4u + j]`, `quad[e]`) rather than
+// only storage buffers. Each iteration becomes a block `{ let i = Ku; ... }`. Other loops are
+// left alone: unrolling them keeps nothing in registers, and SwiftShader took minutes and
+// gigabytes to compile max-pool's window loops unrolled.
 import { AelabError } from '../errors.ts';
 
 export const MAX_UNROLLED_ITERATIONS = 32;
@@ -24,6 +28,7 @@ const LOOP = /for \(var (\w+) = 0u; \1 < ([^;{}]+); \1\+\+\) \{/g;
 
 export function unrollConstantLoops(name: string, source: string): string {
   const constants = moduleConstants(source);
+  const buffers = moduleBindings(source);
   let result = source;
   let searchFrom = 0;
   for (;;) {
@@ -35,7 +40,7 @@ export function unrollConstantLoops(name: string, source: string): string {
     const bodyEnd = closingBrace(name, result, bodyStart);
     const body = result.slice(bodyStart, bodyEnd);
     const bound = evaluate(boundText, constants);
-    if (bound === null || bound > MAX_UNROLLED_ITERATIONS || /\b(break|continue)\b/.test(withoutComments(body))) {
+    if (bound === null || bound > MAX_UNROLLED_ITERATIONS || /\b(break|continue)\b/.test(withoutComments(body)) || !indexesLocalArray(body, variable, buffers)) {
       searchFrom = bodyStart; // leave this loop; loops inside it are still candidates
       continue;
     }
@@ -43,6 +48,29 @@ export function unrollConstantLoops(name: string, source: string): string {
     result = result.slice(0, match.index) + copies + result.slice(bodyEnd + 1);
     searchFrom = match.index; // the copies' own loops come next
   }
+}
+
+/** The names of the module's storage and uniform bindings (`var<storage, read> input: ...`). */
+function moduleBindings(source: string): Set<string> {
+  return new Set([...source.matchAll(/^\s*(?:@\w+\(\d+\)\s*)*var<[^>]+>\s+(\w+)/gm)].map((match) => match[1]!));
+}
+
+/** Whether `variable` appears inside the brackets of an index into anything but a module binding. */
+function indexesLocalArray(body: string, variable: string, buffers: ReadonlySet<string>): boolean {
+  const text = withoutComments(body);
+  const counter = new RegExp(`\\b${variable}\\b`);
+  for (const match of text.matchAll(/(\w+)\s*\[/g)) {
+    if (buffers.has(match[1]!)) continue;
+    let depth = 1;
+    let end = match.index! + match[0].length;
+    while (end < text.length && depth > 0) {
+      if (text[end] === '[') depth++;
+      else if (text[end] === ']') depth--;
+      end++;
+    }
+    if (counter.test(text.slice(match.index! + match[0].length, end - 1))) return true;
+  }
+  return false;
 }
 
 /** The index of the `}` that closes the block whose body starts at `start`. */

@@ -4,6 +4,7 @@
 // against the float64 reference. Nothing here changes what conv2d computes, only how fast.
 import type { Engine } from '../../backend/engine.ts';
 import type { Conv2dGeometry } from './geometry.ts';
+import { compilesAllPhasesTiles } from '../../tuning/adapter-kind.ts';
 
 /** The kernels: adjacent invocations (lanes) take adjacent columns. */
 export const LANES = 8;
@@ -164,7 +165,7 @@ function stridePhases(g: Conv2dGeometry): { width: number; height: number; windo
 }
 
 /** The tiles the input gradient may use: for stride > 1, the phase-wise row tiles and the all-phases ones. */
-function transposedTileCandidates(g: Conv2dGeometry, subgroups: boolean): TransposedTileSize[] {
+function transposedTileCandidates(g: Conv2dGeometry, subgroups: boolean, allPhasesCompile: boolean): TransposedTileSize[] {
   const phases = stridePhases(g);
   const rowTiles = withRowWindow(rowTileCandidates(phases.width, g.inChannels, phases.height, subgroups), subgroups);
   // Few channels give each dL/dz value backward_input loads few multiply-adds, which the
@@ -177,9 +178,9 @@ function transposedTileCandidates(g: Conv2dGeometry, subgroups: boolean): Transp
   // loops (UNROLL_LOOPS), which lets the lanes share a whole channel's weights: on the
   // notebook's 12->3 forward 1.25-2.2x faster at batch 32 and 1.4-2.1x at 256 than rolled
   // (alternating processes, lavapipe). Only there: the unrolling is for the shared weights
-  // (rolled, the lanes share them tap by tap), and with the unrolled variants offered to
-  // SwiftShader (Chromium without a GPU, no subgroups) the parity run there lost its device.
-  if (g.stride === 1 || phases.window === null || g.inChannels > MAX_ALL_PHASES_CHANNELS) return rowTiles;
+  // (rolled, the lanes share them tap by tap). SwiftShader is offered no all-phases tile: its
+  // compiler cannot take them (tuning/adapter-kind.ts).
+  if (g.stride === 1 || phases.window === null || g.inChannels > MAX_ALL_PHASES_CHANNELS || !allPhasesCompile) return rowTiles;
   const phaseCount = g.stride * g.stride;
   const allPhases: TransposedTileSize[] = [];
   for (const tileY of [4, 2, 1, MAX_TILE_Y].filter((y) => y <= phases.height && y * phaseCount * g.inChannels <= MAX_ACCUMULATORS))
@@ -189,7 +190,7 @@ function transposedTileCandidates(g: Conv2dGeometry, subgroups: boolean): Transp
 }
 
 export function transposedTile(engine: Engine, g: Conv2dGeometry): { entryPoint: string; specialization: Record<string, number>; invocations: number } {
-  const { ALL_PHASES, ...tile } = engine.tuning.choose(tuningKey('backward_input', g), () => transposedTileCandidates(g, engine.kernels.subgroups !== null));
+  const { ALL_PHASES, ...tile } = engine.tuning.choose(tuningKey('backward_input', g), () => transposedTileCandidates(g, engine.kernels.subgroups !== null, compilesAllPhasesTiles(engine.traits)));
   const phases = stridePhases(g);
   if (ALL_PHASES === 1) {
     const { invocations } = rowTileDispatch(tile, phases.width, g.inChannels, phases.height, g.batch);
