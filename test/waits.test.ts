@@ -6,10 +6,10 @@ import { awaitAtOnce, sleepFirst, waitFor, type WaitPolicy } from '../src/tuning
 import { testEngine } from './support/engine.ts';
 import { Engine } from '../src/backend/engine.ts';
 
-const traits = (description: string, more: Partial<AdapterTraits> = {}): AdapterTraits => ({ description, fallback: false, wgpu: false, ...more });
+const traits = (description: string, more: Partial<AdapterTraits> = {}): AdapterTraits => ({ description, fallback: false, wgpu: false, inProcess: true, ...more });
 const lavapipe = traits('mesa / software / llvmpipe-llvm-15-0-6-256-bits- / llvmpipe: Mesa 25.0.7 (LLVM 15.0.6) 0.0.1');
 const denoLavapipe = traits('65541 / 0 / llvmpipe (LLVM 15.0.6, 256 bits)', { wgpu: true });
-const swiftShader = traits('google / swiftshader');
+const swiftShader = traits('google / swiftshader', { inProcess: false });
 const nvidia = traits('nvidia / hopper / NVIDIA H100 80GB HBM3');
 
 describe('adapter kinds', () => {
@@ -28,9 +28,10 @@ describe('adapter kinds', () => {
     expect(driverUnrollsLoops(traits('nvidia / hopper', { wgpu: true }))).toBe(false);
   });
 
-  it('sleeps before a wait on CPU adapters only', () => {
+  it('sleeps before a wait only on a CPU adapter run in this process, whose wait spins a core', () => {
     expect(defaultWaitPolicy(lavapipe)).toBe(sleepFirst);
-    expect(defaultWaitPolicy(swiftShader)).toBe(sleepFirst);
+    expect(defaultWaitPolicy(denoLavapipe)).toBe(sleepFirst);
+    expect(defaultWaitPolicy(swiftShader)).toBe(awaitAtOnce); // a browser's page does not spin
     expect(defaultWaitPolicy(nvidia)).toBe(awaitAtOnce);
   });
 });

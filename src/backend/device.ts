@@ -69,7 +69,7 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
   });
   // isFallbackAdapter moved from the adapter into its info; either may be missing.
   const fallback = Boolean((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter);
-  const traits = { description: adapterDescription, fallback, wgpu: webgpuIsWgpu() };
+  const traits = { description: adapterDescription, fallback, wgpu: webgpuIsWgpu(), inProcess: runtimeName() !== 'browser' };
   return { device, adapterDescription: `${adapterDescription} (${runtimeName()})`, traits };
 }
 

@@ -41,7 +41,8 @@ export interface EngineOptions {
   unrollLoops?: boolean;
   /**
    * Whether a wait for the GPU sleeps through most of its expected time before it awaits
-   * (tuning/waits.ts). createEngine picks it by the adapter's kind; default sleep-first.
+   * (tuning/waits.ts). createEngine picks it by the adapter's kind and the runtime; default
+   * sleep-first.
    */
   waits?: WaitPolicy;
   /**
@@ -78,7 +79,7 @@ export class Engine {
     this.pool = new BufferPool(device);
     this.poison = options.poison ?? null;
     this.waits = options.waits ?? sleepFirst;
-    this.traits = options.traits ?? { description: options.adapterDescription ?? 'unknown adapter', fallback: false, wgpu: false };
+    this.traits = options.traits ?? { description: options.adapterDescription ?? 'unknown adapter', fallback: false, wgpu: false, inProcess: true };
     // Whether kernels shuffle within subgroups changes their speed, so it is part of what the
     // benchmarks report and what a tuning is kept under.
     this.adapterDescription = `${options.adapterDescription ?? 'unknown adapter'}${subgroups ? `, subgroups of ${subgroups.size}` : ''}`;

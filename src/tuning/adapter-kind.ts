@@ -16,6 +16,11 @@ export interface AdapterTraits {
   readonly fallback: boolean;
   /** The WebGPU implementation is wgpu (Deno, Firefox): unroll.ts says why that matters. */
   readonly wgpu: boolean;
+  /**
+   * The WebGPU implementation runs in this process (Dawn in Node, wgpu in Deno), so a pending
+   * promise is polled on this process's cores; a browser runs it in its GPU process.
+   */
+  readonly inProcess: boolean;
 }
 
 const SOFTWARE_ADAPTERS = /llvmpipe|lavapipe|swiftshader|software|\bwarp\b|microsoft basic render/i;
@@ -46,10 +51,13 @@ export function compilesAllPhasesTiles(traits: AdapterTraits): boolean {
 }
 
 /**
- * Dawn spins a CPU core while a promise is pending, which on a CPU adapter takes that core
- * from the work awaited, so there a wait sleeps through most of the expected time first; on a
- * GPU the sleep is lost time.
+ * Dawn in Node spins a CPU core while a promise is pending, which on a CPU adapter takes that
+ * core from the work awaited, so there a wait sleeps through most of the expected time first.
+ * On a GPU the sleep is lost time, and so it is in a browser, whose page does not spin: the
+ * notebook's training at batch 32 in headless Chromium (SwiftShader) ran at 211 img/s
+ * awaiting at once against 151 sleeping first; under Node (lavapipe) at 1,751 sleeping first
+ * against 893 (bench/results/compare-waits*.json).
  */
 export function defaultWaitPolicy(traits: AdapterTraits): WaitPolicy {
-  return adapterKind(traits) === 'cpu' ? sleepFirst : awaitAtOnce;
+  return adapterKind(traits) === 'cpu' && traits.inProcess ? sleepFirst : awaitAtOnce;
 }

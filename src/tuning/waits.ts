@@ -3,8 +3,9 @@
 // the work they await is still expected to take. Dawn spins a CPU core while a promise is
 // pending; on a CPU adapter that core is half the machine's, taken from the work awaited (on
 // 2 cores a sample that spun throughout took about twice as long), so the wait sleeps first.
-// On a GPU the spin costs nothing the work needs, and a sleep is time lost.
-// The default follows the adapter's kind (adapter-kind.ts); EngineOptions.waits overrides it.
+// On a GPU the spin costs nothing the work needs, and in a browser nothing spins: there a
+// sleep is time lost. The default follows the adapter's kind and the runtime
+// (adapter-kind.ts); EngineOptions.waits overrides it.
 export interface WaitPolicy {
   readonly name: 'sleep-first' | 'await-at-once';
   /**
