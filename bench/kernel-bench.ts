@@ -1,23 +1,24 @@
 // The kernel benchmark's measurements: every op, forward and backward, at the notebook
-// autoencoder's real shapes, against the adapter's ceilings measured in the same run, before
-// the passes and after them: the engine's own matmul for FLOP/s and its copy kernel for
-// bandwidth. The conv passes are timed with the variants the tuner picks for this adapter
-// (tuned here first) and, in alternation, with the kernels' heuristic variants and with the
-// engine's matmul, whose share they report beside the before-and-after one (the fastest of
-// five alternating rounds each: on a busy machine noise only adds time).
+// autoencoder's real shapes, against plain kernels measured in the same run (ceilings.ts),
+// before the passes and after them: the plain matmul for FLOP/s and the copy for bandwidth;
+// the engine's own matmul is a row of its own. Each conv pass is timed in alternation with the
+// plain direct conv at its shape (its share of that is what the target counts) and, where the
+// tuner runs first, with the kernels' heuristic variants (the fastest of five alternating
+// rounds each: on a busy machine noise only adds time).
 // bench/kernels.ts runs it from the command line; the lab page's Kernels view in a browser.
 import type { Engine } from '../src/backend/engine.ts';
 import { ops, type OpName } from '../src/kernels/registry.ts';
 import type { Op } from '../src/kernels/op.ts';
-import { copy } from './kernels/matmul.ts';
+import { copy, plainMatmul } from './kernels/matmul.ts';
 import { sizeOf, type Shape } from '../src/shapes.ts';
 import { upsampledMultiplyAddShare } from '../src/kernels/conv2d/conv2d.ts';
 import { Random } from '../src/random.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
-import { fastestOf } from '../src/tuning/measure.ts';
+import { fastestInAlternatingRounds, fastestOf, measure } from '../src/tuning/measure.ts';
 import { tune } from '../src/tuning/tuner.ts';
 import { replacesHeuristic } from '../src/tuning/table.ts';
-import { matmulCeilingMilliseconds, tunedHeuristicAndCeiling, tunedMatmul } from './variants.ts';
+import { tunedHeuristicAndCeiling } from './variants.ts';
+import { engineMatmulWork, plainConvWork } from './ceilings.ts';
 import { gpuBackend } from '../src/nn/gpu-backend.ts';
 
 export interface KernelRecord {
@@ -33,14 +34,14 @@ export interface KernelRecord {
   /** conv2d with upsample: by the direct convolution's FLOPs over the upsampled image (what it stands for). */
   directGflops?: number;
   gigabytesPerSecond?: number;
-  /** Of the matmul GFLOP/s for compute-bound passes, of the copy GB/s for the rest. */
+  /** Of the plain matmul's GFLOP/s for compute-bound passes, of the copy's GB/s for the rest. */
   shareOfCeiling: number;
   /**
-   * Compute-bound passes: the engine's matmul (BESIDE_MATMUL_SIZE^3, its tile tuned) timed in
-   * the same alternating rounds as the pass, and the pass's share of it (tuned variants).
+   * Conv passes: the plain direct conv at the pass's shape (its batch, channels and output
+   * size) timed in the same alternating rounds as the pass, and the pass's share of it.
    */
-  besideMatmulGflops?: number;
-  shareOfMatmulBeside?: number;
+  besidePlainConvGflops?: number;
+  shareOfPlainConvBeside?: number;
   /** Tunable passes: the variant the tuner chose for each of the pass's keys (JSON). */
   tunedVariants?: Record<string, string>;
   /**
@@ -115,25 +116,21 @@ function work(workload: Workload, pass: string, outputSize: number): { flops?: n
 }
 
 export interface KernelBenchOptions {
-  /** The ceiling matmul's size (size^3). */
+  /** The plain and the engine's matmul's size (size^3, a multiple of 128). */
   readonly matmulSize: number;
   /** The ceiling copy's elements. */
   readonly copyElements: number;
-  /**
-   * The matmul timed beside each compute-bound pass, in the same alternating rounds: these VMs'
-   * speed moves by 2x within an hour, which a ceiling measured only before and after the passes
-   * would put on the passes' shares. 512^3 (about as long as the slowest passes) measured level
-   * with 1,024^3 here: 4.33 against 3.87 GFLOP/s in alternating rounds.
-   */
-  readonly besideMatmulSize: number;
-  /** Tune the conv passes' variants first and time them against the heuristic ones and the matmul beside. */
+  /** Tune the conv passes' variants first and time them against the heuristic ones too. */
   readonly tune: boolean;
 }
 
-export const COMMAND_LINE_OPTIONS: KernelBenchOptions = { matmulSize: 1024, copyElements: 16 * 1024 * 1024, besideMatmulSize: 512, tune: true };
+export const COMMAND_LINE_OPTIONS: KernelBenchOptions = { matmulSize: 1024, copyElements: 16 * 1024 * 1024, tune: true };
 
 export interface Ceilings {
+  /** The plain matmul's milliseconds: the FLOP/s ceiling. */
   readonly matmulMs: number;
+  /** The engine's own matmul, timed with it: a row, never a denominator. */
+  readonly engineMatmulMs: number;
   readonly copyMs: number;
 }
 
@@ -145,24 +142,22 @@ export class KernelBench {
     readonly engine: Engine,
     readonly options: KernelBenchOptions,
     readonly ceilingsBefore: Ceilings,
-    private readonly besideMatmul: { encode: () => void; dispose: () => void } | null,
   ) {}
 
-  /** Measures the ceilings (the first time), and tunes the matmul timed beside the passes. */
+  /** Measures the ceilings (the first time). */
   static async create(engine: Engine, options: KernelBenchOptions = COMMAND_LINE_OPTIONS): Promise<KernelBench> {
-    const ceilings = await measureCeilings(engine, options);
-    const beside = options.tune ? await tunedMatmul(engine, options.besideMatmulSize) : null;
-    return new KernelBench(engine, options, ceilings, beside);
+    return new KernelBench(engine, options, await measureCeilings(engine, options));
   }
 
-  /** The matmul's GFLOP/s and the copy's GB/s (it reads and writes every element) from their milliseconds. */
-  rates({ matmulMs, copyMs }: Ceilings): { gflops: number; gigabytesPerSecond: number } {
-    return { gflops: (2 * this.options.matmulSize ** 3) / matmulMs / 1e6, gigabytesPerSecond: (2 * 4 * this.options.copyElements) / copyMs / 1e6 };
+  /** The matmuls' GFLOP/s and the copy's GB/s (it reads and writes every element) from their milliseconds. */
+  rates({ matmulMs, engineMatmulMs, copyMs }: Ceilings): { gflops: number; engineGflops: number; gigabytesPerSecond: number } {
+    const flops = 2 * this.options.matmulSize ** 3;
+    return { gflops: flops / matmulMs / 1e6, engineGflops: flops / engineMatmulMs / 1e6, gigabytesPerSecond: (2 * 4 * this.options.copyElements) / copyMs / 1e6 };
   }
 
   describe(ceilings: Ceilings): string {
-    const { gflops, gigabytesPerSecond } = this.rates(ceilings);
-    return `matmul ${this.options.matmulSize}^3 ${gflops.toFixed(2)} GFLOP/s, copy ${gigabytesPerSecond.toFixed(2)} GB/s`;
+    const { gflops, engineGflops, gigabytesPerSecond } = this.rates(ceilings);
+    return `plain matmul ${this.options.matmulSize}^3 ${gflops.toFixed(2)} GFLOP/s (the engine's ${engineGflops.toFixed(2)}), copy ${gigabytesPerSecond.toFixed(2)} GB/s`;
   }
 
   private upload(shape: Shape, low = -1, high = 1): Tensor {
@@ -186,17 +181,23 @@ export class KernelBench {
   } else {
     passes.push(['backward', backward(op.differentiable.slice())]);
   }
+  // Conv passes are timed beside the plain direct conv at their shape.
+  const [, , outHeight, outWidth] = output.shape as [number, number, number, number];
+  const plain = workload.name === 'conv2d'
+    ? plainConvWork(this.engine, { batch, height: outHeight, width: outWidth, inChannels: workload.inputs[1]!.shape[1]!, outChannels: workload.inputs[1]!.shape[0]! })
+    : null;
   for (const [pass, encode] of passes) {
     const keys = [...this.engine.tuning.collect(() => this.engine.scope(encode)).keys()];
     const tunable = keys.length > 0;
     if (tunable && this.options.tune) await tune(this.engine, encode);
     const { flops, directFlops, bytes } = work(workload, pass, output.size);
-    // Tunable passes: tuned and heuristic variants alternately, and the matmul beside them,
-    // the fastest of five rounds each.
+    // Tuned passes: tuned and heuristic variants alternately, and the plain conv beside them;
+    // other conv passes with the plain conv; the fastest of five rounds each.
     let milliseconds: number;
     let heuristicMilliseconds: number | undefined;
-    let besideMatmulMilliseconds: number | undefined;
-    if (tunable && this.besideMatmul) [milliseconds, heuristicMilliseconds, besideMatmulMilliseconds] = await tunedHeuristicAndCeiling(this.engine, encode, this.besideMatmul.encode);
+    let besideMilliseconds: number | undefined;
+    if (plain && tunable && this.options.tune) [milliseconds, heuristicMilliseconds, besideMilliseconds] = await tunedHeuristicAndCeiling(this.engine, encode, plain.encode);
+    else if (plain) [milliseconds, besideMilliseconds] = (await fastestInAlternatingRounds([encode, plain.encode].map((run) => () => measure(this.engine, run, { samples: 3 })))) as [number, number];
     else milliseconds = await fastestOf(this.engine, encode);
     const record: KernelRecord = {
       op: workload.name, pass, shape: workload.label, batch, milliseconds,
@@ -211,9 +212,9 @@ export class KernelBench {
     if (flops !== undefined) {
       record.gflops = flops / milliseconds / 1e6;
       if (directFlops !== flops) record.directGflops = directFlops! / milliseconds / 1e6;
-      if (besideMatmulMilliseconds !== undefined) {
-        record.besideMatmulGflops = (2 * this.options.besideMatmulSize ** 3) / besideMatmulMilliseconds / 1e6;
-        record.shareOfMatmulBeside = record.gflops / record.besideMatmulGflops;
+      if (plain && besideMilliseconds !== undefined) {
+        record.besidePlainConvGflops = plain.flops / besideMilliseconds / 1e6;
+        record.shareOfPlainConvBeside = record.gflops / record.besidePlainConvGflops;
       }
     } else {
       record.gigabytesPerSecond = bytes! / milliseconds / 1e6;
@@ -223,6 +224,7 @@ export class KernelBench {
     onRecord(record);
   }
     [...inputs, output, gradOutput].forEach((tensor) => tensor.dispose());
+    plain?.dispose();
     return measured;
   }
 
@@ -232,15 +234,16 @@ export class KernelBench {
    */
   async finish(): Promise<{ records: KernelRecord[]; fastest: Ceilings; after: Ceilings }> {
     const after = await measureCeilings(this.engine, this.options);
-    this.besideMatmul?.dispose();
-    const fastest = { matmulMs: Math.min(this.ceilingsBefore.matmulMs, after.matmulMs), copyMs: Math.min(this.ceilingsBefore.copyMs, after.copyMs) };
-    const { gflops: peakGflops, gigabytesPerSecond: peakBandwidth } = this.rates(fastest);
+    const before = this.ceilingsBefore;
+    const fastest = { matmulMs: Math.min(before.matmulMs, after.matmulMs), engineMatmulMs: Math.min(before.engineMatmulMs, after.engineMatmulMs), copyMs: Math.min(before.copyMs, after.copyMs) };
+    const { gflops: peakGflops, engineGflops, gigabytesPerSecond: peakBandwidth } = this.rates(fastest);
     for (const record of this.records) {
       record.shareOfCeiling = record.gflops !== undefined ? record.gflops / peakGflops : record.gigabytesPerSecond! / peakBandwidth;
     }
     const adapter = this.engine.adapterDescription;
     const records: KernelRecord[] = [
-      { op: 'matmul', pass: 'ceiling', shape: `${this.options.matmulSize}^3`, batch: 0, milliseconds: fastest.matmulMs, gflops: peakGflops, shareOfCeiling: 1, adapter },
+      { op: 'plain matmul', pass: 'ceiling', shape: `${this.options.matmulSize}^3`, batch: 0, milliseconds: fastest.matmulMs, gflops: peakGflops, shareOfCeiling: 1, adapter },
+      { op: 'matmul', pass: 'engine', shape: `${this.options.matmulSize}^3`, batch: 0, milliseconds: fastest.engineMatmulMs, gflops: engineGflops, shareOfCeiling: engineGflops / peakGflops, adapter },
       { op: 'copy', pass: 'ceiling', shape: `${this.options.copyElements}`, batch: 0, milliseconds: fastest.copyMs, gigabytesPerSecond: peakBandwidth, shareOfCeiling: 1, adapter },
       ...this.records,
     ];
@@ -248,11 +251,16 @@ export class KernelBench {
   }
 }
 
+/** The plain matmul, the engine's matmul (its tile tuned) and the copy, in alternating rounds. */
 async function measureCeilings(engine: Engine, options: KernelBenchOptions): Promise<Ceilings> {
-  const matmulMs = await matmulCeilingMilliseconds(engine, options.matmulSize);
-  const source = engine.tensor(new Random(2).values(options.copyElements), [options.copyElements]).keep();
-  const copyMs = await fastestOf(engine, () => void copy(engine, source));
-  source.dispose();
-  return { matmulMs, copyMs };
+  const random = new Random(2);
+  const [a, b] = [0, 1].map(() => engine.tensor(random.values(options.matmulSize ** 2), [options.matmulSize, options.matmulSize]).keep());
+  const source = engine.tensor(random.values(options.copyElements), [options.copyElements]).keep();
+  const engineMatmul = await engineMatmulWork(engine, options.matmulSize);
+  const runs = [() => void plainMatmul(engine, a!, b!, true), engineMatmul.encode, () => void copy(engine, source)];
+  const [matmulMs, engineMatmulMs, copyMs] = await fastestInAlternatingRounds(runs.map((run) => () => measure(engine, run, { samples: 3 })), 3);
+  [a!, b!, source].forEach((tensor) => tensor.dispose());
+  engineMatmul.dispose();
+  return { matmulMs: matmulMs!, engineMatmulMs: engineMatmulMs!, copyMs: copyMs! };
 }
 

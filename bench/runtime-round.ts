@@ -1,7 +1,8 @@
 // One round of bench:runtimes in this process's runtime (Node or Deno): the engine's matmul
 // against the plain ceiling kernel (plain-matmul.wgsl) at 1,024^3, and the notebook
 // autoencoder's training at batch 32 and 256 (kernel variants tuned once per runtime, through
-// the same cache as `aelab autoencoder`), with TensorFlow.js beside it when --peer is given.
+// the same cache as `aelab autoencoder`) beside the plain direct conv (ceilings.ts), with
+// TensorFlow.js beside it too when --peer is given.
 // Prints one line: RESULT {json}. scripts/bench-runtimes.mjs alternates the runtimes.
 import process from 'node:process';
 import { createEngine } from '../src/kernels/registry.ts';
@@ -15,7 +16,8 @@ import { QUEUED_MILLISECONDS } from '../src/nn/training.ts';
 import { fastestInAlternatingRounds, fastestOf, measure } from '../src/tuning/measure.ts';
 import { Random } from '../src/random.ts';
 import { plainMatmul } from './kernels/matmul.ts';
-import { tunedMatmul } from './variants.ts';
+import { engineMatmulWork, gigaflops, plainConvWork, timeWork, TRAINING_CEILING_CONV } from './ceilings.ts';
+import { trainingFlops } from './training-step.ts';
 import { fullBatches, trainingStep } from './training-step.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
 import { CIFAR10_DIRECTORY } from '../test/support/data.ts';
@@ -29,7 +31,7 @@ const gflops = (milliseconds: number) => (2 * SIZE ** 3) / milliseconds / 1e6;
 // plain kernel as the runtime's own compiler leaves it (an engine that unrolls nothing).
 const random = new Random(1);
 const [a, b] = [0, 1].map(() => engine.tensor(random.values(SIZE * SIZE), [SIZE, SIZE]).keep());
-const engineMatmul = await tunedMatmul(engine, SIZE);
+const engineMatmul = await engineMatmulWork(engine, SIZE);
 const rolled = await createEngine({ unrollLoops: false });
 const [ra, rb] = [a!, b!].map((tensor) => rolled.tensor(random.values(tensor.size), tensor.shape).keep());
 const [engineMs, plainMs, plainRolledMs] = await fastestInAlternatingRounds([
@@ -40,19 +42,27 @@ const [engineMs, plainMs, plainRolledMs] = await fastestInAlternatingRounds([
 
 const data = autoencoderData(loadCifar10(CIFAR10_DIRECTORY).train);
 const model = notebookAutoencoder(engine, 1);
-const training: { batchSize: number; imagesPerSecond: number; tensorflowImagesPerSecond: number | null }[] = [];
+const { executedFlopsPerImage } = trainingFlops(model);
+const training: { batchSize: number; imagesPerSecond: number; plainConvGflops: number; shareOfLimit: number; tensorflowImagesPerSecond: number | null }[] = [];
 for (const batchSize of [32, 256]) {
   await tuneForTraining(engine, model, data, batchSize, () => {});
   const optimizer = RMSprop(engine, model.parameters());
   const batches = fullBatches(data.count, batchSize);
   const step = trainingStep(engine, model, optimizer, data, batches);
   const peer = peerWanted ? await openTensorflowPeer(batches.slice(0, 8).map((indices) => data.batch(indices).inputs), batchSize) : null;
-  const turns = [() => measure(engine, step, { samples: 3, targetSampleMilliseconds: QUEUED_MILLISECONDS })];
+  const ceiling = plainConvWork(engine, { batch: batchSize, ...TRAINING_CEILING_CONV });
+  const turns = [() => measure(engine, step, { samples: 3, targetSampleMilliseconds: QUEUED_MILLISECONDS }), timeWork(engine, ceiling)];
   if (peer) turns.push(async () => (1000 * batchSize) / (await peer.round()));
-  const [ours, theirs] = await fastestInAlternatingRounds(turns, 3);
+  const [ours, plain, theirs] = await fastestInAlternatingRounds(turns, 3);
   peer?.close();
   optimizer.dispose();
-  training.push({ batchSize, imagesPerSecond: (1000 * batchSize) / ours!, tensorflowImagesPerSecond: theirs === undefined ? null : (1000 * batchSize) / theirs });
+  const imagesPerSecond = (1000 * batchSize) / ours!;
+  const plainConvGflops = gigaflops(ceiling, plain!);
+  ceiling.dispose();
+  training.push({
+    batchSize, imagesPerSecond, plainConvGflops, shareOfLimit: (imagesPerSecond * executedFlopsPerImage) / (plainConvGflops * 1e9),
+    tensorflowImagesPerSecond: theirs === undefined ? null : (1000 * batchSize) / theirs,
+  });
 }
 
 console.log(`RESULT ${JSON.stringify({

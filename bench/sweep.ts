@@ -1,7 +1,7 @@
 // The sweep's throughput: every configuration of the notebook's grid trained on the shared
 // CIFAR-10 at the run's batch size, its images per second and its share of the compute-bound
-// limit (its training FLOPs per image as the kernels execute them, over the engine's matmul
-// GFLOP/s measured in the same run, as bench:train does); then the smallest models (latent 32-128) trained K at a time,
+// limit (its training FLOPs per image as the kernels execute them, over the plain direct
+// conv's GFLOP/s measured in the same run, as bench:train does: ceilings.ts); then the smallest models (latent 32-128) trained K at a time,
 // their steps interleaved in one command stream, against one at a time, alternating. The
 // grid's total is the summed time for one epoch of 3,728 images per trial.
 //   npm run bench:sweep [-- --batch-size 32 --concurrency 1,2,4]
@@ -18,7 +18,7 @@ import { QUEUED_MILLISECONDS } from '../src/nn/step-clock.ts';
 import { configurableAutoencoder } from '../src/experiments/configurable-autoencoder.ts';
 import { gridTrials, NOTEBOOK_GRID, type Trial } from '../src/experiments/sweep-grid.ts';
 import { fastestInAlternatingRounds, measure } from '../src/tuning/measure.ts';
-import { matmulCeilingMilliseconds } from './variants.ts';
+import { measureGigaflops, plainConvWork, TRAINING_CEILING_CONV } from './ceilings.ts';
 import { fullBatches, trainingFlops, trainingStep } from './training-step.ts';
 import { CIFAR10_DIRECTORY } from '../test/support/data.ts';
 
@@ -35,8 +35,10 @@ const progress = (line: string) => console.error(`[bench:sweep] ${line}`);
 const { train } = loadCifar10(CIFAR10_DIRECTORY);
 const data = autoencoderData(train);
 const batches = fullBatches(data.count, batchSize);
-const matmulGflops = (2 * 1024 ** 3) / (await matmulCeilingMilliseconds(engine, 1024)) / 1e6;
-progress(`matmul ${matmulGflops.toFixed(2)} GFLOP/s; batch ${batchSize}`);
+const ceiling = plainConvWork(engine, { batch: batchSize, ...TRAINING_CEILING_CONV });
+const [plainConvGflops] = await measureGigaflops(engine, [ceiling]);
+ceiling.dispose();
+progress(`plain conv ${plainConvGflops!.toFixed(2)} GFLOP/s; batch ${batchSize}`);
 
 interface Trainer {
   readonly trial: Trial;
@@ -71,7 +73,7 @@ interface TrialRecord {
   imagesPerSecond: number;
   flopsPerImage: number;
   executedFlopsPerImage: number;
-  /** Images per second at the matmul's GFLOP/s, by the executed FLOPs: the compute-bound limit. */
+  /** Images per second at the plain conv's GFLOP/s, by the executed FLOPs: the compute-bound limit. */
   limitImagesPerSecond: number;
   shareOfLimit: number;
 }
@@ -84,7 +86,7 @@ for (const trial of trials) {
   await engine.synchronize();
   const [milliseconds] = await fastestInAlternatingRounds([timeSteps([one])], 3);
   const imagesPerSecond = (1000 * batchSize) / milliseconds!;
-  const limitImagesPerSecond = (matmulGflops * 1e9) / one.executedFlopsPerImage;
+  const limitImagesPerSecond = (plainConvGflops! * 1e9) / one.executedFlopsPerImage;
   records.push({
     trial: trial.number, name: trial.name, latentSize: trial.latentSize, imagesPerSecond, flopsPerImage: one.flopsPerImage,
     executedFlopsPerImage: one.executedFlopsPerImage, limitImagesPerSecond, shareOfLimit: imagesPerSecond / limitImagesPerSecond,
@@ -110,19 +112,19 @@ for (const k of concurrencies.filter((value) => value > 1)) {
 
 const totalFlops = records.reduce((total, record) => total + record.executedFlopsPerImage, 0);
 const epochSeconds = records.reduce((total, record) => total + EPOCH_IMAGES / record.imagesPerSecond, 0);
-const gridShare = (totalFlops * EPOCH_IMAGES) / (matmulGflops * 1e9) / epochSeconds;
+const gridShare = (totalFlops * EPOCH_IMAGES) / (plainConvGflops! * 1e9) / epochSeconds;
 const best = concurrency.reduce<(typeof concurrency)[number] | null>((top, entry) => (!top || entry.speedup > top.speedup ? entry : top), null);
 
 console.log('trial                    latent   img/s   share of the compute-bound limit (executed FLOPs)');
 for (const record of records) console.log(`${record.name.padEnd(22)} ${String(record.latentSize).padStart(7)} ${record.imagesPerSecond.toFixed(0).padStart(7)}   ${(100 * record.shareOfLimit).toFixed(1)}% of ${record.limitImagesPerSecond.toFixed(0)} img/s`);
 console.log(`\nthe grid, one epoch of ${EPOCH_IMAGES} images per trial: ${epochSeconds.toFixed(1)} s one trial at a time, ${(100 * gridShare).toFixed(1)}% of the compute-bound limit summed over trials`);
 for (const entry of concurrency) console.log(`${entry.k} smallest models stepped together: ${entry.speedup.toFixed(2)}x one at a time`);
-console.log(`adapter: ${engine.adapterDescription}\nmatmul ${matmulGflops.toFixed(2)} GFLOP/s`);
+console.log(`adapter: ${engine.adapterDescription}\nplain conv ${plainConvGflops!.toFixed(2)} GFLOP/s`);
 
 mkdirSync('bench/results', { recursive: true });
 const file = runtimeName() === 'deno' ? 'bench/results/sweep-deno.json' : 'bench/results/sweep.json';
 writeFileSync(file, JSON.stringify({
-  date: new Date().toISOString().slice(0, 10), adapter: engine.adapterDescription, batchSize, matmulGflops,
+  date: new Date().toISOString().slice(0, 10), adapter: engine.adapterDescription, batchSize, plainConvGflops,
   epochImages: EPOCH_IMAGES, epochSecondsOneAtATime: epochSeconds, gridShareOfLimit: gridShare,
   concurrency, bestConcurrency: best ? best.k : 1, trials: records,
 }, null, 1) + '\n');

@@ -1,13 +1,14 @@
 // Training throughput: the notebook autoencoder on the shared CIFAR-10, batch 32 and 256,
 // images per second after warm-up; in the same run the same model trained by TensorFlow.js
-// on its WebGPU backend (same adapter, same batches), and the compute-bound limit (training
-// FLOPs per image over the engine's matmul GFLOP/s, measured here too).
+// on its WebGPU backend (same adapter, same batches), and the compute-bound limit: the FLOPs
+// a step executes per image at the rate of the plain direct conv (ceilings.ts), timed in the
+// same alternating rounds. The plain matmul and the engine's own are measured before and after.
 // aelab's steps are encoded back to back with no readback, as fit() runs them; TF.js's
 // trainOnBatch reads each step's loss back, as its fit() does. Per batch size, after the
 // tuner (timed here, from an empty table) has chosen aelab's variants for this adapter,
 // five rounds each time aelab with the tuned variants, aelab with its kernels' heuristic
-// variants and TF.js, one after the other (never at once), each round starting with another
-// of the three; each keeps its fastest round, so the machine's drift falls on all alike.
+// variants, TF.js and the plain conv, one after the other (never at once), each round starting
+// with another; each keeps its fastest round, so the machine's drift falls on all alike.
 //   npm run bench:train            (Node + Dawn)
 //   deno run --unstable-webgpu -A bench/train.ts
 // Prints a table and writes bench/results/train.json (train-deno.json under Deno).
@@ -23,7 +24,7 @@ import { RMSprop } from '../src/nn/optimisers.ts';
 import { QUEUED_MILLISECONDS } from '../src/nn/training.ts';
 import { tune } from '../src/tuning/tuner.ts';
 import { replacesHeuristic } from '../src/tuning/table.ts';
-import { matmulCeilingMilliseconds } from './variants.ts';
+import { matmulRates, plainConvWork, gigaflops, timeWork, TRAINING_CEILING_CONV } from './ceilings.ts';
 import { fullBatches, trainingFlops, trainingStep } from './training-step.ts';
 import { fastestInAlternatingRounds, measure } from '../src/tuning/measure.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
@@ -52,12 +53,18 @@ export interface TrainRecord {
   flopsPerImage: number;
   /** The same as the kernels execute them: fewer in the upsampled convs (conv2d.ts). */
   executedFlopsPerImage: number;
-  matmulGflops: number;
-  /** Images per second at the matmul's GFLOP/s: the compute-bound limit. */
+  /** The plain direct conv (ceilings.ts, TRAINING_CEILING_CONV at this batch), timed in the same rounds. */
+  plainConvGflops: number;
+  /** The executed FLOPs per image at the plain conv's rate: the compute-bound limit. */
   limitImagesPerSecond: number;
+  /** img/s over that limit. */
   shareOfLimit: number;
-  /** The share of the limit counted with the executed FLOPs. */
-  shareOfExecutedLimit: number;
+  /** The plain matmul (1,024^3), the faster of its measurements before and after the rounds. */
+  plainMatmulGflops: number;
+  /** Training's executed GFLOP/s over the plain matmul's. */
+  shareOfPlainMatmul: number;
+  /** The engine's own matmul (1,024^3, tile tuned), measured with the plain one: a row of its own. */
+  engineMatmulGflops: number;
   adapter: string;
 }
 
@@ -65,14 +72,13 @@ const engine = await createEngine();
 const { train } = loadCifar10(CIFAR10_DIRECTORY);
 const data = autoencoderData(train);
 
-// The matmul ceiling is measured before the training runs and again after them, and the
-// faster counts: on this VM noise only adds time, and one measurement has come out at half
-// of another in the same hour.
-const measureMatmulGflops = async () => (2 * 1024 ** 3) / (await matmulCeilingMilliseconds(engine, 1024)) / 1e6;
-let matmulGflops = await measureMatmulGflops();
+// The matmuls are measured before the training runs and again after them, and the faster
+// counts: on this VM noise only adds time, and one measurement has come out at half of
+// another in the same hour.
+const matmulsBefore = await matmulRates(engine, 1024);
 // A run takes about ten minutes: progress goes to stderr, the table to stdout at the end.
 const progress = (line: string) => console.error(`[bench:train] ${line}`);
-progress(`matmul ${matmulGflops.toFixed(2)} GFLOP/s`);
+progress(`plain matmul ${matmulsBefore.plainMatmulGflops.toFixed(2)} GFLOP/s, the engine's ${matmulsBefore.engineMatmulGflops.toFixed(2)}`);
 
 const model = notebookAutoencoder(engine, 1);
 const { flopsPerImage, executedFlopsPerImage } = trainingFlops(model);
@@ -101,41 +107,44 @@ for (const batchSize of [32, 256]) {
     engine.tuning.enabled = tuned;
     return measure(engine, step, { samples: 3, targetSampleMilliseconds: QUEUED_MILLISECONDS });
   };
-  const turns = [timeAelab(true), timeAelab(false)];
+  const ceiling = plainConvWork(engine, { batch: batchSize, ...TRAINING_CEILING_CONV });
+  const turns = [timeAelab(true), timeAelab(false), timeWork(engine, ceiling)];
   if (peer) turns.push(async () => (1000 * batchSize) / (await peer.round()));
-  const [tunedMilliseconds, heuristicMilliseconds, peerMilliseconds] = await fastestInAlternatingRounds(turns);
+  const [tunedMilliseconds, heuristicMilliseconds, ceilingMilliseconds, peerMilliseconds] = await fastestInAlternatingRounds(turns);
   engine.tuning.enabled = true;
+  const plainConvGflops = gigaflops(ceiling, ceilingMilliseconds!);
+  ceiling.dispose();
   peer?.close();
   const imagesPerSecond = (1000 * batchSize) / tunedMilliseconds!;
   const peerImagesPerSecond = peer ? (1000 * batchSize) / peerMilliseconds! : null;
   progress(`batch ${batchSize}: ${imagesPerSecond.toFixed(0)} img/s tuned, ${((1000 * batchSize) / heuristicMilliseconds!).toFixed(0)} heuristic` +
-    (peerImagesPerSecond === null ? '' : `, TensorFlow.js ${peerImagesPerSecond.toFixed(0)}`));
-  // The limits and shares are filled in once the matmul has been measured again (below).
+    (peerImagesPerSecond === null ? '' : `, TensorFlow.js ${peerImagesPerSecond.toFixed(0)}`) + `; plain conv ${plainConvGflops.toFixed(2)} GFLOP/s`);
+  const limitImagesPerSecond = (plainConvGflops * 1e9) / executedFlopsPerImage;
+  // The matmuls' figures are filled in once they have been measured again (below).
   records.push({
     runtime: runtimeName(), batchSize, imagesPerSecond, heuristicImagesPerSecond: (1000 * batchSize) / heuristicMilliseconds!, tuningSeconds,
     tunedVariants: Object.fromEntries(tuned.map((result) => [result.key, result.choice])), changedByTuner,
     tensorflowImagesPerSecond: peerImagesPerSecond, ratio: peerImagesPerSecond === null ? null : imagesPerSecond / peerImagesPerSecond,
-    flopsPerImage, executedFlopsPerImage, matmulGflops: 0,
-    limitImagesPerSecond: 0, shareOfLimit: 0, shareOfExecutedLimit: 0, adapter: engine.adapterDescription,
+    flopsPerImage, executedFlopsPerImage, plainConvGflops, limitImagesPerSecond, shareOfLimit: imagesPerSecond / limitImagesPerSecond,
+    plainMatmulGflops: 0, shareOfPlainMatmul: 0, engineMatmulGflops: 0, adapter: engine.adapterDescription,
   });
   optimizer.dispose();
 }
 
-matmulGflops = Math.max(matmulGflops, await measureMatmulGflops());
+const matmulsAfter = await matmulRates(engine, 1024);
+const plainMatmulGflops = Math.max(matmulsBefore.plainMatmulGflops, matmulsAfter.plainMatmulGflops);
+const engineMatmulGflops = Math.max(matmulsBefore.engineMatmulGflops, matmulsAfter.engineMatmulGflops);
 for (const record of records) {
-  record.matmulGflops = matmulGflops;
-  record.limitImagesPerSecond = (matmulGflops * 1e9) / flopsPerImage;
-  record.shareOfLimit = record.imagesPerSecond / record.limitImagesPerSecond;
-  record.shareOfExecutedLimit = (record.imagesPerSecond * executedFlopsPerImage) / (matmulGflops * 1e9);
+  Object.assign(record, { plainMatmulGflops, engineMatmulGflops, shareOfPlainMatmul: (record.imagesPerSecond * executedFlopsPerImage) / (plainMatmulGflops * 1e9) });
 }
 
-console.log('batch   aelab img/s (heuristic, tuning s)   TF.js img/s   ratio   share of the compute-bound limit (by executed FLOPs)');
+console.log('batch   aelab img/s (heuristic, tuning s)   TF.js img/s   ratio   share of the limit the plain conv sets   of the plain matmul');
 for (const r of records) {
   const peer = r.tensorflowImagesPerSecond === null ? '-' : r.tensorflowImagesPerSecond.toFixed(0);
   const ratio = r.ratio === null ? '-' : `${r.ratio.toFixed(1)}x`;
   const aelab = `${r.imagesPerSecond.toFixed(0)} (${r.heuristicImagesPerSecond.toFixed(0)}, ${r.tuningSeconds.toFixed(0)} s)`;
   console.log(
-    `${String(r.batchSize).padStart(5)}   ${aelab.padStart(29)}   ${peer.padStart(11)}   ${ratio.padStart(5)}   ${(100 * r.shareOfLimit).toFixed(1)}% of ${r.limitImagesPerSecond.toFixed(0)} img/s (${(100 * r.shareOfExecutedLimit).toFixed(1)}%)`,
+    `${String(r.batchSize).padStart(5)}   ${aelab.padStart(29)}   ${peer.padStart(11)}   ${ratio.padStart(5)}   ${(100 * r.shareOfLimit).toFixed(1)}% of ${r.limitImagesPerSecond.toFixed(0)} img/s (${r.plainConvGflops.toFixed(2)} GFLOP/s)   ${(100 * r.shareOfPlainMatmul).toFixed(1)}%`,
   );
 }
 for (const r of records) {
@@ -144,7 +153,8 @@ for (const r of records) {
     : `batch ${r.batchSize}: the tuner's choice differs from the heuristic at ${r.changedByTuner.join('; ')}`);
 }
 console.log(`\nadapter: ${engine.adapterDescription}`);
-console.log(`matmul ${matmulGflops.toFixed(2)} GFLOP/s; ${(flopsPerImage / 1e6).toFixed(2)} MFLOP per training image as direct convolutions, ${(executedFlopsPerImage / 1e6).toFixed(2)} executed`);
+console.log(`plain matmul ${plainMatmulGflops.toFixed(2)} GFLOP/s, the engine's ${engineMatmulGflops.toFixed(2)} (${(100 * engineMatmulGflops / plainMatmulGflops).toFixed(1)}%); ` +
+  `${(flopsPerImage / 1e6).toFixed(2)} MFLOP per training image as direct convolutions, ${(executedFlopsPerImage / 1e6).toFixed(2)} executed`);
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/train${runtimeName() === 'deno' ? '-deno' : ''}.json`;
 writeFileSync(file, JSON.stringify(records, null, 2) + '\n');

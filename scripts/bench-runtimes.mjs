@@ -1,8 +1,9 @@
 // Node against Deno on the same adapter, in one sitting: bench/runtime-round.ts run under
 // each runtime in turn (node, deno, node, deno, ...), each metric's best round per runtime
 // kept (on these machines noise only adds time). Reports the engine's matmul against the
-// plain ceiling kernel per runtime, training img/s per runtime and Deno's share of Node's,
-// and TensorFlow.js under each runtime with --peer. Writes bench/results/runtimes.json
+// plain ceiling kernel per runtime, training img/s per runtime (and its share of the limit the
+// plain direct conv sets, timed beside it) and Deno's share of Node's, and TensorFlow.js under
+// each runtime with --peer. Writes bench/results/runtimes.json
 // (runtimes-peer.json with --peer).
 //   npm run bench:runtimes [-- --rounds 3] [--peer]
 import { spawnSync } from 'node:child_process';
@@ -49,16 +50,19 @@ for (const runtime of ['node', 'deno']) {
     training: [32, 256].map((batchSize) => {
       const of = (r) => r.training.find((t) => t.batchSize === batchSize);
       const imagesPerSecond = best(runtime, (r) => of(r).imagesPerSecond);
+      const plainConvGflops = best(runtime, (r) => of(r).plainConvGflops);
       const tensorflow = peer.length ? best(runtime, (r) => of(r).tensorflowImagesPerSecond ?? 0) : null;
-      return { batchSize, imagesPerSecond, tensorflowImagesPerSecond: tensorflow, ratioToTensorflow: tensorflow ? imagesPerSecond / tensorflow : null };
+      // The best round's training over the best round's plain conv (each round measured both side by side).
+      const shareOfLimit = best(runtime, (r) => of(r).shareOfLimit);
+      return { batchSize, imagesPerSecond, plainConvGflops, shareOfLimit, tensorflowImagesPerSecond: tensorflow, ratioToTensorflow: tensorflow ? imagesPerSecond / tensorflow : null };
     }),
   };
 }
 const denoShare = summary.deno.training.map((t, i) => ({ batchSize: t.batchSize, denoShareOfNode: t.imagesPerSecond / summary.node.training[i].imagesPerSecond }));
-console.log('runtime   engine matmul   plain ceiling (rolled)    share   batch 32 img/s (TF.js)   batch 256 img/s (TF.js)');
+console.log('runtime   engine matmul   plain ceiling (rolled)    share   batch 32 img/s (TF.js; share of the plain conv\'s limit)   batch 256');
 for (const runtime of ['node', 'deno']) {
   const s = summary[runtime];
-  const cell = (t) => `${t.imagesPerSecond.toFixed(0)}${t.tensorflowImagesPerSecond ? ` (${t.tensorflowImagesPerSecond.toFixed(0)}, ${t.ratioToTensorflow.toFixed(1)}x)` : ''}`;
+  const cell = (t) => `${t.imagesPerSecond.toFixed(0)}${t.tensorflowImagesPerSecond ? ` (${t.tensorflowImagesPerSecond.toFixed(0)}, ${t.ratioToTensorflow.toFixed(1)}x)` : ''} ${(100 * t.shareOfLimit).toFixed(0)}%`;
   console.log(`${runtime.padEnd(7)}   ${s.engineMatmulGflops.toFixed(2).padStart(13)}   ${s.plainMatmulGflops.toFixed(2).padStart(13)} (${s.plainRolledMatmulGflops.toFixed(2)})   ${(100 * s.engineShareOfPlain).toFixed(0).padStart(4)}%   ${cell(s.training[0]).padStart(22)}   ${cell(s.training[1]).padStart(23)}`);
 }
 console.log(`Deno's share of Node's img/s: ${denoShare.map((d) => `batch ${d.batchSize} ${(100 * d.denoShareOfNode).toFixed(0)}%`).join(', ')} (best of ${rounds} alternating rounds each)`);

@@ -160,18 +160,22 @@ try {
     noProblems();
   });
 
-  await check('Kernels: one row timed against the in-page ceilings, and the results as JSON', async () => {
+  await check('Kernels: one row timed against plain kernels in the page, and the results as JSON', async () => {
     await tab.click('#tab-kernels');
     await tab.click('#kernels-table button.run-row[data-row="0"]');
     await tab.waitForSelector('#kernels-status[data-rows]', { timeout: 10 * MINUTE });
     const timed = await tab.$$eval('#kernels-table td.timed', (cells) => cells.map((cell) => cell.textContent));
-    expect(timed.length >= 5 && Number(timed[1]) > 0 && /GFLOP\/s/.test(timed[2]), `timed cells: ${timed}`);
+    expect(timed.length >= 5 && Number(timed[1]) > 0 && /GFLOP\/s/.test(timed[2]) && /^\d+\.\d%$/.test(timed[4]), `timed cells: ${timed}`);
     const [download] = await Promise.all([tab.waitForEvent('download'), tab.click('#kernels-download')]);
     const file = join(profile, 'kernels.json');
     await download.saveAs(file);
     const records = JSON.parse(readFileSync(file, 'utf8'));
-    expect(records[0].op === 'matmul' && records[0].pass === 'ceiling' && records[1].op === 'copy', 'the ceilings do not lead the records');
-    expect(records.length >= 3 && records.slice(2).every((record) => record.shape === 'conv 3->8 @32' && record.milliseconds > 0 && record.shareOfCeiling > 0), JSON.stringify(records.slice(2)));
+    const [plainMatmul, engineMatmul, copy, ...passes] = records;
+    expect(plainMatmul.op === 'plain matmul' && plainMatmul.pass === 'ceiling' && engineMatmul.op === 'matmul' && engineMatmul.pass === 'engine' && copy.op === 'copy',
+      'the plain matmul, the engine\'s matmul and the copy do not lead the records');
+    expect(engineMatmul.shareOfCeiling > 0 && engineMatmul.gflops > 0, JSON.stringify(engineMatmul));
+    expect(passes.length >= 1 && passes.every((record) => record.shape === 'conv 3->8 @32' && record.milliseconds > 0 && record.shareOfCeiling > 0 &&
+      record.besidePlainConvGflops > 0 && record.shareOfPlainConvBeside > 0), JSON.stringify(passes));
     await tab.screenshot({ path: `${SHOTS}/kernels.png`, fullPage: true });
     noProblems();
   });

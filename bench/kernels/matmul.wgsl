@@ -29,13 +29,13 @@ fn matmul(@builtin(local_invocation_id) local: vec3u, @builtin(workgroup_id) gro
   let rowBase = (group.y * 8u + local.y) * ROWS;
   var sums: array<vec4f, ROWS * QUADS>;
   for (var kk = 0u; kk < params.k; kk++) {
-    // Columns past the end read as zero; their sums are never written.
+    // Columns past the end read the last column, so every load stays in bounds with no select;
+    // their sums are never written.
     var bValues: array<vec4f, QUADS>;
     for (var q = 0u; q < QUADS; q++) {
       var quad: vec4f;
       for (var e = 0u; e < 4u; e++) {
-        let column = columnBase + (q * 4u + e) * LANES;
-        quad[e] = select(0.0, b[kk * params.n + min(column, params.n - 1u)], column < params.n);
+        quad[e] = b[kk * params.n + min(columnBase + (q * 4u + e) * LANES, params.n - 1u)];
       }
       bValues[q] = quad;
     }

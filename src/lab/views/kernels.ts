@@ -1,16 +1,17 @@
 // The Kernels view: the kernel benchmark (bench/kernel-bench.ts, what `npm run bench:kernels`
 // runs) on this browser's GPU: every op's forward and backward at the notebook's shapes, in
-// milliseconds, GFLOP/s or GB/s, and the share of the matmul and copy ceilings measured in
-// the page; as a table and a bar chart, downloadable as JSON in bench/results/kernels.json's format.
+// milliseconds, GFLOP/s or GB/s, and the share of plain kernels measured in the page (the
+// plain matmul and the copy, and beside each conv pass the plain direct conv at its shape); as
+// a table and a bar chart, downloadable as JSON in bench/results/kernels.json's format.
 import type { Engine } from '../../backend/engine.ts';
 import { createEngine } from '../../kernels/registry.ts';
 import { KernelBench, notebookWorkloads, type KernelBenchOptions, type KernelRecord, type Workload } from '../../../bench/kernel-bench.ts';
 import { barChart, element } from '../draw.ts';
 
 /** Smaller ceilings than the command line's (1,024^3, 16 M elements): a page measures them in seconds. */
-const PAGE_OPTIONS: KernelBenchOptions = { matmulSize: 512, copyElements: 4 * 1024 * 1024, besideMatmulSize: 512, tune: false };
+const PAGE_OPTIONS: KernelBenchOptions = { matmulSize: 512, copyElements: 4 * 1024 * 1024, tune: false };
 
-const COLUMNS = ['batch', 'shape', 'pass', 'ms', 'rate', 'share of ceiling', 'share of matmul beside'];
+const COLUMNS = ['batch', 'shape', 'pass', 'ms', 'rate', 'share of ceiling', 'share of plain conv beside'];
 
 export class KernelsView {
   readonly root = element('section', { id: 'kernels', class: 'view' });
@@ -32,7 +33,7 @@ export class KernelsView {
     this.batch.onchange = () => this.listRows();
     this.root.append(
       element('h2', {}, 'Kernels'),
-      element('p', {}, `Each op's passes at the notebook autoencoder's shapes on this GPU, the fastest of several timings, against ceilings measured in this page before and after them: the engine's matmul (${PAGE_OPTIONS.matmulSize}^3) for compute-bound passes, its copy (${PAGE_OPTIONS.copyElements.toLocaleString('en-US')} floats) for the rest. Without tuning the conv passes run the kernels' heuristic variants.`),
+      element('p', {}, `Each op's passes at the notebook autoencoder's shapes on this GPU, the fastest of several timings, against plain, stand-alone kernels measured in this page: a plain matmul (${PAGE_OPTIONS.matmulSize}^3, before and after) for compute-bound passes, a copy (${PAGE_OPTIONS.copyElements.toLocaleString('en-US')} floats) for the rest, and beside each conv pass a plain direct conv at its shape, timed in alternation with it. Without tuning the conv passes run the kernels' heuristic variants.`),
       element('div', { class: 'controls' }, this.batch, element('label', {}, this.tuneBox, ' tune the conv variants first (slow)'), runAll, this.download),
       this.status,
       element('table', { id: 'kernels-table' }, element('thead', {}, element('tr', {}, element('th', {}, ''), ...COLUMNS.map((column) => element('th', {}, column)))), this.body),
@@ -68,7 +69,7 @@ export class KernelsView {
       this.records = records;
       this.show(records, workloads);
       this.status.textContent = `${bench.describe(bench.ceilingsBefore)} · ${this.engine.adapterDescription}`;
-      this.status.dataset['rows'] = String(records.length - 2);
+      this.status.dataset['rows'] = String(records.length - 3);
       this.download.disabled = false;
     } catch (error) {
       this.status.textContent = `the benchmark stopped: ${(error as Error).message}`;
@@ -81,20 +82,20 @@ export class KernelsView {
     for (const workload of workloads) {
       const row = [...this.body.querySelectorAll('tr')].find((tr) => tr.dataset['workload'] === workload.label);
       if (!row) continue;
-      const passes = records.filter((record) => record.shape === workload.label && record.pass !== 'ceiling');
+      const passes = records.filter((record) => record.shape === workload.label && record.batch > 0);
       const cells = (record: KernelRecord) => [
         record.pass,
         record.milliseconds.toFixed(3),
         record.gflops !== undefined ? `${record.gflops.toFixed(2)} GFLOP/s` : `${record.gigabytesPerSecond!.toFixed(2)} GB/s`,
         `${(100 * record.shareOfCeiling).toFixed(1)}%`,
-        record.shareOfMatmulBeside === undefined ? '-' : `${(100 * record.shareOfMatmulBeside).toFixed(1)}%`,
+        record.shareOfPlainConvBeside === undefined ? '-' : `${(100 * record.shareOfPlainConvBeside).toFixed(1)}%`,
       ];
       const [first, ...others] = passes;
       if (!first) continue;
       row.replaceChildren(...[...row.children].slice(0, 3), ...cells(first).map((cell) => element('td', { class: 'timed' }, cell)));
       row.after(...others.map((record) => element('tr', { class: 'pass-row' }, element('td'), element('td'), element('td'), ...cells(record).map((cell) => element('td', { class: 'timed' }, cell)))));
     }
-    this.chart.replaceChildren(barChart(records.filter((record) => record.pass !== 'ceiling').map((record) => ({ label: `${record.shape} ${record.pass}`, value: record.shareOfCeiling }))));
+    this.chart.replaceChildren(barChart(records.filter((record) => record.batch > 0).map((record) => ({ label: `${record.shape} ${record.pass}`, value: record.shareOfCeiling }))));
   }
 
   private save(): void {
