@@ -211,6 +211,19 @@ try {
     await tab.waitForFunction(() => document.querySelector('#message').textContent.startsWith('photo.png: the browser cannot decode it'));
     noProblems();
   });
+
+  await check('the kernels are tuned while the page is idle, and a second visit starts from that tuning (IndexedDB)', async () => {
+    await tab.goto(`${url}?sample=0.1#train`);
+    await tab.waitForSelector('#tuning-status[data-tuning="tuned"]', { timeout: 15 * MINUTE });
+    const tuned = await labState(() => globalThis.aelabLab.engine.tuning.size);
+    expect(tuned > 0, 'the tuning table is empty after tuning');
+    await tab.reload();
+    await tab.waitForSelector('#tuning-status[data-tuning="tuned"]', { timeout: MINUTE });
+    const adopted = Number(await tab.getAttribute('#tuning-status', 'data-adopted'));
+    const text = await tab.textContent('#tuning-status');
+    expect(adopted === tuned && /^kernels tuned for this GPU: \d+ dispatches/.test(text), `after a reload: ${adopted} entries taken from the store of ${tuned}; status: ${text}`);
+    noProblems();
+  });
   await tab.close();
 
   await check('without WebGPU the page says so and names what to enable', async () => {

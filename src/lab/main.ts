@@ -7,6 +7,7 @@ import { fetchServedBatches, readDroppedFiles } from './data.ts';
 import { element } from './draw.ts';
 import { settingsFromQuery, settingsQuery, type LabSettings } from './settings.ts';
 import { TrainingSession } from './session.ts';
+import { loadStoredTuning, storeTuning } from './tuning-store.ts';
 import { TrainView } from './views/train.ts';
 import { InsideView } from './views/inside.ts';
 import { GradientsView } from './views/gradients.ts';
@@ -102,7 +103,26 @@ class Lab {
     const query = settingsQuery(settings).toString();
     history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`);
     this.train.attach(next);
+    this.tuneInBackground(next);
     if (location.hash === '#inside') await this.inside.show();
+  }
+
+  /**
+   * Times the new session's kernel variants while it does not train, storing the table in this
+   * browser as it goes (tuning-store.ts): what a second visit starts from.
+   */
+  private tuneInBackground(session: TrainingSession): void {
+    const status = byId('tuning-status');
+    const store = () => void storeTuning(this.engine).catch((error) => message(`the tuning could not be stored: ${(error as Error).message}`, 'error'));
+    session.tuneInBackground((done, total) => (status.textContent = `tuning the kernels for this GPU while idle: ${done} of ${total} dispatches timed`), store).then(
+      (outcome) => {
+        status.dataset['tuning'] = outcome;
+        status.textContent = outcome === 'tuned'
+          ? `kernels tuned for this GPU: ${this.engine.tuning.size} dispatches, kept in this browser`
+          : 'kernel tuning paused while training runs (it goes on when a new model is built)';
+      },
+      (error) => message(`kernel tuning stopped: ${(error as Error).message}`, 'error'),
+    );
   }
 }
 
@@ -121,6 +141,10 @@ async function start(): Promise<void> {
   } catch (error) {
     return noWebGpu(`WebGPU is there, but no device could be had: ${(error as Error).message}`);
   }
+  // Tunings this browser kept for this adapter: the sessions start at tuned speed.
+  const adopted = await loadStoredTuning(engine).catch(() => 0);
+  byId('tuning-status').dataset['adopted'] = String(adopted);
+  if (adopted > 0) byId('tuning-status').textContent = `kernels tuned for this GPU on an earlier visit: ${adopted} dispatches`;
   const lab = new Lab(engine, settings);
   (globalThis as { aelabLab?: Lab }).aelabLab = lab;
   addEventListener('dragover', (event) => event.preventDefault());

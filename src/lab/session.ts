@@ -13,9 +13,14 @@ import type { Optimizer } from '../nn/optimisers.ts';
 import { fit, predict, type EpochLog } from '../nn/training.ts';
 import { applyTensors, decodeSafetensors, tensorsToFile } from '../nn/safetensors.ts';
 import { buildModel, buildOptimiser, modelName, type LabSettings } from './settings.ts';
+import { backward } from '../nn/autograd.ts';
+import { tune } from '../tuning/tuner.ts';
 
 /** Thrown in fit's beforeStep to end the training when the session is stopped. */
 class Stopped extends Error {}
+
+/** Thrown in the tuner's progress hook to end a background tuning when training starts. */
+class TuningCancelled extends Error {}
 
 export type SessionState = 'ready' | 'running' | 'paused' | 'finished' | 'stopped';
 
@@ -58,6 +63,9 @@ export class TrainingSession {
   /** Work run while not training, which the next step waits for. */
   private inFlight: Promise<unknown> = Promise.resolve();
   private throughput = { images: 0, since: 0 };
+  /** Set when training starts or a view asks for the engine: a background tuning ends before the next dispatch it would time. */
+  private tuningCancelled = false;
+  private tuningActive = false;
 
   constructor(readonly engine: Engine, readonly settings: LabSettings, sets: readonly ImageSet[], private readonly events: SessionEvents) {
     this.split = notebookSplit(sets, settings.sample, settings.seed);
@@ -99,6 +107,7 @@ export class TrainingSession {
    * otherwise between two steps.
    */
   exclusive<R>(work: () => Promise<R>): Promise<R> {
+    if (this.tuningActive) this.tuningCancelled = true; // the view's work goes first
     if (this.state !== 'running' || this.betweenSteps) {
       const result = this.inFlight.then(work);
       this.inFlight = result.catch(() => {});
@@ -112,7 +121,46 @@ export class TrainingSession {
     this.events.onState(state);
   }
 
+  /**
+   * Times the variants of this session's training step that the engine's table lacks
+   * (tuning/tuner.ts) while the session does not train. Training or a view's work that starts
+   * meanwhile ends it before the next dispatch it would time (what was timed stays, and
+   * `onTableChanged` is told of each change, to store it).
+   */
+  tuneInBackground(onProgress: (done: number, total: number) => void, onTableChanged: () => void): Promise<'tuned' | 'cancelled'> {
+    const tuning = this.exclusive(async () => {
+      try {
+        if (this.tuningCancelled) return 'cancelled';
+        await this.engine.scopeAsync(async () => {
+          const indices = Array.from({ length: Math.min(this.settings.batchSize, this.split.train.count) }, (_, i) => i);
+          const inputs = this.engine.tensor(toFloat(this.split.train, indices), [indices.length, ...this.imageShape]);
+          await tune(this.engine, () => {
+            backward(F.binaryCrossEntropy(this.model.forward(inputs), inputs));
+            this.model.zeroGrad();
+          }, {
+            onProgress: (done, total) => {
+              if (this.tuningCancelled) throw new TuningCancelled();
+              onProgress(done, total);
+            },
+            onTableChanged,
+          });
+        });
+        return 'tuned';
+      } catch (error) {
+        if (error instanceof TuningCancelled) return 'cancelled';
+        throw error;
+      } finally {
+        this.tuningActive = false;
+      }
+    });
+    // Queued from here on: work asked for after it cancels it.
+    this.tuningActive = true;
+    this.tuningCancelled = false;
+    return tuning;
+  }
+
   private start(): void {
+    this.tuningCancelled = true;
     if (this.state === 'finished' || this.state === 'stopped') return;
     if (this.wake) {
       const wake = this.wake;
