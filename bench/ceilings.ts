@@ -34,16 +34,19 @@ function timedWork(tensors: readonly Tensor[], flops: number, encode: () => void
   return { flops, encode, dispose: () => tensors.forEach((tensor) => tensor.dispose()) };
 }
 
-/** The plain matmul at size^3 (size a multiple of 128), unrolled. */
-export function plainMatmulWork(engine: Engine, size: number): TimedWork {
+/**
+ * The plain matmul at size^3 (size a multiple of 128), unrolled (`unroll` false: as written,
+ * its loops left to the engine's setting).
+ */
+export function plainMatmulWork(engine: Engine, size: number, unroll = true): TimedWork {
   const [a, b] = keptTensors(engine, [[size, size], [size, size]], 1);
-  return timedWork([a!, b!], 2 * size ** 3, () => void plainMatmul(engine, a!, b!, true));
+  return timedWork([a!, b!], 2 * size ** 3, () => void plainMatmul(engine, a!, b!, unroll));
 }
 
-/** The plain direct conv at `shape`, unrolled. */
-export function plainConvWork(engine: Engine, shape: PlainConvShape): TimedWork {
+/** The plain direct conv at `shape`, unrolled (`unroll` false: as written). */
+export function plainConvWork(engine: Engine, shape: PlainConvShape, unroll = true): TimedWork {
   const [input, weight] = keptTensors(engine, [[shape.batch, shape.height, shape.width, shape.inChannels], [3, 3, shape.inChannels, shape.outChannels]], 2);
-  return timedWork([input!, weight!], plainConvFlops(shape), () => void plainConv(engine, input!, weight!, shape, true));
+  return timedWork([input!, weight!], plainConvFlops(shape), () => void plainConv(engine, input!, weight!, shape, unroll));
 }
 
 /** The engine's own matmul at size^3, its tile tuned for this adapter first: a row beside the ceilings, never one of them. */

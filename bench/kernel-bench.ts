@@ -9,7 +9,7 @@
 import type { Engine } from '../src/backend/engine.ts';
 import { ops, type OpName } from '../src/kernels/registry.ts';
 import type { Op } from '../src/kernels/op.ts';
-import { copy, plainMatmul } from './kernels/matmul.ts';
+import { copy } from './kernels/matmul.ts';
 import { sizeOf, type Shape } from '../src/shapes.ts';
 import { upsampledMultiplyAddShare } from '../src/kernels/conv2d/conv2d.ts';
 import { Random } from '../src/random.ts';
@@ -18,7 +18,7 @@ import { fastestInAlternatingRounds, fastestOf, measure } from '../src/tuning/me
 import { tune } from '../src/tuning/tuner.ts';
 import { replacesHeuristic } from '../src/tuning/table.ts';
 import { tunedHeuristicAndCeiling } from './variants.ts';
-import { engineMatmulWork, plainConvWork } from './ceilings.ts';
+import { engineMatmulWork, plainConvWork, plainMatmulWork } from './ceilings.ts';
 import { gpuBackend } from '../src/nn/gpu-backend.ts';
 
 export interface KernelRecord {
@@ -253,14 +253,12 @@ export class KernelBench {
 
 /** The plain matmul, the engine's matmul (its tile tuned) and the copy, in alternating rounds. */
 async function measureCeilings(engine: Engine, options: KernelBenchOptions): Promise<Ceilings> {
-  const random = new Random(2);
-  const [a, b] = [0, 1].map(() => engine.tensor(random.values(options.matmulSize ** 2), [options.matmulSize, options.matmulSize]).keep());
-  const source = engine.tensor(random.values(options.copyElements), [options.copyElements]).keep();
-  const engineMatmul = await engineMatmulWork(engine, options.matmulSize);
-  const runs = [() => void plainMatmul(engine, a!, b!, true), engineMatmul.encode, () => void copy(engine, source)];
+  const source = engine.tensor(new Random(2).values(options.copyElements), [options.copyElements]).keep();
+  const matmuls = [plainMatmulWork(engine, options.matmulSize), await engineMatmulWork(engine, options.matmulSize)];
+  const runs = [...matmuls.map((work) => () => work.encode()), () => void copy(engine, source)];
   const [matmulMs, engineMatmulMs, copyMs] = await fastestInAlternatingRounds(runs.map((run) => () => measure(engine, run, { samples: 3 })), 3);
-  [a!, b!, source].forEach((tensor) => tensor.dispose());
-  engineMatmul.dispose();
+  source.dispose();
+  matmuls.forEach((work) => work.dispose());
   return { matmulMs: matmulMs!, engineMatmulMs: engineMatmulMs!, copyMs: copyMs! };
 }
 

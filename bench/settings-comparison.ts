@@ -11,10 +11,7 @@ import { QUEUED_MILLISECONDS, type TrainingData } from '../src/nn/training.ts';
 import { fastestInAlternatingRounds, measure } from '../src/tuning/measure.ts';
 import { awaitAtOnce, sleepFirst } from '../src/tuning/waits.ts';
 import { fullBatches, trainingStep } from './training-step.ts';
-import { gigaflops, timeWork, TRAINING_CEILING_CONV, type TimedWork } from './ceilings.ts';
-import { plainMatmul } from './kernels/matmul.ts';
-import { plainConv, plainConvFlops } from './kernels/plain-conv.ts';
-import { Random } from '../src/random.ts';
+import { gigaflops, plainConvWork, plainMatmulWork, timeWork, TRAINING_CEILING_CONV, type TimedWork } from './ceilings.ts';
 
 export type Comparison = 'unroll' | 'waits';
 
@@ -48,7 +45,11 @@ export async function compare(data: TrainingData, batchSizes: readonly number[],
   };
   if (what === 'unroll') {
     // The plain kernels as written (each engine's own unrolling decides): 512^3, and the ceiling conv at batch 32.
-    for (const [label, make] of [['plain matmul 512^3, GFLOP/s', plainMatmulOn], ['plain conv 32x32 12->12 batch 32, GFLOP/s', plainConvOn]] as const) {
+    const plainKernels: [string, (engine: Engine) => TimedWork][] = [
+      ['plain matmul 512^3, GFLOP/s', (engine) => plainMatmulWork(engine, 512, false)],
+      ['plain conv 32x32 12->12 batch 32, GFLOP/s', (engine) => plainConvWork(engine, { batch: 32, ...TRAINING_CEILING_CONV }, false)],
+    ];
+    for (const [label, make] of plainKernels) {
       const works = engines.map((engine) => make(engine));
       const milliseconds = await fastestInAlternatingRounds(works.map((work, i) => timeWork(engines[i]!, work)), 3);
       record(label, works.map((work, i) => gigaflops(work, milliseconds[i]!)));
@@ -63,19 +64,3 @@ export async function compare(data: TrainingData, batchSizes: readonly number[],
   }
   return records;
 }
-
-/** The plain kernels with their loops left to the engine's setting (ceilings.ts unrolls them always). */
-function plainMatmulOn(engine: Engine): TimedWork {
-  const random = new Random(1);
-  const [a, b] = [0, 1].map(() => engine.tensor(random.values(512 * 512), [512, 512]).keep());
-  return { flops: 2 * 512 ** 3, encode: () => void plainMatmul(engine, a!, b!, false), dispose: () => [a, b].forEach((t) => t!.dispose()) };
-}
-
-function plainConvOn(engine: Engine): TimedWork {
-  const shape = { batch: 32, ...TRAINING_CEILING_CONV };
-  const random = new Random(2);
-  const input = engine.tensor(random.values(32 * 32 * 32 * 12), [32, 32, 32, 12]).keep();
-  const weight = engine.tensor(random.values(9 * 144), [3, 3, 12, 12]).keep();
-  return { flops: plainConvFlops(shape), encode: () => void plainConv(engine, input, weight, shape, false), dispose: () => [input, weight].forEach((t) => t.dispose()) };
-}
-
