@@ -11,13 +11,13 @@ import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts'
 import { RMSprop } from '../src/nn/optimisers.ts';
 import type { TrainingData } from '../src/nn/training.ts';
 import { fastestInAlternatingRounds } from '../src/tuning/measure.ts';
-import { fullBatches, trainingFlops, trainingStep } from './training-step.ts';
+import { fullBatches, timeStep, trainingFlops, trainingStep } from './training-step.ts';
 import { tune } from '../src/tuning/tuner.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
 import { gigaflops, matmulRates, plainConvWork, timeWork, TRAINING_CEILING_CONV } from './ceilings.ts';
-import { compare, timeStep } from './settings-comparison.ts';
+import { compare } from './settings-comparison.ts';
 
 export interface BrowserRecord {
   batchSize: number;

@@ -7,7 +7,7 @@
 import type { Engine } from '../src/backend/engine.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
 import { Random } from '../src/random.ts';
-import { fastestInAlternatingRounds, fastestOf, measure } from '../src/tuning/measure.ts';
+import { fastestInAlternatingRounds, measure } from '../src/tuning/measure.ts';
 import { tune } from '../src/tuning/tuner.ts';
 import { matmul, plainMatmul } from './kernels/matmul.ts';
 import { plainConv, plainConvFlops, type PlainConvShape } from './kernels/plain-conv.ts';
@@ -59,12 +59,14 @@ export async function engineMatmulWork(engine: Engine, size: number): Promise<Ti
 
 export const gigaflops = (work: TimedWork, milliseconds: number) => work.flops / milliseconds / 1e6;
 
-/** A turn of fastestInAlternatingRounds that times `work` (three samples, their median). */
-export const timeWork = (engine: Engine, work: TimedWork) => () => measure(engine, () => work.encode(), { samples: 3 });
+/** A turn of fastestInAlternatingRounds that times `encode` (three samples, their median). */
+export const timeRun = (engine: Engine, encode: () => void) => () => measure(engine, encode, { samples: 3 });
+
+/** The same for `work`. */
+export const timeWork = (engine: Engine, work: TimedWork) => timeRun(engine, () => work.encode());
 
 /** GFLOP/s of each of `works`, the fastest of `rounds` alternating rounds each. */
 export async function measureGigaflops(engine: Engine, works: readonly TimedWork[], rounds = 3): Promise<number[]> {
-  if (works.length === 1) return [gigaflops(works[0]!, await fastestOf(engine, () => works[0]!.encode(), rounds))];
   const milliseconds = await fastestInAlternatingRounds(works.map((work) => timeWork(engine, work)), rounds);
   return works.map((work, i) => gigaflops(work, milliseconds[i]!));
 }

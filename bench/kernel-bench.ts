@@ -14,11 +14,11 @@ import { sizeOf, type Shape } from '../src/shapes.ts';
 import { upsampledMultiplyAddShare } from '../src/kernels/conv2d/conv2d.ts';
 import { Random } from '../src/random.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
-import { fastestInAlternatingRounds, fastestOf, measure } from '../src/tuning/measure.ts';
+import { fastestInAlternatingRounds, fastestOf } from '../src/tuning/measure.ts';
 import { tune } from '../src/tuning/tuner.ts';
 import { replacesHeuristic } from '../src/tuning/table.ts';
 import { tunedHeuristicAndCeiling } from './variants.ts';
-import { engineMatmulWork, plainConvWork, plainMatmulWork } from './ceilings.ts';
+import { engineMatmulWork, plainConvWork, plainMatmulWork, timeRun, timeWork } from './ceilings.ts';
 import { gpuBackend } from '../src/nn/gpu-backend.ts';
 
 export interface KernelRecord {
@@ -197,7 +197,7 @@ export class KernelBench {
     let heuristicMilliseconds: number | undefined;
     let besideMilliseconds: number | undefined;
     if (plain && tunable && this.options.tune) [milliseconds, heuristicMilliseconds, besideMilliseconds] = await tunedHeuristicAndCeiling(this.engine, encode, plain.encode);
-    else if (plain) [milliseconds, besideMilliseconds] = (await fastestInAlternatingRounds([encode, plain.encode].map((run) => () => measure(this.engine, run, { samples: 3 })))) as [number, number];
+    else if (plain) [milliseconds, besideMilliseconds] = (await fastestInAlternatingRounds([timeRun(this.engine, encode), timeWork(this.engine, plain)])) as [number, number];
     else milliseconds = await fastestOf(this.engine, encode);
     const record: KernelRecord = {
       op: workload.name, pass, shape: workload.label, batch, milliseconds,
@@ -256,7 +256,7 @@ async function measureCeilings(engine: Engine, options: KernelBenchOptions): Pro
   const source = engine.tensor(new Random(2).values(options.copyElements), [options.copyElements]).keep();
   const matmuls = [plainMatmulWork(engine, options.matmulSize), await engineMatmulWork(engine, options.matmulSize)];
   const runs = [...matmuls.map((work) => () => work.encode()), () => void copy(engine, source)];
-  const [matmulMs, engineMatmulMs, copyMs] = await fastestInAlternatingRounds(runs.map((run) => () => measure(engine, run, { samples: 3 })), 3);
+  const [matmulMs, engineMatmulMs, copyMs] = await fastestInAlternatingRounds(runs.map((run) => timeRun(engine, run)), 3);
   source.dispose();
   matmuls.forEach((work) => work.dispose());
   return { matmulMs: matmulMs!, engineMatmulMs: engineMatmulMs!, copyMs: copyMs! };

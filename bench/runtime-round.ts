@@ -12,13 +12,11 @@ import { autoencoderData } from '../src/data/image-set.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
 import { tuneForTraining } from '../src/experiments/autoencoder.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
-import { QUEUED_MILLISECONDS } from '../src/nn/training.ts';
-import { fastestInAlternatingRounds, fastestOf, measure } from '../src/tuning/measure.ts';
+import { fastestInAlternatingRounds, fastestOf } from '../src/tuning/measure.ts';
 import { Random } from '../src/random.ts';
 import { plainMatmul } from './kernels/matmul.ts';
 import { engineMatmulWork, gigaflops, plainConvWork, timeWork, TRAINING_CEILING_CONV } from './ceilings.ts';
-import { trainingFlops } from './training-step.ts';
-import { fullBatches, trainingStep } from './training-step.ts';
+import { fullBatches, timeStep, trainingFlops, trainingStep } from './training-step.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
 import { CIFAR10_DIRECTORY } from '../test/support/data.ts';
 
@@ -51,7 +49,7 @@ for (const batchSize of [32, 256]) {
   const step = trainingStep(engine, model, optimizer, data, batches);
   const peer = peerWanted ? await openTensorflowPeer(batches.slice(0, 8).map((indices) => data.batch(indices).inputs), batchSize) : null;
   const ceiling = plainConvWork(engine, { batch: batchSize, ...TRAINING_CEILING_CONV });
-  const turns = [() => measure(engine, step, { samples: 3, targetSampleMilliseconds: QUEUED_MILLISECONDS }), timeWork(engine, ceiling)];
+  const turns = [timeStep(engine, step), timeWork(engine, ceiling)];
   if (peer) turns.push(async () => (1000 * batchSize) / (await peer.round()));
   const [ours, plain, theirs] = await fastestInAlternatingRounds(turns, 3);
   peer?.close();

@@ -7,10 +7,10 @@ import { createEngine } from '../src/kernels/registry.ts';
 import type { Engine, EngineOptions } from '../src/backend/engine.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
-import { QUEUED_MILLISECONDS, type TrainingData } from '../src/nn/training.ts';
-import { fastestInAlternatingRounds, measure } from '../src/tuning/measure.ts';
+import type { TrainingData } from '../src/nn/training.ts';
+import { fastestInAlternatingRounds } from '../src/tuning/measure.ts';
 import { awaitAtOnce, sleepFirst } from '../src/tuning/waits.ts';
-import { fullBatches, trainingStep } from './training-step.ts';
+import { fullBatches, timeStep, trainingStep } from './training-step.ts';
 import { gigaflops, plainConvWork, plainMatmulWork, timeWork, TRAINING_CEILING_CONV, type TimedWork } from './ceilings.ts';
 
 export type Comparison = 'unroll' | 'waits';
@@ -21,9 +21,6 @@ function stepOn(engine: Engine, data: TrainingData, batchSize: number): { step: 
   const optimizer = RMSprop(engine, model.parameters());
   return { step: trainingStep(engine, model, optimizer, data, fullBatches(data.count, batchSize)), dispose: () => optimizer.dispose() };
 }
-
-/** A turn of fastestInAlternatingRounds that times a training step as fit() queues it. */
-export const timeStep = (engine: Engine, step: () => void) => () => measure(engine, step, { samples: 3, targetSampleMilliseconds: QUEUED_MILLISECONDS });
 
 export interface ComparisonRecord {
   /** What was compared, and each setting's figure: img/s for training, GFLOP/s for the kernels. */

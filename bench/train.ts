@@ -21,12 +21,11 @@ import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts'
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
-import { QUEUED_MILLISECONDS } from '../src/nn/training.ts';
 import { tune } from '../src/tuning/tuner.ts';
 import { replacesHeuristic } from '../src/tuning/table.ts';
 import { matmulRates, plainConvWork, gigaflops, timeWork, TRAINING_CEILING_CONV } from './ceilings.ts';
-import { fullBatches, trainingFlops, trainingStep } from './training-step.ts';
-import { fastestInAlternatingRounds, measure } from '../src/tuning/measure.ts';
+import { fullBatches, timeStep, trainingFlops, trainingStep } from './training-step.ts';
+import { fastestInAlternatingRounds } from '../src/tuning/measure.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
 import { CIFAR10_DIRECTORY } from '../test/support/data.ts';
 
@@ -100,12 +99,12 @@ for (const batchSize of [32, 256]) {
   progress(`batch ${batchSize}: tuned in ${tuningSeconds.toFixed(0)} s, ${changedByTuner.length} of ${tuned.length} variants not the heuristic's` +
     (workCheck ? ` (the step timed by the tuner: ${workCheck.withChallengers.toFixed(1)} ms with its challengers, ${workCheck.withHeuristics.toFixed(1)} ms without)` : '') + '; timing five alternating rounds');
   const peer = process.env['AELAB_SKIP_PEER'] === '1' ? null : await openTensorflowPeer(batches.slice(0, 8).map((indices) => data.batch(indices).inputs), batchSize);
-  // Each sample queues as much work before its wait as fit() does: under Deno a wait costs
-  // about 11 ms, which 60 ms samples charged to a step of about 60 ms (measured side by side,
-  // batch 32 under Deno: 526 and 524 img/s with 60 ms samples, 644 and 600 with these).
+  // Each sample queues as much work before its wait as fit() does (timeStep): 60 ms samples
+  // charged Deno's 11 ms wait to a step of about 60 ms (batch 32 under Deno, side by side: 526
+  // and 524 img/s with 60 ms samples, 644 and 600 with these).
   const timeAelab = (tuned: boolean) => async () => {
     engine.tuning.enabled = tuned;
-    return measure(engine, step, { samples: 3, targetSampleMilliseconds: QUEUED_MILLISECONDS });
+    return timeStep(engine, step)();
   };
   const ceiling = plainConvWork(engine, { batch: batchSize, ...TRAINING_CEILING_CONV });
   const turns = [timeAelab(true), timeAelab(false), timeWork(engine, ceiling)];

@@ -10,6 +10,8 @@ import { upsampledMultiplyAddShare } from '../src/kernels/conv2d/conv2d.ts';
 import type { Optimizer } from '../src/nn/optimisers.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
+import { QUEUED_MILLISECONDS } from '../src/nn/training.ts';
+import { measure } from '../src/tuning/measure.ts';
 
 export function trainingStep(engine: Engine, model: Module<Tensor>, optimizer: Optimizer, data: TrainingData, batches: readonly Uint32Array[]): () => void {
   let next = 0;
@@ -21,6 +23,12 @@ export function trainingStep(engine: Engine, model: Module<Tensor>, optimizer: O
     model.zeroGrad();
   };
 }
+
+/**
+ * A turn of fastestInAlternatingRounds that times `step` as fit() queues it: each sample holds
+ * as much work before its wait as fit() lets the CPU queue (under Deno a wait costs about 11 ms).
+ */
+export const timeStep = (engine: Engine, step: () => void) => () => measure(engine, step, { samples: 3, targetSampleMilliseconds: QUEUED_MILLISECONDS });
 
 /** Epoch 1's shuffled batches of `count` examples (seed 1), the last one dropped when it is short. */
 export function fullBatches(count: number, batchSize: number): Uint32Array[] {

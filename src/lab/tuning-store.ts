@@ -2,14 +2,11 @@
 // keeps them in ~/.cache/aelab/tuning (tuning/cache.ts): a second visit starts at tuned speed.
 // A stored tuning of other kernel sources or another adapter is ignored (table.ts's load).
 import type { Engine } from '../backend/engine.ts';
-import { TUNING_METHOD, type TuningFile } from '../tuning/table.ts';
+import type { TuningFile } from '../tuning/table.ts';
+import { adoptTuning, tuningRecord } from '../tuning/tuning-file.ts';
 
 const DATABASE = 'aelab';
 const STORE = 'tuning';
-
-function version(engine: Engine): string {
-  return engine.kernels.sourcesVersion(TUNING_METHOD);
-}
 
 function openDatabase(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
@@ -37,13 +34,11 @@ async function transact<T>(mode: IDBTransactionMode, run: (store: IDBObjectStore
 export async function loadStoredTuning(engine: Engine): Promise<number> {
   if (typeof indexedDB === 'undefined') return 0;
   const file = await transact<TuningFile | undefined>('readonly', (store) => store.get(engine.adapterDescription)).catch(() => undefined);
-  if (!file) return 0;
-  const before = engine.tuning.size;
-  return engine.tuning.load(file, engine.adapterDescription, version(engine)) ? engine.tuning.size - before : 0;
+  return file ? adoptTuning(engine, file) : 0;
 }
 
 /** Stores the engine's tuning table under its adapter. */
 export async function storeTuning(engine: Engine): Promise<void> {
   if (typeof indexedDB === 'undefined') return;
-  await transact('readwrite', (store) => store.put(engine.tuning.toFile(engine.adapterDescription, version(engine)), engine.adapterDescription));
+  await transact('readwrite', (store) => store.put(tuningRecord(engine), engine.adapterDescription));
 }

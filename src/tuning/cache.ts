@@ -4,14 +4,10 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Engine } from '../backend/engine.ts';
-import { TUNING_METHOD, type TuningFile } from './table.ts';
+import type { TuningFile } from './table.ts';
 import { tune, type TunedKey, type TuneOptions } from './tuner.ts';
+import { adoptTuning, tuningRecord } from './tuning-file.ts';
 import { defaultCacheDirectory, writeFileAtomic } from '../files.ts';
-
-/** What a saved tuning is valid for: the kernel sources the engine compiled, and the tuning method. */
-export function tuningVersion(engine: Engine): string {
-  return engine.kernels.sourcesVersion(TUNING_METHOD);
-}
 
 /** The tuning file of an adapter: its description made safe as a file name. */
 export function tuningFilePath(adapterDescription: string, cacheDirectory = defaultCacheDirectory()): string {
@@ -28,13 +24,12 @@ export function loadTuning(engine: Engine, path = tuningFilePath(engine.adapterD
   } catch {
     return 0; // an unreadable cache is no cache: the tuner measures again and rewrites it
   }
-  const before = engine.tuning.size;
-  return engine.tuning.load(file, engine.adapterDescription, tuningVersion(engine)) ? engine.tuning.size - before : 0;
+  return adoptTuning(engine, file);
 }
 
 export function saveTuning(engine: Engine, path = tuningFilePath(engine.adapterDescription)): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileAtomic(path, JSON.stringify(engine.tuning.toFile(engine.adapterDescription, tuningVersion(engine)), null, 1) + '\n');
+  writeFileAtomic(path, JSON.stringify(tuningRecord(engine), null, 1) + '\n');
 }
 
 /** Loads the cached tunings, tunes what they lack in `encodeWork`, and saves the result. */

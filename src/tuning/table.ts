@@ -148,7 +148,7 @@ export class TuningTable {
     return this.entries.size;
   }
 
-  /** `kernelsVersion`: the engine's tuningVersion(), of the kernels it compiled. */
+  /** `kernelsVersion`: tuning-file.ts's tuningVersion(), of the kernels the engine compiled. */
   toFile(adapter: string, kernelsVersion: string): TuningFile {
     return { adapter, kernelsVersion, entries: Object.fromEntries(this.entries) };
   }
@@ -166,8 +166,8 @@ export class TuningTable {
 }
 
 /**
- * How tuner.ts chooses, hashed into a tuning's version with the kernel sources (Engine's
- * tuningVersion): a cached file chosen by an earlier method (one whose choices did not have to
+ * How tuner.ts chooses, hashed into a tuning's version with the kernel sources
+ * (tuning-file.ts's tuningVersion): a cached file chosen by an earlier method (one whose choices did not have to
  * speed up the whole work, say) is timed again rather than adopted.
  */
 export const TUNING_METHOD = 'search, confirmation, work check of 400 ms samples';
