@@ -9,7 +9,7 @@ import { tune } from '../src/tuning/tuner.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
-import type { Fusions } from '../src/nn/modules.ts';
+import type { Fusions } from '../src/nn/sequential.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
 import { Random } from '../src/random.ts';
 

@@ -12,7 +12,7 @@ import { runtimeName } from '../src/backend/device.ts';
 import { loadCifar10 } from '../src/data/cifar10.ts';
 import { autoencoderData } from '../src/data/image-set.ts';
 import { RMSprop, type Optimizer } from '../src/nn/optimisers.ts';
-import type { Autoencoder } from '../src/nn/modules.ts';
+import type { Autoencoder } from '../src/nn/sequential.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
 import { QUEUED_MILLISECONDS } from '../src/nn/step-clock.ts';
 import { configurableAutoencoder } from '../src/experiments/configurable-autoencoder.ts';

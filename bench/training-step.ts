@@ -4,7 +4,8 @@
 import type { Engine } from '../src/backend/engine.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
 import type { TrainingData } from '../src/nn/training.ts';
-import { convRunAt, type Autoencoder, type Module } from '../src/nn/modules.ts';
+import type { Module } from '../src/nn/modules.ts';
+import { convRunAt, type Autoencoder } from '../src/nn/sequential.ts';
 import { batchesOf, epochOrder } from '../src/nn/batches.ts';
 import { upsampledMultiplyAddShare } from '../src/kernels/conv2d/conv2d.ts';
 import type { Optimizer } from '../src/nn/optimisers.ts';

@@ -27,3 +27,18 @@ export class NoAdapterError extends AelabError {
 export class GpuError extends AelabError {
   override name = 'GpuError';
 }
+
+/** An example index outside its set: the message names the index and the set's size. */
+export class IndexError extends AelabError {
+  override name = 'IndexError';
+}
+
+/** Throws IndexError for the first of `indices` that is not an integer in [0, count). */
+export function requireIndices(indices: ArrayLike<number>, count: number, what: string): void {
+  for (let i = 0; i < indices.length; i++) {
+    const index = indices[i]!;
+    if (!Number.isInteger(index) || index < 0 || index >= count) {
+      throw new IndexError(`${what}: index ${index} is out of range for a set of ${count} (valid: 0 to ${count - 1})`);
+    }
+  }
+}

@@ -8,3 +8,4 @@ export { loadPngFolder, loadPngFiles } from './data/png-folder.ts';
 export { runColourise, type ColouriseConfig } from './experiments/colourise/run.ts';
 export { loadTuning, saveTuning, tuneWithCache, tuningFilePath } from './tuning/cache.ts';
 export { defaultCacheDirectory, writeFileAtomic } from './files.ts';
+export { saveWeightsFile, loadWeightsFile } from './experiments/run-directory.ts';

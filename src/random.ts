@@ -49,3 +49,15 @@ export function permutation(count: number, random: Random): Uint32Array {
   }
   return order;
 }
+
+/** The generator layers draw from when given neither `random` nor `seed`: seeded, so a script's models are the same every run. */
+let shared = new Random(1);
+
+export function defaultRandom(): Random {
+  return shared;
+}
+
+/** Restarts the shared generator (as torch.manual_seed): the layers built after it draw the same weights every run. */
+export function setDefaultSeed(seed: number): void {
+  shared = new Random(seed);
+}

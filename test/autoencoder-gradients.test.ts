@@ -10,7 +10,7 @@ import * as F from '../src/nn/functional.ts';
 import { ReferenceEngine, type ReferenceTensor } from '../src/nn/reference-backend.ts';
 import type { Op } from '../src/kernels/op.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
-import type { Fusions } from '../src/nn/modules.ts';
+import type { Fusions } from '../src/nn/sequential.ts';
 import { Random } from '../src/random.ts';
 import { FLOAT32_TOLERANCE, GRADIENT_CHECK_TOLERANCE, relativeError } from '../src/checks/check.ts';
 import { testEngine } from './support/engine.ts';

@@ -71,7 +71,7 @@ describe.skipIf(!engine)('the Inside view\'s numbers', async () => {
 
   it('names the first maximum of a pool window the winner (the tie rule) and never the padding', () => {
     const pool = internals[1]!;
-    const step = poolStep(pool.layer as MaxPool2d<Tensor>, pool, 2, 3, 4);
+    const step = poolStep(pool.layer as MaxPool2d, pool, 2, 3, 4);
     const values = step.window.map((cell) => cell.value!);
     expect(step.winner).toBe(values.indexOf(Math.max(...values)));
     expect(step.gpu).toBe(Math.max(0, ...values)); // the pool applies the conv's ReLU

@@ -22,6 +22,14 @@ export interface KernelSource {
   readonly parts: readonly { readonly path: string; readonly line: number; readonly lines: number }[];
 }
 
+/**
+ * A kernel from WGSL written outside the project's kernel folders (a user's own op): errors
+ * name `path` with the line and column, as they do for the project's kernels.
+ */
+export function kernelSource(name: string, source: string, path = `${name}.wgsl`): KernelSource {
+  return { name, source, parts: [{ path, line: 1, lines: source.split('\n').length }] };
+}
+
 /** Where line `line` (1-based) of an assembled source was written: 'src/kernels/conv2d/forward.wgsl:12'. */
 export function sourceLocation(kernel: KernelSource, line: number): string {
   let first = 1;

@@ -1,7 +1,7 @@
 // An in-memory set of images: bytes (0-255) in NCHW order, one label each. Kept as bytes
 // (60,000 CIFAR images are 184 MB as bytes, 737 MB as float32); batches are converted to
 // float32 in [0, 1] as they are drawn.
-import { AelabError } from '../errors.ts';
+import { AelabError, requireIndices } from '../errors.ts';
 
 export interface ImageSet {
   readonly pixels: Uint8Array;
@@ -25,6 +25,7 @@ export function imageBytes(set: Pick<ImageSet, 'channels' | 'height' | 'width'>)
 
 /** The images at `indices`, in that order. */
 export function subset(set: ImageSet, indices: ArrayLike<number>): ImageSet {
+  requireIndices(indices, set.count, 'subset');
   const size = imageBytes(set);
   const pixels = new Uint8Array(indices.length * size);
   const labels = new Uint8Array(indices.length);
@@ -59,6 +60,7 @@ export function concatenate(sets: readonly ImageSet[]): ImageSet {
 
 /** Images [start, start + count) of `set` as float32 in [0, 1], NCHW. */
 export function toFloat(set: ImageSet, indices: ArrayLike<number>): Float32Array {
+  requireIndices(indices, set.count, 'images');
   const size = imageBytes(set);
   const result = new Float32Array(indices.length * size);
   for (let i = 0; i < indices.length; i++) {

@@ -9,7 +9,8 @@
 // left out of the graph, and the summary says so. Colourisation (Part 3) adds: a first conv
 // wider than the input (the notebook's 1-filter first conv is a 1-channel bottleneck for a gray
 // input), a tanh output scaled to a range, and a classifier head (logits at half resolution).
-import { Autoencoder, Conv2d, MaxPool2d, Scale, Sequential, Sigmoid, Tanh, Upsample2d, type Module, type ModuleBackend } from '../nn/modules.ts';
+import { Conv2d, MaxPool2d, Scale, Sigmoid, Tanh, Upsample2d, type Layer, type ModuleBackend } from '../nn/modules.ts';
+import { Autoencoder, Sequential } from '../nn/sequential.ts';
 import type { TapeTensor } from '../nn/autograd.ts';
 import { Random } from '../random.ts';
 import { notebookAutoencoder } from './notebook-autoencoder.ts';
@@ -44,15 +45,15 @@ export function configurableAutoencoder<T extends TapeTensor<T>>(backend: Module
   const { fewerLayers, channelFactor, kernelSize, compression, inputLayers, outputLayers } = config;
   const conv = (inChannels: number, outChannels: number, activation: 'relu' | 'linear' = 'relu') =>
     new Conv2d(backend, { inChannels, outChannels, kernelSize, padding: 'same', activation, random });
-  const pool = (): Module<T>[] => (compression > 1 ? [new MaxPool2d<T>(compression, 'same')] : []);
-  const upsample = (): Module<T>[] => (compression > 1 ? [new Upsample2d<T>(compression)] : []);
+  const pool = (): Layer<T>[] => (compression > 1 ? [new MaxPool2d(compression, 'same')] : []);
+  const upsample = (): Layer<T>[] => (compression > 1 ? [new Upsample2d(compression)] : []);
   const hidden = 3 * channelFactor;
   const latent = 4 * channelFactor;
   const first = config.firstFilters ?? inputLayers;
-  const encoder: Module<T>[] = [conv(inputLayers, first)];
+  const encoder: Layer<T>[] = [conv(inputLayers, first)];
   if (!fewerLayers) encoder.push(...pool(), conv(first, hidden));
   encoder.push(...pool(), conv(fewerLayers ? first : hidden, latent));
-  const decoder: Module<T>[] = [];
+  const decoder: Layer<T>[] = [];
   if (!fewerLayers) decoder.push(...upsample(), conv(latent, hidden));
   if (!config.classifier) decoder.push(...upsample());
   const outputInputs = fewerLayers ? latent : hidden;
@@ -62,8 +63,8 @@ export function configurableAutoencoder<T extends TapeTensor<T>>(backend: Module
     decoder.push(conv(outputInputs, outputLayers, 'relu')); // as the notebook wrote it
   } else {
     decoder.push(conv(outputInputs, outputLayers, 'linear'));
-    if (config.output === 'sigmoid') decoder.push(new Sigmoid<T>());
-    if (config.output === 'tanh') decoder.push(new Tanh<T>(), ...(config.outputRange && config.outputRange !== 1 ? [new Scale<T>(config.outputRange)] : []));
+    if (config.output === 'sigmoid') decoder.push(new Sigmoid());
+    if (config.output === 'tanh') decoder.push(new Tanh(), ...(config.outputRange && config.outputRange !== 1 ? [new Scale(config.outputRange)] : []));
   }
   return new Autoencoder<T>(new Sequential<T>(encoder), new Sequential<T>(decoder));
 }

@@ -4,7 +4,8 @@
 // 3x3 kernels, `same` padding, ReLU after every hidden conv (fused into the conv kernels, as
 // Keras' Conv2D(activation='relu')) and a sigmoid on the output, whose values are
 // probabilities for the binary cross-entropy against pixels in [0, 1].
-import { Autoencoder, Conv2d, MaxPool2d, Sequential, Sigmoid, Upsample2d, type ModuleBackend } from '../nn/modules.ts';
+import { Conv2d, MaxPool2d, Sigmoid, Upsample2d, type ModuleBackend } from '../nn/modules.ts';
+import { Autoencoder, Sequential } from '../nn/sequential.ts';
 import type { TapeTensor } from '../nn/autograd.ts';
 import { Random } from '../random.ts';
 

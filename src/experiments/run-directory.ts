@@ -13,6 +13,8 @@ import type { Module } from '../nn/modules.ts';
 import type { Optimizer } from '../nn/optimisers.ts';
 import { applyTensors, CheckpointError, decodeSafetensors, tensorsToFile, type DecodedSafetensors } from '../nn/safetensors.ts';
 import type { EpochLog } from '../nn/training.ts';
+import type { TapeTensor } from '../nn/autograd.ts';
+import { loadWeights, saveWeights } from '../nn/weights.ts';
 
 const CHECKPOINTS_KEPT = 2;
 
@@ -25,6 +27,23 @@ function readTensorFile(path: string): DecodedSafetensors {
 /** Loads stored tensors into existing ones by name; every name and shape must match. */
 export function loadTensors(engine: Engine, named: readonly [string, Tensor][], path: string): Record<string, string> {
   return applyTensors(engine, named, readTensorFile(path), path);
+}
+
+/** Writes the model's weights to `path` (safetensors, written atomically): saveWeights for Node and Deno. */
+export async function saveWeightsFile<T extends TapeTensor<T>>(model: Module<T>, path: string, metadata: Record<string, string> = {}): Promise<void> {
+  writeFileAtomic(path, await saveWeights(model, metadata));
+}
+
+/** Loads the weights at `path` into the model (loadWeights for Node and Deno); returns the file's metadata. */
+export function loadWeightsFile<T extends TapeTensor<T>>(model: Module<T>, path: string): Record<string, string> {
+  if (!existsSync(path)) throw new CheckpointError(`${path} does not exist`);
+  let file: Uint8Array;
+  try {
+    file = new Uint8Array(readFileSync(path));
+  } catch (error) {
+    throw fileError(error, path, 'cannot read');
+  }
+  return loadWeights(model, file, path);
 }
 
 /** A checkpoint's three files, read and checked. */

@@ -5,7 +5,8 @@ import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
 import { backward, noGrad } from '../nn/autograd.ts';
 import * as F from '../nn/functional.ts';
-import { Conv2d, MaxPool2d, Upsample2d, type Autoencoder, type Module } from '../nn/modules.ts';
+import { Conv2d, MaxPool2d, Upsample2d, type Module } from '../nn/modules.ts';
+import type { Autoencoder } from '../nn/sequential.ts';
 import { ops } from '../kernels/registry.ts';
 import { conv2dGeometry } from '../kernels/conv2d/geometry.ts';
 import { sizeOf, windowGeometry, type Shape } from '../shapes.ts';
@@ -158,7 +159,7 @@ export interface PoolStep {
   readonly gpu: number;
 }
 
-export function poolStep(layer: MaxPool2d<Tensor>, internals: LayerInternals, channel: number, y: number, x: number): PoolStep {
+export function poolStep(layer: MaxPool2d, internals: LayerInternals, channel: number, y: number, x: number): PoolStep {
   const [, height, width] = internals.input.shape as [number, number, number];
   const { height: rows, width: columns } = windowGeometry(height, width, layer.poolSize, layer.poolSize, layer.poolSize, layer.padding, 'maxPool2d');
   const window: { row: number; column: number; value: number | null }[] = [];
@@ -179,6 +180,6 @@ export function poolStep(layer: MaxPool2d<Tensor>, internals: LayerInternals, ch
 }
 
 /** Which input value an upsample output [channel, y, x] copies: nearest neighbour. */
-export function upsampleSource(layer: Upsample2d<Tensor>, y: number, x: number): { row: number; column: number } {
+export function upsampleSource(layer: Upsample2d, y: number, x: number): { row: number; column: number } {
   return { row: Math.floor(y / layer.factor), column: Math.floor(x / layer.factor) };
 }

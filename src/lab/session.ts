@@ -8,7 +8,7 @@ import type { Tensor } from '../backend/tensor.ts';
 import { notebookSplit, type Split } from '../data/split.ts';
 import { autoencoderData, toFloat, type ImageSet } from '../data/image-set.ts';
 import * as F from '../nn/functional.ts';
-import type { Autoencoder } from '../nn/modules.ts';
+import type { Autoencoder } from '../nn/sequential.ts';
 import type { Optimizer } from '../nn/optimisers.ts';
 import { fit, predict, type EpochLog } from '../nn/training.ts';
 import { applyTensors, decodeSafetensors, tensorsToFile } from '../nn/safetensors.ts';

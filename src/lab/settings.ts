@@ -3,7 +3,7 @@
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
 import { AelabError } from '../errors.ts';
-import type { Autoencoder } from '../nn/modules.ts';
+import type { Autoencoder } from '../nn/sequential.ts';
 import { optimizers, type Optimizer } from '../nn/optimisers.ts';
 import { autoencoderName, autoencoderOf, type ArchitectureConfig } from '../experiments/configurable-autoencoder.ts';
 

@@ -1,12 +1,14 @@
 // Layers in the spirit of micrograd: parameters() and zeroGrad() are the whole contract.
 // A module's parameters live on one backend (the GPU Engine or the float64 ReferenceEngine),
-// so the same model definition trains on the GPU and runs as its CPU specification.
+// so the same model definition trains on the GPU and runs as its CPU specification. A layer
+// without parameters (ReLU, pooling) is a StatelessModule: one object serves every backend.
 import * as F from './functional.ts';
 import type { TapeTensor } from './autograd.ts';
 import { formatShape, sizeOf, type Shape, type Padding } from '../shapes.ts';
+import { ShapeError } from '../errors.ts';
 import { ops } from '../kernels/registry.ts';
 import type { Conv2dActivation } from '../kernels/conv2d/conv2d.ts';
-import { Random } from '../random.ts';
+import { defaultRandom, Random } from '../random.ts';
 
 /** What a module needs of where its parameters live (an Engine, a ReferenceEngine): uploading values, and keeping them. */
 export interface ModuleBackend<T> {
@@ -14,8 +16,19 @@ export interface ModuleBackend<T> {
   keep(tensor: T): void;
 }
 
+/** One leaf layer of a forward pass, as build() traces it: where it sits, and the shapes in and out (batch included). */
+export interface ShapeStep {
+  /** Its place in the model, as in the parameter names: 'encoder.2', '3'; '' for the model itself. */
+  readonly path: string;
+  readonly module: Module<any>;
+  readonly input: Shape;
+  readonly output: Shape;
+}
+
 export abstract class Module<T extends TapeTensor<T>> {
-  abstract forward(input: T): T;
+  // NoInfer: a model's tensor type is inferred from its parameters (namedParameters), so a
+  // StatelessModule, whose forward takes any backend's tensors, never decides it.
+  abstract forward(input: NoInfer<T>): NoInfer<T>;
 
   /** The output shape for an input shape (batch included), without running anything. */
   abstract outputShape(input: Shape): Shape;
@@ -26,6 +39,25 @@ export abstract class Module<T extends TapeTensor<T>> {
   /** Floating-point operations of one forward pass over `input` (multiply-adds count 2). */
   flops(input: Shape): number {
     return sizeOf(this.outputShape(input));
+  }
+
+  /**
+   * The leaf layers a forward pass over `input` (batch included) goes through, with their
+   * shapes, computed without running anything. A layer that cannot take its input throws a
+   * ShapeError naming it: 'layer encoder.2 (maxPool2d 2) on [1, 8, 7, 7]: ...'.
+   */
+  trace(input: Shape, path = ''): ShapeStep[] {
+    return [{ path, module: this, input, output: layerShape(this, input, path) }];
+  }
+
+  /**
+   * Checks every layer's shapes for one example of `inputShape` (no batch dimension: [channels,
+   * height, width]) and returns the output's shape, likewise without the batch. Shape mistakes
+   * surface here, named by layer, before anything is trained.
+   */
+  build(inputShape: Shape): Shape {
+    const steps = this.trace([1, ...inputShape]);
+    return steps.length === 0 ? inputShape : steps.at(-1)!.output.slice(1);
   }
 
   /** Parameters with stable names, for checkpoints. */
@@ -46,6 +78,28 @@ export abstract class Module<T extends TapeTensor<T>> {
   }
 }
 
+/**
+ * A layer without parameters: its forward pass works on any backend's tensors, so one object
+ * serves the GPU model and its float64 twin, and Sequential infers its tensor type from the
+ * layers that have parameters.
+ */
+export abstract class StatelessModule extends Module<never> {
+  abstract override forward<U extends TapeTensor<U>>(input: U): U;
+}
+
+/** What Sequential holds: modules on backend T, and modules without parameters. */
+export type Layer<T extends TapeTensor<T>> = Module<T> | StatelessModule;
+
+/** `module.outputShape(input)`, a ShapeError naming the layer at `path` where it cannot take `input`. */
+export function layerShape(module: Module<any>, input: Shape, path: string): Shape {
+  try {
+    return module.outputShape(input);
+  } catch (error) {
+    if (!(error instanceof ShapeError)) throw error;
+    throw new ShapeError(`layer ${path || 'model'} (${module.describe()}) on ${formatShape(input)}: ${error.message}`);
+  }
+}
+
 export interface Conv2dOptions {
   readonly inChannels: number;
   readonly outChannels: number;
@@ -56,8 +110,10 @@ export interface Conv2dOptions {
   readonly bias?: boolean;
   /** Default 'linear' (none). 'relu' runs inside the conv kernels (Keras' activation='relu'). */
   readonly activation?: Conv2dActivation;
-  /** Draws the Glorot-uniform initial weights. */
-  readonly random: Random;
+  /** Draws the Glorot-uniform initial weights; default: a generator seeded from `seed`, else the shared one (setDefaultSeed). */
+  readonly random?: Random;
+  /** Seeds this layer's own generator when `random` is not given. */
+  readonly seed?: number;
 }
 
 /** Keras' default kernel initialiser: U(-limit, limit), limit = sqrt(6 / (fanIn + fanOut)). */
@@ -76,7 +132,8 @@ export class Conv2d<T extends TapeTensor<T>> extends Module<T> {
     super();
     const { inChannels, outChannels, kernelSize } = options;
     const shape = [outChannels, inChannels, kernelSize, kernelSize] as const;
-    this.weight = backend.tensor(glorotUniform(options.random, shape), shape, 'conv2d weight');
+    const random = options.random ?? (options.seed === undefined ? defaultRandom() : new Random(options.seed));
+    this.weight = backend.tensor(glorotUniform(random, shape), shape, 'conv2d weight');
     this.weight.requiresGrad = true;
     backend.keep(this.weight);
     this.bias = null;
@@ -132,17 +189,17 @@ export class Conv2d<T extends TapeTensor<T>> extends Module<T> {
   }
 }
 
-export class MaxPool2d<T extends TapeTensor<T>> extends Module<T> {
+export class MaxPool2d extends StatelessModule {
   constructor(readonly poolSize = 2, readonly padding: 'same' | 'valid' = 'same') {
     super();
   }
 
-  forward(input: T): T {
+  forward<U extends TapeTensor<U>>(input: U): U {
     return F.maxPool2d(input, { poolSize: this.poolSize, padding: this.padding });
   }
 
   /** This layer over relu(input), the ReLU applied after the pool (the same values; max-pool2d.ts). */
-  forwardRectified(input: T): T {
+  forwardRectified<U extends TapeTensor<U>>(input: U): U {
     return F.maxPool2d(input, { poolSize: this.poolSize, padding: this.padding, activation: 'relu' });
   }
 
@@ -155,12 +212,12 @@ export class MaxPool2d<T extends TapeTensor<T>> extends Module<T> {
   }
 }
 
-export class Upsample2d<T extends TapeTensor<T>> extends Module<T> {
+export class Upsample2d extends StatelessModule {
   constructor(readonly factor = 2) {
     super();
   }
 
-  forward(input: T): T {
+  forward<U extends TapeTensor<U>>(input: U): U {
     return F.upsample2d(input, this.factor);
   }
 
@@ -173,14 +230,14 @@ export class Upsample2d<T extends TapeTensor<T>> extends Module<T> {
   }
 }
 
-abstract class Activation<T extends TapeTensor<T>> extends Module<T> {
+abstract class Activation extends StatelessModule {
   outputShape(input: Shape): Shape {
     return input;
   }
 }
 
-export class ReLU<T extends TapeTensor<T>> extends Activation<T> {
-  forward(input: T): T {
+export class ReLU extends Activation {
+  forward<U extends TapeTensor<U>>(input: U): U {
     return F.relu(input);
   }
 
@@ -189,8 +246,8 @@ export class ReLU<T extends TapeTensor<T>> extends Activation<T> {
   }
 }
 
-export class Sigmoid<T extends TapeTensor<T>> extends Activation<T> {
-  forward(input: T): T {
+export class Sigmoid extends Activation {
+  forward<U extends TapeTensor<U>>(input: U): U {
     return F.sigmoid(input);
   }
 
@@ -199,8 +256,8 @@ export class Sigmoid<T extends TapeTensor<T>> extends Activation<T> {
   }
 }
 
-export class Tanh<T extends TapeTensor<T>> extends Activation<T> {
-  forward(input: T): T {
+export class Tanh extends Activation {
+  forward<U extends TapeTensor<U>>(input: U): U {
     return F.tanh(input);
   }
 
@@ -210,12 +267,12 @@ export class Tanh<T extends TapeTensor<T>> extends Activation<T> {
 }
 
 /** Multiplies by a constant (a tanh output scaled to its targets' range). */
-export class Scale<T extends TapeTensor<T>> extends Activation<T> {
+export class Scale extends Activation {
   constructor(readonly factor: number) {
     super();
   }
 
-  forward(input: T): T {
+  forward<U extends TapeTensor<U>>(input: U): U {
     return F.scale(input, this.factor);
   }
 
@@ -224,159 +281,3 @@ export class Scale<T extends TapeTensor<T>> extends Activation<T> {
   }
 }
 
-/**
- * The fusions Sequential applies, each the same function in fewer operations; a test or a
- * benchmark turns them off to run the layers one by one.
- *   upsampleIntoConv: an Upsample2d followed by a stride-1 Conv2d runs as one conv2d with
- *     `upsample` (a transposed convolution; conv2d.ts).
- *   reluIntoPool: a Conv2d with a ReLU followed by a MaxPool2d runs the conv without it and the
- *     pool with it (max-pool of relu = relu of max-pool), so the conv's backward pass needs no
- *     ReLU mask: the pool's backward masks by the arg-max's value, which it reads anyway.
- */
-export interface Fusions {
-  upsampleIntoConv: boolean;
-  reluIntoPool: boolean;
-}
-
-export class Sequential<T extends TapeTensor<T>> extends Module<T> {
-  readonly layers: readonly Module<T>[];
-  fusions: Fusions = { upsampleIntoConv: true, reluIntoPool: true };
-
-  constructor(layers: readonly Module<T>[]) {
-    super();
-    this.layers = layers;
-  }
-
-  /** The layers in order, with the enabled fusions (see Fusions). */
-  forward(input: T): T {
-    let value = input;
-    for (let i = 0; i < this.layers.length; ) {
-      const run = convRunAt(this.layers, i, this.fusions);
-      if (run) {
-        value = run.conv.forwardFused(value, { upsample: run.upsample, activation: run.pool ? 'linear' : run.conv.activation });
-        if (run.pool) value = run.pool.forwardRectified(value);
-        i += run.layerCount;
-      } else {
-        value = this.layers[i]!.forward(value);
-        i += 1;
-      }
-    }
-    return value;
-  }
-
-  outputShape(input: Shape): Shape {
-    return this.layers.reduce((shape, layer) => layer.outputShape(shape), input);
-  }
-
-  describe(): string {
-    return `sequential of ${this.layers.length}`;
-  }
-
-  override flops(input: Shape): number {
-    let shape = input;
-    let total = 0;
-    for (const layer of this.layers) {
-      total += layer.flops(shape);
-      shape = layer.outputShape(shape);
-    }
-    return total;
-  }
-
-  override namedParameters(): [string, T][] {
-    return this.layers.flatMap((layer, i) => layer.namedParameters().map(([name, parameter]): [string, T] => [`${i}.${name}`, parameter]));
-  }
-}
-
-/** A Conv2d that Sequential runs fused with its neighbours (see Fusions). */
-export interface ConvRun<T extends TapeTensor<T>> {
-  readonly conv: Conv2d<T>;
-  /** The factor of the Upsample2d before it, or 1. */
-  readonly upsample: number;
-  /** The MaxPool2d after it that applies its ReLU, or null. */
-  readonly pool: MaxPool2d<T> | null;
-  /** How many layers the run stands for. */
-  readonly layerCount: number;
-}
-
-/** The fused run starting at layers[i] under `fusions`, or null where layers[i] runs on its own. */
-export function convRunAt<T extends TapeTensor<T>>(layers: readonly Module<T>[], i: number, fusions: Fusions): ConvRun<T> | null {
-  const [layer, next] = [layers[i], layers[i + 1]];
-  let conv: Conv2d<T>;
-  let upsample = 1;
-  if (fusions.upsampleIntoConv && layer instanceof Upsample2d && next instanceof Conv2d && next.readsUpsampled) {
-    [conv, upsample] = [next, layer.factor];
-  } else if (layer instanceof Conv2d) {
-    conv = layer;
-  } else {
-    return null;
-  }
-  const convLayers = upsample > 1 ? 2 : 1;
-  const after = layers[i + convLayers];
-  const pool = fusions.reluIntoPool && conv.activation === 'relu' && after instanceof MaxPool2d ? after : null;
-  if (upsample === 1 && !pool) return null;
-  return { conv, upsample, pool, layerCount: convLayers + (pool ? 1 : 0) };
-}
-
-/** An encoder and a decoder: the latent space is the encoder's output, measured from real shapes. */
-export class Autoencoder<T extends TapeTensor<T>> extends Module<T> {
-  constructor(readonly encoder: Sequential<T>, readonly decoder: Sequential<T>) {
-    super();
-  }
-
-  forward(input: T): T {
-    return this.decoder.forward(this.encoder.forward(input));
-  }
-
-  outputShape(input: Shape): Shape {
-    return this.decoder.outputShape(this.encoder.outputShape(input));
-  }
-
-  describe(): string {
-    return 'autoencoder';
-  }
-
-  override flops(input: Shape): number {
-    return this.encoder.flops(input) + this.decoder.flops(this.encoder.outputShape(input));
-  }
-
-  /** The latent shape of one image (batch dimension dropped). */
-  latentShape(imageShape: Shape): Shape {
-    return this.encoder.outputShape([1, ...imageShape]).slice(1);
-  }
-
-  override namedParameters(): [string, T][] {
-    return [
-      ...this.encoder.namedParameters().map(([name, parameter]): [string, T] => [`encoder.${name}`, parameter]),
-      ...this.decoder.namedParameters().map(([name, parameter]): [string, T] => [`decoder.${name}`, parameter]),
-    ];
-  }
-}
-
-/** Keras-style summary: each layer's output shape and parameters, totals, latent size, FLOPs. */
-export function summary<T extends TapeTensor<T>>(model: Autoencoder<T>, imageShape: Shape): string {
-  const rows: string[][] = [['layer', 'output shape', 'parameters', 'MFLOP/image']];
-  let shape: Shape = [1, ...imageShape];
-  for (const [part, sequential] of [['encoder', model.encoder], ['decoder', model.decoder]] as const) {
-    for (const layer of sequential.layers) {
-      const flops = layer.flops(shape);
-      shape = layer.outputShape(shape);
-      const count = layer.parameters().reduce((total, parameter) => total + sizeOf(parameter.shape), 0);
-      rows.push([`${part}: ${layer.describe()}`, formatShape(shape.slice(1)), count.toLocaleString('en-US'), (flops / 1e6).toFixed(3)]);
-    }
-  }
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const lines = rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('   '));
-  lines.splice(1, 0, '-'.repeat(lines[0]!.length));
-  const parameters = model.parameters().reduce((total, parameter) => total + sizeOf(parameter.shape), 0);
-  const latent = model.latentShape(imageShape);
-  const latentSize = sizeOf(latent);
-  const inputSize = sizeOf(imageShape);
-  lines.push(
-    '-'.repeat(lines[0]!.length),
-    `input: ${formatShape(imageShape)} = ${inputSize.toLocaleString('en-US')} values`,
-    `latent: ${formatShape(latent)} = ${latentSize.toLocaleString('en-US')} values (${((100 * latentSize) / inputSize).toFixed(1)}% of the input)`,
-    `parameters: ${parameters.toLocaleString('en-US')}`,
-    `forward: ${(model.flops([1, ...imageShape]) / 1e6).toFixed(3)} MFLOP per image (a training step is about 3x that)`,
-  );
-  return lines.join('\n');
-}

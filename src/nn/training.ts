@@ -8,7 +8,9 @@ import * as F from './functional.ts';
 import type { Module } from './modules.ts';
 import type { Optimizer } from './optimisers.ts';
 import { batchesOf, epochOrder } from './batches.ts';
-import type { Shape } from '../shapes.ts';
+import { formatShape, sameShape, type Shape } from '../shapes.ts';
+import { requireIndices, ShapeError } from '../errors.ts';
+import { requireOutputShape } from './sequential.ts';
 import { gpuBackend } from './gpu-backend.ts';
 import { StepClock, type QueuePoint } from './step-clock.ts';
 
@@ -53,7 +55,8 @@ export interface FitOptions {
   readonly epochs: number;
   readonly batchSize?: number;
   readonly shuffle?: boolean;
-  readonly seed: number;
+  /** Seeds the shuffling (default 1). */
+  readonly seed?: number;
   /** Epochs already done (a resumed run starts after them). */
   readonly initialEpoch?: number;
   readonly validation?: TrainingData;
@@ -111,6 +114,7 @@ class MetricSums {
 }
 
 function upload(engine: Engine, data: TrainingData, indices: ArrayLike<number>): { inputs: Tensor; targets: Tensor } {
+  requireIndices(indices, data.count, 'examples');
   const batch = data.batch(indices);
   const inputs = engine.tensor(batch.inputs, [indices.length, ...data.inputShape], 'batch inputs');
   const targets = batch.targets ? engine.tensor(batch.targets, [indices.length, ...data.targetShape], 'batch targets') : inputs;
@@ -125,6 +129,13 @@ export async function fit(
   train: TrainingData,
   options: FitOptions,
 ): Promise<EpochLog[]> {
+  // Shapes first: a model that cannot take the data, or gives the wrong shape, is refused
+  // here, naming the layer, and not at the loss inside the first step.
+  requireOutputShape(model, train.inputShape, train.targetShape);
+  const held = options.validation;
+  if (held && !(sameShape(held.inputShape, train.inputShape) && sameShape(held.targetShape, train.targetShape))) {
+    throw new ShapeError(`fit: the validation examples are ${formatShape(held.inputShape)} -> ${formatShape(held.targetShape)}, the training examples ${formatShape(train.inputShape)} -> ${formatShape(train.targetShape)}`);
+  }
   const batchSize = options.batchSize ?? 32;
   const steps = Math.ceil(train.count / batchSize);
   const logs: EpochLog[] = [];
@@ -136,7 +147,7 @@ export async function fit(
     let step = 0;
     let trainMetrics: Metrics;
     try {
-      for (const indices of batchesOf(epochOrder(train.count, options.seed, epoch, options.shuffle ?? true), batchSize)) {
+      for (const indices of batchesOf(epochOrder(train.count, options.seed ?? 1, epoch, options.shuffle ?? true), batchSize)) {
         if (options.beforeStep) await options.beforeStep();
         engine.scope(() => {
           const { inputs, targets } = upload(engine, train, indices);
@@ -164,6 +175,7 @@ export async function fit(
 }
 
 export async function evaluate(engine: Engine, model: Module<Tensor>, lossFunction: LossFunction, data: TrainingData, batchSize = 32): Promise<Metrics> {
+  requireOutputShape(model, data.inputShape, data.targetShape);
   const sums = new MetricSums(engine);
   for (const indices of batchesOf(epochOrder(data.count, 0, 0, false), batchSize)) {
     engine.scope(() =>
@@ -181,6 +193,7 @@ export async function evaluate(engine: Engine, model: Module<Tensor>, lossFuncti
 
 /** The model's outputs for the examples at `indices`, as one float32 array (NCHW). */
 export async function predict(engine: Engine, model: Module<Tensor>, data: TrainingData, indices: ArrayLike<number>): Promise<Float32Array> {
+  if (indices.length === 0) return new Float32Array(0);
   // The scope closes before the wait: another run on the same engine (a sweep's trials train
   // side by side) may create tensors meanwhile, and they must not fall into this scope.
   const prediction = engine.scope(() => noGrad(() => model.forward(upload(engine, data, indices).inputs)));

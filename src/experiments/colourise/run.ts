@@ -11,7 +11,7 @@ import { notebookSplit } from '../../data/split.ts';
 import { toFloat, type ImageSet } from '../../data/image-set.ts';
 import { AelabError } from '../../errors.ts';
 import { noGrad } from '../../nn/autograd.ts';
-import { summary } from '../../nn/modules.ts';
+import { summary } from '../../nn/sequential.ts';
 import { RMSprop } from '../../nn/optimisers.ts';
 import { fit, type EpochLog, type Progress, type TrainingData } from '../../nn/training.ts';
 import { configurableAutoencoder } from '../configurable-autoencoder.ts';

@@ -1,7 +1,7 @@
 // The Train view: build the model from the settings (kept in the URL), play, pause, step and
 // reset; the loss chart, images per second, a fixed set of test images beside their
 // reconstructions, the model's summary; save and load the weights as .safetensors.
-import { summary } from '../../nn/modules.ts';
+import { summary } from '../../nn/sequential.ts';
 import { sizeOf } from '../../shapes.ts';
 import { element, imageCanvas, lineChart } from '../draw.ts';
 import { DEFAULT_SETTINGS, parseSetting, settingsOfModelName, type LabSettings } from '../settings.ts';
