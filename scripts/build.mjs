@@ -21,9 +21,14 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
 };
-await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', platform: 'neutral', target: 'es2022' });
-await build({ ...common, entryPoints: { node: 'src/node.ts' }, outdir: 'dist', platform: 'node', target: 'node20' });
-await build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', platform: 'node', target: 'node20', banner: { js: '#!/usr/bin/env node' } });
+// One build with shared chunks: the library, its Node entry and the command line load the
+// same module for each class, so a model built from 'aelab' trains on an engine from
+// 'aelab/node' or from the command line (instanceof holds across them). dist/index.js and its
+// chunks import nothing from node:*, which a test checks.
+await build({
+  ...common, entryPoints: { index: 'src/index.ts', node: 'src/node.ts', cli: 'src/cli/main.ts' }, outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]',
+  platform: 'node', target: 'node20', banner: { js: '#!/usr/bin/env node' }, // a hashbang is valid at the start of any module
+});
 chmodSync('dist/cli.js', 0o755);
 // The lab page: its dependencies bundled in too (a browser has no node_modules).
 await build({ ...common, packages: undefined, entryPoints: { lab: 'src/lab/main.ts' }, outdir: 'dist/lab', platform: 'browser', target: 'es2022', minify: true });

@@ -1,7 +1,7 @@
 // The aelab command as a user runs it: help, usage errors (exit 2), clear failures (exit 1),
 // and the training path on Fashion-MNIST's 1-channel 28x28 images with its outputs.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -26,7 +26,18 @@ describe('aelab command line', () => {
     const result = runCli(args as string[]);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(message);
-    expect(result.stderr).toMatch(/usage: aelab/);
+    // One line for the mistake and one pointing to the help, not the whole help.
+    expect(result.stderr.trim().split('\n')).toHaveLength(2);
+    expect(result.stderr).toMatch(/\(aelab( [a-z]+)? -h lists the commands and their options\)/);
+  });
+
+  it('check --model names what a file lacks (exit 1)', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'aelab-cli-'));
+    expect(runCli(['check', '--model', join(folder, 'none.mjs')]).stderr).toMatch(/--model .*none\.mjs: no such file/);
+    writeFileSync(join(folder, 'empty.mjs'), 'export const inputShape = [1, 4, 4];\n');
+    const result = runCli(['check', '--model', join(folder, 'empty.mjs')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/export default a function that builds the model from an engine .* it exports inputShape/);
   });
 
   it('fails clearly (exit 1) on a missing data directory', () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Conv2d, MaxPool2d, ReLU, ReferenceEngine, Sequential, Sigmoid, Upsample2d, Autoencoder, F, RMSprop,
   fit, evaluate, predict, gradcheck, saveWeights, loadWeights, setDefaultSeed, defineOp, kernelSource, summary,
-  ShapeError, IndexError, CheckpointError, ops, type ModuleBackend, type TapeTensor, type TrainingData,
+  ShapeError, IndexError, CheckpointError, ops, autoencoderData, subset, type ModuleBackend, type TapeTensor, type TrainingData,
 } from '../src/index.ts';
 import { testEngine } from './support/engine.ts';
 
@@ -59,6 +59,14 @@ describe('your own model: defaults and shapes (no GPU)', () => {
     const gpuModel = twoPoolAutoencoder(engine, 3);
     const run = fit(engine, gpuModel, RMSprop(engine, gpuModel.parameters()), F.binaryCrossEntropy, images(4, 28), { epochs: 1 });
     await expect(run).rejects.toThrow(/output \[1, 32, 32\] differs from the targets' shape \[1, 28, 28\].*layer encoder\.5 \(maxPool2d 2\) takes \[4, 7, 7\] to \[4, 4, 4\]/);
+  });
+
+  it('refuses an image index outside the set, naming it and the size', () => {
+    const set = { pixels: new Uint8Array(3 * 4), labels: new Uint8Array(3), count: 3, channels: 1, height: 2, width: 2, classNames: ['a'] };
+    expect(() => autoencoderData(set).batch([-1])).toThrow(IndexError);
+    expect(() => autoencoderData(set).batch([0, 3])).toThrow(/index 3 is out of range for a set of 3/);
+    expect(() => subset(set, [1.5])).toThrow(/index 1\.5 is out of range/);
+    expect(subset(set, [2, 0]).count).toBe(2);
   });
 
   it('loads weights by name and names a missing or misshapen one', async () => {

@@ -103,6 +103,8 @@ async function reconstruct(argv: string[]): Promise<void> {
   log(`wrote ${options.out}: ${count} test images (left) and their reconstructions (right)`);
 }
 
+const COMMANDS = ['autoencoder', 'reconstruct', 'sweep', 'colourise', 'colorize', 'check', 'lab'];
+
 const debugging = (argv: readonly string[]) => argv.includes('--debug') || process.env['AELAB_DEBUG'] === '1';
 
 export async function main(commandLine: string[]): Promise<number> {
@@ -127,7 +129,8 @@ export async function main(commandLine: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`aelab: ${error.message}\n\n${USAGE}`);
+      const help = command && COMMANDS.includes(command) ? `aelab ${command} -h` : 'aelab -h';
+      process.stderr.write(`aelab: ${error.message}\n(${help} lists the commands and their options)\n`);
       return 2;
     }
     // A file-system error (a path that does not exist, a full disk) is the user's to fix: one
