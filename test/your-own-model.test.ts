@@ -51,15 +51,12 @@ describe('your own model: defaults and shapes (no GPU)', () => {
     expect(model.build([3, 28, 28])).toEqual([4, 28, 28]);
   });
 
-  it('refuses an autoencoder whose output differs from its input, naming the pool that rounds', async () => {
+  it('builds a model whose output differs from its input to the shape it gives', () => {
     const model = twoPoolAutoencoder(reference, 3); // 28 -> 14 -> 7 -> 4 -> 8 -> 16 -> 32
     expect(model.build([1, 28, 28])).toEqual([1, 32, 32]);
     expect(summary(model, [1, 28, 28])).toMatch(/latent: \[4, 4, 4\]/);
-    if (!engine) return;
-    const gpuModel = twoPoolAutoencoder(engine, 3);
-    const run = fit(engine, gpuModel, RMSprop(engine, gpuModel.parameters()), F.binaryCrossEntropy, images(4, 28), { epochs: 1 });
-    await expect(run).rejects.toThrow(/output \[1, 32, 32\] differs from the targets' shape \[1, 28, 28\].*layer encoder\.5 \(maxPool2d 2\) takes \[4, 7, 7\] to \[4, 4, 4\]/);
   });
+
 
   it('refuses an image index outside the set, naming it and the size', () => {
     const set = { pixels: new Uint8Array(3 * 4), labels: new Uint8Array(3), count: 3, channels: 1, height: 2, width: 2, classNames: ['a'] };
@@ -123,6 +120,12 @@ fn cubeBackward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroup
 
 describe.skipIf(!engine)('your own model: training, weights and gradcheck on the GPU', () => {
   const gpu = engine!;
+
+  it('fit refuses an autoencoder whose output differs from its input, naming the pool that rounds', async () => {
+    const model = twoPoolAutoencoder(gpu, 3);
+    const run = fit(gpu, model, RMSprop(gpu, model.parameters()), F.binaryCrossEntropy, images(4, 28), { epochs: 1 });
+    await expect(run).rejects.toThrow(/output \[1, 32, 32\] differs from the targets' shape \[1, 28, 28\].*layer encoder\.5 \(maxPool2d 2\) takes \[4, 7, 7\] to \[4, 4, 4\]/);
+  });
 
   it('trains, saves, reloads to the same loss, and predicts nothing for no indices', async () => {
     setDefaultSeed(1);
