@@ -19,7 +19,10 @@ describe('aelab check', () => {
     expect(result.stdout).toMatch(new RegExp(`^check: ${rows.length} passed, 0 failed$`, 'm'));
     const file = JSON.parse(readFileSync(json, 'utf8'));
     expect(file.rows.map((row: { op: string }) => row.op)).toEqual([...opCases.relu.map(() => 'relu'), ...opCases.maxPool2d.map(() => 'maxPool2d')]);
-    expect(file.rows.every((row: { forward: number; finiteDifferences: number }) => row.forward < 1e-4 && row.finiteDifferences < 1e-6)).toBe(true);
+    // A row without finite differences (null) must not pass as 'below the tolerance'.
+    expect(file.rows.every((row: { forward: number }) => typeof row.forward === 'number' && row.forward < 1e-4)).toBe(true);
+    expect(file.rows.some((row: { finiteDifferences: number | null }) => typeof row.finiteDifferences === 'number')).toBe(true);
+    expect(file.rows.every((row: { finiteDifferences: number | null }) => row.finiteDifferences === null || row.finiteDifferences < 1e-6)).toBe(true);
   });
 
   it('refuses an unknown op (exit 2) naming the ops there are', () => {

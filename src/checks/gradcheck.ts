@@ -3,10 +3,11 @@
 //   the GPU forward and backward against the same model (or op) run as its float64 reference,
 //     the gradient of the objective L = sum(output * g) for a random g, to the input and to
 //     every parameter;
-//   the reference's gradient against central finite differences of L, along random +-1
-//     directions v: (L(w + e v) - L(w - e v)) / 2e must equal grad . v. A direction moves every
-//     element at once, so a gradient wrong only where it is nonzero (a pool's winners) cannot
-//     hide behind a sample of zeros, and a gradient that is zero everywhere fails outright.
+//   the reference's gradient against central finite differences of L, at sampled coordinates
+//     (half where the gradient is nonzero) and along random +-1 directions v: (L(w + e v) -
+//     L(w - e v)) / 2e must equal grad . v. A direction moves every element at once, so a
+//     gradient wrong only where it is nonzero (a pool's winners) cannot hide behind a sample
+//     of zeros, and a gradient that is zero everywhere fails outright.
 import type { Engine } from '../backend/engine.ts';
 import { Tensor } from '../backend/tensor.ts';
 import type { Op } from '../kernels/op.ts';
@@ -17,7 +18,7 @@ import { tensorValues } from '../nn/weights.ts';
 import { AelabError } from '../errors.ts';
 import { formatShape, sizeOf, type Shape } from '../shapes.ts';
 import { Random } from '../random.ts';
-import { FLOAT32_TOLERANCE, GRADIENT_CHECK_TOLERANCE, relativeError } from './check.ts';
+import { dot, ELEMENT_TOLERANCE, finiteDifferenceError, FLOAT32_TOLERANCE, GRADIENT_CHECK_TOLERANCE, relativeError, worstElement } from './check.ts';
 
 /** An input: its shape (random values in [-1, 1], away from 0), or its values too. */
 export type GradcheckInput = Shape | { readonly shape: Shape; readonly data: ArrayLike<number> };
@@ -27,7 +28,7 @@ export interface GradcheckOptions {
   readonly tolerance?: number;
   /** The reference against finite differences: the largest relative error accepted (default 1e-6). */
   readonly finiteDifferenceTolerance?: number;
-  /** Random directions per tensor for the finite differences (default 3). */
+  /** Random directions per tensor for the finite differences (default 3), beside 24 sampled coordinates. */
   readonly directions?: number;
   /** Seeds the random inputs, g and the directions (default 1). */
   readonly seed?: number;
@@ -43,7 +44,9 @@ export interface GradcheckRow {
   readonly shape: Shape;
   /** ||GPU gradient - reference gradient|| / ||reference gradient||. */
   readonly backward: number;
-  /** Relative error of the reference gradient's directional derivatives against finite differences. */
+  /** The element furthest from the reference, as a multiple of its bound ELEMENT_TOLERANCE x (|reference| + rms): above 1 fails. */
+  readonly worstElement: number;
+  /** Relative error of the reference gradient against finite differences (sampled coordinates, random directions). */
   readonly finiteDifferences: number;
   /** The reference gradient is zero everywhere: nothing was checked, and the row fails. */
   readonly zero: boolean;
@@ -117,7 +120,8 @@ export async function gradcheck(target: Module<Tensor> | Op<any>, inputs: Gradch
       name: names[i]!,
       shape: tensor.shape,
       backward: relativeError(gpuResult.gradients[i]!, analytic),
-      finiteDifferences: directionalError(tensor.data, analytic, objective, random, options.directions ?? 3),
+      finiteDifferences: finiteDifferenceError(tensor.data, analytic, objective, random, { directions: options.directions ?? 3 }),
+      worstElement: worstElement(gpuResult.gradients[i]!, analytic).ratio,
       zero: analytic.every((value) => value === 0),
     };
   });
@@ -127,6 +131,7 @@ export async function gradcheck(target: Module<Tensor> | Op<any>, inputs: Gradch
   for (const row of rows) {
     if (row.zero) failures.push(`${row.name}: the gradient is zero everywhere, so nothing was checked (choose inputs where it is not)`);
     if (!(row.backward < tolerance)) failures.push(`${row.name}: GPU gradient against the float64 reference, relative error ${row.backward} >= ${tolerance}`);
+    else if (!(row.worstElement <= 1)) failures.push(`${row.name}: a GPU gradient element is ${row.worstElement.toPrecision(3)} times its bound ${ELEMENT_TOLERANCE} x (|reference| + rms) from the reference`);
     if (!(row.finiteDifferences < finiteDifferenceTolerance)) failures.push(`${row.name}: reference gradient against finite differences, relative error ${row.finiteDifferences} >= ${finiteDifferenceTolerance}`);
   }
   return { passed: failures.length === 0, forward, rows, failures, tolerance, finiteDifferenceTolerance };
@@ -247,29 +252,4 @@ function copyWith(value: unknown, copies: ReadonlyMap<Tensor, ReferenceTensor>, 
   done.set(value, copy);
   for (const [key, item] of Object.entries(value)) copy[key] = copyWith(item, copies, done);
   return copy;
-}
-
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let total = 0;
-  for (let i = 0; i < a.length; i++) total += a[i]! * b[i]!;
-  return total;
-}
-
-/** Finite differences of `objective` along random +-1 directions of `values`, against gradient . v. */
-function directionalError(values: Float64Array, gradient: Float64Array, objective: () => number, random: Random, directions: number): number {
-  const original = Float64Array.from(values);
-  const step = 1e-6;
-  const numeric: number[] = [];
-  const analytic: number[] = [];
-  for (let direction = 0; direction < directions; direction++) {
-    const v = Float64Array.from(original, () => (random.next() < 0.5 ? -1 : 1));
-    const at = (epsilon: number): number => {
-      for (let j = 0; j < values.length; j++) values[j] = original[j]! + epsilon * v[j]!;
-      return objective();
-    };
-    numeric.push((at(step) - at(-step)) / (2 * step));
-    analytic.push(dot(v, gradient));
-    values.set(original);
-  }
-  return relativeError(numeric, analytic);
 }
