@@ -1,35 +1,64 @@
-// Breaks each backward kernel (and each reference backward) in turn, in one of the ways a
-// real bug would (a flipped sign, a dropped term, a swapped index, a wrong tie rule), runs
-// the test suite, and requires it to fail. Every file is restored afterwards. The mutations of
-// an op live beside it, in *mutations.json.
-//   node scripts/mutation-check.mjs            all mutations
-//   node scripts/mutation-check.mjs conv2d     those whose name contains 'conv2d'
-//   node scripts/mutation-check.mjs softmax 'relu backward'   those whose name contains either
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// Breaks backward kernels (and references) one at a time, in the ways a real bug would (a
+// flipped sign, a dropped term, a swapped index, a wrong tie rule), runs the tests named for
+// each (scripts/mutations.mjs: testsFor), and requires them to fail on an assertion. A run
+// that fails otherwise (the mutated WGSL does not compile, vitest does not start) is "not
+// applicable", never "caught". Every file is restored afterwards.
+//   node scripts/mutation-check.mjs              a sample: every 6th of the list by name, the
+//                                                offset turning with each commit (the whole list
+//                                                over 6 commits), and the mutations of the files
+//                                                the last commit touched (at most 12 of them)
+//   node scripts/mutation-check.mjs --all        the whole list (npm run test:mutations -- --all)
+//   node scripts/mutation-check.mjs conv2d relu  those whose name contains either
+// Prints one line per mutation and "mutations: C caught, S survived, N not applicable";
+// exits 1 if any survived.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { mutationLists, testsFor } from './mutations.mjs';
 
-/**
- * Every mutation, from the *mutations.json files beside the ops they break (conv2d's in its
- * folder, relu's in relu.mutations.json): [{ name, file, from, to }], `file` relative to the list.
- */
-function mutationLists(folder) {
-  return readdirSync(folder).flatMap((entry) => {
-    const path = join(folder, entry);
-    if (statSync(path).isDirectory()) return mutationLists(path);
-    if (!entry.endsWith('mutations.json')) return [];
-    return JSON.parse(readFileSync(path, 'utf8')).map((mutation) => ({ ...mutation, file: join(dirname(path), mutation.file) }));
-  });
+const STRIDE = 6;
+const CHANGED_AT_MOST = 12;
+
+const args = process.argv.slice(2);
+const all = mutationLists().sort((a, b) => a.name.localeCompare(b.name));
+const git = (...gitArgs) => spawnSync('git', gitArgs, { encoding: 'utf8' });
+
+function sample() {
+  const commits = Number(git('rev-list', '--count', 'HEAD').stdout.trim()) || 0;
+  const offset = commits % STRIDE;
+  const rotating = all.filter((_, i) => i % STRIDE === offset);
+  const changed = new Set(git('diff', '--name-only', 'HEAD~1', 'HEAD').stdout.split('\n').filter(Boolean));
+  const touched = all.filter((mutation) => !rotating.includes(mutation) && (changed.has(mutation.file) || changed.has(mutation.list)));
+  console.log(`mutation sample: ${rotating.length} of ${all.length} (offset ${offset} of ${STRIDE}, commit ${commits}), ` +
+    `${Math.min(touched.length, CHANGED_AT_MOST)} of the ${touched.length} in files the last commit touched`);
+  return [...rotating, ...touched.slice(0, CHANGED_AT_MOST)];
 }
-const mutations = mutationLists('src');
 
-/** The suites that exercise kernels (the command-line and resume suites add minutes, not coverage of kernels). */
-const KERNEL_SUITES = ['test/ops.test.ts', 'test/tie-rules.test.ts', 'test/tuning.test.ts', 'test/autograd.test.ts', 'test/optimisers.test.ts', 'test/autoencoder-gradients.test.ts', 'test/training.test.ts'];
+const filters = args.filter((arg) => !arg.startsWith('--'));
+const selected = args.includes('--all') ? all : filters.length > 0 ? all.filter(({ name }) => filters.some((filter) => name.includes(filter))) : sample();
 
-const filters = process.argv.length > 2 ? process.argv.slice(2) : [''];
-const selected = mutations.filter(({ name }) => filters.some((filter) => name.includes(filter)));
-const survivors = [];
-for (const { name, file, from, to } of selected) {
+mkdirSync('.cache', { recursive: true });
+const report = '.cache/mutation-vitest.json';
+const outcomes = { caught: [], survived: [], notApplicable: [] };
+
+/** What a vitest run under a mutation shows: caught (an assertion failed), survived, or not applicable. */
+function judge(run) {
+  let results;
+  try {
+    results = JSON.parse(readFileSync(report, 'utf8'));
+  } catch {
+    return { outcome: 'notApplicable', why: `vitest wrote no results (exit ${run.status}): ${(run.stderr || run.stdout).trim().split('\n').at(-1)}` };
+  }
+  const failed = results.testResults.flatMap((file) => file.assertionResults.filter((test) => test.status === 'failed'));
+  const onAssertion = failed.filter((test) => test.failureMessages.some((message) => /AssertionError/.test(message)));
+  if (onAssertion.length > 0) return { outcome: 'caught', why: `${onAssertion.length} tests failed, first: ${onAssertion[0].fullName}` };
+  if (results.success && results.numPassedTests > 0) return { outcome: 'survived', why: `${results.numPassedTests} tests passed` };
+  if (results.numPassedTests === 0 && failed.length === 0 && results.success) return { outcome: 'notApplicable', why: 'no test ran' };
+  const message = results.testResults.map((file) => file.message).find(Boolean) ?? failed[0]?.failureMessages[0] ?? 'no assertion failed';
+  return { outcome: 'notApplicable', why: `failed without an assertion: ${message.split('\n')[0]}` };
+}
+
+for (const mutation of selected) {
+  const { name, file, from, to } = mutation;
   const original = readFileSync(file, 'utf8');
   const occurrences = original.split(from).length - 1;
   if (occurrences !== 1) {
@@ -37,19 +66,27 @@ for (const { name, file, from, to } of selected) {
     process.exit(2);
   }
   writeFileSync(file, original.replace(from, to));
+  let verdict;
   try {
-    spawnSync('node', ['scripts/embed-wgsl.mjs'], { stdio: 'inherit' });
-    const run = spawnSync('npx', ['vitest', 'run', '--reporter=dot', ...KERNEL_SUITES], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-    const failed = (run.stdout.match(/Tests\s+(\d+) failed/) ?? [])[1];
-    if (run.status === 0) survivors.push(name);
-    console.log(`${run.status === 0 ? 'SURVIVED' : 'caught  '}  ${name}${failed ? ` (${failed} tests failed)` : ''}`);
+    const embed = spawnSync(process.execPath, ['scripts/embed-wgsl.mjs'], { encoding: 'utf8' });
+    if (embed.status !== 0) verdict = { outcome: 'notApplicable', why: `the kernels do not embed: ${embed.stderr.trim().split('\n')[0]}` };
+    else {
+      const { files, filter } = testsFor(mutation.list);
+      rmSync(report, { force: true });
+      const run = spawnSync('npx', ['vitest', 'run', '--reporter=json', `--outputFile=${report}`, ...files, ...(filter ? ['-t', filter] : [])], {
+        encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: process.env.CI || 'true' },
+      });
+      verdict = judge(run);
+    }
   } finally {
     writeFileSync(file, original);
   }
+  outcomes[verdict.outcome].push(name);
+  const label = { caught: 'caught        ', survived: 'SURVIVED      ', notApplicable: 'not applicable' }[verdict.outcome];
+  console.log(`${label}  ${name} (${verdict.why})`);
 }
-spawnSync('node', ['scripts/embed-wgsl.mjs'], { stdio: 'inherit' });
-console.log(`\n${selected.length - survivors.length} of ${selected.length} mutations caught`);
-if (survivors.length > 0) {
-  console.log(`survived: ${survivors.join('; ')}`);
-  process.exit(1);
-}
+spawnSync(process.execPath, ['scripts/embed-wgsl.mjs'], { stdio: 'inherit' });
+console.log(`mutations: ${outcomes.caught.length} caught, ${outcomes.survived.length} survived, ${outcomes.notApplicable.length} not applicable (of ${selected.length} run; ${all.length} in the list)`);
+if (outcomes.survived.length > 0) console.log(`survived: ${outcomes.survived.join('; ')}`);
+if (outcomes.notApplicable.length > 0) console.log(`not applicable: ${outcomes.notApplicable.join('; ')}`);
+process.exit(outcomes.survived.length > 0 ? 1 : 0);

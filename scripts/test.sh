@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine and runs every test: the type-check, the vitest suite on
-# Node + Dawn, the GPU parity suite on Deno's own WebGPU and (through the lab page) in headless Chromium, a Deno
+# Node + Dawn, a sample of the mutations, the GPU parity suite on Deno's own WebGPU and (through the lab page) in headless Chromium, a Deno
 # smoke run of the command line and of the sweep, the fault-injection suite, and the packed
 # package installed into an empty folder. This is the README's test command, and CI runs
 # exactly this. With CI set (to any value) a missing WebGPU adapter fails the run, and the
@@ -28,6 +28,11 @@ else
   wide_skipped="the 16-lane pass (this CPU has no AVX-512)"
   echo "16 lanes: skipped: $wide_skipped"
 fi
+# A sample of the mutations (scripts/mutation-check.mjs): each breaks a backward kernel and
+# must be caught by a failed assertion in the tests named for it.
+mutations_log=.cache/mutations.log
+node scripts/mutation-check.mjs 2>&1 | grep -v '^Warning: maxDynamic' | tee "$mutations_log" || true
+
 deno_log=.cache/deno-parity.log
 npm run --silent test:deno 2>&1 | tee "$deno_log"
 
@@ -97,12 +102,14 @@ node -e '
   const pack = fs.readFileSync(process.argv[6], "utf8").match(/package: (\d+) passed, (\d+) failed/) ?? [null, 0, 1];
   const faults = fs.readFileSync(process.argv[7], "utf8").match(/faults: (\d+) passed, (\d+) failed/) ?? [null, 0, 1];
   const lab = fs.readFileSync(process.argv[4], "utf8").match(/lab: (\d+) passed, (\d+) failed/) ?? [null, 0, 1];
-  const passed = vitest.numPassedTests + wide.numPassedTests + Number(deno[1]) + smoke + Number(browser[1]) + Number(lab[1]) + Number(pack[1]) + Number(faults[1]);
-  const failed = vitest.numFailedTests + wide.numFailedTests + Number(deno[2]) + (3 - smoke) + Number(browser[2]) + Number(lab[2]) + Number(pack[2]) + Number(faults[2]);
+  const mutations = fs.readFileSync(process.argv[9], "utf8").match(/mutations: (\d+) caught, (\d+) survived, (\d+) not applicable/) ?? [null, 0, 1, 0];
+  const passed = vitest.numPassedTests + wide.numPassedTests + Number(deno[1]) + smoke + Number(browser[1]) + Number(lab[1]) + Number(pack[1]) + Number(faults[1]) + Number(mutations[1]);
+  const failed = vitest.numFailedTests + wide.numFailedTests + Number(deno[2]) + (3 - smoke) + Number(browser[2]) + Number(lab[2]) + Number(pack[2]) + Number(faults[2]) + Number(mutations[2]);
   // What did not run, and why: every skip is named here, not only in the log above.
   const skipped = [];
   if (vitest.numPendingTests > 0) skipped.push(`${vitest.numPendingTests} vitest tests (see "skipped" in the log)`);
   if (process.argv[8]) skipped.push(process.argv[8]);
+  if (Number(mutations[3]) > 0) skipped.push(`${mutations[3]} mutations not applicable (see .cache/mutations.log)`);
   console.log(`tests: ${passed} passed, ${failed} failed${skipped.length ? `; skipped: ${skipped.join("; ")}` : ""}`);
   process.exit(failed > 0 ? 1 : 0);
-' "$results" "$deno_log" "$deno_smoke" "$browser_log" "$wide_results" "$package_log" "$faults_log" "$wide_skipped"
+' "$results" "$deno_log" "$deno_smoke" "$browser_log" "$wide_results" "$package_log" "$faults_log" "$wide_skipped" "$mutations_log"

@@ -1,23 +1,34 @@
-// The mutation lists beside the ops (*mutations.json, run by npm run test:mutations) stay
-// applicable: each mutation's text occurs exactly once in its file, and changes it. A refactor
-// that moves or rewrites the text fails here, in seconds, not in the hour-long mutation run.
+// The mutation lists beside the ops (*mutations.json): each mutation's text occurs exactly once
+// in its file and changes it, so a refactor that moves the text fails here, in seconds; and
+// every backward entry point of every .wgsl file (read from the WGSL, not listed by hand) has
+// a mutation inside it or a function it calls. scripts/test.sh runs a sample of the mutations
+// themselves (scripts/mutation-check.mjs), which must be caught by a failed assertion.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { sourceFiles } from './support/layers.ts';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { backwardEntryPoints, mutationLists, testsFor } from '../scripts/mutations.mjs';
 
-interface Mutation { name: string; file: string; from: string; to: string }
-
-const lists = sourceFiles('.').filter((path) => path.endsWith('mutations.json'));
-const mutations = lists.flatMap((list) =>
-  (JSON.parse(readFileSync(list, 'utf8')) as Mutation[]).map((mutation) => ({ ...mutation, list, file: join(dirname(list), mutation.file) })),
-);
+const mutations = mutationLists();
 
 describe('mutation lists', () => {
-  it('every op with a backward pass has mutations beside it', () => {
-    expect(mutations.length).toBeGreaterThanOrEqual(71);
-    for (const op of ['relu', 'sigmoid', 'tanh', 'conv2d/', 'max-pool2d', 'upsample2d', 'sum', 'binary-cross-entropy', 'mean-squared-error', 'mean-absolute-error']) {
-      expect(lists.some((list) => list.includes(op)), op).toBe(true);
+  it('every backward entry point in the WGSL has a mutation in its body or a function it calls', () => {
+    const entries = backwardEntryPoints();
+    expect(entries.length).toBeGreaterThanOrEqual(19);
+    const uncovered = entries.filter((entry) => !mutations.some((mutation) => mutation.file === entry.file && entry.text.includes(mutation.from)));
+    expect(uncovered.map((entry) => `${entry.file}: ${entry.name}`)).toEqual([]);
+  });
+
+  it('finds a new backward entry point, so one without a mutation would fail the test above', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'aelab-wgsl-'));
+    writeFileSync(join(folder, 'cube.wgsl'), '@compute @workgroup_size(64)\nfn cube_backward(@builtin(global_invocation_id) id: vec3u) {\n  let i = id.x;\n}\n\n// #each-quad\nfn gradient(index: u32) {\n  output[index] = input[index];\n}\n\nfn helper() {\n}\n');
+    expect(backwardEntryPoints(folder).map((entry) => entry.name)).toEqual(['cube_backward', 'gradient']);
+  });
+
+  it('names the tests that must catch each list, and every one exists', () => {
+    for (const list of new Set(mutations.map((mutation) => mutation.list))) {
+      const { files } = testsFor(list);
+      for (const file of files) expect(() => readFileSync(file), `${list}: ${file}`).not.toThrow();
     }
   });
 

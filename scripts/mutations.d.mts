@@ -1,0 +1,16 @@
+// Types of scripts/mutations.mjs, for the tests that import it.
+export interface Mutation {
+  readonly name: string;
+  readonly file: string;
+  readonly list: string;
+  readonly from: string;
+  readonly to: string;
+}
+export interface BackwardEntryPoint {
+  readonly file: string;
+  readonly name: string;
+  readonly text: string;
+}
+export function mutationLists(folder?: string): Mutation[];
+export function testsFor(list: string): { files: string[]; filter: string | null };
+export function backwardEntryPoints(folder?: string): BackwardEntryPoint[];
