@@ -1,12 +1,12 @@
 // Breaks backward kernels (and references) one at a time, in the ways a real bug would (a
 // flipped sign, a dropped term, a swapped index, a wrong tie rule), runs the tests named for
-// each (scripts/mutations.mjs: testsFor), and requires them to fail on an assertion. A run
+// each (its own `tests`, else those of its list: scripts/mutations.mjs, testsFor), and requires them to fail on an assertion. A run
 // that fails otherwise (the mutated WGSL does not compile, vitest does not start) is "not
 // applicable", never "caught". Every file is restored afterwards.
-//   node scripts/mutation-check.mjs              a sample: every 6th of the list by name, the
-//                                                offset turning with each commit (the whole list
-//                                                over 6 commits), and the mutations of the files
-//                                                the last commit touched (at most 12 of them)
+//   node scripts/mutation-check.mjs              a sample: 12 of the list by name, evenly apart,
+//                                                starting one further with each commit (so every
+//                                                mutation runs in turn), and the mutations of the
+//                                                files the last commit touched (at most 12 more)
 //   node scripts/mutation-check.mjs --all        the whole list (npm run test:mutations -- --all)
 //   node scripts/mutation-check.mjs conv2d relu  those whose name contains either
 // Prints one line per mutation and "mutations: C caught, S survived, N not applicable";
@@ -15,8 +15,16 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { mutationLists, testsFor } from './mutations.mjs';
 
-const STRIDE = 6;
+const SAMPLE = 12;
 const CHANGED_AT_MOST = 12;
+
+/** The stride closest to length / SAMPLE that shares no factor with the length. */
+function coprimeStride(length) {
+  const gcd = (a, b) => (b === 0 ? a : gcd(b, a % b));
+  let stride = Math.max(1, Math.floor(length / SAMPLE));
+  while (gcd(stride, length) !== 1) stride += 1;
+  return stride;
+}
 
 const args = process.argv.slice(2);
 const all = mutationLists().sort((a, b) => a.name.localeCompare(b.name));
@@ -24,11 +32,14 @@ const git = (...gitArgs) => spawnSync('git', gitArgs, { encoding: 'utf8' });
 
 function sample() {
   const commits = Number(git('rev-list', '--count', 'HEAD').stdout.trim()) || 0;
-  const offset = commits % STRIDE;
-  const rotating = all.filter((_, i) => i % STRIDE === offset);
+  // SAMPLE mutations `stride` apart (the stride and the list's length share no factor, so they are
+  // distinct), starting one further along the list with each commit: all are run in turn.
+  const stride = coprimeStride(all.length);
+  const offset = commits % all.length;
+  const rotating = Array.from({ length: Math.min(SAMPLE, all.length) }, (_, k) => all[(offset + k * stride) % all.length]);
   const changed = new Set(git('diff', '--name-only', 'HEAD~1', 'HEAD').stdout.split('\n').filter(Boolean));
   const touched = all.filter((mutation) => !rotating.includes(mutation) && (changed.has(mutation.file) || changed.has(mutation.list)));
-  console.log(`mutation sample: ${rotating.length} of ${all.length} (offset ${offset} of ${STRIDE}, commit ${commits}), ` +
+  console.log(`mutation sample: ${rotating.length} of ${all.length} (every ${stride}th from ${offset}, commit ${commits}), ` +
     `${Math.min(touched.length, CHANGED_AT_MOST)} of the ${touched.length} in files the last commit touched`);
   return [...rotating, ...touched.slice(0, CHANGED_AT_MOST)];
 }
@@ -71,7 +82,7 @@ for (const mutation of selected) {
     const embed = spawnSync(process.execPath, ['scripts/embed-wgsl.mjs'], { encoding: 'utf8' });
     if (embed.status !== 0) verdict = { outcome: 'notApplicable', why: `the kernels do not embed: ${embed.stderr.trim().split('\n')[0]}` };
     else {
-      const { files, filter } = testsFor(mutation.list);
+      const { files, filter } = mutation.tests ?? testsFor(mutation.list);
       rmSync(report, { force: true });
       const run = spawnSync('npx', ['vitest', 'run', '--reporter=json', `--outputFile=${report}`, ...files, ...(filter ? ['-t', filter] : [])], {
         encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: process.env.CI || 'true' },

@@ -5,6 +5,8 @@ export interface Mutation {
   readonly list: string;
   readonly from: string;
   readonly to: string;
+  /** The tests that must catch it, where not those of its list (testsFor). */
+  readonly tests?: { readonly files: string[]; readonly filter: string | null };
 }
 export interface BackwardEntryPoint {
   readonly file: string;
