@@ -165,6 +165,18 @@ describe('compilation and tuning are said, apart from training', () => {
   }, 120_000);
 });
 
+describe('whether to tune, from given times (not this machine\'s)', () => {
+  it('tunes only when the training takes at least as long as the tuning would', async () => {
+    const { tuningDecision } = await import('../src/experiments/autoencoder.ts');
+    // 14 untimed dispatches at 1.2 s each: 16.8 s of tuning.
+    expect(tuningDecision(14, 50, 100)).toEqual({ tune: false, tuningSeconds: expect.closeTo(16.8, 9), trainingSeconds: 5 });
+    expect(tuningDecision(14, 50, 336).tune).toBe(true);
+    expect(tuningDecision(14, 50, 335).tune).toBe(false);
+    expect(tuningDecision(0, 50, 1e9).tune).toBe(false);
+    expect(tuningDecision(14, 50, Infinity).tune).toBe(true); // --tune
+  });
+});
+
 describe('the progress line off a terminal', () => {
   it('writes a plain line every 30 s within a long epoch, and none within a short one', async () => {
     const { ProgressLine, OFF_TERMINAL_SECONDS } = await import('../src/cli/progress.ts');

@@ -126,6 +126,17 @@ function firstBatch(engine: Engine, data: TrainingData, batchSize: number): { in
  */
 const TUNING_SECONDS_PER_DISPATCH = 1.2;
 
+/**
+ * Whether timing `untuned` dispatches is worth it for `trainingSteps` steps of `stepMilliseconds`
+ * each: only when the training would take at least as long as the tuning. A pure function of
+ * the measured times, so the decision is tested with given times, never with the machine's.
+ */
+export function tuningDecision(untuned: number, stepMilliseconds: number, trainingSteps: number): { tune: boolean; tuningSeconds: number; trainingSeconds: number } {
+  const tuningSeconds = untuned * TUNING_SECONDS_PER_DISPATCH;
+  const trainingSeconds = (trainingSteps * stepMilliseconds) / 1000;
+  return { tune: untuned > 0 && trainingSeconds >= tuningSeconds, tuningSeconds, trainingSeconds };
+}
+
 /** Tuning stops once this many dispatches in a row keep their heuristic variants. */
 const STOP_AFTER_UNCHANGED = 6;
 
@@ -153,9 +164,8 @@ export async function tuneForTraining(engine: Engine, model: Autoencoder<Tensor>
     log(`kernel variants: tuned for this adapter earlier (${path})`);
     return 'tuned for this adapter (by an earlier run)';
   }
-  const tuningSeconds = untuned * TUNING_SECONDS_PER_DISPATCH;
-  const trainingSeconds = (trainingSteps * stepMilliseconds) / 1000;
-  if (trainingSeconds < tuningSeconds) {
+  const { tune: worthIt, tuningSeconds, trainingSeconds } = tuningDecision(untuned, stepMilliseconds, trainingSteps);
+  if (!worthIt) {
     log(`kernel tuning skipped: this run trains for about ${trainingSeconds.toFixed(0)} s, less than the ${tuningSeconds.toFixed(0)} s that timing the variants would take; the kernels' heuristic variants run instead`);
     return 'the heuristics (tuning would have taken longer than the training)';
   }
