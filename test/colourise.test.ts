@@ -42,7 +42,7 @@ describe('aelab colourise', () => {
     expect(report).toMatch(/data:image\/png;base64/);
     for (const name of ['ycbcr', 'lab-classes', 'notebook-difference']) expect(existsSync(join(runs, name, 'model.safetensors'))).toBe(true);
     expect(existsSync(join(runs, 'lab-classes', 'bins.json'))).toBe(true);
-  });
+  }, 300_000); // five trainings in one child process: its own limit, runCli's, not the suite's 120 s
 
   it('refuses to train over a finished run without --resume, and a changed seed with it', () => {
     const again = runCli([...base, '--method', 'ycbcr']);
