@@ -1,6 +1,7 @@
 // Breaks backward kernels (and references) one at a time, in the ways a real bug would (a
 // flipped sign, a dropped term, a swapped index, a wrong tie rule), runs the tests named for
-// each (its own `tests`, else those of its list: scripts/mutations.mjs, testsFor), and requires them to fail on an assertion. A run
+// each (its own `tests`, else those of its list: scripts/mutations.mjs, testsFor), and requires
+// one of them to fail: on an assertion, or on an error the engine raises inside the test. A run
 // that fails otherwise (the mutated WGSL does not compile, vitest does not start) is "not
 // applicable", never "caught". Every file is restored afterwards.
 //   node scripts/mutation-check.mjs              a sample: 12 of the list by name, evenly apart,
@@ -31,7 +32,9 @@ const all = mutationLists().sort((a, b) => a.name.localeCompare(b.name));
 const git = (...gitArgs) => spawnSync('git', gitArgs, { encoding: 'utf8' });
 
 function sample() {
-  const commits = Number(git('rev-list', '--count', 'HEAD').stdout.trim()) || 0;
+  // The commit's place in the history; in a shallow clone, which has none, its hash.
+  const shallow = git('rev-parse', '--is-shallow-repository').stdout.trim() === 'true';
+  const commits = shallow ? Number.parseInt(git('rev-parse', 'HEAD').stdout.slice(0, 8), 16) || 0 : Number(git('rev-list', '--count', 'HEAD').stdout.trim()) || 0;
   // SAMPLE mutations `stride` apart (the stride and the list's length share no factor, so they are
   // distinct), starting one further along the list with each commit: all are run in turn.
   const stride = coprimeStride(all.length);
@@ -62,6 +65,11 @@ function judge(run) {
   const failed = results.testResults.flatMap((file) => file.assertionResults.filter((test) => test.status === 'failed'));
   const onAssertion = failed.filter((test) => test.failureMessages.some((message) => /AssertionError/.test(message)));
   if (onAssertion.length > 0) return { outcome: 'caught', why: `${onAssertion.length} tests failed, first: ${onAssertion[0].fullName}` };
+  // A test that ran and failed on an error the engine raised (the GPU rejecting what the mutated
+  // code submitted) caught it too; an error before any test ran (a kernel that does not compile,
+  // code that does not load) did not.
+  const onError = failed.filter((test) => !test.failureMessages.some((message) => /ShaderCompileError|SyntaxError|Cannot find/.test(message)));
+  if (onError.length > 0) return { outcome: 'caught', why: `${onError.length} tests failed on an error, first: ${onError[0].fullName}: ${onError[0].failureMessages[0].split('\n')[0]}` };
   if (results.success && results.numPassedTests > 0) return { outcome: 'survived', why: `${results.numPassedTests} tests passed` };
   if (results.numPassedTests === 0 && failed.length === 0 && results.success) return { outcome: 'notApplicable', why: 'no test ran' };
   const message = results.testResults.map((file) => file.message).find(Boolean) ?? failed[0]?.failureMessages[0] ?? 'no assertion failed';
