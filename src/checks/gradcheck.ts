@@ -106,9 +106,8 @@ export async function gradcheck(target: Module<Tensor> | Op<any>, inputs: Gradch
   }
 
   const cpuInputs = data.map((input) => reference.tensor(input.data, input.shape));
-  const cpuOutput = noGrad(() => cpu.run(cpuInputs));
-  const g = random.values(sizeOf(cpuOutput.shape));
-  const cpuResult = referenceGradients(cpu, cpuInputs, g);
+  const cpuResult = referenceGradients(cpu, cpuInputs, random);
+  const g = cpuResult.g;
   const gpuResult = await gpuGradients(engine, gpu, data, g);
 
   const names = [...cpu.inputs.filter((input) => input.differentiable).map((input) => input.name), ...cpu.parameters.map(([name]) => name)];
@@ -183,9 +182,11 @@ function opSubject<T extends TapeTensor<T>>(op: Op<unknown>, attributes: unknown
   };
 }
 
-function referenceGradients(subject: Subject<ReferenceTensor>, inputs: readonly ReferenceTensor[], g: Float64Array): { output: Float64Array; gradients: Float64Array[] } {
+/** The reference run: its output, the random g drawn for it, and the gradients of sum(output * g). */
+function referenceGradients(subject: Subject<ReferenceTensor>, inputs: readonly ReferenceTensor[], random: Random): { output: Float64Array; g: Float64Array; gradients: Float64Array[] } {
   inputs.forEach((input, i) => (input.requiresGrad = subject.inputs[i]!.differentiable));
   const output = subject.run(inputs);
+  const g = random.values(sizeOf(output.shape));
   backward(output, new ReferenceEngine().tensor(g, output.shape));
   const leaves = [...inputs.filter((_, i) => subject.inputs[i]!.differentiable), ...subject.parameters.map(([, parameter]) => parameter)];
   const gradients = leaves.map((leaf) => leaf.grad?.data ?? new Float64Array(sizeOf(leaf.shape)));
@@ -193,7 +194,7 @@ function referenceGradients(subject: Subject<ReferenceTensor>, inputs: readonly 
     leaf.grad = null;
     leaf.requiresGrad = subject.parameters.some(([, parameter]) => parameter === leaf);
   }
-  return { output: output.data, gradients };
+  return { output: output.data, g, gradients };
 }
 
 async function gpuGradients(engine: Engine, subject: Subject<Tensor>, data: readonly { shape: Shape; data: Float64Array }[], g: Float64Array): Promise<{ output: Float32Array; gradients: Float32Array[] }> {

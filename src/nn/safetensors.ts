@@ -80,21 +80,34 @@ export function decodeSafetensors(file: Uint8Array, fileName: string): DecodedSa
   return { tensors, metadata };
 }
 
-export async function tensorsToFile(engine: Engine, named: readonly [string, Tensor][], metadata: Record<string, string>): Promise<Uint8Array> {
-  const values = await engine.readAll(named.map(([, tensor]) => tensor));
+/** Named tensors and their values (in the same order) as a safetensors file. */
+export function encodeNamed(named: readonly (readonly [string, { readonly shape: readonly number[] }])[], values: readonly Float32Array[], metadata: Record<string, string>): Uint8Array {
   return encodeSafetensors(new Map(named.map(([name, tensor], i): [string, StoredTensor] => [name, { shape: tensor.shape, data: values[i]! }])), metadata);
+}
+
+export async function tensorsToFile(engine: Engine, named: readonly [string, Tensor][], metadata: Record<string, string>): Promise<Uint8Array> {
+  return encodeNamed(named, await engine.readAll(named.map(([, tensor]) => tensor)), metadata);
+}
+
+/**
+ * Refuses decoded tensors that are not exactly `named`: each name present with its shape, and
+ * nothing else. Checked before anything is written, so a refused file leaves the model as it was.
+ */
+export function requireSameTensors(named: readonly (readonly [string, { readonly shape: readonly number[] }])[], tensors: ReadonlyMap<string, StoredTensor>, path: string): void {
+  for (const [name, tensor] of named) {
+    const stored = tensors.get(name);
+    if (!stored) throw new CheckpointError(`${path}: no tensor '${name}' (the file holds: ${[...tensors.keys()].join(', ') || 'none'})`);
+    if (formatShape(stored.shape) !== formatShape(tensor.shape)) {
+      throw new CheckpointError(`${path}: '${name}' has shape ${formatShape(stored.shape)}, the model expects ${formatShape(tensor.shape)}`);
+    }
+  }
+  const extra = [...tensors.keys()].filter((name) => !named.some(([own]) => own === name));
+  if (extra.length > 0) throw new CheckpointError(`${path}: the model has no parameter ${extra.map((name) => `'${name}'`).join(', ')} (its parameters: ${named.map(([name]) => name).join(', ')})`);
 }
 
 /** Writes decoded tensors into existing ones by name; every name and shape must match. */
 export function applyTensors(engine: Engine, named: readonly [string, Tensor][], { tensors, metadata }: DecodedSafetensors, path: string): Record<string, string> {
-  for (const [name, tensor] of named) {
-    const stored = tensors.get(name);
-    if (!stored) throw new CheckpointError(`${path}: no tensor '${name}' (the file holds: ${[...tensors.keys()].join(', ')})`);
-    if (formatShape(stored.shape) !== formatShape(tensor.shape)) {
-      throw new CheckpointError(`${path}: '${name}' has shape ${formatShape(stored.shape)}, the model expects ${formatShape(tensor.shape)}`);
-    }
-    engine.write(tensor, stored.data);
-  }
-  if (tensors.size !== named.length) throw new CheckpointError(`${path} holds ${tensors.size} tensors, the model has ${named.length}`);
+  requireSameTensors(named, tensors, path);
+  for (const [name, tensor] of named) engine.write(tensor, tensors.get(name)!.data);
   return metadata;
 }

@@ -7,8 +7,7 @@ import type { Module } from './modules.ts';
 import { Tensor } from '../backend/tensor.ts';
 import { ReferenceTensor } from './reference-backend.ts';
 import { AelabError } from '../errors.ts';
-import { formatShape } from '../shapes.ts';
-import { CheckpointError, decodeSafetensors, encodeSafetensors, type StoredTensor } from './safetensors.ts';
+import { decodeSafetensors, encodeNamed, requireSameTensors } from './safetensors.ts';
 
 /** Each tensor's values as float32: one readback for all the GPU tensors. */
 export async function tensorValues<T extends TapeTensor<T>>(tensors: readonly T[]): Promise<Float32Array[]> {
@@ -31,8 +30,7 @@ export function setTensorValues<T extends TapeTensor<T>>(tensor: T, values: Floa
 /** The model's parameters by name (Module.namedParameters) as a safetensors file. */
 export async function saveWeights<T extends TapeTensor<T>>(model: Module<T>, metadata: Record<string, string> = {}): Promise<Uint8Array> {
   const named = model.namedParameters();
-  const values = await tensorValues(named.map(([, tensor]) => tensor));
-  return encodeSafetensors(new Map(named.map(([name, tensor], i): [string, StoredTensor] => [name, { shape: tensor.shape, data: values[i]! }])), metadata);
+  return encodeNamed(named, await tensorValues(named.map(([, tensor]) => tensor)), metadata);
 }
 
 /**
@@ -43,15 +41,7 @@ export async function saveWeights<T extends TapeTensor<T>>(model: Module<T>, met
 export function loadWeights<T extends TapeTensor<T>>(model: Module<T>, file: Uint8Array, fileName = 'weights'): Record<string, string> {
   const { tensors, metadata } = decodeSafetensors(file, fileName);
   const named = model.namedParameters();
-  for (const [name, tensor] of named) {
-    const stored = tensors.get(name);
-    if (!stored) throw new CheckpointError(`${fileName}: no tensor '${name}' (the file holds: ${[...tensors.keys()].join(', ') || 'none'})`);
-    if (formatShape(stored.shape) !== formatShape(tensor.shape)) {
-      throw new CheckpointError(`${fileName}: '${name}' has shape ${formatShape(stored.shape)}, the model expects ${formatShape(tensor.shape)}`);
-    }
-  }
-  const extra = [...tensors.keys()].filter((name) => !named.some(([own]) => own === name));
-  if (extra.length > 0) throw new CheckpointError(`${fileName}: the model has no parameter ${extra.map((name) => `'${name}'`).join(', ')} (its parameters: ${named.map(([name]) => name).join(', ')})`);
+  requireSameTensors(named, tensors, fileName);
   for (const [name, tensor] of named) setTensorValues(tensor, tensors.get(name)!.data);
   return metadata;
 }
