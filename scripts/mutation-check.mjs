@@ -90,7 +90,7 @@ for (const mutation of selected) {
     const embed = spawnSync(process.execPath, ['scripts/embed-wgsl.mjs'], { encoding: 'utf8' });
     if (embed.status !== 0) verdict = { outcome: 'notApplicable', why: `the kernels do not embed: ${embed.stderr.trim().split('\n')[0]}` };
     else {
-      const { files, filter } = mutation.tests ?? testsFor(mutation.list);
+      const { files, filter } = mutation.tests ?? testsFor(mutation.list, mutation.name);
       rmSync(report, { force: true });
       const run = spawnSync('npx', ['vitest', 'run', '--reporter=json', `--outputFile=${report}`, ...files, ...(filter ? ['-t', filter] : [])], {
         encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: process.env.CI || 'true' },

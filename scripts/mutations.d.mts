@@ -14,5 +14,5 @@ export interface BackwardEntryPoint {
   readonly text: string;
 }
 export function mutationLists(folder?: string): Mutation[];
-export function testsFor(list: string): { files: string[]; filter: string | null };
+export function testsFor(list: string, mutationName?: string): { files: string[]; filter: string | null };
 export function backwardEntryPoints(folder?: string): BackwardEntryPoint[];

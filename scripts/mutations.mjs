@@ -16,11 +16,11 @@ export function mutationLists(folder = 'src') {
 }
 
 /**
- * The tests that must catch a mutation of `list`: the files to run, and a name filter for
+ * The tests that must catch a mutation of `list` named `mutationName`: the files to run, and a name filter for
  * them (vitest -t). An op's mutations are caught by its parity cases and tie rules; the conv's
  * also by its variants; an update rule's by the optimiser tests.
  */
-export function testsFor(list) {
+export function testsFor(list, mutationName = '') {
   const name = basename(list) === 'mutations.json' ? basename(dirname(list)) : basename(list, '.mutations.json');
   const camel = name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
   if (['adam', 'rmsprop', 'sgd'].includes(name)) return { files: ['test/optimisers.test.ts'], filter: null };
@@ -28,7 +28,11 @@ export function testsFor(list) {
   if (name === 'autograd' || name === 'optimisers') return { files: ['test/autograd.test.ts', 'test/optimisers.test.ts', 'test/training.test.ts'], filter: null };
   if (list.startsWith(join('src', 'backend'))) return { files: ['test/ops.test.ts', 'test/engine.test.ts', 'test/autograd.test.ts'], filter: null };
   if (name === 'conv2d') return { files: ['test/ops.test.ts', 'test/tuning.test.ts', 'test/tie-rules.test.ts'], filter: 'conv2d|variant' };
-  return { files: ['test/ops.test.ts', 'test/tie-rules.test.ts'], filter: camel === 'maxPool2d' ? 'maxPool2d|pool' : camel };
+  // A list may hold several ops' mutations (sum.ts defines sum and mean): the op a mutation
+  // names first is in the filter too.
+  const op = /^[a-z]\w*/i.exec(mutationName)?.[0];
+  const filter = camel === 'maxPool2d' ? 'maxPool2d|pool' : camel;
+  return { files: ['test/ops.test.ts', 'test/tie-rules.test.ts'], filter: op && op !== camel ? `${filter}|${op}` : filter };
 }
 
 /**

@@ -27,7 +27,7 @@ describe('mutation lists', () => {
 
   it('names the tests that must catch each list, and every one exists', () => {
     for (const mutation of mutations) {
-      const { files } = mutation.tests ?? testsFor(mutation.list);
+      const { files } = mutation.tests ?? testsFor(mutation.list, mutation.name);
       for (const file of files) expect(() => readFileSync(file), `${mutation.name}: ${file}`).not.toThrow();
     }
   });
