@@ -23,7 +23,7 @@ export interface DispatchRequest {
   /** Or the workgroup counts themselves. */
   readonly workgroups?: readonly [number, number?, number?];
   readonly constants?: OverrideConstants;
-  /** Values for the kernel's tile-size `const`s (see KernelLibrary.specialize). */
+  /** Values for the kernel's tile-size `const`s (see specialize in kernel-library.ts). */
   readonly specialization?: Specialization;
 }
 

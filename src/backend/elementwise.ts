@@ -2,16 +2,14 @@
 // their tensors as vec4s, QUADS = 2 of them (8 elements) per invocation, strided by the
 // invocation count: quad, quad + invocations, ... (see their QUADS const).
 // Why vec4s: on lavapipe these kernels are bound by their storage accesses, and a vec4 access
-// moves four floats for the cost of about two to three scalar ones. Measured side by side
-// (relu's backward and sigmoid's forward at 98,304 and 786,432 elements), vec4s ran them
-// 1.5-1.7x as fast as scalar f32 arrays (the copy kernel: 1.42-2.13x); 8 elements per
-// invocation had already doubled to tripled their bandwidth over one. A GPU coalesces either way.
+// moves four floats for the cost of about two to three scalar ones, and 8 elements per
+// invocation beat one (docs/performance.md, "Figures behind the code"). A GPU coalesces either way.
 // The padding: a tensor of `count` elements covers ceil(count / 4) quads, the last of which may
 // run up to 3 floats past `count`. Every storage buffer is sized in whole 16-byte steps
 // (BufferPool.roundedSize), so those floats exist: an elementwise kernel computes on them and
 // writes its results there, where nothing reads them, and a kernel that sums (the losses,
 // binary accuracy) masks them out. The engine refuses to bind a buffer whose size is not a
-// whole number of a binding's elements (Engine.bindGroup).
+// whole number of a binding's elements (Dispatcher.bindGroup, dispatch.ts).
 export const ELEMENTS_PER_INVOCATION = 8;
 
 export function elementwiseInvocations(count: number): number {

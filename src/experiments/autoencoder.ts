@@ -121,8 +121,8 @@ function firstBatch(engine: Engine, data: TrainingData, batchSize: number): { in
 }
 
 /**
- * About how long the tuner spends on one dispatch of a step: 15.6 s for the notebook step's 14
- * at batch 32 (2026-12-04, lavapipe under Node), rounded up. Only for deciding whether to tune.
+ * About how long the tuner spends on one dispatch of a step, rounded up from the notebook's
+ * step on lavapipe (docs/performance.md). Only for deciding whether to tune.
  */
 const TUNING_SECONDS_PER_DISPATCH = 1.2;
 

@@ -171,7 +171,7 @@ fn backward(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) g
 // and writes their two outputs as a vec2 (forward) or their 8 gradients as two vec4s
 // (backward). On lavapipe a vec4 access costs far less than four scalar ones (elementwise.ts),
 // and neighbouring lanes take neighbouring quads, where the kernels above read every second
-// column: measured 1.6-2.4x as fast at the notebook's shapes, forward and backward.
+// column (faster at the notebook's shapes, forward and backward: docs/performance.md).
 // Output row r (over batch, channels and rows) reads input rows 2r and 2r + 1, so the pair
 // of windows at index i of the output pairs has its top quad at i + (i / QUADS_PER_ROW) *
 // QUADS_PER_ROW. Same tie rule and ReLU as above.

@@ -75,10 +75,6 @@ export function noGrad<R>(body: () => R): R {
   }
 }
 
-export function isGradientEnabled(): boolean {
-  return gradientEnabled;
-}
-
 /** Applies an op and, when any input requires a gradient, records it on the tape. */
 export function apply<T extends TapeTensor<T>, A>(op: Op<A>, inputs: readonly T[], attributes: A): T {
   const backend = backendOf(inputs[0]!);

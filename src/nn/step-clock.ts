@@ -3,15 +3,15 @@
 // QUEUED_MILLISECONDS of GPU work. At the end of a chunk it snapshots the metric sums and
 // then waits for the previous chunk's snapshot, not for everything: the chunk just submitted
 // keeps the GPU busy through the wait and while the next one is encoded. (Waiting for all
-// submitted work left the GPU idle while the CPU encoded the next step; and under Deno each
-// wait costs about 11 ms.)
+// submitted work leaves the GPU idle while the CPU encodes the next step, and each wait has a
+// fixed cost of its own, large under Deno.)
 // Dawn spins a CPU core while a map is pending, taking it from the training itself, so on a
 // CPU adapter the wait policy (tuning/waits.ts) has the wait sleep through most of the time
 // the chunk should still take, by the estimate of the GPU time per step. Oversleeping by less than a chunk costs nothing (the next chunk is queued),
 // but an estimate that is too high is a stall, and one measured across an oversleep is too
 // high by the oversleep, so an estimate only ever comes from a steady state:
-//   - the first chunk of a clock sets none: it pays for compiling its kernels (a run's first
-//     chunk took 6.7 s for two steps of 25 ms), and fit() starts a clock per epoch;
+//   - the first chunk of a clock sets none: it pays for compiling its kernels, many times
+//     its steps' own time, and fit() starts a clock per epoch;
 //   - a chunk measures the GPU only if, after the sleep, the wait still had to wait: then the
 //     GPU was busy until the snapshot and the time is the chunk's own;
 //   - a chunk that was already done on waking only bounds the time from above: the estimate
@@ -19,9 +19,8 @@
 // Where submitting waits for the work before it (Deno's wgpu on lavapipe), the time between
 // two completions is spent encoding the chunk submitted between them, which ran meanwhile:
 // the GPU time of that chunk, not of the one that completed. When encoding took most of that
-// time (a CPU that only queues work never does), the time is read per step submitted since:
-// per step of the 2-step first chunk, the first reading under Deno was 12x the step, and
-// the next wait slept 3 s.
+// time (a CPU that only queues work never does), the time is read per step submitted since,
+// not per step of the short first chunk, which would overstate it many times over.
 import { sleepFirst, type WaitPolicy } from '../tuning/waits.ts';
 
 /** How much GPU work fit() lets the CPU queue ahead before it waits (bench:train times samples this long). */

@@ -33,8 +33,8 @@ export function adapterKind(traits: AdapterTraits): AdapterKind {
  * Whether the driver's compiler can be left to unroll constant-count loops (where a register
  * tile indexed in a loop otherwise lives in memory). Not behind wgpu, whose loop guards stop
  * every driver from unrolling, nor on SwiftShader, whose JIT has no loop unrolling at all: in
- * headless Chromium the notebook's training step ran 4.6x faster with the engine's unrolling
- * (42 against 196 img/s at batch 32, the same page; bench/browser-page.ts measures it).
+ * headless Chromium the engine's unrolling is what makes the training step fast (bench/browser-page.ts
+ * measures it; docs/performance.md has the figures).
  */
 export function driverUnrollsLoops(traits: AdapterTraits): boolean {
   return !traits.wgpu && !/swiftshader/i.test(traits.description);
@@ -43,8 +43,8 @@ export function driverUnrollsLoops(traits: AdapterTraits): boolean {
 /**
  * Whether the adapter's compiler takes conv2d's all-phases input-gradient tile, whose tap
  * loops, unrolled, are a deep nest of branches. SwiftShader's does not: in headless Chromium
- * the 4-row tile compiled in 8.2 s and the 8-row one grew the GPU process past 13 GB without
- * finishing. lavapipe compiles each in about a second, under Node and Deno alike.
+ * they compile for seconds or exhaust the GPU process's memory. lavapipe compiles each in
+ * about a second, under Node and Deno alike.
  */
 export function compilesAllPhasesTiles(traits: AdapterTraits): boolean {
   return !/swiftshader/i.test(traits.description);

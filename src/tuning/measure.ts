@@ -1,6 +1,6 @@
 // Timing on any WebGPU adapter without timestamp queries: encode the same work R times into
 // one submission, wait once, and divide. R grows until one sample lasts ~60 ms, so the
-// submit-and-wait overhead (about 60 us on Dawn, 11 ms on Deno) is amortised.
+// submit-and-wait overhead (small on Dawn, large on Deno) is amortised.
 //
 // Dawn spins a CPU core while a completion promise is pending, which on a CPU adapter slows
 // the work being timed (on 2 cores, a sample that spins throughout takes about twice as
@@ -65,9 +65,8 @@ export async function timeSample(engine: Engine, encode: () => void, repetitions
   const start = performance.now();
   for (let r = 0; r < repetitions; r++) engine.scope(encode);
   // The expected time is counted from the sample's start. Where submitting runs the work
-  // (Deno's wgpu on lavapipe: encoding 30 queued training steps took 16.9 ms a step of their
-  // 18.1, under Dawn 2.2 of 19.2), little is left by now, and a sleep counted from here added
-  // 0.85 of a sample to every sample.
+  // (Deno's wgpu on lavapipe, where encoding takes most of a step's time), little is left by
+  // now, and a sleep counted from here would add most of a sample to every sample.
   await engine.synchronize({ milliseconds: expectedMilliseconds * repetitions, elapsed: performance.now() - start });
   return (performance.now() - start) / repetitions;
 }

@@ -161,8 +161,8 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
     if (done === jobs.size) options.onProgress?.(done, jobs.size, '');
 
     // Each challenger beat the heuristic in its own pass, timed alone, yet the work as a whole
-    // can run slower with them: bench:train timed the tuned training step at 0.67-0.82x of the
-    // heuristic one at batch 256 in three runs. So the work decides, timed both ways.
+    // can run slower with them (passes compete for caches and memory bandwidth that a pass
+    // timed alone has to itself). So the work decides, timed both ways.
     const timed = [...jobs.keys()].filter((key) => !engine.tuning.get(key)!.untimed);
     const challenged = timed.filter((key) => replacesHeuristic(engine.tuning.get(key)!));
     if (challenged.length > 0) {
@@ -287,8 +287,8 @@ export const EXHAUSTIVE_LIMIT = 12;
 
 /**
  * Which candidates to time. On a CPU adapter a candidate's first run costs far more than its
- * samples (lavapipe compiles a variant when it is first dispatched: about 0.4 s for a conv
- * tile, against 0.1 s of samples), so a key with many candidates is searched, not swept:
+ * samples (lavapipe compiles a variant when it is first dispatched, which takes longer than
+ * timing it), so a key with many candidates is searched, not swept:
  * from the heuristic, each step times the neighbours of the fastest candidate so far (the
  * candidates one step away in one field, the others equal; see neighbours()) alongside it,
  * and moves to the fastest, until the fastest is the one the step started from. Tile sizes

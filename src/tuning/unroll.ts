@@ -6,8 +6,8 @@
 // counter to every loop it emits (its guard against infinite loops), and Mesa then unrolls
 // none of them: on lavapipe each tile access became a per-lane gather or scatter through
 // memory (seen in the LLVM IR: 448 scatters and 8 multiply-adds where Dawn's code has 64
-// multiply-adds and none). Unrolled here, wgpu's output gets Dawn's straight-line code: the
-// notebook's training step at batch 256 under Deno ran 3x faster with the same kernels.
+// multiply-adds and none). Unrolled here, wgpu's output gets Dawn's straight-line code
+// (docs/performance.md, "Figures behind the code", has the step's speed both ways).
 // SwiftShader (Chromium without a GPU) unrolls nothing either: its JIT runs no loop unrolling,
 // and every register tile there lived in memory. The engine unrolls where the driver will not
 // (EngineOptions.unrollLoops, chosen in adapter-kind.ts); elsewhere the driver unrolls on its

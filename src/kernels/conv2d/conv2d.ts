@@ -24,7 +24,7 @@ export { conv2dGeometry, upsampledMultiplyAddShare, type Conv2dActivation, type 
 /**
  * Encodes dL/dweight of conv2d with `upsample` into gradWeight: the strided convolution's weight
  * gradient (dL/dwt), folded back. (A fold that added the partial sums' rows itself, one
- * dispatch fewer, measured 0.82-0.86x as fast as these two at 48 rows and level at 8.)
+ * dispatch fewer, was slower: its invocations each walk every row.)
  */
 function upsampledWeightGradient(engine: Engine, g: Conv2dGeometry, input: Tensor, gradOutput: Tensor, gradWeight: Tensor): void {
   const t = transposedGeometry(g);

@@ -144,8 +144,8 @@ fn backward_input(@builtin(global_invocation_id) id: vec3u, @builtin(local_invoc
 // channel: the lanes of a group load the TILE_CHANNELS x kernel-area block between them (every
 // LANES-th each: 6 loads a lane for 3 channels of 4 x 4 taps, where a load per tap took 16),
 // and each tap takes its weights from the lanes that loaded them. Which lane and which of its
-// loads is then a compile-time index; in rolled loops it would be a run-time one, which cost
-// 2-2.5x on lavapipe, so rolled variants load a tap's weights as backward_input does.
+// loads is then a compile-time index; in rolled loops it would be a run-time one, far slower
+// on lavapipe, so rolled variants load a tap's weights as backward_input does.
 // The epilogue is backward_input's (bias, ReLU), for conv2d with `upsample`.
 @compute @workgroup_size(64)
 fn backward_input_all_phases(@builtin(global_invocation_id) id: vec3u, @builtin(local_invocation_index) localIndex: u32, @builtin(num_workgroups) groups: vec3u) {

@@ -13,7 +13,7 @@
 // x TILE_X columns, and its columns are interleaved with its neighbours' (x = base + lane +
 // j * LANES) so the lanes of a vector or warp load adjacent floats. No workgroup memory, no
 // barriers. On lavapipe (Mesa 25.0) every storage load is done lane by lane with a bounds
-// check, even a weight that all lanes share: one costs about nine multiply-adds (measured),
+// check, even a weight that all lanes share: one costs several multiply-adds,
 // so a tile's speed is its multiply-adds per load, and large tiles win (conv2d.ts).
 // Where the device has subgroups (tuning/subgroups.ts), the lanes of a group share the
 // weights they all need: each loads a few and takes the rest from its neighbours by shuffles.
@@ -74,7 +74,7 @@ const WINDOW_Y: u32 = 2u;
 const WINDOW_X: u32 = 2u;
 // 1: the engine unrolls this variant's constant-count loops itself (kernel-library.ts), as it
 // does everywhere on wgpu. Lavapipe leaves backward_input_all_phases' nest of tap loops rolled
-// (its register tile is then indexed at run time), which made it 1.3-1.5x slower than unrolled.
+// (its register tile is then indexed at run time, in memory), which is slower than unrolled.
 const UNROLL_LOOPS: u32 = 0u;
 // backward_input_all_phases: the kernel's height and padding (equal to params.kernelHeight,
 // params.padTop and params.padLeft; its width is KERNEL_WIDTH), so that once its loops are

@@ -32,10 +32,8 @@ const MAX_GRADIENT_ACCUMULATORS = 128;
  * invocations. Every split writes a row of partial sums that sum_rows reads back, so each
  * split costs a store and a load per weight: at 4,096 invocations an invocation of the
  * notebook's batch-32 step walks 1-2 rows, and those partial sums cost more than its
- * multiply-adds. Measured on lavapipe at the step's five convs, alternating rounds (each
- * pass's time at 256 invocations against 4,096): batch 32 0.58, 0.42, 0.50, 0.37 and 0.52x;
- * batch 256 0.96, 0.71, 1.19, 0.90 and 0.78x. A GPU wants many more invocations; its tuner
- * finds them among the other splits.
+ * multiply-adds (docs/performance.md has the five convs timed both ways). A GPU wants many
+ * more invocations; its tuner finds them among the other splits.
  */
 const TARGET_SPLIT_INVOCATIONS = 256;
 
@@ -54,8 +52,8 @@ interface RowTileSize {
 /**
  * The heuristic row tile: one column per lane, up to 16 channels, then as many rows (up to
  * 8) as the register budget allows, and shared weight loads where the device has subgroups.
- * Measured on lavapipe at the notebook's shapes this beat the wider, shorter tiles by
- * 1.0-1.7x; other adapters get their own tile from the tuner.
+ * On lavapipe at the notebook's shapes this beats the wider, shorter tiles; other adapters
+ * get their own tile from the tuner.
  */
 function heuristicRowTile(channels: number, height: number, subgroups: boolean): RowTileSize {
   const tileChannels = evenTile(channels, MAX_TILE_CHANNELS);
@@ -101,11 +99,10 @@ interface WindowedRowTileSize extends RowTileSize {
 /**
  * The row tiles of the forward pass or backward_input as candidates: the heuristic tile with
  * and without ROW_WINDOW (conv2d/prelude.wgsl: the tile's rows loaded once per kernel column), then the
- * other tiles without it. The heuristic uses the window where lanes shuffle: the training step
- * at batch 32 ran 1.04-1.11x faster with it in the forward pass (four runs, the heuristic
- * tiles, alternating in one process; 1.03x at batch 256). Elsewhere it is not measured. Only
- * one tile has both: lavapipe compiles an unrolled window for seconds, and offering it with
- * every tile made the tuning suite run 9x as long.
+ * other tiles without it. The heuristic uses the window where lanes shuffle, where the
+ * training step runs a little faster with it; elsewhere the tuner decides. Only one tile has
+ * both: lavapipe compiles an unrolled window for seconds, and offering it with every tile
+ * would multiply the tuning time.
  */
 function withRowWindow(tiles: readonly RowTileSize[], subgroups: boolean): WindowedRowTileSize[] {
   const [heuristic, ...others] = tiles;
@@ -121,7 +118,7 @@ function withRowWindow(tiles: readonly RowTileSize[], subgroups: boolean): Windo
  * The constants a row tile's window needs: the kernel's height and the stride (its size and
  * its rows), and, for a window where lanes shuffle, the engine's unrolling (as the all-phases
  * tile's UNROLL_LOOPS, see transposedTileCandidates): rolled, lavapipe indexes the window at
- * run time, and the step ran 0.73-0.91x as fast as without it.
+ * run time, and the step runs slower than without it.
  */
 function rowWindowSpecialization(rowWindow: number | undefined, g: Conv2dGeometry, subgroups: boolean): Record<string, number> {
   return { KERNEL_HEIGHT: g.kernelHeight, STRIDE: g.stride, ...(rowWindow === 1 && subgroups ? { UNROLL_LOOPS: 1 } : {}) };
@@ -169,15 +166,13 @@ function transposedTileCandidates(g: Conv2dGeometry, subgroups: boolean, allPhas
   const phases = stridePhases(g);
   const rowTiles = withRowWindow(rowTileCandidates(phases.width, g.inChannels, phases.height, subgroups), subgroups);
   // Few channels give each dL/dz value backward_input loads few multiply-adds, which the
-  // all-phases window makes up for: measured on lavapipe for the notebook's upsampled 12->3
-  // conv (3 channels, stride 2), 4 rows ran 2.2x faster than the tuned phase-wise tile at
-  // batch 32 and 1.1x at 256 (2 rows: 1.7x and 1.4x). With 12 channels (its 16->12 conv) it
-  // ran at 0.2-0.4x, and its large unrolled bodies compile slowly, so it is offered, and is
-  // the heuristic (4 rows first), only up to MAX_ALL_PHASES_CHANNELS channels.
+  // all-phases window makes up for: on lavapipe it beats the tuned phase-wise tile on the
+  // notebook's upsampled 12->3 conv (3 channels, stride 2) and loses on its 16->12 conv, and
+  // its large unrolled bodies compile slowly, so it is offered, and is the heuristic (4 rows
+  // first), only up to MAX_ALL_PHASES_CHANNELS channels.
   // Where the lanes share weights by shuffles, the heuristic also has the engine unroll its
-  // loops (UNROLL_LOOPS), which lets the lanes share a whole channel's weights: on the
-  // notebook's 12->3 forward 1.25-2.2x faster at batch 32 and 1.4-2.1x at 256 than rolled
-  // (alternating processes, lavapipe). Only there: the unrolling is for the shared weights
+  // loops (UNROLL_LOOPS), which lets the lanes share a whole channel's weights (faster than
+  // rolled on lavapipe). Only there: the unrolling is for the shared weights
   // (rolled, the lanes share them tap by tap). SwiftShader is offered no all-phases tile: its
   // compiler cannot take them (tuning/adapter-kind.ts).
   if (g.stride === 1 || phases.window === null || g.inChannels > MAX_ALL_PHASES_CHANNELS || !allPhasesCompile) return rowTiles;

@@ -97,11 +97,9 @@ fn bias_gradient_partial(@builtin(global_invocation_id) id: vec3u, @builtin(num_
 // a multiple of 4, as every upsampled plane of the notebook's). LANES invocations share a plane:
 // lane l adds its quads l, l + LANES, ..., so the lanes of a vector load adjacent quads, and
 // writes partialSums[n * LANES + l, co]; sum_rows adds the rows. On lavapipe a vec4 access
-// moves four floats for the cost of about two to three scalar ones (elementwise.ts). Measured
-// against the scalar kernel above on lavapipe, alternating: 1.84x as fast on the notebook's
-// last bias gradient at batch 256 ([256, 3, 32, 32]) and 1.65x on [256, 12, 16, 16]; at batch
-// 32, 1.75x and 0.91x (0.21 against 0.19 ms: there both are near the cost of a dispatch).
-// Splitting the plane over the lanes with scalar loads alone measured 0.78-1.08x.
+// moves four floats for the cost of about two to three scalar ones (elementwise.ts), and it
+// beats the scalar kernel above wherever the plane is large (docs/performance.md); splitting
+// the plane over the lanes with scalar loads alone does not.
 @compute @workgroup_size(64)
 fn bias_gradient_partial_quads(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let index = id.x + id.y * groups.x * 64u;
