@@ -10,7 +10,7 @@ import { runtimeName } from '../src/backend/device.ts';
 import { loadCifar10 } from '../src/data/cifar10.ts';
 import { autoencoderData } from '../src/data/image-set.ts';
 import { notebookAutoencoder } from '../src/experiments/notebook-autoencoder.ts';
-import { tuneForTraining } from '../src/experiments/autoencoder.ts';
+import { tuneForTraining } from '../src/experiments/step-preparation.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
 import { fastestInAlternatingRounds, fastestOf } from '../src/tuning/measure.ts';
 import { Random } from '../src/random.ts';

@@ -167,7 +167,7 @@ describe('compilation and tuning are said, apart from training', () => {
 
 describe('whether to tune, from given times (not this machine\'s)', () => {
   it('tunes only when the training takes at least as long as the tuning would', async () => {
-    const { tuningDecision } = await import('../src/experiments/autoencoder.ts');
+    const { tuningDecision } = await import('../src/experiments/step-preparation.ts');
     // 14 untimed dispatches at 1.2 s each: 16.8 s of tuning.
     expect(tuningDecision(14, 50, 100)).toEqual({ tune: false, tuningSeconds: expect.closeTo(16.8, 9), trainingSeconds: 5 });
     expect(tuningDecision(14, 50, 336).tune).toBe(true);
