@@ -4,7 +4,7 @@
 // Each distinct op application in the work is replayed on fresh tensors of the same shapes
 // (the work's own tensors are freed as the tape sweeps), its forward and backward timed
 // apart, one key at a time with the others held at their current choice. A key with many
-// candidates is searched from the heuristic rather than swept (searchCandidates).
+// candidates is searched from the heuristic rather than swept (search.ts).
 //
 // On a shared or busy machine a sample can only come out slower than the work's own cost,
 // never faster, and the slowdowns drift. So the candidates are sampled in rounds (each
@@ -23,6 +23,7 @@ import { heuristicChoice, replacesHeuristic, type OpCall, type TuningEntry } fro
 import { calibrate, fastestInAlternatingRounds, timeSample } from './measure.ts';
 import { sizeOf } from '../shapes.ts';
 import { Random } from '../random.ts';
+import { searchCandidates } from './search.ts';
 
 export interface TunedKey {
   readonly key: string;
@@ -280,77 +281,6 @@ function roundTimer(engine: Engine, job: TimingJob, options: TuneOptions): (indi
     return new Map(indices.map((i) => [i, fastest.get(i)!]));
   };
   return timeRounds;
-}
-
-/** Keys with at most this many candidates have every candidate timed; larger ones are searched. */
-export const EXHAUSTIVE_LIMIT = 12;
-
-/**
- * Which candidates to time. On a CPU adapter a candidate's first run costs far more than its
- * samples (lavapipe compiles a variant when it is first dispatched, which takes longer than
- * timing it), so a key with many candidates is searched, not swept:
- * from the heuristic, each step times the neighbours of the fastest candidate so far (the
- * candidates one step away in one field, the others equal; see neighbours()) alongside it,
- * and moves to the fastest, until the fastest is the one the step started from. Tile sizes
- * change a kernel's speed smoothly enough for this to find the sweep's choice or one within
- * noise of it, in a third to a half of the timings. `timeRounds` samples the given
- * candidates in alternating rounds and answers each one's fastest sample (milliseconds).
- * Returns the fastest of every candidate timed.
- */
-export async function searchCandidates(
-  candidates: readonly unknown[],
-  timeRounds: (indices: readonly number[]) => Promise<ReadonlyMap<number, number>>,
-): Promise<Map<number, number>> {
-  const timed = new Map<number, number>();
-  const time = async (indices: readonly number[]) => {
-    for (const [i, milliseconds] of await timeRounds(indices)) timed.set(i, Math.min(timed.get(i) ?? Infinity, milliseconds));
-  };
-  if (candidates.length <= EXHAUSTIVE_LIMIT) {
-    await time(candidates.map((_, i) => i));
-    return timed;
-  }
-  let current = 0;
-  let step = [0, ...neighbours(candidates, 0)];
-  for (;;) {
-    await time(step);
-    const best = [...timed].reduce((a, b) => (b[1] < a[1] ? b : a))[0];
-    if (best === current) return timed;
-    current = best;
-    const untimed = neighbours(candidates, current).filter((i) => !timed.has(i));
-    if (untimed.length === 0) return timed;
-    step = [current, ...untimed];
-  }
-}
-
-/**
- * The candidates next to candidate `index`: for each numeric field, among the candidates
- * equal to it in every other field, the nearest with a smaller value and the nearest with a
- * larger one. A candidate that is a plain number is its one field.
- */
-export function neighbours(candidates: readonly unknown[], index: number): number[] {
-  const fields = candidates.map(numericFields);
-  const centre = fields[index]!;
-  const result = new Set<number>();
-  for (const [name, value] of Object.entries(centre)) {
-    let below = -1;
-    let above = -1;
-    fields.forEach((other, i) => {
-      const otherValue = other[name];
-      if (i === index || otherValue === undefined || Object.keys(other).length !== Object.keys(centre).length) return;
-      if (!Object.entries(centre).every(([field, v]) => field === name || other[field] === v)) return;
-      if (otherValue < value && (below < 0 || otherValue > fields[below]![name]!)) below = i;
-      if (otherValue > value && (above < 0 || otherValue < fields[above]![name]!)) above = i;
-    });
-    if (below >= 0) result.add(below);
-    if (above >= 0) result.add(above);
-  }
-  return [...result];
-}
-
-function numericFields(candidate: unknown): Record<string, number> {
-  if (typeof candidate === 'number') return { value: candidate };
-  if (candidate === null || typeof candidate !== 'object') return {};
-  return Object.fromEntries(Object.entries(candidate).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
 }
 
 function describeCall(call: OpCall): string {
