@@ -45,7 +45,9 @@ async function run(data: TrainingData, batchSizes: readonly number[], tuned: boo
   const model = notebookAutoencoder(engine, 1);
   const { executedFlopsPerImage } = trainingFlops(model);
   const { plainMatmulGflops, engineMatmulGflops } = await matmulRates(engine, 512);
-  console.log(`matmul 512^3: plain ${plainMatmulGflops.toFixed(2)} GFLOP/s, the engine's ${engineMatmulGflops.toFixed(2)}`);
+  console.log(
+    `matmul 512^3: plain ${plainMatmulGflops.toFixed(2)} GFLOP/s, the engine's ${engineMatmulGflops.toFixed(2)}`,
+  );
   const records: BrowserRecord[] = [];
   for (const batchSize of batchSizes) {
     const optimizer = RMSprop(engine, model.parameters());
@@ -62,25 +64,41 @@ async function run(data: TrainingData, batchSizes: readonly number[], tuned: boo
       tuningSeconds = (performance.now() - start) / 1000;
       console.log(`batch ${batchSize}: tuned in ${tuningSeconds.toFixed(0)} s`);
     }
-    const peer = await openTensorflowPeer(batches.slice(0, 8).map((indices) => data.batch(indices).inputs), batchSize);
+    const peer = await openTensorflowPeer(
+      batches.slice(0, 8).map((indices) => data.batch(indices).inputs),
+      batchSize,
+    );
     const ceiling = plainConvWork(engine, { batch: batchSize, ...TRAINING_CEILING_CONV });
-    console.log(`batch ${batchSize}: timing aelab, TensorFlow.js (${peer.backend}) and the plain conv in alternating rounds`);
-    const [ours, theirs, plain] = await fastestInAlternatingRounds([
-      timeStep(engine, step),
-      async () => (1000 * batchSize) / (await peer.round()),
-      timeWork(engine, ceiling),
-    ], 3);
+    console.log(
+      `batch ${batchSize}: timing aelab, TensorFlow.js (${peer.backend}) and the plain conv in alternating rounds`,
+    );
+    const [ours, theirs, plain] = await fastestInAlternatingRounds(
+      [timeStep(engine, step), async () => (1000 * batchSize) / (await peer.round()), timeWork(engine, ceiling)],
+      3,
+    );
     peer.close();
     optimizer.dispose();
     const plainConvGflops = gigaflops(ceiling, plain!);
     ceiling.dispose();
     const imagesPerSecond = (1000 * batchSize) / ours!;
     const tensorflowImagesPerSecond = (1000 * batchSize) / theirs!;
-    console.log(`batch ${batchSize}: aelab ${imagesPerSecond.toFixed(0)} img/s, TensorFlow.js ${tensorflowImagesPerSecond.toFixed(0)} img/s, plain conv ${plainConvGflops.toFixed(2)} GFLOP/s`);
+    console.log(
+      `batch ${batchSize}: aelab ${imagesPerSecond.toFixed(0)} img/s, TensorFlow.js ${tensorflowImagesPerSecond.toFixed(0)} img/s, plain conv ${plainConvGflops.toFixed(2)} GFLOP/s`,
+    );
     records.push({
-      batchSize, imagesPerSecond, tensorflowImagesPerSecond, ratio: imagesPerSecond / tensorflowImagesPerSecond,
-      plainConvGflops, shareOfLimit: (imagesPerSecond * executedFlopsPerImage) / (plainConvGflops * 1e9), plainMatmulGflops, engineMatmulGflops,
-      tuningSeconds, unrollLoops: engine.kernels.unrollsLoops, waits: engine.waits.name, adapter: engine.adapterDescription, userAgent: navigator.userAgent,
+      batchSize,
+      imagesPerSecond,
+      tensorflowImagesPerSecond,
+      ratio: imagesPerSecond / tensorflowImagesPerSecond,
+      plainConvGflops,
+      shareOfLimit: (imagesPerSecond * executedFlopsPerImage) / (plainConvGflops * 1e9),
+      plainMatmulGflops,
+      engineMatmulGflops,
+      tuningSeconds,
+      unrollLoops: engine.kernels.unrollsLoops,
+      waits: engine.waits.name,
+      adapter: engine.adapterDescription,
+      userAgent: navigator.userAgent,
     });
   }
   return records;
@@ -96,4 +114,7 @@ async function main(): Promise<unknown[]> {
   if (comparison === 'unroll' || comparison === 'waits') return compare(data, sizes, comparison);
   return run(data, sizes, query.get('tune') === '1');
 }
-main().then((records) => (page.benchResult = { records }), (error) => (page.benchResult = { error: String((error as Error).stack ?? error) }));
+main().then(
+  (records) => (page.benchResult = { records }),
+  (error) => (page.benchResult = { error: String((error as Error).stack ?? error) }),
+);

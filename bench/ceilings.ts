@@ -23,7 +23,12 @@ export interface TimedWork {
  * The training step's ceiling conv: the notebook's 12-channel layers at full resolution
  * (32 x 32, 12 -> 12, 3 x 3 `same`), at the batch of the training it stands beside.
  */
-export const TRAINING_CEILING_CONV: Omit<PlainConvShape, 'batch'> = { height: 32, width: 32, inChannels: 12, outChannels: 12 };
+export const TRAINING_CEILING_CONV: Omit<PlainConvShape, 'batch'> = {
+  height: 32,
+  width: 32,
+  inChannels: 12,
+  outChannels: 12,
+};
 
 function keptTensors(engine: Engine, shapes: readonly (readonly number[])[], seed: number): Tensor[] {
   const random = new Random(seed);
@@ -39,19 +44,44 @@ function timedWork(tensors: readonly Tensor[], flops: number, encode: () => void
  * its loops left to the engine's setting).
  */
 export function plainMatmulWork(engine: Engine, size: number, unroll = true): TimedWork {
-  const [a, b] = keptTensors(engine, [[size, size], [size, size]], 1);
+  const [a, b] = keptTensors(
+    engine,
+    [
+      [size, size],
+      [size, size],
+    ],
+    1,
+  );
   return timedWork([a!, b!], 2 * size ** 3, () => void plainMatmul(engine, a!, b!, unroll));
 }
 
 /** The plain direct conv at `shape`, unrolled (`unroll` false: as written). */
 export function plainConvWork(engine: Engine, shape: PlainConvShape, unroll = true): TimedWork {
-  const [input, weight] = keptTensors(engine, [[shape.batch, shape.height, shape.width, shape.inChannels], [3, 3, shape.inChannels, shape.outChannels]], 2);
-  return timedWork([input!, weight!], plainConvFlops(shape), () => void plainConv(engine, input!, weight!, shape, unroll));
+  const [input, weight] = keptTensors(
+    engine,
+    [
+      [shape.batch, shape.height, shape.width, shape.inChannels],
+      [3, 3, shape.inChannels, shape.outChannels],
+    ],
+    2,
+  );
+  return timedWork(
+    [input!, weight!],
+    plainConvFlops(shape),
+    () => void plainConv(engine, input!, weight!, shape, unroll),
+  );
 }
 
 /** The engine's own matmul at size^3, its tile tuned for this adapter first: a row beside the ceilings, never one of them. */
 export async function engineMatmulWork(engine: Engine, size: number): Promise<TimedWork> {
-  const [a, b] = keptTensors(engine, [[size, size], [size, size]], 1);
+  const [a, b] = keptTensors(
+    engine,
+    [
+      [size, size],
+      [size, size],
+    ],
+    1,
+  );
   const encode = () => void matmul(engine, a!, b!);
   await tune(engine, encode);
   return timedWork([a!, b!], 2 * size ** 3, encode);
@@ -67,12 +97,19 @@ export const timeWork = (engine: Engine, work: TimedWork) => timeRun(engine, () 
 
 /** GFLOP/s of each of `works`, the fastest of `rounds` alternating rounds each. */
 export async function measureGigaflops(engine: Engine, works: readonly TimedWork[], rounds = 3): Promise<number[]> {
-  const milliseconds = await fastestInAlternatingRounds(works.map((work) => timeWork(engine, work)), rounds);
+  const milliseconds = await fastestInAlternatingRounds(
+    works.map((work) => timeWork(engine, work)),
+    rounds,
+  );
   return works.map((work, i) => gigaflops(work, milliseconds[i]!));
 }
 
 /** The plain matmul and the engine's matmul at size^3, alternating: GFLOP/s of each. */
-export async function matmulRates(engine: Engine, size: number, rounds = 3): Promise<{ plainMatmulGflops: number; engineMatmulGflops: number }> {
+export async function matmulRates(
+  engine: Engine,
+  size: number,
+  rounds = 3,
+): Promise<{ plainMatmulGflops: number; engineMatmulGflops: number }> {
   const works = [plainMatmulWork(engine, size), await engineMatmulWork(engine, size)];
   try {
     const [plainMatmulGflops, engineMatmulGflops] = await measureGigaflops(engine, works, rounds);

@@ -20,6 +20,13 @@ const data = autoencoderData(loadCifar10(CIFAR10_DIRECTORY).train);
 const records = await compare(data, batches.split(',').map(Number), what);
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/compare-${what}-${runtimeName()}.json`;
-writeFileSync(file, JSON.stringify(records.map((record) => ({ ...record, runtime: runtimeName(), date: new Date().toISOString().slice(0, 10) })), null, 2) + '\n');
+writeFileSync(
+  file,
+  JSON.stringify(
+    records.map((record) => ({ ...record, runtime: runtimeName(), date: new Date().toISOString().slice(0, 10) })),
+    null,
+    2,
+  ) + '\n',
+);
 console.log(`wrote ${file}`);
 process.exit(0);

@@ -16,13 +16,25 @@ import { CIFAR10_DIRECTORY } from '../test/support/data.ts';
 import { parseHistoryCsv } from '../src/experiments/report.ts';
 
 const cli = join('.cache', 'run', 'aelab-cli.mjs');
-await build({ entryPoints: ['src/cli/main.ts'], outfile: cli, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  outfile: cli,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+});
 const scratch = mkdtempSync(join(tmpdir(), 'aelab-first-epoch-'));
 const cache = join(scratch, 'cache');
 
 /** Runs `aelab autoencoder` and returns its log (stderr). */
 function autoencoder(args: string[]): string {
-  const result = spawnSync(process.execPath, [cli, 'autoencoder', '--data', CIFAR10_DIRECTORY, ...args], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: cache } });
+  const result = spawnSync(process.execPath, [cli, 'autoencoder', '--data', CIFAR10_DIRECTORY, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, XDG_CACHE_HOME: cache },
+  });
   if (result.status !== 0) throw new Error(`aelab autoencoder ${args.join(' ')} failed:\n${result.stderr}`);
   return result.stderr;
 }
@@ -35,10 +47,24 @@ function measured(out: string, log: string): { epochs: number[]; compileSeconds:
   return { epochs, compileSeconds: compile ? Number(compile[1]) : 0 };
 }
 
-interface Row { way: string; firstEpoch: number; nextEpoch: number; compileSeconds: number; ratio: number; met: boolean }
+interface Row {
+  way: string;
+  firstEpoch: number;
+  nextEpoch: number;
+  compileSeconds: number;
+  ratio: number;
+  met: boolean;
+}
 const rows: Row[] = [];
 const record = (way: string, first: number, next: number, compileSeconds: number) => {
-  rows.push({ way, firstEpoch: first, nextEpoch: next, compileSeconds, ratio: first / next, met: first <= 2 * next + compileSeconds });
+  rows.push({
+    way,
+    firstEpoch: first,
+    nextEpoch: next,
+    compileSeconds,
+    ratio: first / next,
+    met: first <= 2 * next + compileSeconds,
+  });
 };
 
 const noTune = join(scratch, 'no-tune');
@@ -60,7 +86,16 @@ record('resumed (epoch 2 first)', c.epochs[1]!, c.epochs[2]!, c.compileSeconds);
 
 console.log('way                        first (s)  next (s)  compile (s)  first/next  first <= 2 next + compile');
 for (const row of rows) {
-  console.log(`${row.way.padEnd(26)} ${row.firstEpoch.toFixed(2).padStart(9)} ${row.nextEpoch.toFixed(2).padStart(9)} ${row.compileSeconds.toFixed(2).padStart(12)} ${row.ratio.toFixed(2).padStart(11)}  ${row.met ? 'met' : 'NOT met'}`);
+  console.log(
+    `${row.way.padEnd(26)} ${row.firstEpoch.toFixed(2).padStart(9)} ${row.nextEpoch.toFixed(2).padStart(9)} ${row.compileSeconds.toFixed(2).padStart(12)} ${row.ratio.toFixed(2).padStart(11)}  ${row.met ? 'met' : 'NOT met'}`,
+  );
 }
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/first-epoch.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), command: 'npm run bench:first-epoch', sample: 0.1, rows }, null, 2) + '\n');
+writeFileSync(
+  'bench/results/first-epoch.json',
+  JSON.stringify(
+    { date: new Date().toISOString().slice(0, 10), command: 'npm run bench:first-epoch', sample: 0.1, rows },
+    null,
+    2,
+  ) + '\n',
+);

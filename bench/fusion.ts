@@ -28,7 +28,10 @@ const fusionSettings: [string, Fusions][] = [
 ];
 
 const heuristicToo = process.argv.includes('--heuristic');
-const batchSizes = process.argv.slice(2).filter((argument) => !argument.startsWith('--')).map(Number);
+const batchSizes = process.argv
+  .slice(2)
+  .filter((argument) => !argument.startsWith('--'))
+  .map(Number);
 for (const batchSize of batchSizes.length > 0 ? batchSizes : [32, 256]) {
   const input = engine.tensor(new Random(batchSize).values(batchSize * 3072, 0, 1), [batchSize, 3, 32, 32]).keep();
   const step = () => {
@@ -42,14 +45,20 @@ for (const batchSize of batchSizes.length > 0 ? batchSizes : [32, 256]) {
   }
   const variants = heuristicToo ? [true, false] : [true];
   const settings = variants.flatMap((tuned) => fusionSettings.map(([name, fusions]) => ({ name, tuned, fusions })));
-  const milliseconds = await compareSettings(engine, step, settings.map(({ tuned, fusions }) => () => {
-    engine.tuning.enabled = tuned;
-    useFusions(fusions);
-  }));
+  const milliseconds = await compareSettings(
+    engine,
+    step,
+    settings.map(({ tuned, fusions }) => () => {
+      engine.tuning.enabled = tuned;
+      useFusions(fusions);
+    }),
+  );
   for (const [i, { name, tuned }] of settings.entries()) {
     const allFused = milliseconds[tuned ? 0 : fusionSettings.length]!;
     const imagesPerSecond = (1000 * batchSize) / milliseconds[i]!;
-    console.log(`batch ${batchSize}, ${tuned ? 'tuned' : 'heuristic'} variants, ${name.padEnd(27)} ${imagesPerSecond.toFixed(0).padStart(5)} img/s, a step ${(milliseconds[i]! / allFused).toFixed(2)}x as long as with all fusions`);
+    console.log(
+      `batch ${batchSize}, ${tuned ? 'tuned' : 'heuristic'} variants, ${name.padEnd(27)} ${imagesPerSecond.toFixed(0).padStart(5)} img/s, a step ${(milliseconds[i]! / allFused).toFixed(2)}x as long as with all fusions`,
+    );
   }
   engine.tuning.enabled = true;
   input.dispose();

@@ -73,26 +73,70 @@ export function notebookWorkloads(batch: number): Workload[] {
   // hidden convs carry their fused ReLU, except the two before a max-pool, which hand it to the
   // pool; the decoder's upsample-then-conv pairs run as conv2d with upsample ('upsample+conv'),
   // and the plain upsample and conv rows at those shapes are the unfused pair, for comparison.
-  const conv = (label: string, inChannels: number, outChannels: number, size: number, activation: 'relu' | 'linear', upsample = 1, inTrainingStep?: Workload['inTrainingStep']): Workload => ({
-    name: 'conv2d', label, ...(inTrainingStep ? { inTrainingStep } : {}),
-    inputs: [{ shape: [batch, inChannels, size / upsample, size / upsample] }, { shape: [outChannels, inChannels, 3, 3] }, { shape: [outChannels] }],
+  const conv = (
+    label: string,
+    inChannels: number,
+    outChannels: number,
+    size: number,
+    activation: 'relu' | 'linear',
+    upsample = 1,
+    inTrainingStep?: Workload['inTrainingStep'],
+  ): Workload => ({
+    name: 'conv2d',
+    label,
+    ...(inTrainingStep ? { inTrainingStep } : {}),
+    inputs: [
+      { shape: [batch, inChannels, size / upsample, size / upsample] },
+      { shape: [outChannels, inChannels, 3, 3] },
+      { shape: [outChannels] },
+    ],
     attributes: { padding: 'same', activation, ...(upsample > 1 ? { upsample } : {}) },
   });
   const image = (channels: number, size: number) => [batch, channels, size, size];
   return [
     conv('conv 3->8 @32', 3, 8, 32, 'linear', 1, 'not the input gradient'),
-    { name: 'maxPool2d', label: 'pool+relu 8@32', inputs: [{ shape: image(8, 32) }], attributes: { poolSize: 2, padding: 'same', activation: 'relu' } },
+    {
+      name: 'maxPool2d',
+      label: 'pool+relu 8@32',
+      inputs: [{ shape: image(8, 32) }],
+      attributes: { poolSize: 2, padding: 'same', activation: 'relu' },
+    },
     conv('conv 8->12 @16', 8, 12, 16, 'linear'),
-    { name: 'maxPool2d', label: 'pool+relu 12@16', inputs: [{ shape: image(12, 16) }], attributes: { poolSize: 2, padding: 'same', activation: 'relu' } },
+    {
+      name: 'maxPool2d',
+      label: 'pool+relu 12@16',
+      inputs: [{ shape: image(12, 16) }],
+      attributes: { poolSize: 2, padding: 'same', activation: 'relu' },
+    },
     conv('conv 12->16 @8', 12, 16, 8, 'relu'),
-    { name: 'upsample2d', label: 'upsample 16@8', inputs: [{ shape: image(16, 8) }], attributes: { factor: 2 }, inTrainingStep: 'none' },
+    {
+      name: 'upsample2d',
+      label: 'upsample 16@8',
+      inputs: [{ shape: image(16, 8) }],
+      attributes: { factor: 2 },
+      inTrainingStep: 'none',
+    },
     conv('conv 16->12 @16', 16, 12, 16, 'relu', 1, 'none'),
     conv('upsample+conv 16->12 @16', 16, 12, 16, 'relu', 2),
-    { name: 'upsample2d', label: 'upsample 12@16', inputs: [{ shape: image(12, 16) }], attributes: { factor: 2 }, inTrainingStep: 'none' },
+    {
+      name: 'upsample2d',
+      label: 'upsample 12@16',
+      inputs: [{ shape: image(12, 16) }],
+      attributes: { factor: 2 },
+      inTrainingStep: 'none',
+    },
     conv('conv 12->3 @32', 12, 3, 32, 'linear', 1, 'none'),
     conv('upsample+conv 12->3 @32', 12, 3, 32, 'linear', 2),
     { name: 'sigmoid', label: 'sigmoid 3@32', inputs: [{ shape: image(3, 32) }], attributes: {} },
-    { name: 'binaryCrossEntropy', label: 'bce 3@32', inputs: [{ shape: image(3, 32), low: 0.05, high: 0.95 }, { shape: image(3, 32), low: 0.05, high: 0.95 }], attributes: {} },
+    {
+      name: 'binaryCrossEntropy',
+      label: 'bce 3@32',
+      inputs: [
+        { shape: image(3, 32), low: 0.05, high: 0.95 },
+        { shape: image(3, 32), low: 0.05, high: 0.95 },
+      ],
+      attributes: {},
+    },
   ];
 }
 
@@ -100,7 +144,11 @@ export function notebookWorkloads(batch: number): Workload[] {
  * FLOPs of a conv pass (2 per multiply-add) as its kernels execute them and as the direct
  * convolution counts them, or bytes moved by a memory-bound pass.
  */
-function work(workload: Workload, pass: string, outputSize: number): { flops?: number; directFlops?: number; bytes?: number } {
+function work(
+  workload: Workload,
+  pass: string,
+  outputSize: number,
+): { flops?: number; directFlops?: number; bytes?: number } {
   const inputSize = sizeOf(workload.inputs[0]!.shape);
   if (workload.name === 'conv2d') {
     const [, inChannels, kernel] = workload.inputs[1]!.shape as [number, number, number];
@@ -108,10 +156,15 @@ function work(workload: Workload, pass: string, outputSize: number): { flops?: n
     const passes = pass === 'backward input+weight+bias' ? 2 : 1;
     const directFlops = 2 * passes * outputSize * inChannels * kernel * kernel;
     const upsample = (workload.attributes as { upsample?: number }).upsample ?? 1;
-    return { flops: directFlops * (upsample === 1 ? 1 : upsampledMultiplyAddShare(kernel, kernel, upsample)), directFlops };
+    return {
+      flops: directFlops * (upsample === 1 ? 1 : upsampledMultiplyAddShare(kernel, kernel, upsample)),
+      directFlops,
+    };
   }
   const floats =
-    pass === 'forward' ? inputSize * workload.inputs.length + outputSize : inputSize * (workload.inputs.length + 1) + outputSize;
+    pass === 'forward'
+      ? inputSize * workload.inputs.length + outputSize
+      : inputSize * (workload.inputs.length + 1) + outputSize;
   return { bytes: 4 * floats };
 }
 
@@ -124,7 +177,11 @@ export interface KernelBenchOptions {
   readonly tune: boolean;
 }
 
-export const COMMAND_LINE_OPTIONS: KernelBenchOptions = { matmulSize: 1024, copyElements: 16 * 1024 * 1024, tune: true };
+export const COMMAND_LINE_OPTIONS: KernelBenchOptions = {
+  matmulSize: 1024,
+  copyElements: 16 * 1024 * 1024,
+  tune: true,
+};
 
 export interface Ceilings {
   /** The plain matmul's milliseconds: the FLOP/s ceiling. */
@@ -150,9 +207,17 @@ export class KernelBench {
   }
 
   /** The matmuls' GFLOP/s and the copy's GB/s (it reads and writes every element) from their milliseconds. */
-  rates({ matmulMs, engineMatmulMs, copyMs }: Ceilings): { gflops: number; engineGflops: number; gigabytesPerSecond: number } {
+  rates({ matmulMs, engineMatmulMs, copyMs }: Ceilings): {
+    gflops: number;
+    engineGflops: number;
+    gigabytesPerSecond: number;
+  } {
     const flops = 2 * this.options.matmulSize ** 3;
-    return { gflops: flops / matmulMs / 1e6, engineGflops: flops / engineMatmulMs / 1e6, gigabytesPerSecond: (2 * 4 * this.options.copyElements) / copyMs / 1e6 };
+    return {
+      gflops: flops / matmulMs / 1e6,
+      engineGflops: flops / engineMatmulMs / 1e6,
+      gigabytesPerSecond: (2 * 4 * this.options.copyElements) / copyMs / 1e6,
+    };
   }
 
   describe(ceilings: Ceilings): string {
@@ -165,64 +230,110 @@ export class KernelBench {
   }
 
   /** Times every pass of one workload (its shares are filled in by finish). */
-  async measure(workload: Workload, batch: number, onRecord: (record: KernelRecord) => void = () => {}): Promise<KernelRecord[]> {
+  async measure(
+    workload: Workload,
+    batch: number,
+    onRecord: (record: KernelRecord) => void = () => {},
+  ): Promise<KernelRecord[]> {
     const measured: KernelRecord[] = [];
-  const op = ops[workload.name] as Op<unknown>;
-  const inputs = workload.inputs.map(({ shape, low, high }) => this.upload(shape, low, high));
-  const output = gpuBackend(this.engine).forward(op, inputs, workload.attributes).keep();
-  const gradOutput = this.upload(output.shape);
-  const passes: [string, () => void][] = [['forward', () => void gpuBackend(this.engine).forward(op, inputs, workload.attributes)]];
-  const backward = (needsGradient: boolean[]) => () =>
-    void gpuBackend(this.engine).backward(op, { inputs, output, attributes: workload.attributes, gradOutput, needsGradient });
-  if (workload.name === 'conv2d') {
-    // The weight-gradient pass also masks the gradient by the fused ReLU for the input
-    // gradient, so the input gradient is timed within the whole backward.
-    passes.push(['backward weight+bias', backward([false, true, true])], ['backward input+weight+bias', backward([true, true, true])]);
-  } else {
-    passes.push(['backward', backward(op.differentiable.slice())]);
-  }
-  // Conv passes are timed beside the plain direct conv at their shape.
-  const [, , outHeight, outWidth] = output.shape as [number, number, number, number];
-  const plain = workload.name === 'conv2d'
-    ? plainConvWork(this.engine, { batch, height: outHeight, width: outWidth, inChannels: workload.inputs[1]!.shape[1]!, outChannels: workload.inputs[1]!.shape[0]! })
-    : null;
-  for (const [pass, encode] of passes) {
-    const keys = [...this.engine.tuning.collect(() => this.engine.scope(encode)).keys()];
-    const tunable = keys.length > 0;
-    if (tunable && this.options.tune) await tune(this.engine, encode);
-    const { flops, directFlops, bytes } = work(workload, pass, output.size);
-    // Tuned passes: tuned and heuristic variants alternately, and the plain conv beside them;
-    // other conv passes with the plain conv; the fastest of five rounds each.
-    let milliseconds: number;
-    let heuristicMilliseconds: number | undefined;
-    let besideMilliseconds: number | undefined;
-    if (plain && tunable && this.options.tune) [milliseconds, heuristicMilliseconds, besideMilliseconds] = await tunedHeuristicAndCeiling(this.engine, encode, plain.encode);
-    else if (plain) [milliseconds, besideMilliseconds] = (await fastestInAlternatingRounds([timeRun(this.engine, encode), timeWork(this.engine, plain)])) as [number, number];
-    else milliseconds = await fastestOf(this.engine, encode);
-    const record: KernelRecord = {
-      op: workload.name, pass, shape: workload.label, batch, milliseconds,
-      ...(heuristicMilliseconds === undefined ? {} : { heuristicMilliseconds }),
-      shareOfCeiling: 0, adapter: this.engine.adapterDescription,
-      ...(tunable ? {
-        tunedVariants: Object.fromEntries(keys.map((key) => [key, this.engine.tuning.get(key)?.choice ?? 'heuristic'])),
-        tunedIsHeuristic: keys.every((key) => { const entry = this.engine.tuning.get(key); return !entry || !replacesHeuristic(entry); }),
-      } : {}),
-      ...(workload.inTrainingStep === 'none' || (workload.inTrainingStep === 'not the input gradient' && pass === 'backward input+weight+bias') ? { comparisonOnly: true } : {}),
-    };
-    if (flops !== undefined) {
-      record.gflops = flops / milliseconds / 1e6;
-      if (directFlops !== flops) record.directGflops = directFlops! / milliseconds / 1e6;
-      if (plain && besideMilliseconds !== undefined) {
-        record.besidePlainConvGflops = plain.flops / besideMilliseconds / 1e6;
-        record.shareOfPlainConvBeside = record.gflops / record.besidePlainConvGflops;
-      }
+    const op = ops[workload.name] as Op<unknown>;
+    const inputs = workload.inputs.map(({ shape, low, high }) => this.upload(shape, low, high));
+    const output = gpuBackend(this.engine).forward(op, inputs, workload.attributes).keep();
+    const gradOutput = this.upload(output.shape);
+    const passes: [string, () => void][] = [
+      ['forward', () => void gpuBackend(this.engine).forward(op, inputs, workload.attributes)],
+    ];
+    const backward = (needsGradient: boolean[]) => () =>
+      void gpuBackend(this.engine).backward(op, {
+        inputs,
+        output,
+        attributes: workload.attributes,
+        gradOutput,
+        needsGradient,
+      });
+    if (workload.name === 'conv2d') {
+      // The weight-gradient pass also masks the gradient by the fused ReLU for the input
+      // gradient, so the input gradient is timed within the whole backward.
+      passes.push(
+        ['backward weight+bias', backward([false, true, true])],
+        ['backward input+weight+bias', backward([true, true, true])],
+      );
     } else {
-      record.gigabytesPerSecond = bytes! / milliseconds / 1e6;
+      passes.push(['backward', backward(op.differentiable.slice())]);
     }
-    this.records.push(record);
-    measured.push(record);
-    onRecord(record);
-  }
+    // Conv passes are timed beside the plain direct conv at their shape.
+    const [, , outHeight, outWidth] = output.shape as [number, number, number, number];
+    const plain =
+      workload.name === 'conv2d'
+        ? plainConvWork(this.engine, {
+            batch,
+            height: outHeight,
+            width: outWidth,
+            inChannels: workload.inputs[1]!.shape[1]!,
+            outChannels: workload.inputs[1]!.shape[0]!,
+          })
+        : null;
+    for (const [pass, encode] of passes) {
+      const keys = [...this.engine.tuning.collect(() => this.engine.scope(encode)).keys()];
+      const tunable = keys.length > 0;
+      if (tunable && this.options.tune) await tune(this.engine, encode);
+      const { flops, directFlops, bytes } = work(workload, pass, output.size);
+      // Tuned passes: tuned and heuristic variants alternately, and the plain conv beside them;
+      // other conv passes with the plain conv; the fastest of five rounds each.
+      let milliseconds: number;
+      let heuristicMilliseconds: number | undefined;
+      let besideMilliseconds: number | undefined;
+      if (plain && tunable && this.options.tune)
+        [milliseconds, heuristicMilliseconds, besideMilliseconds] = await tunedHeuristicAndCeiling(
+          this.engine,
+          encode,
+          plain.encode,
+        );
+      else if (plain)
+        [milliseconds, besideMilliseconds] = (await fastestInAlternatingRounds([
+          timeRun(this.engine, encode),
+          timeWork(this.engine, plain),
+        ])) as [number, number];
+      else milliseconds = await fastestOf(this.engine, encode);
+      const record: KernelRecord = {
+        op: workload.name,
+        pass,
+        shape: workload.label,
+        batch,
+        milliseconds,
+        ...(heuristicMilliseconds === undefined ? {} : { heuristicMilliseconds }),
+        shareOfCeiling: 0,
+        adapter: this.engine.adapterDescription,
+        ...(tunable
+          ? {
+              tunedVariants: Object.fromEntries(
+                keys.map((key) => [key, this.engine.tuning.get(key)?.choice ?? 'heuristic']),
+              ),
+              tunedIsHeuristic: keys.every((key) => {
+                const entry = this.engine.tuning.get(key);
+                return !entry || !replacesHeuristic(entry);
+              }),
+            }
+          : {}),
+        ...(workload.inTrainingStep === 'none' ||
+        (workload.inTrainingStep === 'not the input gradient' && pass === 'backward input+weight+bias')
+          ? { comparisonOnly: true }
+          : {}),
+      };
+      if (flops !== undefined) {
+        record.gflops = flops / milliseconds / 1e6;
+        if (directFlops !== flops) record.directGflops = directFlops! / milliseconds / 1e6;
+        if (plain && besideMilliseconds !== undefined) {
+          record.besidePlainConvGflops = plain.flops / besideMilliseconds / 1e6;
+          record.shareOfPlainConvBeside = record.gflops / record.besidePlainConvGflops;
+        }
+      } else {
+        record.gigabytesPerSecond = bytes! / milliseconds / 1e6;
+      }
+      this.records.push(record);
+      measured.push(record);
+      onRecord(record);
+    }
     [...inputs, output, gradOutput].forEach((tensor) => tensor.dispose());
     plain?.dispose();
     return measured;
@@ -235,16 +346,48 @@ export class KernelBench {
   async finish(): Promise<{ records: KernelRecord[]; fastest: Ceilings; after: Ceilings }> {
     const after = await measureCeilings(this.engine, this.options);
     const before = this.ceilingsBefore;
-    const fastest = { matmulMs: Math.min(before.matmulMs, after.matmulMs), engineMatmulMs: Math.min(before.engineMatmulMs, after.engineMatmulMs), copyMs: Math.min(before.copyMs, after.copyMs) };
+    const fastest = {
+      matmulMs: Math.min(before.matmulMs, after.matmulMs),
+      engineMatmulMs: Math.min(before.engineMatmulMs, after.engineMatmulMs),
+      copyMs: Math.min(before.copyMs, after.copyMs),
+    };
     const { gflops: peakGflops, engineGflops, gigabytesPerSecond: peakBandwidth } = this.rates(fastest);
     for (const record of this.records) {
-      record.shareOfCeiling = record.gflops !== undefined ? record.gflops / peakGflops : record.gigabytesPerSecond! / peakBandwidth;
+      record.shareOfCeiling =
+        record.gflops !== undefined ? record.gflops / peakGflops : record.gigabytesPerSecond! / peakBandwidth;
     }
     const adapter = this.engine.adapterDescription;
     const records: KernelRecord[] = [
-      { op: 'plain matmul', pass: 'ceiling', shape: `${this.options.matmulSize}^3`, batch: 0, milliseconds: fastest.matmulMs, gflops: peakGflops, shareOfCeiling: 1, adapter },
-      { op: 'matmul', pass: 'engine', shape: `${this.options.matmulSize}^3`, batch: 0, milliseconds: fastest.engineMatmulMs, gflops: engineGflops, shareOfCeiling: engineGflops / peakGflops, adapter },
-      { op: 'copy', pass: 'ceiling', shape: `${this.options.copyElements}`, batch: 0, milliseconds: fastest.copyMs, gigabytesPerSecond: peakBandwidth, shareOfCeiling: 1, adapter },
+      {
+        op: 'plain matmul',
+        pass: 'ceiling',
+        shape: `${this.options.matmulSize}^3`,
+        batch: 0,
+        milliseconds: fastest.matmulMs,
+        gflops: peakGflops,
+        shareOfCeiling: 1,
+        adapter,
+      },
+      {
+        op: 'matmul',
+        pass: 'engine',
+        shape: `${this.options.matmulSize}^3`,
+        batch: 0,
+        milliseconds: fastest.engineMatmulMs,
+        gflops: engineGflops,
+        shareOfCeiling: engineGflops / peakGflops,
+        adapter,
+      },
+      {
+        op: 'copy',
+        pass: 'ceiling',
+        shape: `${this.options.copyElements}`,
+        batch: 0,
+        milliseconds: fastest.copyMs,
+        gigabytesPerSecond: peakBandwidth,
+        shareOfCeiling: 1,
+        adapter,
+      },
       ...this.records,
     ];
     return { records, fastest, after };
@@ -256,9 +399,11 @@ async function measureCeilings(engine: Engine, options: KernelBenchOptions): Pro
   const source = engine.tensor(new Random(2).values(options.copyElements), [options.copyElements]).keep();
   const matmuls = [plainMatmulWork(engine, options.matmulSize), await engineMatmulWork(engine, options.matmulSize)];
   const runs = [...matmuls.map((work) => () => work.encode()), () => void copy(engine, source)];
-  const [matmulMs, engineMatmulMs, copyMs] = await fastestInAlternatingRounds(runs.map((run) => timeRun(engine, run)), 3);
+  const [matmulMs, engineMatmulMs, copyMs] = await fastestInAlternatingRounds(
+    runs.map((run) => timeRun(engine, run)),
+    3,
+  );
   source.dispose();
   matmuls.forEach((work) => work.dispose());
   return { matmulMs: matmulMs!, engineMatmulMs: engineMatmulMs!, copyMs: copyMs! };
 }
-

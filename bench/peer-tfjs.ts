@@ -11,7 +11,10 @@ async function exposeWebGpuToTensorFlow(): Promise<void> {
   const gpu = await nodeGpu();
   Object.assign(globalThis, globals);
   if (!(globalThis as { navigator?: unknown }).navigator) (globalThis as { navigator?: unknown }).navigator = {};
-  Object.defineProperty((globalThis as unknown as { navigator: object }).navigator, 'gpu', { value: gpu, configurable: true });
+  Object.defineProperty((globalThis as unknown as { navigator: object }).navigator, 'gpu', {
+    value: gpu,
+    configurable: true,
+  });
 }
 
 function notebookModel(): tf.Sequential {
@@ -19,11 +22,15 @@ function notebookModel(): tf.Sequential {
     tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation, ...(inputShape ? { inputShape } : {}) });
   const model = tf.sequential({
     layers: [
-      conv(8, 'relu', [32, 32, 3]), tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }),
-      conv(12, 'relu'), tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }),
+      conv(8, 'relu', [32, 32, 3]),
+      tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }),
+      conv(12, 'relu'),
+      tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }),
       conv(16, 'relu'),
-      tf.layers.upSampling2d({ size: [2, 2] }), conv(12, 'relu'),
-      tf.layers.upSampling2d({ size: [2, 2] }), conv(3, 'sigmoid'),
+      tf.layers.upSampling2d({ size: [2, 2] }),
+      conv(12, 'relu'),
+      tf.layers.upSampling2d({ size: [2, 2] }),
+      conv(3, 'sigmoid'),
     ],
   });
   model.compile({ optimizer: tf.train.rmsprop(1e-3, 0.9, 0, 1e-7), loss: 'binaryCrossentropy' });
@@ -51,7 +58,11 @@ export interface TensorflowPeer {
  * images). Each round runs trainOnBatch for about `roundSeconds` (and at least 3 steps), so
  * that the benchmark can alternate its rounds with aelab's, as it alternates aelab's settings.
  */
-export async function openTensorflowPeer(batches: readonly Float32Array[], batchSize: number, roundSeconds = 1.2): Promise<TensorflowPeer> {
+export async function openTensorflowPeer(
+  batches: readonly Float32Array[],
+  batchSize: number,
+  roundSeconds = 1.2,
+): Promise<TensorflowPeer> {
   await exposeWebGpuToTensorFlow();
   // The backend registers itself on import only if navigator.gpu exists by then.
   await import('@tensorflow/tfjs-backend-webgpu');

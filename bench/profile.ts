@@ -39,9 +39,13 @@ step();
 const parts = await profileDispatches(engine, engine.recordedDispatches());
 const report = byShape ? parts : byEntryPoint(parts);
 const total = report.reduce((sum, entry) => sum + entry.milliseconds, 0);
-console.log(`batch ${batchSize}: ${whole.toFixed(2)} ms a step timed whole (${((1000 * batchSize) / whole).toFixed(0)} img/s); its dispatches, each timed on its own, add up to ${total.toFixed(2)} ms\n`);
+console.log(
+  `batch ${batchSize}: ${whole.toFixed(2)} ms a step timed whole (${((1000 * batchSize) / whole).toFixed(0)} img/s); its dispatches, each timed on its own, add up to ${total.toFixed(2)} ms\n`,
+);
 for (const entry of report) {
-  console.log(`${entry.label.padEnd(40)} ${String(entry.dispatches).padStart(4)} x  ${entry.milliseconds.toFixed(3).padStart(8)} ms  ${((100 * entry.milliseconds) / total).toFixed(1).padStart(5)}%`);
+  console.log(
+    `${entry.label.padEnd(40)} ${String(entry.dispatches).padStart(4)} x  ${entry.milliseconds.toFixed(3).padStart(8)} ms  ${((100 * entry.milliseconds) / total).toFixed(1).padStart(5)}%`,
+  );
   if (byShape) console.log(`    ${entry.shape}`);
 }
 
@@ -50,7 +54,12 @@ function byEntryPoint(entries: readonly DispatchProfile[]): DispatchProfile[] {
   const sums = new Map<string, DispatchProfile>();
   for (const { label, dispatches, milliseconds } of entries) {
     const sum = sums.get(label);
-    sums.set(label, { label, shape: '', dispatches: dispatches + (sum?.dispatches ?? 0), milliseconds: milliseconds + (sum?.milliseconds ?? 0) });
+    sums.set(label, {
+      label,
+      shape: '',
+      dispatches: dispatches + (sum?.dispatches ?? 0),
+      milliseconds: milliseconds + (sum?.milliseconds ?? 0),
+    });
   }
   return [...sums.values()].sort((a, b) => b.milliseconds - a.milliseconds);
 }

@@ -32,22 +32,36 @@ const [a, b] = [0, 1].map(() => engine.tensor(random.values(SIZE * SIZE), [SIZE,
 const engineMatmul = await engineMatmulWork(engine, SIZE);
 const rolled = await createEngine({ unrollLoops: false });
 const [ra, rb] = [a!, b!].map((tensor) => rolled.tensor(random.values(tensor.size), tensor.shape).keep());
-const [engineMs, plainMs, plainRolledMs] = await fastestInAlternatingRounds([
-  () => fastestOf(engine, engineMatmul.encode),
-  () => fastestOf(engine, () => void plainMatmul(engine, a!, b!, true)),
-  () => fastestOf(rolled, () => void plainMatmul(rolled, ra!, rb!, false)),
-], 3);
+const [engineMs, plainMs, plainRolledMs] = await fastestInAlternatingRounds(
+  [
+    () => fastestOf(engine, engineMatmul.encode),
+    () => fastestOf(engine, () => void plainMatmul(engine, a!, b!, true)),
+    () => fastestOf(rolled, () => void plainMatmul(rolled, ra!, rb!, false)),
+  ],
+  3,
+);
 
 const data = autoencoderData(loadCifar10(CIFAR10_DIRECTORY).train);
 const model = notebookAutoencoder(engine, 1);
 const { executedFlopsPerImage } = trainingFlops(model);
-const training: { batchSize: number; imagesPerSecond: number; plainConvGflops: number; shareOfLimit: number; tensorflowImagesPerSecond: number | null }[] = [];
+const training: {
+  batchSize: number;
+  imagesPerSecond: number;
+  plainConvGflops: number;
+  shareOfLimit: number;
+  tensorflowImagesPerSecond: number | null;
+}[] = [];
 for (const batchSize of [32, 256]) {
   await tuneForTraining(engine, model, data, batchSize, () => {});
   const optimizer = RMSprop(engine, model.parameters());
   const batches = fullBatches(data.count, batchSize);
   const step = trainingStep(engine, model, optimizer, data, batches);
-  const peer = peerWanted ? await openTensorflowPeer(batches.slice(0, 8).map((indices) => data.batch(indices).inputs), batchSize) : null;
+  const peer = peerWanted
+    ? await openTensorflowPeer(
+        batches.slice(0, 8).map((indices) => data.batch(indices).inputs),
+        batchSize,
+      )
+    : null;
   const ceiling = plainConvWork(engine, { batch: batchSize, ...TRAINING_CEILING_CONV });
   const turns = [timeStep(engine, step), timeWork(engine, ceiling)];
   if (peer) turns.push(async () => (1000 * batchSize) / (await peer.round()));
@@ -58,14 +72,22 @@ for (const batchSize of [32, 256]) {
   const plainConvGflops = gigaflops(ceiling, plain!);
   ceiling.dispose();
   training.push({
-    batchSize, imagesPerSecond, plainConvGflops, shareOfLimit: (imagesPerSecond * executedFlopsPerImage) / (plainConvGflops * 1e9),
+    batchSize,
+    imagesPerSecond,
+    plainConvGflops,
+    shareOfLimit: (imagesPerSecond * executedFlopsPerImage) / (plainConvGflops * 1e9),
     tensorflowImagesPerSecond: theirs === undefined ? null : (1000 * batchSize) / theirs,
   });
 }
 
-console.log(`RESULT ${JSON.stringify({
-  runtime: runtimeName(), adapter: engine.adapterDescription,
-  engineMatmulGflops: gflops(engineMs!), plainMatmulGflops: gflops(plainMs!), plainRolledMatmulGflops: gflops(plainRolledMs!),
-  training,
-})}`);
+console.log(
+  `RESULT ${JSON.stringify({
+    runtime: runtimeName(),
+    adapter: engine.adapterDescription,
+    engineMatmulGflops: gflops(engineMs!),
+    plainMatmulGflops: gflops(plainMs!),
+    plainRolledMatmulGflops: gflops(plainRolledMs!),
+    training,
+  })}`,
+);
 process.exit(0);

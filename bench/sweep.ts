@@ -58,13 +58,17 @@ function trainer(trial: Trial): Trainer {
   return { trial, model, optimizer, step, ...trainingFlops(model) };
 }
 
-const dispose = (trainers: readonly Trainer[]) => trainers.forEach(({ model, optimizer }) => {
-  model.parameters().forEach((parameter) => parameter.dispose());
-  optimizer.dispose();
-});
+const dispose = (trainers: readonly Trainer[]) =>
+  trainers.forEach(({ model, optimizer }) => {
+    model.parameters().forEach((parameter) => parameter.dispose());
+    optimizer.dispose();
+  });
 
 const timeSteps = (trainers: readonly Trainer[]) => () =>
-  measure(engine, () => engine.scope(() => trainers.forEach(({ step }) => step())), { samples: 3, targetSampleMilliseconds: QUEUED_MILLISECONDS });
+  measure(engine, () => engine.scope(() => trainers.forEach(({ step }) => step())), {
+    samples: 3,
+    targetSampleMilliseconds: QUEUED_MILLISECONDS,
+  });
 
 interface TrialRecord {
   trial: number;
@@ -88,10 +92,18 @@ for (const trial of trials) {
   const imagesPerSecond = (1000 * batchSize) / milliseconds!;
   const limitImagesPerSecond = (plainConvGflops! * 1e9) / one.executedFlopsPerImage;
   records.push({
-    trial: trial.number, name: trial.name, latentSize: trial.latentSize, imagesPerSecond, flopsPerImage: one.flopsPerImage,
-    executedFlopsPerImage: one.executedFlopsPerImage, limitImagesPerSecond, shareOfLimit: imagesPerSecond / limitImagesPerSecond,
+    trial: trial.number,
+    name: trial.name,
+    latentSize: trial.latentSize,
+    imagesPerSecond,
+    flopsPerImage: one.flopsPerImage,
+    executedFlopsPerImage: one.executedFlopsPerImage,
+    limitImagesPerSecond,
+    shareOfLimit: imagesPerSecond / limitImagesPerSecond,
   });
-  progress(`${trial.name}: ${imagesPerSecond.toFixed(0)} img/s, ${(100 * imagesPerSecond / limitImagesPerSecond).toFixed(1)}% of the limit`);
+  progress(
+    `${trial.name}: ${imagesPerSecond.toFixed(0)} img/s, ${((100 * imagesPerSecond) / limitImagesPerSecond).toFixed(1)}% of the limit`,
+  );
   dispose([one]);
 }
 
@@ -103,29 +115,57 @@ for (const k of concurrencies.filter((value) => value > 1)) {
   const group = smallest.slice(0, k).map(trainer);
   engine.scope(() => group.forEach(({ step }) => step()));
   await engine.synchronize();
-  const [together, ...alone] = await fastestInAlternatingRounds([timeSteps(group), ...group.map((one) => timeSteps([one]))], 3);
+  const [together, ...alone] = await fastestInAlternatingRounds(
+    [timeSteps(group), ...group.map((one) => timeSteps([one]))],
+    3,
+  );
   const aloneTotal = alone.reduce((total, milliseconds) => total + milliseconds, 0);
   concurrency.push({ k, together: together!, alone: aloneTotal, speedup: aloneTotal / together! });
-  progress(`${k} of the smallest models together: ${together!.toFixed(2)} ms a step each, one at a time ${aloneTotal.toFixed(2)} ms: ${(aloneTotal / together!).toFixed(2)}x`);
+  progress(
+    `${k} of the smallest models together: ${together!.toFixed(2)} ms a step each, one at a time ${aloneTotal.toFixed(2)} ms: ${(aloneTotal / together!).toFixed(2)}x`,
+  );
   dispose(group);
 }
 
 const totalFlops = records.reduce((total, record) => total + record.executedFlopsPerImage, 0);
 const epochSeconds = records.reduce((total, record) => total + EPOCH_IMAGES / record.imagesPerSecond, 0);
 const gridShare = (totalFlops * EPOCH_IMAGES) / (plainConvGflops! * 1e9) / epochSeconds;
-const best = concurrency.reduce<(typeof concurrency)[number] | null>((top, entry) => (!top || entry.speedup > top.speedup ? entry : top), null);
+const best = concurrency.reduce<(typeof concurrency)[number] | null>(
+  (top, entry) => (!top || entry.speedup > top.speedup ? entry : top),
+  null,
+);
 
 console.log('trial                    latent   img/s   share of the compute-bound limit (executed FLOPs)');
-for (const record of records) console.log(`${record.name.padEnd(22)} ${String(record.latentSize).padStart(7)} ${record.imagesPerSecond.toFixed(0).padStart(7)}   ${(100 * record.shareOfLimit).toFixed(1)}% of ${record.limitImagesPerSecond.toFixed(0)} img/s`);
-console.log(`\nthe grid, one epoch of ${EPOCH_IMAGES} images per trial: ${epochSeconds.toFixed(1)} s one trial at a time, ${(100 * gridShare).toFixed(1)}% of the compute-bound limit summed over trials`);
-for (const entry of concurrency) console.log(`${entry.k} smallest models stepped together: ${entry.speedup.toFixed(2)}x one at a time`);
+for (const record of records)
+  console.log(
+    `${record.name.padEnd(22)} ${String(record.latentSize).padStart(7)} ${record.imagesPerSecond.toFixed(0).padStart(7)}   ${(100 * record.shareOfLimit).toFixed(1)}% of ${record.limitImagesPerSecond.toFixed(0)} img/s`,
+  );
+console.log(
+  `\nthe grid, one epoch of ${EPOCH_IMAGES} images per trial: ${epochSeconds.toFixed(1)} s one trial at a time, ${(100 * gridShare).toFixed(1)}% of the compute-bound limit summed over trials`,
+);
+for (const entry of concurrency)
+  console.log(`${entry.k} smallest models stepped together: ${entry.speedup.toFixed(2)}x one at a time`);
 console.log(`adapter: ${engine.adapterDescription}\nplain conv ${plainConvGflops!.toFixed(2)} GFLOP/s`);
 
 mkdirSync('bench/results', { recursive: true });
 const file = runtimeName() === 'deno' ? 'bench/results/sweep-deno.json' : 'bench/results/sweep.json';
-writeFileSync(file, JSON.stringify({
-  date: new Date().toISOString().slice(0, 10), adapter: engine.adapterDescription, batchSize, plainConvGflops,
-  epochImages: EPOCH_IMAGES, epochSecondsOneAtATime: epochSeconds, gridShareOfLimit: gridShare,
-  concurrency, bestConcurrency: best ? best.k : 1, trials: records,
-}, null, 1) + '\n');
+writeFileSync(
+  file,
+  JSON.stringify(
+    {
+      date: new Date().toISOString().slice(0, 10),
+      adapter: engine.adapterDescription,
+      batchSize,
+      plainConvGflops,
+      epochImages: EPOCH_IMAGES,
+      epochSecondsOneAtATime: epochSeconds,
+      gridShareOfLimit: gridShare,
+      concurrency,
+      bestConcurrency: best ? best.k : 1,
+      trials: records,
+    },
+    null,
+    1,
+  ) + '\n',
+);
 console.log(`wrote ${file}`);

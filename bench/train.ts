@@ -77,7 +77,9 @@ const data = autoencoderData(train);
 const matmulsBefore = await matmulRates(engine, 1024);
 // A run takes about ten minutes: progress goes to stderr, the table to stdout at the end.
 const progress = (line: string) => console.error(`[bench:train] ${line}`);
-progress(`plain matmul ${matmulsBefore.plainMatmulGflops.toFixed(2)} GFLOP/s, the engine's ${matmulsBefore.engineMatmulGflops.toFixed(2)}`);
+progress(
+  `plain matmul ${matmulsBefore.plainMatmulGflops.toFixed(2)} GFLOP/s, the engine's ${matmulsBefore.engineMatmulGflops.toFixed(2)}`,
+);
 
 const model = notebookAutoencoder(engine, 1);
 const { flopsPerImage, executedFlopsPerImage } = trainingFlops(model);
@@ -96,9 +98,20 @@ for (const batchSize of [32, 256]) {
   const tuningSeconds = (performance.now() - tuningStart) / 1000;
   const changedByTuner = tuned.map((result) => result.key).filter((key) => replacesHeuristic(engine.tuning.get(key)!));
   const workCheck = tuned.find((result) => result.workCheck)?.workCheck;
-  progress(`batch ${batchSize}: tuned in ${tuningSeconds.toFixed(0)} s, ${changedByTuner.length} of ${tuned.length} variants not the heuristic's` +
-    (workCheck ? ` (the step timed by the tuner: ${workCheck.withChallengers.toFixed(1)} ms with its challengers, ${workCheck.withHeuristics.toFixed(1)} ms without)` : '') + '; timing five alternating rounds');
-  const peer = process.env['AELAB_SKIP_PEER'] === '1' ? null : await openTensorflowPeer(batches.slice(0, 8).map((indices) => data.batch(indices).inputs), batchSize);
+  progress(
+    `batch ${batchSize}: tuned in ${tuningSeconds.toFixed(0)} s, ${changedByTuner.length} of ${tuned.length} variants not the heuristic's` +
+      (workCheck
+        ? ` (the step timed by the tuner: ${workCheck.withChallengers.toFixed(1)} ms with its challengers, ${workCheck.withHeuristics.toFixed(1)} ms without)`
+        : '') +
+      '; timing five alternating rounds',
+  );
+  const peer =
+    process.env['AELAB_SKIP_PEER'] === '1'
+      ? null
+      : await openTensorflowPeer(
+          batches.slice(0, 8).map((indices) => data.batch(indices).inputs),
+          batchSize,
+        );
   // Each sample queues as much work before its wait as fit() does (timeStep): 60 ms samples
   // charged Deno's 11 ms wait to a step of about 60 ms (batch 32 under Deno, side by side: 526
   // and 524 img/s with 60 ms samples, 644 and 600 with these).
@@ -109,23 +122,40 @@ for (const batchSize of [32, 256]) {
   const ceiling = plainConvWork(engine, { batch: batchSize, ...TRAINING_CEILING_CONV });
   const turns = [timeAelab(true), timeAelab(false), timeWork(engine, ceiling)];
   if (peer) turns.push(async () => (1000 * batchSize) / (await peer.round()));
-  const [tunedMilliseconds, heuristicMilliseconds, ceilingMilliseconds, peerMilliseconds] = await fastestInAlternatingRounds(turns);
+  const [tunedMilliseconds, heuristicMilliseconds, ceilingMilliseconds, peerMilliseconds] =
+    await fastestInAlternatingRounds(turns);
   engine.tuning.enabled = true;
   const plainConvGflops = gigaflops(ceiling, ceilingMilliseconds!);
   ceiling.dispose();
   peer?.close();
   const imagesPerSecond = (1000 * batchSize) / tunedMilliseconds!;
   const peerImagesPerSecond = peer ? (1000 * batchSize) / peerMilliseconds! : null;
-  progress(`batch ${batchSize}: ${imagesPerSecond.toFixed(0)} img/s tuned, ${((1000 * batchSize) / heuristicMilliseconds!).toFixed(0)} heuristic` +
-    (peerImagesPerSecond === null ? '' : `, TensorFlow.js ${peerImagesPerSecond.toFixed(0)}`) + `; plain conv ${plainConvGflops.toFixed(2)} GFLOP/s`);
+  progress(
+    `batch ${batchSize}: ${imagesPerSecond.toFixed(0)} img/s tuned, ${((1000 * batchSize) / heuristicMilliseconds!).toFixed(0)} heuristic` +
+      (peerImagesPerSecond === null ? '' : `, TensorFlow.js ${peerImagesPerSecond.toFixed(0)}`) +
+      `; plain conv ${plainConvGflops.toFixed(2)} GFLOP/s`,
+  );
   const limitImagesPerSecond = (plainConvGflops * 1e9) / executedFlopsPerImage;
   // The matmuls' figures are filled in once they have been measured again (below).
   records.push({
-    runtime: runtimeName(), batchSize, imagesPerSecond, heuristicImagesPerSecond: (1000 * batchSize) / heuristicMilliseconds!, tuningSeconds,
-    tunedVariants: Object.fromEntries(tuned.map((result) => [result.key, result.choice])), changedByTuner,
-    tensorflowImagesPerSecond: peerImagesPerSecond, ratio: peerImagesPerSecond === null ? null : imagesPerSecond / peerImagesPerSecond,
-    flopsPerImage, executedFlopsPerImage, plainConvGflops, limitImagesPerSecond, shareOfLimit: imagesPerSecond / limitImagesPerSecond,
-    plainMatmulGflops: 0, shareOfPlainMatmul: 0, engineMatmulGflops: 0, adapter: engine.adapterDescription,
+    runtime: runtimeName(),
+    batchSize,
+    imagesPerSecond,
+    heuristicImagesPerSecond: (1000 * batchSize) / heuristicMilliseconds!,
+    tuningSeconds,
+    tunedVariants: Object.fromEntries(tuned.map((result) => [result.key, result.choice])),
+    changedByTuner,
+    tensorflowImagesPerSecond: peerImagesPerSecond,
+    ratio: peerImagesPerSecond === null ? null : imagesPerSecond / peerImagesPerSecond,
+    flopsPerImage,
+    executedFlopsPerImage,
+    plainConvGflops,
+    limitImagesPerSecond,
+    shareOfLimit: imagesPerSecond / limitImagesPerSecond,
+    plainMatmulGflops: 0,
+    shareOfPlainMatmul: 0,
+    engineMatmulGflops: 0,
+    adapter: engine.adapterDescription,
   });
   optimizer.dispose();
 }
@@ -134,10 +164,16 @@ const matmulsAfter = await matmulRates(engine, 1024);
 const plainMatmulGflops = Math.max(matmulsBefore.plainMatmulGflops, matmulsAfter.plainMatmulGflops);
 const engineMatmulGflops = Math.max(matmulsBefore.engineMatmulGflops, matmulsAfter.engineMatmulGflops);
 for (const record of records) {
-  Object.assign(record, { plainMatmulGflops, engineMatmulGflops, shareOfPlainMatmul: (record.imagesPerSecond * executedFlopsPerImage) / (plainMatmulGflops * 1e9) });
+  Object.assign(record, {
+    plainMatmulGflops,
+    engineMatmulGflops,
+    shareOfPlainMatmul: (record.imagesPerSecond * executedFlopsPerImage) / (plainMatmulGflops * 1e9),
+  });
 }
 
-console.log('batch   aelab img/s (heuristic, tuning s)   TF.js img/s   ratio   share of the limit the plain conv sets   of the plain matmul');
+console.log(
+  'batch   aelab img/s (heuristic, tuning s)   TF.js img/s   ratio   share of the limit the plain conv sets   of the plain matmul',
+);
 for (const r of records) {
   const peer = r.tensorflowImagesPerSecond === null ? '-' : r.tensorflowImagesPerSecond.toFixed(0);
   const ratio = r.ratio === null ? '-' : `${r.ratio.toFixed(1)}x`;
@@ -147,13 +183,17 @@ for (const r of records) {
   );
 }
 for (const r of records) {
-  console.log(r.changedByTuner.length === 0
-    ? `batch ${r.batchSize}: the tuner kept every heuristic variant, so its tuned and heuristic rounds ran the same code (their gap is noise)`
-    : `batch ${r.batchSize}: the tuner's choice differs from the heuristic at ${r.changedByTuner.join('; ')}`);
+  console.log(
+    r.changedByTuner.length === 0
+      ? `batch ${r.batchSize}: the tuner kept every heuristic variant, so its tuned and heuristic rounds ran the same code (their gap is noise)`
+      : `batch ${r.batchSize}: the tuner's choice differs from the heuristic at ${r.changedByTuner.join('; ')}`,
+  );
 }
 console.log(`\nadapter: ${engine.adapterDescription}`);
-console.log(`plain matmul ${plainMatmulGflops.toFixed(2)} GFLOP/s, the engine's ${engineMatmulGflops.toFixed(2)} (${(100 * engineMatmulGflops / plainMatmulGflops).toFixed(1)}%); ` +
-  `${(flopsPerImage / 1e6).toFixed(2)} MFLOP per training image as direct convolutions, ${(executedFlopsPerImage / 1e6).toFixed(2)} executed`);
+console.log(
+  `plain matmul ${plainMatmulGflops.toFixed(2)} GFLOP/s, the engine's ${engineMatmulGflops.toFixed(2)} (${((100 * engineMatmulGflops) / plainMatmulGflops).toFixed(1)}%); ` +
+    `${(flopsPerImage / 1e6).toFixed(2)} MFLOP per training image as direct convolutions, ${(executedFlopsPerImage / 1e6).toFixed(2)} executed`,
+);
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/train${runtimeName() === 'deno' ? '-deno' : ''}.json`;
 writeFileSync(file, JSON.stringify(records, null, 2) + '\n');

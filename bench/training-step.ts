@@ -14,7 +14,13 @@ import * as F from '../src/nn/functional.ts';
 import { QUEUED_MILLISECONDS } from '../src/nn/training.ts';
 import { measure } from '../src/tuning/measure.ts';
 
-export function trainingStep(engine: Engine, model: Module<Tensor>, optimizer: Optimizer, data: TrainingData, batches: readonly Uint32Array[]): () => void {
+export function trainingStep(
+  engine: Engine,
+  model: Module<Tensor>,
+  optimizer: Optimizer,
+  data: TrainingData,
+  batches: readonly Uint32Array[],
+): () => void {
   let next = 0;
   return () => {
     const indices = batches[next++ % batches.length]!;
@@ -29,7 +35,8 @@ export function trainingStep(engine: Engine, model: Module<Tensor>, optimizer: O
  * A turn of fastestInAlternatingRounds that times `step` as fit() queues it: each sample holds
  * as much work before its wait as fit() lets the CPU queue (under Deno a wait costs about 11 ms).
  */
-export const timeStep = (engine: Engine, step: () => void) => () => measure(engine, step, { samples: 3, targetSampleMilliseconds: QUEUED_MILLISECONDS });
+export const timeStep = (engine: Engine, step: () => void) => () =>
+  measure(engine, step, { samples: 3, targetSampleMilliseconds: QUEUED_MILLISECONDS });
 
 /** Epoch 1's shuffled batches of `count` examples (seed 1), the last one dropped when it is short. */
 export function fullBatches(count: number, batchSize: number): Uint32Array[] {
@@ -52,7 +59,10 @@ export function trainingFlops(model: Autoencoder<Tensor>): { flopsPerImage: numb
     const run = convRunAt(model.decoder.layers, i, model.decoder.fusions);
     if (run && run.upsample > 1) {
       const { kernelSize } = run.conv.options;
-      executedFlopsPerImage -= 3 * run.conv.flops(layer.outputShape(shape)) * (1 - upsampledMultiplyAddShare(kernelSize, kernelSize, run.upsample));
+      executedFlopsPerImage -=
+        3 *
+        run.conv.flops(layer.outputShape(shape)) *
+        (1 - upsampledMultiplyAddShare(kernelSize, kernelSize, run.upsample));
     }
     shape = layer.outputShape(shape);
   });

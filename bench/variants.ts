@@ -10,14 +10,22 @@ import { fastestInAlternatingRounds, measure } from '../src/tuning/measure.ts';
  * share of the ceiling is then measured side by side, and the machine's drift (these VMs'
  * speed moves by 2x within an hour) falls on all alike.
  */
-export async function tunedHeuristicAndCeiling(engine: Engine, encode: () => void, ceiling: () => void): Promise<[tuned: number, heuristic: number, ceiling: number]> {
+export async function tunedHeuristicAndCeiling(
+  engine: Engine,
+  encode: () => void,
+  ceiling: () => void,
+): Promise<[tuned: number, heuristic: number, ceiling: number]> {
   const enabled = engine.tuning.enabled;
   const timed = (setting: boolean, work: () => void) => async () => {
     engine.tuning.enabled = setting;
     return measure(engine, work, { samples: 3 });
   };
   try {
-    const [tuned, heuristic, ceilingMilliseconds] = await fastestInAlternatingRounds([timed(true, encode), timed(false, encode), timed(true, ceiling)]);
+    const [tuned, heuristic, ceilingMilliseconds] = await fastestInAlternatingRounds([
+      timed(true, encode),
+      timed(false, encode),
+      timed(true, ceiling),
+    ]);
     return [tuned!, heuristic!, ceilingMilliseconds!];
   } finally {
     engine.tuning.enabled = enabled;

@@ -23,14 +23,28 @@ if (comparison !== null && comparison !== 'unroll' && comparison !== 'waits') {
   process.exit(2);
 }
 execFileSync(process.execPath, ['scripts/embed-wgsl.mjs']);
-const bundle = await build({ entryPoints: ['bench/browser-page.ts'], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'warning', external: ['webgpu'] });
+const bundle = await build({
+  entryPoints: ['bench/browser-page.ts'],
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  write: false,
+  logLevel: 'warning',
+  external: ['webgpu'],
+});
 const script = bundle.outputFiles[0].text;
 const batchFile = readFileSync(join(DATA, 'data_batch_1.bin'));
 const server = createServer((request, response) => {
   const path = request.url.split('?')[0];
   if (path === '/bench.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-  else if (path === '/data/data_batch_1.bin') response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(batchFile);
-  else if (path === '/') response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/bench.js"></script>');
+  else if (path === '/data/data_batch_1.bin')
+    response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(batchFile);
+  else if (path === '/')
+    response
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end(
+        '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/bench.js"></script>',
+      );
   else response.writeHead(404).end();
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -40,20 +54,31 @@ let exitCode = 1;
 try {
   const tab = await context.newPage();
   tab.on('console', (message) => console.error(`[bench:browser] ${message.text()}`));
-  await tab.goto(`http://127.0.0.1:${server.address().port}/?batches=${batches}${tune}${comparison ? `&compare=${comparison}` : ''}`);
+  await tab.goto(
+    `http://127.0.0.1:${server.address().port}/?batches=${batches}${tune}${comparison ? `&compare=${comparison}` : ''}`,
+  );
   await tab.waitForFunction(() => globalThis.benchResult !== undefined, null, { timeout: 30 * 60_000, polling: 1000 });
   const result = await tab.evaluate(() => globalThis.benchResult);
   if (result.error) throw new Error(result.error);
-  const browser = await context.browser()?.version() ?? 'chromium';
+  const browser = (await context.browser()?.version()) ?? 'chromium';
   const records = result.records.map((record) => ({ ...record, browser, date: new Date().toISOString().slice(0, 10) }));
   if (comparison) {
-    for (const r of records) console.log(`${r.what.padEnd(45)} ${Object.entries(r.settings).map(([setting, value]) => `${setting} ${value.toFixed(2)}`).join('   ')}`);
+    for (const r of records)
+      console.log(
+        `${r.what.padEnd(45)} ${Object.entries(r.settings)
+          .map(([setting, value]) => `${setting} ${value.toFixed(2)}`)
+          .join('   ')}`,
+      );
   } else {
-    console.log('batch   aelab img/s   TF.js img/s   ratio   share of the limit the plain conv sets   engine matmul / plain   variants');
+    console.log(
+      'batch   aelab img/s   TF.js img/s   ratio   share of the limit the plain conv sets   engine matmul / plain   variants',
+    );
     for (const r of records) {
-      console.log(`${String(r.batchSize).padStart(5)}   ${r.imagesPerSecond.toFixed(0).padStart(11)}   ${r.tensorflowImagesPerSecond.toFixed(0).padStart(11)}   ${r.ratio.toFixed(1).padStart(4)}x   ` +
-        `${(100 * r.shareOfLimit).toFixed(1).padStart(5)}% (plain conv ${r.plainConvGflops.toFixed(2)} GFLOP/s)   ` +
-        `${(100 * r.engineMatmulGflops / r.plainMatmulGflops).toFixed(1)}% (${r.engineMatmulGflops.toFixed(2)} / ${r.plainMatmulGflops.toFixed(2)})   ${r.tuningSeconds === null ? 'heuristic' : `tuned (${r.tuningSeconds.toFixed(0)} s)`}`);
+      console.log(
+        `${String(r.batchSize).padStart(5)}   ${r.imagesPerSecond.toFixed(0).padStart(11)}   ${r.tensorflowImagesPerSecond.toFixed(0).padStart(11)}   ${r.ratio.toFixed(1).padStart(4)}x   ` +
+          `${(100 * r.shareOfLimit).toFixed(1).padStart(5)}% (plain conv ${r.plainConvGflops.toFixed(2)} GFLOP/s)   ` +
+          `${((100 * r.engineMatmulGflops) / r.plainMatmulGflops).toFixed(1)}% (${r.engineMatmulGflops.toFixed(2)} / ${r.plainMatmulGflops.toFixed(2)})   ${r.tuningSeconds === null ? 'heuristic' : `tuned (${r.tuningSeconds.toFixed(0)} s)`}`,
+      );
     }
   }
   console.log(`adapter: ${records[0].adapter}`);

@@ -9,7 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 
-const argument = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
+const argument = (name, fallback) =>
+  process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback;
 const rounds = Number(argument('--rounds', '3'));
 const peer = process.argv.includes('--peer') ? ['--peer'] : [];
 spawnSync(process.execPath, ['scripts/embed-wgsl.mjs'], { stdio: 'inherit' });
@@ -31,8 +32,15 @@ for (let round = 1; round <= rounds; round++) {
     }
     const result = JSON.parse(line.slice('RESULT '.length));
     results[runtime].push(result);
-    const training = result.training.map((t) => `batch ${t.batchSize} ${t.imagesPerSecond.toFixed(0)} img/s${t.tensorflowImagesPerSecond ? ` (TF.js ${t.tensorflowImagesPerSecond.toFixed(0)})` : ''}`).join(', ');
-    console.error(`[round ${round}] ${runtime}: matmul ${result.engineMatmulGflops.toFixed(2)} GFLOP/s, plain ${result.plainMatmulGflops.toFixed(2)} (rolled ${result.plainRolledMatmulGflops.toFixed(2)}); ${training} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    const training = result.training
+      .map(
+        (t) =>
+          `batch ${t.batchSize} ${t.imagesPerSecond.toFixed(0)} img/s${t.tensorflowImagesPerSecond ? ` (TF.js ${t.tensorflowImagesPerSecond.toFixed(0)})` : ''}`,
+      )
+      .join(', ');
+    console.error(
+      `[round ${round}] ${runtime}: matmul ${result.engineMatmulGflops.toFixed(2)} GFLOP/s, plain ${result.plainMatmulGflops.toFixed(2)} (rolled ${result.plainRolledMatmulGflops.toFixed(2)}); ${training} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+    );
   }
 }
 
@@ -54,19 +62,39 @@ for (const runtime of ['node', 'deno']) {
       const tensorflow = peer.length ? best(runtime, (r) => of(r).tensorflowImagesPerSecond ?? 0) : null;
       // The best round's training over the best round's plain conv (each round measured both side by side).
       const shareOfLimit = best(runtime, (r) => of(r).shareOfLimit);
-      return { batchSize, imagesPerSecond, plainConvGflops, shareOfLimit, tensorflowImagesPerSecond: tensorflow, ratioToTensorflow: tensorflow ? imagesPerSecond / tensorflow : null };
+      return {
+        batchSize,
+        imagesPerSecond,
+        plainConvGflops,
+        shareOfLimit,
+        tensorflowImagesPerSecond: tensorflow,
+        ratioToTensorflow: tensorflow ? imagesPerSecond / tensorflow : null,
+      };
     }),
   };
 }
-const denoShare = summary.deno.training.map((t, i) => ({ batchSize: t.batchSize, denoShareOfNode: t.imagesPerSecond / summary.node.training[i].imagesPerSecond }));
-console.log('runtime   engine matmul   plain ceiling (rolled)    share   batch 32 img/s (TF.js; share of the plain conv\'s limit)   batch 256');
+const denoShare = summary.deno.training.map((t, i) => ({
+  batchSize: t.batchSize,
+  denoShareOfNode: t.imagesPerSecond / summary.node.training[i].imagesPerSecond,
+}));
+console.log(
+  "runtime   engine matmul   plain ceiling (rolled)    share   batch 32 img/s (TF.js; share of the plain conv's limit)   batch 256",
+);
 for (const runtime of ['node', 'deno']) {
   const s = summary[runtime];
-  const cell = (t) => `${t.imagesPerSecond.toFixed(0)}${t.tensorflowImagesPerSecond ? ` (${t.tensorflowImagesPerSecond.toFixed(0)}, ${t.ratioToTensorflow.toFixed(1)}x)` : ''} ${(100 * t.shareOfLimit).toFixed(0)}%`;
-  console.log(`${runtime.padEnd(7)}   ${s.engineMatmulGflops.toFixed(2).padStart(13)}   ${s.plainMatmulGflops.toFixed(2).padStart(13)} (${s.plainRolledMatmulGflops.toFixed(2)})   ${(100 * s.engineShareOfPlain).toFixed(0).padStart(4)}%   ${cell(s.training[0]).padStart(22)}   ${cell(s.training[1]).padStart(23)}`);
+  const cell = (t) =>
+    `${t.imagesPerSecond.toFixed(0)}${t.tensorflowImagesPerSecond ? ` (${t.tensorflowImagesPerSecond.toFixed(0)}, ${t.ratioToTensorflow.toFixed(1)}x)` : ''} ${(100 * t.shareOfLimit).toFixed(0)}%`;
+  console.log(
+    `${runtime.padEnd(7)}   ${s.engineMatmulGflops.toFixed(2).padStart(13)}   ${s.plainMatmulGflops.toFixed(2).padStart(13)} (${s.plainRolledMatmulGflops.toFixed(2)})   ${(100 * s.engineShareOfPlain).toFixed(0).padStart(4)}%   ${cell(s.training[0]).padStart(22)}   ${cell(s.training[1]).padStart(23)}`,
+  );
 }
-console.log(`Deno's share of Node's img/s: ${denoShare.map((d) => `batch ${d.batchSize} ${(100 * d.denoShareOfNode).toFixed(0)}%`).join(', ')} (best of ${rounds} alternating rounds each)`);
+console.log(
+  `Deno's share of Node's img/s: ${denoShare.map((d) => `batch ${d.batchSize} ${(100 * d.denoShareOfNode).toFixed(0)}%`).join(', ')} (best of ${rounds} alternating rounds each)`,
+);
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/runtimes${peer.length ? '-peer' : ''}.json`;
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString().slice(0, 10), rounds, summary, denoShare, results }, null, 2) + '\n');
+writeFileSync(
+  file,
+  JSON.stringify({ date: new Date().toISOString().slice(0, 10), rounds, summary, denoShare, results }, null, 2) + '\n',
+);
 console.log(`wrote ${file}`);

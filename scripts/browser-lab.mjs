@@ -33,7 +33,9 @@ const expect = (condition, what) => {
 };
 
 // The server, as a user starts it.
-const server = spawn(process.execPath, ['dist/cli.js', 'lab', '--data', DATA, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, ['dist/cli.js', 'lab', '--data', DATA, '--port', '0'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const url = await new Promise((resolve, reject) => {
   let output = '';
   server.stdout.on('data', (chunk) => {
@@ -46,13 +48,16 @@ const url = await new Promise((resolve, reject) => {
 console.log(`lab served at ${url}`);
 
 /** Status of a GET of `path` exactly as written (no normalisation of ../). */
-const statusOf = (path) => new Promise((resolve, reject) => {
-  const { hostname, port } = new URL(url);
-  request({ hostname, port, path, method: 'GET' }, (response) => {
-    response.resume();
-    resolve(response.statusCode);
-  }).on('error', reject).end();
-});
+const statusOf = (path) =>
+  new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(url);
+    request({ hostname, port, path, method: 'GET' }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    })
+      .on('error', reject)
+      .end();
+  });
 
 const browser = await launchChromium({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
 const { context, profile } = browser;
@@ -60,8 +65,20 @@ const problems = [];
 let parity = { passed: 0, failed: 1 };
 try {
   await check('only the page and the data are served: anything else is a 404', async () => {
-    expect((await statusOf('/')) === 200 && (await statusOf('/lab.js')) === 200 && (await statusOf('/data/test_batch.bin')) === 200, 'the page or the data is not served');
-    for (const path of ['/../package.json', '/data/../../package.json', '/data/%2e%2e%2fpackage.json', '/src/lab/main.ts', '/data/batches.meta.txt', '/etc/passwd']) {
+    expect(
+      (await statusOf('/')) === 200 &&
+        (await statusOf('/lab.js')) === 200 &&
+        (await statusOf('/data/test_batch.bin')) === 200,
+      'the page or the data is not served',
+    );
+    for (const path of [
+      '/../package.json',
+      '/data/../../package.json',
+      '/data/%2e%2e%2fpackage.json',
+      '/src/lab/main.ts',
+      '/data/batches.meta.txt',
+      '/etc/passwd',
+    ]) {
       const status = await statusOf(path);
       expect(status === 404, `${path} answered ${status}`);
     }
@@ -95,7 +112,8 @@ try {
     noProblems();
   });
 
-  const reconstructions = () => tab.$$eval('#reconstructions .strip:last-child canvas', (canvases) => canvases.map((canvas) => canvas.toDataURL()));
+  const reconstructions = () =>
+    tab.$$eval('#reconstructions .strip:last-child canvas', (canvases) => canvases.map((canvas) => canvas.toDataURL()));
   await check('Train: a saved model loads back with the same reconstructions', async () => {
     const trained = await reconstructions();
     const [download] = await Promise.all([tab.waitForEvent('download'), tab.click('#save-model')]);
@@ -104,57 +122,83 @@ try {
     await tab.click('#reset');
     await tab.waitForSelector('#train-status[data-epochs="0"]');
     await tab.waitForFunction((before) => {
-      const now = [...document.querySelectorAll('#reconstructions .strip:last-child canvas')].map((canvas) => canvas.toDataURL());
+      const now = [...document.querySelectorAll('#reconstructions .strip:last-child canvas')].map((canvas) =>
+        canvas.toDataURL(),
+      );
       return now.length > 0 && now[0] !== before[0];
     }, trained);
     await tab.setInputFiles('#load-model', saved);
     await tab.waitForFunction(() => /^loaded model\.safetensors/.test(document.querySelector('#message').textContent));
     const loaded = await reconstructions();
-    expect(loaded.length === trained.length && loaded.every((image, i) => image === trained[i]), 'the reconstructions after loading differ from the saved model\'s');
+    expect(
+      loaded.length === trained.length && loaded.every((image, i) => image === trained[i]),
+      "the reconstructions after loading differ from the saved model's",
+    );
     noProblems();
   });
 
-  await check('Inside: non-blank activation maps, and a conv value worked out agrees with the float64 reference', async () => {
-    await tab.click('#tab-inside');
-    await tab.waitForSelector('#layers .layer canvas', { timeout: MINUTE });
-    const blank = await tab.$$eval('#layers .layer .maps', (strips) => strips.map((strip) => {
-      const canvas = strip.querySelector('canvas');
-      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-      return data.every((value, i) => value === data[i % 4]);
-    }));
-    expect(blank.length >= 8 && blank.filter((isBlank) => !isBlank).length >= blank.length - 2, `blank maps: ${blank}`);
-    for (const layer of [0, 2, 5]) {
-      const tile = tab.locator(`#layers .layer[data-layer="${layer}"] .maps canvas`).first();
-      await tile.click({ position: { x: 20, y: 17 } });
-      const result = tab.locator('#step-through .result');
-      const agree = await result.getAttribute('data-agree');
-      if (agree !== null) expect(agree === 'true', `layer ${layer}: ${await result.textContent()}`);
-      else expect(/row-major|copy of input/.test(await result.textContent()), `layer ${layer}: ${await result.textContent()}`);
-    }
-    // The first conv's value at the centre of each channel: all agree, and some are not a ReLU's 0.
-    const values = [];
-    for (const tile of await tab.locator('#layers .layer[data-layer="0"] .maps canvas').all()) {
-      await tile.click({ position: { x: 36, y: 36 } });
-      expect((await tab.getAttribute('#step-through .result', 'data-agree')) === 'true', `the first conv disagrees: ${await tab.textContent('#step-through .result')}`);
-      values.push(Number(await tab.getAttribute('#step-through .result', 'data-gpu')));
-    }
-    expect(values.some((value) => value > 0), `every first-conv value at the centre is 0: ${values}`);
-    await tab.screenshot({ path: `${SHOTS}/inside.png`, fullPage: false });
-    await tab.selectOption('#inside-mode', 'gradients');
-    const signed = await tab.$$eval('#layers .layer[data-layer="2"] .maps canvas', (canvases) => canvases.length);
-    expect(signed > 0, 'no gradient maps');
-    await tab.screenshot({ path: `${SHOTS}/inside-gradients.png`, fullPage: false });
-    noProblems();
-  });
+  await check(
+    'Inside: non-blank activation maps, and a conv value worked out agrees with the float64 reference',
+    async () => {
+      await tab.click('#tab-inside');
+      await tab.waitForSelector('#layers .layer canvas', { timeout: MINUTE });
+      const blank = await tab.$$eval('#layers .layer .maps', (strips) =>
+        strips.map((strip) => {
+          const canvas = strip.querySelector('canvas');
+          const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+          return data.every((value, i) => value === data[i % 4]);
+        }),
+      );
+      expect(
+        blank.length >= 8 && blank.filter((isBlank) => !isBlank).length >= blank.length - 2,
+        `blank maps: ${blank}`,
+      );
+      for (const layer of [0, 2, 5]) {
+        const tile = tab.locator(`#layers .layer[data-layer="${layer}"] .maps canvas`).first();
+        await tile.click({ position: { x: 20, y: 17 } });
+        const result = tab.locator('#step-through .result');
+        const agree = await result.getAttribute('data-agree');
+        if (agree !== null) expect(agree === 'true', `layer ${layer}: ${await result.textContent()}`);
+        else
+          expect(
+            /row-major|copy of input/.test(await result.textContent()),
+            `layer ${layer}: ${await result.textContent()}`,
+          );
+      }
+      // The first conv's value at the centre of each channel: all agree, and some are not a ReLU's 0.
+      const values = [];
+      for (const tile of await tab.locator('#layers .layer[data-layer="0"] .maps canvas').all()) {
+        await tile.click({ position: { x: 36, y: 36 } });
+        expect(
+          (await tab.getAttribute('#step-through .result', 'data-agree')) === 'true',
+          `the first conv disagrees: ${await tab.textContent('#step-through .result')}`,
+        );
+        values.push(Number(await tab.getAttribute('#step-through .result', 'data-gpu')));
+      }
+      expect(
+        values.some((value) => value > 0),
+        `every first-conv value at the centre is 0: ${values}`,
+      );
+      await tab.screenshot({ path: `${SHOTS}/inside.png`, fullPage: false });
+      await tab.selectOption('#inside-mode', 'gradients');
+      const signed = await tab.$$eval('#layers .layer[data-layer="2"] .maps canvas', (canvases) => canvases.length);
+      expect(signed > 0, 'no gradient maps');
+      await tab.screenshot({ path: `${SHOTS}/inside-gradients.png`, fullPage: false });
+      noProblems();
+    },
+  );
 
-  await check('Gradients: the gradient-check suite passes on the browser\'s GPU', async () => {
+  await check("Gradients: the gradient-check suite passes on the browser's GPU", async () => {
     await tab.click('#tab-gradients');
     await tab.click('#run-checks');
     await tab.waitForSelector('#checks-status[data-failed]', { timeout: 20 * MINUTE });
     const failed = await tab.getAttribute('#checks-status', 'data-failed');
     const passed = Number(await tab.getAttribute('#checks-status', 'data-passed'));
     parity = { passed, failed: failed === 'error' ? 1 : Number(failed) };
-    for (const row of await tab.$$eval('#checks-table tr.fail', (rows) => rows.map((row) => `${row.textContent} ${row.title}`))) console.log(`FAIL ${row}`);
+    for (const row of await tab.$$eval('#checks-table tr.fail', (rows) =>
+      rows.map((row) => `${row.textContent} ${row.title}`),
+    ))
+      console.log(`FAIL ${row}`);
     await tab.screenshot({ path: `${SHOTS}/gradients.png` });
     expect(parity.failed === 0 && parity.passed > 0, await tab.textContent('#checks-status'));
     noProblems();
@@ -165,65 +209,120 @@ try {
     await tab.click('#kernels-table button.run-row[data-row="0"]');
     await tab.waitForSelector('#kernels-status[data-rows]', { timeout: 10 * MINUTE });
     const timed = await tab.$$eval('#kernels-table td.timed', (cells) => cells.map((cell) => cell.textContent));
-    expect(timed.length >= 5 && Number(timed[1]) > 0 && /GFLOP\/s/.test(timed[2]) && /^\d+\.\d%$/.test(timed[4]), `timed cells: ${timed}`);
+    expect(
+      timed.length >= 5 && Number(timed[1]) > 0 && /GFLOP\/s/.test(timed[2]) && /^\d+\.\d%$/.test(timed[4]),
+      `timed cells: ${timed}`,
+    );
     const [download] = await Promise.all([tab.waitForEvent('download'), tab.click('#kernels-download')]);
     const file = join(profile, 'kernels.json');
     await download.saveAs(file);
     const records = JSON.parse(readFileSync(file, 'utf8'));
     const [plainMatmul, engineMatmul, copy, ...passes] = records;
-    expect(plainMatmul.op === 'plain matmul' && plainMatmul.pass === 'ceiling' && engineMatmul.op === 'matmul' && engineMatmul.pass === 'engine' && copy.op === 'copy',
-      'the plain matmul, the engine\'s matmul and the copy do not lead the records');
+    expect(
+      plainMatmul.op === 'plain matmul' &&
+        plainMatmul.pass === 'ceiling' &&
+        engineMatmul.op === 'matmul' &&
+        engineMatmul.pass === 'engine' &&
+        copy.op === 'copy',
+      "the plain matmul, the engine's matmul and the copy do not lead the records",
+    );
     expect(engineMatmul.shareOfCeiling > 0 && engineMatmul.gflops > 0, JSON.stringify(engineMatmul));
-    expect(passes.length >= 1 && passes.every((record) => record.shape === 'conv 3->8 @32' && record.milliseconds > 0 && record.shareOfCeiling > 0 &&
-      record.besidePlainConvGflops > 0 && record.shareOfPlainConvBeside > 0), JSON.stringify(passes));
+    expect(
+      passes.length >= 1 &&
+        passes.every(
+          (record) =>
+            record.shape === 'conv 3->8 @32' &&
+            record.milliseconds > 0 &&
+            record.shareOfCeiling > 0 &&
+            record.besidePlainConvGflops > 0 &&
+            record.shareOfPlainConvBeside > 0,
+        ),
+      JSON.stringify(passes),
+    );
     await tab.screenshot({ path: `${SHOTS}/kernels.png`, fullPage: true });
     noProblems();
   });
 
   await check('Results: a Part 1 run folder and a sweep folder, with their charts', async () => {
     const runs = join(profile, 'runs');
-    const aelab = (...args) => execFileSync(process.execPath, ['dist/cli.js', ...args, '--data', DATA, '--epochs', '1', '--sample', '0.05'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const aelab = (...args) =>
+      execFileSync(process.execPath, ['dist/cli.js', ...args, '--data', DATA, '--epochs', '1', '--sample', '0.05'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
     aelab('autoencoder', '--no-tune', '--out', join(runs, 'part1'));
-    writeFileSync(join(profile, 'grid.json'), '{"fewer_layers": [true], "channel_factor": [2], "kernel_size": [3], "compression_factor": [1, 2, 4]}');
+    writeFileSync(
+      join(profile, 'grid.json'),
+      '{"fewer_layers": [true], "channel_factor": [2], "kernel_size": [3], "compression_factor": [1, 2, 4]}',
+    );
     aelab('sweep', '--grid', join(profile, 'grid.json'), '--best-epochs', '0', '--out', join(runs, 'sweep'));
     await tab.click('#tab-results');
     await tab.setInputFiles('#results-folder', join(runs, 'part1'));
     await tab.waitForSelector('#results-output[data-kind="autoencoder"] svg');
-    expect(await tab.locator('#results-output img[alt="reconstructions.png"]').count() === 1, 'no reconstructions picture');
+    expect(
+      (await tab.locator('#results-output img[alt="reconstructions.png"]').count()) === 1,
+      'no reconstructions picture',
+    );
     await tab.setInputFiles('#results-folder', join(runs, 'sweep'));
     await tab.waitForSelector('#results-output[data-kind="sweep"] svg');
-    expect((await tab.locator('#results-output svg').count()) === 2 && /^3 trials; best /.test(await tab.textContent('#results-output .sweep-summary')), 'the sweep\'s scatter plots or summary are missing');
+    expect(
+      (await tab.locator('#results-output svg').count()) === 2 &&
+        /^3 trials; best /.test(await tab.textContent('#results-output .sweep-summary')),
+      "the sweep's scatter plots or summary are missing",
+    );
     await tab.screenshot({ path: `${SHOTS}/results.png`, fullPage: true });
     noProblems();
   });
 
   await check('a dropped file that is not CIFAR-10 or a picture gets a message naming it', async () => {
-    const drop = (name, bytes) => tab.evaluate(([fileName, content]) => {
-      const transfer = new DataTransfer();
-      transfer.items.add(new File([new Uint8Array(content)], fileName));
-      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-    }, [name, bytes]);
+    const drop = (name, bytes) =>
+      tab.evaluate(
+        ([fileName, content]) => {
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([new Uint8Array(content)], fileName));
+          document.body.dispatchEvent(
+            new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }),
+          );
+        },
+        [name, bytes],
+      );
     await drop('notes.txt', [104, 105]);
-    await tab.waitForFunction(() => document.querySelector('#message').textContent.startsWith('notes.txt: not a CIFAR-10 batch'));
-    await drop('data_batch_9.bin', Array.from({ length: 3000 }, () => 1));
-    await tab.waitForFunction(() => /^data_batch_9\.bin: 3000 bytes is not a whole number of CIFAR-10 records/.test(document.querySelector('#message').textContent));
+    await tab.waitForFunction(() =>
+      document.querySelector('#message').textContent.startsWith('notes.txt: not a CIFAR-10 batch'),
+    );
+    await drop(
+      'data_batch_9.bin',
+      Array.from({ length: 3000 }, () => 1),
+    );
+    await tab.waitForFunction(() =>
+      /^data_batch_9\.bin: 3000 bytes is not a whole number of CIFAR-10 records/.test(
+        document.querySelector('#message').textContent,
+      ),
+    );
     await drop('photo.png', [1, 2, 3]);
-    await tab.waitForFunction(() => document.querySelector('#message').textContent.startsWith('photo.png: the browser cannot decode it'));
+    await tab.waitForFunction(() =>
+      document.querySelector('#message').textContent.startsWith('photo.png: the browser cannot decode it'),
+    );
     noProblems();
   });
 
-  await check('the kernels are tuned while the page is idle, and a second visit starts from that tuning (IndexedDB)', async () => {
-    await tab.goto(`${url}?sample=0.1#train`);
-    await tab.waitForSelector('#tuning-status[data-tuning="tuned"]', { timeout: 15 * MINUTE });
-    const tuned = await labState(() => globalThis.aelabLab.engine.tuning.size);
-    expect(tuned > 0, 'the tuning table is empty after tuning');
-    await tab.reload();
-    await tab.waitForSelector('#tuning-status[data-tuning="tuned"]', { timeout: MINUTE });
-    const adopted = Number(await tab.getAttribute('#tuning-status', 'data-adopted'));
-    const text = await tab.textContent('#tuning-status');
-    expect(adopted === tuned && /^kernels tuned for this GPU: \d+ dispatches/.test(text), `after a reload: ${adopted} entries taken from the store of ${tuned}; status: ${text}`);
-    noProblems();
-  });
+  await check(
+    'the kernels are tuned while the page is idle, and a second visit starts from that tuning (IndexedDB)',
+    async () => {
+      await tab.goto(`${url}?sample=0.1#train`);
+      await tab.waitForSelector('#tuning-status[data-tuning="tuned"]', { timeout: 15 * MINUTE });
+      const tuned = await labState(() => globalThis.aelabLab.engine.tuning.size);
+      expect(tuned > 0, 'the tuning table is empty after tuning');
+      await tab.reload();
+      await tab.waitForSelector('#tuning-status[data-tuning="tuned"]', { timeout: MINUTE });
+      const adopted = Number(await tab.getAttribute('#tuning-status', 'data-adopted'));
+      const text = await tab.textContent('#tuning-status');
+      expect(
+        adopted === tuned && /^kernels tuned for this GPU: \d+ dispatches/.test(text),
+        `after a reload: ${adopted} entries taken from the store of ${tuned}; status: ${text}`,
+      );
+      noProblems();
+    },
+  );
   await tab.close();
 
   await check('without WebGPU the page says so and names what to enable', async () => {

@@ -6,7 +6,16 @@
 //   npm run build
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -26,12 +35,26 @@ const common = {
 // 'aelab/node' or from the command line (instanceof holds across them). dist/index.js and its
 // chunks import nothing from node:*, which a test checks.
 await build({
-  ...common, entryPoints: { index: 'src/index.ts', node: 'src/node.ts', cli: 'src/cli/main.ts' }, outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]',
-  platform: 'node', target: 'node20', banner: { js: '#!/usr/bin/env node' }, // a hashbang is valid at the start of any module
+  ...common,
+  entryPoints: { index: 'src/index.ts', node: 'src/node.ts', cli: 'src/cli/main.ts' },
+  outdir: 'dist',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  platform: 'node',
+  target: 'node20',
+  banner: { js: '#!/usr/bin/env node' }, // a hashbang is valid at the start of any module
 });
 chmodSync('dist/cli.js', 0o755);
 // The lab page: its dependencies bundled in too (a browser has no node_modules).
-await build({ ...common, packages: undefined, entryPoints: { lab: 'src/lab/main.ts' }, outdir: 'dist/lab', platform: 'browser', target: 'es2022', minify: true });
+await build({
+  ...common,
+  packages: undefined,
+  entryPoints: { lab: 'src/lab/main.ts' },
+  outdir: 'dist/lab',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+});
 mkdirSync('dist/lab', { recursive: true });
 for (const file of ['index.html', 'lab.css']) copyFileSync(`src/lab/page/${file}`, `dist/lab/${file}`);
 

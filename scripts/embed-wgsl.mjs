@@ -102,7 +102,8 @@ function generateFrames(text, file) {
     const next = text[i + 1] ?? '';
     const fn = next.match(/^fn (\w+)\(index: u32\)/);
     if (!fn) throw new Error(`${file}: '// #${marker[1]}' must stand above 'fn NAME(index: u32)'`);
-    if (marker[1] === 'sum-quads' && !marker[2]) throw new Error(`${file}: '// #sum-quads' needs the buffer to write into`);
+    if (marker[1] === 'sum-quads' && !marker[2])
+      throw new Error(`${file}: '// #sum-quads' needs the buffer to write into`);
     frames.push(marker[1] === 'each-quad' ? eachQuadFrame(fn[1]) : sumQuadsFrame(fn[1], marker[2]));
     text[i + 1] = next.replace(`fn ${fn[1]}(`, `fn ${fn[1]}_quad(`);
     return line;
@@ -121,7 +122,9 @@ function kernelFiles(folder) {
   for (const entry of readdirSync(folder).sort()) {
     const path = join(folder, entry);
     if (statSync(path).isDirectory()) {
-      for (const inner of readdirSync(path).sort()) if (inner.endsWith('.wgsl')) found.push({ path: join(path, inner), op: entry, pass: inner.replace(/\.wgsl$/, '') });
+      for (const inner of readdirSync(path).sort())
+        if (inner.endsWith('.wgsl'))
+          found.push({ path: join(path, inner), op: entry, pass: inner.replace(/\.wgsl$/, '') });
     } else if (entry.endsWith('.wgsl')) {
       found.push({ path, op: entry.replace(/\.wgsl$/, ''), pass: null });
     }
@@ -151,12 +154,15 @@ for (const { folder, types } of modules) {
   ].join('\n');
   writeIfChanged(join(directory, 'wgsl.generated.ts'), text);
   const keys = entries.map((entry) => entry.trim().split(':')[0]);
-  writeIfChanged(join(directory, 'wgsl.d.ts'), [
-    `// Written by scripts/embed-wgsl.mjs from ${folder}'s .wgsl files: the names of its kernels, as TypeScript`,
-    '// sees them without the generated module (wgsl.generated.ts, built). Do not edit: add the .wgsl file.',
-    `import type { KernelSource } from '${types}';`,
-    '',
-    `export declare const wgsl: {\n${keys.map((key) => `  readonly ${key}: KernelSource;`).join('\n')}\n};`,
-    '',
-  ].join('\n'));
+  writeIfChanged(
+    join(directory, 'wgsl.d.ts'),
+    [
+      `// Written by scripts/embed-wgsl.mjs from ${folder}'s .wgsl files: the names of its kernels, as TypeScript`,
+      '// sees them without the generated module (wgsl.generated.ts, built). Do not edit: add the .wgsl file.',
+      `import type { KernelSource } from '${types}';`,
+      '',
+      `export declare const wgsl: {\n${keys.map((key) => `  readonly ${key}: KernelSource;`).join('\n')}\n};`,
+      '',
+    ].join('\n'),
+  );
 }

@@ -34,21 +34,34 @@ const git = (...gitArgs) => spawnSync('git', gitArgs, { encoding: 'utf8' });
 function sample() {
   // The commit's place in the history; in a shallow clone, which has none, its hash.
   const shallow = git('rev-parse', '--is-shallow-repository').stdout.trim() === 'true';
-  const commits = shallow ? Number.parseInt(git('rev-parse', 'HEAD').stdout.slice(0, 8), 16) || 0 : Number(git('rev-list', '--count', 'HEAD').stdout.trim()) || 0;
+  const commits = shallow
+    ? Number.parseInt(git('rev-parse', 'HEAD').stdout.slice(0, 8), 16) || 0
+    : Number(git('rev-list', '--count', 'HEAD').stdout.trim()) || 0;
   // SAMPLE mutations `stride` apart (the stride and the list's length share no factor, so they are
   // distinct), starting one further along the list with each commit: all are run in turn.
   const stride = coprimeStride(all.length);
   const offset = commits % all.length;
-  const rotating = Array.from({ length: Math.min(SAMPLE, all.length) }, (_, k) => all[(offset + k * stride) % all.length]);
+  const rotating = Array.from(
+    { length: Math.min(SAMPLE, all.length) },
+    (_, k) => all[(offset + k * stride) % all.length],
+  );
   const changed = new Set(git('diff', '--name-only', 'HEAD~1', 'HEAD').stdout.split('\n').filter(Boolean));
-  const touched = all.filter((mutation) => !rotating.includes(mutation) && (changed.has(mutation.file) || changed.has(mutation.list)));
-  console.log(`mutation sample: ${rotating.length} of ${all.length} (every ${stride}th from ${offset}, commit ${commits}), ` +
-    `${Math.min(touched.length, CHANGED_AT_MOST)} of the ${touched.length} in files the last commit touched`);
+  const touched = all.filter(
+    (mutation) => !rotating.includes(mutation) && (changed.has(mutation.file) || changed.has(mutation.list)),
+  );
+  console.log(
+    `mutation sample: ${rotating.length} of ${all.length} (every ${stride}th from ${offset}, commit ${commits}), ` +
+      `${Math.min(touched.length, CHANGED_AT_MOST)} of the ${touched.length} in files the last commit touched`,
+  );
   return [...rotating, ...touched.slice(0, CHANGED_AT_MOST)];
 }
 
 const filters = args.filter((arg) => !arg.startsWith('--'));
-const selected = args.includes('--all') ? all : filters.length > 0 ? all.filter(({ name }) => filters.some((filter) => name.includes(filter))) : sample();
+const selected = args.includes('--all')
+  ? all
+  : filters.length > 0
+    ? all.filter(({ name }) => filters.some((filter) => name.includes(filter)))
+    : sample();
 
 mkdirSync('.cache', { recursive: true });
 const report = '.cache/mutation-vitest.json';
@@ -60,19 +73,36 @@ function judge(run) {
   try {
     results = JSON.parse(readFileSync(report, 'utf8'));
   } catch {
-    return { outcome: 'notApplicable', why: `vitest wrote no results (exit ${run.status}): ${(run.stderr || run.stdout).trim().split('\n').at(-1)}` };
+    return {
+      outcome: 'notApplicable',
+      why: `vitest wrote no results (exit ${run.status}): ${(run.stderr || run.stdout).trim().split('\n').at(-1)}`,
+    };
   }
-  const failed = results.testResults.flatMap((file) => file.assertionResults.filter((test) => test.status === 'failed'));
+  const failed = results.testResults.flatMap((file) =>
+    file.assertionResults.filter((test) => test.status === 'failed'),
+  );
   const onAssertion = failed.filter((test) => test.failureMessages.some((message) => /AssertionError/.test(message)));
-  if (onAssertion.length > 0) return { outcome: 'caught', why: `${onAssertion.length} tests failed, first: ${onAssertion[0].fullName}` };
+  if (onAssertion.length > 0)
+    return { outcome: 'caught', why: `${onAssertion.length} tests failed, first: ${onAssertion[0].fullName}` };
   // A test that ran and failed on an error the engine raised (the GPU rejecting what the mutated
   // code submitted) caught it too; an error before any test ran (a kernel that does not compile,
   // code that does not load) did not.
-  const onError = failed.filter((test) => !test.failureMessages.some((message) => /ShaderCompileError|SyntaxError|Cannot find/.test(message)));
-  if (onError.length > 0) return { outcome: 'caught', why: `${onError.length} tests failed on an error, first: ${onError[0].fullName}: ${onError[0].failureMessages[0].split('\n')[0]}` };
-  if (results.success && results.numPassedTests > 0) return { outcome: 'survived', why: `${results.numPassedTests} tests passed` };
-  if (results.numPassedTests === 0 && failed.length === 0 && results.success) return { outcome: 'notApplicable', why: 'no test ran' };
-  const message = results.testResults.map((file) => file.message).find(Boolean) ?? failed[0]?.failureMessages[0] ?? 'no assertion failed';
+  const onError = failed.filter(
+    (test) => !test.failureMessages.some((message) => /ShaderCompileError|SyntaxError|Cannot find/.test(message)),
+  );
+  if (onError.length > 0)
+    return {
+      outcome: 'caught',
+      why: `${onError.length} tests failed on an error, first: ${onError[0].fullName}: ${onError[0].failureMessages[0].split('\n')[0]}`,
+    };
+  if (results.success && results.numPassedTests > 0)
+    return { outcome: 'survived', why: `${results.numPassedTests} tests passed` };
+  if (results.numPassedTests === 0 && failed.length === 0 && results.success)
+    return { outcome: 'notApplicable', why: 'no test ran' };
+  const message =
+    results.testResults.map((file) => file.message).find(Boolean) ??
+    failed[0]?.failureMessages[0] ??
+    'no assertion failed';
   return { outcome: 'notApplicable', why: `failed without an assertion: ${message.split('\n')[0]}` };
 }
 
@@ -88,24 +118,34 @@ for (const mutation of selected) {
   let verdict;
   try {
     const embed = spawnSync(process.execPath, ['scripts/embed-wgsl.mjs'], { encoding: 'utf8' });
-    if (embed.status !== 0) verdict = { outcome: 'notApplicable', why: `the kernels do not embed: ${embed.stderr.trim().split('\n')[0]}` };
+    if (embed.status !== 0)
+      verdict = { outcome: 'notApplicable', why: `the kernels do not embed: ${embed.stderr.trim().split('\n')[0]}` };
     else {
       const { files, filter } = mutation.tests ?? testsFor(mutation.list, mutation.name);
       rmSync(report, { force: true });
-      const run = spawnSync('npx', ['vitest', 'run', '--reporter=json', `--outputFile=${report}`, ...files, ...(filter ? ['-t', filter] : [])], {
-        encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: process.env.CI || 'true' },
-      });
+      const run = spawnSync(
+        'npx',
+        ['vitest', 'run', '--reporter=json', `--outputFile=${report}`, ...files, ...(filter ? ['-t', filter] : [])],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, NO_COLOR: '1', CI: process.env.CI || 'true' },
+        },
+      );
       verdict = judge(run);
     }
   } finally {
     writeFileSync(file, original);
   }
   outcomes[verdict.outcome].push(name);
-  const label = { caught: 'caught        ', survived: 'SURVIVED      ', notApplicable: 'not applicable' }[verdict.outcome];
+  const label = { caught: 'caught        ', survived: 'SURVIVED      ', notApplicable: 'not applicable' }[
+    verdict.outcome
+  ];
   console.log(`${label}  ${name} (${verdict.why})`);
 }
 spawnSync(process.execPath, ['scripts/embed-wgsl.mjs'], { stdio: 'inherit' });
-console.log(`mutations: ${outcomes.caught.length} caught, ${outcomes.survived.length} survived, ${outcomes.notApplicable.length} not applicable (of ${selected.length} run; ${all.length} in the list)`);
+console.log(
+  `mutations: ${outcomes.caught.length} caught, ${outcomes.survived.length} survived, ${outcomes.notApplicable.length} not applicable (of ${selected.length} run; ${all.length} in the list)`,
+);
 if (outcomes.survived.length > 0) console.log(`survived: ${outcomes.survived.join('; ')}`);
 if (outcomes.notApplicable.length > 0) console.log(`not applicable: ${outcomes.notApplicable.join('; ')}`);
 process.exit(outcomes.survived.length > 0 ? 1 : 0);

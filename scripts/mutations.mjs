@@ -11,7 +11,11 @@ export function mutationLists(folder = 'src') {
     const path = join(folder, entry);
     if (statSync(path).isDirectory()) return mutationLists(path);
     if (!entry.endsWith('mutations.json')) return [];
-    return JSON.parse(readFileSync(path, 'utf8')).map((mutation) => ({ ...mutation, list: path, file: join(dirname(path), mutation.file) }));
+    return JSON.parse(readFileSync(path, 'utf8')).map((mutation) => ({
+      ...mutation,
+      list: path,
+      file: join(dirname(path), mutation.file),
+    }));
   });
 }
 
@@ -25,14 +29,20 @@ export function testsFor(list, mutationName = '') {
   const camel = name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
   if (['adam', 'rmsprop', 'sgd'].includes(name)) return { files: ['test/optimisers.test.ts'], filter: null };
   // The tape and the optimiser meet in the reserved gradient homes: either breaks the other's tests.
-  if (name === 'autograd' || name === 'optimisers') return { files: ['test/autograd.test.ts', 'test/optimisers.test.ts', 'test/training.test.ts'], filter: null };
-  if (list.startsWith(join('src', 'backend'))) return { files: ['test/ops.test.ts', 'test/engine.test.ts', 'test/autograd.test.ts'], filter: null };
-  if (name === 'conv2d') return { files: ['test/ops.test.ts', 'test/tuning.test.ts', 'test/tie-rules.test.ts'], filter: 'conv2d|variant' };
+  if (name === 'autograd' || name === 'optimisers')
+    return { files: ['test/autograd.test.ts', 'test/optimisers.test.ts', 'test/training.test.ts'], filter: null };
+  if (list.startsWith(join('src', 'backend')))
+    return { files: ['test/ops.test.ts', 'test/engine.test.ts', 'test/autograd.test.ts'], filter: null };
+  if (name === 'conv2d')
+    return { files: ['test/ops.test.ts', 'test/tuning.test.ts', 'test/tie-rules.test.ts'], filter: 'conv2d|variant' };
   // A list may hold several ops' mutations (sum.ts defines sum and mean): the op a mutation
   // names first is in the filter too.
   const op = /^[a-z]\w*/i.exec(mutationName)?.[0];
   const filter = camel === 'maxPool2d' ? 'maxPool2d|pool' : camel;
-  return { files: ['test/ops.test.ts', 'test/tie-rules.test.ts'], filter: op && op !== camel ? `${filter}|${op}` : filter };
+  return {
+    files: ['test/ops.test.ts', 'test/tie-rules.test.ts'],
+    filter: op && op !== camel ? `${filter}|${op}` : filter,
+  };
 }
 
 /**
@@ -44,13 +54,21 @@ export function backwardEntryPoints(folder = 'src/kernels') {
   return wgslFiles(folder).flatMap((file) => {
     const text = readFileSync(file, 'utf8');
     const functions = new Map([...text.matchAll(/^fn (\w+)\(([\s\S]*?)^}/gm)].map((match) => [match[1], match[0]]));
-    const entries = [...text.matchAll(/^(?:@compute[^\n]*|\/\/ #(?:each-quad|sum-quads)[^\n]*)\nfn (\w+)\(/gm)].map((match) => match[1]);
+    const entries = [...text.matchAll(/^(?:@compute[^\n]*|\/\/ #(?:each-quad|sum-quads)[^\n]*)\nfn (\w+)\(/gm)].map(
+      (match) => match[1],
+    );
     return entries
       .filter((name) => /backward|gradient/i.test(name))
       .map((name) => {
         const body = functions.get(name) ?? '';
-        const called = [...functions.keys()].filter((other) => other !== name && new RegExp(`\\b${other}\\(`).test(body));
-        return { file: relative('.', file), name, text: [body, ...called.map((other) => functions.get(other))].join('\n') };
+        const called = [...functions.keys()].filter(
+          (other) => other !== name && new RegExp(`\\b${other}\\(`).test(body),
+        );
+        return {
+          file: relative('.', file),
+          name,
+          text: [body, ...called.map((other) => functions.get(other))].join('\n'),
+        };
       });
   });
 }

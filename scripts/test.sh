@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install-system.sh
 npm ci --no-fund --no-audit --loglevel=error
 npm run --silent typecheck
+# One layout, Prettier's (.prettierrc.json): a file it would change fails the run here.
+npm run --silent format:check
 
 mkdir -p .cache
 results=.cache/vitest-results.json

@@ -8,7 +8,10 @@ import { AelabError } from './errors.ts';
 /** A file-system failure, said in one line that names the path (no stack trace). */
 export class FileError extends AelabError {
   override name = 'FileError';
-  constructor(message: string, readonly code: string | undefined) {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
     super(message);
   }
 }
@@ -55,13 +58,17 @@ export interface WriteSystem {
  * half-written one. Any failure (a full disk, an I/O error) removes the temporary file and
  * throws a FileError naming the target: nothing partial is ever committed.
  */
-export function writeFileAtomic(path: string, contents: Uint8Array | string, system: WriteSystem = faultyOnCue(fs)): void {
+export function writeFileAtomic(
+  path: string,
+  contents: Uint8Array | string,
+  system: WriteSystem = faultyOnCue(fs),
+): void {
   const bytes = typeof contents === 'string' ? new TextEncoder().encode(contents) : contents;
   const temporary = `${path}.tmp-${process.pid}`;
   try {
     const file = system.openSync(temporary, 'w');
     try {
-      for (let written = 0; written < bytes.length; ) {
+      for (let written = 0; written < bytes.length;) {
         const count = system.writeSync(file, bytes, written, bytes.length - written);
         if (count <= 0) throw Object.assign(new Error('the disk took no more bytes'), { code: 'ENOSPC' });
         written += count;
@@ -94,7 +101,10 @@ function faultyOnCue(system: WriteSystem): WriteSystem {
   return {
     ...system,
     writeSync: (file: number, buffer: Uint8Array, offset: number, length: number) => {
-      if (wrote || length < 2) throw Object.assign(new Error('ENOSPC: no space left on device, write (AELAB_FAULT_WRITE)'), { code: 'ENOSPC' });
+      if (wrote || length < 2)
+        throw Object.assign(new Error('ENOSPC: no space left on device, write (AELAB_FAULT_WRITE)'), {
+          code: 'ENOSPC',
+        });
       wrote = true;
       return fs.writeSync(file, buffer, offset, Math.floor(length / 2));
     },

@@ -34,7 +34,9 @@ export function requireSameShape(a: Shape, b: Shape, what: string): void {
 
 export function requireRank4(shape: Shape, what: string): [number, number, number, number] {
   if (shape.length !== 4) {
-    throw new ShapeError(`${what}: expected a rank-4 NCHW tensor [batch, channels, height, width], got ${formatShape(shape)}`);
+    throw new ShapeError(
+      `${what}: expected a rank-4 NCHW tensor [batch, channels, height, width], got ${formatShape(shape)}`,
+    );
   }
   checkShape(shape, what);
   return [shape[0]!, shape[1]!, shape[2]!, shape[3]!];
@@ -51,7 +53,8 @@ export type FusedActivation = 'linear' | 'relu';
 /** The activation attribute (default 'linear'), or a ShapeError naming `what`. */
 export function requireFusedActivation(activation: FusedActivation | undefined, what: string): FusedActivation {
   const value = activation ?? 'linear';
-  if (value !== 'linear' && value !== 'relu') throw new ShapeError(`${what}: expected 'linear' or 'relu', got '${String(value)}'`);
+  if (value !== 'linear' && value !== 'relu')
+    throw new ShapeError(`${what}: expected 'linear' or 'relu', got '${String(value)}'`);
   return value;
 }
 
@@ -86,7 +89,9 @@ export function axisGeometry(
   }
   const padded = input + padBefore + padAfter;
   if (window > padded) {
-    throw new ShapeError(`${what}: window ${window} is larger than the padded input ${padded} (input ${input} + padding ${padBefore}+${padAfter})`);
+    throw new ShapeError(
+      `${what}: window ${window} is larger than the padded input ${padded} (input ${input} + padding ${padBefore}+${padAfter})`,
+    );
   }
   return { input, output: Math.floor((padded - window) / stride) + 1, padBefore, padAfter };
 }
@@ -113,16 +118,22 @@ export function windowGeometry(
       width: axisGeometry(inputWidth, windowWidth, stride, 'same', 0, what),
     };
   }
-  let top = 0, bottom = 0, left = 0, right = 0;
+  let top = 0,
+    bottom = 0,
+    left = 0,
+    right = 0;
   if (typeof padding === 'number') {
     top = bottom = left = right = padding;
   } else if (Array.isArray(padding)) {
     [top, bottom, left, right] = padding as [number, number, number, number];
   } else if (padding !== 'valid') {
-    throw new ShapeError(`${what}: padding must be 'same', 'valid', a number or [top, bottom, left, right], got ${String(padding)}`);
+    throw new ShapeError(
+      `${what}: padding must be 'same', 'valid', a number or [top, bottom, left, right], got ${String(padding)}`,
+    );
   }
   for (const value of [top, bottom, left, right]) {
-    if (!Number.isInteger(value) || value < 0) throw new ShapeError(`${what}: explicit padding must be integers >= 0, got ${String(padding)}`);
+    if (!Number.isInteger(value) || value < 0)
+      throw new ShapeError(`${what}: explicit padding must be integers >= 0, got ${String(padding)}`);
   }
   return {
     height: axisGeometry(inputHeight, windowHeight, stride, top, bottom, what),

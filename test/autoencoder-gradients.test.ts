@@ -33,7 +33,16 @@ describe.skipIf(!engine)('notebook autoencoder gradients', () => {
 
   it('has the notebook shapes: 10 parameter tensors, the latent 16 x 8 x 8', () => {
     expect(referenceModel.parameters().map((parameter) => parameter.shape.join('x'))).toEqual([
-      '8x3x3x3', '8', '12x8x3x3', '12', '16x12x3x3', '16', '12x16x3x3', '12', '3x12x3x3', '3',
+      '8x3x3x3',
+      '8',
+      '12x8x3x3',
+      '12',
+      '16x12x3x3',
+      '16',
+      '12x16x3x3',
+      '12',
+      '3x12x3x3',
+      '3',
     ]);
     const latent = referenceModel.encoder.forward(reference.tensor(images, SHAPE));
     expect(latent.shape).toEqual([2, 16, 8, 8]);
@@ -43,11 +52,19 @@ describe.skipIf(!engine)('notebook autoencoder gradients', () => {
   it('GPU gradients of every parameter match the float64 reference', async () => {
     const { loss, gradients } = await gpuLossAndGradients(engine!, notebookAutoencoder(engine!, SEED), images, SHAPE);
     expect(relativeError(loss, referenceLoss().data)).toBeLessThan(FLOAT32_TOLERANCE);
-    gradients.forEach((gradient, i) => expect(relativeError(gradient, referenceGradients[i]!), `parameter ${i}`).toBeLessThan(FLOAT32_TOLERANCE));
+    gradients.forEach((gradient, i) =>
+      expect(relativeError(gradient, referenceGradients[i]!), `parameter ${i}`).toBeLessThan(FLOAT32_TOLERANCE),
+    );
   });
 
   it('reference gradients match central finite differences along random directions', () => {
-    const errors = directionalGradientErrors(referenceModel.parameters(), referenceGradients, () => referenceLoss().data[0]!, 99, 3);
+    const errors = directionalGradientErrors(
+      referenceModel.parameters(),
+      referenceGradients,
+      () => referenceLoss().data[0]!,
+      99,
+      3,
+    );
     errors.forEach((error, i) => expect(error, `parameter ${i}`).toBeLessThan(GRADIENT_CHECK_TOLERANCE));
   });
 });
@@ -78,10 +95,15 @@ describe('Sequential fusions', () => {
     }
     const loss = F.binaryCrossEntropy(output, input);
     backward(loss);
-    return { ran: backend.ran, loss: loss.data, gradients: model.parameters().map((parameter) => parameter.grad!.data) };
+    return {
+      ran: backend.ran,
+      loss: loss.data,
+      gradients: model.parameters().map((parameter) => parameter.grad!.data),
+    };
   }
   const oneByOne = run(null);
-  const named = (ran: string[], op: string, attribute: string) => ran.filter((name) => name.startsWith(op) && name.includes(attribute));
+  const named = (ran: string[], op: string, attribute: string) =>
+    ran.filter((name) => name.startsWith(op) && name.includes(attribute));
 
   it('the layers one by one run 2 upsample2d, 5 conv2d with a ReLU or none, and 2 plain max-pools', () => {
     expect(named(oneByOne.ran, 'upsample2d', '')).toHaveLength(2);

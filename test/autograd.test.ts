@@ -80,7 +80,9 @@ describe('tape on the reference backend', () => {
     backward(loss);
     // dl/dx = sigmoid(x) - t, over the mean's 3 elements; the clipped loss would give 0, 0.
     const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-    [sigmoid(30) / 3, (sigmoid(-30) - 1) / 3, (sigmoid(0.5) - 1) / 3].forEach((gradient, i) => expect(logits.grad!.data[i]).toBeCloseTo(gradient, 12));
+    [sigmoid(30) / 3, (sigmoid(-30) - 1) / 3, (sigmoid(0.5) - 1) / 3].forEach((gradient, i) =>
+      expect(logits.grad!.data[i]).toBeCloseTo(gradient, 12),
+    );
   });
 });
 
@@ -105,7 +107,9 @@ describe.skipIf(!engine)('tape on the GPU', () => {
     });
     expect(loss).toBeCloseTo((60 + Math.log1p(Math.exp(-0.5))) / 3, 4);
     const gradient = await logits.grad!.read();
-    [1 / 3, -1 / 3, (1 / (1 + Math.exp(-0.5)) - 1) / 3].forEach((expected, i) => expect(gradient[i]).toBeCloseTo(expected, 6));
+    [1 / 3, -1 / 3, (1 / (1 + Math.exp(-0.5)) - 1) / 3].forEach((expected, i) =>
+      expect(gradient[i]).toBeCloseTo(expected, 6),
+    );
     // A sigmoid output that outlived its logits: the loss falls back to the probabilities,
     // clipped to [1e-7, 1 - 1e-7] (1 - 2^-23 in float32), as binaryCrossEntropy alone computes it.
     const probabilities = engine!.scope(() => F.sigmoid(engine!.tensor([30, -30, 0.5], [3])).keep());
@@ -123,21 +127,37 @@ describe.skipIf(!engine)('tape on the GPU', () => {
       const hostTensors = [input, weight, bias].map((values, i) => reference.tensor(values, shapes[i]!));
       const gpuTensors = [input, weight, bias].map((values, i) => engine!.tensor(values, shapes[i]!).keep());
       for (const tensors of [hostTensors, gpuTensors] as const) tensors[wanted]!.requiresGrad = true;
-      backward(F.sum(F.conv2d(hostTensors[0]!, hostTensors[1]!, hostTensors[2]!, { padding: 'same', activation: 'relu' })));
-      engine!.scope(() => backward(F.sum(F.conv2d(gpuTensors[0]!, gpuTensors[1]!, gpuTensors[2]!, { padding: 'same', activation: 'relu' }))));
-      expect(relativeError(await gpuTensors[wanted]!.grad!.read(), hostTensors[wanted]!.grad!.data)).toBeLessThan(FLOAT32_TOLERANCE);
+      backward(
+        F.sum(F.conv2d(hostTensors[0]!, hostTensors[1]!, hostTensors[2]!, { padding: 'same', activation: 'relu' })),
+      );
+      engine!.scope(() =>
+        backward(
+          F.sum(F.conv2d(gpuTensors[0]!, gpuTensors[1]!, gpuTensors[2]!, { padding: 'same', activation: 'relu' })),
+        ),
+      );
+      expect(relativeError(await gpuTensors[wanted]!.grad!.read(), hostTensors[wanted]!.grad!.data)).toBeLessThan(
+        FLOAT32_TOLERANCE,
+      );
       expect(gpuTensors[3 - wanted]!.grad).toBeNull();
       gpuTensors.forEach((tensor) => tensor.dispose());
     }
   });
 
   it('frees every intermediate: a training step in a scope leaves only parameters and their gradients', async () => {
-    const weight = engine!.tensor(Array.from({ length: 4 * 3 * 3 * 3 }, (_, i) => Math.sin(i)), [4, 3, 3, 3]).keep();
+    const weight = engine!
+      .tensor(
+        Array.from({ length: 4 * 3 * 3 * 3 }, (_, i) => Math.sin(i)),
+        [4, 3, 3, 3],
+      )
+      .keep();
     weight.requiresGrad = true;
     const before = engine!.memory();
     for (let step = 0; step < 5; step++) {
       engine!.scope(() => {
-        const input = engine!.tensor(Array.from({ length: 2 * 3 * 8 * 8 }, (_, i) => Math.cos(i + step)), [2, 3, 8, 8]);
+        const input = engine!.tensor(
+          Array.from({ length: 2 * 3 * 8 * 8 }, (_, i) => Math.cos(i + step)),
+          [2, 3, 8, 8],
+        );
         const output = F.sigmoid(F.conv2d(input, weight, null, { padding: 'same' }));
         backward(F.binaryCrossEntropy(output, engine!.full(output.shape, 0.5)));
       });

@@ -4,7 +4,17 @@
 import { describe, expect, it } from 'vitest';
 import { ops } from '../src/kernels/registry.ts';
 import type { HostTensor, Op } from '../src/kernels/op.ts';
-import { checkOp, dot, finiteDifferenceError, failures, FLOAT32_TOLERANCE, GRADIENT_CHECK_TOLERANCE, relativeError, sampleCoordinates, worstElement } from '../src/checks/check.ts';
+import {
+  checkOp,
+  dot,
+  finiteDifferenceError,
+  failures,
+  FLOAT32_TOLERANCE,
+  GRADIENT_CHECK_TOLERANCE,
+  relativeError,
+  sampleCoordinates,
+  worstElement,
+} from '../src/checks/check.ts';
 import { Random } from '../src/random.ts';
 import { testEngine } from './support/engine.ts';
 
@@ -44,16 +54,26 @@ describe('the comparison helpers', () => {
     const outputShape = pool.outputShape([input.shape], attributes);
     const output: HostTensor = { shape: outputShape, data: pool.reference.forward([input], attributes, outputShape) };
     const gradOutput: HostTensor = { shape: outputShape, data: random.values(output.data.length) };
-    const [gradient] = pool.reference.backward({ inputs: [input], output, attributes, gradOutput, needsGradient: [true] });
+    const [gradient] = pool.reference.backward({
+      inputs: [input],
+      output,
+      attributes,
+      gradOutput,
+      needsGradient: [true],
+    });
     expect(gradient!.filter((value) => value !== 0)).toHaveLength(8); // one winner per 4x4 window
     const objective = () => dot(pool.reference.forward([input], attributes, outputShape), gradOutput.data);
-    expect(finiteDifferenceError(input.data as Float64Array, gradient!, objective, new Random(1))).toBeLessThan(GRADIENT_CHECK_TOLERANCE);
+    expect(finiteDifferenceError(input.data as Float64Array, gradient!, objective, new Random(1))).toBeLessThan(
+      GRADIENT_CHECK_TOLERANCE,
+    );
     const doubled = gradient!.map((value) => 2 * value);
     expect(finiteDifferenceError(input.data as Float64Array, doubled, objective, new Random(1))).toBeGreaterThan(0.3);
     // Coordinates alone, drawn uniformly, would mostly land where both sides are zero.
     const wrongAtOneWinner = Float64Array.from(gradient!);
     wrongAtOneWinner[gradient!.findIndex((value) => value !== 0)]! *= -1;
-    expect(finiteDifferenceError(input.data as Float64Array, wrongAtOneWinner, objective, new Random(1))).toBeGreaterThan(GRADIENT_CHECK_TOLERANCE);
+    expect(
+      finiteDifferenceError(input.data as Float64Array, wrongAtOneWinner, objective, new Random(1)),
+    ).toBeGreaterThan(GRADIENT_CHECK_TOLERANCE);
   });
 });
 
@@ -61,7 +81,9 @@ describe.skipIf(!engine)('the op check', () => {
   it('fails a case whose gradient is zero everywhere unless the case says it must be', async () => {
     const relu = ops.relu as Op<unknown>;
     const negative = { inputs: [{ shape: [2, 3, 4, 5], low: -1, high: -0.1 }], attributes: {} };
-    expect(failures(relu, await checkOp(engine!, relu, negative, 1)).join('\n')).toMatch(/backward to input: the reference gradient is zero everywhere/);
+    expect(failures(relu, await checkOp(engine!, relu, negative, 1)).join('\n')).toMatch(
+      /backward to input: the reference gradient is zero everywhere/,
+    );
     expect(failures(relu, await checkOp(engine!, relu, { ...negative, zeroGradient: true }, 1))).toEqual([]);
   });
 
@@ -71,12 +93,19 @@ describe.skipIf(!engine)('the op check', () => {
       ...scale,
       reference: {
         ...scale.reference,
-        backward: (context) => scale.reference.backward(context).map((gradient) => gradient && gradient.map((value, i) => (i === 7 ? value * 1.05 : value))),
+        backward: (context) =>
+          scale.reference
+            .backward(context)
+            .map((gradient) => gradient && gradient.map((value, i) => (i === 7 ? value * 1.05 : value))),
       },
     };
     const spec = { inputs: [{ shape: [64, 64] }], attributes: { factor: 2 } };
-    expect(failures(oneWrong as Op<unknown>, await checkOp(engine!, oneWrong, spec, 1)).join('\n')).toMatch(/backward to input: (relative error [0-9.e-]+ >= 0.0001|element 7 differs)/);
+    expect(failures(oneWrong as Op<unknown>, await checkOp(engine!, oneWrong, spec, 1)).join('\n')).toMatch(
+      /backward to input: (relative error [0-9.e-]+ >= 0.0001|element 7 differs)/,
+    );
     const none: Op<{ factor: number }> = { ...scale, backward: () => [null] };
-    expect(failures(none as Op<unknown>, await checkOp(engine!, none, spec, 1)).join('\n')).toMatch(/backward to input: relative error Infinity/);
+    expect(failures(none as Op<unknown>, await checkOp(engine!, none, spec, 1)).join('\n')).toMatch(
+      /backward to input: relative error Infinity/,
+    );
   });
 });

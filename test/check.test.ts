@@ -18,11 +18,22 @@ describe('aelab check', () => {
     expect(result.stdout).toMatch(/^adapter: .+/m);
     expect(result.stdout).toMatch(new RegExp(`^check: ${rows.length} passed, 0 failed$`, 'm'));
     const file = JSON.parse(readFileSync(json, 'utf8'));
-    expect(file.rows.map((row: { op: string }) => row.op)).toEqual([...opCases.relu.map(() => 'relu'), ...opCases.maxPool2d.map(() => 'maxPool2d')]);
+    expect(file.rows.map((row: { op: string }) => row.op)).toEqual([
+      ...opCases.relu.map(() => 'relu'),
+      ...opCases.maxPool2d.map(() => 'maxPool2d'),
+    ]);
     // A row without finite differences (null) must not pass as 'below the tolerance'.
-    expect(file.rows.every((row: { forward: number }) => typeof row.forward === 'number' && row.forward < 1e-4)).toBe(true);
-    expect(file.rows.some((row: { finiteDifferences: number | null }) => typeof row.finiteDifferences === 'number')).toBe(true);
-    expect(file.rows.every((row: { finiteDifferences: number | null }) => row.finiteDifferences === null || row.finiteDifferences < 1e-6)).toBe(true);
+    expect(file.rows.every((row: { forward: number }) => typeof row.forward === 'number' && row.forward < 1e-4)).toBe(
+      true,
+    );
+    expect(
+      file.rows.some((row: { finiteDifferences: number | null }) => typeof row.finiteDifferences === 'number'),
+    ).toBe(true);
+    expect(
+      file.rows.every(
+        (row: { finiteDifferences: number | null }) => row.finiteDifferences === null || row.finiteDifferences < 1e-6,
+      ),
+    ).toBe(true);
   });
 
   it('refuses an unknown op (exit 2) naming the ops there are', () => {
@@ -32,7 +43,15 @@ describe('aelab check', () => {
   });
 
   it('formats a failing row as FAIL, an infinite error (an unwritten NaN element) as Infinity', () => {
-    const row = { op: 'relu', case: '[2x3]', forward: Infinity, backward: 2.5e-8, finiteDifferences: null, passed: false, problems: ['forward'] };
+    const row = {
+      op: 'relu',
+      case: '[2x3]',
+      forward: Infinity,
+      backward: 2.5e-8,
+      finiteDifferences: null,
+      passed: false,
+      problems: ['forward'],
+    };
     expect(checkCells(row)).toEqual(['relu', '[2x3]', 'Infinity', '2.50e-8', '-', 'FAIL']);
     expect(formatError(0)).toBe('0');
     expect(checkLine(['a', 'x'.repeat(80)])).toBe(`a${' '.repeat(16)}${'x'.repeat(59)}…`);

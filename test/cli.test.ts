@@ -37,11 +37,19 @@ describe('aelab command line', () => {
     writeFileSync(join(folder, 'empty.mjs'), 'export const inputShape = [1, 4, 4];\n');
     const result = runCli(['check', '--model', join(folder, 'empty.mjs')]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/export default a function that builds the model from an engine .* it exports inputShape/);
+    expect(result.stderr).toMatch(
+      /export default a function that builds the model from an engine .* it exports inputShape/,
+    );
   });
 
   it('fails clearly (exit 1) on a missing data directory', () => {
-    const result = runCli(['autoencoder', '--data', '/nonexistent/data', '--out', mkdtempSync(join(tmpdir(), 'aelab-cli-'))]);
+    const result = runCli([
+      'autoencoder',
+      '--data',
+      '/nonexistent/data',
+      '--out',
+      mkdtempSync(join(tmpdir(), 'aelab-cli-')),
+    ]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^aelab: --data \/nonexistent\/data: no such directory/m);
   });
@@ -49,19 +57,46 @@ describe('aelab command line', () => {
   it('trains on Fashion-MNIST (1 x 28 x 28) and writes every output; reconstruct reuses the model', () => {
     const out = mkdtempSync(join(tmpdir(), 'aelab-cli-'));
     const cache = join(out, 'cache');
-    const result = runCli(['autoencoder', '--data', '/usr/share/datasets/fashion-mnist', '--epochs', '2', '--sample', '0.01', '--tune', '--out', out], { XDG_CACHE_HOME: cache });
+    const result = runCli(
+      [
+        'autoencoder',
+        '--data',
+        '/usr/share/datasets/fashion-mnist',
+        '--epochs',
+        '2',
+        '--sample',
+        '0.01',
+        '--tune',
+        '--out',
+        out,
+      ],
+      { XDG_CACHE_HOME: cache },
+    );
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/560 training, 70 validation, 70 test images of 1x28x28/);
     // The kernels were tuned for this adapter at batch 32 and the choices kept in the cache.
-    expect(result.stderr).toMatch(/timing kernel variants for this adapter: 14 dispatches, about \d+ s, once .*--no-tune skips it/);
+    expect(result.stderr).toMatch(
+      /timing kernel variants for this adapter: 14 dispatches, about \d+ s, once .*--no-tune skips it/,
+    );
     expect(result.stderr).toMatch(/\[\d+\/14\] conv2d\.\w+ 32x/);
     const tuningFiles = readdirSync(join(cache, 'aelab', 'tuning'));
     expect(tuningFiles).toHaveLength(1);
-    expect(Object.keys(JSON.parse(readFileSync(join(cache, 'aelab', 'tuning', tuningFiles[0]!), 'utf8')).entries)).toHaveLength(14);
+    expect(
+      Object.keys(JSON.parse(readFileSync(join(cache, 'aelab', 'tuning', tuningFiles[0]!), 'utf8')).entries),
+    ).toHaveLength(14);
     // Not a terminal: one progress line per epoch, no carriage returns.
     expect(result.stderr).toMatch(/^Epoch 1\/2 - .* - loss: \d\.\d{4} - psnr: .* - val_loss: /m);
     expect(result.stderr).not.toMatch(/\r/);
-    for (const file of ['config.json', 'summary.txt', 'history.csv', 'loss.svg', 'reconstructions.png', 'metrics.json', 'model.safetensors', 'report.html']) {
+    for (const file of [
+      'config.json',
+      'summary.txt',
+      'history.csv',
+      'loss.svg',
+      'reconstructions.png',
+      'metrics.json',
+      'model.safetensors',
+      'report.html',
+    ]) {
       expect(existsSync(join(out, file)), file).toBe(true);
     }
     expect(readFileSync(join(out, 'summary.txt'), 'utf8')).toMatch(/latent: \[16, 7, 7\] = 784 values/);
@@ -74,19 +109,44 @@ describe('aelab command line', () => {
     expect(report).toMatch(/data:image\/png;base64,/);
     expect(report).toMatch(/Binary accuracy is Keras'/);
     // The run's settings as facts, not only its command line.
-    expect(report).toMatch(/<th[^>]*>images \(train \/ validation \/ test\)<\/th><td[^>]*>560 \/ 70 \/ 70 of 1x28x28<\/td>/);
+    expect(report).toMatch(
+      /<th[^>]*>images \(train \/ validation \/ test\)<\/th><td[^>]*>560 \/ 70 \/ 70 of 1x28x28<\/td>/,
+    );
     expect(report).toMatch(/<th[^>]*>batch size<\/th><td[^>]*>32<\/td>/);
     expect(report).toMatch(/<th[^>]*>started<\/th><td[^>]*>\d{4}-\d\d-\d\dT/);
     const grid = PNG.sync.read(readFileSync(join(out, 'reconstructions.png')));
     expect([grid.width, grid.height]).toEqual([2 * (28 * 4 + 4) + 4, 10 * (28 * 4 + 4) + 4]);
 
     const picture = join(out, 'again.png');
-    const again = runCli(['reconstruct', '--model', out, '--data', '/usr/share/datasets/fashion-mnist', '--out', picture, '--count', '4']);
+    const again = runCli([
+      'reconstruct',
+      '--model',
+      out,
+      '--data',
+      '/usr/share/datasets/fashion-mnist',
+      '--out',
+      picture,
+      '--count',
+      '4',
+    ]);
     expect(again.status, again.stderr).toBe(0);
     expect(PNG.sync.read(readFileSync(picture)).height).toBe(4 * (28 * 4 + 4) + 4);
 
     // A second run on the adapter finds every choice in the cache: it says so and tunes nothing.
-    const second = runCli(['autoencoder', '--data', '/usr/share/datasets/fashion-mnist', '--epochs', '1', '--sample', '0.01', '--out', join(out, 'second')], { XDG_CACHE_HOME: cache });
+    const second = runCli(
+      [
+        'autoencoder',
+        '--data',
+        '/usr/share/datasets/fashion-mnist',
+        '--epochs',
+        '1',
+        '--sample',
+        '0.01',
+        '--out',
+        join(out, 'second'),
+      ],
+      { XDG_CACHE_HOME: cache },
+    );
     expect(second.status, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/kernel variants: tuned for this adapter earlier/);
     expect(second.stderr).not.toMatch(/timing kernel variants|\[\d+\/\d+\] conv2d/);

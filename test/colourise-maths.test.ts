@@ -2,7 +2,16 @@
 // methods' conversions, and the gray baseline against an independent NumPy measurement.
 import { describe, expect, it } from 'vitest';
 import { BinSearch, findBins, NEIGHBOURS } from '../src/experiments/colourise/ab-bins.ts';
-import { abAccuracy, abOf, colourfulness, gaussianWindow, imageColourfulness, planeSsim, psnrs, ssim } from '../src/experiments/colourise/metrics.ts';
+import {
+  abAccuracy,
+  abOf,
+  colourfulness,
+  gaussianWindow,
+  imageColourfulness,
+  planeSsim,
+  psnrs,
+  ssim,
+} from '../src/experiments/colourise/metrics.ts';
 import { colourMethod, PART1_SHAPE, upsampleBilinear, type Planes } from '../src/experiments/colourise/methods.ts';
 import { loadCifar10 } from '../src/data/cifar10.ts';
 import { toFloat } from '../src/data/image-set.ts';
@@ -25,7 +34,10 @@ describe('ab bins', () => {
     expect(bins.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     expect(bins.probabilities.reduce((total, p, q) => total + p * bins.weights[q]!, 0)).toBeCloseTo(1, 12);
     // A rarer bin weighs more.
-    const [rare, common] = [bins.probabilities.indexOf(Math.min(...bins.probabilities)), bins.probabilities.indexOf(Math.max(...bins.probabilities))];
+    const [rare, common] = [
+      bins.probabilities.indexOf(Math.min(...bins.probabilities)),
+      bins.probabilities.indexOf(Math.max(...bins.probabilities)),
+    ];
     expect(bins.weights[rare]).toBeGreaterThan(bins.weights[common]!);
   });
 
@@ -33,7 +45,10 @@ describe('ab bins', () => {
     const search = new BinSearch(bins);
     for (let i = 0; i < 200; i++) {
       const [a, b] = [150 * (2 * random.next() - 1), 150 * (2 * random.next() - 1)];
-      const distances = Array.from({ length: bins.count }, (_, q) => (bins.centres[2 * q]! - a) ** 2 + (bins.centres[2 * q + 1]! - b) ** 2).sort((x, y) => x - y);
+      const distances = Array.from(
+        { length: bins.count },
+        (_, q) => (bins.centres[2 * q]! - a) ** 2 + (bins.centres[2 * q + 1]! - b) ** 2,
+      ).sort((x, y) => x - y);
       expect(search.nearest(a, b, NEIGHBOURS).distances).toEqual(distances.slice(0, NEIGHBOURS));
     }
   });
@@ -57,7 +72,10 @@ describe('metrics', () => {
   it('SSIM of constant planes a and b is (2ab + C1) / (a^2 + b^2 + C1)', () => {
     const c1 = 0.01 ** 2;
     const [a, b] = [0.3, 0.7];
-    expect(planeSsim(new Float64Array(144).fill(a), new Float64Array(144).fill(b), 12, 12, window)).toBeCloseTo((2 * a * b + c1) / (a * a + b * b + c1), 10);
+    expect(planeSsim(new Float64Array(144).fill(a), new Float64Array(144).fill(b), 12, 12, window)).toBeCloseTo(
+      (2 * a * b + c1) / (a * a + b * b + c1),
+      10,
+    );
   });
 
   it('SSIM of y = s x + t on one 11 x 11 window matches the closed form from weighted moments', () => {
@@ -73,7 +91,9 @@ describe('metrics', () => {
     const variance = square - mean * mean;
     const [c1, c2] = [0.01 ** 2, 0.03 ** 2];
     const meanY = s * mean + t;
-    const expected = ((2 * mean * meanY + c1) * (2 * s * variance + c2)) / ((mean * mean + meanY * meanY + c1) * ((1 + s * s) * variance + c2));
+    const expected =
+      ((2 * mean * meanY + c1) * (2 * s * variance + c2)) /
+      ((mean * mean + meanY * meanY + c1) * ((1 + s * s) * variance + c2));
     expect(planeSsim(x, y, 11, 11, window)).toBeCloseTo(expected, 10);
   });
 
@@ -84,11 +104,14 @@ describe('metrics', () => {
     expect(ssim({ ...batch, pixels: randomPlanes(2, 16, 16, 6).data }, batch)).toBeLessThan(0.5);
   });
 
-  it("colourfulness of a two-pixel image by hand: red and green", () => {
+  it('colourfulness of a two-pixel image by hand: red and green', () => {
     // rg = (255, -255), yb = (127.5, 127.5): sigma_rg = 255, sigma_yb = 0, mu_rg = 0, mu_yb = 127.5.
     const pixels = Float32Array.of(1, 0, 0, 1, 0, 0);
     expect(imageColourfulness(pixels, 2)).toBeCloseTo(255 + 0.3 * 127.5, 4);
-    expect(colourfulness({ pixels: new Float32Array(3 * 16).fill(0.4), count: 1, height: 4, width: 4 })).toBeCloseTo(0, 6);
+    expect(colourfulness({ pixels: new Float32Array(3 * 16).fill(0.4), count: 1, height: 4, width: 4 })).toBeCloseTo(
+      0,
+      6,
+    );
   });
 
   it('pooled PSNR from the pooled MSE; the median is infinite when most images match exactly', () => {
@@ -133,7 +156,7 @@ describe('methods', () => {
 });
 
 describe('the gray baseline on the test batch', () => {
-  it("matches the NumPy figures: 21.85 dB pooled PSNR, true colourfulness 33.7", () => {
+  it('matches the NumPy figures: 21.85 dB pooled PSNR, true colourfulness 33.7', () => {
     const { test } = loadCifar10(CIFAR10_DIRECTORY);
     const indices = Array.from({ length: test.count }, (_, i) => i);
     const truth: Planes = { data: toFloat(test, indices), count: test.count, height: 32, width: 32 };

@@ -24,14 +24,31 @@ function writePng(path: string, width: number, height: number, seed: number): vo
 describe('aelab colourise', () => {
   const out = mkdtempSync(join(tmpdir(), 'aelab-colourise-'));
   const runs = join(out, 'runs');
-  const base = ['colourise', '--data', CIFAR10_DIRECTORY, '--sample', '0.05', '--epochs', '1', '--no-tune', '--out', runs];
+  const base = [
+    'colourise',
+    '--data',
+    CIFAR10_DIRECTORY,
+    '--sample',
+    '0.05',
+    '--epochs',
+    '1',
+    '--no-tune',
+    '--out',
+    runs,
+  ];
 
   it('trains all five runs to a report with the metrics of each and of the gray baseline', () => {
     const result = runCli([...base, '--method', 'all']);
     expect(result.stderr).toMatch(/gray baseline \(neutral chroma\): PSNR \d+\.\d+ dB pooled/);
     expect(result.status).toBe(0);
     const metrics = JSON.parse(readFileSync(join(runs, 'metrics.json'), 'utf8'));
-    expect(Object.keys(metrics.runs)).toEqual(['ycbcr', 'difference', 'lab-classes', 'notebook-ycbcr', 'notebook-difference']);
+    expect(Object.keys(metrics.runs)).toEqual([
+      'ycbcr',
+      'difference',
+      'lab-classes',
+      'notebook-ycbcr',
+      'notebook-difference',
+    ]);
     expect(metrics.binCount).toBeGreaterThan(50);
     for (const run of Object.values(metrics.runs) as { pooledPsnr: number; abAccuracy: number[] }[]) {
       expect(Number.isFinite(run.pooledPsnr)).toBe(true);
@@ -40,7 +57,8 @@ describe('aelab colourise', () => {
     const report = readFileSync(join(runs, 'report.html'), 'utf8');
     expect(report).toMatch(/the notebook&#39;s YCbCr|the notebook's YCbCr/);
     expect(report).toMatch(/data:image\/png;base64/);
-    for (const name of ['ycbcr', 'lab-classes', 'notebook-difference']) expect(existsSync(join(runs, name, 'model.safetensors'))).toBe(true);
+    for (const name of ['ycbcr', 'lab-classes', 'notebook-difference'])
+      expect(existsSync(join(runs, name, 'model.safetensors'))).toBe(true);
     expect(existsSync(join(runs, 'lab-classes', 'bins.json'))).toBe(true);
   }, 300_000); // five trainings in one child process: its own limit, runCli's, not the suite's 120 s
 
@@ -54,7 +72,12 @@ describe('aelab colourise', () => {
   });
 
   it('resumes to more epochs from the last checkpoint', () => {
-    const result = runCli([...base.map((value) => (value === '1' ? '2' : value)), '--method', 'difference', '--resume']);
+    const result = runCli([
+      ...base.map((value) => (value === '1' ? '2' : value)),
+      '--method',
+      'difference',
+      '--resume',
+    ]);
     expect(result.status).toBe(0);
     expect(result.stderr).toMatch(/difference: resuming after epoch 1 of 2/);
   });
@@ -86,7 +109,17 @@ describe('aelab colourise', () => {
     expect(mixed.status).toBe(1);
     expect(mixed.stderr).toMatch(/c\.png is 12x12, but .*a\.png is 16x8: all images must share one size/);
 
-    const another = runCli(['colourise', '--model', join(runs, 'lab-classes'), '--method', 'ycbcr', '--input', pictures, '--out', coloured]);
+    const another = runCli([
+      'colourise',
+      '--model',
+      join(runs, 'lab-classes'),
+      '--method',
+      'ycbcr',
+      '--input',
+      pictures,
+      '--out',
+      coloured,
+    ]);
     expect(another.status).toBe(1);
     expect(another.stderr).toMatch(/holds a 'lab-classes' colouriser, not 'ycbcr'/);
 
@@ -102,23 +135,38 @@ describe('aelab colourise', () => {
 describe('lab-classes decoding on the GPU', async () => {
   const engine = await testEngine();
 
-  it.skipIf(!engine)('the annealed mean of a soft-encoded target lies within half the diagonal of a bin (5 sqrt 2 ab units) of the colour it encodes: annealing pulls it towards the nearest bin centre', async () => {
-    const random = new Random(4);
-    const rgb = { data: Float32Array.from({ length: 2 * 3 * 8 * 8 }, () => random.next()), count: 2, height: 8, width: 8 };
-    const ab = halfResolutionAb(rgb);
-    const pairs = new Float64Array(ab.length);
-    for (let n = 0; n < 2; n++) for (let p = 0; p < 16; p++) [pairs[2 * (n * 16 + p)], pairs[2 * (n * 16 + p) + 1]] = [ab[2 * n * 16 + p]!, ab[(2 * n + 1) * 16 + p]!];
-    const bins = findBins(pairs);
-    const method = labClassesMethod(engine!, bins, PART1_SHAPE);
-    const targets = method.targets(rgb);
-    // Logits log(t) (the empty bins far below): softmax gives back t's distribution.
-    const logits = targets.map((value) => Math.log(Math.max(value, 1e-30)));
-    const decoded = await engine!.scopeAsync(async () => method.decode!(engine!.tensor(logits, [2, bins.count, 4, 4])).read());
-    const errors = Array.from({ length: 32 }, (_, i) => {
-      const [n, p] = [Math.floor(i / 16), i % 16];
-      return Math.hypot(decoded[2 * n * 16 + p]! - ab[2 * n * 16 + p]!, decoded[(2 * n + 1) * 16 + p]! - ab[(2 * n + 1) * 16 + p]!);
-    });
-    expect(Math.max(...errors)).toBeLessThan(5 * Math.SQRT2);
-    expect(Math.max(...errors)).toBeGreaterThan(0); // decoded, not copied
-  });
+  it.skipIf(!engine)(
+    'the annealed mean of a soft-encoded target lies within half the diagonal of a bin (5 sqrt 2 ab units) of the colour it encodes: annealing pulls it towards the nearest bin centre',
+    async () => {
+      const random = new Random(4);
+      const rgb = {
+        data: Float32Array.from({ length: 2 * 3 * 8 * 8 }, () => random.next()),
+        count: 2,
+        height: 8,
+        width: 8,
+      };
+      const ab = halfResolutionAb(rgb);
+      const pairs = new Float64Array(ab.length);
+      for (let n = 0; n < 2; n++)
+        for (let p = 0; p < 16; p++)
+          [pairs[2 * (n * 16 + p)], pairs[2 * (n * 16 + p) + 1]] = [ab[2 * n * 16 + p]!, ab[(2 * n + 1) * 16 + p]!];
+      const bins = findBins(pairs);
+      const method = labClassesMethod(engine!, bins, PART1_SHAPE);
+      const targets = method.targets(rgb);
+      // Logits log(t) (the empty bins far below): softmax gives back t's distribution.
+      const logits = targets.map((value) => Math.log(Math.max(value, 1e-30)));
+      const decoded = await engine!.scopeAsync(async () =>
+        method.decode!(engine!.tensor(logits, [2, bins.count, 4, 4])).read(),
+      );
+      const errors = Array.from({ length: 32 }, (_, i) => {
+        const [n, p] = [Math.floor(i / 16), i % 16];
+        return Math.hypot(
+          decoded[2 * n * 16 + p]! - ab[2 * n * 16 + p]!,
+          decoded[(2 * n + 1) * 16 + p]! - ab[(2 * n + 1) * 16 + p]!,
+        );
+      });
+      expect(Math.max(...errors)).toBeLessThan(5 * Math.SQRT2);
+      expect(Math.max(...errors)).toBeGreaterThan(0); // decoded, not copied
+    },
+  );
 });

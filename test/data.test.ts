@@ -21,7 +21,8 @@ const scratch = () => mkdtempSync(join(tmpdir(), 'aelab-data-'));
 /** A copy of the shared CIFAR-10 directory that a test may damage. */
 function cifarCopy(): string {
   const directory = scratch();
-  for (const name of ['data_batch_1.bin', 'data_batch_2.bin', 'test_batch.bin', 'batches.meta.txt']) copyFileSync(join(CIFAR, name), join(directory, name));
+  for (const name of ['data_batch_1.bin', 'data_batch_2.bin', 'test_batch.bin', 'batches.meta.txt'])
+    copyFileSync(join(CIFAR, name), join(directory, name));
   return directory;
 }
 
@@ -30,12 +31,27 @@ describe('CIFAR-10', () => {
     const { train, test } = loadCifar10(CIFAR);
     expect(train.count).toBe(4 * 932);
     expect(test.count).toBe(932);
-    expect(train.classNames).toEqual(['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']);
+    expect(train.classNames).toEqual([
+      'airplane',
+      'automobile',
+      'bird',
+      'cat',
+      'deer',
+      'dog',
+      'frog',
+      'horse',
+      'ship',
+      'truck',
+    ]);
     const raw = readFileSync(join(CIFAR, 'data_batch_2.bin'));
     const record = 5;
     const index = 932 + record; // batch 2 follows batch 1
     expect(train.labels[index]).toBe(raw[record * CIFAR10_RECORD_BYTES]);
-    expect(Buffer.from(train.pixels.subarray(index * 3072, (index + 1) * 3072)).equals(raw.subarray(record * CIFAR10_RECORD_BYTES + 1, (record + 1) * CIFAR10_RECORD_BYTES))).toBe(true);
+    expect(
+      Buffer.from(train.pixels.subarray(index * 3072, (index + 1) * 3072)).equals(
+        raw.subarray(record * CIFAR10_RECORD_BYTES + 1, (record + 1) * CIFAR10_RECORD_BYTES),
+      ),
+    ).toBe(true);
     const floats = toFloat(train, [index]);
     expect(floats[0]).toBeCloseTo(raw[record * CIFAR10_RECORD_BYTES + 1]! / 255, 6);
   });
@@ -45,7 +61,9 @@ describe('CIFAR-10', () => {
     const path = join(directory, 'data_batch_2.bin');
     writeFileSync(path, readFileSync(path).subarray(0, 932 * CIFAR10_RECORD_BYTES - 100));
     expect(() => loadCifar10(directory)).toThrow(DataError);
-    expect(() => loadCifar10(directory)).toThrow(/data_batch_2\.bin: 2863936 bytes is not a whole number of CIFAR-10 records of 3073 bytes \(931 records and 2973 bytes left over\)/);
+    expect(() => loadCifar10(directory)).toThrow(
+      /data_batch_2\.bin: 2863936 bytes is not a whole number of CIFAR-10 records of 3073 bytes \(931 records and 2973 bytes left over\)/,
+    );
   });
 
   it('refuses an empty batch', () => {
@@ -60,7 +78,9 @@ describe('CIFAR-10', () => {
     const bytes = readFileSync(path);
     bytes[7 * CIFAR10_RECORD_BYTES] = 10;
     writeFileSync(path, bytes);
-    expect(() => loadCifar10(directory)).toThrow(/data_batch_1\.bin: record 7 \(byte offset 21511\) has label 10; CIFAR-10 labels are 0-9/);
+    expect(() => loadCifar10(directory)).toThrow(
+      /data_batch_1\.bin: record 7 \(byte offset 21511\) has label 10; CIFAR-10 labels are 0-9/,
+    );
   });
 
   it('names what is missing from a directory', () => {
@@ -88,7 +108,9 @@ describe('Fashion-MNIST', () => {
     const header = new Uint8Array([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28]);
     const truncated = new Uint8Array(16 + 28 * 28 + 5);
     truncated.set(header);
-    expect(() => parseIdx(truncated, 'x.idx')).toThrow(/x\.idx: IDX header promises 2x28x28 = 1568 bytes of data, the file holds 789/);
+    expect(() => parseIdx(truncated, 'x.idx')).toThrow(
+      /x\.idx: IDX header promises 2x28x28 = 1568 bytes of data, the file holds 789/,
+    );
     expect(() => parseIdx(new Uint8Array([1, 2, 3, 4]), 'y.idx')).toThrow(/not an IDX file/);
     const directory = scratch();
     writeFileSync(join(directory, 'train-images-idx3-ubyte.gz'), 'not gzip');
@@ -118,7 +140,9 @@ describe('PNG folders', () => {
     writePng(join(directory, 'c.png'), 4, 3, [255, 0, 0]);
     const mixed = loadPngFolder(directory);
     expect(mixed.channels).toBe(3);
-    expect(mixed.notes![0]).toBe('1 of 3 pictures have colour: loaded as 3 channels (the gray ones as three equal channels)');
+    expect(mixed.notes![0]).toBe(
+      '1 of 3 pictures have colour: loaded as 3 channels (the gray ones as three equal channels)',
+    );
   });
 
   it('loads colour planes in file-name order', () => {
@@ -156,7 +180,11 @@ describe('the notebook split and the batches', () => {
   const tiny = (count: number): ImageSet => ({
     pixels: Uint8Array.from({ length: count }, (_, i) => i % 251),
     labels: new Uint8Array(count),
-    count, channels: 1, height: 1, width: 1, classNames: ['x'],
+    count,
+    channels: 1,
+    height: 1,
+    width: 1,
+    classNames: ['x'],
   });
 
   it('takes 10% of 60,000 images as 4,800 / 600 / 600', () => {

@@ -15,7 +15,8 @@ import { writeTar } from './support/tar-writer.ts';
 import { CIFAR10_DIRECTORY } from './support/data.ts';
 
 const CIFAR = CIFAR10_DIRECTORY;
-const records = (name: string, count: number) => new Uint8Array(readFileSync(join(CIFAR, name)).subarray(0, count * CIFAR10_RECORD_BYTES));
+const records = (name: string, count: number) =>
+  new Uint8Array(readFileSync(join(CIFAR, name)).subarray(0, count * CIFAR10_RECORD_BYTES));
 
 const archive = gzipSync(
   writeTar([
@@ -74,27 +75,35 @@ describe('CIFAR-10 download', () => {
 
   it('refuses a download cut off mid-transfer and leaves nothing behind', async () => {
     const directory = cache();
-    await expect(ensureCifar10({ url: `${base}/truncated.tar.gz`, md5, cacheDirectory: directory })).rejects.toThrow(/CIFAR-10 download (interrupted|truncated)/);
+    await expect(ensureCifar10({ url: `${base}/truncated.tar.gz`, md5, cacheDirectory: directory })).rejects.toThrow(
+      /CIFAR-10 download (interrupted|truncated)/,
+    );
     expect(readdirSync(directory)).toEqual([]);
   });
 
   it('refuses an archive whose MD5 is wrong and leaves nothing behind', async () => {
     const directory = cache();
-    await expect(ensureCifar10({ url: `${base}/good.tar.gz`, md5: '0'.repeat(32), cacheDirectory: directory })).rejects.toThrow(
-      new RegExp(`MD5 ${md5} does not match the expected 0{32}`),
-    );
+    await expect(
+      ensureCifar10({ url: `${base}/good.tar.gz`, md5: '0'.repeat(32), cacheDirectory: directory }),
+    ).rejects.toThrow(new RegExp(`MD5 ${md5} does not match the expected 0{32}`));
     expect(readdirSync(directory)).toEqual([]);
   });
 
   it('refuses an archive that does not decompress, even with a matching checksum', async () => {
     const directory = cache();
     const corruptMd5 = createHash('md5').update(corrupt).digest('hex');
-    await expect(ensureCifar10({ url: `${base}/corrupt.tar.gz`, md5: corruptMd5, cacheDirectory: directory })).rejects.toThrow(/does not decompress/);
+    await expect(
+      ensureCifar10({ url: `${base}/corrupt.tar.gz`, md5: corruptMd5, cacheDirectory: directory }),
+    ).rejects.toThrow(/does not decompress/);
     expect(existsSync(join(directory, 'cifar-10-batches-bin'))).toBe(false);
   });
 
   it('reports an unreachable server and an HTTP error clearly', async () => {
-    await expect(ensureCifar10({ url: `${base}/missing.tar.gz`, md5, cacheDirectory: cache() })).rejects.toThrow(/HTTP 404/);
-    await expect(ensureCifar10({ url: 'http://127.0.0.1:1/x.tar.gz', md5, cacheDirectory: cache() })).rejects.toThrow(/use --data DIR/);
+    await expect(ensureCifar10({ url: `${base}/missing.tar.gz`, md5, cacheDirectory: cache() })).rejects.toThrow(
+      /HTTP 404/,
+    );
+    await expect(ensureCifar10({ url: 'http://127.0.0.1:1/x.tar.gz', md5, cacheDirectory: cache() })).rejects.toThrow(
+      /use --data DIR/,
+    );
   });
 });

@@ -48,10 +48,12 @@ describe.skipIf(!engine)('engine', () => {
       }
       expect(relativeError(await copy(e, left).read(), a)).toBeLessThan(1e-7);
     });
-    expect(() => matmul(e, e.zeros([2, 3]), e.zeros([4, 2]))).toThrow(/matmul: expected \[m, k\] x \[k, n\], got \[2, 3\] x \[4, 2\]/);
+    expect(() => matmul(e, e.zeros([2, 3]), e.zeros([4, 2]))).toThrow(
+      /matmul: expected \[m, k\] x \[k, n\], got \[2, 3\] x \[4, 2\]/,
+    );
   });
 
-  it('the plain matmul (the runtimes benchmark\'s ceiling) computes the product, rolled and unrolled', async () => {
+  it("the plain matmul (the runtimes benchmark's ceiling) computes the product, rolled and unrolled", async () => {
     const random = new Random(9);
     const [m, k, n] = [128, 37, 128];
     const a = random.values(m * k);
@@ -59,12 +61,18 @@ describe.skipIf(!engine)('engine', () => {
     const expected = referenceMatmul(a, b, m, k, n);
     await e.scopeAsync(async () => {
       const [left, right] = [e.tensor(a, [m, k]), e.tensor(b, [k, n])];
-      for (const unroll of [false, true]) expect(relativeError(await plainMatmul(e, left, right, unroll).read(), expected), `unroll ${unroll}`).toBeLessThan(FLOAT32_TOLERANCE);
+      for (const unroll of [false, true])
+        expect(
+          relativeError(await plainMatmul(e, left, right, unroll).read(), expected),
+          `unroll ${unroll}`,
+        ).toBeLessThan(FLOAT32_TOLERANCE);
     });
-    expect(() => plainMatmul(e, e.zeros([100, 3]), e.zeros([3, 64]), true)).toThrow(/plainMatmul: needs m % 128 = 0 and n % 64 = 0/);
+    expect(() => plainMatmul(e, e.zeros([100, 3]), e.zeros([3, 64]), true)).toThrow(
+      /plainMatmul: needs m % 128 = 0 and n % 64 = 0/,
+    );
   });
 
-  it('the plain direct conv (the conv passes\' ceiling) computes the convolution with its padding, rolled and unrolled', async () => {
+  it("the plain direct conv (the conv passes' ceiling) computes the convolution with its padding, rolled and unrolled", async () => {
     const random = new Random(10);
     // Channels that are not the notebook's, an image that is not square, and a width of two
     // pixel blocks, so that both edges and the block boundary are crossed.
@@ -74,9 +82,15 @@ describe.skipIf(!engine)('engine', () => {
     const expected = referencePlainConv(input, weight, shape);
     await e.scopeAsync(async () => {
       const [x, w] = [e.tensor(input, [2, 5, 16, 3]), e.tensor(weight, [3, 3, 3, 5])];
-      for (const unroll of [false, true]) expect(relativeError(await plainConv(e, x, w, shape, unroll).read(), expected), `unroll ${unroll}`).toBeLessThan(FLOAT32_TOLERANCE);
+      for (const unroll of [false, true])
+        expect(
+          relativeError(await plainConv(e, x, w, shape, unroll).read(), expected),
+          `unroll ${unroll}`,
+        ).toBeLessThan(FLOAT32_TOLERANCE);
     });
-    expect(() => plainConv(e, e.zeros([1, 4, 12, 3]), e.zeros([3, 3, 3, 5]), { ...shape, batch: 1, height: 4, width: 12 }, true)).toThrow(/plainConv: the width \(12\) must be a multiple of 8/);
+    expect(() =>
+      plainConv(e, e.zeros([1, 4, 12, 3]), e.zeros([3, 3, 3, 5]), { ...shape, batch: 1, height: 4, width: 12 }, true),
+    ).toThrow(/plainConv: the width \(12\) must be a multiple of 8/);
   });
 
   it('sums millions of elements through several partial-sum passes', async () => {
@@ -119,7 +133,8 @@ describe.skipIf(!engine)('engine', () => {
   });
 
   it('compiles each source text of a kernel as itself, not as the first one seen under its name', async () => {
-    const constant = (value: number) => `struct Params { count: u32, value: f32 }\n@group(0) @binding(0) var<storage, read_write> output: array<f32>;\n@group(0) @binding(1) var<uniform> params: Params;\n@compute @workgroup_size(64)\nfn fill(@builtin(global_invocation_id) id: vec3u) {\n  if (id.x < params.count) { output[id.x] = ${value}.0; }\n}\n`;
+    const constant = (value: number) =>
+      `struct Params { count: u32, value: f32 }\n@group(0) @binding(0) var<storage, read_write> output: array<f32>;\n@group(0) @binding(1) var<uniform> params: Params;\n@compute @workgroup_size(64)\nfn fill(@builtin(global_invocation_id) id: vec3u) {\n  if (id.x < params.count) { output[id.x] = ${value}.0; }\n}\n`;
     const first = e.kernels.entryPoint('fill', constant(1), 'fill');
     const second = e.kernels.entryPoint('fill', constant(2), 'fill');
     expect(second).not.toBe(first);
@@ -131,8 +146,13 @@ describe.skipIf(!engine)('engine', () => {
     const partial = e.device.createBuffer({ size: 20, usage: BufferUsage.STORAGE });
     await e.scopeAsync(async () => {
       const output = e.empty([5]);
-      expect(() => e.dispatch(kernels.relu, 'forward', { bindings: { input: partial, output }, params: { count: 5 }, invocations: 1 }))
-        .toThrow(/relu\.forward: 'input' reads 16-byte elements, but its buffer has 20 bytes/);
+      expect(() =>
+        e.dispatch(kernels.relu, 'forward', {
+          bindings: { input: partial, output },
+          params: { count: 5 },
+          invocations: 1,
+        }),
+      ).toThrow(/relu\.forward: 'input' reads 16-byte elements, but its buffer has 20 bytes/);
       // The engine's own tensors are sized in whole 16-byte steps: 5 floats take 32 bytes.
       const input = e.tensor([-2, -1, 0, 1, 2], [5]);
       expect(input.buffer.size).toBe(32);
@@ -144,11 +164,16 @@ describe.skipIf(!engine)('engine', () => {
   it('binds, reads and writes a view at its offset, and frees the buffer with the last tensor on it', async () => {
     const before = e.memory();
     const step = e.viewAlignment / 4;
-    const base = e.tensor(Array.from({ length: 3 * step }, (_, i) => i), [3 * step]);
+    const base = e.tensor(
+      Array.from({ length: 3 * step }, (_, i) => i),
+      [3 * step],
+    );
     const view = e.view(base, step, [5], 'middle');
     const counting = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
     expect(Array.from(await view.read())).toEqual(counting(step, 5));
-    expect(Array.from(await e.scopeAsync(() => F.scale(view, 2).read()))).toEqual(counting(step, 5).map((value) => 2 * value));
+    expect(Array.from(await e.scopeAsync(() => F.scale(view, 2).read()))).toEqual(
+      counting(step, 5).map((value) => 2 * value),
+    );
     // A kernel bound to the view writes its elements and their last quad's padding, nothing else.
     e.fillBuffer(view, -1);
     const all = Array.from(await base.read());
@@ -164,7 +189,11 @@ describe.skipIf(!engine)('engine', () => {
     expect(e.memory().liveBuffers).toBe(before.liveBuffers + 1);
     expect(Array.from(await view.read())).toEqual([9, 8, 7, 6, 5]);
     view.dispose();
-    expect(e.memory()).toMatchObject({ liveBuffers: before.liveBuffers, liveBytes: before.liveBytes, liveTensors: before.liveTensors });
+    expect(e.memory()).toMatchObject({
+      liveBuffers: before.liveBuffers,
+      liveBytes: before.liveBytes,
+      liveTensors: before.liveTensors,
+    });
   });
 
   it('records each entry point per shape in profile mode, and times each on its own', async () => {

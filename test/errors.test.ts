@@ -42,15 +42,27 @@ describe.skipIf(!engine)('clear errors before any dispatch', () => {
 
   it('a kernel larger than the padded input', () => {
     const [small, tiny, kernel] = [zeros([1, 1, 4, 4]), zeros([1, 1, 3, 3]), zeros([1, 1, 5, 5])];
-    expectNoDispatch(() => F.conv2d(small, kernel, null, { padding: 'valid' }), ShapeError, /window 5 is larger than the padded input 4/);
-    expectNoDispatch(() => F.maxPool2d(tiny, { poolSize: 4 }), ShapeError, /window 4 is larger than the padded input 3/);
+    expectNoDispatch(
+      () => F.conv2d(small, kernel, null, { padding: 'valid' }),
+      ShapeError,
+      /window 5 is larger than the padded input 4/,
+    );
+    expectNoDispatch(
+      () => F.maxPool2d(tiny, { poolSize: 4 }),
+      ShapeError,
+      /window 4 is larger than the padded input 3/,
+    );
   });
 
   it('zero or negative sizes, strides and factors', () => {
     expect(() => e.zeros([2, 0, 3])).toThrow(/every dimension must be a positive integer/);
     expect(() => e.tensor([1], [-1])).toThrow(ShapeError);
     const [input, kernel] = [zeros([1, 1, 4, 4]), zeros([1, 1, 3, 3])];
-    expectNoDispatch(() => F.conv2d(input, kernel, null, { stride: 0 }), ShapeError, /stride must be an integer >= 1, got 0/);
+    expectNoDispatch(
+      () => F.conv2d(input, kernel, null, { stride: 0 }),
+      ShapeError,
+      /stride must be an integer >= 1, got 0/,
+    );
     expectNoDispatch(() => F.maxPool2d(input, { poolSize: -2 }), ShapeError, /poolSize must be an integer >= 1/);
     expectNoDispatch(() => F.upsample2d(input, 1.5), ShapeError, /factor must be an integer >= 1/);
   });
@@ -58,8 +70,16 @@ describe.skipIf(!engine)('clear errors before any dispatch', () => {
   it('an activation the kernels do not fuse', () => {
     const [input, kernel] = [zeros([1, 1, 4, 4]), zeros([1, 1, 3, 3])];
     const sigmoid = 'sigmoid' as unknown as 'relu'; // a JavaScript caller's typo or wish
-    expectNoDispatch(() => F.conv2d(input, kernel, null, { activation: sigmoid }), ShapeError, /conv2d activation: expected 'linear' or 'relu', got 'sigmoid'/);
-    expectNoDispatch(() => F.maxPool2d(input, { poolSize: 2, activation: sigmoid }), ShapeError, /maxPool2d activation: expected 'linear' or 'relu', got 'sigmoid'/);
+    expectNoDispatch(
+      () => F.conv2d(input, kernel, null, { activation: sigmoid }),
+      ShapeError,
+      /conv2d activation: expected 'linear' or 'relu', got 'sigmoid'/,
+    );
+    expectNoDispatch(
+      () => F.maxPool2d(input, { poolSize: 2, activation: sigmoid }),
+      ShapeError,
+      /maxPool2d activation: expected 'linear' or 'relu', got 'sigmoid'/,
+    );
   });
 
   it('data that does not fill the shape', () => {
@@ -82,24 +102,45 @@ describe.skipIf(!engine)('clear errors before any dispatch', () => {
 
   it('the wrong number of inputs', () => {
     const input = zeros([2]);
-    expectNoDispatch(() => gpuBackend(e).forward(ops.add, [input], {}), Error, /add: expected inputs \(left, right\), got 1/);
+    expectNoDispatch(
+      () => gpuBackend(e).forward(ops.add, [input], {}),
+      Error,
+      /add: expected inputs \(left, right\), got 1/,
+    );
   });
 
   it('a WGSL compile error names the kernel file, line and column', async () => {
     const library = new KernelLibrary(e.device);
-    const broken = { name: 'broken', source: 'fn ok() {}\nfn broken() -> f32 {\n  return 1.0 +;\n}\n', parts: [{ path: 'src/kernels/broken.wgsl', line: 1, lines: 4 }] };
+    const broken = {
+      name: 'broken',
+      source: 'fn ok() {}\nfn broken() -> f32 {\n  return 1.0 +;\n}\n',
+      parts: [{ path: 'src/kernels/broken.wgsl', line: 1, lines: 4 }],
+    };
     await expect(library.check(broken)).rejects.toThrow(ShaderCompileError);
     await expect(library.check(broken)).rejects.toThrow(/src\/kernels\/broken\.wgsl:3:\d+: /);
     // Lines after an included prelude are reported in the file that holds them, at its own line.
-    const withPrelude = { name: 'broken', source: '// prelude\nfn ok() {}\nfn broken() -> f32 {\n  return 1.0 +;\n}\n', parts: [{ path: 'src/kernels/prelude.wgsl', line: 1, lines: 2 }, { path: 'src/kernels/pass.wgsl', line: 3, lines: 3 }] };
+    const withPrelude = {
+      name: 'broken',
+      source: '// prelude\nfn ok() {}\nfn broken() -> f32 {\n  return 1.0 +;\n}\n',
+      parts: [
+        { path: 'src/kernels/prelude.wgsl', line: 1, lines: 2 },
+        { path: 'src/kernels/pass.wgsl', line: 3, lines: 3 },
+      ],
+    };
     await expect(library.check(withPrelude)).rejects.toThrow(/src\/kernels\/pass\.wgsl:4:\d+: /);
   });
 
   it('binding a buffer to a name the kernel does not have', () => {
     const output = zeros([4]);
-    expect(() => e.dispatch(wgsl.fill, 'fill', { bindings: { output, extra: output }, params: { count: 4, value: 1 }, invocations: 4 })).toThrow(
-      /fill\.fill: the kernel has no storage binding 'extra'/,
+    expect(() =>
+      e.dispatch(wgsl.fill, 'fill', {
+        bindings: { output, extra: output },
+        params: { count: 4, value: 1 },
+        invocations: 4,
+      }),
+    ).toThrow(/fill\.fill: the kernel has no storage binding 'extra'/);
+    expect(() => e.dispatch(wgsl.fill, 'fill', { bindings: { output }, params: { count: 4 }, invocations: 4 })).toThrow(
+      /missing uniform value 'value'/,
     );
-    expect(() => e.dispatch(wgsl.fill, 'fill', { bindings: { output }, params: { count: 4 }, invocations: 4 })).toThrow(/missing uniform value 'value'/);
   });
 });

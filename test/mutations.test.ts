@@ -15,13 +15,18 @@ describe('mutation lists', () => {
   it('every backward entry point in the WGSL has a mutation in its body or a function it calls', () => {
     const entries = backwardEntryPoints();
     expect(entries.length).toBeGreaterThanOrEqual(19);
-    const uncovered = entries.filter((entry) => !mutations.some((mutation) => mutation.file === entry.file && entry.text.includes(mutation.from)));
+    const uncovered = entries.filter(
+      (entry) => !mutations.some((mutation) => mutation.file === entry.file && entry.text.includes(mutation.from)),
+    );
     expect(uncovered.map((entry) => `${entry.file}: ${entry.name}`)).toEqual([]);
   });
 
   it('finds a new backward entry point, so one without a mutation would fail the test above', () => {
     const folder = mkdtempSync(join(tmpdir(), 'aelab-wgsl-'));
-    writeFileSync(join(folder, 'cube.wgsl'), '@compute @workgroup_size(64)\nfn cube_backward(@builtin(global_invocation_id) id: vec3u) {\n  let i = id.x;\n}\n\n// #each-quad\nfn gradient(index: u32) {\n  output[index] = input[index];\n}\n\nfn helper() {\n}\n');
+    writeFileSync(
+      join(folder, 'cube.wgsl'),
+      '@compute @workgroup_size(64)\nfn cube_backward(@builtin(global_invocation_id) id: vec3u) {\n  let i = id.x;\n}\n\n// #each-quad\nfn gradient(index: u32) {\n  output[index] = input[index];\n}\n\nfn helper() {\n}\n',
+    );
     expect(backwardEntryPoints(folder).map((entry) => entry.name)).toEqual(['cube_backward', 'gradient']);
   });
 
@@ -32,9 +37,12 @@ describe('mutation lists', () => {
     }
   });
 
-  it.each(mutations.map((mutation) => [mutation.name, mutation] as const))('%s: its text occurs once, and the mutation changes it', (_, mutation) => {
-    const text = readFileSync(mutation.file, 'utf8');
-    expect(text.split(mutation.from).length - 1).toBe(1);
-    expect(mutation.to).not.toBe(mutation.from);
-  });
+  it.each(mutations.map((mutation) => [mutation.name, mutation] as const))(
+    '%s: its text occurs once, and the mutation changes it',
+    (_, mutation) => {
+      const text = readFileSync(mutation.file, 'utf8');
+      expect(text.split(mutation.from).length - 1).toBe(1);
+      expect(mutation.to).not.toBe(mutation.from);
+    },
+  );
 });

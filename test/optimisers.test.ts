@@ -19,8 +19,16 @@ const engine = await testEngine();
 const hyperparameterCases: { readonly [K in UpdateRuleName]: readonly (typeof updateRules)[K]['defaults'][] } = {
   sgd: [updateRules.sgd.defaults, { learningRate: 0.05, momentum: 0.9 }],
   // The last case makes epsilon dominate, so where it sits (inside or outside the root) shows.
-  rmsprop: [updateRules.rmsprop.defaults, { learningRate: 0.01, rho: 0.5, epsilon: 1e-4 }, { learningRate: 0.01, rho: 0.9, epsilon: 0.5 }],
-  adam: [updateRules.adam.defaults, { learningRate: 0.01, beta1: 0.5, beta2: 0.9, epsilon: 1e-5 }, { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 0.5 }],
+  rmsprop: [
+    updateRules.rmsprop.defaults,
+    { learningRate: 0.01, rho: 0.5, epsilon: 1e-4 },
+    { learningRate: 0.01, rho: 0.9, epsilon: 0.5 },
+  ],
+  adam: [
+    updateRules.adam.defaults,
+    { learningRate: 0.01, beta1: 0.5, beta2: 0.9, epsilon: 1e-5 },
+    { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 0.5 },
+  ],
 };
 
 describe.skipIf(!engine)('optimiser updates (GPU vs float64 reference)', () => {
@@ -38,13 +46,16 @@ describe.skipIf(!engine)('optimiser updates (GPU vs float64 reference)', () => {
         for (let step = 1; step <= 5; step++) {
           const gradient = random.values(size);
           rule.reference(weight, gradient, state, hyperparameters, step);
-          engine!.scope(() => rule.encode(engine!, gpuWeight, engine!.tensor(gradient, [size]), gpuState, hyperparameters, step));
+          engine!.scope(() =>
+            rule.encode(engine!, gpuWeight, engine!.tensor(gradient, [size]), gpuState, hyperparameters, step),
+          );
         }
         // Compare the change of the weights, not the weights: an update that is slightly wrong
         // is a large error in the change but a tiny one in the weight itself.
         const change = (values: ArrayLike<number>) => Array.from(values, (value, i) => value - initial[i]!);
         expect(relativeError(change(await gpuWeight.read()), change(weight))).toBeLessThan(FLOAT32_TOLERANCE);
-        for (const [i, tensor] of gpuState.entries()) expect(relativeError(await tensor.read(), state[i]!)).toBeLessThan(FLOAT32_TOLERANCE);
+        for (const [i, tensor] of gpuState.entries())
+          expect(relativeError(await tensor.read(), state[i]!)).toBeLessThan(FLOAT32_TOLERANCE);
         // The weights moved, so the comparison above compared real updates.
         expect(relativeError(weight, initial)).toBeGreaterThan(1e-4);
         [gpuWeight, ...gpuState].forEach((tensor) => tensor.dispose());
@@ -54,7 +65,11 @@ describe.skipIf(!engine)('optimiser updates (GPU vs float64 reference)', () => {
 });
 
 /** Two models of the same seed: a loss function over the parameters. */
-type ModelCase = { name: string; build: (seed: number) => { parameters: Tensor[]; loss: (input: Tensor) => Tensor }; input: readonly number[] };
+type ModelCase = {
+  name: string;
+  build: (seed: number) => { parameters: Tensor[]; loss: (input: Tensor) => Tensor };
+  input: readonly number[];
+};
 
 const modelCases: ModelCase[] = [
   {
@@ -70,7 +85,10 @@ const modelCases: ModelCase[] = [
     name: 'a conv applied twice (a shared weight)',
     build: (seed) => {
       const conv = new Conv2d(engine!, { inChannels: 3, outChannels: 3, kernelSize: 3, random: new Random(seed) });
-      return { parameters: [conv.weight, conv.bias!], loss: (input) => F.meanSquaredError(conv.forward(conv.forward(input)), input) };
+      return {
+        parameters: [conv.weight, conv.bias!],
+        loss: (input) => F.meanSquaredError(conv.forward(conv.forward(input)), input),
+      };
     },
     input: [2, 3, 8, 8],
   },
@@ -81,7 +99,16 @@ describe.skipIf(!engine)('optimisers over every parameter at once', () => {
     for (const modelCase of modelCases) {
       it(`${name}, ${modelCase.name}: one update dispatch a step, the same weights as one per parameter`, async () => {
         const e = engine!;
-        const input = e.tensor(new Random(5).values(modelCase.input.reduce((a, b) => a * b), 0, 1), modelCase.input).keep();
+        const input = e
+          .tensor(
+            new Random(5).values(
+              modelCase.input.reduce((a, b) => a * b),
+              0,
+              1,
+            ),
+            modelCase.input,
+          )
+          .keep();
         const runs = [0, 1].map(() => modelCase.build(11));
         const initial = await Promise.all(runs[0]!.parameters.map((parameter) => parameter.read()));
         const gathered = optimizers[name](e, runs[0]!.parameters) as Optimizer;
@@ -96,7 +123,10 @@ describe.skipIf(!engine)('optimisers over every parameter at once', () => {
               const before = e.statistics().dispatches;
               optimizer.update();
               updateDispatches[r]!.push(e.statistics().dispatches - before);
-              runs[r]!.parameters.forEach((parameter) => { parameter.grad?.dispose(); parameter.grad = null; });
+              runs[r]!.parameters.forEach((parameter) => {
+                parameter.grad?.dispose();
+                parameter.grad = null;
+              });
             }),
           );
         }
@@ -109,7 +139,8 @@ describe.skipIf(!engine)('optimisers over every parameter at once', () => {
           expect(relativeError(values, initial[i]!)).toBeGreaterThan(1e-6);
         }
         for (const [i, tensors] of gathered.state.entries()) {
-          for (const [j, tensor] of tensors.entries()) expect(Array.from(await tensor.read())).toEqual(Array.from(await perParameter.state[i]![j]!.read()));
+          for (const [j, tensor] of tensors.entries())
+            expect(Array.from(await tensor.read())).toEqual(Array.from(await perParameter.state[i]![j]!.read()));
         }
         [gathered, perParameter].forEach((optimizer) => optimizer.dispose());
         [input, ...runs.flatMap((run) => run.parameters)].forEach((tensor) => tensor.dispose());
@@ -124,7 +155,11 @@ describe.skipIf(!engine)('optimisers over every parameter at once', () => {
     const parameters = [used.weight, used.bias!, unused.weight, unused.bias!];
     const optimizer = optimizers.rmsprop(e, parameters);
     const input = e.tensor(new Random(3).values(2 * 3 * 8 * 8, 0, 1), [2, 3, 8, 8]).keep();
-    const zeroGrad = () => parameters.forEach((parameter) => { parameter.grad?.dispose(); parameter.grad = null; });
+    const zeroGrad = () =>
+      parameters.forEach((parameter) => {
+        parameter.grad?.dispose();
+        parameter.grad = null;
+      });
     // A step where both convs have gradients leaves the second's in its home; the next step's
     // update must not apply it again.
     e.scope(() => {

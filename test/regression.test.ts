@@ -22,7 +22,16 @@ describe('least squares with a 95% confidence band', () => {
   });
 
   it("Student's t quantiles match the tables", () => {
-    const tables: [number, number][] = [[1, 12.7062], [2, 4.3027], [3, 3.1824], [4, 2.7764], [6, 2.4469], [10, 2.2281], [34, 2.0322], [120, 1.9799]];
+    const tables: [number, number][] = [
+      [1, 12.7062],
+      [2, 4.3027],
+      [3, 3.1824],
+      [4, 2.7764],
+      [6, 2.4469],
+      [10, 2.2281],
+      [34, 2.0322],
+      [120, 1.9799],
+    ];
     for (const [df, value] of tables) expect(studentT975(df), `df ${df}`).toBeCloseTo(value, 3);
   });
 

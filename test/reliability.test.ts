@@ -19,7 +19,8 @@ function fillingDisk(chunk: number, capacity: number): WriteSystem & { written: 
     ...fs,
     written: 0,
     writeSync: (file: number, buffer: Uint8Array, offset: number, length: number) => {
-      if (disk.written >= capacity) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      if (disk.written >= capacity)
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
       const count = Math.min(chunk, length, capacity - disk.written);
       disk.written += count;
       return fs.writeSync(file, buffer, offset, count);
@@ -62,7 +63,10 @@ describe('the command line', () => {
     const file = join(folder, 'a-file');
     fs.writeFileSync(file, 'not a folder');
     const dataIsFile = runCli(['autoencoder', '--data', file, '--out', join(folder, 'out1')]);
-    expect([dataIsFile.status, dataIsFile.stderr]).toEqual([1, `aelab: --data ${file} is a file: give the folder that holds the data set\n`]);
+    expect([dataIsFile.status, dataIsFile.stderr]).toEqual([
+      1,
+      `aelab: --data ${file} is a file: give the folder that holds the data set\n`,
+    ]);
     expect(fs.existsSync(join(folder, 'out1'))).toBe(false);
     const outIsFile = runCli(run('--epochs', '1', '--out', file));
     expect(outIsFile.status).toBe(1);
@@ -73,7 +77,7 @@ describe('the command line', () => {
     expect(fs.existsSync(join(folder, 'out2'))).toBe(false);
   }, 120_000);
 
-  it('resume keeps the run\'s own epochs, extends only when asked, and refuses other changes without touching the folder', () => {
+  it("resume keeps the run's own epochs, extends only when asked, and refuses other changes without touching the folder", () => {
     const out = join(scratch(), 'run');
     expect(runCli(run('--epochs', '2', '--out', out)).status).toBe(0);
     const config = fs.readFileSync(join(out, 'config.json'), 'utf8');
@@ -94,22 +98,32 @@ describe('the command line', () => {
     // The data moved: the same images at another path are accepted, other images are not.
     const moved = join(scratch(), 'cifar');
     fs.mkdirSync(moved);
-    for (const name of fs.readdirSync(CIFAR10_DIRECTORY)) fs.symlinkSync(fs.realpathSync(join(CIFAR10_DIRECTORY, name)), join(moved, name));
+    for (const name of fs.readdirSync(CIFAR10_DIRECTORY))
+      fs.symlinkSync(fs.realpathSync(join(CIFAR10_DIRECTORY, name)), join(moved, name));
     const extended = runCli(['autoencoder', '--data', moved, '--out', out, '--resume', '--epochs', '3', '--no-tune']);
     expect(extended.status, extended.stderr).toBe(0);
     expect(extended.stderr).toMatch(/resuming after epoch 2 of 3/);
     expect(JSON.parse(fs.readFileSync(join(out, 'config.json'), 'utf8')).epochs).toBe(3);
-    const other = runCli(['autoencoder', '--data', '/usr/share/datasets/fashion-mnist', '--out', out, '--resume', '--no-tune']);
+    const other = runCli([
+      'autoencoder',
+      '--data',
+      '/usr/share/datasets/fashion-mnist',
+      '--out',
+      out,
+      '--resume',
+      '--no-tune',
+    ]);
     expect(other.status).toBe(1);
     expect(other.stderr).toMatch(/not the data this run trained on/);
   }, 300_000);
 
-  it('a second run on the same folder is refused with the first one\'s PID; a dead run\'s lock is broken', async () => {
+  it("a second run on the same folder is refused with the first one's PID; a dead run's lock is broken", async () => {
     const out = join(scratch(), 'run');
     const first = startCli(run('--epochs', '30', '--out', out));
     const exited = new Promise<void>((resolve) => first.on('exit', () => resolve()));
     const deadline = Date.now() + 120_000;
-    while (!fs.existsSync(join(out, 'checkpoints', 'epoch-0001')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (!fs.existsSync(join(out, 'checkpoints', 'epoch-0001')) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     const second = runCli(run('--epochs', '30', '--out', out, '--resume'));
     expect(second.status).toBe(1);
     expect(second.stderr).toMatch(new RegExp(`in use by another aelab run \\(PID ${first.pid} on `));
@@ -131,11 +145,24 @@ describe('the command line', () => {
       png.data.fill(120 + i);
       fs.writeFileSync(join(images, `${i}.png`), PNG.sync.write(png));
     }
-    const odd = runCli(['autoencoder', '--data', images, '--epochs', '1', '--sample', '1', '--no-tune', '--out', join(folder, 'out')]);
+    const odd = runCli([
+      'autoencoder',
+      '--data',
+      images,
+      '--epochs',
+      '1',
+      '--sample',
+      '1',
+      '--no-tune',
+      '--out',
+      join(folder, 'out'),
+    ]);
     expect(odd.status).toBe(1);
     expect(odd.stderr).toMatch(/the model turns 30x30 images into 32x32/);
     expect(fs.existsSync(join(folder, 'out'))).toBe(false);
-    expect(runCli(['reconstruct', '--model', folder, ...data, '--out', join(folder, 'x.png'), '--count', '0']).status).toBe(2);
+    expect(
+      runCli(['reconstruct', '--model', folder, ...data, '--out', join(folder, 'x.png'), '--count', '0']).status,
+    ).toBe(2);
   }, 120_000);
 
   it('reconstruct into a folder that does not exist, and a run folder with a cut-short config, are one-line errors', () => {
@@ -157,19 +184,28 @@ describe('compilation and tuning are said, apart from training', () => {
   it('a short run compiles its pipelines on a line of its own and skips a tuning longer than its training', () => {
     const cache = scratch();
     const out = join(scratch(), 'run');
-    const result = runCli(['autoencoder', '--data', CIFAR10_DIRECTORY, '--sample', '0.05', '--epochs', '1', '--out', out], { XDG_CACHE_HOME: cache });
+    const result = runCli(
+      ['autoencoder', '--data', CIFAR10_DIRECTORY, '--sample', '0.05', '--epochs', '1', '--out', out],
+      { XDG_CACHE_HOME: cache },
+    );
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/^compiled \d+ kernel pipelines in [\d.]+ s \(not counted in the training time\)$/m);
-    expect(result.stderr).toMatch(/kernel tuning skipped: this run trains for about \d+ s, less than the \d+ s that timing the variants would take/);
+    expect(result.stderr).toMatch(
+      /kernel tuning skipped: this run trains for about \d+ s, less than the \d+ s that timing the variants would take/,
+    );
     expect(fs.existsSync(join(cache, 'aelab', 'tuning'))).toBe(false);
   }, 120_000);
 });
 
-describe('whether to tune, from given times (not this machine\'s)', () => {
+describe("whether to tune, from given times (not this machine's)", () => {
   it('tunes only when the training takes at least as long as the tuning would', async () => {
     const { tuningDecision } = await import('../src/experiments/step-preparation.ts');
     // 14 untimed dispatches at 1.2 s each: 16.8 s of tuning.
-    expect(tuningDecision(14, 50, 100)).toEqual({ tune: false, tuningSeconds: expect.closeTo(16.8, 9), trainingSeconds: 5 });
+    expect(tuningDecision(14, 50, 100)).toEqual({
+      tune: false,
+      tuningSeconds: expect.closeTo(16.8, 9),
+      trainingSeconds: 5,
+    });
     expect(tuningDecision(14, 50, 336).tune).toBe(true);
     expect(tuningDecision(14, 50, 335).tune).toBe(false);
     expect(tuningDecision(0, 50, 1e9).tune).toBe(false);
@@ -202,16 +238,35 @@ describe('an interrupted tuning', () => {
   it('keeps the dispatches it timed: killed after the first, the next run times only the rest', async () => {
     const out = fs.mkdtempSync(join(tmpdir(), 'aelab-tuning-kill-'));
     const cache = join(out, 'cache');
-    const args = ['autoencoder', '--data', '/usr/share/datasets/fashion-mnist', '--epochs', '1', '--sample', '0.01', '--tune'];
-    const child = (await import('node:child_process')).spawn(process.execPath, ['.cache/test/aelab.mjs', ...args, '--out', join(out, 'first')], { env: { ...process.env, XDG_CACHE_HOME: cache }, stdio: 'ignore' });
+    const args = [
+      'autoencoder',
+      '--data',
+      '/usr/share/datasets/fashion-mnist',
+      '--epochs',
+      '1',
+      '--sample',
+      '0.01',
+      '--tune',
+    ];
+    const child = (await import('node:child_process')).spawn(
+      process.execPath,
+      ['.cache/test/aelab.mjs', ...args, '--out', join(out, 'first')],
+      { env: { ...process.env, XDG_CACHE_HOME: cache }, stdio: 'ignore' },
+    );
     const exited = new Promise((resolve) => child.on('exit', resolve));
     const folder = join(cache, 'aelab', 'tuning');
     const deadline = Date.now() + 120_000;
-    while (!(fs.existsSync(folder) && fs.readdirSync(folder).some((name) => name.endsWith('.json'))) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (
+      !(fs.existsSync(folder) && fs.readdirSync(folder).some((name) => name.endsWith('.json'))) &&
+      Date.now() < deadline
+    )
+      await new Promise((resolve) => setTimeout(resolve, 5));
     child.kill('SIGKILL');
     await exited;
     const [file] = fs.readdirSync(folder).filter((name) => name.endsWith('.json'));
-    const entries = Object.values(JSON.parse(fs.readFileSync(join(folder, file!), 'utf8')).entries) as { provisional?: boolean }[];
+    const entries = Object.values(JSON.parse(fs.readFileSync(join(folder, file!), 'utf8')).entries) as {
+      provisional?: boolean;
+    }[];
     expect(entries.length).toBeGreaterThanOrEqual(1);
     expect(entries.length).toBeLessThan(14);
     const kept = entries.filter((entry) => !entry.provisional).length;
@@ -228,11 +283,31 @@ describe('Deno without a Vulkan driver', () => {
   it('says that Vulkan is missing, exit 1, and leaves no --out folder behind', async () => {
     const out = join(fs.mkdtempSync(join(tmpdir(), 'aelab-novulkan-')), 'run');
     const { spawnSync } = await import('node:child_process');
-    const result = spawnSync('npx', ['deno', 'run', '--unstable-webgpu', '-A', 'src/cli/main.ts', 'autoencoder', '--data', CIFAR10_DIRECTORY, '--epochs', '1', '--sample', '0.02', '--no-tune', '--out', out], {
-      encoding: 'utf8',
-      env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json' },
-      timeout: 120_000,
-    });
+    const result = spawnSync(
+      'npx',
+      [
+        'deno',
+        'run',
+        '--unstable-webgpu',
+        '-A',
+        'src/cli/main.ts',
+        'autoencoder',
+        '--data',
+        CIFAR10_DIRECTORY,
+        '--epochs',
+        '1',
+        '--sample',
+        '0.02',
+        '--no-tune',
+        '--out',
+        out,
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json' },
+        timeout: 120_000,
+      },
+    );
     expect(result.stderr).toMatch(/^aelab: Deno's WebGPU found no Vulkan driver and fell back to OpenGL/m);
     expect(result.stderr).not.toMatch(/Shader compilation failed/);
     expect(result.status).toBe(1);
@@ -257,8 +332,23 @@ describe('the conventions', () => {
 
   it('says so when the batch is larger than the training images, and trains one batch an epoch', () => {
     const out = join(fs.mkdtempSync(join(tmpdir(), 'aelab-batch-')), 'run');
-    const result = runCli(['autoencoder', '--data', '/usr/share/datasets/fashion-mnist', '--sample', '0.01', '--epochs', '1', '--batch-size', '1000', '--no-tune', '--out', out]);
+    const result = runCli([
+      'autoencoder',
+      '--data',
+      '/usr/share/datasets/fashion-mnist',
+      '--sample',
+      '0.01',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '1000',
+      '--no-tune',
+      '--out',
+      out,
+    ]);
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/note: --batch-size 1000 is more than the 560 training images: each epoch is one batch of 560/);
+    expect(result.stderr).toMatch(
+      /note: --batch-size 1000 is more than the 560 training images: each epoch is one batch of 560/,
+    );
   });
 });

@@ -9,7 +9,18 @@ import { runCli, startCli } from './support/cli.ts';
 import { CIFAR10_DIRECTORY } from './support/data.ts';
 
 // Without tuning: each run would otherwise time the kernels' variants (the CLI test covers it).
-const ARGS = ['autoencoder', '--data', CIFAR10_DIRECTORY, '--epochs', '3', '--sample', '0.15', '--seed', '4', '--no-tune'];
+const ARGS = [
+  'autoencoder',
+  '--data',
+  CIFAR10_DIRECTORY,
+  '--epochs',
+  '3',
+  '--sample',
+  '0.15',
+  '--seed',
+  '4',
+  '--no-tune',
+];
 
 function weights(directory: string): Map<string, number[]> {
   const { tensors } = decodeSafetensors(new Uint8Array(readFileSync(join(directory, 'model.safetensors'))), directory);
@@ -48,13 +59,28 @@ describe('kill and resume', () => {
     const actual = weights(interrupted);
     expect([...actual.keys()]).toEqual([...expected.keys()]);
     for (const [name, values] of expected) expect(actual.get(name), name).toEqual(values);
-    const history = (directory: string) => readFileSync(join(directory, 'history.csv'), 'utf8').split('\n').slice(1, 4).map((line) => line.split(',').slice(2).join(','));
+    const history = (directory: string) =>
+      readFileSync(join(directory, 'history.csv'), 'utf8')
+        .split('\n')
+        .slice(1, 4)
+        .map((line) => line.split(',').slice(2).join(','));
     expect(history(interrupted)).toEqual(history(uninterrupted));
   }, 300_000);
 
   it('refuses to overwrite a finished run without --resume', () => {
     const directory = mkdtempSync(join(tmpdir(), 'aelab-resume-'));
-    const args = ['autoencoder', '--data', CIFAR10_DIRECTORY, '--epochs', '1', '--sample', '0.05', '--out', directory, '--no-tune'];
+    const args = [
+      'autoencoder',
+      '--data',
+      CIFAR10_DIRECTORY,
+      '--epochs',
+      '1',
+      '--sample',
+      '0.05',
+      '--out',
+      directory,
+      '--no-tune',
+    ];
     expect(runCli(args).status).toBe(0);
     const again = runCli(args);
     expect(again.status).toBe(1);
@@ -75,9 +101,13 @@ describe('kill and resume', () => {
 
     const refused = runCli([...ARGS, '--out', damaged, '--resume', '--epochs', '4']);
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toMatch(/epoch-0003, is damaged \(.*SHA-256.*\); epoch-0002 is intact: pass --resume-from epoch-0002 to continue from it/);
+    expect(refused.stderr).toMatch(
+      /epoch-0003, is damaged \(.*SHA-256.*\); epoch-0002 is intact: pass --resume-from epoch-0002 to continue from it/,
+    );
     expect(refused.stderr).not.toMatch(/    at /);
-    expect(runCli([...ARGS, '--out', damaged, '--resume-from', 'epoch-0009']).stderr).toMatch(/--resume-from epoch-0009: .* has no such checkpoint \(it has epoch-0002, epoch-0003\)/);
+    expect(runCli([...ARGS, '--out', damaged, '--resume-from', 'epoch-0009']).stderr).toMatch(
+      /--resume-from epoch-0009: .* has no such checkpoint \(it has epoch-0002, epoch-0003\)/,
+    );
 
     // Epoch 3 trained again from epoch 2's checkpoint: the same weights as the uninterrupted run.
     const resumed = runCli([...ARGS, '--out', damaged, '--resume-from', 'epoch-0002']);

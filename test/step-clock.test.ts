@@ -18,7 +18,15 @@ interface Simulation {
  * `submitBlocks`: submitting a step waits until the step before it has finished (Deno's wgpu on
  * lavapipe), so the CPU is never more than a step ahead.
  */
-async function simulate(steps: number, stepMilliseconds: number, slowSteps: number, slowdown: number, waitCost = 0.2, submitBlocks = false, waits: WaitPolicy = sleepFirst): Promise<Simulation> {
+async function simulate(
+  steps: number,
+  stepMilliseconds: number,
+  slowSteps: number,
+  slowdown: number,
+  waitCost = 0.2,
+  submitBlocks = false,
+  waits: WaitPolicy = sleepFirst,
+): Promise<Simulation> {
   let now = 0;
   let gpuFree = 0;
   let idle = 0;
@@ -38,17 +46,21 @@ async function simulate(steps: number, stepMilliseconds: number, slowSteps: numb
     submitted += 1;
     chunkSteps += 1;
   };
-  const clock = new StepClock(() => {
-    const done = gpuFree;
-    chunkSteps = 0;
-    return { values: async () => void (now = Math.max(now, done) + waitCost) };
-  }, waits, {
-    now: time.now,
-    sleep: async (milliseconds) => {
-      sleeps.push({ slept: milliseconds, remaining: Math.max(0, pendingDone - now) });
-      await time.sleep(milliseconds);
+  const clock = new StepClock(
+    () => {
+      const done = gpuFree;
+      chunkSteps = 0;
+      return { values: async () => void (now = Math.max(now, done) + waitCost) };
     },
-  });
+    waits,
+    {
+      now: time.now,
+      sleep: async (milliseconds) => {
+        sleeps.push({ slept: milliseconds, remaining: Math.max(0, pendingDone - now) });
+        await time.sleep(milliseconds);
+      },
+    },
+  );
   // What the chunk being waited for has left: the clock waits for the chunk before the newest.
   let pendingDone = 0;
   const completions: number[] = [];
@@ -74,7 +86,8 @@ describe('the step clock', () => {
     // (about 2.4 s) before each 25 ms step, for minutes.
     expect(result.idleMilliseconds).toBeLessThan(2 * 25);
     expect(result.totalMilliseconds).toBeLessThan(2 * 100 * 25 + steadyWork * 1.05 + 100);
-    for (const { slept, remaining } of result.sleeps) expect(slept).toBeLessThanOrEqual(remaining + QUEUED_MILLISECONDS);
+    for (const { slept, remaining } of result.sleeps)
+      expect(slept).toBeLessThanOrEqual(remaining + QUEUED_MILLISECONDS);
   });
 
   it('sleeps through most of each wait once it has settled (a CPU core spun otherwise)', async () => {

@@ -21,7 +21,9 @@ describe('withSubgroupHelpers', () => {
     const text = withSubgroupHelpers(kernel, { size: 8 });
     expect(text.split('\n')[0]).toBe('enable subgroups; diagnostic(off, subgroup_uniformity); fn f(v: f32) -> f32 {');
     expect(text.split('\n').slice(1, 3)).toEqual(kernel.split('\n').slice(1));
-    expect(text).toMatch(/fn shuffleFromLane\(value: f32, lane: u32\) -> f32 \{ return subgroupShuffle\(value, lane\); \}/);
+    expect(text).toMatch(
+      /fn shuffleFromLane\(value: f32, lane: u32\) -> f32 \{ return subgroupShuffle\(value, lane\); \}/,
+    );
   });
 
   it('without: a helper that needs no feature, so the kernel still compiles (the host never calls it)', () => {
@@ -35,9 +37,11 @@ const engine = await testEngine();
 
 describe.skipIf(!engine)('subgroups on this device', () => {
   it('are used exactly where the adapter reports one fixed size, a multiple of 8 (lavapipe under Dawn: 8)', () => {
-    const info = (engine!.device as { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
+    const info = (engine!.device as { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } })
+      .adapterInfo;
     const size = info?.subgroupMinSize ?? 0;
-    const usable = engine!.device.features.has('subgroups') && size > 0 && size === info?.subgroupMaxSize && size % 8 === 0;
+    const usable =
+      engine!.device.features.has('subgroups') && size > 0 && size === info?.subgroupMaxSize && size % 8 === 0;
     expect(engine!.kernels.subgroups).toEqual(usable ? { size } : null);
     expect(engine!.adapterDescription.endsWith(`, subgroups of ${size}`)).toBe(usable);
   });
@@ -56,8 +60,8 @@ describe.skipIf(!engine)('subgroups on this device', () => {
   it('are refused, with a clear error, to a kernel specialised to shuffle on an engine without them', async () => {
     const withoutSubgroups = await Engine.create(engine!.device, { subgroups: false });
     expect(withoutSubgroups.kernels.subgroups).toBeNull();
-    expect(() => withoutSubgroups.kernels.entryPoint('conv2d', wgsl.conv2dForward.source, 'forward', {}, { SUBGROUP_SHUFFLES: 1 })).toThrow(
-      /conv2d\.forward': SUBGROUP_SHUFFLES = 1 needs subgroups/,
-    );
+    expect(() =>
+      withoutSubgroups.kernels.entryPoint('conv2d', wgsl.conv2dForward.source, 'forward', {}, { SUBGROUP_SHUFFLES: 1 }),
+    ).toThrow(/conv2d\.forward': SUBGROUP_SHUFFLES = 1 needs subgroups/);
   });
 });

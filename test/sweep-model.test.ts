@@ -28,8 +28,12 @@ const SIDES: Record<string, number[]> = {
 /** Each layer's output channels, with channel factor f: conv(3), [pool, conv(3f)], pool, conv(4f) | [up, conv(3f)], up, conv(3), sigmoid. */
 function channels(fewer: boolean, compression: number, f: number): number[] {
   const pooled = compression > 1;
-  const encoder = fewer ? [3, ...(pooled ? [3] : []), 4 * f] : [3, ...(pooled ? [3] : []), 3 * f, ...(pooled ? [3 * f] : []), 4 * f];
-  const decoder = fewer ? [...(pooled ? [4 * f] : []), 3, 3] : [...(pooled ? [4 * f] : []), 3 * f, ...(pooled ? [3 * f] : []), 3, 3];
+  const encoder = fewer
+    ? [3, ...(pooled ? [3] : []), 4 * f]
+    : [3, ...(pooled ? [3] : []), 3 * f, ...(pooled ? [3 * f] : []), 4 * f];
+  const decoder = fewer
+    ? [...(pooled ? [4 * f] : []), 3, 3]
+    : [...(pooled ? [4 * f] : []), 3 * f, ...(pooled ? [3 * f] : []), 3, 3];
   return [...encoder, ...decoder];
 }
 
@@ -37,7 +41,7 @@ describe('the configurable autoencoder (Part 2)', () => {
   const reference = new ReferenceEngine();
   const trials = gridTrials(NOTEBOOK_GRID);
 
-  it('has the notebook\'s 36 trials, numbered in its order', () => {
+  it("has the notebook's 36 trials, numbered in its order", () => {
     expect(trials).toHaveLength(36);
     expect(trials[0]!.name).toBe('01-fewer-c2-k3-x1');
     expect(trials[5]!.name).toBe('06-fewer-c2-k5-x4');
@@ -46,25 +50,32 @@ describe('the configurable autoencoder (Part 2)', () => {
     expect(trials[35]!.name).toBe('36-full-c8-k5-x4');
   });
 
-  it.each(trials.map((trial) => [trial.name, trial] as const))('%s: every layer\'s shape and the latent size follow Keras\' rules', (_, trial) => {
-    const { fewerLayers, compression, channelFactor } = trial.architecture;
-    const model = configurableAutoencoder(reference, trial.architecture, 1);
-    let shape: readonly number[] = [1, 3, 32, 32];
-    const layers = [...model.encoder.layers, ...model.decoder.layers];
-    const sides = SIDES[`${fewerLayers ? 'fewer' : 'full'} ${compression}`]!;
-    const expectedChannels = channels(fewerLayers, compression, channelFactor);
-    const seen = layers.map((layer) => (shape = layer.outputShape(shape)));
-    expect(seen.map((s) => s[2])).toEqual(sides.concat(32));
-    expect(seen.map((s) => s[1])).toEqual(expectedChannels);
-    const latentSide = sides[model.encoder.layers.length - 1]!;
-    expect(trial.latentSize).toBe(4 * channelFactor * latentSide * latentSide);
-    expect(model.latentShape([3, 32, 32])).toEqual([4 * channelFactor, latentSide, latentSide]);
-  });
+  it.each(trials.map((trial) => [trial.name, trial] as const))(
+    "%s: every layer's shape and the latent size follow Keras' rules",
+    (_, trial) => {
+      const { fewerLayers, compression, channelFactor } = trial.architecture;
+      const model = configurableAutoencoder(reference, trial.architecture, 1);
+      let shape: readonly number[] = [1, 3, 32, 32];
+      const layers = [...model.encoder.layers, ...model.decoder.layers];
+      const sides = SIDES[`${fewerLayers ? 'fewer' : 'full'} ${compression}`]!;
+      const expectedChannels = channels(fewerLayers, compression, channelFactor);
+      const seen = layers.map((layer) => (shape = layer.outputShape(shape)));
+      expect(seen.map((s) => s[2])).toEqual(sides.concat(32));
+      expect(seen.map((s) => s[1])).toEqual(expectedChannels);
+      const latentSide = sides[model.encoder.layers.length - 1]!;
+      expect(trial.latentSize).toBe(4 * channelFactor * latentSide * latentSide);
+      expect(model.latentShape([3, 32, 32])).toEqual([4 * channelFactor, latentSide, latentSide]);
+    },
+  );
 
-  it('the notebook\'s latent formula differs where the pools were miscounted', () => {
+  it("the notebook's latent formula differs where the pools were miscounted", () => {
     const byName = new Map(trials.map((trial) => [trial.name.slice(3), trial]));
-    expect([byName.get('fewer-c2-k3-x4')!.latentSize, byName.get('fewer-c2-k3-x4')!.notebookLatentSize]).toEqual([512, 32]);
-    expect([byName.get('full-c2-k3-x4')!.latentSize, byName.get('full-c2-k3-x4')!.notebookLatentSize]).toEqual([32, 512]);
+    expect([byName.get('fewer-c2-k3-x4')!.latentSize, byName.get('fewer-c2-k3-x4')!.notebookLatentSize]).toEqual([
+      512, 32,
+    ]);
+    expect([byName.get('full-c2-k3-x4')!.latentSize, byName.get('full-c2-k3-x4')!.notebookLatentSize]).toEqual([
+      32, 512,
+    ]);
     expect(byName.get('full-c8-k5-x1')!.latentSize).toBe(byName.get('full-c8-k5-x1')!.notebookLatentSize);
   });
 });
@@ -88,13 +99,26 @@ describe.skipIf(!engine).each([
   const referenceGradients = referenceModel.parameters().map((parameter) => Float64Array.from(parameter.grad!.data));
 
   it('GPU loss and gradients match the float64 reference', async () => {
-    const { loss, gradients } = await gpuLossAndGradients(engine!, configurableAutoencoder(engine!, architecture, 3), images, SHAPE);
+    const { loss, gradients } = await gpuLossAndGradients(
+      engine!,
+      configurableAutoencoder(engine!, architecture, 3),
+      images,
+      SHAPE,
+    );
     expect(relativeError(loss, referenceLoss().data)).toBeLessThan(FLOAT32_TOLERANCE);
-    gradients.forEach((gradient, i) => expect(relativeError(gradient, referenceGradients[i]!), `parameter ${i}`).toBeLessThan(FLOAT32_TOLERANCE));
+    gradients.forEach((gradient, i) =>
+      expect(relativeError(gradient, referenceGradients[i]!), `parameter ${i}`).toBeLessThan(FLOAT32_TOLERANCE),
+    );
   });
 
   it('reference gradients match central finite differences along random directions', () => {
-    const errors = directionalGradientErrors(referenceModel.parameters(), referenceGradients, () => referenceLoss().data[0]!, 17, 2);
+    const errors = directionalGradientErrors(
+      referenceModel.parameters(),
+      referenceGradients,
+      () => referenceLoss().data[0]!,
+      17,
+      2,
+    );
     errors.forEach((error, i) => expect(error, `parameter ${i}`).toBeLessThan(GRADIENT_CHECK_TOLERANCE));
   });
 });

@@ -6,7 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gridTrials, GridError, NOTEBOOK_GRID, parseGrid, resolveShard, shardTrials } from '../src/experiments/sweep-grid.ts';
+import {
+  gridTrials,
+  GridError,
+  NOTEBOOK_GRID,
+  parseGrid,
+  resolveShard,
+  shardTrials,
+} from '../src/experiments/sweep-grid.ts';
 import { runCli, startCli } from './support/cli.ts';
 import { CIFAR10_DIRECTORY } from './support/data.ts';
 
@@ -27,10 +34,12 @@ describe('the grid', () => {
   });
 
   it('refuses a compression the decoder cannot undo, before any training', () => {
-    expect(() => gridTrials(parseGrid({ compression_factor: [3] }))).toThrow(/compression_factor 3 ends the decoder at 33x33, not the 32x32 input/);
+    expect(() => gridTrials(parseGrid({ compression_factor: [3] }))).toThrow(
+      /compression_factor 3 ends the decoder at 33x33, not the 32x32 input/,
+    );
   });
 
-  it('keeps the notebook\'s list for a missing key', () => {
+  it("keeps the notebook's list for a missing key", () => {
     const grid = parseGrid({ kernel_size: [5] });
     expect(grid.channel_factor).toEqual(NOTEBOOK_GRID.channel_factor);
     expect(gridTrials(grid).map((trial) => trial.name.slice(3))).toContain('full-c8-k5-x4');
@@ -41,15 +50,33 @@ describe('the grid', () => {
 describe('shards', () => {
   const trials = gridTrials(NOTEBOOK_GRID);
   it('0/3, 1/3 and 2/3 cover every trial exactly once', () => {
-    const covered = [0, 1, 2].flatMap((index) => shardTrials(trials, resolveShard(`${index}/3`, undefined, {})).map((trial) => trial.number));
+    const covered = [0, 1, 2].flatMap((index) =>
+      shardTrials(trials, resolveShard(`${index}/3`, undefined, {})).map((trial) => trial.number),
+    );
     expect(covered.sort((a, b) => a - b)).toEqual(trials.map((trial) => trial.number));
   });
 
-  it('Slurm\'s and Kubernetes\' variables select what --shard selects', () => {
+  it("Slurm's and Kubernetes' variables select what --shard selects", () => {
     const byShard = shardTrials(trials, resolveShard('1/3', undefined, {}));
-    expect(shardTrials(trials, resolveShard(undefined, undefined, { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '3' }))).toEqual(byShard);
-    expect(shardTrials(trials, resolveShard(undefined, undefined, { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '3' }))).toEqual(byShard);
-    expect(shardTrials(trials, resolveShard(undefined, undefined, { JOB_COMPLETION_INDEX: '1', AELAB_SHARD_COUNT: '3' }))).toEqual(byShard);
+    expect(
+      shardTrials(
+        trials,
+        resolveShard(undefined, undefined, { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '3' }),
+      ),
+    ).toEqual(byShard);
+    expect(
+      shardTrials(
+        trials,
+        resolveShard(undefined, undefined, {
+          SLURM_ARRAY_TASK_ID: '2',
+          SLURM_ARRAY_TASK_MIN: '1',
+          SLURM_ARRAY_TASK_MAX: '3',
+        }),
+      ),
+    ).toEqual(byShard);
+    expect(
+      shardTrials(trials, resolveShard(undefined, undefined, { JOB_COMPLETION_INDEX: '1', AELAB_SHARD_COUNT: '3' })),
+    ).toEqual(byShard);
     expect(shardTrials(trials, resolveShard(undefined, 3, { JOB_COMPLETION_INDEX: '1' }))).toEqual(byShard);
     expect(resolveShard(undefined, undefined, {}).count).toBe(1);
   });
@@ -57,8 +84,12 @@ describe('shards', () => {
   it('refuses a shard that does not exist, or an index without a count', () => {
     expect(() => resolveShard('3/3', undefined, {})).toThrow(/shard 3 of 3 does not exist/);
     expect(() => resolveShard('1-3', undefined, {})).toThrow(/--shard must be I\/N/);
-    expect(() => resolveShard(undefined, undefined, { JOB_COMPLETION_INDEX: '0' })).toThrow(/--shard-count N or AELAB_SHARD_COUNT/);
-    expect(() => resolveShard(undefined, undefined, { SLURM_ARRAY_TASK_ID: '0' })).toThrow(/neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX/);
+    expect(() => resolveShard(undefined, undefined, { JOB_COMPLETION_INDEX: '0' })).toThrow(
+      /--shard-count N or AELAB_SHARD_COUNT/,
+    );
+    expect(() => resolveShard(undefined, undefined, { SLURM_ARRAY_TASK_ID: '0' })).toThrow(
+      /neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX/,
+    );
   });
 });
 
@@ -66,19 +97,48 @@ describe('aelab sweep', () => {
   const base = mkdtempSync(join(tmpdir(), 'aelab-sweep-'));
   const grid = join(base, 'grid.json');
   writeFileSync(grid, JSON.stringify({ channel_factor: [2], kernel_size: [3], compression_factor: [2, 4] }));
-  const args = (out: string, ...more: string[]) => ['sweep', '--data', CIFAR10_DIRECTORY, '--grid', grid, '--epochs', '2', '--sample', '0.06', '--seed', '3', '--best-epochs', '0', '--out', out, ...more];
+  const args = (out: string, ...more: string[]) => [
+    'sweep',
+    '--data',
+    CIFAR10_DIRECTORY,
+    '--grid',
+    grid,
+    '--epochs',
+    '2',
+    '--sample',
+    '0.06',
+    '--seed',
+    '3',
+    '--best-epochs',
+    '0',
+    '--out',
+    out,
+    ...more,
+  ];
   /** The results table without the training seconds, which differ from run to run. */
-  const table = (out: string) => readFileSync(join(out, 'results.csv'), 'utf8').split('\n').map((line) => line.split(',').slice(0, -1).join(','));
+  const table = (out: string) =>
+    readFileSync(join(out, 'results.csv'), 'utf8')
+      .split('\n')
+      .map((line) => line.split(',').slice(0, -1).join(','));
 
   const whole = join(base, 'whole');
   it('runs the grid to results, a report and a folder per trial', () => {
     const result = runCli(args(whole));
     expect(result.status, result.stderr).toBe(0);
-    expect(readdirSync(join(whole, 'trials')).sort()).toEqual(['01-fewer-c2-k3-x2', '02-fewer-c2-k3-x4', '03-full-c2-k3-x2', '04-full-c2-k3-x4']);
-    expect(table(whole)[0]).toBe('trial,fewer_layers,channel_factor,kernel_size,compression_factor,latent_size,notebook_latent_size,parameters,flops_per_image,test_loss,binary_accuracy,mse,psnr');
+    expect(readdirSync(join(whole, 'trials')).sort()).toEqual([
+      '01-fewer-c2-k3-x2',
+      '02-fewer-c2-k3-x4',
+      '03-full-c2-k3-x2',
+      '04-full-c2-k3-x4',
+    ]);
+    expect(table(whole)[0]).toBe(
+      'trial,fewer_layers,channel_factor,kernel_size,compression_factor,latent_size,notebook_latent_size,parameters,flops_per_image,test_loss,binary_accuracy,mse,psnr',
+    );
     expect(table(whole).filter((line) => /^\d/.test(line))).toHaveLength(4);
     const report = readFileSync(join(whole, 'report.html'), 'utf8');
-    expect(report).toMatch(/test loss (falls|rises) by [\d.]+ per tenfold latent size \(least squares on log10 of the latent size: slope -?[\d.]+, intercept [\d.]+, R² [\d.]+\)/);
+    expect(report).toMatch(
+      /test loss (falls|rises) by [\d.]+ per tenfold latent size \(least squares on log10 of the latent size: slope -?[\d.]+, intercept [\d.]+, R² [\d.]+\)/,
+    );
     expect(report.match(/<svg /g)).toHaveLength(3);
   }, 300_000);
 

@@ -17,7 +17,10 @@ const engine = await testEngine();
 
 describe.skipIf(!engine)('fit and evaluate', () => {
   const { train } = loadCifar10(CIFAR10_DIRECTORY);
-  const images = subset(train, Array.from({ length: 70 }, (_, i) => i)); // 32 + 32 + 6
+  const images = subset(
+    train,
+    Array.from({ length: 70 }, (_, i) => i),
+  ); // 32 + 32 + 6
   const data = autoencoderData(images);
 
   it('evaluate matches the float64 reference over all images; fit lowers the loss; memory stays flat', async () => {
@@ -53,7 +56,12 @@ describe.skipIf(!engine)('fit and evaluate', () => {
   it("fit's training metrics cover every step, chunk by chunk: with a learning rate of 0 they equal evaluate's", async () => {
     // 300 images: 10 steps (the last of 12), which fit cuts into chunks that it waits for one
     // behind the other; the metrics it reports are the last chunk's snapshot.
-    const many = autoencoderData(subset(train, Array.from({ length: 300 }, (_, i) => i)));
+    const many = autoencoderData(
+      subset(
+        train,
+        Array.from({ length: 300 }, (_, i) => i),
+      ),
+    );
     const model = notebookAutoencoder(engine!, 4);
     const optimizer = RMSprop(engine!, model.parameters(), { learningRate: 0 });
     const losses: (number | null)[] = [];

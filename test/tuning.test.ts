@@ -66,7 +66,11 @@ describe('TuningTable', () => {
   });
 
   it('adopts a file only from the same adapter and the same kernel sources', () => {
-    const file: TuningFile = { adapter: 'gpu A', kernelsVersion: 'v1', entries: { k: { choice: '{"tile":2}', timings: [] } } };
+    const file: TuningFile = {
+      adapter: 'gpu A',
+      kernelsVersion: 'v1',
+      entries: { k: { choice: '{"tile":2}', timings: [] } },
+    };
     const table = new TuningTable();
     expect(table.load({ ...file, adapter: 'gpu B' }, 'gpu A', 'v1')).toBe(false);
     expect(table.load({ ...file, kernelsVersion: 'other' }, 'gpu A', 'v1')).toBe(false);
@@ -77,8 +81,12 @@ describe('TuningTable', () => {
 
   it("leaves out a provisional challenger (an interrupted tuning's, before its work check): it is timed again", () => {
     const file: TuningFile = {
-      adapter: 'gpu A', kernelsVersion: 'v1',
-      entries: { done: { choice: '{"tile":4}', timings: [] }, interrupted: { choice: '{"tile":2}', timings: [], provisional: true } },
+      adapter: 'gpu A',
+      kernelsVersion: 'v1',
+      entries: {
+        done: { choice: '{"tile":4}', timings: [] },
+        interrupted: { choice: '{"tile":2}', timings: [], provisional: true },
+      },
     };
     const table = new TuningTable();
     expect(table.load(file, 'gpu A', 'v1')).toBe(true);
@@ -88,25 +96,48 @@ describe('TuningTable', () => {
 
 describe('the search over many candidates', () => {
   // A row-tile grid as conv2d offers it: the heuristic first, tiles over 32 accumulators left out.
-  const grid: { TILE_X: number; TILE_Y: number; TILE_CHANNELS: number }[] = [{ TILE_X: 1, TILE_Y: 8, TILE_CHANNELS: 4 }];
-  for (const TILE_X of [1, 2, 4]) for (const TILE_Y of [1, 2, 4, 8]) for (const TILE_CHANNELS of [2, 4]) {
-    if (TILE_X * TILE_Y * TILE_CHANNELS <= 32 && !(TILE_X === 1 && TILE_Y === 8 && TILE_CHANNELS === 4)) grid.push({ TILE_X, TILE_Y, TILE_CHANNELS });
-  }
+  const grid: { TILE_X: number; TILE_Y: number; TILE_CHANNELS: number }[] = [
+    { TILE_X: 1, TILE_Y: 8, TILE_CHANNELS: 4 },
+  ];
+  for (const TILE_X of [1, 2, 4])
+    for (const TILE_Y of [1, 2, 4, 8])
+      for (const TILE_CHANNELS of [2, 4]) {
+        if (TILE_X * TILE_Y * TILE_CHANNELS <= 32 && !(TILE_X === 1 && TILE_Y === 8 && TILE_CHANNELS === 4))
+          grid.push({ TILE_X, TILE_Y, TILE_CHANNELS });
+      }
   const describeTile = (i: number) => JSON.stringify(grid[i]);
 
   it('finds the neighbours one step away in one field, the other fields equal', () => {
     expect(neighbours(grid, 0).map(describeTile).sort()).toEqual(
-      [{ TILE_X: 1, TILE_Y: 4, TILE_CHANNELS: 4 }, { TILE_X: 1, TILE_Y: 8, TILE_CHANNELS: 2 }].map((tile) => JSON.stringify(tile)).sort(),
+      [
+        { TILE_X: 1, TILE_Y: 4, TILE_CHANNELS: 4 },
+        { TILE_X: 1, TILE_Y: 8, TILE_CHANNELS: 2 },
+      ]
+        .map((tile) => JSON.stringify(tile))
+        .sort(),
     );
     expect(neighbours([3, 1, 2, 8], 2)).toEqual([1, 0]);
-    expect(neighbours([{ a: 1, b: 1 }, { a: 2, b: 2 }], 0)).toEqual([]);
+    expect(
+      neighbours(
+        [
+          { a: 1, b: 1 },
+          { a: 2, b: 2 },
+        ],
+        0,
+      ),
+    ).toEqual([]);
   });
 
   it('walks from the heuristic to the fastest tile of a smooth cost, timing fewer than all', async () => {
     // Fastest at 4 x 2 x 2, each field's distance from it adding cost.
     const cost = (i: number) => {
       const tile = grid[i]!;
-      return 1 + Math.abs(Math.log2(tile.TILE_X / 4)) + Math.abs(Math.log2(tile.TILE_Y / 2)) + 0.5 * Math.abs(Math.log2(tile.TILE_CHANNELS / 2));
+      return (
+        1 +
+        Math.abs(Math.log2(tile.TILE_X / 4)) +
+        Math.abs(Math.log2(tile.TILE_Y / 2)) +
+        0.5 * Math.abs(Math.log2(tile.TILE_CHANNELS / 2))
+      );
     };
     const steps: number[][] = [];
     const timed = await searchCandidates(grid, async (indices) => {
@@ -123,16 +154,35 @@ describe('the search over many candidates', () => {
   });
 
   it('keeps the fastest candidate only if it beats the heuristic by 5% twice: in the search and timed again beside it alone', async () => {
-    const searched = new Map([[0, 10], [1, 9.4], [2, 8], [3, 12]]);
+    const searched = new Map([
+      [0, 10],
+      [1, 9.4],
+      [2, 8],
+      [3, 12],
+    ]);
     const askedAgain: number[][] = [];
     const timeAgain = (second: number) => async (indices: readonly number[]) => {
       askedAgain.push([...indices]);
-      return new Map([[0, 10], [indices[1]!, second]]);
+      return new Map([
+        [0, 10],
+        [indices[1]!, second],
+      ]);
     };
-    expect(await chooseCandidate(searched, timeAgain(8.1))).toEqual({ choice: 2, confirmation: { challenger: 2, heuristicMilliseconds: 10, challengerMilliseconds: 8.1 } });
+    expect(await chooseCandidate(searched, timeAgain(8.1))).toEqual({
+      choice: 2,
+      confirmation: { challenger: 2, heuristicMilliseconds: 10, challengerMilliseconds: 8.1 },
+    });
     expect(askedAgain).toEqual([[0, 2]]);
     expect((await chooseCandidate(searched, timeAgain(9.7))).choice).toBe(0); // a lucky sample in the search
-    expect(await chooseCandidate(new Map([[0, 10], [1, 9.6]]), timeAgain(5))).toEqual({ choice: 0 }); // never clearly faster
+    expect(
+      await chooseCandidate(
+        new Map([
+          [0, 10],
+          [1, 9.6],
+        ]),
+        timeAgain(5),
+      ),
+    ).toEqual({ choice: 0 }); // never clearly faster
     expect(askedAgain).toHaveLength(2);
   });
 
@@ -148,23 +198,28 @@ describe.skipIf(!engine)('conv2d variants', () => {
     it(`every candidate matches the reference: ${describeCase(spec)}`, async () => {
       const results = await checkVariants(engine!, spec, 2000 + index);
       expect(results.map((result) => result.key.split(' ')[0])).toContain('conv2d.backward_input');
-      expect(new Set(results.map((result) => result.key.split(' ')[0]))).toEqual(new Set(['conv2d.forward', 'conv2d.weight_gradient', 'conv2d.backward_input']));
+      expect(new Set(results.map((result) => result.key.split(' ')[0]))).toEqual(
+        new Set(['conv2d.forward', 'conv2d.weight_gradient', 'conv2d.backward_input']),
+      );
       expect(results.length).toBeGreaterThan(10);
       expect(variantProblems(results)).toEqual([]);
     });
   }
 });
 
-describe.skipIf(!engine)('conv2d op cases, each tunable dispatch with a variant drawn from the non-heuristic ones', () => {
-  for (const [index, spec] of opCases.conv2d.entries()) {
-    it(describeCase(spec), async () => {
-      const results = await checkDrawnVariants(engine!, spec, 4000 + index, ops.conv2d as Op<unknown>);
-      // The forward pass and the weight gradient at least (the input gradient where it is asked for).
-      expect(results.length).toBeGreaterThanOrEqual(2);
-      expect(variantProblems(results)).toEqual([]);
-    });
-  }
-});
+describe.skipIf(!engine)(
+  'conv2d op cases, each tunable dispatch with a variant drawn from the non-heuristic ones',
+  () => {
+    for (const [index, spec] of opCases.conv2d.entries()) {
+      it(describeCase(spec), async () => {
+        const results = await checkDrawnVariants(engine!, spec, 4000 + index, ops.conv2d as Op<unknown>);
+        // The forward pass and the weight gradient at least (the input gradient where it is asked for).
+        expect(results.length).toBeGreaterThanOrEqual(2);
+        expect(variantProblems(results)).toEqual([]);
+      });
+    }
+  },
+);
 
 describe.skipIf(!engine)('tuner', () => {
   const random = new Random(5);
@@ -184,14 +239,20 @@ describe.skipIf(!engine)('tuner', () => {
     const tuned = await tune(engine!, work, quick);
     // Two convs: forward and weight gradient each, and the input gradient of the second only
     // (the first's input is data).
-    expect(tuned.map((result) => result.key.split(' ')[0]).sort()).toEqual(
-      ['conv2d.backward_input', 'conv2d.forward', 'conv2d.forward', 'conv2d.weight_gradient', 'conv2d.weight_gradient'],
-    );
+    expect(tuned.map((result) => result.key.split(' ')[0]).sort()).toEqual([
+      'conv2d.backward_input',
+      'conv2d.forward',
+      'conv2d.forward',
+      'conv2d.weight_gradient',
+      'conv2d.weight_gradient',
+    ]);
     for (const result of tuned) {
       const entry = engine!.tuning.get(result.key)!;
       expect(entry.timings).toHaveLength(result.candidates);
       const fastest = Math.min(...entry.timings.map((timing) => timing.milliseconds));
-      expect(entry.timings.find((timing) => timing.candidate === entry.choice)!.milliseconds).toBe(result.chosenMilliseconds);
+      expect(entry.timings.find((timing) => timing.candidate === entry.choice)!.milliseconds).toBe(
+        result.chosenMilliseconds,
+      );
       // The heuristic stays unless the fastest beat it by 5%, and again when the two were timed
       // alone (the confirmation); otherwise the fastest wins.
       if (result.chosenMilliseconds !== fastest) expect(entry.choice).toBe(entry.timings[0]!.candidate);
@@ -199,8 +260,12 @@ describe.skipIf(!engine)('tuner', () => {
       expect(result.confirmation !== undefined).toBe(beaten);
       // The table keeps the confirmation, naming the candidate that challenged the heuristic.
       expect(entry.confirmation).toEqual(result.confirmation);
-      if (beaten) expect(entry.confirmation!.challenger).toBe(entry.timings.find((timing) => timing.milliseconds === fastest)!.candidate);
-      const confirmed = beaten && result.confirmation!.challengerMilliseconds < 0.95 * result.confirmation!.heuristicMilliseconds;
+      if (beaten)
+        expect(entry.confirmation!.challenger).toBe(
+          entry.timings.find((timing) => timing.milliseconds === fastest)!.candidate,
+        );
+      const confirmed =
+        beaten && result.confirmation!.challengerMilliseconds < 0.95 * result.confirmation!.heuristicMilliseconds;
       // A confirmed challenger stays only if the whole work ran faster with the call's challengers.
       expect(entry.workCheck !== undefined).toBe(confirmed);
       expect(entry.workCheck).toEqual(result.workCheck);
@@ -210,7 +275,9 @@ describe.skipIf(!engine)('tuner', () => {
       if (kept) expect(result.chosenMilliseconds).toBeLessThan(0.95 * result.heuristicMilliseconds);
     }
     // One work check covers every challenger of the call.
-    expect(new Set(tuned.filter((result) => result.workCheck).map((result) => JSON.stringify(result.workCheck))).size).toBeLessThanOrEqual(1);
+    expect(
+      new Set(tuned.filter((result) => result.workCheck).map((result) => JSON.stringify(result.workCheck))).size,
+    ).toBeLessThanOrEqual(1);
     // The work left the model as it found it, and a second tuning has nothing left to time.
     expect(await Promise.all(model.parameters().map((parameter) => parameter.read()))).toEqual(before);
     expect(await tune(engine!, work, quick)).toEqual([]);
@@ -222,7 +289,10 @@ describe.skipIf(!engine)('tuner', () => {
     const offered = [{ tile: 8 }, { tile: 4 }];
     const seen: number[] = [];
     const chooses = () => void seen.push(engine!.tuning.choose(key, () => offered).tile);
-    engine!.tuning.set(key, { choice: JSON.stringify(offered[1]), timings: offered.map((candidate, i) => ({ candidate: JSON.stringify(candidate), milliseconds: 2 - i })) });
+    engine!.tuning.set(key, {
+      choice: JSON.stringify(offered[1]),
+      timings: offered.map((candidate, i) => ({ candidate: JSON.stringify(candidate), milliseconds: 2 - i })),
+    });
     const check = await timeWorkWithAndWithoutChallengers(engine!, chooses, [key], quick);
     expect(check.withChallengers).toBeGreaterThan(0);
     expect(check.withHeuristics).toBeGreaterThan(0);
@@ -245,18 +315,30 @@ describe.skipIf(!engine)('tuner', () => {
   it('stops timing once keys in a row keep their heuristic; the rest keep theirs untimed, and are not timed again', async () => {
     let untimed = -1;
     // The heuristic (index 0) is always the fastest: every timed key keeps it.
-    const options = { ...quick, stopAfterUnchanged: 2, timeCandidate: (_key: string, index: number) => 1 + index, onStoppedEarly: (count: number) => (untimed = count) };
+    const options = {
+      ...quick,
+      stopAfterUnchanged: 2,
+      timeCandidate: (_key: string, index: number) => 1 + index,
+      onStoppedEarly: (count: number) => (untimed = count),
+    };
     const tuned = await tune(engine!, work, { ...options, retune: true });
     expect(tuned).toHaveLength(2);
     expect(untimed).toBe(3);
     const untimedKeys = [...engine!.tuning.collect(work).keys()].filter((key) => engine!.tuning.get(key)?.untimed);
     expect(untimedKeys).toHaveLength(3);
-    for (const key of untimedKeys) expect(engine!.tuning.get(key)!.choice).toBe(JSON.stringify(engine!.tuning.collect(work).get(key)![0]));
+    for (const key of untimedKeys)
+      expect(engine!.tuning.get(key)!.choice).toBe(JSON.stringify(engine!.tuning.collect(work).get(key)![0]));
     for (const result of tuned) expect(result.choice).toBe(engine!.tuning.get(result.key)!.timings[0]!.candidate);
     expect(await tune(engine!, work, options)).toEqual([]);
     // A challenger that wins resets the count: with every key won by index 1, nothing stops early.
     let stopped = false;
-    const won = await tune(engine!, work, { ...quick, retune: true, stopAfterUnchanged: 2, timeCandidate: (_key, index) => (index === 1 ? 0.5 : 1 + index), onStoppedEarly: () => (stopped = true) });
+    const won = await tune(engine!, work, {
+      ...quick,
+      retune: true,
+      stopAfterUnchanged: 2,
+      timeCandidate: (_key, index) => (index === 1 ? 0.5 : 1 + index),
+      onStoppedEarly: () => (stopped = true),
+    });
     expect(stopped).toBe(false);
     expect(won).toHaveLength(5);
   });

@@ -6,7 +6,13 @@ import { awaitAtOnce, sleepFirst, waitFor, type WaitPolicy } from '../src/tuning
 import { testEngine } from './support/engine.ts';
 import { Engine } from '../src/backend/engine.ts';
 
-const traits = (description: string, more: Partial<AdapterTraits> = {}): AdapterTraits => ({ description, fallback: false, wgpu: false, inProcess: true, ...more });
+const traits = (description: string, more: Partial<AdapterTraits> = {}): AdapterTraits => ({
+  description,
+  fallback: false,
+  wgpu: false,
+  inProcess: true,
+  ...more,
+});
 const lavapipe = traits('mesa / software / llvmpipe-llvm-15-0-6-256-bits- / llvmpipe: Mesa 25.0.7 (LLVM 15.0.6) 0.0.1');
 const denoLavapipe = traits('65541 / 0 / llvmpipe (LLVM 15.0.6, 256 bits)', { wgpu: true });
 const swiftShader = traits('google / swiftshader', { inProcess: false });
@@ -70,15 +76,23 @@ describe('wait policies', () => {
 
 const engine = await testEngine();
 
-describe.skipIf(!engine)('the engine\'s waits', () => {
-  it('ask the policy the engine was given, with the time the caller expects, and a snapshot\'s too', async () => {
+describe.skipIf(!engine)("the engine's waits", () => {
+  it("ask the policy the engine was given, with the time the caller expects, and a snapshot's too", async () => {
     const asked: [number, number, boolean][] = [];
-    const recording: WaitPolicy = { name: 'await-at-once', sleepBefore: (expected, elapsed = 0, queued = false) => (asked.push([expected, elapsed, queued]), 0) };
+    const recording: WaitPolicy = {
+      name: 'await-at-once',
+      sleepBefore: (expected, elapsed = 0, queued = false) => (asked.push([expected, elapsed, queued]), 0),
+    };
     const e = await Engine.create(engine!.device, { waits: recording });
     expect(e.waits).toBe(recording);
     await e.synchronize({ milliseconds: 400 });
     const value = e.tensor(new Float32Array([1.5]), [1]);
-    expect(await e.snapshot([value]).values({ milliseconds: 30, elapsed: 5, queued: true })).toEqual([new Float32Array([1.5])]);
-    expect(asked).toEqual([[400, 0, false], [30, 5, true]]);
+    expect(await e.snapshot([value]).values({ milliseconds: 30, elapsed: 5, queued: true })).toEqual([
+      new Float32Array([1.5]),
+    ]);
+    expect(asked).toEqual([
+      [400, 0, false],
+      [30, 5, true],
+    ]);
   });
 });

@@ -14,7 +14,17 @@ const LANES = 8;
  * 8 x 8 on lavapipe and on SwiftShader), then smaller tiles for the tuner. COLUMNS is a
  * multiple of 4 (matmul.wgsl accumulates in vec4s).
  */
-const TILES = [[16, 8], [8, 8], [4, 8], [8, 4], [4, 4], [2, 8], [2, 4], [1, 8], [1, 4]].map(([ROWS, COLUMNS]) => ({ ROWS: ROWS!, COLUMNS: COLUMNS! }));
+const TILES = [
+  [16, 8],
+  [8, 8],
+  [4, 8],
+  [8, 4],
+  [4, 4],
+  [2, 8],
+  [2, 4],
+  [1, 8],
+  [1, 4],
+].map(([ROWS, COLUMNS]) => ({ ROWS: ROWS!, COLUMNS: COLUMNS! }));
 
 /** Encodes C = A B for A [m, k] and B [k, n]. */
 export function matmul(engine: Engine, a: Tensor, b: Tensor): Tensor {
@@ -26,7 +36,9 @@ export function matmul(engine: Engine, a: Tensor, b: Tensor): Tensor {
   const c = engine.empty([m, n], 'matmul');
   const tile = engine.tuning.choose(`matmul ${m}x${k} * ${k}x${n}`, () => TILES);
   engine.dispatch(wgsl.matmul, 'matmul', {
-    bindings: { a, b, c }, params: { m, n, k }, specialization: tile,
+    bindings: { a, b, c },
+    params: { m, n, k },
+    specialization: tile,
     workgroups: [Math.ceil(n / (LANES * tile.COLUMNS)), Math.ceil(m / (WORKGROUP_SIDE * tile.ROWS))],
   });
   return c;
@@ -40,10 +52,15 @@ export function matmul(engine: Engine, a: Tensor, b: Tensor): Tensor {
 export function plainMatmul(engine: Engine, a: Tensor, b: Tensor, unroll: boolean): Tensor {
   const [m, k] = a.shape as [number, number];
   const n = b.shape[1]!;
-  if (m % 128 !== 0 || n % 64 !== 0 || b.shape[0] !== k) throw new ShapeError(`plainMatmul: needs m % 128 = 0 and n % 64 = 0, got ${formatShape(a.shape)} x ${formatShape(b.shape)}`);
+  if (m % 128 !== 0 || n % 64 !== 0 || b.shape[0] !== k)
+    throw new ShapeError(
+      `plainMatmul: needs m % 128 = 0 and n % 64 = 0, got ${formatShape(a.shape)} x ${formatShape(b.shape)}`,
+    );
   const c = engine.empty([m, n], 'plain matmul');
   engine.dispatch(wgsl.plainMatmul, 'plain_matmul', {
-    bindings: { a, b, c }, params: { m, n, k }, specialization: { UNROLL_LOOPS: unroll ? 1 : 0 },
+    bindings: { a, b, c },
+    params: { m, n, k },
+    specialization: { UNROLL_LOOPS: unroll ? 1 : 0 },
     workgroups: [n / 64, m / 128],
   });
   return c;
@@ -51,7 +68,8 @@ export function plainMatmul(engine: Engine, a: Tensor, b: Tensor, unroll: boolea
 
 export function referenceMatmul(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
   const c = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let kk = 0; kk < k; kk++) for (let j = 0; j < n; j++) c[i * n + j] += a[i * k + kk]! * b[kk * n + j]!;
+  for (let i = 0; i < m; i++)
+    for (let kk = 0; kk < k; kk++) for (let j = 0; j < n; j++) c[i * n + j] += a[i * k + kk]! * b[kk * n + j]!;
   return c;
 }
 

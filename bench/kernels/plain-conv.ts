@@ -26,15 +26,25 @@ export function plainConvFlops(shape: PlainConvShape): number {
  * [N, H, W, Cout]. `unroll` true unrolls its constant loops before compiling on any runtime;
  * false leaves that to the engine (which unrolls on wgpu).
  */
-export function plainConv(engine: Engine, input: Tensor, weight: Tensor, shape: PlainConvShape, unroll: boolean): Tensor {
+export function plainConv(
+  engine: Engine,
+  input: Tensor,
+  weight: Tensor,
+  shape: PlainConvShape,
+  unroll: boolean,
+): Tensor {
   const { batch, height, width, inChannels, outChannels } = shape;
-  if (width % PLAIN_CONV_PIXELS !== 0) throw new ShapeError(`plainConv: the width (${width}) must be a multiple of ${PLAIN_CONV_PIXELS}`);
+  if (width % PLAIN_CONV_PIXELS !== 0)
+    throw new ShapeError(`plainConv: the width (${width}) must be a multiple of ${PLAIN_CONV_PIXELS}`);
   if (input.size !== batch * height * width * inChannels || weight.size !== 9 * inChannels * outChannels) {
-    throw new ShapeError(`plainConv: input of ${input.size} and weight of ${weight.size} elements do not fit ${JSON.stringify(shape)}`);
+    throw new ShapeError(
+      `plainConv: input of ${input.size} and weight of ${weight.size} elements do not fit ${JSON.stringify(shape)}`,
+    );
   }
   const output = engine.empty([batch, height, width, outChannels], 'plain conv');
   engine.dispatch(wgsl.plainConv, 'plain_conv', {
-    bindings: { input, weight, output }, params: { batch, height, width, inChannels },
+    bindings: { input, weight, output },
+    params: { batch, height, width, inChannels },
     specialization: { IN_CHANNELS: inChannels, OUT_CHANNELS: outChannels, UNROLL_LOOPS: unroll ? 1 : 0 },
     invocations: (batch * height * width) / PLAIN_CONV_PIXELS,
   });
@@ -55,7 +65,8 @@ export function referencePlainConv(input: Float64Array, weight: Float64Array, sh
             for (let ci = 0; ci < inChannels; ci++) {
               const value = input[((n * height + iy) * width + ix) * inChannels + ci]!;
               for (let co = 0; co < outChannels; co++) {
-                output[((n * height + y) * width + x) * outChannels + co] += value * weight[((ky * 3 + kx) * inChannels + ci) * outChannels + co]!;
+                output[((n * height + y) * width + x) * outChannels + co] +=
+                  value * weight[((ky * 3 + kx) * inChannels + ci) * outChannels + co]!;
               }
             }
           }

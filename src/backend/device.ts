@@ -50,15 +50,21 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
   }
   const adapter = await gpu.requestAdapter();
   if (!adapter) {
-    throw new NoAdapterError('no WebGPU adapter was found (on Linux without a GPU, install Mesa lavapipe: scripts/install-system.sh)');
+    throw new NoAdapterError(
+      'no WebGPU adapter was found (on Linux without a GPU, install Mesa lavapipe: scripts/install-system.sh)',
+    );
   }
   if (runtimeName() === 'deno' && looksLikeWgpuOpenGl(adapter.features) && !allowOpenGl()) {
-    throw new NoAdapterError("Deno's WebGPU found no Vulkan driver and fell back to OpenGL, where aelab's kernels do not compile " +
-      '(on Linux without a GPU, install Mesa lavapipe: scripts/install-system.sh, or apt install mesa-vulkan-drivers; ' +
-      'check VK_ICD_FILENAMES). AELAB_ALLOW_OPENGL=1 tries anyway');
+    throw new NoAdapterError(
+      "Deno's WebGPU found no Vulkan driver and fell back to OpenGL, where aelab's kernels do not compile " +
+        '(on Linux without a GPU, install Mesa lavapipe: scripts/install-system.sh, or apt install mesa-vulkan-drivers; ' +
+        'check VK_ICD_FILENAMES). AELAB_ALLOW_OPENGL=1 tries anyway',
+    );
   }
   const info = adapter.info;
-  const adapterDescription = [info?.vendor, info?.architecture, info?.device, info?.description].filter((part) => part).join(' / ') || 'unnamed adapter';
+  const adapterDescription =
+    [info?.vendor, info?.architecture, info?.device, info?.description].filter((part) => part).join(' / ') ||
+    'unnamed adapter';
   const device = await adapter.requestDevice({
     // Kernels shuffle between lanes where the adapter has subgroups (tuning/subgroups.ts).
     requiredFeatures: adapter.features.has('subgroups') ? ['subgroups' as GPUFeatureName] : [],
@@ -68,8 +74,16 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
     },
   });
   // isFallbackAdapter moved from the adapter into its info; either may be missing.
-  const fallback = Boolean((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter);
-  const traits = { description: adapterDescription, fallback, wgpu: webgpuIsWgpu(), inProcess: runtimeName() !== 'browser' };
+  const fallback = Boolean(
+    (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ??
+    (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter,
+  );
+  const traits = {
+    description: adapterDescription,
+    fallback,
+    wgpu: webgpuIsWgpu(),
+    inProcess: runtimeName() !== 'browser',
+  };
   return { device, adapterDescription: `${adapterDescription} (${runtimeName()})`, traits };
 }
 
@@ -80,7 +94,12 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
  * difference with Vulkan missing (VK_ICD_FILENAMES pointing nowhere) and without it.
  */
 export function looksLikeWgpuOpenGl(features: ReadonlySet<string>): boolean {
-  return features.has('texture-compression-etc2') && features.has('texture-compression-astc') && !features.has('bgra8unorm-storage') && !features.has('shader-f16');
+  return (
+    features.has('texture-compression-etc2') &&
+    features.has('texture-compression-astc') &&
+    !features.has('bgra8unorm-storage') &&
+    !features.has('shader-f16')
+  );
 }
 
 function allowOpenGl(): boolean {

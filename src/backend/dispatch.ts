@@ -3,7 +3,14 @@
 // workgroup grid. Uniform buffers are immutable and cached by content, bind groups by their
 // buffers, so a repeated shape costs no allocation.
 import { BufferPool } from './buffer-pool.ts';
-import { packUniform, type CompiledEntryPoint, type KernelLibrary, type KernelSource, type OverrideConstants, type Specialization } from './kernel-library.ts';
+import {
+  packUniform,
+  type CompiledEntryPoint,
+  type KernelLibrary,
+  type KernelSource,
+  type OverrideConstants,
+  type Specialization,
+} from './kernel-library.ts';
 import { BufferUsage } from '../gpu-constants.ts';
 import { Tensor } from './tensor.ts';
 import { AelabError } from '../errors.ts';
@@ -57,7 +64,10 @@ export class Dispatcher {
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private readonly bufferIds = new WeakMap<GPUBuffer, number>();
   private nextBufferId = 1;
-  private readonly recorded = new Map<string, { label: string; shape: string; dispatches: number; encode: () => void }>();
+  private readonly recorded = new Map<
+    string,
+    { label: string; shape: string; dispatches: number; encode: () => void }
+  >();
 
   constructor(
     private readonly device: GPUDevice,
@@ -71,15 +81,26 @@ export class Dispatcher {
   }
 
   dispatch(kernel: KernelSource, entryPoint: string, request: DispatchRequest): void {
-    const compiled = this.kernels.entryPoint(kernel.name, kernel.source, entryPoint, request.constants, request.specialization);
+    const compiled = this.kernels.entryPoint(
+      kernel.name,
+      kernel.source,
+      entryPoint,
+      request.constants,
+      request.specialization,
+    );
     const bindGroup = this.bindGroup(compiled, request);
     const [x, y, z] = this.workgroupCounts(compiled, request);
     if (x === 0 || y === 0 || z === 0) return;
-    if (this.profiling) this.record(compiled, bindGroup, [x, y, z], dispatchShape(request, compiled.workgroupSize, [x, y, z]));
+    if (this.profiling)
+      this.record(compiled, bindGroup, [x, y, z], dispatchShape(request, compiled.workgroupSize, [x, y, z]));
     this.encode(compiled, bindGroup, [x, y, z]);
   }
 
-  private encode(compiled: CompiledEntryPoint, bindGroup: GPUBindGroup, [x, y, z]: readonly [number, number, number]): void {
+  private encode(
+    compiled: CompiledEntryPoint,
+    bindGroup: GPUBindGroup,
+    [x, y, z]: readonly [number, number, number],
+  ): void {
     const pass = this.computePass();
     pass.setPipeline(compiled.pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -95,14 +116,24 @@ export class Dispatcher {
    * encodes the step yields, so every dispatch that finished meanwhile would be booked to the
    * first one waited for.
    */
-  private record(compiled: CompiledEntryPoint, bindGroup: GPUBindGroup, workgroups: readonly [number, number, number], shape: string): void {
+  private record(
+    compiled: CompiledEntryPoint,
+    bindGroup: GPUBindGroup,
+    workgroups: readonly [number, number, number],
+    shape: string,
+  ): void {
     const key = `${compiled.label}\n${shape}`;
     const entry = this.recorded.get(key);
     if (entry) {
       entry.dispatches += 1;
       return;
     }
-    this.recorded.set(key, { label: compiled.label, shape, dispatches: 1, encode: () => this.encode(compiled, bindGroup, workgroups) });
+    this.recorded.set(key, {
+      label: compiled.label,
+      shape,
+      dispatches: 1,
+      encode: () => this.encode(compiled, bindGroup, workgroups),
+    });
   }
 
   /** Profile mode: the dispatches since the last call, one per entry point and shape, in the order first seen. */
@@ -116,13 +147,16 @@ export class Dispatcher {
     if (request.workgroups) {
       const [x, y = 1, z = 1] = request.workgroups;
       if (x > MAX_WORKGROUPS_PER_DIMENSION || y > MAX_WORKGROUPS_PER_DIMENSION || z > MAX_WORKGROUPS_PER_DIMENSION) {
-        throw new AelabError(`${compiled.label}: ${x}x${y}x${z} workgroups exceed ${MAX_WORKGROUPS_PER_DIMENSION} per dimension`);
+        throw new AelabError(
+          `${compiled.label}: ${x}x${y}x${z} workgroups exceed ${MAX_WORKGROUPS_PER_DIMENSION} per dimension`,
+        );
       }
       return [x, y, z];
     }
     let groups = request.groups;
     if (groups === undefined) {
-      if (request.invocations === undefined) throw new AelabError(`${compiled.label}: a dispatch needs invocations, groups or workgroups`);
+      if (request.invocations === undefined)
+        throw new AelabError(`${compiled.label}: a dispatch needs invocations, groups or workgroups`);
       groups = Math.ceil(request.invocations / compiled.workgroupSize[0]);
     }
     if (groups <= MAX_WORKGROUPS_PER_DIMENSION) return [groups, 1, 1];
@@ -139,20 +173,25 @@ export class Dispatcher {
       if (!resource) throw new AelabError(`${compiled.label}: no buffer bound to '${binding.name}'`);
       // A tensor is bound as its elements and their quads' padding (a pooled buffer's whole size,
       // or a view's range of its base).
-      const [buffer, offset, size] = resource instanceof Tensor
-        ? [resource.buffer, resource.byteOffset, BufferPool.roundedSize(resource.size * 4)]
-        : [resource, 0, resource.size];
+      const [buffer, offset, size] =
+        resource instanceof Tensor
+          ? [resource.buffer, resource.byteOffset, BufferPool.roundedSize(resource.size * 4)]
+          : [resource, 0, resource.size];
       // Robust access may clamp an index past the end to one inside: a kernel writing vec4s to a
       // buffer with a partial last one would silently overwrite a real element (elementwise.ts).
       if (size % binding.elementBytes !== 0) {
-        throw new AelabError(`${compiled.label}: '${binding.name}' reads ${binding.elementBytes}-byte elements, but its buffer has ${size} bytes, not a whole number of them`);
+        throw new AelabError(
+          `${compiled.label}: '${binding.name}' reads ${binding.elementBytes}-byte elements, but its buffer has ${size} bytes, not a whole number of them`,
+        );
       }
       entries.push({ binding: binding.binding, resource: { buffer, offset, size } });
       keyParts.push(`${this.bufferId(buffer)}@${offset}+${size}`);
     }
     for (const name of Object.keys(request.bindings)) {
       if (!compiled.storage.some((binding) => binding.name === name)) {
-        throw new AelabError(`${compiled.label}: the kernel has no storage binding '${name}' (it has: ${compiled.storage.map((b) => b.name).join(', ')})`);
+        throw new AelabError(
+          `${compiled.label}: the kernel has no storage binding '${name}' (it has: ${compiled.storage.map((b) => b.name).join(', ')})`,
+        );
       }
     }
     if (compiled.uniform) {
@@ -183,7 +222,12 @@ export class Dispatcher {
         this.uniformBuffers.clear();
         this.bindGroups.clear();
       }
-      buffer = this.device.createBuffer({ label: `${compiled.label} params`, size: bytes.byteLength, usage: BufferUsage.UNIFORM, mappedAtCreation: true });
+      buffer = this.device.createBuffer({
+        label: `${compiled.label} params`,
+        size: bytes.byteLength,
+        usage: BufferUsage.UNIFORM,
+        mappedAtCreation: true,
+      });
       new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(bytes));
       buffer.unmap();
       this.uniformBuffers.set(key, buffer);
@@ -199,9 +243,15 @@ export class Dispatcher {
 }
 
 /** A dispatch's uniform params and kernel variant as text, for the profile (RecordedDispatch.shape). */
-function dispatchShape(request: DispatchRequest, workgroupSize: readonly number[], workgroups: readonly number[]): string {
+function dispatchShape(
+  request: DispatchRequest,
+  workgroupSize: readonly number[],
+  workgroups: readonly number[],
+): string {
   const pairs = (values: Readonly<Record<string, number>> | undefined) =>
-    Object.entries(values ?? {}).map(([name, value]) => `${name}=${value}`).join(' ');
+    Object.entries(values ?? {})
+      .map(([name, value]) => `${name}=${value}`)
+      .join(' ');
   const variant = pairs(request.specialization);
   // The grid says how the work spreads: a CPU adapter runs one workgroup per thread at a time.
   const grid = `${workgroups.join('x')} workgroups of ${workgroupSize.join('x')}`;

@@ -41,12 +41,21 @@ export class Engine {
   private liveTensorCount = 0;
   private submitCount = 0;
 
-  private constructor(readonly device: GPUDevice, options: EngineOptions, subgroups: SubgroupSupport | null) {
+  private constructor(
+    readonly device: GPUDevice,
+    options: EngineOptions,
+    subgroups: SubgroupSupport | null,
+  ) {
     this.kernels = new KernelLibrary(device, { unrollLoops: options.unrollLoops ?? false, subgroups });
     this.pool = new BufferPool(device);
     this.poison = options.poison ?? null;
     this.waits = options.waits ?? sleepFirst;
-    this.traits = options.traits ?? { description: options.adapterDescription ?? 'unknown adapter', fallback: false, wgpu: false, inProcess: true };
+    this.traits = options.traits ?? {
+      description: options.adapterDescription ?? 'unknown adapter',
+      fallback: false,
+      wgpu: false,
+      inProcess: true,
+    };
     // Whether kernels shuffle within subgroups changes their speed, so it is part of what the
     // benchmarks report and what a tuning is kept under.
     this.adapterDescription = `${options.adapterDescription ?? 'unknown adapter'}${subgroups ? `, subgroups of ${subgroups.size}` : ''}`;
@@ -84,11 +93,15 @@ export class Engine {
     checkShape(shape, `view ${label}`);
     const byteOffset = base.byteOffset + elementOffset * 4;
     if (!Number.isInteger(elementOffset) || elementOffset < 0 || byteOffset % this.viewAlignment !== 0) {
-      throw new AelabError(`view ${label}: element offset ${elementOffset} is not a multiple of ${this.viewAlignment / 4} elements (the device's storage offset alignment)`);
+      throw new AelabError(
+        `view ${label}: element offset ${elementOffset} is not a multiple of ${this.viewAlignment / 4} elements (the device's storage offset alignment)`,
+      );
     }
     // A view is bound with its quads' padding (elementwise.ts), which must lie inside base.
     if (elementOffset * 4 + BufferPool.roundedSize(sizeOf(shape) * 4) > BufferPool.roundedSize(base.size * 4)) {
-      throw new AelabError(`view ${label}: ${formatShape(shape)} from element ${elementOffset} runs past the end of ${base}`);
+      throw new AelabError(
+        `view ${label}: ${formatShape(shape)} from element ${elementOffset} runs past the end of ${base}`,
+      );
     }
     const tensor = new Tensor(this, [...shape], base.storage, label, byteOffset);
     this.track(tensor);
@@ -109,7 +122,13 @@ export class Engine {
   moveInto(tensor: Tensor, base: Tensor, elementOffset: number): void {
     const slot = this.view(base, elementOffset, tensor.shape, tensor.label);
     this.endPass();
-    this.commandEncoder().copyBufferToBuffer(tensor.buffer, tensor.byteOffset, slot.buffer, slot.byteOffset, tensor.size * 4);
+    this.commandEncoder().copyBufferToBuffer(
+      tensor.buffer,
+      tensor.byteOffset,
+      slot.buffer,
+      slot.byteOffset,
+      tensor.size * 4,
+    );
     tensor.rehome(slot.storage, slot.byteOffset);
     slot.dispose();
   }
@@ -118,7 +137,9 @@ export class Engine {
   tensor(data: ArrayLike<number>, shape: Shape, label = ''): Tensor {
     checkShape(shape, `tensor ${label}`);
     if (data.length !== sizeOf(shape)) {
-      throw new AelabError(`tensor ${label}: ${data.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
+      throw new AelabError(
+        `tensor ${label}: ${data.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`,
+      );
     }
     const tensor = new Tensor(this, [...shape], new Storage(this.pool.acquire(sizeOf(shape) * 4)), label);
     this.track(tensor);
@@ -134,7 +155,13 @@ export class Engine {
     if (data.length !== tensor.size) throw new AelabError(`write: ${data.length} values for ${tensor}`);
     if (this.encoder) this.flush();
     const values = data instanceof Float32Array ? data : Float32Array.from(data);
-    this.device.queue.writeBuffer(tensor.buffer, tensor.byteOffset, values.buffer, values.byteOffset, values.byteLength);
+    this.device.queue.writeBuffer(
+      tensor.buffer,
+      tensor.byteOffset,
+      values.buffer,
+      values.byteOffset,
+      values.byteLength,
+    );
   }
 
   full(shape: Shape, value: number, label = ''): Tensor {
@@ -149,7 +176,11 @@ export class Engine {
 
   /** Fills a tensor in place (encoded, not uploaded). */
   fillBuffer(tensor: Tensor, value: number): void {
-    this.dispatch(wgsl.fill, 'fill', { bindings: { output: tensor }, params: { count: tensor.size, value }, invocations: elementwiseInvocations(tensor.size) });
+    this.dispatch(wgsl.fill, 'fill', {
+      bindings: { output: tensor },
+      params: { count: tensor.size, value },
+      invocations: elementwiseInvocations(tensor.size),
+    });
   }
 
   keep(tensor: Tensor): void {
@@ -221,7 +252,11 @@ export class Engine {
   }
 
   memory(): MemoryCounters & { liveTensors: number; uniformBuffers: number } {
-    return { ...this.pool.counters(), liveTensors: this.liveTensorCount, uniformBuffers: this.dispatcher.uniformBufferCount };
+    return {
+      ...this.pool.counters(),
+      liveTensors: this.liveTensorCount,
+      uniformBuffers: this.dispatcher.uniformBufferCount,
+    };
   }
 
   statistics(): { dispatches: number; submits: number } {
@@ -288,7 +323,10 @@ export class Engine {
    */
   snapshot(tensors: readonly Tensor[]): Snapshot {
     const byteLength = tensors.reduce((total, tensor) => total + tensor.size * 4, 0);
-    const staging = this.device.createBuffer({ size: Math.max(4, byteLength), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    const staging = this.device.createBuffer({
+      size: Math.max(4, byteLength),
+      usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
+    });
     this.endPass();
     let offset = 0;
     for (const tensor of tensors) {
@@ -296,7 +334,12 @@ export class Engine {
       offset += tensor.size * 4;
     }
     this.flush();
-    return new Snapshot(staging, tensors.map((tensor) => tensor.size), () => this.checkErrors(), this.waits);
+    return new Snapshot(
+      staging,
+      tensors.map((tensor) => tensor.size),
+      () => this.checkErrors(),
+      this.waits,
+    );
   }
 
   /**
@@ -313,7 +356,8 @@ export class Engine {
   private async checkErrors(): Promise<void> {
     const pending = this.pendingErrors.splice(0);
     const errors = (await Promise.all(pending)).filter((error): error is GPUError => error !== null);
-    if (errors.length > 0) throw new GpuError(`the GPU rejected submitted work: ${errors.map((error) => error.message).join('; ')}`);
+    if (errors.length > 0)
+      throw new GpuError(`the GPU rejected submitted work: ${errors.map((error) => error.message).join('; ')}`);
   }
 }
 
@@ -322,7 +366,12 @@ function collectTensors(value: unknown, into: Set<Tensor>, depth: number): void 
     into.add(value);
   } else if (depth < 4 && Array.isArray(value)) {
     for (const item of value) collectTensors(item, into, depth + 1);
-  } else if (depth < 4 && value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+  } else if (
+    depth < 4 &&
+    value !== null &&
+    typeof value === 'object' &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
     for (const item of Object.values(value)) collectTensors(item, into, depth + 1);
   }
 }

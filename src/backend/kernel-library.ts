@@ -91,9 +91,11 @@ export type Specialization = Readonly<Record<string, number>>;
 export function specialize(name: string, source: string, specialization: Specialization): string {
   let result = source;
   for (const [constant, value] of Object.entries(specialization)) {
-    if (!Number.isInteger(value) || value < 0) throw new AelabError(`kernel '${name}': specialisation ${constant} = ${value} must be a non-negative integer`);
+    if (!Number.isInteger(value) || value < 0)
+      throw new AelabError(`kernel '${name}': specialisation ${constant} = ${value} must be a non-negative integer`);
     const pattern = new RegExp(`const ${constant}: u32 = \\d+u;`);
-    if (!pattern.test(result)) throw new AelabError(`kernel '${name}' has no 'const ${constant}: u32 = ...u;' to specialise`);
+    if (!pattern.test(result))
+      throw new AelabError(`kernel '${name}' has no 'const ${constant}: u32 = ...u;' to specialise`);
     result = result.replace(pattern, `const ${constant}: u32 = ${value}u;`);
   }
   return result;
@@ -126,7 +128,10 @@ export class KernelLibrary {
    */
   async check(kernel: KernelSource): Promise<void> {
     const { name, source } = kernel;
-    const module = this.device.createShaderModule({ label: name, code: withSubgroupHelpers(source, this.options.subgroups) });
+    const module = this.device.createShaderModule({
+      label: name,
+      code: withSubgroupHelpers(source, this.options.subgroups),
+    });
     const info = await module.getCompilationInfo();
     const errors = info.messages.filter((message) => message.type === 'error');
     if (errors.length > 0) {
@@ -171,8 +176,18 @@ export class KernelLibrary {
     return this.options.subgroups;
   }
 
-  entryPoint(name: string, baseSource: string, entryPoint: string, constants: OverrideConstants = {}, specialization: Specialization = {}): CompiledEntryPoint {
-    const describe = (values: Readonly<Record<string, number>>) => Object.keys(values).sort().map((key) => `${key}=${values[key]}`).join(',');
+  entryPoint(
+    name: string,
+    baseSource: string,
+    entryPoint: string,
+    constants: OverrideConstants = {},
+    specialization: Specialization = {},
+  ): CompiledEntryPoint {
+    const describe = (values: Readonly<Record<string, number>>) =>
+      Object.keys(values)
+        .sort()
+        .map((key) => `${key}=${values[key]}`)
+        .join(',');
     // Cached by source, not by name alone: another text under the same name (a variant a
     // benchmark compares, say) is compiled as what it is. The number stands for the text in
     // the key; a string's hash is computed once, so the lookup stays cheap per dispatch.
@@ -185,10 +200,16 @@ export class KernelLibrary {
     // Specialised (a kernel that shuffles also gets its SUBGROUP_SIZE, the device's), then
     // (where the engine asks for it) its constant-count loops unrolled: the text reflected;
     // with the subgroup helper defined, the text compiled.
-    const specialized = Object.keys(specialization).length > 0 ? specialize(name, baseSource, this.withSubgroupSize(`${name}.${entryPoint}`, specialization)) : baseSource;
+    const specialized =
+      Object.keys(specialization).length > 0
+        ? specialize(name, baseSource, this.withSubgroupSize(`${name}.${entryPoint}`, specialization))
+        : baseSource;
     // A kernel may also ask for it per variant: UNROLL_LOOPS specialised to 1 (a tuner
     // candidate, for a driver that leaves some loop nests rolled; conv2d/prelude.wgsl says where).
-    const source = this.options.unrollLoops || specialization['UNROLL_LOOPS'] === 1 ? unrollConstantLoops(name, specialized) : specialized;
+    const source =
+      this.options.unrollLoops || specialization['UNROLL_LOOPS'] === 1
+        ? unrollConstantLoops(name, specialized)
+        : specialized;
     const { module, reflection } = this.reflect(name, source);
     const entry = reflection.entry.compute.find((candidate) => candidate.name === entryPoint);
     if (!entry) {
@@ -199,22 +220,37 @@ export class KernelLibrary {
     const storage: StorageBinding[] = [];
     let uniform: UniformLayout | null = null;
     for (const resource of entry.resources) {
-      if (resource.group !== 0) throw new AelabError(`kernel '${name}': only @group(0) is supported, '${resource.name}' is in group ${resource.group}`);
+      if (resource.group !== 0)
+        throw new AelabError(
+          `kernel '${name}': only @group(0) is supported, '${resource.name}' is in group ${resource.group}`,
+        );
       if (resource.resourceType === ResourceType.Uniform) {
         if (uniform) throw new AelabError(`kernel '${name}.${entryPoint}': at most one uniform struct per entry point`);
         const fields = new Map<string, UniformField>();
         for (const member of (resource.type as StructInfo).members ?? []) {
           const type = member.type.name;
           if (type !== 'f32' && type !== 'u32' && type !== 'i32') {
-            throw new AelabError(`kernel '${name}': uniform field '${member.name}' has type ${type}; only f32, u32 and i32 scalars are supported`);
+            throw new AelabError(
+              `kernel '${name}': uniform field '${member.name}' has type ${type}; only f32, u32 and i32 scalars are supported`,
+            );
           }
           fields.set(member.name, { offset: member.offset, type });
         }
-        uniform = { name: resource.name, binding: resource.binding, byteSize: Math.max(16, Math.ceil(resource.type.size / 16) * 16), fields };
+        uniform = {
+          name: resource.name,
+          binding: resource.binding,
+          byteSize: Math.max(16, Math.ceil(resource.type.size / 16) * 16),
+          fields,
+        };
       } else if (resource.resourceType === ResourceType.Storage) {
         // An array's stride; WebGPU sizes buffers in 4-byte words anyway.
         const elementBytes = (resource.type as { stride?: number }).stride ?? 4;
-        storage.push({ name: resource.name, binding: resource.binding, kind: resource.access === 'read' ? 'read-only-storage' : 'storage', elementBytes });
+        storage.push({
+          name: resource.name,
+          binding: resource.binding,
+          kind: resource.access === 'read' ? 'read-only-storage' : 'storage',
+          elementBytes,
+        });
       } else {
         throw new AelabError(`kernel '${name}': resource '${resource.name}' is neither a storage buffer nor a uniform`);
       }
@@ -225,7 +261,8 @@ export class KernelLibrary {
       visibility: ShaderStage.COMPUTE,
       buffer: { type: binding.kind as GPUBufferBindingType },
     }));
-    if (uniform) entries.push({ binding: uniform.binding, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' } });
+    if (uniform)
+      entries.push({ binding: uniform.binding, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' } });
     entries.sort((a, b) => a.binding - b.binding);
 
     const label = `${name}.${entryPoint}`;
@@ -253,7 +290,9 @@ export class KernelLibrary {
   private withSubgroupSize(label: string, specialization: Specialization): Specialization {
     if (specialization['SUBGROUP_SHUFFLES'] !== 1) return specialization;
     if (!this.options.subgroups) {
-      throw new AelabError(`kernel '${label}': SUBGROUP_SHUFFLES = 1 needs subgroups, and this device has none the kernels can use`);
+      throw new AelabError(
+        `kernel '${label}': SUBGROUP_SHUFFLES = 1 needs subgroups, and this device has none the kernels can use`,
+      );
     }
     return { ...specialization, SUBGROUP_SIZE: this.options.subgroups.size };
   }
@@ -268,7 +307,12 @@ export class KernelLibrary {
         // Dawn compiled it, but the reflection parser (which derives the layouts) did not.
         throw new ShaderCompileError(`kernel '${name}': wgsl_reflect could not parse it: ${(error as Error).message}`);
       }
-      reflected = { module: existing ?? this.device.createShaderModule({ label: name, code: withSubgroupHelpers(source, this.options.subgroups) }), reflection };
+      reflected = {
+        module:
+          existing ??
+          this.device.createShaderModule({ label: name, code: withSubgroupHelpers(source, this.options.subgroups) }),
+        reflection,
+      };
       this.modules.set(source, reflected);
     }
     return reflected;
@@ -276,7 +320,11 @@ export class KernelLibrary {
 }
 
 /** Packs named uniform values into the struct's bytes at the offsets reflected from WGSL. */
-export function packUniform(layout: UniformLayout, values: Readonly<Record<string, number>>, label: string): ArrayBuffer {
+export function packUniform(
+  layout: UniformLayout,
+  values: Readonly<Record<string, number>>,
+  label: string,
+): ArrayBuffer {
   const bytes = new ArrayBuffer(layout.byteSize);
   const view = new DataView(bytes);
   for (const [fieldName, field] of layout.fields) {
@@ -284,7 +332,8 @@ export function packUniform(layout: UniformLayout, values: Readonly<Record<strin
     if (value === undefined) throw new AelabError(`${label}: missing uniform value '${fieldName}'`);
     if (field.type === 'f32') view.setFloat32(field.offset, value, true);
     else if (field.type === 'u32') {
-      if (!Number.isInteger(value) || value < 0) throw new AelabError(`${label}: uniform '${fieldName}' is u32 but got ${value}`);
+      if (!Number.isInteger(value) || value < 0)
+        throw new AelabError(`${label}: uniform '${fieldName}' is u32 but got ${value}`);
       view.setUint32(field.offset, value, true);
     } else {
       if (!Number.isInteger(value)) throw new AelabError(`${label}: uniform '${fieldName}' is i32 but got ${value}`);

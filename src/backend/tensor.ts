@@ -30,7 +30,13 @@ export class Tensor {
   private home: Storage | null;
   private offset: number;
 
-  constructor(readonly engine: Engine, readonly shape: Shape, storage: Storage, readonly label = '', byteOffset = 0) {
+  constructor(
+    readonly engine: Engine,
+    readonly shape: Shape,
+    storage: Storage,
+    readonly label = '',
+    byteOffset = 0,
+  ) {
     this.size = sizeOf(shape);
     this.home = storage;
     this.offset = byteOffset;
@@ -39,7 +45,9 @@ export class Tensor {
 
   get storage(): Storage {
     if (!this.home) {
-      throw new DisposedTensorError(`tensor ${this.label || '#' + this.id} ${formatShape(this.shape)} was used after it was disposed`);
+      throw new DisposedTensorError(
+        `tensor ${this.label || '#' + this.id} ${formatShape(this.shape)} was used after it was disposed`,
+      );
     }
     return this.home;
   }

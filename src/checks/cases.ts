@@ -30,7 +30,13 @@ const probabilities = (shape: Shape): InputSpec[] => [
 ];
 
 const CHANNELS = [1, 2, 3, 5, 12, 17];
-const SIZES: [number, number][] = [[7, 9], [9, 7], [8, 8], [5, 6], [11, 5]];
+const SIZES: [number, number][] = [
+  [7, 9],
+  [9, 7],
+  [8, 8],
+  [5, 6],
+  [11, 5],
+];
 
 /** 16 seeded conv2d cases: every kernel size x stride x padding, with drawn batch, channels and size. */
 function conv2dCases(): ParityCase<AttributesOf<'conv2d'>>[] {
@@ -59,19 +65,45 @@ function maxPool2dCases(): ParityCase<AttributesOf<'maxPool2d'>>[] {
     for (const stride of [undefined, 1, 2])
       for (const padding of ['same', 'valid'] as const) {
         const [height, width] = random.pick(SIZES);
-        cases.push({ inputs: plain([random.integer(1, 4), random.pick(CHANNELS), height, width]), attributes: { poolSize, stride, padding } });
+        cases.push({
+          inputs: plain([random.integer(1, 4), random.pick(CHANNELS), height, width]),
+          attributes: { poolSize, stride, padding },
+        });
       }
   return cases;
 }
 
 export const opCases: { readonly [K in OpName]: readonly ParityCase<AttributesOf<K>>[] } = {
-  add: [{ inputs: plain([2, 3, 7, 9], [2, 3, 7, 9]), attributes: none }, { inputs: plain([17], [17]), attributes: none }],
-  subtract: [{ inputs: plain([2, 3, 7, 9], [2, 3, 7, 9]), attributes: none }, { inputs: plain([5, 12], [5, 12]), attributes: none }],
-  multiply: [{ inputs: plain([2, 3, 7, 9], [2, 3, 7, 9]), attributes: none }, { inputs: plain([1, 1, 1, 3], [1, 1, 1, 3]), attributes: none }],
-  scale: [{ inputs: plain([3, 5, 7, 9]), attributes: { factor: -2.5 } }, { inputs: plain([4]), attributes: { factor: 0.125 } }],
-  sum: [{ inputs: plain([4, 17, 9, 7]), attributes: none }, { inputs: plain([3]), attributes: none }, { inputs: plain([2, 3, 32, 32]), attributes: none }],
-  mean: [{ inputs: plain([4, 17, 9, 7]), attributes: none }, { inputs: plain([1]), attributes: none }, { inputs: plain([32, 3, 32, 32]), attributes: none }],
-  relu: [{ inputs: plain([2, 5, 7, 9]), attributes: none }, { inputs: plain([3, 12, 8, 8]), attributes: none }],
+  add: [
+    { inputs: plain([2, 3, 7, 9], [2, 3, 7, 9]), attributes: none },
+    { inputs: plain([17], [17]), attributes: none },
+  ],
+  subtract: [
+    { inputs: plain([2, 3, 7, 9], [2, 3, 7, 9]), attributes: none },
+    { inputs: plain([5, 12], [5, 12]), attributes: none },
+  ],
+  multiply: [
+    { inputs: plain([2, 3, 7, 9], [2, 3, 7, 9]), attributes: none },
+    { inputs: plain([1, 1, 1, 3], [1, 1, 1, 3]), attributes: none },
+  ],
+  scale: [
+    { inputs: plain([3, 5, 7, 9]), attributes: { factor: -2.5 } },
+    { inputs: plain([4]), attributes: { factor: 0.125 } },
+  ],
+  sum: [
+    { inputs: plain([4, 17, 9, 7]), attributes: none },
+    { inputs: plain([3]), attributes: none },
+    { inputs: plain([2, 3, 32, 32]), attributes: none },
+  ],
+  mean: [
+    { inputs: plain([4, 17, 9, 7]), attributes: none },
+    { inputs: plain([1]), attributes: none },
+    { inputs: plain([32, 3, 32, 32]), attributes: none },
+  ],
+  relu: [
+    { inputs: plain([2, 5, 7, 9]), attributes: none },
+    { inputs: plain([3, 12, 8, 8]), attributes: none },
+  ],
   sigmoid: [{ inputs: [{ shape: [2, 5, 7, 9], low: -6, high: 6 }], attributes: none }],
   softmax: [
     { inputs: plain([2, 5, 7, 9]), attributes: none }, // over the channels of NCHW images
@@ -91,10 +123,16 @@ export const opCases: { readonly [K in OpName]: readonly ParityCase<AttributesOf
     { inputs: plain([2, 8, 16, 16], [12, 8, 3, 3], [12]), attributes: { padding: 'same', activation: 'relu' } }, // the notebook's second layer, ReLU fused
     { inputs: plain([1, 5, 7, 9], [3, 5, 3, 3]), attributes: { stride: 2, padding: 'same', activation: 'relu' } }, // ReLU fused, no bias
     { inputs: plain([2, 3, 9, 7], [17, 3, 5, 5], [17]), attributes: { padding: 'valid', activation: 'relu' } }, // ReLU fused, a channel tail
-    { inputs: plain([2, 16, 8, 8], [12, 16, 3, 3], [12]), attributes: { padding: 'same', activation: 'relu', upsample: 2 } }, // the notebook's decoder: UpSampling2D then Conv2D
+    {
+      inputs: plain([2, 16, 8, 8], [12, 16, 3, 3], [12]),
+      attributes: { padding: 'same', activation: 'relu', upsample: 2 },
+    }, // the notebook's decoder: UpSampling2D then Conv2D
     { inputs: plain([1, 5, 3, 4], [3, 5, 5, 5], [3]), attributes: { padding: 'same', upsample: 2 } }, // upsampled, 5x5 kernel
     { inputs: plain([2, 3, 4, 5], [2, 3, 3, 2]), attributes: { padding: 'valid', upsample: 3 } }, // upsampled by 3, no bias, non-square kernel
-    { inputs: plain([1, 2, 5, 3], [3, 2, 3, 3], [3]), attributes: { padding: [2, 0, 1, 1], upsample: 2, activation: 'relu' } }, // upsampled, explicit padding
+    {
+      inputs: plain([1, 2, 5, 3], [3, 2, 3, 3], [3]),
+      attributes: { padding: [2, 0, 1, 1], upsample: 2, activation: 'relu' },
+    }, // upsampled, explicit padding
     { inputs: plain([1, 2, 3, 3], [2, 2, 3, 3], [2]), attributes: { padding: 'valid', upsample: 3 } }, // upsampled by 3 with a bias: 7 x 7 planes, no whole number of quads (the bias gradient's scalar kernel)
   ],
   maxPool2d: [
@@ -109,23 +147,74 @@ export const opCases: { readonly [K in OpName]: readonly ParityCase<AttributesOf
     { inputs: plain([1, 5, 3, 4]), attributes: { factor: 3 } },
     { inputs: plain([3, 2, 5, 5]), attributes: { factor: 1 } },
   ],
-  binaryCrossEntropy: [{ inputs: probabilities([2, 3, 7, 9]), attributes: none }, { inputs: probabilities([32, 3, 32, 32]), attributes: none }],
+  binaryCrossEntropy: [
+    { inputs: probabilities([2, 3, 7, 9]), attributes: none },
+    { inputs: probabilities([32, 3, 32, 32]), attributes: none },
+  ],
   binaryCrossEntropyFromLogits: [
-    { inputs: [{ shape: [2, 3, 7, 9], low: -8, high: 8 }, { shape: [2, 3, 7, 9], low: 0, high: 1 }], attributes: none },
-    { inputs: [{ shape: [32, 3, 32, 32], low: -8, high: 8 }, { shape: [32, 3, 32, 32], low: 0, high: 1 }], attributes: none }, // the notebook's batch: 48 workgroups, sums of two passes
+    {
+      inputs: [
+        { shape: [2, 3, 7, 9], low: -8, high: 8 },
+        { shape: [2, 3, 7, 9], low: 0, high: 1 },
+      ],
+      attributes: none,
+    },
+    {
+      inputs: [
+        { shape: [32, 3, 32, 32], low: -8, high: 8 },
+        { shape: [32, 3, 32, 32], low: 0, high: 1 },
+      ],
+      attributes: none,
+    }, // the notebook's batch: 48 workgroups, sums of two passes
   ],
   softmaxCrossEntropy: [
-    { inputs: [{ shape: [2, 5, 7, 9], low: -3, high: 3 }, { shape: [2, 5, 7, 9], low: 0, high: 1 }], attributes: none }, // targets of any mass: weighted
-    { inputs: [{ shape: [3, 17, 4, 5], low: -20, high: 20 }, { shape: [3, 17, 4, 5], low: 0, high: 2 }], attributes: none }, // wide logits: the largest is subtracted first
-    { inputs: [{ shape: [1, 313, 2, 1], low: -4, high: 4 }, { shape: [1, 313, 2, 1], low: 0, high: 0.1 }], attributes: none }, // 313 ab bins (two pixels: a mass of about 16 each leaves the finite differences enough signal)
+    {
+      inputs: [
+        { shape: [2, 5, 7, 9], low: -3, high: 3 },
+        { shape: [2, 5, 7, 9], low: 0, high: 1 },
+      ],
+      attributes: none,
+    }, // targets of any mass: weighted
+    {
+      inputs: [
+        { shape: [3, 17, 4, 5], low: -20, high: 20 },
+        { shape: [3, 17, 4, 5], low: 0, high: 2 },
+      ],
+      attributes: none,
+    }, // wide logits: the largest is subtracted first
+    {
+      inputs: [
+        { shape: [1, 313, 2, 1], low: -4, high: 4 },
+        { shape: [1, 313, 2, 1], low: 0, high: 0.1 },
+      ],
+      attributes: none,
+    }, // 313 ab bins (two pixels: a mass of about 16 each leaves the finite differences enough signal)
     { inputs: [{ shape: [6, 10] }, { shape: [6, 10], low: 0, high: 1 }], attributes: none }, // [batch, classes]
-    { inputs: [{ shape: [32, 64, 16, 16], low: -4, high: 4 }, { shape: [32, 64, 16, 16], low: 0, high: 0.1 }], attributes: none }, // a training batch: sums of two passes
+    {
+      inputs: [
+        { shape: [32, 64, 16, 16], low: -4, high: 4 },
+        { shape: [32, 64, 16, 16], low: 0, high: 0.1 },
+      ],
+      attributes: none,
+    }, // a training batch: sums of two passes
   ],
   meanSquaredError: [{ inputs: plain([2, 3, 7, 9], [2, 3, 7, 9]), attributes: none }],
   meanAbsoluteError: [{ inputs: plain([2, 3, 7, 9], [2, 3, 7, 9]), attributes: none }],
   binaryAccuracy: [
-    { inputs: [{ shape: [2, 3, 7, 9], low: 0, high: 1 }, { shape: [2, 3, 7, 9], low: 0, high: 1, round: true }], attributes: none },
-    { inputs: [{ shape: [32, 3, 32, 32], low: 0, high: 1 }, { shape: [32, 3, 32, 32], low: 0, high: 1, round: true }], attributes: none },
+    {
+      inputs: [
+        { shape: [2, 3, 7, 9], low: 0, high: 1 },
+        { shape: [2, 3, 7, 9], low: 0, high: 1, round: true },
+      ],
+      attributes: none,
+    },
+    {
+      inputs: [
+        { shape: [32, 3, 32, 32], low: 0, high: 1 },
+        { shape: [32, 3, 32, 32], low: 0, high: 1, round: true },
+      ],
+      attributes: none,
+    },
   ],
 };
 

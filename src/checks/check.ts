@@ -51,7 +51,9 @@ export function worstElement(actual: ArrayLike<number>, expected: ArrayLike<numb
   let worst = { index: -1, ratio: 0 };
   for (let i = 0; i < expected.length; i++) {
     const difference = Math.abs(actual[i]! - expected[i]!);
-    const ratio = Number.isNaN(difference) ? Infinity : difference / Math.max(ELEMENT_TOLERANCE * (Math.abs(expected[i]!) + rms), 1e-300);
+    const ratio = Number.isNaN(difference)
+      ? Infinity
+      : difference / Math.max(ELEMENT_TOLERANCE * (Math.abs(expected[i]!) + rms), 1e-300);
     if (ratio > worst.ratio || (difference > 0 && worst.index < 0)) worst = { index: i, ratio };
   }
   return worst;
@@ -78,7 +80,13 @@ export function sampleCoordinates(gradient: ArrayLike<number>, count: number, ra
  * differences: at the sampled coordinates, and along random +-1 directions v, where
  * (f(w + e v) - f(w - e v)) / 2e must equal gradient . v. The larger of the two relative errors.
  */
-export function finiteDifferenceError(values: Float64Array, gradient: ArrayLike<number>, objective: () => number, random: Random, { coordinates = SAMPLED_COORDINATES, directions = DIRECTIONS } = {}): number {
+export function finiteDifferenceError(
+  values: Float64Array,
+  gradient: ArrayLike<number>,
+  objective: () => number,
+  random: Random,
+  { coordinates = SAMPLED_COORDINATES, directions = DIRECTIONS } = {},
+): number {
   const original = Float64Array.from(values);
   const along = (v: ArrayLike<number>, step: number): number => {
     const at = (epsilon: number): number => {
@@ -95,7 +103,10 @@ export function finiteDifferenceError(values: Float64Array, gradient: ArrayLike<
     v[j] = 1;
     return along(v, 1e-6 * Math.max(1, Math.abs(original[j]!)));
   });
-  const coordinateError = relativeError(numeric, sampled.map((j) => gradient[j]!));
+  const coordinateError = relativeError(
+    numeric,
+    sampled.map((j) => gradient[j]!),
+  );
   const numericAlong: number[] = [];
   const analyticAlong: number[] = [];
   for (let direction = 0; direction < directions; direction++) {
@@ -135,14 +146,23 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * The checks of one case. `finiteDifferences: false` skips the third (the kernel-variant checks
  * run one case once per variant, and the reference they share is checked by the op cases).
  */
-export async function checkOp<A>(engine: Engine, op: Op<A>, spec: ParityCase<A>, seed: number, { finiteDifferences = true } = {}): Promise<ParityResult> {
+export async function checkOp<A>(
+  engine: Engine,
+  op: Op<A>,
+  spec: ParityCase<A>,
+  seed: number,
+  { finiteDifferences = true } = {},
+): Promise<ParityResult> {
   const random = new Random(seed);
   const { attributes } = spec;
   const inputs: HostTensor[] = spec.inputs.map(({ shape, low, high, round }) => {
     const data = random.values(sizeOf(shape), low, high);
     return { shape, data: round ? data.map(Math.round) : data };
   });
-  const outputShape = op.outputShape(inputs.map((input) => input.shape), attributes);
+  const outputShape = op.outputShape(
+    inputs.map((input) => input.shape),
+    attributes,
+  );
   const output: HostTensor = { shape: outputShape, data: op.reference.forward(inputs, attributes, outputShape) };
   const gradOutput: HostTensor = { shape: outputShape, data: random.values(sizeOf(outputShape)) };
   const needsGradient = op.differentiable.slice(0, inputs.length);
@@ -162,9 +182,15 @@ export async function checkOp<A>(engine: Engine, op: Op<A>, spec: ParityCase<A>,
   });
 
   // A gradient the op did not return, where one was needed, compares as Infinity, not as empty.
-  const backward = needsGradient.map((needed, i) => (needed ? relativeError(gpuGradients[i] ?? [NaN], referenceGradients[i] ?? [NaN]) : null));
-  const elementChecks = needsGradient.map((needed, i) => (needed ? worstElement(gpuGradients[i] ?? [NaN], referenceGradients[i] ?? [NaN]) : null));
-  const zeroGradient = needsGradient.map((needed, i) => needed && !spec.zeroGradient && (referenceGradients[i]?.every((value) => value === 0) ?? false));
+  const backward = needsGradient.map((needed, i) =>
+    needed ? relativeError(gpuGradients[i] ?? [NaN], referenceGradients[i] ?? [NaN]) : null,
+  );
+  const elementChecks = needsGradient.map((needed, i) =>
+    needed ? worstElement(gpuGradients[i] ?? [NaN], referenceGradients[i] ?? [NaN]) : null,
+  );
+  const zeroGradient = needsGradient.map(
+    (needed, i) => needed && !spec.zeroGradient && (referenceGradients[i]?.every((value) => value === 0) ?? false),
+  );
 
   const objective = () => dot(op.reference.forward(inputs, attributes, outputShape), gradOutput.data);
   const gradientCheck = needsGradient.map((needed, i) => {
@@ -174,7 +200,10 @@ export async function checkOp<A>(engine: Engine, op: Op<A>, spec: ParityCase<A>,
   });
 
   return {
-    forward: relativeError(gpuOutput, output.data), backward, gradientCheck, zeroGradient,
+    forward: relativeError(gpuOutput, output.data),
+    backward,
+    gradientCheck,
+    zeroGradient,
     elements: { forward: worstElement(gpuOutput, output.data), backward: elementChecks },
   };
 }
@@ -184,18 +213,24 @@ export function failures(op: Op<unknown>, result: ParityResult): string[] {
   const lines: string[] = [];
   const outside = (what: string, element: ElementCheck) =>
     `${what}: element ${element.index} differs from the reference by ${element.ratio.toPrecision(3)} times its bound ${ELEMENT_TOLERANCE} x (|reference| + rms)`;
-  if (!(result.forward < FLOAT32_TOLERANCE)) lines.push(`forward: relative error ${result.forward} >= ${FLOAT32_TOLERANCE}`);
+  if (!(result.forward < FLOAT32_TOLERANCE))
+    lines.push(`forward: relative error ${result.forward} >= ${FLOAT32_TOLERANCE}`);
   else if (!(result.elements.forward.ratio <= 1)) lines.push(outside('forward', result.elements.forward));
   result.backward.forEach((error, i) => {
     const element = result.elements.backward[i];
-    if (error !== null && !(error < FLOAT32_TOLERANCE)) lines.push(`backward to ${op.inputNames[i]}: relative error ${error} >= ${FLOAT32_TOLERANCE}`);
+    if (error !== null && !(error < FLOAT32_TOLERANCE))
+      lines.push(`backward to ${op.inputNames[i]}: relative error ${error} >= ${FLOAT32_TOLERANCE}`);
     else if (element && !(element.ratio <= 1)) lines.push(outside(`backward to ${op.inputNames[i]}`, element));
   });
   result.zeroGradient.forEach((zero, i) => {
-    if (zero) lines.push(`backward to ${op.inputNames[i]}: the reference gradient is zero everywhere, so nothing was checked (give the case inputs where it is not, or mark it zeroGradient)`);
+    if (zero)
+      lines.push(
+        `backward to ${op.inputNames[i]}: the reference gradient is zero everywhere, so nothing was checked (give the case inputs where it is not, or mark it zeroGradient)`,
+      );
   });
   result.gradientCheck.forEach((error, i) => {
-    if (error !== null && !(error < GRADIENT_CHECK_TOLERANCE)) lines.push(`finite differences for ${op.inputNames[i]}: relative error ${error} >= ${GRADIENT_CHECK_TOLERANCE}`);
+    if (error !== null && !(error < GRADIENT_CHECK_TOLERANCE))
+      lines.push(`finite differences for ${op.inputNames[i]}: relative error ${error} >= ${GRADIENT_CHECK_TOLERANCE}`);
   });
   return lines;
 }

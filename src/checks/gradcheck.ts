@@ -18,7 +18,15 @@ import { tensorValues } from '../nn/weights.ts';
 import { AelabError } from '../errors.ts';
 import { formatShape, sizeOf, type Shape } from '../shapes.ts';
 import { Random } from '../random.ts';
-import { dot, ELEMENT_TOLERANCE, finiteDifferenceError, FLOAT32_TOLERANCE, GRADIENT_CHECK_TOLERANCE, relativeError, worstElement } from './check.ts';
+import {
+  dot,
+  ELEMENT_TOLERANCE,
+  finiteDifferenceError,
+  FLOAT32_TOLERANCE,
+  GRADIENT_CHECK_TOLERANCE,
+  relativeError,
+  worstElement,
+} from './check.ts';
 
 /** An input: its shape (random values in [-1, 1], away from 0), or its values too. */
 export type GradcheckInput = Shape | { readonly shape: Shape; readonly data: ArrayLike<number> };
@@ -80,7 +88,11 @@ function isOp(target: object): target is Op<unknown> {
  * a model (its batch included, e.g. [2, 1, 28, 28]), one per op input for an op. Returns the
  * errors per tensor and whether every one is within its tolerance.
  */
-export async function gradcheck(target: Module<Tensor> | Op<any>, inputs: GradcheckInput | readonly GradcheckInput[], options: GradcheckOptions = {}): Promise<GradcheckReport> {
+export async function gradcheck(
+  target: Module<Tensor> | Op<any>,
+  inputs: GradcheckInput | readonly GradcheckInput[],
+  options: GradcheckOptions = {},
+): Promise<GradcheckReport> {
   const tolerance = options.tolerance ?? FLOAT32_TOLERANCE;
   const finiteDifferenceTolerance = options.finiteDifferenceTolerance ?? GRADIENT_CHECK_TOLERANCE;
   const random = new Random(options.seed ?? 1);
@@ -110,8 +122,14 @@ export async function gradcheck(target: Module<Tensor> | Op<any>, inputs: Gradch
   const g = cpuResult.g;
   const gpuResult = await gpuGradients(engine, gpu, data, g);
 
-  const names = [...cpu.inputs.filter((input) => input.differentiable).map((input) => input.name), ...cpu.parameters.map(([name]) => name)];
-  const checked = [...cpuInputs.filter((_, i) => cpu.inputs[i]!.differentiable), ...cpu.parameters.map(([, parameter]) => parameter)];
+  const names = [
+    ...cpu.inputs.filter((input) => input.differentiable).map((input) => input.name),
+    ...cpu.parameters.map(([name]) => name),
+  ];
+  const checked = [
+    ...cpuInputs.filter((_, i) => cpu.inputs[i]!.differentiable),
+    ...cpu.parameters.map(([, parameter]) => parameter),
+  ];
   const objective = () => dot(noGrad(() => cpu.run(cpuInputs)).data, g);
   const rows = checked.map((tensor, i): GradcheckRow => {
     const analytic = cpuResult.gradients[i]!;
@@ -119,7 +137,9 @@ export async function gradcheck(target: Module<Tensor> | Op<any>, inputs: Gradch
       name: names[i]!,
       shape: tensor.shape,
       backward: relativeError(gpuResult.gradients[i]!, analytic),
-      finiteDifferences: finiteDifferenceError(tensor.data, analytic, objective, random, { directions: options.directions ?? 3 }),
+      finiteDifferences: finiteDifferenceError(tensor.data, analytic, objective, random, {
+        directions: options.directions ?? 3,
+      }),
       worstElement: worstElement(gpuResult.gradients[i]!, analytic).ratio,
       zero: analytic.every((value) => value === 0),
     };
@@ -128,10 +148,22 @@ export async function gradcheck(target: Module<Tensor> | Op<any>, inputs: Gradch
   const failures: string[] = [];
   if (!(forward < tolerance)) failures.push(`forward: relative error ${forward} >= ${tolerance}`);
   for (const row of rows) {
-    if (row.zero) failures.push(`${row.name}: the gradient is zero everywhere, so nothing was checked (choose inputs where it is not)`);
-    if (!(row.backward < tolerance)) failures.push(`${row.name}: GPU gradient against the float64 reference, relative error ${row.backward} >= ${tolerance}`);
-    else if (!(row.worstElement <= 1)) failures.push(`${row.name}: a GPU gradient element is ${row.worstElement.toPrecision(3)} times its bound ${ELEMENT_TOLERANCE} x (|reference| + rms) from the reference`);
-    if (!(row.finiteDifferences < finiteDifferenceTolerance)) failures.push(`${row.name}: reference gradient against finite differences, relative error ${row.finiteDifferences} >= ${finiteDifferenceTolerance}`);
+    if (row.zero)
+      failures.push(
+        `${row.name}: the gradient is zero everywhere, so nothing was checked (choose inputs where it is not)`,
+      );
+    if (!(row.backward < tolerance))
+      failures.push(
+        `${row.name}: GPU gradient against the float64 reference, relative error ${row.backward} >= ${tolerance}`,
+      );
+    else if (!(row.worstElement <= 1))
+      failures.push(
+        `${row.name}: a GPU gradient element is ${row.worstElement.toPrecision(3)} times its bound ${ELEMENT_TOLERANCE} x (|reference| + rms) from the reference`,
+      );
+    if (!(row.finiteDifferences < finiteDifferenceTolerance))
+      failures.push(
+        `${row.name}: reference gradient against finite differences, relative error ${row.finiteDifferences} >= ${finiteDifferenceTolerance}`,
+      );
   }
   return { passed: failures.length === 0, forward, rows, failures, tolerance, finiteDifferenceTolerance };
 }
@@ -143,10 +175,14 @@ export function formatGradcheck(report: GradcheckReport): string {
   lines.push(`${'tensor'.padEnd(width)}  ${'shape'.padEnd(16)}  GPU vs float64  float64 vs finite differences`);
   for (const row of report.rows) {
     const flag = row.zero ? '  (zero gradient)' : '';
-    lines.push(`${row.name.padEnd(width)}  ${formatShape(row.shape).padEnd(16)}  ${row.backward.toExponential(2).padStart(14)}  ${row.finiteDifferences.toExponential(2).padStart(29)}${flag}`);
+    lines.push(
+      `${row.name.padEnd(width)}  ${formatShape(row.shape).padEnd(16)}  ${row.backward.toExponential(2).padStart(14)}  ${row.finiteDifferences.toExponential(2).padStart(29)}${flag}`,
+    );
   }
   for (const failure of report.failures) lines.push(`FAIL ${failure}`);
-  lines.push(`gradcheck: ${report.passed ? 'passed' : 'FAILED'} (tolerances ${report.tolerance} and ${report.finiteDifferenceTolerance})`);
+  lines.push(
+    `gradcheck: ${report.passed ? 'passed' : 'FAILED'} (tolerances ${report.tolerance} and ${report.finiteDifferenceTolerance})`,
+  );
   return lines.join('\n');
 }
 
@@ -157,7 +193,8 @@ function isSingleInput(inputs: GradcheckInput | readonly GradcheckInput[]): inpu
 function inputValues(input: GradcheckInput, random: Random): { shape: Shape; data: Float64Array } {
   if ('shape' in input && !Array.isArray(input)) {
     const given = input as { shape: Shape; data: ArrayLike<number> };
-    if (given.data.length !== sizeOf(given.shape)) throw new AelabError(`gradcheck: ${given.data.length} values do not fill ${formatShape(given.shape)}`);
+    if (given.data.length !== sizeOf(given.shape))
+      throw new AelabError(`gradcheck: ${given.data.length} values do not fill ${formatShape(given.shape)}`);
     return { shape: given.shape, data: Float64Array.from(given.data) };
   }
   const shape = input as Shape;
@@ -166,29 +203,44 @@ function inputValues(input: GradcheckInput, random: Random): { shape: Shape; dat
 
 function engineOf(model: Module<Tensor>): Engine {
   const parameter = model.parameters()[0];
-  if (!(parameter instanceof Tensor)) throw new AelabError('gradcheck: the model has no GPU parameters to find its engine by; pass options.engine');
+  if (!(parameter instanceof Tensor))
+    throw new AelabError('gradcheck: the model has no GPU parameters to find its engine by; pass options.engine');
   return parameter.engine;
 }
 
 function modelSubject<T extends TapeTensor<T>>(model: Module<T>): Subject<T> {
-  return { run: ([input]) => model.forward(input!), parameters: model.namedParameters(), inputs: [{ name: 'input', differentiable: true }] };
+  return {
+    run: ([input]) => model.forward(input!),
+    parameters: model.namedParameters(),
+    inputs: [{ name: 'input', differentiable: true }],
+  };
 }
 
 function opSubject<T extends TapeTensor<T>>(op: Op<unknown>, attributes: unknown): Subject<T> {
   return {
     run: (inputs) => apply(op, inputs, attributes ?? {}),
     parameters: [],
-    inputs: op.inputNames.map((name, i) => ({ name: name.replace(/\?$/, ''), differentiable: op.differentiable[i] === true })),
+    inputs: op.inputNames.map((name, i) => ({
+      name: name.replace(/\?$/, ''),
+      differentiable: op.differentiable[i] === true,
+    })),
   };
 }
 
 /** The reference run: its output, the random g drawn for it, and the gradients of sum(output * g). */
-function referenceGradients(subject: Subject<ReferenceTensor>, inputs: readonly ReferenceTensor[], random: Random): { output: Float64Array; g: Float64Array; gradients: Float64Array[] } {
+function referenceGradients(
+  subject: Subject<ReferenceTensor>,
+  inputs: readonly ReferenceTensor[],
+  random: Random,
+): { output: Float64Array; g: Float64Array; gradients: Float64Array[] } {
   inputs.forEach((input, i) => (input.requiresGrad = subject.inputs[i]!.differentiable));
   const output = subject.run(inputs);
   const g = random.values(sizeOf(output.shape));
   backward(output, new ReferenceEngine().tensor(g, output.shape));
-  const leaves = [...inputs.filter((_, i) => subject.inputs[i]!.differentiable), ...subject.parameters.map(([, parameter]) => parameter)];
+  const leaves = [
+    ...inputs.filter((_, i) => subject.inputs[i]!.differentiable),
+    ...subject.parameters.map(([, parameter]) => parameter),
+  ];
   const gradients = leaves.map((leaf) => leaf.grad?.data ?? new Float64Array(sizeOf(leaf.shape)));
   for (const leaf of [...inputs, ...leaves]) {
     leaf.grad = null;
@@ -197,7 +249,12 @@ function referenceGradients(subject: Subject<ReferenceTensor>, inputs: readonly 
   return { output: output.data, g, gradients };
 }
 
-async function gpuGradients(engine: Engine, subject: Subject<Tensor>, data: readonly { shape: Shape; data: Float64Array }[], g: Float64Array): Promise<{ output: Float32Array; gradients: Float32Array[] }> {
+async function gpuGradients(
+  engine: Engine,
+  subject: Subject<Tensor>,
+  data: readonly { shape: Shape; data: Float64Array }[],
+  g: Float64Array,
+): Promise<{ output: Float32Array; gradients: Float32Array[] }> {
   for (const [, parameter] of subject.parameters) (parameter.grad?.dispose(), (parameter.grad = null));
   return engine.scopeAsync(async () => {
     const inputs = data.map((input, i) => {
@@ -207,7 +264,10 @@ async function gpuGradients(engine: Engine, subject: Subject<Tensor>, data: read
     });
     const output = subject.run(inputs);
     backward(output, engine.tensor(g, output.shape, 'gradcheck g'));
-    const leaves = [...inputs.filter((_, i) => subject.inputs[i]!.differentiable), ...subject.parameters.map(([, parameter]) => parameter)];
+    const leaves = [
+      ...inputs.filter((_, i) => subject.inputs[i]!.differentiable),
+      ...subject.parameters.map(([, parameter]) => parameter),
+    ];
     const missing = leaves.map((leaf) => (leaf.grad ? null : engine.zeros(leaf.shape)));
     const [values, ...gradients] = await tensorValues([output, ...leaves.map((leaf, i) => leaf.grad ?? missing[i]!)]);
     for (const leaf of leaves) (leaf.grad?.dispose(), (leaf.grad = null));
@@ -221,11 +281,13 @@ async function referenceTwin(model: Module<Tensor>, reference: ReferenceEngine):
   collectTensors(model, tensors, new Set());
   const list = [...tensors];
   const values = await tensorValues(list);
-  const copies = new Map(list.map((tensor, i) => {
-    const copy = reference.tensor(values[i]!, tensor.shape);
-    copy.requiresGrad = tensor.requiresGrad;
-    return [tensor, copy] as const;
-  }));
+  const copies = new Map(
+    list.map((tensor, i) => {
+      const copy = reference.tensor(values[i]!, tensor.shape);
+      copy.requiresGrad = tensor.requiresGrad;
+      return [tensor, copy] as const;
+    }),
+  );
   return copyWith(model, copies, new Map()) as Module<ReferenceTensor>;
 }
 

@@ -42,7 +42,11 @@ export interface SuiteOptions {
 
 const worst = (errors: readonly (number | null)[]): number | null => {
   const present = errors.filter((error): error is number => error !== null);
-  return present.length === 0 ? null : present.some((error) => !Number.isFinite(error)) ? Infinity : Math.max(...present);
+  return present.length === 0
+    ? null
+    : present.some((error) => !Number.isFinite(error))
+      ? Infinity
+      : Math.max(...present);
 };
 
 function rowOf(op: string, spec: ParityCase<unknown>, result: ParityResult | null, problems: string[]): CheckRow {
@@ -58,7 +62,10 @@ function rowOf(op: string, spec: ParityCase<unknown>, result: ParityResult | nul
 }
 
 /** The op cases, then every tunable variant of the variant cases (each candidate counts as one case). */
-export async function runParitySuite(engine: Engine, options: SuiteOptions | ((name: OpName | 'variants') => void) = {}): Promise<SuiteReport> {
+export async function runParitySuite(
+  engine: Engine,
+  options: SuiteOptions | ((name: OpName | 'variants') => void) = {},
+): Promise<SuiteReport> {
   const { onOp = () => {}, onRow = () => {}, only } = typeof options === 'function' ? { onOp: options } : options;
   const report: SuiteReport = { passed: 0, failed: 0, failures: [], rows: [] };
   const record = (row: CheckRow, failure: string) => {
@@ -90,7 +97,10 @@ export async function runParitySuite(engine: Engine, options: SuiteOptions | ((n
   onOp('variants');
   for (const [index, spec] of variantCases.entries()) {
     for (const result of await checkVariants(engine, spec, 2000 + index)) {
-      const row = { ...rowOf('conv2d variant', spec, result.errors, result.problems), case: `${result.key} with ${result.candidate}` };
+      const row = {
+        ...rowOf('conv2d variant', spec, result.errors, result.problems),
+        case: `${result.key} with ${result.candidate}`,
+      };
       record(row, `${result.key} with ${result.candidate}: ${result.problems.join('; ')}`);
     }
   }

@@ -12,11 +12,23 @@ export function formatError(error: number | null): string {
 }
 
 export function checkCells(row: CheckRow): string[] {
-  return [row.op, row.case, formatError(row.forward), formatError(row.backward), formatError(row.finiteDifferences), row.passed ? 'pass' : 'FAIL'];
+  return [
+    row.op,
+    row.case,
+    formatError(row.forward),
+    formatError(row.backward),
+    formatError(row.finiteDifferences),
+    row.passed ? 'pass' : 'FAIL',
+  ];
 }
 
 const WIDTHS = [16, 60, 9, 9, 12, 6];
 
 export function checkLine(cells: readonly string[]): string {
-  return cells.map((cell, i) => (cell.length > WIDTHS[i]! && i === 1 ? `${cell.slice(0, WIDTHS[i]! - 1)}…` : cell).padEnd(WIDTHS[i]!)).join(' ').trimEnd();
+  return cells
+    .map((cell, i) =>
+      (cell.length > WIDTHS[i]! && i === 1 ? `${cell.slice(0, WIDTHS[i]! - 1)}…` : cell).padEnd(WIDTHS[i]!),
+    )
+    .join(' ')
+    .trimEnd();
 }

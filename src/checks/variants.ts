@@ -17,11 +17,26 @@ import { gpuBackend } from '../nn/gpu-backend.ts';
  * sweep tries kernel_size 5), whose weight gradient splits its kernel rows 3 + 2 in some variants.
  */
 export const variantCases: readonly ParityCase<unknown>[] = [
-  { inputs: [{ shape: [2, 3, 9, 7] }, { shape: [5, 3, 3, 3] }, { shape: [5] }], attributes: { padding: 'same', activation: 'relu' } },
-  { inputs: [{ shape: [1, 4, 6, 17] }, { shape: [17, 4, 3, 3] }, { shape: [17] }], attributes: { stride: 2, padding: 'valid' } },
-  { inputs: [{ shape: [2, 12, 8, 8] }, { shape: [16, 12, 3, 3] }, { shape: [16] }], attributes: { padding: 'same', activation: 'relu' } },
-  { inputs: [{ shape: [2, 16, 8, 8] }, { shape: [12, 16, 3, 3] }, { shape: [12] }], attributes: { padding: 'same', activation: 'relu', upsample: 2 } },
-  { inputs: [{ shape: [2, 12, 8, 8] }, { shape: [3, 12, 3, 3] }, { shape: [3] }], attributes: { padding: 'same', upsample: 2 } },
+  {
+    inputs: [{ shape: [2, 3, 9, 7] }, { shape: [5, 3, 3, 3] }, { shape: [5] }],
+    attributes: { padding: 'same', activation: 'relu' },
+  },
+  {
+    inputs: [{ shape: [1, 4, 6, 17] }, { shape: [17, 4, 3, 3] }, { shape: [17] }],
+    attributes: { stride: 2, padding: 'valid' },
+  },
+  {
+    inputs: [{ shape: [2, 12, 8, 8] }, { shape: [16, 12, 3, 3] }, { shape: [16] }],
+    attributes: { padding: 'same', activation: 'relu' },
+  },
+  {
+    inputs: [{ shape: [2, 16, 8, 8] }, { shape: [12, 16, 3, 3] }, { shape: [12] }],
+    attributes: { padding: 'same', activation: 'relu', upsample: 2 },
+  },
+  {
+    inputs: [{ shape: [2, 12, 8, 8] }, { shape: [3, 12, 3, 3] }, { shape: [3] }],
+    attributes: { padding: 'same', upsample: 2 },
+  },
   { inputs: [{ shape: [2, 3, 9, 7] }, { shape: [8, 3, 5, 5] }, { shape: [8] }], attributes: { padding: 'same' } },
 ];
 
@@ -36,14 +51,21 @@ export interface VariantResult {
 
 /** Every problem of `results`, one line each, naming the key and candidate it came from (empty when all passed). */
 export function variantProblems(results: readonly VariantResult[]): string[] {
-  return results.flatMap((result) => result.problems.map((problem) => `${result.key} with ${result.candidate}: ${problem}`));
+  return results.flatMap((result) =>
+    result.problems.map((problem) => `${result.key} with ${result.candidate}: ${problem}`),
+  );
 }
 
 /** Which of a key's candidates to check: all of them (checkVariants), or one drawn (checkDrawnVariants). */
 type CandidateSelection = (candidates: readonly unknown[]) => readonly unknown[];
 
 /** Checks every candidate of every tunable dispatch that a forward and backward of `spec` asks for. */
-export async function checkVariants(engine: Engine, spec: ParityCase<unknown>, seed: number, op: Op<unknown> = ops.conv2d as Op<unknown>): Promise<VariantResult[]> {
+export async function checkVariants(
+  engine: Engine,
+  spec: ParityCase<unknown>,
+  seed: number,
+  op: Op<unknown> = ops.conv2d as Op<unknown>,
+): Promise<VariantResult[]> {
   return checkSelectedVariants(engine, spec, seed, op, (candidates) => candidates);
 }
 
@@ -53,19 +75,38 @@ export async function checkVariants(engine: Engine, spec: ParityCase<unknown>, s
  * the variant cases do not: a variant that is wrong only where a kernel's rows do not fill its
  * tile, or where a split walks many rows, shows up at some case's shape.
  */
-export async function checkDrawnVariants(engine: Engine, spec: ParityCase<unknown>, seed: number, op: Op<unknown>): Promise<VariantResult[]> {
+export async function checkDrawnVariants(
+  engine: Engine,
+  spec: ParityCase<unknown>,
+  seed: number,
+  op: Op<unknown>,
+): Promise<VariantResult[]> {
   const draw = new Random(seed + 1);
-  return checkSelectedVariants(engine, spec, seed, op, (candidates) => (candidates.length > 1 ? [draw.pick(candidates.slice(1))] : []));
+  return checkSelectedVariants(engine, spec, seed, op, (candidates) =>
+    candidates.length > 1 ? [draw.pick(candidates.slice(1))] : [],
+  );
 }
 
-async function checkSelectedVariants(engine: Engine, spec: ParityCase<unknown>, seed: number, op: Op<unknown>, select: CandidateSelection): Promise<VariantResult[]> {
+async function checkSelectedVariants(
+  engine: Engine,
+  spec: ParityCase<unknown>,
+  seed: number,
+  op: Op<unknown>,
+  select: CandidateSelection,
+): Promise<VariantResult[]> {
   const random = new Random(seed);
   const keys = engine.tuning.collect(() =>
     engine.scope(() => {
       const inputs = spec.inputs.map(({ shape }) => engine.tensor(random.values(sizeOf(shape)), shape));
       const output = gpuBackend(engine).forward(op, inputs, spec.attributes);
       const gradOutput = engine.tensor(random.values(output.size), output.shape);
-      gpuBackend(engine).backward(op, { inputs, output, attributes: spec.attributes, gradOutput, needsGradient: op.differentiable.slice(0, inputs.length) });
+      gpuBackend(engine).backward(op, {
+        inputs,
+        output,
+        attributes: spec.attributes,
+        gradOutput,
+        needsGradient: op.differentiable.slice(0, inputs.length),
+      });
     }),
   );
   const results: VariantResult[] = [];
@@ -75,12 +116,19 @@ async function checkSelectedVariants(engine: Engine, spec: ParityCase<unknown>, 
       let errors: ParityResult | null = null;
       try {
         // The reference does not depend on the variant: the op cases check it by finite differences.
-        errors = await engine.tuning.forcing(key, candidate, () => checkOp(engine, op, spec, seed, { finiteDifferences: false }));
+        errors = await engine.tuning.forcing(key, candidate, () =>
+          checkOp(engine, op, spec, seed, { finiteDifferences: false }),
+        );
         problems = failures(op, errors);
       } catch (error) {
         problems = [String(error)];
       }
-      results.push({ key, candidate: JSON.stringify(candidate), errors, problems: problems.map((problem) => `${describeCase(spec)}: ${problem}`) });
+      results.push({
+        key,
+        candidate: JSON.stringify(candidate),
+        errors,
+        problems: problems.map((problem) => `${describeCase(spec)}: ${problem}`),
+      });
     }
   }
   return results;

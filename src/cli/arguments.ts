@@ -6,7 +6,9 @@ export class UsageError extends AelabError {
   override name = 'UsageError';
 }
 
-export type OptionSpec = { readonly type: 'number' | 'integer' | 'string'; readonly default?: number | string | null } | { readonly type: 'boolean' };
+export type OptionSpec =
+  | { readonly type: 'number' | 'integer' | 'string'; readonly default?: number | string | null }
+  | { readonly type: 'boolean' };
 
 export type Parsed<S extends Record<string, OptionSpec>> = {
   [K in keyof S]: S[K] extends { type: 'boolean' } ? boolean : S[K] extends { type: 'string' } ? string | null : number;
@@ -14,7 +16,8 @@ export type Parsed<S extends Record<string, OptionSpec>> = {
 
 export function parseOptions<S extends Record<string, OptionSpec>>(argv: readonly string[], spec: S): Parsed<S> {
   const result: Record<string, unknown> = {};
-  for (const [name, option] of Object.entries(spec)) result[name] = option.type === 'boolean' ? false : (option.default ?? null);
+  for (const [name, option] of Object.entries(spec))
+    result[name] = option.type === 'boolean' ? false : (option.default ?? null);
   for (let i = 0; i < argv.length; i++) {
     const argument = argv[i]!;
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(argument);
@@ -33,23 +36,28 @@ export function parseOptions<S extends Record<string, OptionSpec>>(argv: readonl
     else {
       const number = Number(value);
       if (value.trim() === '' || !Number.isFinite(number) || (option.type === 'integer' && !Number.isInteger(number))) {
-        throw new UsageError(`--${match[1]} must be ${option.type === 'integer' ? 'an integer' : 'a number'}, got '${value}'`);
+        throw new UsageError(
+          `--${match[1]} must be ${option.type === 'integer' ? 'an integer' : 'a number'}, got '${value}'`,
+        );
       }
       result[name] = number;
     }
   }
   for (const [name, option] of Object.entries(spec)) {
-    if (option.type !== 'boolean' && option.type !== 'string' && result[name] === null) throw new UsageError(`--${name} is required`);
+    if (option.type !== 'boolean' && option.type !== 'string' && result[name] === null)
+      throw new UsageError(`--${name} is required`);
   }
   return result as Parsed<S>;
 }
 
 /** The options `argv` gives, by their camelCase names (what a resumed run checks against its own). */
 export function givenOptions(argv: readonly string[]): Set<string> {
-  return new Set(argv.flatMap((argument) => {
-    const match = /^--([a-z-]+)/.exec(argument);
-    return match ? [match[1]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] : [];
-  }));
+  return new Set(
+    argv.flatMap((argument) => {
+      const match = /^--([a-z-]+)/.exec(argument);
+      return match ? [match[1]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] : [];
+    }),
+  );
 }
 
 /** The options every training command takes (autoencoder, sweep), with the notebook's defaults. */

@@ -30,16 +30,30 @@ export const CHECK_USAGE = `aelab check [--ops conv2d,maxPool2d,...] [--json FIL
 
 /** Returns the exit status: 0 when every case passed, 1 otherwise. */
 export async function check(argv: string[]): Promise<number> {
-  const options = parseOptions(argv, { ops: { type: 'string' }, json: { type: 'string' }, model: { type: 'string' }, batch: { type: 'integer', default: 2 } });
+  const options = parseOptions(argv, {
+    ops: { type: 'string' },
+    json: { type: 'string' },
+    model: { type: 'string' },
+    batch: { type: 'integer', default: 2 },
+  });
   if (options.model !== null) {
     if (options.ops !== null) throw new UsageError('--model and --ops check different things; give one');
     if (options.batch < 1) throw new UsageError('--batch must be at least 1');
     return checkModel(options.model, options.batch);
   }
   const known = [...Object.keys(ops), 'variants'];
-  const only = options.ops === null ? undefined : options.ops.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const only =
+    options.ops === null
+      ? undefined
+      : options.ops
+          .split(',')
+          .map((name) => name.trim())
+          .filter((name) => name !== '');
   const unknown = only?.filter((name) => !known.includes(name)) ?? [];
-  if (unknown.length > 0) throw new UsageError(`--ops: unknown ${unknown.map((name) => `'${name}'`).join(', ')}; the ops are ${known.join(', ')}`);
+  if (unknown.length > 0)
+    throw new UsageError(
+      `--ops: unknown ${unknown.map((name) => `'${name}'`).join(', ')}; the ops are ${known.join(', ')}`,
+    );
   if (only?.length === 0) throw new UsageError('--ops: no op named');
   // Poison: every buffer starts as NaN, so an element a kernel fails to write shows as a failure.
   const engine = await createEngine({ poison: Number.NaN });
@@ -50,8 +64,23 @@ export async function check(argv: string[]): Promise<number> {
   for (const failure of report.failures) out(`FAIL ${failure}`);
   out(`check: ${report.passed} passed, ${report.failed} failed`);
   if (options.json !== null) {
-    const file = { aelab: VERSION, runtime: runtimeName(), adapter: engine.adapterDescription, date: new Date().toISOString(), passed: report.passed, failed: report.failed, rows: report.rows };
-    writeFileAtomic(options.json, JSON.stringify(file, (_, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2) + '\n');
+    const file = {
+      aelab: VERSION,
+      runtime: runtimeName(),
+      adapter: engine.adapterDescription,
+      date: new Date().toISOString(),
+      passed: report.passed,
+      failed: report.failed,
+      rows: report.rows,
+    };
+    writeFileAtomic(
+      options.json,
+      JSON.stringify(
+        file,
+        (_, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value),
+        2,
+      ) + '\n',
+    );
     out(`wrote ${options.json}`);
   }
   return report.failed === 0 && report.passed > 0 ? 0 : 1;
@@ -63,15 +92,20 @@ async function checkModel(file: string, batch: number): Promise<number> {
   const build = exports['default'] ?? exports['model'];
   const inputShape = exports['inputShape'];
   if (typeof build !== 'function' && !(build instanceof Module)) {
-    throw new AelabError(`--model ${file}: export default a function that builds the model from an engine (or the model itself); it exports ${Object.keys(exports).join(', ') || 'nothing'}`);
+    throw new AelabError(
+      `--model ${file}: export default a function that builds the model from an engine (or the model itself); it exports ${Object.keys(exports).join(', ') || 'nothing'}`,
+    );
   }
   if (!Array.isArray(inputShape) || !inputShape.every((dimension) => Number.isInteger(dimension) && dimension > 0)) {
     throw new AelabError(`--model ${file}: export inputShape, one example's shape such as [1, 28, 28]`);
   }
   const engine = await createEngine({ poison: Number.NaN });
   const model = (build instanceof Module ? build : (build as (backend: unknown) => unknown)(engine)) as Module<Tensor>;
-  if (!(model instanceof Module)) throw new AelabError(`--model ${file}: its default export returned ${String(model)}, not a Module`);
-  process.stdout.write(`adapter: ${engine.adapterDescription}\nmodel: ${file}, input [${[batch, ...inputShape].join(', ')}]\n`);
+  if (!(model instanceof Module))
+    throw new AelabError(`--model ${file}: its default export returned ${String(model)}, not a Module`);
+  process.stdout.write(
+    `adapter: ${engine.adapterDescription}\nmodel: ${file}, input [${[batch, ...inputShape].join(', ')}]\n`,
+  );
   model.build(inputShape);
   const report = await gradcheck(model, [batch, ...inputShape], { engine });
   process.stdout.write(`${formatGradcheck(report)}\n`);

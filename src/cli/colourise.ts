@@ -14,7 +14,14 @@ import { configurableAutoencoder, type ArchitectureConfig } from '../experiments
 import { loadTensors } from '../experiments/run-directory.ts';
 import { imageGridPng, planarPng } from '../experiments/png-images.ts';
 import { binsFromJson } from '../experiments/colourise/ab-bins.ts';
-import { colourMethod, METHODS, PART1_SHAPE, RUN_NAMES, type MethodName, type RunName } from '../experiments/colourise/methods.ts';
+import {
+  colourMethod,
+  METHODS,
+  PART1_SHAPE,
+  RUN_NAMES,
+  type MethodName,
+  type RunName,
+} from '../experiments/colourise/methods.ts';
 import { colouriseImages, runColourise } from '../experiments/colourise/run.ts';
 import { targetLines } from '../experiments/colourise/report.ts';
 
@@ -39,11 +46,14 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 export function requestedRuns(method: string | null, notebook: boolean): RunName[] {
   if (method === null) throw new UsageError('--method is required: ycbcr, difference, lab-classes or all');
   if (method === 'all') {
-    if (notebook) throw new UsageError("--notebook picks the notebook's version of one method; --method all trains them already");
+    if (notebook)
+      throw new UsageError("--notebook picks the notebook's version of one method; --method all trains them already");
     return [...RUN_NAMES];
   }
-  if (!(METHODS as readonly string[]).includes(method)) throw new UsageError(`--method ${method}: no such colour method (ycbcr, difference, lab-classes or all)`);
-  if (notebook && method === 'lab-classes') throw new UsageError('--notebook: the notebook had no lab-classes method (only ycbcr and difference)');
+  if (!(METHODS as readonly string[]).includes(method))
+    throw new UsageError(`--method ${method}: no such colour method (ycbcr, difference, lab-classes or all)`);
+  if (notebook && method === 'lab-classes')
+    throw new UsageError('--notebook: the notebook had no lab-classes method (only ycbcr and difference)');
   return [notebook ? (`notebook-${method}` as RunName) : (method as MethodName)];
 }
 
@@ -61,7 +71,15 @@ export async function colourise(argv: string[]): Promise<void> {
   checkTrainingOptions(options);
   const runs = requestedRuns(options.method, options.notebook);
   const progress = new ProgressLine();
-  const config = { data: options.data, epochs: options.epochs, batchSize: options.batchSize, sample: options.sample, seed: options.seed, runs, fromSweep: options.fromSweep };
+  const config = {
+    data: options.data,
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    sample: options.sample,
+    seed: options.seed,
+    runs,
+    fromSweep: options.fromSweep,
+  };
   const result = await runColourise(options.out!, config, options.resume, {
     log,
     command: ['aelab colourise', ...argv].join(' '),
@@ -80,30 +98,54 @@ function pngPaths(input: string): string[] {
     if (!input.toLowerCase().endsWith('.png')) throw new AelabError(`--input ${input}: not a .png file`);
     return [input];
   }
-  const files = readdirSync(input).filter((name) => name.toLowerCase().endsWith('.png')).sort();
+  const files = readdirSync(input)
+    .filter((name) => name.toLowerCase().endsWith('.png'))
+    .sort();
   if (files.length === 0) throw new AelabError(`--input ${input}: no .png files in the folder`);
   return files.map((name) => join(input, name));
 }
 
 async function colouriseFiles(argv: string[]): Promise<void> {
-  const options = parseOptions(argv, { model: { type: 'string' }, input: { type: 'string' }, out: { type: 'string' }, batchSize: { type: 'integer', default: 32 }, method: { type: 'string' }, notebook: { type: 'boolean' } });
-  for (const name of ['model', 'input', 'out'] as const) if (!options[name]) throw new UsageError(`--${name} is required`);
+  const options = parseOptions(argv, {
+    model: { type: 'string' },
+    input: { type: 'string' },
+    out: { type: 'string' },
+    batchSize: { type: 'integer', default: 32 },
+    method: { type: 'string' },
+    notebook: { type: 'boolean' },
+  });
+  for (const name of ['model', 'input', 'out'] as const)
+    if (!options[name]) throw new UsageError(`--${name} is required`);
   const configPath = join(options.model!, 'config.json');
-  if (!existsSync(configPath)) throw new AelabError(`--model ${options.model}: no config.json (not a method folder of 'aelab colourise', such as runs/colourise/ycbcr)`);
+  if (!existsSync(configPath))
+    throw new AelabError(
+      `--model ${options.model}: no config.json (not a method folder of 'aelab colourise', such as runs/colourise/ycbcr)`,
+    );
   const saved = readJsonFile<{ method?: string; architecture?: ArchitectureConfig }>(configPath);
   if (!saved.method || !(RUN_NAMES as readonly string[]).includes(saved.method) || !saved.architecture) {
-    throw new AelabError(`--model ${options.model}: a run folder of another kind (${saved.method ? `method '${saved.method}'` : "an autoencoder's, not a colouriser's"})`);
+    throw new AelabError(
+      `--model ${options.model}: a run folder of another kind (${saved.method ? `method '${saved.method}'` : "an autoencoder's, not a colouriser's"})`,
+    );
   }
   if (options.method !== null) {
     const [asked] = requestedRuns(options.method, options.notebook);
-    if (options.method === 'all' || asked !== saved.method) throw new AelabError(`--model ${options.model} holds a '${saved.method}' colouriser, not '${options.method === 'all' ? 'all' : asked}': leave out --method, or give the folder of that method`);
+    if (options.method === 'all' || asked !== saved.method)
+      throw new AelabError(
+        `--model ${options.model} holds a '${saved.method}' colouriser, not '${options.method === 'all' ? 'all' : asked}': leave out --method, or give the folder of that method`,
+      );
   }
   const bins = saved.method === 'lab-classes' ? binsFromJson(readJsonFile(join(options.model!, 'bins.json'))) : null;
   const paths = pngPaths(options.input!);
   const images = loadPngFiles(paths, 3);
-  if (images.height % 4 !== 0 || images.width % 4 !== 0) throw new AelabError(`--input ${options.input}: the pictures are ${images.height}x${images.width}; the colourisers need sides that are multiples of 4`);
+  if (images.height % 4 !== 0 || images.width % 4 !== 0)
+    throw new AelabError(
+      `--input ${options.input}: the pictures are ${images.height}x${images.width}; the colourisers need sides that are multiples of 4`,
+    );
   const engine = await createEngine();
-  const method = { ...colourMethod(saved.method as RunName, PART1_SHAPE, engine, bins), architecture: saved.architecture };
+  const method = {
+    ...colourMethod(saved.method as RunName, PART1_SHAPE, engine, bins),
+    architecture: saved.architecture,
+  };
   const model = configurableAutoencoder(engine, saved.architecture, 0);
   loadTensors(engine, model.namedParameters(), join(options.model!, 'model.safetensors'));
   const everyImage = Array.from({ length: images.count }, (_, i) => i);
@@ -111,10 +153,21 @@ async function colouriseFiles(argv: string[]): Promise<void> {
   const colourised = await colouriseImages(engine, model, method, rgb, options.batchSize);
   mkdirSync(options.out!, { recursive: true });
   const plane = images.height * images.width;
-  paths.forEach((path, i) => writeFileAtomic(join(options.out!, basename(path)), planarPng(colourised.subarray(i * 3 * plane, (i + 1) * 3 * plane), 3, images.height, images.width)));
+  paths.forEach((path, i) =>
+    writeFileAtomic(
+      join(options.out!, basename(path)),
+      planarPng(colourised.subarray(i * 3 * plane, (i + 1) * 3 * plane), 3, images.height, images.width),
+    ),
+  );
   const gray = method.gray(rgb);
   const grayRgb = new Float32Array(colourised.length);
-  for (let n = 0; n < images.count; n++) for (let c = 0; c < 3; c++) grayRgb.set(gray.subarray(n * plane, (n + 1) * plane), (3 * n + c) * plane);
-  writeFileAtomic(join(options.out!, 'gray-and-colourised.png'), imageGridPng([grayRgb, colourised], images.count, 3, images.height, images.width));
-  log(`wrote ${images.count} colourised picture${images.count === 1 ? '' : 's'} into ${options.out} (and gray-and-colourised.png beside them)`);
+  for (let n = 0; n < images.count; n++)
+    for (let c = 0; c < 3; c++) grayRgb.set(gray.subarray(n * plane, (n + 1) * plane), (3 * n + c) * plane);
+  writeFileAtomic(
+    join(options.out!, 'gray-and-colourised.png'),
+    imageGridPng([grayRgb, colourised], images.count, 3, images.height, images.width),
+  );
+  log(
+    `wrote ${images.count} colourised picture${images.count === 1 ? '' : 's'} into ${options.out} (and gray-and-colourised.png beside them)`,
+  );
 }

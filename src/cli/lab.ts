@@ -28,36 +28,55 @@ const PAGE_FILES: Record<string, string> = {
   '/lab.js.map': 'lab.js.map',
 };
 
-const CONTENT_TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', map: 'application/json', css: 'text/css; charset=utf-8', json: 'application/json', bin: 'application/octet-stream' };
+const CONTENT_TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  map: 'application/json',
+  css: 'text/css; charset=utf-8',
+  json: 'application/json',
+  bin: 'application/octet-stream',
+};
 
 /** The folder holding the built page: dist/lab beside dist/cli.js, or the checkout's dist/lab. */
 export function labPageFolder(): string {
-  const candidates = [new URL('./lab/', import.meta.url), new URL('../../dist/lab/', import.meta.url)].map((url) => fileURLToPath(url));
+  const candidates = [new URL('./lab/', import.meta.url), new URL('../../dist/lab/', import.meta.url)].map((url) =>
+    fileURLToPath(url),
+  );
   const found = candidates.find((folder) => existsSync(join(folder, 'lab.js')));
-  if (!found) throw new AelabError(`the lab page is not built (no lab.js in ${candidates.join(' or ')}): run npm run build`);
+  if (!found)
+    throw new AelabError(`the lab page is not built (no lab.js in ${candidates.join(' or ')}): run npm run build`);
   return found;
 }
 
 /** The CIFAR-10 batch files of `directory` the page may fetch: name -> path. */
 export function servedBatches(directory: string | null): Map<string, string> {
   if (directory === null) return new Map();
-  if (!existsSync(directory) || !statSync(directory).isDirectory()) throw new AelabError(`--data ${directory}: no such directory`);
-  const names = readdirSync(directory).filter((name) => /^(data_batch_\d+|test_batch)\.bin$/.test(name)).sort();
-  if (names.length === 0) throw new AelabError(`--data ${directory}: no CIFAR-10 binary batches (data_batch_N.bin, test_batch.bin) in it`);
+  if (!existsSync(directory) || !statSync(directory).isDirectory())
+    throw new AelabError(`--data ${directory}: no such directory`);
+  const names = readdirSync(directory)
+    .filter((name) => /^(data_batch_\d+|test_batch)\.bin$/.test(name))
+    .sort();
+  if (names.length === 0)
+    throw new AelabError(`--data ${directory}: no CIFAR-10 binary batches (data_batch_N.bin, test_batch.bin) in it`);
   return new Map(names.map((name) => [name, join(directory, name)]));
 }
 
 export function createLabServer(pageFolder: string, batches: ReadonlyMap<string, string>): Server {
   return createServer((request, response) => {
     const send = (status: number, type: string, body: string | Uint8Array) => {
-      response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      response.writeHead(status, {
+        'content-type': type,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
       response.end(request.method === 'HEAD' ? undefined : body);
     };
     if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, 'text/plain', 'only GET and HEAD\n');
     const path = (request.url ?? '/').split('?')[0]!;
     const page = PAGE_FILES[path];
     if (page) return send(200, CONTENT_TYPES[page.split('.').pop()!]!, readFileSync(join(pageFolder, page)));
-    if (path === '/data/index.json') return send(200, CONTENT_TYPES['json']!, JSON.stringify({ files: [...batches.keys()] }));
+    if (path === '/data/index.json')
+      return send(200, CONTENT_TYPES['json']!, JSON.stringify({ files: [...batches.keys()] }));
     const batch = path.startsWith('/data/') ? batches.get(decodeURIComponent(path.slice('/data/'.length))) : undefined;
     if (batch) return send(200, CONTENT_TYPES['bin']!, readFileSync(batch));
     send(404, 'text/plain', `not found: ${path}\n`);
@@ -65,7 +84,11 @@ export function createLabServer(pageFolder: string, batches: ReadonlyMap<string,
 }
 
 export async function lab(argv: string[]): Promise<void> {
-  const options = parseOptions(argv, { data: { type: 'string' }, port: { type: 'integer', default: 8080 }, host: { type: 'string', default: '127.0.0.1' } });
+  const options = parseOptions(argv, {
+    data: { type: 'string' },
+    port: { type: 'integer', default: 8080 },
+    host: { type: 'string', default: '127.0.0.1' },
+  });
   if (options.port < 0 || options.port > 65535) throw new UsageError(`--port must be 0-65535, got ${options.port}`);
   const folder = labPageFolder();
   const data = options.data ?? cachedCifar10();
@@ -73,15 +96,24 @@ export async function lab(argv: string[]): Promise<void> {
   const server = createLabServer(folder, batches);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new AelabError(`port ${options.port} on ${options.host} is in use: choose another with --port (0 picks a free one)`) : error));
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new AelabError(
+              `port ${options.port} on ${options.host} is in use: choose another with --port (0 picks a free one)`,
+            )
+          : error,
+      ),
+    );
     server.listen(options.port, options.host!, resolve);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host!.includes(':') ? `[${options.host}]` : options.host;
-  process.stderr.write(data === null
-    ? 'no data served: drop CIFAR-10 batches or images on the page, or pass --data DIR\n'
-    : `serving ${batches.size} CIFAR-10 batch files from ${data}\n`);
+  process.stderr.write(
+    data === null
+      ? 'no data served: drop CIFAR-10 batches or images on the page, or pass --data DIR\n'
+      : `serving ${batches.size} CIFAR-10 batch files from ${data}\n`,
+  );
   process.stdout.write(`aelab lab: http://${host}:${port}/  (Ctrl-C stops it)\n`);
   await new Promise<void>((resolve) => {
     const close = () => {

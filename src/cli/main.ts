@@ -62,11 +62,23 @@ aelab reconstruct --model DIR --data DIR --out FILE.png [--count 10]
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function autoencoder(argv: string[]): Promise<void> {
-  const options = parseOptions(argv, { ...TRAINING_OPTIONS, out: { type: 'string', default: 'runs/autoencoder' }, noTune: { type: 'boolean' }, resumeFrom: { type: 'string' } });
-  if (options.resumeFrom !== null && !/^epoch-\d{4}$/.test(options.resumeFrom)) throw new UsageError(`--resume-from ${options.resumeFrom}: expected a checkpoint name such as epoch-0003`);
+  const options = parseOptions(argv, {
+    ...TRAINING_OPTIONS,
+    out: { type: 'string', default: 'runs/autoencoder' },
+    noTune: { type: 'boolean' },
+    resumeFrom: { type: 'string' },
+  });
+  if (options.resumeFrom !== null && !/^epoch-\d{4}$/.test(options.resumeFrom))
+    throw new UsageError(`--resume-from ${options.resumeFrom}: expected a checkpoint name such as epoch-0003`);
   if (options.tune && options.noTune) throw new UsageError('--tune and --no-tune contradict each other');
   checkTrainingOptions(options);
-  const config: AutoencoderConfig = { data: options.data, epochs: options.epochs, batchSize: options.batchSize, sample: options.sample, seed: options.seed };
+  const config: AutoencoderConfig = {
+    data: options.data,
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    sample: options.sample,
+    seed: options.seed,
+  };
   const progress = new ProgressLine();
   const result = await runAutoencoder(options.out!, config, options.resume || options.resumeFrom !== null, {
     resumeFrom: options.resumeFrom ?? undefined,
@@ -79,16 +91,25 @@ async function autoencoder(argv: string[]): Promise<void> {
     given: givenOptions(argv),
   });
   const { test } = result;
-  log(`test: loss ${test.loss.toFixed(4)}, PSNR ${test.psnr.toFixed(2)} dB, MSE ${test.meanSquaredError.toFixed(5)}; training took ${result.trainingSeconds.toFixed(1)} s`);
+  log(
+    `test: loss ${test.loss.toFixed(4)}, PSNR ${test.psnr.toFixed(2)} dB, MSE ${test.meanSquaredError.toFixed(5)}; training took ${result.trainingSeconds.toFixed(1)} s`,
+  );
   log(`report: ${join(result.directory, 'report.html')}`);
 }
 
 async function reconstruct(argv: string[]): Promise<void> {
-  const options = parseOptions(argv, { model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, count: { type: 'integer', default: 10 } });
-  for (const name of ['model', 'data', 'out'] as const) if (!options[name]) throw new UsageError(`--${name} is required`);
+  const options = parseOptions(argv, {
+    model: { type: 'string' },
+    data: { type: 'string' },
+    out: { type: 'string' },
+    count: { type: 'integer', default: 10 },
+  });
+  for (const name of ['model', 'data', 'out'] as const)
+    if (!options[name]) throw new UsageError(`--${name} is required`);
   if (options.count < 1) throw new UsageError(`--count must be at least 1, got ${options.count}`);
   const configPath = join(options.model!, 'config.json');
-  if (!existsSync(configPath)) throw new AelabError(`--model ${options.model}: no config.json (not a run directory of 'aelab autoencoder')`);
+  if (!existsSync(configPath))
+    throw new AelabError(`--model ${options.model}: no config.json (not a run directory of 'aelab autoencoder')`);
   const config = readJsonFile<AutoencoderConfig>(configPath);
   const source = await loadDataSource(options.data, log);
   const { test } = notebookSplit(source.sets, config.sample, config.seed);
@@ -99,7 +120,10 @@ async function reconstruct(argv: string[]): Promise<void> {
   const indices = Array.from({ length: count }, (_, i) => i);
   const data = autoencoderData(test);
   const reconstructions = await predict(engine, model, data, indices);
-  writeFileAtomic(options.out!, imageGridPng([data.batch(indices).inputs, reconstructions], count, test.channels, test.height, test.width));
+  writeFileAtomic(
+    options.out!,
+    imageGridPng([data.batch(indices).inputs, reconstructions], count, test.channels, test.height, test.width),
+  );
   log(`wrote ${options.out}: ${count} test images (left) and their reconstructions (right)`);
 }
 
@@ -115,7 +139,14 @@ export async function main(commandLine: string[]): Promise<number> {
       process.stdout.write(`aelab ${VERSION}\n`);
       return 0;
     }
-    if (!command || command === '--help' || command === '-h' || command === 'help' || rest.includes('--help') || rest.includes('-h')) {
+    if (
+      !command ||
+      command === '--help' ||
+      command === '-h' ||
+      command === 'help' ||
+      rest.includes('--help') ||
+      rest.includes('-h')
+    ) {
       process.stdout.write(USAGE);
       return command ? 0 : 2;
     }
@@ -135,13 +166,18 @@ export async function main(commandLine: string[]): Promise<number> {
     }
     // A file-system error (a path that does not exist, a full disk) is the user's to fix: one
     // line naming the path. The stack only with --debug or AELAB_DEBUG=1.
-    const known = error instanceof AelabError ? error : fileError(error, (error as { path?: string }).path ?? 'a file', 'cannot use');
+    const known =
+      error instanceof AelabError
+        ? error
+        : fileError(error, (error as { path?: string }).path ?? 'a file', 'cannot use');
     if (debugging(commandLine)) process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
     if (known instanceof AelabError) {
       process.stderr.write(`aelab: ${known.message}\n`);
       return 1;
     }
-    process.stderr.write(`aelab: internal error: ${(error as Error).message ?? String(error)}${debugging(commandLine) ? '' : ' (AELAB_DEBUG=1 or --debug shows where)'}\n`);
+    process.stderr.write(
+      `aelab: internal error: ${(error as Error).message ?? String(error)}${debugging(commandLine) ? '' : ' (AELAB_DEBUG=1 or --debug shows where)'}\n`,
+    );
     return 70;
   }
 }

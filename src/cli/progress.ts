@@ -34,18 +34,24 @@ export class ProgressLine {
     if (!this.output.terminal) {
       if (now - this.lastDraw < 1000 * OFF_TERMINAL_SECONDS || progress.step === progress.steps) return;
       this.lastDraw = now;
-      this.output.write(`Epoch ${progress.epoch}/${progress.epochs} ${progress.step}/${progress.steps}${loss} - ${formatSeconds(progress.elapsedSeconds)} so far - ETA: ${formatSeconds(eta)}\n`);
+      this.output.write(
+        `Epoch ${progress.epoch}/${progress.epochs} ${progress.step}/${progress.steps}${loss} - ${formatSeconds(progress.elapsedSeconds)} so far - ETA: ${formatSeconds(eta)}\n`,
+      );
       return;
     }
     if (now - this.lastDraw < 100 && progress.step < progress.steps) return;
     this.lastDraw = now;
     const done = Math.round((WIDTH * progress.step) / progress.steps);
     const bar = '='.repeat(Math.max(0, done - 1)) + (done > 0 ? '>' : '') + '.'.repeat(WIDTH - done);
-    this.output.write(`\r\x1b[2KEpoch ${progress.epoch}/${progress.epochs} ${progress.step}/${progress.steps} [${bar}]${loss} - ETA: ${formatSeconds(eta)}`);
+    this.output.write(
+      `\r\x1b[2KEpoch ${progress.epoch}/${progress.epochs} ${progress.step}/${progress.steps} [${bar}]${loss} - ETA: ${formatSeconds(eta)}`,
+    );
   }
 
   epochEnd(log: EpochLog, epochs: number): void {
-    const validation = log.validation ? ` - val_loss: ${log.validation.loss.toFixed(4)} - val_psnr: ${log.validation.psnr.toFixed(2)} dB` : '';
+    const validation = log.validation
+      ? ` - val_loss: ${log.validation.loss.toFixed(4)} - val_psnr: ${log.validation.psnr.toFixed(2)} dB`
+      : '';
     const line = `Epoch ${log.epoch}/${epochs} - ${formatSeconds(log.seconds)} - loss: ${log.train.loss.toFixed(4)} - psnr: ${log.train.psnr.toFixed(2)} dB${validation}`;
     this.output.write(this.output.terminal ? `\r\x1b[2K${line}\n` : `${line}\n`);
   }

@@ -60,15 +60,34 @@ export async function sweep(argv: string[]): Promise<void> {
   checkTrainingOptions(options);
   if (options.concurrency < 1) throw new UsageError('--concurrency must be at least 1');
   if (options.bestEpochs < 0) throw new UsageError('--best-epochs must be 0 or more');
-  if (options.output !== null && options.output !== 'sigmoid' && options.output !== 'relu') throw new UsageError(`--output must be sigmoid or relu, got '${options.output}'`);
+  if (options.output !== null && options.output !== 'sigmoid' && options.output !== 'relu')
+    throw new UsageError(`--output must be sigmoid or relu, got '${options.output}'`);
   const grid = readGrid(options.grid, options.output);
-  if (options.shardCount !== null && !/^[1-9]\d*$/.test(options.shardCount)) throw new UsageError(`--shard-count must be a whole number >= 1, got '${options.shardCount}'`);
-  const shard = resolveShard(options.shard ?? undefined, options.shardCount === null ? undefined : Number(options.shardCount), process.env);
-  await runSweep({
-    data: options.data, epochs: options.epochs, batchSize: options.batchSize, sample: options.sample, seed: options.seed, grid,
-    out: options.out!, resume: options.resume, shard, concurrency: options.concurrency, bestEpochs: options.bestEpochs, tune: options.tune,
-    command: ['aelab sweep', ...argv].join(' '),
-  }, { log });
+  if (options.shardCount !== null && !/^[1-9]\d*$/.test(options.shardCount))
+    throw new UsageError(`--shard-count must be a whole number >= 1, got '${options.shardCount}'`);
+  const shard = resolveShard(
+    options.shard ?? undefined,
+    options.shardCount === null ? undefined : Number(options.shardCount),
+    process.env,
+  );
+  await runSweep(
+    {
+      data: options.data,
+      epochs: options.epochs,
+      batchSize: options.batchSize,
+      sample: options.sample,
+      seed: options.seed,
+      grid,
+      out: options.out!,
+      resume: options.resume,
+      shard,
+      concurrency: options.concurrency,
+      bestEpochs: options.bestEpochs,
+      tune: options.tune,
+      command: ['aelab sweep', ...argv].join(' '),
+    },
+    { log },
+  );
 }
 
 function merge(argv: string[]): void {
@@ -84,7 +103,8 @@ function merge(argv: string[]): void {
   if (folders.length === 0) throw new UsageError('sweep merge: name at least one sweep folder');
   const target = out ?? folders[0]!;
   const collected = mergeSweeps(folders, target, ['aelab sweep merge', ...argv].join(' '));
-  log(`merged ${collected.rows.length} trials from ${folders.length} folder(s)${collected.missing.length ? `; ${collected.missing.length} missing: ${collected.missing.join(', ')}` : ''}`);
+  log(
+    `merged ${collected.rows.length} trials from ${folders.length} folder(s)${collected.missing.length ? `; ${collected.missing.length} missing: ${collected.missing.join(', ')}` : ''}`,
+  );
   log(`report: ${target}/report.html`);
 }
-

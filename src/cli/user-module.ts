@@ -10,7 +10,10 @@ import { AelabError } from '../errors.ts';
 import { fileError } from '../files.ts';
 
 interface TypeScriptCompiler {
-  transpileModule(source: string, options: { compilerOptions: Record<string, unknown>; fileName: string }): { outputText: string };
+  transpileModule(
+    source: string,
+    options: { compilerOptions: Record<string, unknown>; fileName: string },
+  ): { outputText: string };
 }
 
 export async function importUserModule(file: string): Promise<Record<string, unknown>> {
@@ -23,8 +26,10 @@ export async function importUserModule(file: string): Promise<Record<string, unk
   }
   const typescript = typeScriptNear(path);
   if (!typescript) {
-    throw new AelabError(`--model ${file}: this Node cannot import TypeScript, and no 'typescript' package was found beside it ` +
-      '(npm install --save-dev typescript there, compile the file to JavaScript, or run the check with Deno)');
+    throw new AelabError(
+      `--model ${file}: this Node cannot import TypeScript, and no 'typescript' package was found beside it ` +
+        '(npm install --save-dev typescript there, compile the file to JavaScript, or run the check with Deno)',
+    );
   }
   let source: string;
   try {
@@ -32,7 +37,10 @@ export async function importUserModule(file: string): Promise<Record<string, unk
   } catch (error) {
     throw fileError(error, path, 'cannot read');
   }
-  const { outputText } = typescript.transpileModule(source, { compilerOptions: { module: 'ESNext', target: 'ES2022' }, fileName: path });
+  const { outputText } = typescript.transpileModule(source, {
+    compilerOptions: { module: 'ESNext', target: 'ES2022' },
+    fileName: path,
+  });
   const transpiled = join(dirname(path), `.${basename(path).replace(/\.[cm]?ts$/, '')}.aelab-check.mjs`);
   writeFileSync(transpiled, outputText);
   try {

@@ -4,9 +4,24 @@
 // records is accepted (the full files hold 10,000).
 import { DataError, type ImageSet } from './image-set.ts';
 export const CIFAR10_RECORD_BYTES = 1 + 3 * 32 * 32;
-export const CIFAR10_CLASS_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+export const CIFAR10_CLASS_NAMES = [
+  'airplane',
+  'automobile',
+  'bird',
+  'cat',
+  'deer',
+  'dog',
+  'frog',
+  'horse',
+  'ship',
+  'truck',
+];
 
-export function parseCifar10Batch(bytes: Uint8Array, fileName: string, classNames: readonly string[] = CIFAR10_CLASS_NAMES): ImageSet {
+export function parseCifar10Batch(
+  bytes: Uint8Array,
+  fileName: string,
+  classNames: readonly string[] = CIFAR10_CLASS_NAMES,
+): ImageSet {
   if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0) {
     const whole = Math.floor(bytes.length / CIFAR10_RECORD_BYTES);
     throw new DataError(
@@ -21,7 +36,9 @@ export function parseCifar10Batch(bytes: Uint8Array, fileName: string, className
     const record = i * CIFAR10_RECORD_BYTES;
     const label = bytes[record]!;
     if (label >= classNames.length) {
-      throw new DataError(`${fileName}: record ${i} (byte offset ${record}) has label ${label}; CIFAR-10 labels are 0-${classNames.length - 1}`);
+      throw new DataError(
+        `${fileName}: record ${i} (byte offset ${record}) has label ${label}; CIFAR-10 labels are 0-${classNames.length - 1}`,
+      );
     }
     labels[i] = label;
     pixels.set(bytes.subarray(record + 1, record + CIFAR10_RECORD_BYTES), i * (CIFAR10_RECORD_BYTES - 1));

@@ -22,7 +22,11 @@ export function ycbcrToRgb(y: number, cb: number, cr: number): Triple {
 // (BT.601 has 0.114, so white has Y = 1.03), Cb and Cr without their minus signs and their
 // 0.5 offset, and an inverse (the offset-free BT.601 one) that does not invert its own forward.
 export function notebookRgbToYcbcr(r: number, g: number, b: number): Triple {
-  return [0.299 * r + 0.587 * g + 0.144 * b, 0.168736 * r + 0.331264 * g + 0.5 * b, 0.5 * r + 0.418688 * g + 0.081312 * b];
+  return [
+    0.299 * r + 0.587 * g + 0.144 * b,
+    0.168736 * r + 0.331264 * g + 0.5 * b,
+    0.5 * r + 0.418688 * g + 0.081312 * b,
+  ];
 }
 
 export function notebookYcbcrToRgb(y: number, cb: number, cr: number): Triple {
@@ -43,7 +47,11 @@ const WHITE = SRGB_TO_XYZ.map((row) => row[0] + row[1] + row[2]) as Triple;
 const DELTA = 6 / 29;
 
 function invert3(m: readonly (readonly number[])[]): number[][] {
-  const [[a, b, c], [d, e, f], [g, h, i]] = m as number[][] as [[number, number, number], [number, number, number], [number, number, number]];
+  const [[a, b, c], [d, e, f], [g, h, i]] = m as number[][] as [
+    [number, number, number],
+    [number, number, number],
+    [number, number, number],
+  ];
   const determinant = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
   return [
     [(e * i - f * h) / determinant, (c * h - b * i) / determinant, (b * f - c * e) / determinant],
@@ -53,13 +61,16 @@ function invert3(m: readonly (readonly number[])[]): number[][] {
 }
 
 const toLinear = (c: number) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
-const fromLinear = (c: number) => (c <= 0.0031308 ? 12.92 * c : 1.055 * Math.sign(c) * Math.abs(c) ** (1 / 2.4) - 0.055);
+const fromLinear = (c: number) =>
+  c <= 0.0031308 ? 12.92 * c : 1.055 * Math.sign(c) * Math.abs(c) ** (1 / 2.4) - 0.055;
 const compress = (t: number) => (t > DELTA ** 3 ? Math.cbrt(t) : t / (3 * DELTA * DELTA) + 4 / 29);
 const expand = (f: number) => (f > DELTA ? f ** 3 : 3 * DELTA * DELTA * (f - 4 / 29));
 
 export function rgbToLab(r: number, g: number, b: number): Triple {
   const linear = [toLinear(r), toLinear(g), toLinear(b)];
-  const [fx, fy, fz] = SRGB_TO_XYZ.map((row, i) => compress((row[0] * linear[0]! + row[1] * linear[1]! + row[2] * linear[2]!) / WHITE[i]!)) as Triple;
+  const [fx, fy, fz] = SRGB_TO_XYZ.map((row, i) =>
+    compress((row[0] * linear[0]! + row[1] * linear[1]! + row[2] * linear[2]!) / WHITE[i]!),
+  ) as Triple;
   return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
 }
 

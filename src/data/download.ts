@@ -3,7 +3,18 @@
 // temporary folder, checked by the loader, and only then renamed into place: an
 // interrupted or corrupt download never leaves anything a later run mistakes for data.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, closeSync, writeSync, readFileSync, renameSync, rmSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  writeSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  readdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { readTar } from './tar.ts';
@@ -36,7 +47,8 @@ export async function ensureCifar10(options: DownloadOptions = {}): Promise<stri
   if (existsSync(join(final, '.complete'))) return final;
   mkdirSync(cache, { recursive: true });
   // Leftovers of interrupted runs are never data: remove them.
-  for (const name of readdirSync(cache)) if (name.startsWith('.partial-')) rmSync(join(cache, name), { recursive: true, force: true });
+  for (const name of readdirSync(cache))
+    if (name.startsWith('.partial-')) rmSync(join(cache, name), { recursive: true, force: true });
 
   const work = join(cache, `.partial-${process.pid}-${Date.now()}`);
   mkdirSync(work);
@@ -44,7 +56,10 @@ export async function ensureCifar10(options: DownloadOptions = {}): Promise<stri
     const archivePath = join(work, 'archive.tar.gz');
     const digest = await fetchToFile(options.url ?? CIFAR10_URL, archivePath, options.onProgress);
     const expected = options.md5 ?? CIFAR10_MD5;
-    if (digest !== expected) throw new DataError(`CIFAR-10 download: MD5 ${digest} does not match the expected ${expected}: corrupt or wrong file`);
+    if (digest !== expected)
+      throw new DataError(
+        `CIFAR-10 download: MD5 ${digest} does not match the expected ${expected}: corrupt or wrong file`,
+      );
     let tar: Uint8Array;
     try {
       tar = gunzipSync(readFileSync(archivePath));
@@ -68,12 +83,18 @@ export async function ensureCifar10(options: DownloadOptions = {}): Promise<stri
   }
 }
 
-async function fetchToFile(url: string, path: string, onProgress?: (received: number, total: number) => void): Promise<string> {
+async function fetchToFile(
+  url: string,
+  path: string,
+  onProgress?: (received: number, total: number) => void,
+): Promise<string> {
   let response: Response;
   try {
     response = await fetch(url);
   } catch (error) {
-    throw new DataError(`CIFAR-10 download from ${url} failed: ${(error as Error).message} (use --data DIR to train on a local copy)`);
+    throw new DataError(
+      `CIFAR-10 download from ${url} failed: ${(error as Error).message} (use --data DIR to train on a local copy)`,
+    );
   }
   if (!response.ok || !response.body) throw new DataError(`CIFAR-10 download from ${url}: HTTP ${response.status}`);
   const total = Number(response.headers.get('content-length') ?? 0);
@@ -87,7 +108,9 @@ async function fetchToFile(url: string, path: string, onProgress?: (received: nu
       try {
         chunk = await reader.read();
       } catch (error) {
-        throw new DataError(`CIFAR-10 download interrupted after ${received} of ${total || '?'} bytes: ${(error as Error).message}`);
+        throw new DataError(
+          `CIFAR-10 download interrupted after ${received} of ${total || '?'} bytes: ${(error as Error).message}`,
+        );
       }
       if (chunk.done) break;
       hash.update(chunk.value);
@@ -98,6 +121,7 @@ async function fetchToFile(url: string, path: string, onProgress?: (received: nu
   } finally {
     closeSync(file);
   }
-  if (total > 0 && received !== total) throw new DataError(`CIFAR-10 download truncated: ${received} of ${total} bytes`);
+  if (total > 0 && received !== total)
+    throw new DataError(`CIFAR-10 download truncated: ${received} of ${total} bytes`);
   return hash.digest('hex');
 }

@@ -8,11 +8,24 @@ import { gunzipSync } from 'node:zlib';
 import { DataError, type ImageSet } from './image-set.ts';
 
 export const FASHION_MNIST_DIRECTORY = '/usr/share/datasets/fashion-mnist';
-export const FASHION_MNIST_CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+export const FASHION_MNIST_CLASS_NAMES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 export function parseIdx(bytes: Uint8Array, fileName: string): { dimensions: number[]; data: Uint8Array } {
-  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) throw new DataError(`${fileName}: not an IDX file (bad magic number)`);
-  if (bytes[2] !== 0x08) throw new DataError(`${fileName}: IDX element type 0x${bytes[2]!.toString(16)} is not unsigned bytes (0x08)`);
+  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0)
+    throw new DataError(`${fileName}: not an IDX file (bad magic number)`);
+  if (bytes[2] !== 0x08)
+    throw new DataError(`${fileName}: IDX element type 0x${bytes[2]!.toString(16)} is not unsigned bytes (0x08)`);
   const rank = bytes[3]!;
   const header = 4 + 4 * rank;
   if (bytes.length < header) throw new DataError(`${fileName}: truncated IDX header`);
@@ -20,7 +33,9 @@ export function parseIdx(bytes: Uint8Array, fileName: string): { dimensions: num
   const dimensions = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i, false));
   const expected = dimensions.reduce((a, b) => a * b, 1);
   if (bytes.length - header !== expected) {
-    throw new DataError(`${fileName}: IDX header promises ${dimensions.join('x')} = ${expected} bytes of data, the file holds ${bytes.length - header}`);
+    throw new DataError(
+      `${fileName}: IDX header promises ${dimensions.join('x')} = ${expected} bytes of data, the file holds ${bytes.length - header}`,
+    );
   }
   return { dimensions, data: bytes.subarray(header) };
 }
@@ -40,13 +55,22 @@ function loadSplit(directory: string, prefix: string): ImageSet {
   const images = readIdx(join(directory, `${prefix}-images-idx3-ubyte.gz`));
   const labels = readIdx(join(directory, `${prefix}-labels-idx1-ubyte.gz`));
   const [count, height, width] = images.dimensions as [number, number, number];
-  if (images.dimensions.length !== 3) throw new DataError(`${prefix} images: expected 3 IDX dimensions, got ${images.dimensions.length}`);
+  if (images.dimensions.length !== 3)
+    throw new DataError(`${prefix} images: expected 3 IDX dimensions, got ${images.dimensions.length}`);
   if (labels.dimensions.length !== 1 || labels.dimensions[0] !== count) {
     throw new DataError(`${prefix}: ${count} images but ${labels.dimensions.join('x')} labels`);
   }
   const bad = labels.data.findIndex((label) => label > 9);
   if (bad >= 0) throw new DataError(`${prefix} labels: label ${labels.data[bad]} at index ${bad}; expected 0-9`);
-  return { pixels: images.data, labels: labels.data, count, channels: 1, height, width, classNames: FASHION_MNIST_CLASS_NAMES };
+  return {
+    pixels: images.data,
+    labels: labels.data,
+    count,
+    channels: 1,
+    height,
+    width,
+    classNames: FASHION_MNIST_CLASS_NAMES,
+  };
 }
 
 export function loadFashionMnist(directory = FASHION_MNIST_DIRECTORY): { train: ImageSet; test: ImageSet } {

@@ -42,7 +42,9 @@ export function concatenate(sets: readonly ImageSet[]): ImageSet {
   if (!first) throw new DataError('concatenate: no image sets');
   for (const set of sets) {
     if (set.channels !== first.channels || set.height !== first.height || set.width !== first.width) {
-      throw new DataError(`concatenate: image sizes differ (${first.channels}x${first.height}x${first.width} and ${set.channels}x${set.height}x${set.width})`);
+      throw new DataError(
+        `concatenate: image sizes differ (${first.channels}x${first.height}x${first.width} and ${set.channels}x${set.height}x${set.width})`,
+      );
     }
   }
   const pixels = new Uint8Array(sets.reduce((total, set) => total + set.pixels.length, 0));
@@ -81,5 +83,10 @@ export interface ImageBatches {
 /** Autoencoder training data: the images are both the inputs and the targets (targets: null). */
 export function autoencoderData(set: ImageSet): ImageBatches {
   const shape = [set.channels, set.height, set.width];
-  return { count: set.count, inputShape: shape, targetShape: shape, batch: (indices) => ({ inputs: toFloat(set, indices), targets: null }) };
+  return {
+    count: set.count,
+    inputShape: shape,
+    targetShape: shape,
+    batch: (indices) => ({ inputs: toFloat(set, indices), targets: null }),
+  };
 }

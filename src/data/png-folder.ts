@@ -8,9 +8,14 @@ import { DataError, type ImageSet } from './image-set.ts';
 
 export function loadPngFolder(directory: string, channels: 1 | 3 | 'auto' = 'auto'): ImageSet {
   if (!existsSync(directory)) throw new DataError(`PNG folder '${directory}' does not exist`);
-  const files = readdirSync(directory).filter((name) => name.toLowerCase().endsWith('.png')).sort();
+  const files = readdirSync(directory)
+    .filter((name) => name.toLowerCase().endsWith('.png'))
+    .sort();
   if (files.length === 0) throw new DataError(`${directory}: no .png files`);
-  return loadPngFiles(files.map((file) => join(directory, file)), channels);
+  return loadPngFiles(
+    files.map((file) => join(directory, file)),
+    channels,
+  );
 }
 
 /** PNG files of one size as an image set, in the order given ('auto': 1 channel if every picture is gray, else 3). */
@@ -27,12 +32,15 @@ export function loadPngFiles(paths: readonly string[], requested: 1 | 3 | 'auto'
     }
     if (decoded.length === 0) [width, height] = [png.width, png.height];
     else if (png.width !== width || png.height !== height) {
-      throw new DataError(`${path} is ${png.width}x${png.height}, but ${basename(paths[0]!)} is ${width}x${height}: all images must share one size`);
+      throw new DataError(
+        `${path} is ${png.width}x${png.height}, but ${basename(paths[0]!)} is ${width}x${height}: all images must share one size`,
+      );
     }
     decoded.push(png);
   }
   const gray = (png: PNG) => {
-    for (let i = 0; i < png.data.length; i += 4) if (png.data[i] !== png.data[i + 1] || png.data[i] !== png.data[i + 2]) return false;
+    for (let i = 0; i < png.data.length; i += 4)
+      if (png.data[i] !== png.data[i + 1] || png.data[i] !== png.data[i + 2]) return false;
     return true;
   };
   const coloured = decoded.filter((png) => !gray(png)).length;
@@ -41,10 +49,15 @@ export function loadPngFiles(paths: readonly string[], requested: 1 | 3 | 'auto'
   const notes: string[] = [];
   if (requested === 'auto' && allGray) notes.push(`every picture is gray (R = G = B): loaded as 1 channel`);
   else if (requested === 'auto') {
-    notes.push(`${coloured} of ${decoded.length} pictures have colour: loaded as 3 channels${coloured < decoded.length ? ' (the gray ones as three equal channels)' : ''}`);
+    notes.push(
+      `${coloured} of ${decoded.length} pictures have colour: loaded as 3 channels${coloured < decoded.length ? ' (the gray ones as three equal channels)' : ''}`,
+    );
   }
   const transparent = decoded.filter((png) => png.data.some((value, i) => i % 4 === 3 && value !== 255)).length;
-  if (transparent > 0) notes.push(`${transparent} of ${decoded.length} pictures have transparent pixels: alpha is dropped, their colour values used as they are`);
+  if (transparent > 0)
+    notes.push(
+      `${transparent} of ${decoded.length} pictures have transparent pixels: alpha is dropped, their colour values used as they are`,
+    );
   const pixels = new Uint8Array(decoded.length * channels * width * height);
   decoded.forEach((png, image) => {
     const base = image * channels * width * height;
@@ -59,5 +72,14 @@ export function loadPngFiles(paths: readonly string[], requested: 1 | 3 | 'auto'
       }
     }
   });
-  return { pixels, labels: new Uint8Array(decoded.length), count: decoded.length, channels, height, width, classNames: ['image'], notes };
+  return {
+    pixels,
+    labels: new Uint8Array(decoded.length),
+    count: decoded.length,
+    channels,
+    height,
+    width,
+    classNames: ['image'],
+    notes,
+  };
 }

@@ -18,7 +18,9 @@ export function notebookSplit(sets: readonly ImageSet[], sample: number, seed: n
   const validationCount = Math.round(taken * 0.1);
   const testCount = taken - trainCount - validationCount;
   if (trainCount < 1 || validationCount < 1 || testCount < 1) {
-    throw new DataError(`--sample ${sample} of ${pool.count} images leaves ${trainCount}/${validationCount}/${testCount} for training/validation/test; take a larger sample`);
+    throw new DataError(
+      `--sample ${sample} of ${pool.count} images leaves ${trainCount}/${validationCount}/${testCount} for training/validation/test; take a larger sample`,
+    );
   }
   const order = permutation(pool.count, new Random(seed));
   return {

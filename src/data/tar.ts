@@ -36,7 +36,9 @@ export function readTar(archive: Uint8Array): TarEntry[] {
     longName = null;
     const dataStart = offset + BLOCK;
     if (dataStart + size > archive.length) {
-      throw new DataError(`tar: entry '${name}' needs ${size} bytes but the archive ends after ${archive.length - dataStart}: truncated archive`);
+      throw new DataError(
+        `tar: entry '${name}' needs ${size} bytes but the archive ends after ${archive.length - dataStart}: truncated archive`,
+      );
     }
     const data = archive.subarray(dataStart, dataStart + size);
     if (type === 'L') longName = text(data, 0, data.length);

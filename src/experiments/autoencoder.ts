@@ -14,7 +14,12 @@ import { evaluate, fit, predict, type EpochLog, type Metrics, type Progress } fr
 import { dataFingerprint, loadDataSource, type DataSource } from './data-source.ts';
 import { ReferenceEngine } from '../nn/reference-backend.ts';
 import type { Split } from '../data/split.ts';
-import { architectureName, autoencoderName, autoencoderOf, type ArchitectureConfig } from './configurable-autoencoder.ts';
+import {
+  architectureName,
+  autoencoderName,
+  autoencoderOf,
+  type ArchitectureConfig,
+} from './configurable-autoencoder.ts';
 import type { ModuleBackend } from '../nn/modules.ts';
 import type { TapeTensor } from '../nn/autograd.ts';
 import { sizeOf } from '../shapes.ts';
@@ -79,9 +84,15 @@ export interface AutoencoderResult {
 }
 
 /** The run's model: Part 2's configured one, or the notebook's Part 1 autoencoder. */
-export function modelOf<T extends TapeTensor<T>>(backend: ModuleBackend<T>, config: AutoencoderConfig, channels: number): Autoencoder<T> {
+export function modelOf<T extends TapeTensor<T>>(
+  backend: ModuleBackend<T>,
+  config: AutoencoderConfig,
+  channels: number,
+): Autoencoder<T> {
   if (config.architecture && config.architecture.inputLayers !== channels) {
-    throw new AelabError(`the model takes ${config.architecture.inputLayers}-channel images (input_layers), but the data has ${channels} channels`);
+    throw new AelabError(
+      `the model takes ${config.architecture.inputLayers}-channel images (input_layers), but the data has ${channels} channels`,
+    );
   }
   return autoencoderOf(backend, config.architecture, config.seed, channels);
 }
@@ -92,9 +103,15 @@ const GRID_ROWS = 10;
  * The settings among `keys` that the user gave (`given`) with another value than the run's
  * saved one, as '--batch-size 64 (the run has 32)': what a resume refuses.
  */
-export function changedSettings<T>(keys: readonly (keyof T & string)[], requested: T, saved: T, given: ReadonlySet<string>): string[] {
+export function changedSettings<T>(
+  keys: readonly (keyof T & string)[],
+  requested: T,
+  saved: T,
+  given: ReadonlySet<string>,
+): string[] {
   const option = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  return keys.filter((key) => given.has(key) && JSON.stringify(requested[key]) !== JSON.stringify(saved[key]))
+  return keys
+    .filter((key) => given.has(key) && JSON.stringify(requested[key]) !== JSON.stringify(saved[key]))
     .map((key) => `${option(key)} ${JSON.stringify(requested[key])} (the run has ${JSON.stringify(saved[key])})`);
 }
 
@@ -107,16 +124,29 @@ const FIXED_SETTINGS = ['batchSize', 'sample', 'seed', 'architecture'] as const;
  * refuses fewer epochs than are done), and any other setting given with another value is
  * refused, naming each. `--data` at another path is checked later, against the fingerprint.
  */
-function resumedConfig(run: RunDirectory, requested: AutoencoderConfig, given: ReadonlySet<string>, from?: string): { config: AutoencoderConfig; trainedOn: { data: string | null; dataFingerprint?: string } } {
+function resumedConfig(
+  run: RunDirectory,
+  requested: AutoencoderConfig,
+  given: ReadonlySet<string>,
+  from?: string,
+): { config: AutoencoderConfig; trainedOn: { data: string | null; dataFingerprint?: string } } {
   const saved = run.readJson<AutoencoderConfig & { dataFingerprint?: string }>('config.json');
   if (!saved) throw new AelabError(`--resume: ${run.path} holds no run (no config.json)`);
   const differences = changedSettings(FIXED_SETTINGS, requested, saved, given);
-  if (differences.length > 0) throw new AelabError(`--resume continues the run as it started; these differ: ${differences.join(', ')}. Drop them, or start a new run in another --out`);
+  if (differences.length > 0)
+    throw new AelabError(
+      `--resume continues the run as it started; these differ: ${differences.join(', ')}. Drop them, or start a new run in another --out`,
+    );
   const done = from ? Number(from.slice('epoch-'.length)) : run.latestEpoch();
-  if (given.has('epochs') && requested.epochs < done) throw new AelabError(`--epochs ${requested.epochs}: the run in ${run.path} has already done ${done} epochs`);
+  if (given.has('epochs') && requested.epochs < done)
+    throw new AelabError(`--epochs ${requested.epochs}: the run in ${run.path} has already done ${done} epochs`);
   const { dataFingerprint, started: _started, ...settings } = saved as typeof saved & { started?: string };
   return {
-    config: { ...settings, epochs: given.has('epochs') ? requested.epochs : saved.epochs, data: given.has('data') ? requested.data : saved.data },
+    config: {
+      ...settings,
+      epochs: given.has('epochs') ? requested.epochs : saved.epochs,
+      data: given.has('data') ? requested.data : saved.data,
+    },
     trainedOn: { data: saved.data, dataFingerprint },
   };
 }
@@ -126,30 +156,50 @@ function checkGeometry(config: AutoencoderConfig, channels: number, height: numb
   const probe = modelOf(new ReferenceEngine(), config, channels);
   const [, , outHeight, outWidth] = probe.outputShape([1, channels, height, width]);
   if (outHeight !== height || outWidth !== width) {
-    throw new AelabError(`the model turns ${height}x${width} images into ${outHeight}x${outWidth}: its pools need image sides that divide evenly through every pool (multiples of 4 for Part 1's model)`);
+    throw new AelabError(
+      `the model turns ${height}x${width} images into ${outHeight}x${outWidth}: its pools need image sides that divide evenly through every pool (multiples of 4 for Part 1's model)`,
+    );
   }
 }
 
-export async function runAutoencoder(out: string, requested: AutoencoderConfig, resume: boolean, hooks: RunHooks = {}): Promise<AutoencoderResult> {
+export async function runAutoencoder(
+  out: string,
+  requested: AutoencoderConfig,
+  resume: boolean,
+  hooks: RunHooks = {},
+): Promise<AutoencoderResult> {
   const log = hooks.log ?? (() => {});
   const run = new RunDirectory(out);
   // Everything is checked before anything is written: a refused command changes nothing on disk.
   let config = requested;
   let trainedOn: { data: string | null; dataFingerprint?: string } | null = null;
   if (hooks.resumeFrom) run.checkResumeFrom(hooks.resumeFrom);
-  if (resume) ({ config, trainedOn } = resumedConfig(run, requested, hooks.given ?? new Set(Object.keys(requested)), hooks.resumeFrom));
+  if (resume)
+    ({ config, trainedOn } = resumedConfig(
+      run,
+      requested,
+      hooks.given ?? new Set(Object.keys(requested)),
+      hooks.resumeFrom,
+    ));
   else if (existsSync(run.file('config.json')) && run.checkpointNames().length > 0) {
     throw new AelabError(`${out} already holds a run: pass --resume to continue it, or choose another --out`);
   }
   const source = hooks.source ?? (await loadDataSource(config.data, log));
   const fingerprint = dataFingerprint(source);
   if (trainedOn && config.data !== trainedOn.data && trainedOn.dataFingerprint !== fingerprint) {
-    throw new AelabError(`--data ${config.data}: not the data this run trained on (${trainedOn.data ?? 'the downloaded CIFAR-10'}${trainedOn.dataFingerprint ? `; the fingerprints ${trainedOn.dataFingerprint} and ${fingerprint} differ` : ''})`);
+    throw new AelabError(
+      `--data ${config.data}: not the data this run trained on (${trainedOn.data ?? 'the downloaded CIFAR-10'}${trainedOn.dataFingerprint ? `; the fingerprints ${trainedOn.dataFingerprint} and ${fingerprint} differ` : ''})`,
+    );
   }
   const { train, validation, test } = notebookSplit(source.sets, config.sample, config.seed);
   checkGeometry(config, train.channels, train.height, train.width);
-  log(`data: ${source.name}: ${train.count} training, ${validation.count} validation, ${test.count} test images of ${train.channels}x${train.height}x${train.width}`);
-  if (config.batchSize > train.count) log(`note: --batch-size ${config.batchSize} is more than the ${train.count} training images: each epoch is one batch of ${train.count}`);
+  log(
+    `data: ${source.name}: ${train.count} training, ${validation.count} validation, ${test.count} test images of ${train.channels}x${train.height}x${train.width}`,
+  );
+  if (config.batchSize > train.count)
+    log(
+      `note: --batch-size ${config.batchSize} is more than the ${train.count} training images: each epoch is one batch of ${train.count}`,
+    );
 
   // A new folder is made only once the device is there: a machine without a usable GPU leaves
   // nothing behind. An existing folder is locked first, so a second run is refused at once.
@@ -168,14 +218,25 @@ export async function runAutoencoder(out: string, requested: AutoencoderConfig, 
   }
 }
 
-async function trainRun(run: RunDirectory, config: AutoencoderConfig, source: DataSource, split: Split, hooks: RunHooks, log: (line: string) => void): Promise<AutoencoderResult> {
+async function trainRun(
+  run: RunDirectory,
+  config: AutoencoderConfig,
+  source: DataSource,
+  split: Split,
+  hooks: RunHooks,
+  log: (line: string) => void,
+): Promise<AutoencoderResult> {
   const out = run.path;
   const { train, validation, test } = split;
   const resume = run.checkpointNames().length > 0;
   const engine = hooks.engine ?? (await createEngine());
   const imageShape = [train.channels, train.height, train.width];
   const model = modelOf(engine, config, train.channels);
-  const modelSummary = summary(model, imageShape) + (config.architecture && config.architecture.compression === 1 ? '\ncompression 1: its pools and upsamplings are identities, left out of the model' : '');
+  const modelSummary =
+    summary(model, imageShape) +
+    (config.architecture && config.architecture.compression === 1
+      ? '\ncompression 1: its pools and upsamplings are identities, left out of the model'
+      : '');
   const latentShape = model.latentShape(imageShape);
   const statistics: ModelStatistics = {
     parameters: model.parameters().reduce((total, parameter) => total + sizeOf(parameter.shape), 0),
@@ -201,7 +262,17 @@ async function trainRun(run: RunDirectory, config: AutoencoderConfig, source: Da
 
   const stepsLeft = (config.epochs - (history.at(-1)?.epoch ?? 0)) * Math.ceil(train.count / config.batchSize);
   await compileStep(engine, model, autoencoderData(train), config.batchSize, log);
-  const kernelVariants = (hooks.tune ?? true) ? await tuneForTraining(engine, model, autoencoderData(train), config.batchSize, log, hooks.forceTune ? Infinity : stepsLeft) : 'the heuristics (--no-tune)';
+  const kernelVariants =
+    (hooks.tune ?? true)
+      ? await tuneForTraining(
+          engine,
+          model,
+          autoencoderData(train),
+          config.batchSize,
+          log,
+          hooks.forceTune ? Infinity : stepsLeft,
+        )
+      : 'the heuristics (--no-tune)';
 
   await fit(engine, model, optimizer, F.binaryCrossEntropy, autoencoderData(train), {
     epochs: config.epochs,
@@ -212,7 +283,11 @@ async function trainRun(run: RunDirectory, config: AutoencoderConfig, source: Da
     onProgress: hooks.onProgress,
     onEpochEnd: async (epochLog) => {
       history.push(epochLog);
-      await run.saveCheckpoint(engine, model, optimizer, { epoch: epochLog.epoch, optimizerStep: optimizer.step, history });
+      await run.saveCheckpoint(engine, model, optimizer, {
+        epoch: epochLog.epoch,
+        optimizerStep: optimizer.step,
+        history,
+      });
       writeHistory();
       hooks.onEpochEnd?.(epochLog);
     },
@@ -228,31 +303,53 @@ async function trainRun(run: RunDirectory, config: AutoencoderConfig, source: Da
   const gridPng = imageGridPng([originals, reconstructions], rows, train.channels, train.height, train.width);
   run.write('reconstructions.png', gridPng);
   const modelName = autoencoderName(config.architecture);
-  run.write('model.safetensors', await tensorsToFile(engine, model.namedParameters(), { model: modelName, epochs: String(config.epochs) }));
+  run.write(
+    'model.safetensors',
+    await tensorsToFile(engine, model.namedParameters(), { model: modelName, epochs: String(config.epochs) }),
+  );
   const trainingSeconds = history.reduce((total, epochLog) => total + epochLog.seconds, 0);
-  run.write('metrics.json', JSON.stringify({ test: testMetrics, trainingSeconds, epochs: history.length, adapter: engine.adapterDescription, model: statistics }, null, 2) + '\n');
-  run.write('report.html', reportHtml({
-    title: `Convolutional autoencoder${config.architecture ? ` ${architectureName(config.architecture)}` : ''} on ${source.name}`,
-    command: hooks.command ?? 'aelab autoencoder',
-    summary: modelSummary,
-    history,
-    test: testMetrics,
-    seconds: trainingSeconds,
-    adapter: engine.adapterDescription,
-    lossChart: lossChartSvg(history, 'binary cross-entropy'),
-    gridPng,
-    gridCaption: `Left: ${rows} test images; right: their reconstructions.`,
-    settings: [
-      ['data', source.name],
-      ['images (train / validation / test)', `${train.count} / ${validation.count} / ${test.count} of ${train.channels}x${train.height}x${train.width}`],
-      ['sample', String(config.sample)],
-      ['seed', String(config.seed)],
-      ['batch size', String(config.batchSize)],
-      ['epochs', `${history.length} of ${config.epochs}`],
-      ['kernel variants', kernelVariants],
-      ['started', run.readJson<{ started?: string }>('config.json')?.started ?? 'unknown'],
-    ],
-  }));
+  run.write(
+    'metrics.json',
+    JSON.stringify(
+      {
+        test: testMetrics,
+        trainingSeconds,
+        epochs: history.length,
+        adapter: engine.adapterDescription,
+        model: statistics,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  run.write(
+    'report.html',
+    reportHtml({
+      title: `Convolutional autoencoder${config.architecture ? ` ${architectureName(config.architecture)}` : ''} on ${source.name}`,
+      command: hooks.command ?? 'aelab autoencoder',
+      summary: modelSummary,
+      history,
+      test: testMetrics,
+      seconds: trainingSeconds,
+      adapter: engine.adapterDescription,
+      lossChart: lossChartSvg(history, 'binary cross-entropy'),
+      gridPng,
+      gridCaption: `Left: ${rows} test images; right: their reconstructions.`,
+      settings: [
+        ['data', source.name],
+        [
+          'images (train / validation / test)',
+          `${train.count} / ${validation.count} / ${test.count} of ${train.channels}x${train.height}x${train.width}`,
+        ],
+        ['sample', String(config.sample)],
+        ['seed', String(config.seed)],
+        ['batch size', String(config.batchSize)],
+        ['epochs', `${history.length} of ${config.epochs}`],
+        ['kernel variants', kernelVariants],
+        ['started', run.readJson<{ started?: string }>('config.json')?.started ?? 'unknown'],
+      ],
+    }),
+  );
   model.parameters().forEach((parameter) => parameter.dispose());
   optimizer.dispose();
   return { history, test: testMetrics, trainingSeconds, directory: out, model: statistics };

@@ -40,7 +40,11 @@ export interface ArchitectureConfig {
   readonly classifier?: boolean;
 }
 
-export function configurableAutoencoder<T extends TapeTensor<T>>(backend: ModuleBackend<T>, config: ArchitectureConfig, seed: number): Autoencoder<T> {
+export function configurableAutoencoder<T extends TapeTensor<T>>(
+  backend: ModuleBackend<T>,
+  config: ArchitectureConfig,
+  seed: number,
+): Autoencoder<T> {
   const random = new Random(seed);
   const { fewerLayers, channelFactor, kernelSize, compression, inputLayers, outputLayers } = config;
   const conv = (inChannels: number, outChannels: number, activation: 'relu' | 'linear' = 'relu') =>
@@ -58,13 +62,25 @@ export function configurableAutoencoder<T extends TapeTensor<T>>(backend: Module
   if (!config.classifier) decoder.push(...upsample());
   const outputInputs = fewerLayers ? latent : hidden;
   if (config.classifier) {
-    decoder.push(new Conv2d(backend, { inChannels: outputInputs, outChannels: outputLayers, kernelSize: 1, activation: 'linear', random }));
+    decoder.push(
+      new Conv2d(backend, {
+        inChannels: outputInputs,
+        outChannels: outputLayers,
+        kernelSize: 1,
+        activation: 'linear',
+        random,
+      }),
+    );
   } else if (config.output === 'relu') {
     decoder.push(conv(outputInputs, outputLayers, 'relu')); // as the notebook wrote it
   } else {
     decoder.push(conv(outputInputs, outputLayers, 'linear'));
     if (config.output === 'sigmoid') decoder.push(new Sigmoid());
-    if (config.output === 'tanh') decoder.push(new Tanh(), ...(config.outputRange && config.outputRange !== 1 ? [new Scale(config.outputRange)] : []));
+    if (config.output === 'tanh')
+      decoder.push(
+        new Tanh(),
+        ...(config.outputRange && config.outputRange !== 1 ? [new Scale(config.outputRange)] : []),
+      );
   }
   return new Autoencoder<T>(new Sequential<T>(encoder), new Sequential<T>(decoder));
 }
@@ -89,13 +105,21 @@ export function notebookLatentSize(config: ArchitectureConfig, imageSize = 32): 
 /** A short name for a config: 'fewer-c2-k3-x1' or 'full-c8-k5-x4' (the output kind added when not sigmoid). */
 export function architectureName(config: ArchitectureConfig): string {
   const base = `${config.fewerLayers ? 'fewer' : 'full'}-c${config.channelFactor}-k${config.kernelSize}-x${config.compression}`;
-  const first = config.firstFilters !== undefined && config.firstFilters !== config.inputLayers ? `-f${config.firstFilters}` : '';
+  const first =
+    config.firstFilters !== undefined && config.firstFilters !== config.inputLayers ? `-f${config.firstFilters}` : '';
   return config.output === 'sigmoid' ? base + first : `${base}${first}-${config.output}`;
 }
 
 /** Part 2's model of `architecture`, or without one the notebook's Part 1 autoencoder on `channels`. */
-export function autoencoderOf<T extends TapeTensor<T>>(backend: ModuleBackend<T>, architecture: ArchitectureConfig | undefined, seed: number, channels: number): Autoencoder<T> {
-  return architecture ? configurableAutoencoder(backend, architecture, seed) : notebookAutoencoder(backend, seed, channels);
+export function autoencoderOf<T extends TapeTensor<T>>(
+  backend: ModuleBackend<T>,
+  architecture: ArchitectureConfig | undefined,
+  seed: number,
+  channels: number,
+): Autoencoder<T> {
+  return architecture
+    ? configurableAutoencoder(backend, architecture, seed)
+    : notebookAutoencoder(backend, seed, channels);
 }
 
 /** The model's name, as model.safetensors carries it: the architecture's, or the notebook's Part 1 model's. */

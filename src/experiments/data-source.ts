@@ -15,21 +15,26 @@ export interface DataSource {
   readonly sets: readonly ImageSet[];
 }
 
-export async function loadDataSource(directory: string | null, log: (line: string) => void = () => {}): Promise<DataSource> {
+export async function loadDataSource(
+  directory: string | null,
+  log: (line: string) => void = () => {},
+): Promise<DataSource> {
   if (directory === null) {
     log('no --data given: using CIFAR-10 from the cache (downloading it on first use)');
     let lastPercent = -1;
     const path = await ensureCifar10({
       onProgress: (received, total) => {
         const percent = total ? Math.floor((100 * received) / total) : -1;
-        if (percent >= 0 && percent % 10 === 0 && percent !== lastPercent) log(`downloading CIFAR-10: ${(lastPercent = percent)}%`);
+        if (percent >= 0 && percent % 10 === 0 && percent !== lastPercent)
+          log(`downloading CIFAR-10: ${(lastPercent = percent)}%`);
       },
     });
     const { train, test } = loadCifar10(path);
     return { name: `CIFAR-10 (${path})`, sets: [train, test] };
   }
   if (!existsSync(directory)) throw new DataError(`--data ${directory}: no such directory`);
-  if (!statSync(directory).isDirectory()) throw new DataError(`--data ${directory} is a file: give the folder that holds the data set`);
+  if (!statSync(directory).isDirectory())
+    throw new DataError(`--data ${directory} is a file: give the folder that holds the data set`);
   const files = readdirSync(directory);
   if (files.some((name) => /^data_batch_\d+\.bin$/.test(name))) {
     const { train, test } = loadCifar10(directory);
@@ -44,7 +49,9 @@ export async function loadDataSource(directory: string | null, log: (line: strin
     for (const note of set.notes ?? []) log(`${directory}: ${note}`);
     return { name: `PNG folder (${directory})`, sets: [set] };
   }
-  throw new DataError(`--data ${directory}: neither CIFAR-10 binary batches (data_batch_*.bin), Fashion-MNIST (train-images-idx3-ubyte.gz) nor PNG images`);
+  throw new DataError(
+    `--data ${directory}: neither CIFAR-10 binary batches (data_batch_*.bin), Fashion-MNIST (train-images-idx3-ubyte.gz) nor PNG images`,
+  );
 }
 
 /**

@@ -9,12 +9,28 @@ import { Autoencoder, Sequential } from '../nn/sequential.ts';
 import type { TapeTensor } from '../nn/autograd.ts';
 import { Random } from '../random.ts';
 
-export function notebookAutoencoder<T extends TapeTensor<T>>(backend: ModuleBackend<T>, seed: number, channels = 3): Autoencoder<T> {
+export function notebookAutoencoder<T extends TapeTensor<T>>(
+  backend: ModuleBackend<T>,
+  seed: number,
+  channels = 3,
+): Autoencoder<T> {
   const random = new Random(seed);
   const conv = (inChannels: number, outChannels: number, activation: 'relu' | 'linear') =>
     new Conv2d(backend, { inChannels, outChannels, kernelSize: 3, padding: 'same', activation, random });
   return new Autoencoder<T>(
-    new Sequential<T>([conv(channels, 8, 'relu'), new MaxPool2d(2), conv(8, 12, 'relu'), new MaxPool2d(2), conv(12, 16, 'relu')]),
-    new Sequential<T>([new Upsample2d(2), conv(16, 12, 'relu'), new Upsample2d(2), conv(12, channels, 'linear'), new Sigmoid()]),
+    new Sequential<T>([
+      conv(channels, 8, 'relu'),
+      new MaxPool2d(2),
+      conv(8, 12, 'relu'),
+      new MaxPool2d(2),
+      conv(12, 16, 'relu'),
+    ]),
+    new Sequential<T>([
+      new Upsample2d(2),
+      conv(16, 12, 'relu'),
+      new Upsample2d(2),
+      conv(12, channels, 'linear'),
+      new Sigmoid(),
+    ]),
   );
 }

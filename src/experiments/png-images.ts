@@ -7,7 +7,14 @@ import { PNG } from 'pngjs';
  * side by side, upscaled by `scale` with nearest neighbours. Images are NCHW floats in [0, 1]
  * with 1 or 3 channels.
  */
-export function imageGridPng(columns: readonly Float32Array[], count: number, channels: number, height: number, width: number, scale = 4): Uint8Array {
+export function imageGridPng(
+  columns: readonly Float32Array[],
+  count: number,
+  channels: number,
+  height: number,
+  width: number,
+  scale = 4,
+): Uint8Array {
   const gap = 4;
   const tileWidth = width * scale;
   const tileHeight = height * scale;
@@ -19,7 +26,8 @@ export function imageGridPng(columns: readonly Float32Array[], count: number, ch
       for (let y = 0; y < tileHeight; y++) {
         for (let x = 0; x < tileWidth; x++) {
           const source = image * channels * plane + Math.floor(y / scale) * width + Math.floor(x / scale);
-          const target = 4 * ((gap + image * (tileHeight + gap) + y) * png.width + gap + column * (tileWidth + gap) + x);
+          const target =
+            4 * ((gap + image * (tileHeight + gap) + y) * png.width + gap + column * (tileWidth + gap) + x);
           for (let c = 0; c < 3; c++) {
             const value = images[source + (channels === 3 ? c * plane : 0)]!;
             png.data[target + c] = Math.round(255 * Math.min(1, Math.max(0, value)));
@@ -37,7 +45,8 @@ export function planarPng(pixels: ArrayLike<number>, channels: number, height: n
   const png = new PNG({ width, height });
   const plane = height * width;
   for (let p = 0; p < plane; p++) {
-    for (let c = 0; c < 3; c++) png.data[4 * p + c] = Math.round(255 * Math.min(1, Math.max(0, pixels[p + (channels === 3 ? c * plane : 0)]!)));
+    for (let c = 0; c < 3; c++)
+      png.data[4 * p + c] = Math.round(255 * Math.min(1, Math.max(0, pixels[p + (channels === 3 ? c * plane : 0)]!)));
     png.data[4 * p + 3] = 255;
   }
   return new Uint8Array(PNG.sync.write(png));

@@ -15,7 +15,8 @@ export interface LinearFit {
 
 export function linearFit(xs: readonly number[], ys: readonly number[]): LinearFit {
   const n = xs.length;
-  if (n < 3 || ys.length !== n) throw new Error(`linearFit: needs at least 3 paired points, got ${n} x and ${ys.length} y`);
+  if (n < 3 || ys.length !== n)
+    throw new Error(`linearFit: needs at least 3 paired points, got ${n} x and ${ys.length} y`);
   const meanX = xs.reduce((a, b) => a + b, 0) / n;
   const meanY = ys.reduce((a, b) => a + b, 0) / n;
   let sxx = 0;
@@ -47,7 +48,8 @@ export function linearFit(xs: readonly number[], ys: readonly number[]): LinearF
  * (within 3e-4 of the tables from df 6).
  */
 export function studentT975(df: number): number {
-  if (!Number.isInteger(df) || df < 1) throw new Error(`studentT975: degrees of freedom must be a whole number >= 1, got ${df}`);
+  if (!Number.isInteger(df) || df < 1)
+    throw new Error(`studentT975: degrees of freedom must be a whole number >= 1, got ${df}`);
   if (df === 1) return Math.tan(Math.PI * 0.475);
   if (df === 2) return 0.95 / Math.sqrt(2 * 0.975 * 0.025);
   if (df <= 5) return [3.182446, 2.776445, 2.570582][df - 3]!;
@@ -56,9 +58,11 @@ export function studentT975(df: number): number {
   const z5 = z ** 5;
   const z7 = z ** 7;
   const z9 = z ** 9;
-  return z
-    + (z3 + z) / (4 * df)
-    + (5 * z5 + 16 * z3 + 3 * z) / (96 * df ** 2)
-    + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df ** 3)
-    + (79 * z9 + 776 * z7 + 1482 * z5 - 1920 * z3 - 945 * z) / (92160 * df ** 4);
+  return (
+    z +
+    (z3 + z) / (4 * df) +
+    (5 * z5 + 16 * z3 + 3 * z) / (96 * df ** 2) +
+    (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df ** 3) +
+    (79 * z9 + 776 * z7 + 1482 * z5 - 1920 * z3 - 945 * z) / (92160 * df ** 4)
+  );
 }

@@ -3,16 +3,25 @@
 // originals beside their reconstructions (png-images.ts draws it).
 import type { EpochLog, Metrics } from '../nn/training.ts';
 
-export const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+export const escapeHtml = (text: string) =>
+  text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** history.csv: a run's metrics per epoch, one row each (parseHistoryCsv reads it back). */
 export const historyCsv = (history: readonly EpochLog[]): string =>
   ['epoch,seconds,loss,binary_accuracy,mse,psnr,val_loss,val_binary_accuracy,val_mse,val_psnr']
-    .concat(history.map((log) => [log.epoch, log.seconds.toFixed(3), ...metricColumns(log.train), ...metricColumns(log.validation)].join(',')))
+    .concat(
+      history.map((log) =>
+        [log.epoch, log.seconds.toFixed(3), ...metricColumns(log.train), ...metricColumns(log.validation)].join(','),
+      ),
+    )
     .join('\n') + '\n';
 
 function metricColumns(metrics: Metrics | null): string[] {
-  return metrics ? [metrics.loss, metrics.binaryAccuracy, metrics.meanSquaredError, metrics.psnr].map((value) => value.toPrecision(7)) : ['', '', '', ''];
+  return metrics
+    ? [metrics.loss, metrics.binaryAccuracy, metrics.meanSquaredError, metrics.psnr].map((value) =>
+        value.toPrecision(7),
+      )
+    : ['', '', '', ''];
 }
 
 /** history.csv's rows as epoch logs; a malformed file is refused naming the line. */
@@ -20,12 +29,20 @@ export function parseHistoryCsv(text: string, fileName: string): EpochLog[] {
   const [header, ...lines] = text.trim().split('\n');
   const columns = header!.split(',');
   const index = (name: string) => columns.indexOf(name);
-  if (index('epoch') < 0 || index('loss') < 0) throw new Error(`${fileName}: no epoch and loss columns; not a run's history.csv`);
+  if (index('epoch') < 0 || index('loss') < 0)
+    throw new Error(`${fileName}: no epoch and loss columns; not a run's history.csv`);
   return lines.map((line, i) => {
     const cells = line.split(',');
     const value = (name: string) => (index(name) < 0 || cells[index(name)] === '' ? NaN : Number(cells[index(name)]));
     const metrics = (prefix: string): Metrics | null =>
-      Number.isNaN(value(`${prefix}loss`)) ? null : { loss: value(`${prefix}loss`), binaryAccuracy: value(`${prefix}binary_accuracy`), meanSquaredError: value(`${prefix}mse`), psnr: value(`${prefix}psnr`) };
+      Number.isNaN(value(`${prefix}loss`))
+        ? null
+        : {
+            loss: value(`${prefix}loss`),
+            binaryAccuracy: value(`${prefix}binary_accuracy`),
+            meanSquaredError: value(`${prefix}mse`),
+            psnr: value(`${prefix}psnr`),
+          };
     const train = metrics('');
     if (!train || Number.isNaN(value('epoch'))) throw new Error(`${fileName}: line ${i + 2} has no epoch or loss`);
     return { epoch: value('epoch'), seconds: value('seconds'), train, validation: metrics('val_') };
@@ -46,7 +63,8 @@ export function ticks(low: number, high: number, count = 5): number[] {
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((candidate) => candidate >= raw)!;
   const result: number[] = [];
-  for (let value = Math.ceil(low / step) * step; value <= high + step * 1e-9; value += step) result.push(Number(value.toPrecision(12)));
+  for (let value = Math.ceil(low / step) * step; value <= high + step * 1e-9; value += step)
+    result.push(Number(value.toPrecision(12)));
   return result;
 }
 
@@ -68,7 +86,8 @@ export function lineChartSvg(series: readonly Series[], xLabel: string, yLabel: 
   const yPad = (Math.max(...ys) - Math.min(...ys)) * 0.08 || 0.01;
   const [yMin, yMax] = [Math.min(...ys) - yPad, Math.max(...ys) + yPad];
   const px = (x: number) => margin.left + ((x - xMin) / (xMax - xMin)) * (width - margin.left - margin.right);
-  const py = (y: number) => height - margin.bottom - ((y - yMin) / (yMax - yMin)) * (height - margin.top - margin.bottom);
+  const py = (y: number) =>
+    height - margin.bottom - ((y - yMin) / (yMax - yMin)) * (height - margin.top - margin.bottom);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
@@ -79,7 +98,9 @@ export function lineChartSvg(series: readonly Series[], xLabel: string, yLabel: 
     parts.push(`<text x="${margin.left - 8}" y="${py(y) + 4}" text-anchor="end">${y}</text>`);
   }
   for (const x of ticks(xMin, xMax, Math.min(10, xMax - xMin)).filter(Number.isInteger)) {
-    parts.push(`<line x1="${px(x)}" x2="${px(x)}" y1="${height - margin.bottom}" y2="${height - margin.bottom + 5}" stroke="black"/>`);
+    parts.push(
+      `<line x1="${px(x)}" x2="${px(x)}" y1="${height - margin.bottom}" y2="${height - margin.bottom + 5}" stroke="black"/>`,
+    );
     parts.push(`<text x="${px(x)}" y="${height - margin.bottom + 19}" text-anchor="middle">${x}</text>`);
   }
   parts.push(
@@ -89,10 +110,15 @@ export function lineChartSvg(series: readonly Series[], xLabel: string, yLabel: 
     `<text transform="translate(18 ${(margin.top + height - margin.bottom) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(yLabel)}</text>`,
   );
   series.forEach((s, i) => {
-    parts.push(`<polyline fill="none" stroke="${s.colour}" stroke-width="2" points="${s.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`);
-    for (const [x, y] of s.points) parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${s.colour}"/>`);
+    parts.push(
+      `<polyline fill="none" stroke="${s.colour}" stroke-width="2" points="${s.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`,
+    );
+    for (const [x, y] of s.points)
+      parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${s.colour}"/>`);
     const legendY = margin.top + 8 + 18 * i;
-    parts.push(`<line x1="${width - margin.right - 150}" x2="${width - margin.right - 126}" y1="${legendY}" y2="${legendY}" stroke="${s.colour}" stroke-width="3"/>`);
+    parts.push(
+      `<line x1="${width - margin.right - 150}" x2="${width - margin.right - 126}" y1="${legendY}" y2="${legendY}" stroke="${s.colour}" stroke-width="3"/>`,
+    );
     parts.push(`<text x="${width - margin.right - 120}" y="${legendY + 4}">${escapeHtml(s.label)}</text>`);
   });
   parts.push('</svg>');
@@ -100,9 +126,15 @@ export function lineChartSvg(series: readonly Series[], xLabel: string, yLabel: 
 }
 
 export function lossChartSvg(history: readonly EpochLog[], lossName: string): string {
-  const series: Series[] = [{ label: 'training', colour: '#1f77b4', points: history.map((log) => [log.epoch, log.train.loss]) }];
+  const series: Series[] = [
+    { label: 'training', colour: '#1f77b4', points: history.map((log) => [log.epoch, log.train.loss]) },
+  ];
   if (history.some((log) => log.validation)) {
-    series.push({ label: 'validation', colour: '#ff7f0e', points: history.filter((log) => log.validation).map((log) => [log.epoch, log.validation!.loss]) });
+    series.push({
+      label: 'validation',
+      colour: '#ff7f0e',
+      points: history.filter((log) => log.validation).map((log) => [log.epoch, log.validation!.loss]),
+    });
   }
   return lineChartSvg(series, 'epoch', lossName, `${lossName} per epoch`);
 }
@@ -126,8 +158,11 @@ const percent = (value: number) => `${(100 * value).toFixed(2)}%`;
 
 export function reportHtml(report: ReportContents): string {
   const rows = report.history
-    .map((log) => `<tr><td>${log.epoch}</td><td>${log.seconds.toFixed(1)}</td><td>${log.train.loss.toFixed(5)}</td><td>${log.train.psnr.toFixed(2)}</td>` +
-      `<td>${log.validation ? log.validation.loss.toFixed(5) : ''}</td><td>${log.validation ? log.validation.psnr.toFixed(2) : ''}</td></tr>`)
+    .map(
+      (log) =>
+        `<tr><td>${log.epoch}</td><td>${log.seconds.toFixed(1)}</td><td>${log.train.loss.toFixed(5)}</td><td>${log.train.psnr.toFixed(2)}</td>` +
+        `<td>${log.validation ? log.validation.loss.toFixed(5) : ''}</td><td>${log.validation ? log.validation.psnr.toFixed(2) : ''}</td></tr>`,
+    )
     .join('\n');
   const image = base64(report.gridPng);
   return `<!doctype html>

@@ -2,7 +2,18 @@
 // hold the weights, the optimiser state and the history after that epoch. A checkpoint is
 // written into a temporary folder and committed by one rename, so a run killed at any
 // moment leaves the last complete epoch intact and nothing half-written that looks valid.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { AelabError } from '../errors.ts';
@@ -11,7 +22,13 @@ import type { Tensor } from '../backend/tensor.ts';
 import { fileError, readJsonFile, writeFileAtomic } from '../files.ts';
 import type { Module } from '../nn/modules.ts';
 import type { Optimizer } from '../nn/optimisers.ts';
-import { applyTensors, CheckpointError, decodeSafetensors, tensorsToFile, type DecodedSafetensors } from '../nn/safetensors.ts';
+import {
+  applyTensors,
+  CheckpointError,
+  decodeSafetensors,
+  tensorsToFile,
+  type DecodedSafetensors,
+} from '../nn/safetensors.ts';
 import type { EpochLog } from '../nn/training.ts';
 import type { TapeTensor } from '../nn/autograd.ts';
 import { loadWeights, saveWeights } from '../nn/weights.ts';
@@ -30,7 +47,11 @@ export function loadTensors(engine: Engine, named: readonly [string, Tensor][], 
 }
 
 /** Writes the model's weights to `path` (safetensors, written atomically): saveWeights for Node and Deno. */
-export async function saveWeightsFile<T extends TapeTensor<T>>(model: Module<T>, path: string, metadata: Record<string, string> = {}): Promise<void> {
+export async function saveWeightsFile<T extends TapeTensor<T>>(
+  model: Module<T>,
+  path: string,
+  metadata: Record<string, string> = {},
+): Promise<void> {
   writeFileAtomic(path, await saveWeights(model, metadata));
 }
 
@@ -81,7 +102,8 @@ export class RunDirectory {
 
   /** Makes the folder (and checkpoints/); refuses a path that is a file. */
   create(): void {
-    if (existsSync(this.path) && !statSync(this.path).isDirectory()) throw new AelabError(`--out ${this.path} is a file, not a folder`);
+    if (existsSync(this.path) && !statSync(this.path).isDirectory())
+      throw new AelabError(`--out ${this.path} is a file, not a folder`);
     try {
       mkdirSync(join(this.path, 'checkpoints'), { recursive: true });
     } catch (error) {
@@ -105,7 +127,8 @@ export class RunDirectory {
         closeSync(handle);
         return () => rmSync(path, { force: true });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError(error, path, 'cannot lock the run folder with');
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+          throw fileError(error, path, 'cannot lock the run folder with');
       }
       let holder: LockHolder | null = null;
       try {
@@ -117,7 +140,9 @@ export class RunDirectory {
         log(`${this.path}: breaking the lock of PID ${holder.pid}, which no longer runs (a killed run)`);
         rmSync(path, { force: true });
       } else if (holder) {
-        throw new AelabError(`${this.path} is in use by another aelab run (PID ${holder.pid} on ${holder.host}, since ${holder.started}); if that run is gone, delete ${path}`);
+        throw new AelabError(
+          `${this.path} is in use by another aelab run (PID ${holder.pid} on ${holder.host}, since ${holder.started}); if that run is gone, delete ${path}`,
+        );
       }
     }
     throw new AelabError(`${this.path}: cannot take its lock (${path} keeps changing): is another run starting there?`);
@@ -143,7 +168,12 @@ export class RunDirectory {
   }
 
   /** Writes a checkpoint of epoch `state.epoch` and commits it with one rename. */
-  async saveCheckpoint(engine: Engine, model: Module<Tensor>, optimizer: Optimizer, state: CheckpointState): Promise<void> {
+  async saveCheckpoint(
+    engine: Engine,
+    model: Module<Tensor>,
+    optimizer: Optimizer,
+    state: CheckpointState,
+  ): Promise<void> {
     const name = `epoch-${String(state.epoch).padStart(4, '0')}`;
     const folder = join(this.path, 'checkpoints', name);
     const temporary = `${folder}.tmp-${process.pid}`;
@@ -154,8 +184,17 @@ export class RunDirectory {
       throw fileError(error, temporary, 'cannot make the checkpoint folder');
     }
     try {
-      writeFileAtomic(join(temporary, 'model.safetensors'), await tensorsToFile(engine, model.namedParameters(), { epoch: String(state.epoch) }));
-      writeFileAtomic(join(temporary, 'optimizer.safetensors'), await tensorsToFile(engine, optimizer.namedState(), { optimizer: optimizer.name, step: String(optimizer.step) }));
+      writeFileAtomic(
+        join(temporary, 'model.safetensors'),
+        await tensorsToFile(engine, model.namedParameters(), { epoch: String(state.epoch) }),
+      );
+      writeFileAtomic(
+        join(temporary, 'optimizer.safetensors'),
+        await tensorsToFile(engine, optimizer.namedState(), {
+          optimizer: optimizer.name,
+          step: String(optimizer.step),
+        }),
+      );
       writeFileAtomic(join(temporary, 'state.json'), JSON.stringify(state, null, 1));
     } catch (error) {
       rmSync(temporary, { recursive: true, force: true });
@@ -168,14 +207,17 @@ export class RunDirectory {
     } catch (error) {
       throw fileError(error, folder, 'cannot commit the checkpoint');
     }
-    for (const old of this.checkpointNames().slice(0, -CHECKPOINTS_KEPT)) rmSync(join(this.path, 'checkpoints', old), { recursive: true, force: true });
+    for (const old of this.checkpointNames().slice(0, -CHECKPOINTS_KEPT))
+      rmSync(join(this.path, 'checkpoints', old), { recursive: true, force: true });
   }
 
   /** Committed checkpoints, oldest first (temporary folders of killed runs are ignored). */
   checkpointNames(): string[] {
     const folder = join(this.path, 'checkpoints');
     if (!existsSync(folder)) return [];
-    return readdirSync(folder).filter((name) => /^epoch-\d{4}$/.test(name)).sort();
+    return readdirSync(folder)
+      .filter((name) => /^epoch-\d{4}$/.test(name))
+      .sort();
   }
 
   /** Reads checkpoint `name`'s files and checks them (sums, JSON); throws, saying what is damaged. */
@@ -201,7 +243,10 @@ export class RunDirectory {
   /** Refuses --resume-from `name` unless this run has that checkpoint and it is intact; changes nothing. */
   checkResumeFrom(name: string): void {
     const names = this.checkpointNames();
-    if (!names.includes(name)) throw new AelabError(`--resume-from ${name}: ${this.path} has no such checkpoint (it has ${names.join(', ') || 'none'})`);
+    if (!names.includes(name))
+      throw new AelabError(
+        `--resume-from ${name}: ${this.path} has no such checkpoint (it has ${names.join(', ') || 'none'})`,
+      );
     const problem = this.checkpointProblem(name);
     if (problem) throw new CheckpointError(`--resume-from ${name}: that checkpoint is damaged too (${problem})`);
   }
@@ -233,13 +278,28 @@ export class RunDirectory {
     try {
       files = this.readCheckpoint(latest);
     } catch (error) {
-      const intact = names.slice(0, -1).reverse().find((name) => this.checkpointProblem(name) === null);
-      throw new CheckpointError(`the latest checkpoint, ${folder}, is damaged (${(error as Error).message}); ` +
-        (intact ? `${intact} is intact: pass --resume-from ${intact} to continue from it` : 'no earlier checkpoint is intact: start the run again in another --out'));
+      const intact = names
+        .slice(0, -1)
+        .reverse()
+        .find((name) => this.checkpointProblem(name) === null);
+      throw new CheckpointError(
+        `the latest checkpoint, ${folder}, is damaged (${(error as Error).message}); ` +
+          (intact
+            ? `${intact} is intact: pass --resume-from ${intact} to continue from it`
+            : 'no earlier checkpoint is intact: start the run again in another --out'),
+      );
     }
     applyTensors(engine, model.namedParameters(), files.model, join(folder, 'model.safetensors'));
-    const metadata = applyTensors(engine, optimizer.namedState(), files.optimizer, join(folder, 'optimizer.safetensors'));
-    if (metadata['optimizer'] !== optimizer.name) throw new CheckpointError(`${folder}: the optimiser state is ${metadata['optimizer']}'s, this run uses ${optimizer.name}`);
+    const metadata = applyTensors(
+      engine,
+      optimizer.namedState(),
+      files.optimizer,
+      join(folder, 'optimizer.safetensors'),
+    );
+    if (metadata['optimizer'] !== optimizer.name)
+      throw new CheckpointError(
+        `${folder}: the optimiser state is ${metadata['optimizer']}'s, this run uses ${optimizer.name}`,
+      );
     optimizer.step = files.state.optimizerStep;
     return files.state;
   }

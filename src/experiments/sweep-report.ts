@@ -25,13 +25,30 @@ export interface TrialRow {
 }
 
 export const RESULT_COLUMNS = [
-  'trial', 'fewer_layers', 'channel_factor', 'kernel_size', 'compression_factor', 'latent_size', 'notebook_latent_size',
-  'parameters', 'flops_per_image', 'test_loss', 'binary_accuracy', 'mse', 'psnr', 'seconds',
+  'trial',
+  'fewer_layers',
+  'channel_factor',
+  'kernel_size',
+  'compression_factor',
+  'latent_size',
+  'notebook_latent_size',
+  'parameters',
+  'flops_per_image',
+  'test_loss',
+  'binary_accuracy',
+  'mse',
+  'psnr',
+  'seconds',
 ] as const;
 
 export function resultsCsv(rows: readonly TrialRow[]): string {
-  const cell = (value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? value.toPrecision(7) : String(value));
-  return [RESULT_COLUMNS.join(','), ...rows.map((row) => RESULT_COLUMNS.map((column) => cell(row[column])).join(','))].join('\n') + '\n';
+  const cell = (value: unknown) =>
+    typeof value === 'number' && !Number.isInteger(value) ? value.toPrecision(7) : String(value);
+  return (
+    [RESULT_COLUMNS.join(','), ...rows.map((row) => RESULT_COLUMNS.map((column) => cell(row[column])).join(','))].join(
+      '\n',
+    ) + '\n'
+  );
 }
 
 export type Metric = 'test_loss' | 'binary_accuracy' | 'psnr';
@@ -39,7 +56,10 @@ export type Metric = 'test_loss' | 'binary_accuracy' | 'psnr';
 /** The fit of `metric` against log10(latent size), or null with fewer than 3 trials or one latent size. */
 export function fitAgainstLatent(rows: readonly TrialRow[], metric: Metric): LinearFit | null {
   if (rows.length < 3 || new Set(rows.map((row) => row.latent_size)).size < 2) return null;
-  return linearFit(rows.map((row) => Math.log10(row.latent_size)), rows.map((row) => row[metric]));
+  return linearFit(
+    rows.map((row) => Math.log10(row.latent_size)),
+    rows.map((row) => row[metric]),
+  );
 }
 
 const COLOURS = { fewer: '#d95f02', full: '#1b9e77' };
@@ -52,12 +72,23 @@ export function scatterSvg(rows: readonly TrialRow[], metric: Metric, label: str
   const xs = rows.map((row) => Math.log10(row.latent_size));
   const ys = rows.map((row) => row[metric]);
   const fit = fitAgainstLatent(rows, metric);
-  const [xMin, xMax] = [Math.floor(Math.min(...xs)), Math.max(Math.ceil(Math.max(...xs)), Math.floor(Math.min(...xs)) + 1)];
-  const bandYs = fit ? [xMin, xMax].flatMap((x) => [fit.at(x).fitted - fit.at(x).halfWidth, fit.at(x).fitted + fit.at(x).halfWidth]) : [];
+  const [xMin, xMax] = [
+    Math.floor(Math.min(...xs)),
+    Math.max(Math.ceil(Math.max(...xs)), Math.floor(Math.min(...xs)) + 1),
+  ];
+  const bandYs = fit
+    ? [xMin, xMax].flatMap((x) => [fit.at(x).fitted - fit.at(x).halfWidth, fit.at(x).fitted + fit.at(x).halfWidth])
+    : [];
   const yPad = (Math.max(...ys) - Math.min(...ys)) * 0.1 || 0.01;
-  const [yMin, yMax] = [Math.min(...ys, ...bandYs.filter(Number.isFinite)) - yPad, Math.max(...ys, ...bandYs.filter(Number.isFinite)) + yPad];
+  const [yMin, yMax] = [
+    Math.min(...ys, ...bandYs.filter(Number.isFinite)) - yPad,
+    Math.max(...ys, ...bandYs.filter(Number.isFinite)) + yPad,
+  ];
   const px = (x: number) => margin.left + ((x - xMin) / (xMax - xMin)) * (width - margin.left - margin.right);
-  const py = (y: number) => height - margin.bottom - ((Math.min(Math.max(y, yMin), yMax) - yMin) / (yMax - yMin)) * (height - margin.top - margin.bottom);
+  const py = (y: number) =>
+    height -
+    margin.bottom -
+    ((Math.min(Math.max(y, yMin), yMax) - yMin) / (yMax - yMin)) * (height - margin.top - margin.bottom);
   const title = fit
     ? `${label} = ${fit.intercept.toPrecision(4)} ${fit.slope < 0 ? '-' : '+'} ${Math.abs(fit.slope).toPrecision(3)} log10(latent), R² ${fit.rSquared.toFixed(2)}`
     : `${label} against latent size`;
@@ -71,21 +102,33 @@ export function scatterSvg(rows: readonly TrialRow[], metric: Metric, label: str
     parts.push(`<text x="${margin.left - 8}" y="${py(y) + 4}" text-anchor="end">${y}</text>`);
   }
   for (let decade = xMin; decade <= xMax; decade++) {
-    parts.push(`<line x1="${px(decade)}" x2="${px(decade)}" y1="${margin.top}" y2="${height - margin.bottom}" stroke="#e4e4e4"/>`);
-    parts.push(`<text x="${px(decade)}" y="${height - margin.bottom + 19}" text-anchor="middle">${(10 ** decade).toLocaleString('en-US')}</text>`);
+    parts.push(
+      `<line x1="${px(decade)}" x2="${px(decade)}" y1="${margin.top}" y2="${height - margin.bottom}" stroke="#e4e4e4"/>`,
+    );
+    parts.push(
+      `<text x="${px(decade)}" y="${height - margin.bottom + 19}" text-anchor="middle">${(10 ** decade).toLocaleString('en-US')}</text>`,
+    );
   }
   if (fit) {
     const steps = Array.from({ length: 41 }, (_, i) => xMin + ((xMax - xMin) * i) / 40);
     const upper = steps.map((x) => `${px(x).toFixed(1)},${py(fit.at(x).fitted + fit.at(x).halfWidth).toFixed(1)}`);
-    const lower = steps.map((x) => `${px(x).toFixed(1)},${py(fit.at(x).fitted - fit.at(x).halfWidth).toFixed(1)}`).reverse();
+    const lower = steps
+      .map((x) => `${px(x).toFixed(1)},${py(fit.at(x).fitted - fit.at(x).halfWidth).toFixed(1)}`)
+      .reverse();
     parts.push(`<polygon points="${[...upper, ...lower].join(' ')}" fill="#7570b3" fill-opacity="0.18"/>`);
-    parts.push(`<line x1="${px(xMin)}" y1="${py(fit.at(xMin).fitted)}" x2="${px(xMax)}" y2="${py(fit.at(xMax).fitted)}" stroke="#7570b3" stroke-width="2"/>`);
+    parts.push(
+      `<line x1="${px(xMin)}" y1="${py(fit.at(xMin).fitted)}" x2="${px(xMax)}" y2="${py(fit.at(xMax).fitted)}" stroke="#7570b3" stroke-width="2"/>`,
+    );
   }
   rows.forEach((row, i) => {
     const colour = row.fewer_layers ? COLOURS.fewer : COLOURS.full;
     const [x, y] = [px(xs[i]!), py(ys[i]!)];
-    parts.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="4" fill="${colour}"><title>trial ${row.trial}: ${escapeHtml(row.name)}, ${metric} ${ys[i]!.toPrecision(5)}</title></circle>`);
-    parts.push(`<text x="${(x + 5).toFixed(1)}" y="${(y - 5).toFixed(1)}" font-size="10" fill="${colour}">${row.trial}</text>`);
+    parts.push(
+      `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="4" fill="${colour}"><title>trial ${row.trial}: ${escapeHtml(row.name)}, ${metric} ${ys[i]!.toPrecision(5)}</title></circle>`,
+    );
+    parts.push(
+      `<text x="${(x + 5).toFixed(1)}" y="${(y - 5).toFixed(1)}" font-size="10" fill="${colour}">${row.trial}</text>`,
+    );
   });
   parts.push(
     `<line x1="${margin.left}" x2="${width - margin.right}" y1="${height - margin.bottom}" y2="${height - margin.bottom}" stroke="black"/>`,
@@ -122,13 +165,18 @@ export interface SweepReport {
 const dataUri = (png: string) => `data:image/png;base64,${png}`;
 
 /** The best trial trained on: its loss curves, and its reconstructions beside its 10-epoch self's. */
-function bestSection(best: NonNullable<SweepReport['best']>, trial: TrialRow | undefined, before: string | undefined): string {
+function bestSection(
+  best: NonNullable<SweepReport['best']>,
+  trial: TrialRow | undefined,
+  before: string | undefined,
+): string {
   const after = best.reconstructionsPng
     ? `<figure><figcaption>after ${best.epochs} epochs: test loss ${best.test.loss.toFixed(4)}, PSNR ${best.test.psnr.toFixed(2)} dB</figcaption><img src="${dataUri(best.reconstructionsPng)}"></figure>`
     : '';
-  const earlier = trial && before
-    ? `<figure><figcaption>the same model after the grid's epochs: test loss ${trial.test_loss.toFixed(4)}, PSNR ${trial.psnr.toFixed(2)} dB</figcaption><img src="${dataUri(before)}"></figure>`
-    : '';
+  const earlier =
+    trial && before
+      ? `<figure><figcaption>the same model after the grid's epochs: test loss ${trial.test_loss.toFixed(4)}, PSNR ${trial.psnr.toFixed(2)} dB</figcaption><img src="${dataUri(before)}"></figure>`
+      : '';
   return `<h2>The best trial, trained on</h2><p>Trial ${escapeHtml(best.trial)} continued from its weights and optimiser state, as the notebook's second fit did.</p>${best.lossChart}<div>${earlier}${after}</div>`;
 }
 
@@ -146,8 +194,17 @@ export function sweepReportHtml(report: SweepReport): string {
     ? `Over ${rows.length} trials, test loss ${fit.slope < 0 ? 'falls' : 'rises'} by ${Math.abs(fit.slope).toPrecision(3)} per tenfold latent size (least squares on log10 of the latent size: slope ${fit.slope.toPrecision(3)}, intercept ${fit.intercept.toPrecision(4)}, R² ${fit.rSquared.toFixed(2)}). Best: trial ${byLoss[0]!.trial} (${escapeHtml(byLoss[0]!.name)}); worst: trial ${byLoss.at(-1)!.trial} (${escapeHtml(byLoss.at(-1)!.name)}).`
     : 'Too few trials (or latent sizes) for a regression line.';
   const header = `<tr>${['trial', 'name', ...RESULT_COLUMNS.slice(1)].map((column, i) => `<th onclick="sortBy(${i})">${column}</th>`).join('')}</tr>`;
-  const body = rows.map((row) => `<tr>${[row.trial, row.name, ...RESULT_COLUMNS.slice(1).map((column) => row[column])]
-    .map((value) => `<td>${typeof value === 'number' && !Number.isInteger(value) ? value.toPrecision(5) : escapeHtml(String(value))}</td>`).join('')}</tr>`).join('\n');
+  const body = rows
+    .map(
+      (row) =>
+        `<tr>${[row.trial, row.name, ...RESULT_COLUMNS.slice(1).map((column) => row[column])]
+          .map(
+            (value) =>
+              `<td>${typeof value === 'number' && !Number.isInteger(value) ? value.toPrecision(5) : escapeHtml(String(value))}</td>`,
+          )
+          .join('')}</tr>`,
+    )
+    .join('\n');
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(report.title)}</title>
 <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}th{cursor:pointer;background:#f4f4f4}figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top;max-width:320px}img{image-rendering:pixelated;max-width:100%}code{background:#f4f4f4}</style>
 <script>function sortBy(c){const t=document.getElementById('results');const rows=[...t.tBodies[0].rows];const up=t.dataset.col==c&&t.dataset.dir!='up';rows.sort((a,b)=>{const x=a.cells[c].textContent,y=b.cells[c].textContent;const d=isNaN(x)||isNaN(y)?x.localeCompare(y):x-y;return up?-d:d});t.dataset.col=c;t.dataset.dir=up?'up':'down';rows.forEach(r=>t.tBodies[0].appendChild(r))}</script>
@@ -165,7 +222,15 @@ ${scatterSvg(rows, 'binary_accuracy', 'binary accuracy')}
 ${figure(byLoss[0], 'best by test loss')}${figure(byLoss.at(-1), 'worst by test loss')}
 ${figure(byAccuracy[0], 'best by binary accuracy')}${figure(byAccuracy.at(-1), 'worst by binary accuracy')}
 <p>Binary accuracy says little here: it compares the prediction rounded at 0.5 with the target, and a target pixel in [0, 1] can only equal a rounded value where it is exactly 0 or 1, so it ranks trials by how they treat the few saturated pixels, not by how well they reconstruct.</p>
-${report.best ? bestSection(report.best, rows.find((row) => row.name === report.best!.trial), report.reconstructions.get(report.best.trial)) : ''}
+${
+  report.best
+    ? bestSection(
+        report.best,
+        rows.find((row) => row.name === report.best!.trial),
+        report.reconstructions.get(report.best.trial),
+      )
+    : ''
+}
 <h2>Every trial</h2><p>Click a column to sort. The same rows are in results.csv and results.json.</p>
 <table id="results"><thead>${header}</thead><tbody>
 ${body}

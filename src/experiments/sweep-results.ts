@@ -31,7 +31,9 @@ function readJson<T>(path: string): T {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch (error) {
-    throw new AelabError(`${path}: ${error instanceof SyntaxError ? 'not valid JSON (cut short?)' : (error as Error).message}`);
+    throw new AelabError(
+      `${path}: ${error instanceof SyntaxError ? 'not valid JSON (cut short?)' : (error as Error).message}`,
+    );
   }
 }
 
@@ -41,7 +43,9 @@ export function collectSweep(folders: readonly string[], trials: readonly Trial[
   const missing: string[] = [];
   const reconstructions = new Map<string, string>();
   for (const trial of trials) {
-    const directory = folders.map((folder) => join(folder, 'trials', trial.name)).find((path) => existsSync(join(path, 'metrics.json')));
+    const directory = folders
+      .map((folder) => join(folder, 'trials', trial.name))
+      .find((path) => existsSync(join(path, 'metrics.json')));
     if (!directory) {
       missing.push(trial.name);
       continue;
@@ -72,14 +76,18 @@ export function collectSweep(folders: readonly string[], trials: readonly Trial[
 }
 
 function readBest(folders: readonly string[], trials: readonly Trial[]): SweepReport['best'] {
-  const directory = folders.map((folder) => join(folder, 'best')).find((path) => existsSync(join(path, 'metrics.json')));
+  const directory = folders
+    .map((folder) => join(folder, 'best'))
+    .find((path) => existsSync(join(path, 'metrics.json')));
   if (!directory) return null;
   const metrics = readJson<TrialMetrics>(join(directory, 'metrics.json'));
   const config = readJson<{ architecture?: ArchitectureConfig }>(join(directory, 'config.json'));
   const png = join(directory, 'reconstructions.png');
   const chart = join(directory, 'loss.svg');
   return {
-    trial: trials.find((trial) => config.architecture && trial.name.endsWith(`-${architectureName(config.architecture)}`))?.name ?? 'best',
+    trial:
+      trials.find((trial) => config.architecture && trial.name.endsWith(`-${architectureName(config.architecture)}`))
+        ?.name ?? 'best',
     lossChart: existsSync(chart) ? readFileSync(chart, 'utf8') : '',
     reconstructionsPng: existsSync(png) ? readFileSync(png).toString('base64') : null,
     test: { loss: metrics.test.loss, psnr: metrics.test.psnr },
@@ -88,18 +96,28 @@ function readBest(folders: readonly string[], trials: readonly Trial[]): SweepRe
 }
 
 /** results.csv, results.json and report.html in `out`. */
-export function writeSweepOutputs(out: string, collected: CollectedSweep, run: { command: string; wallSeconds: number | null }): void {
+export function writeSweepOutputs(
+  out: string,
+  collected: CollectedSweep,
+  run: { command: string; wallSeconds: number | null },
+): void {
   writeFileAtomic(join(out, 'results.csv'), resultsCsv(collected.rows));
-  writeFileAtomic(join(out, 'results.json'), JSON.stringify({ trials: collected.rows, missing: collected.missing }, null, 2) + '\n');
-  writeFileAtomic(join(out, 'report.html'), sweepReportHtml({
-    title: 'Autoencoder architectures: reconstruction against latent size',
-    command: run.command,
-    rows: collected.rows,
-    missing: collected.missing,
-    reconstructions: collected.reconstructions,
-    best: collected.best,
-    wallSeconds: run.wallSeconds,
-  }));
+  writeFileAtomic(
+    join(out, 'results.json'),
+    JSON.stringify({ trials: collected.rows, missing: collected.missing }, null, 2) + '\n',
+  );
+  writeFileAtomic(
+    join(out, 'report.html'),
+    sweepReportHtml({
+      title: 'Autoencoder architectures: reconstruction against latent size',
+      command: run.command,
+      rows: collected.rows,
+      missing: collected.missing,
+      reconstructions: collected.reconstructions,
+      best: collected.best,
+      wallSeconds: run.wallSeconds,
+    }),
+  );
 }
 
 /**
@@ -116,7 +134,9 @@ export function mergeSweeps(folders: readonly string[], out: string, command: st
   const [first] = settings;
   settings.forEach((other, i) => {
     if (JSON.stringify({ ...other, imageSize: undefined }) !== JSON.stringify({ ...first!, imageSize: undefined })) {
-      throw new AelabError(`sweep merge: ${folders[i]} holds another sweep than ${folders[0]} (their sweep.json differ)`);
+      throw new AelabError(
+        `sweep merge: ${folders[i]} holds another sweep than ${folders[0]} (their sweep.json differ)`,
+      );
     }
   });
   const trials = gridTrials(first!.grid, first!.imageSize ?? 32);

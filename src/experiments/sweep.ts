@@ -55,11 +55,20 @@ export interface SweepOutcome {
 }
 
 export function trialConfig(settings: SweepSettings, trial: Trial): AutoencoderConfig {
-  return { data: settings.data, epochs: settings.epochs, batchSize: settings.batchSize, sample: settings.sample, seed: settings.seed, architecture: trial.architecture };
+  return {
+    data: settings.data,
+    epochs: settings.epochs,
+    batchSize: settings.batchSize,
+    sample: settings.sample,
+    seed: settings.seed,
+    architecture: trial.architecture,
+  };
 }
 
 export const isFinished = (directory: string) => existsSync(join(directory, 'metrics.json'));
-const hasCheckpoint = (directory: string) => existsSync(join(directory, 'checkpoints')) && readdirSync(join(directory, 'checkpoints')).some((name) => /^epoch-\d+$/.test(name));
+const hasCheckpoint = (directory: string) =>
+  existsSync(join(directory, 'checkpoints')) &&
+  readdirSync(join(directory, 'checkpoints')).some((name) => /^epoch-\d+$/.test(name));
 
 /**
  * Checks out/sweep.json against these settings: a new folder gets them; a folder of the same
@@ -74,7 +83,8 @@ function claimFolder(out: string, settings: SweepSettings, imageSize: number): v
     const differences = (Object.keys(settings) as (keyof SweepSettings)[])
       .filter((key) => JSON.stringify(saved[key]) !== JSON.stringify(settings[key]))
       .map((key) => `${key}: ${JSON.stringify(saved[key])} there, ${JSON.stringify(settings[key])} now`);
-    if (differences.length > 0) throw new AelabError(`${out} holds another sweep (${differences.join('; ')}): choose another --out`);
+    if (differences.length > 0)
+      throw new AelabError(`${out} holds another sweep (${differences.join('; ')}): choose another --out`);
     return;
   }
   writeFileAtomic(path, JSON.stringify({ ...settings, imageSize }, null, 2) + '\n');
@@ -82,32 +92,53 @@ function claimFolder(out: string, settings: SweepSettings, imageSize: number): v
 
 export async function runSweep(options: SweepOptions, hooks: SweepHooks = {}): Promise<SweepOutcome> {
   const log = hooks.log ?? (() => {});
-  if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new GridError(`--concurrency must be a whole number >= 1, got ${options.concurrency}`);
-  const settings: SweepSettings = { data: options.data, epochs: options.epochs, batchSize: options.batchSize, sample: options.sample, seed: options.seed, grid: options.grid };
+  if (!Number.isInteger(options.concurrency) || options.concurrency < 1)
+    throw new GridError(`--concurrency must be a whole number >= 1, got ${options.concurrency}`);
+  const settings: SweepSettings = {
+    data: options.data,
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    sample: options.sample,
+    seed: options.seed,
+    grid: options.grid,
+  };
   const source = await loadDataSource(options.data, log);
   const split = notebookSplit(source.sets, options.sample, options.seed);
   const { train } = split;
-  if (train.height !== train.width) throw new GridError(`the sweep's models take square images; the data's are ${train.height}x${train.width}`);
+  if (train.height !== train.width)
+    throw new GridError(`the sweep's models take square images; the data's are ${train.height}x${train.width}`);
   const trials = gridTrials(options.grid, train.height);
   const mine = shardTrials(trials, options.shard);
   const started = (name: string) => hasCheckpoint(join(options.out, 'trials', name));
   if (!options.resume) {
     const begun = mine.filter((trial) => started(trial.name) || isFinished(join(options.out, 'trials', trial.name)));
-    if (begun.length > 0) throw new AelabError(`${options.out} already holds ${begun.length} of this shard's trials (${begun[0]!.name}, ...): pass --resume to continue, or choose another --out`);
+    if (begun.length > 0)
+      throw new AelabError(
+        `${options.out} already holds ${begun.length} of this shard's trials (${begun[0]!.name}, ...): pass --resume to continue, or choose another --out`,
+      );
   }
   mkdirSync(join(options.out, 'trials'), { recursive: true });
   claimFolder(options.out, settings, train.height);
-  log(`sweep: ${trials.length} trials of ${source.name}; this process runs ${mine.length} (${options.shard.source}), ${options.concurrency} at a time`);
+  log(
+    `sweep: ${trials.length} trials of ${source.name}; this process runs ${mine.length} (${options.shard.source}), ${options.concurrency} at a time`,
+  );
 
   const engine = hooks.engine ?? (await createEngine());
   const sweepStart = performance.now();
-  const state = { done: mine.filter((trial) => isFinished(join(options.out, 'trials', trial.name))).length, running: 0, epochsDone: 0 };
+  const state = {
+    done: mine.filter((trial) => isFinished(join(options.out, 'trials', trial.name))).length,
+    running: 0,
+    epochsDone: 0,
+  };
   const skipped = state.done;
   const waiting = mine.filter((trial) => !isFinished(join(options.out, 'trials', trial.name)));
   const epochsToRun = waiting.length * options.epochs;
   const status = () => {
     const elapsed = (performance.now() - sweepStart) / 1000;
-    const eta = state.epochsDone > 0 ? ` | about ${formatMinutes((elapsed / state.epochsDone) * (epochsToRun - state.epochsDone))} left` : '';
+    const eta =
+      state.epochsDone > 0
+        ? ` | about ${formatMinutes((elapsed / state.epochsDone) * (epochsToRun - state.epochsDone))} left`
+        : '';
     return `${state.done} done, ${state.running} running, ${mine.length - state.done - state.running} waiting${eta}`;
   };
 
@@ -115,25 +146,38 @@ export async function runSweep(options: SweepOptions, hooks: SweepHooks = {}): P
     const directory = join(options.out, 'trials', trial.name);
     const resume = started(trial.name);
     state.running += 1;
-    log(`trial ${trial.name}: ${resume ? 'resuming' : 'starting'} (latent ${trial.latentSize.toLocaleString('en-US')}) | ${status()}`);
+    log(
+      `trial ${trial.name}: ${resume ? 'resuming' : 'starting'} (latent ${trial.latentSize.toLocaleString('en-US')}) | ${status()}`,
+    );
     const result = await runAutoencoder(directory, trialConfig(settings, trial), resume, {
-      engine, source, tune: false, command: options.command,
-      log: (line) => { if (!line.startsWith('data: ')) log(`  ${trial.name}: ${line}`); },
+      engine,
+      source,
+      tune: false,
+      command: options.command,
+      log: (line) => {
+        if (!line.startsWith('data: ')) log(`  ${trial.name}: ${line}`);
+      },
       onEpochEnd: (epochLog) => {
         state.epochsDone += 1;
-        log(`  ${trial.name}: epoch ${epochLog.epoch}/${options.epochs} loss ${epochLog.train.loss.toFixed(4)}${epochLog.validation ? ` val_loss ${epochLog.validation.loss.toFixed(4)}` : ''} | ${status()}`);
+        log(
+          `  ${trial.name}: epoch ${epochLog.epoch}/${options.epochs} loss ${epochLog.train.loss.toFixed(4)}${epochLog.validation ? ` val_loss ${epochLog.validation.loss.toFixed(4)}` : ''} | ${status()}`,
+        );
       },
     });
     state.running -= 1;
     state.done += 1;
-    log(`trial ${trial.name}: test loss ${result.test.loss.toFixed(4)}, PSNR ${result.test.psnr.toFixed(2)} dB | ${status()}`);
+    log(
+      `trial ${trial.name}: test loss ${result.test.loss.toFixed(4)}, PSNR ${result.test.psnr.toFixed(2)} dB | ${status()}`,
+    );
   };
   if (options.tune) {
     // One at a time, before training: the tuner times kernels alone on the device, and the
     // trials then find its choices in the engine's table.
     for (const trial of waiting) {
       const model = modelOf(engine, trialConfig(settings, trial), train.channels);
-      await tuneForTraining(engine, model, autoencoderData(split.train), options.batchSize, (line) => log(`  ${trial.name}: ${line}`));
+      await tuneForTraining(engine, model, autoencoderData(split.train), options.batchSize, (line) =>
+        log(`  ${trial.name}: ${line}`),
+      );
       model.parameters().forEach((parameter) => parameter.dispose());
     }
   }
@@ -141,20 +185,37 @@ export async function runSweep(options: SweepOptions, hooks: SweepHooks = {}): P
 
   let collected = collectSweep([options.out], trials);
   // The grid's report first: the best trial's training on may take longer than the grid did.
-  writeSweepOutputs(options.out, collected, { command: options.command, wallSeconds: (performance.now() - sweepStart) / 1000 });
+  writeSweepOutputs(options.out, collected, {
+    command: options.command,
+    wallSeconds: (performance.now() - sweepStart) / 1000,
+  });
   let best: string | null = null;
   if (options.bestEpochs > 0 && collected.rows.length > 0) {
     if (collected.missing.length > 0) {
-      log(`the best trial trains on once every trial has finished (${collected.missing.length} still missing); rerun with --resume then`);
+      log(
+        `the best trial trains on once every trial has finished (${collected.missing.length} still missing); rerun with --resume then`,
+      );
     } else {
       const winner = [...collected.rows].sort((a, b) => a.test_loss - b.test_loss)[0]!;
       best = winner.name;
-      await trainBest(options, settings, trials.find((trial) => trial.name === winner.name)!, engine, source, log);
+      await trainBest(
+        options,
+        settings,
+        trials.find((trial) => trial.name === winner.name)!,
+        engine,
+        source,
+        log,
+      );
       collected = collectSweep([options.out], trials);
     }
   }
-  writeSweepOutputs(options.out, collected, { command: options.command, wallSeconds: (performance.now() - sweepStart) / 1000 });
-  log(`report: ${join(options.out, 'report.html')}${collected.missing.length ? ` (${collected.missing.length} trials missing: other shards' or unfinished)` : ''}`);
+  writeSweepOutputs(options.out, collected, {
+    command: options.command,
+    wallSeconds: (performance.now() - sweepStart) / 1000,
+  });
+  log(
+    `report: ${join(options.out, 'report.html')}${collected.missing.length ? ` (${collected.missing.length} trials missing: other shards' or unfinished)` : ''}`,
+  );
   return { trialsRun: waiting.length, trialsSkipped: skipped, missing: collected.missing, best };
 }
 
@@ -163,7 +224,14 @@ export async function runSweep(options: SweepOptions, hooks: SweepHooks = {}): P
  * as the notebook's second fit on the same model: out/best starts as a copy of the trial's
  * config and last checkpoint, and is resumed like any run.
  */
-async function trainBest(options: SweepOptions, settings: SweepSettings, trial: Trial, engine: Engine, source: DataSource, log: (line: string) => void): Promise<void> {
+async function trainBest(
+  options: SweepOptions,
+  settings: SweepSettings,
+  trial: Trial,
+  engine: Engine,
+  source: DataSource,
+  log: (line: string) => void,
+): Promise<void> {
   const directory = join(options.out, 'best');
   const config = { ...trialConfig(settings, trial), epochs: settings.epochs + options.bestEpochs };
   if (isFinished(directory)) {
@@ -172,16 +240,27 @@ async function trainBest(options: SweepOptions, settings: SweepSettings, trial: 
   }
   if (!existsSync(join(directory, 'config.json'))) {
     const trialDirectory = join(options.out, 'trials', trial.name);
-    const last = readdirSync(join(trialDirectory, 'checkpoints')).filter((name) => /^epoch-\d+$/.test(name)).sort().at(-1)!;
+    const last = readdirSync(join(trialDirectory, 'checkpoints'))
+      .filter((name) => /^epoch-\d+$/.test(name))
+      .sort()
+      .at(-1)!;
     mkdirSync(join(directory, 'checkpoints'), { recursive: true });
     cpSync(join(trialDirectory, 'checkpoints', last), join(directory, 'checkpoints', last), { recursive: true });
     writeFileAtomic(join(directory, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   }
   log(`best: ${trial.name} (lowest test loss) trains on to epoch ${config.epochs}`);
   await runAutoencoder(directory, config, true, {
-    engine, source, tune: false, command: options.command,
-    log: (line) => { if (!line.startsWith('data: ')) log(`  best: ${line}`); },
-    onEpochEnd: (epochLog) => log(`  best: epoch ${epochLog.epoch}/${config.epochs} loss ${epochLog.train.loss.toFixed(4)}${epochLog.validation ? ` val_loss ${epochLog.validation.loss.toFixed(4)}` : ''}`),
+    engine,
+    source,
+    tune: false,
+    command: options.command,
+    log: (line) => {
+      if (!line.startsWith('data: ')) log(`  best: ${line}`);
+    },
+    onEpochEnd: (epochLog) =>
+      log(
+        `  best: epoch ${epochLog.epoch}/${config.epochs} loss ${epochLog.train.loss.toFixed(4)}${epochLog.validation ? ` val_loss ${epochLog.validation.loss.toFixed(4)}` : ''}`,
+      ),
   });
 }
 
@@ -203,4 +282,5 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
   if (failures.length > 0) throw failures[0];
 }
 
-const formatMinutes = (seconds: number) => (seconds < 90 ? `${Math.round(seconds)} s` : `${(seconds / 60).toFixed(1)} min`);
+const formatMinutes = (seconds: number) =>
+  seconds < 90 ? `${Math.round(seconds)} s` : `${(seconds / 60).toFixed(1)} min`;

@@ -11,7 +11,11 @@ export const add = defineOp<Record<string, never>>({
   differentiable: [true, true],
   outputShape: sameShapeOutput('add'),
   forward(engine, [left, right], _attributes, output) {
-    engine.dispatch(wgsl.add, 'add', { bindings: { left: left!, right: right!, output }, params: { count: output.size }, invocations: elementwiseInvocations(output.size) });
+    engine.dispatch(wgsl.add, 'add', {
+      bindings: { left: left!, right: right!, output },
+      params: { count: output.size },
+      invocations: elementwiseInvocations(output.size),
+    });
   },
   backward: (engine, { gradOutput, needsGradient }) =>
     needsGradient.map((needed) => (needed ? scaled(engine, gradOutput, 1, 'add gradient') : null)),

@@ -18,7 +18,11 @@ export const binaryAccuracy = defineOp<Record<string, never>>({
     const count = prediction!.size;
     const invocations = elementwiseInvocations(count);
     const matches = engine.empty([invocations], 'binaryAccuracy matches per invocation');
-    engine.dispatch(wgsl.binaryAccuracy, 'forward', { bindings: { prediction: prediction!, expected: target!, matches }, params: { count, invocations }, invocations });
+    engine.dispatch(wgsl.binaryAccuracy, 'forward', {
+      bindings: { prediction: prediction!, expected: target!, matches },
+      params: { count, invocations },
+      invocations,
+    });
     encodeSum(engine, matches, output, 1 / count);
     matches.dispose();
   },

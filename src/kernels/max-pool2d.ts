@@ -5,7 +5,14 @@
 // conv's ReLU moved here (Sequential does it) spares that conv's backward pass its mask,
 // since the pool's backward knows each arg-max's value. The gradient at exactly 0 is 0, as relu.
 import { defineOp } from './op.ts';
-import { requireFusedActivation, requirePositiveInteger, requireRank4, windowGeometry, type FusedActivation, type Shape } from '../shapes.ts';
+import {
+  requireFusedActivation,
+  requirePositiveInteger,
+  requireRank4,
+  windowGeometry,
+  type FusedActivation,
+  type Shape,
+} from '../shapes.ts';
 import { wgsl } from '#wgsl/kernels';
 
 export interface MaxPool2dAttributes {
@@ -22,11 +29,28 @@ function geometry(shape: Shape, attributes: MaxPool2dAttributes) {
   const [batch, channels, inHeight, inWidth] = requireRank4(shape, 'maxPool2d input');
   const poolSize = requirePositiveInteger(attributes.poolSize, 'maxPool2d poolSize');
   const stride = requirePositiveInteger(attributes.stride ?? poolSize, 'maxPool2d stride');
-  const { height, width } = windowGeometry(inHeight, inWidth, poolSize, poolSize, stride, attributes.padding ?? 'valid', 'maxPool2d');
+  const { height, width } = windowGeometry(
+    inHeight,
+    inWidth,
+    poolSize,
+    poolSize,
+    stride,
+    attributes.padding ?? 'valid',
+    'maxPool2d',
+  );
   const activation = requireFusedActivation(attributes.activation, 'maxPool2d activation');
   return {
-    batch, channels, inHeight, inWidth, outHeight: height.output, outWidth: width.output,
-    poolSize, stride, padTop: height.padBefore, padLeft: width.padBefore, relu: activation === 'relu' ? 1 : 0,
+    batch,
+    channels,
+    inHeight,
+    inWidth,
+    outHeight: height.output,
+    outWidth: width.output,
+    poolSize,
+    stride,
+    padTop: height.padBefore,
+    padLeft: width.padBefore,
+    relu: activation === 'relu' ? 1 : 0,
   };
 }
 
@@ -49,9 +73,21 @@ const PAIRS = 2;
  * wide and an even number of rows. Null elsewhere.
  */
 function quadDispatch(g: Geometry) {
-  if (g.poolSize !== 2 || g.stride !== 2 || g.padTop !== 0 || g.padLeft !== 0 || g.inWidth % 4 !== 0 || g.inHeight % 2 !== 0) return null;
+  if (
+    g.poolSize !== 2 ||
+    g.stride !== 2 ||
+    g.padTop !== 0 ||
+    g.padLeft !== 0 ||
+    g.inWidth % 4 !== 0 ||
+    g.inHeight % 2 !== 0
+  )
+    return null;
   const pairs = g.batch * g.channels * g.outHeight * (g.inWidth / 4);
-  return { params: kernelArguments(g).params, invocations: Math.ceil(pairs / PAIRS), specialization: { QUADS_PER_ROW: g.inWidth / 4 } };
+  return {
+    params: kernelArguments(g).params,
+    invocations: Math.ceil(pairs / PAIRS),
+    specialization: { QUADS_PER_ROW: g.inWidth / 4 },
+  };
 }
 
 /** Reference arg-max of one window: flat index within the plane. */
@@ -71,12 +107,17 @@ function argMax(g: Geometry, plane: Float64Array | Float32Array, planeOffset: nu
 }
 
 /** Visits each output window with its arg-max input index. */
-function forEachWindow(g: Geometry, input: Float64Array, visit: (outputIndex: number, inputIndex: number) => void): void {
+function forEachWindow(
+  g: Geometry,
+  input: Float64Array,
+  visit: (outputIndex: number, inputIndex: number) => void,
+): void {
   const inPlane = g.inHeight * g.inWidth;
   let outputIndex = 0;
   for (let plane = 0; plane < g.batch * g.channels; plane++)
     for (let oy = 0; oy < g.outHeight; oy++)
-      for (let ox = 0; ox < g.outWidth; ox++) visit(outputIndex++, plane * inPlane + argMax(g, input, plane * inPlane, oy, ox));
+      for (let ox = 0; ox < g.outWidth; ox++)
+        visit(outputIndex++, plane * inPlane + argMax(g, input, plane * inPlane, oy, ox));
 }
 
 export const maxPool2d = defineOp<MaxPool2dAttributes>({
@@ -91,10 +132,17 @@ export const maxPool2d = defineOp<MaxPool2dAttributes>({
     const g = geometry(input!.shape, attributes);
     const quads = quadDispatch(g);
     if (quads) {
-      engine.dispatch(wgsl.maxPool2d, 'forward_quads', { bindings: { inputQuads: input!, outputPairs: output }, ...quads });
+      engine.dispatch(wgsl.maxPool2d, 'forward_quads', {
+        bindings: { inputQuads: input!, outputPairs: output },
+        ...quads,
+      });
       return;
     }
-    engine.dispatch(wgsl.maxPool2d, 'forward', { bindings: { input: input!, output }, ...kernelArguments(g), invocations: LANES * g.batch * g.channels * g.outHeight });
+    engine.dispatch(wgsl.maxPool2d, 'forward', {
+      bindings: { input: input!, output },
+      ...kernelArguments(g),
+      invocations: LANES * g.batch * g.channels * g.outHeight,
+    });
   },
   backward(engine, { inputs: [input], attributes, gradOutput }) {
     const g = geometry(input!.shape, attributes);
@@ -103,14 +151,28 @@ export const maxPool2d = defineOp<MaxPool2dAttributes>({
     const quads = quadDispatch(g);
     if (quads) {
       // Every input position lies in one window, which writes it.
-      engine.dispatch(wgsl.maxPool2d, 'backward_quads', { bindings: { inputQuads: input!, gradOutputPairs: gradOutput, gradInputQuads: gradInput }, ...quads });
+      engine.dispatch(wgsl.maxPool2d, 'backward_quads', {
+        bindings: { inputQuads: input!, gradOutputPairs: gradOutput, gradInputQuads: gradInput },
+        ...quads,
+      });
     } else if (g.stride >= g.poolSize) {
       // Each window writes its own footprint; positions no window covers stay zero.
-      const covered = g.outHeight * g.stride - g.padTop >= g.inHeight && g.outWidth * g.stride - g.padLeft >= g.inWidth && g.stride === g.poolSize;
+      const covered =
+        g.outHeight * g.stride - g.padTop >= g.inHeight &&
+        g.outWidth * g.stride - g.padLeft >= g.inWidth &&
+        g.stride === g.poolSize;
       if (!covered) engine.fillBuffer(gradInput, 0);
-      engine.dispatch(wgsl.maxPool2d, 'backward_windows', { bindings, ...kernelArguments(g), invocations: LANES * g.batch * g.channels * g.outHeight });
+      engine.dispatch(wgsl.maxPool2d, 'backward_windows', {
+        bindings,
+        ...kernelArguments(g),
+        invocations: LANES * g.batch * g.channels * g.outHeight,
+      });
     } else {
-      engine.dispatch(wgsl.maxPool2d, 'backward', { bindings, ...kernelArguments(g), invocations: LANES * g.batch * g.channels * g.inHeight });
+      engine.dispatch(wgsl.maxPool2d, 'backward', {
+        bindings,
+        ...kernelArguments(g),
+        invocations: LANES * g.batch * g.channels * g.inHeight,
+      });
     }
     return [gradInput];
   },

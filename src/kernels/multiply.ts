@@ -6,7 +6,11 @@ import { elementwiseInvocations } from '../backend/elementwise.ts';
 import { wgsl } from '#wgsl/kernels';
 
 function product(engine: Engine, left: Tensor, right: Tensor, output: Tensor): Tensor {
-  engine.dispatch(wgsl.multiply, 'multiply', { bindings: { left, right, output }, params: { count: output.size }, invocations: elementwiseInvocations(output.size) });
+  engine.dispatch(wgsl.multiply, 'multiply', {
+    bindings: { left, right, output },
+    params: { count: output.size },
+    invocations: elementwiseInvocations(output.size),
+  });
   return output;
 }
 

@@ -50,7 +50,11 @@ export const ops = {
 
 export type OpName = keyof typeof ops;
 /** The attribute type of an op, e.g. AttributesOf<'conv2d'> = Conv2dAttributes. */
-export type AttributesOf<K extends OpName> = (typeof ops)[K] extends { reference: { forward(i: any, a: infer A, s: any): any } } ? A : never;
+export type AttributesOf<K extends OpName> = (typeof ops)[K] extends {
+  reference: { forward(i: any, a: infer A, s: any): any };
+}
+  ? A
+  : never;
 
 export const updateRules = { sgd, rmsprop, adam };
 export type UpdateRuleName = keyof typeof updateRules;
@@ -62,6 +66,11 @@ export type UpdateRuleName = keyof typeof updateRules;
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const { device, adapterDescription, traits } = await acquireDevice();
   return Engine.create(device, {
-    adapterDescription, traits, unrollLoops: !driverUnrollsLoops(traits), waits: defaultWaitPolicy(traits), kernels: Object.values(wgsl), ...options,
+    adapterDescription,
+    traits,
+    unrollLoops: !driverUnrollsLoops(traits),
+    waits: defaultWaitPolicy(traits),
+    kernels: Object.values(wgsl),
+    ...options,
   });
 }

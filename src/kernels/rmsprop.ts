@@ -14,7 +14,11 @@ export const rmsprop = defineUpdateRule<RmspropHyperparameters>({
   stateNames: ['meanSquare'],
   defaults: { learningRate: 1e-3, rho: 0.9, epsilon: 1e-7 },
   encode(engine, weight, gradient, [meanSquare], { learningRate, rho, epsilon }) {
-    engine.dispatch(wgsl.rmsprop, 'update', { bindings: { weight, gradient, meanSquare: meanSquare! }, params: { count: weight.size, learningRate, rho, epsilon }, invocations: elementwiseInvocations(weight.size) });
+    engine.dispatch(wgsl.rmsprop, 'update', {
+      bindings: { weight, gradient, meanSquare: meanSquare! },
+      params: { count: weight.size, learningRate, rho, epsilon },
+      invocations: elementwiseInvocations(weight.size),
+    });
   },
   reference(weight, gradient, [meanSquare], { learningRate, rho, epsilon }) {
     weight.forEach((w, i) => {

@@ -11,7 +11,11 @@ export interface ScaleAttributes {
 /** Encodes output = factor * input into a new tensor. */
 export function scaled(engine: Engine, input: Tensor, factor: number, label = 'scale'): Tensor {
   const output = engine.empty(input.shape, label);
-  engine.dispatch(wgsl.scale, 'scale', { bindings: { input, output }, params: { count: output.size, factor }, invocations: elementwiseInvocations(output.size) });
+  engine.dispatch(wgsl.scale, 'scale', {
+    bindings: { input, output },
+    params: { count: output.size, factor },
+    invocations: elementwiseInvocations(output.size),
+  });
   return output;
 }
 
@@ -22,7 +26,11 @@ export const scale = defineOp<ScaleAttributes>({
   differentiable: [true],
   outputShape: ([shape]) => shape!,
   forward(engine, [input], { factor }, output) {
-    engine.dispatch(wgsl.scale, 'scale', { bindings: { input: input!, output }, params: { count: output.size, factor }, invocations: elementwiseInvocations(output.size) });
+    engine.dispatch(wgsl.scale, 'scale', {
+      bindings: { input: input!, output },
+      params: { count: output.size, factor },
+      invocations: elementwiseInvocations(output.size),
+    });
   },
   backward: (engine, { gradOutput, attributes }) => [scaled(engine, gradOutput, attributes.factor, 'scale gradient')],
   reference: {

@@ -13,7 +13,11 @@ export const sgd = defineUpdateRule<SgdHyperparameters>({
   stateNames: ['velocity'],
   defaults: { learningRate: 0.01, momentum: 0 },
   encode(engine, weight, gradient, [velocity], { learningRate, momentum }) {
-    engine.dispatch(wgsl.sgd, 'update', { bindings: { weight, gradient, velocity: velocity! }, params: { count: weight.size, learningRate, momentum }, invocations: elementwiseInvocations(weight.size) });
+    engine.dispatch(wgsl.sgd, 'update', {
+      bindings: { weight, gradient, velocity: velocity! },
+      params: { count: weight.size, learningRate, momentum },
+      invocations: elementwiseInvocations(weight.size),
+    });
   },
   reference(weight, gradient, [velocity], { learningRate, momentum }) {
     weight.forEach((w, i) => {

@@ -13,7 +13,12 @@ import { wgsl } from '#wgsl/kernels';
 const geometry = (shape: Shape) => channelGeometry(shape, 'softmaxCrossEntropy', 'logits ');
 
 /** Each pixel's loss l_p and softmax, in float64. */
-function pixelsOf(logits: Float64Array, targets: Float64Array, g: ChannelGeometry, visit: (base: number, loss: number, probability: (c: number) => number) => void): void {
+function pixelsOf(
+  logits: Float64Array,
+  targets: Float64Array,
+  g: ChannelGeometry,
+  visit: (base: number, loss: number, probability: (c: number) => number) => void,
+): void {
   forEachPixel(g, (base) => {
     let largest = -Infinity;
     for (let c = 0; c < g.channels; c++) largest = Math.max(largest, logits[base + c * g.plane]!);
@@ -21,7 +26,8 @@ function pixelsOf(logits: Float64Array, targets: Float64Array, g: ChannelGeometr
     for (let c = 0; c < g.channels; c++) total += Math.exp(logits[base + c * g.plane]! - largest);
     const logSumExp = largest + Math.log(total);
     let loss = 0;
-    for (let c = 0; c < g.channels; c++) loss += targets[base + c * g.plane]! * (logSumExp - logits[base + c * g.plane]!);
+    for (let c = 0; c < g.channels; c++)
+      loss += targets[base + c * g.plane]! * (logSumExp - logits[base + c * g.plane]!);
     visit(base, loss, (c) => Math.exp(logits[base + c * g.plane]! - logSumExp));
   });
 }
@@ -39,7 +45,11 @@ export const softmaxCrossEntropy = defineOp<Record<string, never>>({
     const g = geometry(logits!.shape);
     const pixels = g.batch * g.plane;
     const losses = engine.empty([pixels], 'softmaxCrossEntropy per pixel');
-    engine.dispatch(wgsl.softmaxCrossEntropy, 'loss', { bindings: { logits: logits!, targets: targets!, losses }, params: { ...g, scale: 1 }, invocations: pixels });
+    engine.dispatch(wgsl.softmaxCrossEntropy, 'loss', {
+      bindings: { logits: logits!, targets: targets!, losses },
+      params: { ...g, scale: 1 },
+      invocations: pixels,
+    });
     encodeSum(engine, losses, output, 1 / pixels);
     losses.dispose();
   },
@@ -70,7 +80,8 @@ export const softmaxCrossEntropy = defineOp<Record<string, never>>({
       pixelsOf(logits!.data, t, g, (base, _loss, probability) => {
         let mass = 0;
         for (let c = 0; c < g.channels; c++) mass += t[base + c * g.plane]!;
-        for (let c = 0; c < g.channels; c++) gradLogits[base + c * g.plane] = scale * (probability(c) * mass - t[base + c * g.plane]!);
+        for (let c = 0; c < g.channels; c++)
+          gradLogits[base + c * g.plane] = scale * (probability(c) * mass - t[base + c * g.plane]!);
       });
       return [gradLogits, null];
     },

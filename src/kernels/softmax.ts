@@ -7,7 +7,8 @@ import { wgsl } from '#wgsl/kernels';
 
 /** [N, C, ...] as the ops over the channel axis see it (softmaxCrossEntropy too): batch, channels, pixels per plane. */
 export function channelGeometry(shape: Shape, op = 'softmax', input = '') {
-  if (shape.length < 2) throw new ShapeError(`${op}: expected ${input}[batch, channels, ...], got ${formatShape(shape)}`);
+  if (shape.length < 2)
+    throw new ShapeError(`${op}: expected ${input}[batch, channels, ...], got ${formatShape(shape)}`);
   const [batch, channels, ...rest] = shape as [number, number, ...number[]];
   return { batch, channels, plane: rest.reduce((product, size) => product * size, 1) };
 }
@@ -29,13 +30,21 @@ export const softmax = defineOp<Record<string, never>>({
   },
   forward(engine, [input], _attributes, output) {
     const g = geometry(input!.shape);
-    engine.dispatch(wgsl.softmax, 'forward', { bindings: { input: input!, output }, params: g, invocations: g.batch * g.plane });
+    engine.dispatch(wgsl.softmax, 'forward', {
+      bindings: { input: input!, output },
+      params: g,
+      invocations: g.batch * g.plane,
+    });
   },
   // dL/dx[k] = y[k] (g[k] - sum over c of g[c] y[c]), from the saved output y (softmax.wgsl).
   backward(engine, { inputs: [input], output, gradOutput }) {
     const g = geometry(input!.shape);
     const gradInput = engine.empty(input!.shape, 'softmax gradient');
-    engine.dispatch(wgsl.softmax, 'backward', { bindings: { output, gradOutput, gradInput }, params: g, invocations: g.batch * g.plane });
+    engine.dispatch(wgsl.softmax, 'backward', {
+      bindings: { output, gradOutput, gradInput },
+      params: g,
+      invocations: g.batch * g.plane,
+    });
     return [gradInput];
   },
   reference: {
@@ -47,7 +56,8 @@ export const softmax = defineOp<Record<string, never>>({
         let largest = -Infinity;
         for (let c = 0; c < g.channels; c++) largest = Math.max(largest, x[base + c * g.plane]!);
         let total = 0;
-        for (let c = 0; c < g.channels; c++) total += (y[base + c * g.plane] = Math.exp(x[base + c * g.plane]! - largest));
+        for (let c = 0; c < g.channels; c++)
+          total += y[base + c * g.plane] = Math.exp(x[base + c * g.plane]! - largest);
         for (let c = 0; c < g.channels; c++) y[base + c * g.plane]! /= total;
       });
       return y;

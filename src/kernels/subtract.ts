@@ -11,7 +11,11 @@ export const subtract = defineOp<Record<string, never>>({
   differentiable: [true, true],
   outputShape: sameShapeOutput('subtract'),
   forward(engine, [left, right], _attributes, output) {
-    engine.dispatch(wgsl.subtract, 'subtract', { bindings: { left: left!, right: right!, output }, params: { count: output.size }, invocations: elementwiseInvocations(output.size) });
+    engine.dispatch(wgsl.subtract, 'subtract', {
+      bindings: { left: left!, right: right!, output },
+      params: { count: output.size },
+      invocations: elementwiseInvocations(output.size),
+    });
   },
   backward: (engine, { gradOutput, needsGradient }) => [
     needsGradient[0] ? scaled(engine, gradOutput, 1, 'subtract gradient') : null,

@@ -24,17 +24,27 @@ export function unaryOp(definition: UnaryDefinition): Op<Record<string, never>> 
     differentiable: [true],
     outputShape: ([shape]) => shape!,
     forward(engine, [input], _attributes, output) {
-      engine.dispatch(kernel, 'forward', { bindings: { input: input!, output }, params: { count: output.size }, invocations: elementwiseInvocations(output.size) });
+      engine.dispatch(kernel, 'forward', {
+        bindings: { input: input!, output },
+        params: { count: output.size },
+        invocations: elementwiseInvocations(output.size),
+      });
     },
     backward(engine, { inputs: [input], output, gradOutput }) {
       const gradInput = engine.empty(input!.shape, `${definition.name} gradient`);
       const saved: Record<string, Tensor> = definition.backwardReads === 'input' ? { input: input! } : { output };
-      engine.dispatch(kernel, 'backward', { bindings: { ...saved, gradOutput, gradInput }, params: { count: gradInput.size }, invocations: elementwiseInvocations(gradInput.size) });
+      engine.dispatch(kernel, 'backward', {
+        bindings: { ...saved, gradOutput, gradInput },
+        params: { count: gradInput.size },
+        invocations: elementwiseInvocations(gradInput.size),
+      });
       return [gradInput];
     },
     reference: {
       forward: ([x]) => x!.data.map(definition.forward),
-      backward: ({ inputs: [x], output, gradOutput }) => [gradOutput.data.map((g, i) => g * definition.derivative(x!.data[i]!, output.data[i]!))],
+      backward: ({ inputs: [x], output, gradOutput }) => [
+        gradOutput.data.map((g, i) => g * definition.derivative(x!.data[i]!, output.data[i]!)),
+      ],
     },
   });
 }

@@ -9,9 +9,22 @@ export interface UpdateRule<H> {
   readonly stateNames: readonly string[];
   readonly defaults: H;
   /** Encodes one in-place update; `step` counts from 1. */
-  encode(engine: Engine, weight: Tensor, gradient: Tensor, state: readonly Tensor[], hyperparameters: H, step: number): void;
+  encode(
+    engine: Engine,
+    weight: Tensor,
+    gradient: Tensor,
+    state: readonly Tensor[],
+    hyperparameters: H,
+    step: number,
+  ): void;
   /** The same update on float64 arrays, in place. */
-  reference(weight: Float64Array, gradient: Float64Array, state: readonly Float64Array[], hyperparameters: H, step: number): void;
+  reference(
+    weight: Float64Array,
+    gradient: Float64Array,
+    state: readonly Float64Array[],
+    hyperparameters: H,
+    step: number,
+  ): void;
 }
 
 export function defineUpdateRule<H>(rule: UpdateRule<H>): UpdateRule<H> {

@@ -37,12 +37,20 @@ export const upsample2d = defineOp<Upsample2dAttributes>({
   },
   forward(engine, [input], attributes, output) {
     const g = geometry(input!.shape, attributes);
-    engine.dispatch(wgsl.upsample2d, 'forward', { bindings: { input: input!, output }, params: g, invocations: rowInvocations(g) });
+    engine.dispatch(wgsl.upsample2d, 'forward', {
+      bindings: { input: input!, output },
+      params: g,
+      invocations: rowInvocations(g),
+    });
   },
   backward(engine, { inputs: [input], attributes, gradOutput }) {
     const g = geometry(input!.shape, attributes);
     const gradInput = engine.empty(input!.shape, 'upsample2d gradient');
-    engine.dispatch(wgsl.upsample2d, 'backward', { bindings: { gradOutput, gradInput }, params: g, invocations: rowInvocations(g) });
+    engine.dispatch(wgsl.upsample2d, 'backward', {
+      bindings: { gradOutput, gradInput },
+      params: g,
+      invocations: rowInvocations(g),
+    });
     return [gradInput];
   },
   reference: {

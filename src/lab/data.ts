@@ -59,21 +59,38 @@ export async function readDroppedFiles(files: readonly File[]): Promise<LabImage
   const pictures = files.filter((file) => IMAGE_TYPES.test(file.name));
   const other = files.find((file) => !file.name.endsWith('.bin') && !IMAGE_TYPES.test(file.name));
   if (other) throw new DataError(`${other.name}: not a CIFAR-10 batch (.bin) or a PNG / JPEG picture`);
-  if (batches.length > 0 && pictures.length > 0) throw new DataError(`${batches[0]!.name} and ${pictures[0]!.name}: drop CIFAR-10 batches or pictures, not both`);
+  if (batches.length > 0 && pictures.length > 0)
+    throw new DataError(`${batches[0]!.name} and ${pictures[0]!.name}: drop CIFAR-10 batches or pictures, not both`);
   if (batches.length > 0) {
-    const sets = await Promise.all(batches.map(async (file) => parseCifar10Batch(new Uint8Array(await file.arrayBuffer()), file.name)));
+    const sets = await Promise.all(
+      batches.map(async (file) => parseCifar10Batch(new Uint8Array(await file.arrayBuffer()), file.name)),
+    );
     return { source: `${batches.length} dropped CIFAR-10 batch file${batches.length > 1 ? 's' : ''}`, sets };
   }
   const decoded = await Promise.all(pictures.map(async (file) => ({ file, ...(await decodePicture(file)) })));
   const [first] = decoded;
   for (const picture of decoded) {
     if (picture.height !== first!.height || picture.width !== first!.width) {
-      throw new DataError(`${picture.file.name}: ${picture.width}x${picture.height}, but ${first!.file.name} is ${first!.width}x${first!.height}; the pictures must be of one size`);
+      throw new DataError(
+        `${picture.file.name}: ${picture.width}x${picture.height}, but ${first!.file.name} is ${first!.width}x${first!.height}; the pictures must be of one size`,
+      );
     }
   }
   if (first!.height % 4 !== 0 || first!.width % 4 !== 0) {
-    throw new DataError(`${first!.file.name}: ${first!.width}x${first!.height}; the model pools twice by 2, so both sides must be multiples of 4`);
+    throw new DataError(
+      `${first!.file.name}: ${first!.width}x${first!.height}; the model pools twice by 2, so both sides must be multiples of 4`,
+    );
   }
-  const set = concatenate(decoded.map(({ pixels, height, width }) => ({ pixels, labels: new Uint8Array(1), count: 1, channels: 3, height, width, classNames: ['picture'] })));
+  const set = concatenate(
+    decoded.map(({ pixels, height, width }) => ({
+      pixels,
+      labels: new Uint8Array(1),
+      count: 1,
+      channels: 3,
+      height,
+      width,
+      classNames: ['picture'],
+    })),
+  );
   return { source: `${decoded.length} dropped pictures of ${first!.width}x${first!.height}`, sets: [set] };
 }

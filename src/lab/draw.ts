@@ -3,7 +3,11 @@
 // page then loads nothing but its own bundle.
 
 /** A canvas of `width` x `height` pixels shown `scale` times larger, pixels kept sharp. */
-export function pixelCanvas(width: number, height: number, scale: number): { canvas: HTMLCanvasElement; image: ImageData; put(): void } {
+export function pixelCanvas(
+  width: number,
+  height: number,
+  scale: number,
+): { canvas: HTMLCanvasElement; image: ImageData; put(): void } {
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
@@ -18,7 +22,14 @@ export function pixelCanvas(width: number, height: number, scale: number): { can
 const byte = (value: number) => Math.max(0, Math.min(255, Math.round(value * 255)));
 
 /** Image `index` of planar [N, C, H, W] values in [0, 1] (1 channel: gray; 3: RGB). */
-export function imageCanvas(values: Float32Array, index: number, channels: number, height: number, width: number, scale: number): HTMLCanvasElement {
+export function imageCanvas(
+  values: Float32Array,
+  index: number,
+  channels: number,
+  height: number,
+  width: number,
+  scale: number,
+): HTMLCanvasElement {
   const { canvas, image, put } = pixelCanvas(width, height, scale);
   const plane = height * width;
   const base = index * channels * plane;
@@ -35,7 +46,14 @@ export function imageCanvas(values: Float32Array, index: number, channels: numbe
  * minimum (black) to maximum (white); signed values (gradients, weights) diverging, blue for
  * negative and red for positive, white at 0, scaled by the largest magnitude.
  */
-export function mapCanvas(values: Float32Array, offset: number, height: number, width: number, scale: number, signed: boolean): { canvas: HTMLCanvasElement; low: number; high: number } {
+export function mapCanvas(
+  values: Float32Array,
+  offset: number,
+  height: number,
+  width: number,
+  scale: number,
+  signed: boolean,
+): { canvas: HTMLCanvasElement; low: number; high: number } {
   const { canvas, image, put } = pixelCanvas(width, height, scale);
   const plane = values.subarray(offset, offset + height * width);
   let low = Infinity;
@@ -82,28 +100,68 @@ export function lineChart(series: readonly Series[], xLabel: string, width = 520
   const all = series.flatMap((line) => line.points);
   const margin = { left: 52, right: 12, top: 12, bottom: 30 };
   if (all.length === 0) {
-    svg.append(svgElement('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle', class: 'muted' }, 'no points yet'));
+    svg.append(
+      svgElement('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle', class: 'muted' }, 'no points yet'),
+    );
     return svg;
   }
   const xHigh = Math.max(1, ...all.map((point) => point.x));
   const [yLow, yHigh] = [Math.min(...all.map((point) => point.y)), Math.max(...all.map((point) => point.y))];
   const ySpan = yHigh - yLow || Math.abs(yHigh) || 1;
   const x = (value: number) => margin.left + (value / xHigh) * (width - margin.left - margin.right);
-  const y = (value: number) => margin.top + (1 - (value - (yLow - 0.05 * ySpan)) / (1.1 * ySpan)) * (height - margin.top - margin.bottom);
-  svg.append(svgElement('line', { x1: margin.left, y1: height - margin.bottom, x2: width - margin.right, y2: height - margin.bottom, class: 'axis' }));
-  svg.append(svgElement('line', { x1: margin.left, y1: margin.top, x2: margin.left, y2: height - margin.bottom, class: 'axis' }));
+  const y = (value: number) =>
+    margin.top + (1 - (value - (yLow - 0.05 * ySpan)) / (1.1 * ySpan)) * (height - margin.top - margin.bottom);
+  svg.append(
+    svgElement('line', {
+      x1: margin.left,
+      y1: height - margin.bottom,
+      x2: width - margin.right,
+      y2: height - margin.bottom,
+      class: 'axis',
+    }),
+  );
+  svg.append(
+    svgElement('line', { x1: margin.left, y1: margin.top, x2: margin.left, y2: height - margin.bottom, class: 'axis' }),
+  );
   for (const value of [yLow, (yLow + yHigh) / 2, yHigh]) {
-    svg.append(svgElement('text', { x: margin.left - 4, y: y(value) + 4, 'text-anchor': 'end', class: 'tick' }, value.toPrecision(3)));
+    svg.append(
+      svgElement(
+        'text',
+        { x: margin.left - 4, y: y(value) + 4, 'text-anchor': 'end', class: 'tick' },
+        value.toPrecision(3),
+      ),
+    );
   }
   for (let epoch = 0; epoch <= xHigh; epoch += Math.max(1, Math.ceil(xHigh / 10))) {
-    svg.append(svgElement('text', { x: x(epoch), y: height - margin.bottom + 14, 'text-anchor': 'middle', class: 'tick' }, String(epoch)));
+    svg.append(
+      svgElement(
+        'text',
+        { x: x(epoch), y: height - margin.bottom + 14, 'text-anchor': 'middle', class: 'tick' },
+        String(epoch),
+      ),
+    );
   }
-  svg.append(svgElement('text', { x: (width + margin.left) / 2, y: height - 2, 'text-anchor': 'middle', class: 'tick' }, xLabel));
+  svg.append(
+    svgElement('text', { x: (width + margin.left) / 2, y: height - 2, 'text-anchor': 'middle', class: 'tick' }, xLabel),
+  );
   series.forEach((line, i) => {
     const path = line.points.map((point) => `${x(point.x).toFixed(1)},${y(point.y).toFixed(1)}`).join(' ');
     svg.append(svgElement('polyline', { points: path, fill: 'none', stroke: line.colour, 'stroke-width': 2 }));
-    if (line.points.length === 1) svg.append(svgElement('circle', { cx: x(line.points[0]!.x), cy: y(line.points[0]!.y), r: 3, fill: line.colour }));
-    svg.append(svgElement('text', { x: width - margin.right - 4, y: margin.top + 12 + 14 * i, 'text-anchor': 'end', style: `fill: ${line.colour}`, class: 'tick' }, line.name));
+    if (line.points.length === 1)
+      svg.append(svgElement('circle', { cx: x(line.points[0]!.x), cy: y(line.points[0]!.y), r: 3, fill: line.colour }));
+    svg.append(
+      svgElement(
+        'text',
+        {
+          x: width - margin.right - 4,
+          y: margin.top + 12 + 14 * i,
+          'text-anchor': 'end',
+          style: `fill: ${line.colour}`,
+          class: 'tick',
+        },
+        line.name,
+      ),
+    );
   });
   return svg;
 }
@@ -118,14 +176,26 @@ export function barChart(rows: readonly { label: string; value: number }[], widt
   rows.forEach((row, i) => {
     const top = i * rowHeight;
     svg.append(svgElement('text', { x: labelWidth - 6, y: top + 13, 'text-anchor': 'end', class: 'tick' }, row.label));
-    svg.append(svgElement('rect', { x: labelWidth, y: top + 3, width: scale(row.value), height: rowHeight - 6, class: 'bar' }));
-    svg.append(svgElement('text', { x: labelWidth + scale(row.value) + 4, y: top + 13, class: 'tick' }, `${(100 * row.value).toFixed(1)}%`));
+    svg.append(
+      svgElement('rect', { x: labelWidth, y: top + 3, width: scale(row.value), height: rowHeight - 6, class: 'bar' }),
+    );
+    svg.append(
+      svgElement(
+        'text',
+        { x: labelWidth + scale(row.value) + 4, y: top + 13, class: 'tick' },
+        `${(100 * row.value).toFixed(1)}%`,
+      ),
+    );
   });
   return svg;
 }
 
 /** An element with attributes and children, for building the page's DOM in a few lines. */
-export function element<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+export function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
   node.append(...children);

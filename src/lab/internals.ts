@@ -46,7 +46,12 @@ const firstImage = (values: Float32Array, shape: Shape): Float32Array => values.
  * cross-entropy against the images themselves, one layer at a time: each layer's input is a
  * leaf, so its gradient is kept for the view. The weights' gradients are cleared afterwards.
  */
-export async function modelInternals(engine: Engine, model: Autoencoder<Tensor>, images: Float32Array, shape: Shape): Promise<LayerInternals[]> {
+export async function modelInternals(
+  engine: Engine,
+  model: Autoencoder<Tensor>,
+  images: Float32Array,
+  shape: Shape,
+): Promise<LayerInternals[]> {
   const layers = layersOf(model);
   return engine.scopeAsync(async () => {
     const batch = engine.tensor(images, shape, 'lab images');
@@ -68,7 +73,9 @@ export async function modelInternals(engine: Engine, model: Autoencoder<Tensor>,
     }
     const gradients = inputs.map((input) => input.grad);
     const weightGradients = layers.map(({ layer }) => (layer instanceof Conv2d ? layer.weight.grad : null));
-    const wanted = [...inputs, ...outputs, ...gradients, ...weightGradients].filter((tensor): tensor is Tensor => tensor !== null);
+    const wanted = [...inputs, ...outputs, ...gradients, ...weightGradients].filter(
+      (tensor): tensor is Tensor => tensor !== null,
+    );
     const read = new Map(wanted.map((tensor, i) => [tensor, i]));
     const values = await engine.readAll(wanted);
     const valuesOf = (tensor: Tensor | null): Float32Array | null => (tensor ? values[read.get(tensor)!]! : null);
@@ -81,7 +88,9 @@ export async function modelInternals(engine: Engine, model: Autoencoder<Tensor>,
         layer,
         input: { shape: imageShape(inputs[i]!.shape), values: firstImage(valuesOf(inputs[i]!)!, inputs[i]!.shape) },
         output: { shape: imageShape(outputs[i]!.shape), values: firstImage(valuesOf(outputs[i]!)!, outputs[i]!.shape) },
-        outputGradient: gradient ? { shape: imageShape(gradient.shape), values: firstImage(valuesOf(gradient)!, gradient.shape) } : null,
+        outputGradient: gradient
+          ? { shape: imageShape(gradient.shape), values: firstImage(valuesOf(gradient)!, gradient.shape) }
+          : null,
         weightGradient: valuesOf(weightGradients[i] ?? null),
       };
     });
@@ -115,10 +124,22 @@ export interface ConvStep {
 }
 
 /** Output value [channel, y, x] of a conv layer worked through: every product of its window. */
-export function convStep(layer: Conv2d<Tensor>, internals: LayerInternals, weight: Float32Array, bias: Float32Array | null, channel: number, y: number, x: number): ConvStep {
+export function convStep(
+  layer: Conv2d<Tensor>,
+  internals: LayerInternals,
+  weight: Float32Array,
+  bias: Float32Array | null,
+  channel: number,
+  y: number,
+  x: number,
+): ConvStep {
   const { input, output } = internals;
   const [inChannels, height, width] = input.shape as [number, number, number];
-  const attributes = { stride: layer.options.stride ?? 1, padding: layer.options.padding ?? 'same', activation: layer.activation };
+  const attributes = {
+    stride: layer.options.stride ?? 1,
+    padding: layer.options.padding ?? 'same',
+    activation: layer.activation,
+  };
   const weightShape = layer.weight.shape;
   const g = conv2dGeometry([1, ...input.shape], weightShape, bias ? [bias.length] : undefined, attributes);
   const terms: ConvTerm[] = [];
@@ -133,7 +154,16 @@ export function convStep(layer: Conv2d<Tensor>, internals: LayerInternals, weigh
         const weightValue = weight[((channel * inChannels + c) * g.kernelHeight + ky) * g.kernelWidth + kx]!;
         const product = inputValue * weightValue;
         sum += product;
-        terms.push({ channel: c, ky, kx, row: inside ? row : null, column: inside ? column : null, input: inputValue, weight: weightValue, product });
+        terms.push({
+          channel: c,
+          ky,
+          kx,
+          row: inside ? row : null,
+          column: inside ? column : null,
+          input: inputValue,
+          weight: weightValue,
+          product,
+        });
       }
     }
   }
@@ -161,7 +191,15 @@ export interface PoolStep {
 
 export function poolStep(layer: MaxPool2d, internals: LayerInternals, channel: number, y: number, x: number): PoolStep {
   const [, height, width] = internals.input.shape as [number, number, number];
-  const { height: rows, width: columns } = windowGeometry(height, width, layer.poolSize, layer.poolSize, layer.poolSize, layer.padding, 'maxPool2d');
+  const { height: rows, width: columns } = windowGeometry(
+    height,
+    width,
+    layer.poolSize,
+    layer.poolSize,
+    layer.poolSize,
+    layer.padding,
+    'maxPool2d',
+  );
   const window: { row: number; column: number; value: number | null }[] = [];
   let winner = -1;
   for (let dy = 0; dy < layer.poolSize; dy++) {

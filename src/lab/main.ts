@@ -25,11 +25,19 @@ function message(text: string, kind: 'error' | 'note' = 'note'): void {
 
 /** What to do where the browser has no WebGPU: say so, and what to enable. */
 function noWebGpu(why: string): void {
-  byId('views').replaceChildren(element('div', { class: 'noGpu', id: 'no-webgpu' },
-    element('h2', {}, 'This page needs WebGPU'),
-    element('p', {}, why),
-    element('p', {}, 'Chrome and Edge 113+ have it on Windows, macOS and ChromeOS. On Linux, open chrome://flags and enable "Unsafe WebGPU Support" (#enable-unsafe-webgpu) and "Vulkan" (#enable-vulkan), or start Chrome with --enable-unsafe-webgpu --enable-features=Vulkan. Firefox 141+ and Safari 26+ have it on some systems.'),
-  ));
+  byId('views').replaceChildren(
+    element(
+      'div',
+      { class: 'noGpu', id: 'no-webgpu' },
+      element('h2', {}, 'This page needs WebGPU'),
+      element('p', {}, why),
+      element(
+        'p',
+        {},
+        'Chrome and Edge 113+ have it on Windows, macOS and ChromeOS. On Linux, open chrome://flags and enable "Unsafe WebGPU Support" (#enable-unsafe-webgpu) and "Vulkan" (#enable-vulkan), or start Chrome with --enable-unsafe-webgpu --enable-features=Vulkan. Firefox 141+ and Safari 26+ have it on some systems.',
+      ),
+    ),
+  );
   byId('data-status').textContent = 'no WebGPU';
 }
 
@@ -40,23 +48,38 @@ class Lab {
   readonly train: TrainView;
   readonly inside: InsideView;
 
-  constructor(readonly engine: Engine, private settings: LabSettings) {
-    this.train = new TrainView({ session: () => this.current, rebuild: (next) => this.rebuild(next), message }, settings);
+  constructor(
+    readonly engine: Engine,
+    private settings: LabSettings,
+  ) {
+    this.train = new TrainView(
+      { session: () => this.current, rebuild: (next) => this.rebuild(next), message },
+      settings,
+    );
     this.inside = new InsideView(() => this.current);
     const gradients = new GradientsView();
     this.views = {
       train: { root: this.train.root },
-      inside: { root: this.inside.root, shown: () => void this.inside.show().catch((error) => message((error as Error).message, 'error')) },
+      inside: {
+        root: this.inside.root,
+        shown: () => void this.inside.show().catch((error) => message((error as Error).message, 'error')),
+      },
       gradients: { root: gradients.root },
       kernels: { root: new KernelsView().root },
       results: { root: new ResultsView(message).root },
     };
     byId('views').replaceChildren(...Object.values(this.views).map((view) => view.root));
-    byId('tabs').replaceChildren(...Object.keys(this.views).map((name) => {
-      const button = element('button', { type: 'button', id: `tab-${name}`, 'aria-selected': 'false' }, name[0]!.toUpperCase() + name.slice(1));
-      button.onclick = () => (location.hash = name);
-      return button;
-    }));
+    byId('tabs').replaceChildren(
+      ...Object.keys(this.views).map((name) => {
+        const button = element(
+          'button',
+          { type: 'button', id: `tab-${name}`, 'aria-selected': 'false' },
+          name[0]!.toUpperCase() + name.slice(1),
+        );
+        button.onclick = () => (location.hash = name);
+        return button;
+      }),
+    );
     addEventListener('hashchange', () => this.showView());
     this.showView();
   }
@@ -78,7 +101,8 @@ class Lab {
     this.sets = sets;
     const count = sets.reduce((total, set) => total + set.count, 0);
     const [{ channels, height, width }] = sets as [ImageSet];
-    byId('data-status').textContent = `${source}: ${count.toLocaleString('en-US')} images of ${channels}x${height}x${width}`;
+    byId('data-status').textContent =
+      `${source}: ${count.toLocaleString('en-US')} images of ${channels}x${height}x${width}`;
     await this.rebuild(this.settings);
   }
 
@@ -113,16 +137,26 @@ class Lab {
    */
   private tuneInBackground(session: TrainingSession): void {
     const status = byId('tuning-status');
-    const store = () => void storeTuning(this.engine).catch((error) => message(`the tuning could not be stored: ${(error as Error).message}`, 'error'));
-    session.tuneInBackground((done, total) => (status.textContent = `tuning the kernels for this GPU while idle: ${done} of ${total} dispatches timed`), store).then(
-      (outcome) => {
-        status.dataset['tuning'] = outcome;
-        status.textContent = outcome === 'tuned'
-          ? `kernels tuned for this GPU: ${this.engine.tuning.size} dispatches, kept in this browser`
-          : 'kernel tuning paused while training runs (it goes on when a new model is built)';
-      },
-      (error) => message(`kernel tuning stopped: ${(error as Error).message}`, 'error'),
-    );
+    const store = () =>
+      void storeTuning(this.engine).catch((error) =>
+        message(`the tuning could not be stored: ${(error as Error).message}`, 'error'),
+      );
+    session
+      .tuneInBackground(
+        (done, total) =>
+          (status.textContent = `tuning the kernels for this GPU while idle: ${done} of ${total} dispatches timed`),
+        store,
+      )
+      .then(
+        (outcome) => {
+          status.dataset['tuning'] = outcome;
+          status.textContent =
+            outcome === 'tuned'
+              ? `kernels tuned for this GPU: ${this.engine.tuning.size} dispatches, kept in this browser`
+              : 'kernel tuning paused while training runs (it goes on when a new model is built)';
+        },
+        (error) => message(`kernel tuning stopped: ${(error as Error).message}`, 'error'),
+      );
   }
 }
 
@@ -144,14 +178,18 @@ async function start(): Promise<void> {
   // Tunings this browser kept for this adapter: the sessions start at tuned speed.
   const adopted = await loadStoredTuning(engine).catch(() => 0);
   byId('tuning-status').dataset['adopted'] = String(adopted);
-  if (adopted > 0) byId('tuning-status').textContent = `kernels tuned for this GPU on an earlier visit: ${adopted} dispatches`;
+  if (adopted > 0)
+    byId('tuning-status').textContent = `kernels tuned for this GPU on an earlier visit: ${adopted} dispatches`;
   const lab = new Lab(engine, settings);
   (globalThis as { aelabLab?: Lab }).aelabLab = lab;
   addEventListener('dragover', (event) => event.preventDefault());
   addEventListener('drop', (event) => {
     event.preventDefault();
     const files = Array.from(event.dataTransfer?.files ?? []);
-    void readDroppedFiles(files).then((images) => lab.useImages(images.sets, images.source).then(() => message(`now training on ${images.source}`, 'note')))
+    void readDroppedFiles(files)
+      .then((images) =>
+        lab.useImages(images.sets, images.source).then(() => message(`now training on ${images.source}`, 'note')),
+      )
       .catch((error) => message((error as Error).message, 'error'));
   });
   const served = await fetchServedBatches((line) => (byId('data-status').textContent = line)).catch((error) => {
@@ -159,7 +197,8 @@ async function start(): Promise<void> {
     return null;
   });
   if (served) await lab.useImages(served.sets, served.source);
-  else byId('data-status').textContent = 'no images yet: drop CIFAR-10 .bin batches or pictures of one size on the page';
+  else
+    byId('data-status').textContent = 'no images yet: drop CIFAR-10 .bin batches or pictures of one size on the page';
   byId('data-status').dataset['ready'] = 'true';
 }
 

@@ -67,7 +67,12 @@ export class TrainingSession {
   private tuningCancelled = false;
   private tuningActive = false;
 
-  constructor(readonly engine: Engine, readonly settings: LabSettings, sets: readonly ImageSet[], private readonly events: SessionEvents) {
+  constructor(
+    readonly engine: Engine,
+    readonly settings: LabSettings,
+    sets: readonly ImageSet[],
+    private readonly events: SessionEvents,
+  ) {
     this.split = notebookSplit(sets, settings.sample, settings.seed);
     const { channels, height, width } = this.split.train;
     this.imageShape = [channels, height, width];
@@ -127,23 +132,33 @@ export class TrainingSession {
    * meanwhile ends it before the next dispatch it would time (what was timed stays, and
    * `onTableChanged` is told of each change, to store it).
    */
-  tuneInBackground(onProgress: (done: number, total: number) => void, onTableChanged: () => void): Promise<'tuned' | 'cancelled'> {
+  tuneInBackground(
+    onProgress: (done: number, total: number) => void,
+    onTableChanged: () => void,
+  ): Promise<'tuned' | 'cancelled'> {
     const tuning = this.exclusive(async () => {
       try {
         if (this.tuningCancelled) return 'cancelled';
         await this.engine.scopeAsync(async () => {
-          const indices = Array.from({ length: Math.min(this.settings.batchSize, this.split.train.count) }, (_, i) => i);
+          const indices = Array.from(
+            { length: Math.min(this.settings.batchSize, this.split.train.count) },
+            (_, i) => i,
+          );
           const inputs = this.engine.tensor(toFloat(this.split.train, indices), [indices.length, ...this.imageShape]);
-          await tune(this.engine, () => {
-            backward(F.binaryCrossEntropy(this.model.forward(inputs), inputs));
-            this.model.zeroGrad();
-          }, {
-            onProgress: (done, total) => {
-              if (this.tuningCancelled) throw new TuningCancelled();
-              onProgress(done, total);
+          await tune(
+            this.engine,
+            () => {
+              backward(F.binaryCrossEntropy(this.model.forward(inputs), inputs));
+              this.model.zeroGrad();
             },
-            onTableChanged,
-          });
+            {
+              onProgress: (done, total) => {
+                if (this.tuningCancelled) throw new TuningCancelled();
+                onProgress(done, total);
+              },
+              onTableChanged,
+            },
+          );
         });
         return 'tuned';
       } catch (error) {
@@ -173,27 +188,37 @@ export class TrainingSession {
     this.setState('running');
     this.throughput = { images: 0, since: performance.now() };
     const { settings } = this;
-    this.training = fit(this.engine, this.model, this.optimizer, F.binaryCrossEntropy, autoencoderData(this.split.train), {
-      epochs: settings.epochs,
-      batchSize: settings.batchSize,
-      seed: settings.seed,
-      validation: autoencoderData(this.split.validation),
-      beforeStep: () => this.beforeStep(),
-      onProgress: (progress) => {
-        this.throughput.images += Math.min(settings.batchSize, this.split.train.count - (progress.step - 1) * settings.batchSize);
-        if (progress.loss === null) return;
-        const point = { epoch: progress.epoch - 1 + progress.step / progress.steps, loss: progress.loss };
-        if (this.losses.at(-1)?.loss === point.loss) return; // no new chunk read back
-        this.losses.push(point);
-        const seconds = (performance.now() - this.throughput.since) / 1000;
-        this.events.onLoss(point, seconds > 0 ? this.throughput.images / seconds : null);
+    this.training = fit(
+      this.engine,
+      this.model,
+      this.optimizer,
+      F.binaryCrossEntropy,
+      autoencoderData(this.split.train),
+      {
+        epochs: settings.epochs,
+        batchSize: settings.batchSize,
+        seed: settings.seed,
+        validation: autoencoderData(this.split.validation),
+        beforeStep: () => this.beforeStep(),
+        onProgress: (progress) => {
+          this.throughput.images += Math.min(
+            settings.batchSize,
+            this.split.train.count - (progress.step - 1) * settings.batchSize,
+          );
+          if (progress.loss === null) return;
+          const point = { epoch: progress.epoch - 1 + progress.step / progress.steps, loss: progress.loss };
+          if (this.losses.at(-1)?.loss === point.loss) return; // no new chunk read back
+          this.losses.push(point);
+          const seconds = (performance.now() - this.throughput.since) / 1000;
+          this.events.onLoss(point, seconds > 0 ? this.throughput.images / seconds : null);
+        },
+        onEpochEnd: async (log) => {
+          this.epochs.push(log);
+          this.events.onEpoch(log);
+          await this.whileBetweenSteps(() => this.events.onRefresh());
+        },
       },
-      onEpochEnd: async (log) => {
-        this.epochs.push(log);
-        this.events.onEpoch(log);
-        await this.whileBetweenSteps(() => this.events.onRefresh());
-      },
-    }).then(
+    ).then(
       () => this.setState('finished'),
       (error) => {
         this.setState('stopped');
@@ -253,7 +278,11 @@ export class TrainingSession {
   /** The weights as a .safetensors file, in the format the command line writes (with these settings in its metadata). */
   saveModel(): Promise<Uint8Array> {
     return this.exclusive(() =>
-      tensorsToFile(this.engine, this.model.namedParameters(), { model: this.name, epochs: String(this.epochs.length), 'aelab.lab': JSON.stringify(this.settings) }),
+      tensorsToFile(this.engine, this.model.namedParameters(), {
+        model: this.name,
+        epochs: String(this.epochs.length),
+        'aelab.lab': JSON.stringify(this.settings),
+      }),
     );
   }
 

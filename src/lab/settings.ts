@@ -24,15 +24,25 @@ export interface LabSettings {
 }
 
 export const DEFAULT_SETTINGS: LabSettings = {
-  model: 'notebook', fewerLayers: false, channelFactor: 2, kernelSize: 3, compression: 2,
-  optimiser: 'rmsprop', learningRate: 0.001, batchSize: 32, epochs: 10, sample: 0.1, seed: 1,
+  model: 'notebook',
+  fewerLayers: false,
+  channelFactor: 2,
+  kernelSize: 3,
+  compression: 2,
+  optimiser: 'rmsprop',
+  learningRate: 0.001,
+  batchSize: 32,
+  epochs: 10,
+  sample: 0.1,
+  seed: 1,
 };
 
 export class SettingsError extends AelabError {
   override name = 'SettingsError';
 }
 
-type Rule = { readonly choices: readonly string[] } | { readonly integer: boolean; readonly low: number; readonly high: number };
+type Rule =
+  { readonly choices: readonly string[] } | { readonly integer: boolean; readonly low: number; readonly high: number };
 
 /** What each setting may be; a URL or form value outside it is refused with its name. */
 const RULES: { readonly [K in keyof LabSettings]: Rule } = {
@@ -53,12 +63,15 @@ const RULES: { readonly [K in keyof LabSettings]: Rule } = {
 export function parseSetting<K extends keyof LabSettings>(name: K, text: string): LabSettings[K] {
   const rule = RULES[name];
   if ('choices' in rule) {
-    if (!rule.choices.includes(text)) throw new SettingsError(`${name}: '${text}' is not one of ${rule.choices.join(', ')}`);
+    if (!rule.choices.includes(text))
+      throw new SettingsError(`${name}: '${text}' is not one of ${rule.choices.join(', ')}`);
     return (name === 'fewerLayers' ? text === 'true' : text) as LabSettings[K];
   }
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value))) throw new SettingsError(`${name}: '${text}' is not ${rule.integer ? 'an integer' : 'a number'}`);
-  if (value < rule.low || value > rule.high) throw new SettingsError(`${name}: ${value} is outside ${rule.low}-${rule.high}`);
+  if (text.trim() === '' || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value)))
+    throw new SettingsError(`${name}: '${text}' is not ${rule.integer ? 'an integer' : 'a number'}`);
+  if (value < rule.low || value > rule.high)
+    throw new SettingsError(`${name}: ${value} is outside ${rule.low}-${rule.high}`);
   return value as LabSettings[K];
 }
 
@@ -84,7 +97,15 @@ export function settingsQuery(settings: LabSettings): URLSearchParams {
 
 export function architectureOf(settings: LabSettings, channels: number): ArchitectureConfig {
   const { fewerLayers, channelFactor, kernelSize, compression } = settings;
-  return { fewerLayers, channelFactor, kernelSize, compression, inputLayers: channels, outputLayers: channels, output: 'sigmoid' };
+  return {
+    fewerLayers,
+    channelFactor,
+    kernelSize,
+    compression,
+    inputLayers: channels,
+    outputLayers: channels,
+    output: 'sigmoid',
+  };
 }
 
 /** The model's name as the command line writes it into model.safetensors. */
@@ -100,11 +121,23 @@ export function settingsOfModelName(name: string, base: LabSettings): LabSetting
   if (name === autoencoderName(undefined)) return { ...base, model: 'notebook' };
   const match = /^(fewer|full)-c(\d+)-k(\d+)-x(\d+)$/.exec(name);
   if (!match) return null;
-  return { ...base, model: 'sweep', fewerLayers: match[1] === 'fewer', channelFactor: Number(match[2]), kernelSize: Number(match[3]), compression: Number(match[4]) };
+  return {
+    ...base,
+    model: 'sweep',
+    fewerLayers: match[1] === 'fewer',
+    channelFactor: Number(match[2]),
+    kernelSize: Number(match[3]),
+    compression: Number(match[4]),
+  };
 }
 
 export function buildModel(engine: Engine, settings: LabSettings, channels: number): Autoencoder<Tensor> {
-  return autoencoderOf(engine, settings.model === 'sweep' ? architectureOf(settings, channels) : undefined, settings.seed, channels);
+  return autoencoderOf(
+    engine,
+    settings.model === 'sweep' ? architectureOf(settings, channels) : undefined,
+    settings.seed,
+    channels,
+  );
 }
 
 export function buildOptimiser(engine: Engine, settings: LabSettings, parameters: readonly Tensor[]): Optimizer {

@@ -33,7 +33,9 @@ async function transact<T>(mode: IDBTransactionMode, run: (store: IDBObjectStore
 /** Loads this adapter's stored tuning into the engine; how many entries it adopted (0 without IndexedDB). */
 export async function loadStoredTuning(engine: Engine): Promise<number> {
   if (typeof indexedDB === 'undefined') return 0;
-  const file = await transact<TuningFile | undefined>('readonly', (store) => store.get(engine.adapterDescription)).catch(() => undefined);
+  const file = await transact<TuningFile | undefined>('readonly', (store) =>
+    store.get(engine.adapterDescription),
+  ).catch(() => undefined);
   return file ? adoptTuning(engine, file) : 0;
 }
 

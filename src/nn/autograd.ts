@@ -117,10 +117,13 @@ function topologicalOrder<T extends TapeTensor<T>>(root: T): T[] {
  * released as the sweep passes them.
  */
 export function backward<T extends TapeTensor<T>>(root: T, gradient?: T): void {
-  if (!root.requiresGrad) throw new AelabError('backward: the tensor does not require a gradient (no input of it has requiresGrad)');
+  if (!root.requiresGrad)
+    throw new AelabError('backward: the tensor does not require a gradient (no input of it has requiresGrad)');
   const backend = backendOf(root);
   if (!gradient && root.shape.reduce((a, b) => a * b, 1) !== 1) {
-    throw new AelabError(`backward: implicit gradient only for a scalar, got shape [${root.shape.join(', ')}]; pass the output gradient`);
+    throw new AelabError(
+      `backward: implicit gradient only for a scalar, got shape [${root.shape.join(', ')}]; pass the output gradient`,
+    );
   }
   const seed = gradient ?? backend.full(root.shape, 1);
   accumulateGradient(root, seed);
@@ -139,7 +142,14 @@ export function backward<T extends TapeTensor<T>>(root: T, gradient?: T): void {
         const offered = needsGradient[j] && !input.node && input.grad === null && node.inputs.indexOf(input) === j;
         return offered ? (gradientHome(input)?.() ?? null) : null;
       };
-      const gradients = backend.backward(node.op, { inputs: node.inputs, output: tensor, attributes: node.attributes, gradOutput, needsGradient, reservedGradient });
+      const gradients = backend.backward(node.op, {
+        inputs: node.inputs,
+        output: tensor,
+        attributes: node.attributes,
+        gradOutput,
+        needsGradient,
+        reservedGradient,
+      });
       node.inputs.forEach((input, j) => {
         const inputGradient = gradients[j];
         if (inputGradient && needsGradient[j]) accumulateGradient(input, inputGradient);

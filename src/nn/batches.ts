@@ -9,5 +9,6 @@ export function epochOrder(count: number, seed: number, epoch: number, shuffle: 
 
 /** Index batches of at most `batchSize` (the last one may be smaller, as in Keras). */
 export function* batchesOf(order: Uint32Array, batchSize: number): Generator<Uint32Array> {
-  for (let start = 0; start < order.length; start += batchSize) yield order.subarray(start, Math.min(start + batchSize, order.length));
+  for (let start = 0; start < order.length; start += batchSize)
+    yield order.subarray(start, Math.min(start + batchSize, order.length));
 }

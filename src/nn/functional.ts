@@ -13,11 +13,18 @@ const none = {} as Record<string, never>;
  */
 const logitsOf = new WeakMap<object, object>();
 
-export function conv2d<T extends TapeTensor<T>>(input: T, weight: T, bias?: T | null, attributes: Conv2dAttributes = {}): T {
+export function conv2d<T extends TapeTensor<T>>(
+  input: T,
+  weight: T,
+  bias?: T | null,
+  attributes: Conv2dAttributes = {},
+): T {
   return apply(ops.conv2d, bias ? [input, weight, bias] : [input, weight], attributes);
 }
-export const maxPool2d = <T extends TapeTensor<T>>(input: T, attributes: MaxPool2dAttributes): T => apply(ops.maxPool2d, [input], attributes);
-export const upsample2d = <T extends TapeTensor<T>>(input: T, factor: number): T => apply(ops.upsample2d, [input], { factor });
+export const maxPool2d = <T extends TapeTensor<T>>(input: T, attributes: MaxPool2dAttributes): T =>
+  apply(ops.maxPool2d, [input], attributes);
+export const upsample2d = <T extends TapeTensor<T>>(input: T, factor: number): T =>
+  apply(ops.upsample2d, [input], { factor });
 export const relu = <T extends TapeTensor<T>>(input: T): T => apply(ops.relu, [input], none);
 /** sigmoid(input); the output remembers `input` as its logits, for binaryCrossEntropy. */
 export function sigmoid<T extends TapeTensor<T>>(input: T): T {
@@ -55,7 +62,11 @@ export const binaryCrossEntropyFromLogits = <T extends TapeTensor<T>>(logits: T,
  * Mean over pixels of the cross-entropy between softmax(logits) over the channel axis and soft
  * targets, fused for stability. A pixel's targets may sum to its weight (class rebalancing).
  */
-export const softmaxCrossEntropy = <T extends TapeTensor<T>>(logits: T, targets: T): T => apply(ops.softmaxCrossEntropy, [logits, targets], none);
-export const meanSquaredError = <T extends TapeTensor<T>>(prediction: T, target: T): T => apply(ops.meanSquaredError, [prediction, target], none);
-export const meanAbsoluteError = <T extends TapeTensor<T>>(prediction: T, target: T): T => apply(ops.meanAbsoluteError, [prediction, target], none);
-export const binaryAccuracy = <T extends TapeTensor<T>>(prediction: T, target: T): T => apply(ops.binaryAccuracy, [prediction, target], none);
+export const softmaxCrossEntropy = <T extends TapeTensor<T>>(logits: T, targets: T): T =>
+  apply(ops.softmaxCrossEntropy, [logits, targets], none);
+export const meanSquaredError = <T extends TapeTensor<T>>(prediction: T, target: T): T =>
+  apply(ops.meanSquaredError, [prediction, target], none);
+export const meanAbsoluteError = <T extends TapeTensor<T>>(prediction: T, target: T): T =>
+  apply(ops.meanAbsoluteError, [prediction, target], none);
+export const binaryAccuracy = <T extends TapeTensor<T>>(prediction: T, target: T): T =>
+  apply(ops.binaryAccuracy, [prediction, target], none);

@@ -18,10 +18,15 @@ export class GpuBackend implements TapeBackend<Tensor> {
       throw new AelabError(`${op.name}: expected inputs (${op.inputNames.join(', ')}), got ${inputs.length}`);
     }
     for (const input of inputs) void input.buffer; // throws DisposedTensorError before anything is encoded
-    const outputShape = op.outputShape(inputs.map((input) => input.shape), attributes);
+    const outputShape = op.outputShape(
+      inputs.map((input) => input.shape),
+      attributes,
+    );
     // The tuner replays the op applications of the work it tunes (tuning/tuner.ts).
     this.engine.tuning.observe(() => ({
-      op: op as Op<unknown>, attributes, inputShapes: inputs.map((input) => input.shape),
+      op: op as Op<unknown>,
+      attributes,
+      inputShapes: inputs.map((input) => input.shape),
       needsGradient: inputs.map((input, i) => input.requiresGrad && op.differentiable[i] === true),
     }));
     const output = this.engine.empty(outputShape, op.name);
@@ -39,7 +44,11 @@ export class GpuBackend implements TapeBackend<Tensor> {
 
   accumulate(into: Tensor, addend: Tensor): void {
     requireSameShape(into.shape, addend.shape, 'accumulate');
-    this.engine.dispatch(wgsl.add, 'accumulate', { bindings: { accumulator: into, addend }, params: { count: into.size }, invocations: elementwiseInvocations(into.size) });
+    this.engine.dispatch(wgsl.add, 'accumulate', {
+      bindings: { accumulator: into, addend },
+      params: { count: into.size },
+      invocations: elementwiseInvocations(into.size),
+    });
   }
 
   keep(tensor: Tensor): void {

@@ -121,14 +121,20 @@ export function glorotUniform(random: Random, shape: readonly [number, number, n
   const [outChannels, inChannels, kernelHeight, kernelWidth] = shape;
   const receptiveField = kernelHeight * kernelWidth;
   const limit = Math.sqrt(6 / ((inChannels + outChannels) * receptiveField));
-  return Float64Array.from({ length: outChannels * inChannels * receptiveField }, () => (2 * random.next() - 1) * limit);
+  return Float64Array.from(
+    { length: outChannels * inChannels * receptiveField },
+    () => (2 * random.next() - 1) * limit,
+  );
 }
 
 export class Conv2d<T extends TapeTensor<T>> extends Module<T> {
   readonly weight: T;
   readonly bias: T | null;
 
-  constructor(backend: ModuleBackend<T>, readonly options: Conv2dOptions) {
+  constructor(
+    backend: ModuleBackend<T>,
+    readonly options: Conv2dOptions,
+  ) {
     super();
     const { inChannels, outChannels, kernelSize } = options;
     const shape = [outChannels, inChannels, kernelSize, kernelSize] as const;
@@ -145,7 +151,11 @@ export class Conv2d<T extends TapeTensor<T>> extends Module<T> {
   }
 
   private get attributes() {
-    return { stride: this.options.stride ?? 1, padding: this.options.padding ?? 'same', activation: this.options.activation ?? 'linear' };
+    return {
+      stride: this.options.stride ?? 1,
+      padding: this.options.padding ?? 'same',
+      activation: this.options.activation ?? 'linear',
+    };
   }
 
   forward(input: T): T {
@@ -171,7 +181,10 @@ export class Conv2d<T extends TapeTensor<T>> extends Module<T> {
   }
 
   outputShape(input: Shape): Shape {
-    return ops.conv2d.outputShape(this.bias ? [input, this.weight.shape, this.bias.shape] : [input, this.weight.shape], this.attributes);
+    return ops.conv2d.outputShape(
+      this.bias ? [input, this.weight.shape, this.bias.shape] : [input, this.weight.shape],
+      this.attributes,
+    );
   }
 
   describe(): string {
@@ -185,12 +198,20 @@ export class Conv2d<T extends TapeTensor<T>> extends Module<T> {
   }
 
   override namedParameters(): [string, T][] {
-    return this.bias ? [['weight', this.weight], ['bias', this.bias]] : [['weight', this.weight]];
+    return this.bias
+      ? [
+          ['weight', this.weight],
+          ['bias', this.bias],
+        ]
+      : [['weight', this.weight]];
   }
 }
 
 export class MaxPool2d extends StatelessModule {
-  constructor(readonly poolSize = 2, readonly padding: 'same' | 'valid' = 'same') {
+  constructor(
+    readonly poolSize = 2,
+    readonly padding: 'same' | 'valid' = 'same',
+  ) {
     super();
   }
 
@@ -280,4 +301,3 @@ export class Scale extends Activation {
     return `scale ${Number(this.factor.toPrecision(4))}`;
   }
 }
-

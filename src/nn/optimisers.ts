@@ -35,8 +35,14 @@ export class Optimizer<H = unknown> {
   /** Updates encoded over the whole buffers at once, and per parameter (for the tests and benchmarks). */
   readonly updates = { gathered: 0, perParameter: 0 };
 
-  constructor(readonly engine: Engine, readonly parameters: readonly Tensor[], readonly rule: UpdateRule<H>, readonly hyperparameters: H) {
-    if (new Set(parameters).size !== parameters.length) throw new AelabError(`${rule.name}: a parameter is listed twice`);
+  constructor(
+    readonly engine: Engine,
+    readonly parameters: readonly Tensor[],
+    readonly rule: UpdateRule<H>,
+    readonly hyperparameters: H,
+  ) {
+    if (new Set(parameters).size !== parameters.length)
+      throw new AelabError(`${rule.name}: a parameter is listed twice`);
     const alignment = engine.viewAlignment / 4;
     let total = 0;
     this.offsets = parameters.map((parameter) => {
@@ -48,13 +54,18 @@ export class Optimizer<H = unknown> {
     this.weights = engine.zeros([total], `${rule.name} parameters`).keep();
     this.gradients = engine.zeros([total], `${rule.name} gradients`).keep();
     this.stateBuffers = rule.stateNames.map((name) => engine.zeros([total], `${rule.name} ${name}`).keep());
-    this.reservations = parameters.map((parameter, i) => () => engine.view(this.gradients, this.offsets[i]!, parameter.shape, `${parameter.label} gradient`));
+    this.reservations = parameters.map(
+      (parameter, i) => () =>
+        engine.view(this.gradients, this.offsets[i]!, parameter.shape, `${parameter.label} gradient`),
+    );
     parameters.forEach((parameter, i) => {
       engine.moveInto(parameter, this.weights, this.offsets[i]!);
       reserveGradientHome(parameter, this.reservations[i]!);
     });
     this.state = parameters.map((parameter, i) =>
-      this.stateBuffers.map((buffer, j) => engine.view(buffer, this.offsets[i]!, parameter.shape, `${rule.name} ${rule.stateNames[j]}`).keep()),
+      this.stateBuffers.map((buffer, j) =>
+        engine.view(buffer, this.offsets[i]!, parameter.shape, `${rule.name} ${rule.stateNames[j]}`).keep(),
+      ),
     );
   }
 
@@ -71,7 +82,8 @@ export class Optimizer<H = unknown> {
       return;
     }
     this.parameters.forEach((parameter, i) => {
-      if (parameter.grad) this.rule.encode(this.engine, parameter, parameter.grad, this.state[i]!, this.hyperparameters, this.step);
+      if (parameter.grad)
+        this.rule.encode(this.engine, parameter, parameter.grad, this.state[i]!, this.hyperparameters, this.step);
     });
     this.updates.perParameter += 1;
   }
@@ -79,14 +91,18 @@ export class Optimizer<H = unknown> {
   /** Whether parameter i and its gradient are where the gathered update looks for them. */
   private isGathered(i: number): boolean {
     const at = (tensor: Tensor | null, buffer: Tensor) =>
-      tensor !== null && tensor.storage === buffer.storage && tensor.byteOffset === buffer.byteOffset + this.offsets[i]! * 4;
+      tensor !== null &&
+      tensor.storage === buffer.storage &&
+      tensor.byteOffset === buffer.byteOffset + this.offsets[i]! * 4;
     const parameter = this.parameters[i]!;
     return at(parameter, this.weights) && at(parameter.grad, this.gradients);
   }
 
   /** State tensors by stable name, for checkpoints: `<parameter index>.<state name>`. */
   namedState(): [string, Tensor][] {
-    return this.state.flatMap((tensors, i) => tensors.map((tensor, j): [string, Tensor] => [`${i}.${this.rule.stateNames[j]}`, tensor]));
+    return this.state.flatMap((tensors, i) =>
+      tensors.map((tensor, j): [string, Tensor] => [`${i}.${this.rule.stateNames[j]}`, tensor]),
+    );
   }
 
   /** Frees the state and the gradient buffer; the parameters keep their buffer until they are disposed. */
@@ -100,15 +116,27 @@ export class Optimizer<H = unknown> {
 }
 
 /** Keras' default for compile() without an optimiser: RMSprop(lr 1e-3, rho 0.9, epsilon 1e-7). */
-export function RMSprop(engine: Engine, parameters: readonly Tensor[], hyperparameters: Partial<RmspropHyperparameters> = {}): Optimizer<RmspropHyperparameters> {
+export function RMSprop(
+  engine: Engine,
+  parameters: readonly Tensor[],
+  hyperparameters: Partial<RmspropHyperparameters> = {},
+): Optimizer<RmspropHyperparameters> {
   return new Optimizer(engine, parameters, rmsprop, { ...rmsprop.defaults, ...hyperparameters });
 }
 
-export function Adam(engine: Engine, parameters: readonly Tensor[], hyperparameters: Partial<AdamHyperparameters> = {}): Optimizer<AdamHyperparameters> {
+export function Adam(
+  engine: Engine,
+  parameters: readonly Tensor[],
+  hyperparameters: Partial<AdamHyperparameters> = {},
+): Optimizer<AdamHyperparameters> {
   return new Optimizer(engine, parameters, adam, { ...adam.defaults, ...hyperparameters });
 }
 
-export function SGD(engine: Engine, parameters: readonly Tensor[], hyperparameters: Partial<SgdHyperparameters> = {}): Optimizer<SgdHyperparameters> {
+export function SGD(
+  engine: Engine,
+  parameters: readonly Tensor[],
+  hyperparameters: Partial<SgdHyperparameters> = {},
+): Optimizer<SgdHyperparameters> {
   return new Optimizer(engine, parameters, sgd, { ...sgd.defaults, ...hyperparameters });
 }
 

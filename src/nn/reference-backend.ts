@@ -11,7 +11,11 @@ export class ReferenceTensor implements TapeTensor<ReferenceTensor>, HostTensor 
   node: TapeNode<ReferenceTensor> | null = null;
   readonly isDisposed = false;
 
-  constructor(readonly backend: ReferenceEngine, readonly shape: Shape, readonly data: Float64Array) {}
+  constructor(
+    readonly backend: ReferenceEngine,
+    readonly shape: Shape,
+    readonly data: Float64Array,
+  ) {}
 
   /** Host memory is garbage-collected; kept for interface parity with GPU tensors. */
   dispose(): void {}
@@ -20,7 +24,8 @@ export class ReferenceTensor implements TapeTensor<ReferenceTensor>, HostTensor 
 export class ReferenceEngine implements TapeBackend<ReferenceTensor> {
   tensor(data: ArrayLike<number>, shape: Shape): ReferenceTensor {
     checkShape(shape, 'reference tensor');
-    if (data.length !== sizeOf(shape)) throw new AelabError(`reference tensor: ${data.length} values do not fill ${formatShape(shape)}`);
+    if (data.length !== sizeOf(shape))
+      throw new AelabError(`reference tensor: ${data.length} values do not fill ${formatShape(shape)}`);
     return new ReferenceTensor(this, [...shape], Float64Array.from(data));
   }
 
@@ -29,14 +34,20 @@ export class ReferenceEngine implements TapeBackend<ReferenceTensor> {
   }
 
   forward<A>(op: Op<A>, inputs: readonly ReferenceTensor[], attributes: A): ReferenceTensor {
-    const shape = op.outputShape(inputs.map((input) => input.shape), attributes);
+    const shape = op.outputShape(
+      inputs.map((input) => input.shape),
+      attributes,
+    );
     const data = op.reference.forward(inputs, attributes, shape);
-    if (data.length !== sizeOf(shape)) throw new AelabError(`${op.name} reference returned ${data.length} values for shape ${formatShape(shape)}`);
+    if (data.length !== sizeOf(shape))
+      throw new AelabError(`${op.name} reference returned ${data.length} values for shape ${formatShape(shape)}`);
     return new ReferenceTensor(this, shape, data);
   }
 
   backward<A>(op: Op<A>, context: BackwardContext<ReferenceTensor, A>): (ReferenceTensor | null)[] {
-    return op.reference.backward(context).map((data, i) => (data ? new ReferenceTensor(this, context.inputs[i]!.shape, data) : null));
+    return op.reference
+      .backward(context)
+      .map((data, i) => (data ? new ReferenceTensor(this, context.inputs[i]!.shape, data) : null));
   }
 
   accumulate(into: ReferenceTensor, addend: ReferenceTensor): void {

@@ -18,7 +18,10 @@ export interface StoredTensor {
   readonly data: Float32Array;
 }
 
-export function encodeSafetensors(tensors: ReadonlyMap<string, StoredTensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(
+  tensors: ReadonlyMap<string, StoredTensor>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   let offset = 0;
   const header: Record<string, unknown> = {};
   for (const [name, tensor] of tensors) {
@@ -53,7 +56,10 @@ export function decodeSafetensors(file: Uint8Array, fileName: string): DecodedSa
   };
   if (file.length < 8) fail(`${file.length} bytes is too short for a safetensors file`);
   const headerLength = Number(new DataView(file.buffer, file.byteOffset, file.byteLength).getBigUint64(0, true));
-  if (headerLength > file.length - 8) fail(`the header claims ${headerLength} bytes but the file has ${file.length - 8} after the length field (truncated?)`);
+  if (headerLength > file.length - 8)
+    fail(
+      `the header claims ${headerLength} bytes but the file has ${file.length - 8} after the length field (truncated?)`,
+    );
   let header: Record<string, any>;
   try {
     header = JSON.parse(new TextDecoder().decode(file.subarray(8, 8 + headerLength)));
@@ -69,8 +75,10 @@ export function decodeSafetensors(file: Uint8Array, fileName: string): DecodedSa
     if (entry.dtype !== 'F32') fail(`tensor '${name}' has dtype ${entry.dtype}; only F32 is supported`);
     const [begin, end] = entry.data_offsets as [number, number];
     const elements = (entry.shape as number[]).reduce((a, b) => a * b, 1);
-    if (begin !== expectedEnd || end - begin !== elements * 4) fail(`tensor '${name}' has inconsistent offsets [${begin}, ${end}] for shape [${entry.shape}]`);
-    if (end > data.length) fail(`tensor '${name}' ends at byte ${end} of the data, which has only ${data.length} bytes (truncated)`);
+    if (begin !== expectedEnd || end - begin !== elements * 4)
+      fail(`tensor '${name}' has inconsistent offsets [${begin}, ${end}] for shape [${entry.shape}]`);
+    if (end > data.length)
+      fail(`tensor '${name}' ends at byte ${end} of the data, which has only ${data.length} bytes (truncated)`);
     tensors.set(name, { shape: entry.shape, data: new Float32Array(data.slice(begin, end).buffer) });
     expectedEnd = end;
   }
@@ -81,11 +89,24 @@ export function decodeSafetensors(file: Uint8Array, fileName: string): DecodedSa
 }
 
 /** Named tensors and their values (in the same order) as a safetensors file. */
-export function encodeNamed(named: readonly (readonly [string, { readonly shape: readonly number[] }])[], values: readonly Float32Array[], metadata: Record<string, string>): Uint8Array {
-  return encodeSafetensors(new Map(named.map(([name, tensor], i): [string, StoredTensor] => [name, { shape: tensor.shape, data: values[i]! }])), metadata);
+export function encodeNamed(
+  named: readonly (readonly [string, { readonly shape: readonly number[] }])[],
+  values: readonly Float32Array[],
+  metadata: Record<string, string>,
+): Uint8Array {
+  return encodeSafetensors(
+    new Map(
+      named.map(([name, tensor], i): [string, StoredTensor] => [name, { shape: tensor.shape, data: values[i]! }]),
+    ),
+    metadata,
+  );
 }
 
-export async function tensorsToFile(engine: Engine, named: readonly [string, Tensor][], metadata: Record<string, string>): Promise<Uint8Array> {
+export async function tensorsToFile(
+  engine: Engine,
+  named: readonly [string, Tensor][],
+  metadata: Record<string, string>,
+): Promise<Uint8Array> {
   return encodeNamed(named, await engine.readAll(named.map(([, tensor]) => tensor)), metadata);
 }
 
@@ -93,20 +114,37 @@ export async function tensorsToFile(engine: Engine, named: readonly [string, Ten
  * Refuses decoded tensors that are not exactly `named`: each name present with its shape, and
  * nothing else. Checked before anything is written, so a refused file leaves the model as it was.
  */
-export function requireSameTensors(named: readonly (readonly [string, { readonly shape: readonly number[] }])[], tensors: ReadonlyMap<string, StoredTensor>, path: string): void {
+export function requireSameTensors(
+  named: readonly (readonly [string, { readonly shape: readonly number[] }])[],
+  tensors: ReadonlyMap<string, StoredTensor>,
+  path: string,
+): void {
   for (const [name, tensor] of named) {
     const stored = tensors.get(name);
-    if (!stored) throw new CheckpointError(`${path}: no tensor '${name}' (the file holds: ${[...tensors.keys()].join(', ') || 'none'})`);
+    if (!stored)
+      throw new CheckpointError(
+        `${path}: no tensor '${name}' (the file holds: ${[...tensors.keys()].join(', ') || 'none'})`,
+      );
     if (formatShape(stored.shape) !== formatShape(tensor.shape)) {
-      throw new CheckpointError(`${path}: '${name}' has shape ${formatShape(stored.shape)}, the model expects ${formatShape(tensor.shape)}`);
+      throw new CheckpointError(
+        `${path}: '${name}' has shape ${formatShape(stored.shape)}, the model expects ${formatShape(tensor.shape)}`,
+      );
     }
   }
   const extra = [...tensors.keys()].filter((name) => !named.some(([own]) => own === name));
-  if (extra.length > 0) throw new CheckpointError(`${path}: the model has no parameter ${extra.map((name) => `'${name}'`).join(', ')} (its parameters: ${named.map(([name]) => name).join(', ')})`);
+  if (extra.length > 0)
+    throw new CheckpointError(
+      `${path}: the model has no parameter ${extra.map((name) => `'${name}'`).join(', ')} (its parameters: ${named.map(([name]) => name).join(', ')})`,
+    );
 }
 
 /** Writes decoded tensors into existing ones by name; every name and shape must match. */
-export function applyTensors(engine: Engine, named: readonly [string, Tensor][], { tensors, metadata }: DecodedSafetensors, path: string): Record<string, string> {
+export function applyTensors(
+  engine: Engine,
+  named: readonly [string, Tensor][],
+  { tensors, metadata }: DecodedSafetensors,
+  path: string,
+): Record<string, string> {
   requireSameTensors(named, tensors, path);
   for (const [name, tensor] of named) engine.write(tensor, tensors.get(name)!.data);
   return metadata;

@@ -31,10 +31,13 @@ export class Sequential<T extends TapeTensor<T>> extends Module<T> {
   /** The layers in order, with the enabled fusions (see Fusions). */
   forward(input: T): T {
     let value = input;
-    for (let i = 0; i < this.layers.length; ) {
+    for (let i = 0; i < this.layers.length;) {
       const run = convRunAt(this.layers, i, this.fusions);
       if (run) {
-        value = run.conv.forwardFused(value, { upsample: run.upsample, activation: run.pool ? 'linear' : run.conv.activation });
+        value = run.conv.forwardFused(value, {
+          upsample: run.upsample,
+          activation: run.pool ? 'linear' : run.conv.activation,
+        });
         if (run.pool) value = run.pool.forwardRectified(value);
         i += run.layerCount;
       } else {
@@ -75,7 +78,9 @@ export class Sequential<T extends TapeTensor<T>> extends Module<T> {
   }
 
   override namedParameters(): [string, T][] {
-    return this.layers.flatMap((layer, i) => layer.namedParameters().map(([name, parameter]): [string, T] => [`${i}.${name}`, parameter]));
+    return this.layers.flatMap((layer, i) =>
+      layer.namedParameters().map(([name, parameter]): [string, T] => [`${i}.${name}`, parameter]),
+    );
   }
 }
 
@@ -91,7 +96,11 @@ export interface ConvRun<T extends TapeTensor<T>> {
 }
 
 /** The fused run starting at layers[i] under `fusions`, or null where layers[i] runs on its own. */
-export function convRunAt<T extends TapeTensor<T>>(layers: readonly Layer<T>[], i: number, fusions: Fusions): ConvRun<T> | null {
+export function convRunAt<T extends TapeTensor<T>>(
+  layers: readonly Layer<T>[],
+  i: number,
+  fusions: Fusions,
+): ConvRun<T> | null {
   const [layer, next] = [layers[i], layers[i + 1]];
   let conv: Conv2d<T>;
   let upsample = 1;
@@ -111,7 +120,10 @@ export function convRunAt<T extends TapeTensor<T>>(layers: readonly Layer<T>[], 
 
 /** An encoder and a decoder: the latent space is the encoder's output, measured from real shapes. */
 export class Autoencoder<T extends TapeTensor<T>> extends Module<T> {
-  constructor(readonly encoder: Sequential<T>, readonly decoder: Sequential<T>) {
+  constructor(
+    readonly encoder: Sequential<T>,
+    readonly decoder: Sequential<T>,
+  ) {
     super();
   }
 
@@ -158,18 +170,32 @@ export function summary<T extends TapeTensor<T>>(model: Module<T>, imageShape: S
   const rows: string[][] = [['layer', 'output shape', 'parameters', 'MFLOP/image']];
   for (const { path, module, input, output } of model.trace([1, ...imageShape])) {
     const count = module.parameters().reduce((total: number, parameter: T) => total + sizeOf(parameter.shape), 0);
-    rows.push([`${path.replace(/\.\d+$/, '')}: ${module.describe()}`.replace(/^: /, ''), formatShape(output.slice(1)), count.toLocaleString('en-US'), (module.flops(input) / 1e6).toFixed(3)]);
+    rows.push([
+      `${path.replace(/\.\d+$/, '')}: ${module.describe()}`.replace(/^: /, ''),
+      formatShape(output.slice(1)),
+      count.toLocaleString('en-US'),
+      (module.flops(input) / 1e6).toFixed(3),
+    ]);
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const lines = rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('   '));
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('   '),
+  );
   lines.splice(1, 0, '-'.repeat(lines[0]!.length));
   const parameters = model.parameters().reduce((total, parameter) => total + sizeOf(parameter.shape), 0);
   const inputSize = sizeOf(imageShape);
-  lines.push('-'.repeat(lines[0]!.length), `input: ${formatShape(imageShape)} = ${inputSize.toLocaleString('en-US')} values`);
+  lines.push(
+    '-'.repeat(lines[0]!.length),
+    `input: ${formatShape(imageShape)} = ${inputSize.toLocaleString('en-US')} values`,
+  );
   if (model instanceof Autoencoder) {
     const latent = model.latentShape(imageShape);
     const latentSize = sizeOf(latent);
-    lines.push(`latent: ${formatShape(latent)} = ${latentSize.toLocaleString('en-US')} values (${((100 * latentSize) / inputSize).toFixed(1)}% of the input)`);
+    lines.push(
+      `latent: ${formatShape(latent)} = ${latentSize.toLocaleString('en-US')} values (${((100 * latentSize) / inputSize).toFixed(1)}% of the input)`,
+    );
   }
   lines.push(
     `parameters: ${parameters.toLocaleString('en-US')}`,
@@ -183,14 +209,28 @@ export function summary<T extends TapeTensor<T>>(model: Module<T>, imageShape: S
  * naming the layer responsible: the first whose spatial size does not scale back (a pool that
  * rounds 7 up to 4), else the last layer that changed the mismatched dimension.
  */
-export function requireOutputShape<T extends TapeTensor<T>>(model: Module<T>, inputShape: Shape, targetShape: Shape, what = "the targets' shape"): void {
+export function requireOutputShape<T extends TapeTensor<T>>(
+  model: Module<T>,
+  inputShape: Shape,
+  targetShape: Shape,
+  what = "the targets' shape",
+): void {
   const steps = model.trace([1, ...inputShape]);
   const output = steps.length === 0 ? inputShape : steps.at(-1)!.output.slice(1);
   if (sameShape(output, targetShape)) return;
-  const spatialAxes = (step: ShapeStep) => step.input.map((_, axis) => axis).filter((axis) => axis >= 2 && step.input.length === step.output.length);
-  const rounding = steps.find((step) => spatialAxes(step).some((axis) => step.input[axis]! % step.output[axis]! !== 0 && step.output[axis]! % step.input[axis]! !== 0));
+  const spatialAxes = (step: ShapeStep) =>
+    step.input.map((_, axis) => axis).filter((axis) => axis >= 2 && step.input.length === step.output.length);
+  const rounding = steps.find((step) =>
+    spatialAxes(step).some(
+      (axis) => step.input[axis]! % step.output[axis]! !== 0 && step.output[axis]! % step.input[axis]! !== 0,
+    ),
+  );
   const axis = output.findIndex((dimension, i) => dimension !== targetShape[i]) + 1;
   const changed = rounding ?? [...steps].reverse().find((step) => step.input[axis] !== step.output[axis]);
-  const blame = changed ? `; layer ${changed.path} (${changed.module.describe()}) takes ${formatShape(changed.input.slice(1))} to ${formatShape(changed.output.slice(1))}` : '';
-  throw new ShapeError(`the model's output ${formatShape(output)} differs from ${what} ${formatShape(targetShape)} for an input of ${formatShape(inputShape)}${blame}`);
+  const blame = changed
+    ? `; layer ${changed.path} (${changed.module.describe()}) takes ${formatShape(changed.input.slice(1))} to ${formatShape(changed.output.slice(1))}`
+    : '';
+  throw new ShapeError(
+    `the model's output ${formatShape(output)} differs from ${what} ${formatShape(targetShape)} for an input of ${formatShape(inputShape)}${blame}`,
+  );
 }

@@ -99,7 +99,12 @@ class MetricSums {
     return {
       async values(): Promise<Metrics> {
         const [loss, accuracy, squared] = (await snapshot.values()).map((values) => values[0]! / count);
-        return { loss: loss!, binaryAccuracy: accuracy!, meanSquaredError: squared!, psnr: 10 * Math.log10(1 / squared!) };
+        return {
+          loss: loss!,
+          binaryAccuracy: accuracy!,
+          meanSquaredError: squared!,
+          psnr: 10 * Math.log10(1 / squared!),
+        };
       },
     };
   }
@@ -117,7 +122,9 @@ function upload(engine: Engine, data: TrainingData, indices: ArrayLike<number>):
   requireIndices(indices, data.count, 'examples');
   const batch = data.batch(indices);
   const inputs = engine.tensor(batch.inputs, [indices.length, ...data.inputShape], 'batch inputs');
-  const targets = batch.targets ? engine.tensor(batch.targets, [indices.length, ...data.targetShape], 'batch targets') : inputs;
+  const targets = batch.targets
+    ? engine.tensor(batch.targets, [indices.length, ...data.targetShape], 'batch targets')
+    : inputs;
   return { inputs, targets };
 }
 
@@ -134,7 +141,9 @@ export async function fit(
   requireOutputShape(model, train.inputShape, train.targetShape);
   const held = options.validation;
   if (held && !(sameShape(held.inputShape, train.inputShape) && sameShape(held.targetShape, train.targetShape))) {
-    throw new ShapeError(`fit: the validation examples are ${formatShape(held.inputShape)} -> ${formatShape(held.targetShape)}, the training examples ${formatShape(train.inputShape)} -> ${formatShape(train.targetShape)}`);
+    throw new ShapeError(
+      `fit: the validation examples are ${formatShape(held.inputShape)} -> ${formatShape(held.targetShape)}, the training examples ${formatShape(train.inputShape)} -> ${formatShape(train.targetShape)}`,
+    );
   }
   const batchSize = options.batchSize ?? 32;
   const steps = Math.ceil(train.count / batchSize);
@@ -147,7 +156,10 @@ export async function fit(
     let step = 0;
     let trainMetrics: Metrics;
     try {
-      for (const indices of batchesOf(epochOrder(train.count, options.seed ?? 1, epoch, options.shuffle ?? true), batchSize)) {
+      for (const indices of batchesOf(
+        epochOrder(train.count, options.seed ?? 1, epoch, options.shuffle ?? true),
+        batchSize,
+      )) {
         if (options.beforeStep) await options.beforeStep();
         engine.scope(() => {
           const { inputs, targets } = upload(engine, train, indices);
@@ -160,13 +172,22 @@ export async function fit(
         });
         step += 1;
         if (clock.submitted()) runningLoss = (await clock.endChunk())?.loss ?? runningLoss;
-        options.onProgress?.({ epoch, epochs: options.epochs, step, steps, loss: runningLoss, elapsedSeconds: (performance.now() - started) / 1000 });
+        options.onProgress?.({
+          epoch,
+          epochs: options.epochs,
+          step,
+          steps,
+          loss: runningLoss,
+          elapsedSeconds: (performance.now() - started) / 1000,
+        });
       }
       trainMetrics = await clock.finish();
     } finally {
       sums.dispose(); // also when beforeStep stops the training
     }
-    const validation = options.validation ? await evaluate(engine, model, lossFunction, options.validation, batchSize) : null;
+    const validation = options.validation
+      ? await evaluate(engine, model, lossFunction, options.validation, batchSize)
+      : null;
     const log: EpochLog = { epoch, seconds: (performance.now() - started) / 1000, train: trainMetrics, validation };
     logs.push(log);
     await options.onEpochEnd?.(log);
@@ -174,7 +195,13 @@ export async function fit(
   return logs;
 }
 
-export async function evaluate(engine: Engine, model: Module<Tensor>, lossFunction: LossFunction, data: TrainingData, batchSize = 32): Promise<Metrics> {
+export async function evaluate(
+  engine: Engine,
+  model: Module<Tensor>,
+  lossFunction: LossFunction,
+  data: TrainingData,
+  batchSize = 32,
+): Promise<Metrics> {
   requireOutputShape(model, data.inputShape, data.targetShape);
   const sums = new MetricSums(engine);
   for (const indices of batchesOf(epochOrder(data.count, 0, 0, false), batchSize)) {
@@ -192,7 +219,12 @@ export async function evaluate(engine: Engine, model: Module<Tensor>, lossFuncti
 }
 
 /** The model's outputs for the examples at `indices`, as one float32 array (NCHW). */
-export async function predict(engine: Engine, model: Module<Tensor>, data: TrainingData, indices: ArrayLike<number>): Promise<Float32Array> {
+export async function predict(
+  engine: Engine,
+  model: Module<Tensor>,
+  data: TrainingData,
+  indices: ArrayLike<number>,
+): Promise<Float32Array> {
   if (indices.length === 0) return new Float32Array(0);
   // The scope closes before the wait: another run on the same engine (a sweep's trials train
   // side by side) may create tensors meanwhile, and they must not fall into this scope.

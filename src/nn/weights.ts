@@ -28,7 +28,10 @@ export function setTensorValues<T extends TapeTensor<T>>(tensor: T, values: Floa
 }
 
 /** The model's parameters by name (Module.namedParameters) as a safetensors file. */
-export async function saveWeights<T extends TapeTensor<T>>(model: Module<T>, metadata: Record<string, string> = {}): Promise<Uint8Array> {
+export async function saveWeights<T extends TapeTensor<T>>(
+  model: Module<T>,
+  metadata: Record<string, string> = {},
+): Promise<Uint8Array> {
   const named = model.namedParameters();
   return encodeNamed(named, await tensorValues(named.map(([, tensor]) => tensor)), metadata);
 }
@@ -38,7 +41,11 @@ export async function saveWeights<T extends TapeTensor<T>>(model: Module<T>, met
  * the file with its shape, and the file must hold nothing else; otherwise a CheckpointError
  * names what differs and the model is left unchanged. Returns the file's metadata.
  */
-export function loadWeights<T extends TapeTensor<T>>(model: Module<T>, file: Uint8Array, fileName = 'weights'): Record<string, string> {
+export function loadWeights<T extends TapeTensor<T>>(
+  model: Module<T>,
+  file: Uint8Array,
+  fileName = 'weights',
+): Record<string, string> {
   const { tensors, metadata } = decodeSafetensors(file, fileName);
   const named = model.namedParameters();
   requireSameTensors(named, tensors, fileName);

@@ -11,7 +11,12 @@ import { defaultCacheDirectory, writeFileAtomic } from '../files.ts';
 
 /** The tuning file of an adapter: its description made safe as a file name. */
 export function tuningFilePath(adapterDescription: string, cacheDirectory = defaultCacheDirectory()): string {
-  const name = adapterDescription.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 120) || 'adapter';
+  const name =
+    adapterDescription
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 120) || 'adapter';
   return join(cacheDirectory, 'tuning', `${name}.json`);
 }
 
@@ -33,7 +38,11 @@ export function saveTuning(engine: Engine, path = tuningFilePath(engine.adapterD
 }
 
 /** Loads the cached tunings, tunes what they lack in `encodeWork`, and saves the result. */
-export async function tuneWithCache(engine: Engine, encodeWork: () => void, options: TuneOptions & { path?: string } = {}): Promise<TunedKey[]> {
+export async function tuneWithCache(
+  engine: Engine,
+  encodeWork: () => void,
+  options: TuneOptions & { path?: string } = {},
+): Promise<TunedKey[]> {
   const path = options.path ?? tuningFilePath(engine.adapterDescription);
   loadTuning(engine, path);
   const tuned = await tune(engine, encodeWork, options);

@@ -45,7 +45,11 @@ export async function measure(engine: Engine, encode: () => void, options: Measu
  * one sample, and a first guess at the milliseconds per run: half a run timed with a
  * spinning wait (which inflates it up to twice), so the first wait does not oversleep.
  */
-export async function calibrate(engine: Engine, encode: () => void, targetSampleMilliseconds: number): Promise<{ repetitions: number; firstGuess: number }> {
+export async function calibrate(
+  engine: Engine,
+  encode: () => void,
+  targetSampleMilliseconds: number,
+): Promise<{ repetitions: number; firstGuess: number }> {
   for (let warmUp = 0; warmUp < 2; warmUp++) {
     engine.scope(encode);
     await engine.synchronize();
@@ -54,14 +58,22 @@ export async function calibrate(engine: Engine, encode: () => void, targetSample
   engine.scope(encode);
   await engine.synchronize();
   const single = Math.max(performance.now() - start, 0.01);
-  return { repetitions: Math.max(1, Math.min(500, Math.round(targetSampleMilliseconds / single))), firstGuess: single / 2 };
+  return {
+    repetitions: Math.max(1, Math.min(500, Math.round(targetSampleMilliseconds / single))),
+    firstGuess: single / 2,
+  };
 }
 
 /**
  * One sample: `repetitions` runs in one submission, milliseconds per run. `expectedMilliseconds`
  * (per run; 0 for unknown) lets the wait sleep through most of it instead of spinning.
  */
-export async function timeSample(engine: Engine, encode: () => void, repetitions: number, expectedMilliseconds: number): Promise<number> {
+export async function timeSample(
+  engine: Engine,
+  encode: () => void,
+  repetitions: number,
+  expectedMilliseconds: number,
+): Promise<number> {
   const start = performance.now();
   for (let r = 0; r < repetitions; r++) engine.scope(encode);
   // The expected time is counted from the sample's start. Where submitting runs the work
@@ -76,7 +88,10 @@ export async function timeSample(engine: Engine, encode: () => void, repetitions
  * round starting with another turn, so that the machine's drift falls on all alike; each turn
  * keeps its fastest round (noise only ever adds time). Returns one figure per turn.
  */
-export async function fastestInAlternatingRounds(turns: readonly (() => Promise<number>)[], rounds = 5): Promise<number[]> {
+export async function fastestInAlternatingRounds(
+  turns: readonly (() => Promise<number>)[],
+  rounds = 5,
+): Promise<number[]> {
   const fastest = turns.map(() => Infinity);
   for (let round = 0; round < rounds; round++) {
     for (let offset = 0; offset < turns.length; offset++) {
@@ -91,7 +106,12 @@ export async function fastestInAlternatingRounds(turns: readonly (() => Promise<
  * Compares settings of the same work (kernel variants, say) in alternating rounds
  * (fastestInAlternatingRounds). Returns milliseconds per run, one per setting.
  */
-export async function compareSettings(engine: Engine, encode: () => void, settings: readonly (() => void)[], rounds = 5): Promise<number[]> {
+export async function compareSettings(
+  engine: Engine,
+  encode: () => void,
+  settings: readonly (() => void)[],
+  rounds = 5,
+): Promise<number[]> {
   return fastestInAlternatingRounds(
     settings.map((setting) => async () => {
       setting();
@@ -120,7 +140,11 @@ export interface DispatchProfile {
  * work, slowest first. On its own a dispatch finds its inputs in cache, as it does when the
  * benchmarks time one pass; the parts can add up to less than the whole work they came from.
  */
-export async function profileDispatches(engine: Engine, dispatches: readonly RecordedDispatch[], options: MeasureOptions = {}): Promise<DispatchProfile[]> {
+export async function profileDispatches(
+  engine: Engine,
+  dispatches: readonly RecordedDispatch[],
+  options: MeasureOptions = {},
+): Promise<DispatchProfile[]> {
   const profile: DispatchProfile[] = [];
   for (const { label, shape, dispatches: count, encode } of dispatches) {
     profile.push({ label, shape, dispatches: count, milliseconds: count * (await measure(engine, encode, options)) });

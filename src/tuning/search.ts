@@ -22,7 +22,8 @@ export async function searchCandidates(
 ): Promise<Map<number, number>> {
   const timed = new Map<number, number>();
   const time = async (indices: readonly number[]) => {
-    for (const [i, milliseconds] of await timeRounds(indices)) timed.set(i, Math.min(timed.get(i) ?? Infinity, milliseconds));
+    for (const [i, milliseconds] of await timeRounds(indices))
+      timed.set(i, Math.min(timed.get(i) ?? Infinity, milliseconds));
   };
   if (candidates.length <= EXHAUSTIVE_LIMIT) {
     await time(candidates.map((_, i) => i));
@@ -69,5 +70,7 @@ export function neighbours(candidates: readonly unknown[], index: number): numbe
 function numericFields(candidate: unknown): Record<string, number> {
   if (typeof candidate === 'number') return { value: candidate };
   if (candidate === null || typeof candidate !== 'object') return {};
-  return Object.fromEntries(Object.entries(candidate).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
+  return Object.fromEntries(
+    Object.entries(candidate).filter((entry): entry is [string, number] => typeof entry[1] === 'number'),
+  );
 }

@@ -42,12 +42,26 @@ fn main(@builtin(local_invocation_index) local: u32, @builtin(subgroup_invocatio
   });
   const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
   const bytes = 3 * PROBE_WORKGROUP * 4;
-  const output = device.createBuffer({ label: 'subgroup probe', size: bytes, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC });
-  const readback = device.createBuffer({ label: 'subgroup probe readback', size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+  const output = device.createBuffer({
+    label: 'subgroup probe',
+    size: bytes,
+    usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC,
+  });
+  const readback = device.createBuffer({
+    label: 'subgroup probe readback',
+    size: bytes,
+    usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
+  });
   const encoder = device.createCommandEncoder();
   const pass = encoder.beginComputePass();
   pass.setPipeline(pipeline);
-  pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: output } }] }));
+  pass.setBindGroup(
+    0,
+    device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [{ binding: 0, resource: { buffer: output } }],
+    }),
+  );
   pass.dispatchWorkgroups(1);
   pass.end();
   encoder.copyBufferToBuffer(output, 0, readback, 0, bytes);

@@ -27,7 +27,11 @@ export interface TuningEntry {
    * Where the fastest candidate beat the heuristic in the search: both timed again, alone
    * (milliseconds per run of the op's pass). The choice is the challenger only if it won here too.
    */
-  readonly confirmation?: { readonly challenger: string; readonly heuristicMilliseconds: number; readonly challengerMilliseconds: number };
+  readonly confirmation?: {
+    readonly challenger: string;
+    readonly heuristicMilliseconds: number;
+    readonly challengerMilliseconds: number;
+  };
   /**
    * Where a tune() call confirmed a challenger here: the whole work it tuned (a training step)
    * timed with all of that call's confirmed challengers and with the heuristics at their keys
@@ -84,7 +88,8 @@ export class TuningTable {
       this.offers.set(key, offer);
     }
     this.collecting?.set(key, offer.candidates);
-    const wanted = this.forced?.key === key ? this.forced.candidate : this.enabled ? this.entries.get(key)?.choice : undefined;
+    const wanted =
+      this.forced?.key === key ? this.forced.candidate : this.enabled ? this.entries.get(key)?.choice : undefined;
     // A tuned candidate that is no longer offered (the op's candidates changed) falls back to the heuristic.
     const match = wanted === undefined ? undefined : offer.byJson.get(wanted);
     return (match ?? offer.candidates[0]) as C;

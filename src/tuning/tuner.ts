@@ -83,7 +83,13 @@ interface TimingJob {
 
 /** An op's forward pass on fresh tensors, outside the tape (the tuner times passes, not models). */
 function runForward(engine: Engine, op: Op<unknown>, inputs: readonly Tensor[], attributes: unknown): Tensor {
-  const output = engine.empty(op.outputShape(inputs.map((input) => input.shape), attributes), op.name);
+  const output = engine.empty(
+    op.outputShape(
+      inputs.map((input) => input.shape),
+      attributes,
+    ),
+    op.name,
+  );
   op.forward(engine, inputs, attributes, output);
   return output;
 }
@@ -107,7 +113,8 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
   const jobs = new Map<string, TimingJob>();
   const addJobs = (keys: Map<string, readonly unknown[]>, encode: () => void) => {
     for (const [key, candidates] of keys) {
-      if (!jobs.has(key) && candidates.length > 1 && (options.retune || !engine.tuning.has(key))) jobs.set(key, { key, candidates, encode });
+      if (!jobs.has(key) && candidates.length > 1 && (options.retune || !engine.tuning.has(key)))
+        jobs.set(key, { key, candidates, encode });
     }
   };
   const seenCalls = new Set<string>();
@@ -122,9 +129,20 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
       replayTensors.push(output);
       const gradOutput = fresh(output.shape);
       const encodeForward = () => void runForward(engine, call.op, inputs, call.attributes);
-      const encodeBackward = () => void call.op.backward(engine, { inputs, output, attributes: call.attributes, gradOutput, needsGradient: call.needsGradient });
+      const encodeBackward = () =>
+        void call.op.backward(engine, {
+          inputs,
+          output,
+          attributes: call.attributes,
+          gradOutput,
+          needsGradient: call.needsGradient,
+        });
       const passes = call.needsGradient.some((needed) => needed) ? [encodeForward, encodeBackward] : [encodeForward];
-      for (const encode of passes) addJobs(engine.tuning.collect(() => engine.scope(encode)), encode);
+      for (const encode of passes)
+        addJobs(
+          engine.tuning.collect(() => engine.scope(encode)),
+          encode,
+        );
     }
     // Tunable dispatches outside any op (the matmul ceiling, say) are timed within the work itself.
     addJobs(keysInWork, encodeWork);
@@ -136,25 +154,37 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
       if (options.stopAfterUnchanged !== undefined && unchangedInARow >= options.stopAfterUnchanged) {
         // The challengers stopped winning: the rest keep their heuristics, untimed.
         const rest = [...jobs.values()].slice(done);
-        for (const untimed of rest) engine.tuning.set(untimed.key, { choice: JSON.stringify(untimed.candidates[0]), timings: [], untimed: true });
+        for (const untimed of rest)
+          engine.tuning.set(untimed.key, { choice: JSON.stringify(untimed.candidates[0]), timings: [], untimed: true });
         if (rest.length > 0) options.onTableChanged?.();
         options.onStoppedEarly?.(rest.length);
         break;
       }
       options.onProgress?.(done, jobs.size, job.key);
       const timer = options.timeCandidate
-        ? async (indices: readonly number[]) => new Map(indices.map((i): [number, number] => [i, options.timeCandidate!(job.key, i)]))
+        ? async (indices: readonly number[]) =>
+            new Map(indices.map((i): [number, number] => [i, options.timeCandidate!(job.key, i)]))
         : roundTimer(engine, job, options);
       const fastest = await searchCandidates(job.candidates, timer);
       // The heuristic first, then the others in the op's order: those the search timed.
       const indices = [...fastest.keys()].sort((a, b) => a - b);
-      const timings = indices.map((i) => ({ candidate: JSON.stringify(job.candidates[i]), milliseconds: fastest.get(i)! }));
+      const timings = indices.map((i) => ({
+        candidate: JSON.stringify(job.candidates[i]),
+        milliseconds: fastest.get(i)!,
+      }));
       const { choice, confirmation } = await chooseCandidate(fastest, timer);
       // The confirmation is kept in the table too: whether a faster-looking candidate lost it
       // (to noise, or to the search's lucky sample) is otherwise invisible afterwards.
-      const confirmed = confirmation ? { confirmation: { ...confirmation, challenger: JSON.stringify(job.candidates[confirmation.challenger]) } } : {};
+      const confirmed = confirmation
+        ? { confirmation: { ...confirmation, challenger: JSON.stringify(job.candidates[confirmation.challenger]) } }
+        : {};
       const chosen = timings[indices.indexOf(choice)]!.candidate;
-      engine.tuning.set(job.key, { choice: chosen, timings, ...confirmed, ...(chosen !== timings[0]!.candidate ? { provisional: true } : {}) });
+      engine.tuning.set(job.key, {
+        choice: chosen,
+        timings,
+        ...confirmed,
+        ...(chosen !== timings[0]!.candidate ? { provisional: true } : {}),
+      });
       options.onTableChanged?.();
       unchangedInARow = chosen === timings[0]!.candidate ? unchangedInARow + 1 : 0;
       done += 1;
@@ -178,9 +208,13 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
     return timed.map((key) => {
       const { choice, timings, confirmation, workCheck } = engine.tuning.get(key)!;
       return {
-        key, candidates: timings.length, heuristicMilliseconds: timings[0]!.milliseconds,
-        chosenMilliseconds: timings.find((timing) => timing.candidate === choice)!.milliseconds, choice,
-        ...(confirmation ? { confirmation } : {}), ...(workCheck ? { workCheck } : {}),
+        key,
+        candidates: timings.length,
+        heuristicMilliseconds: timings[0]!.milliseconds,
+        chosenMilliseconds: timings.find((timing) => timing.candidate === choice)!.milliseconds,
+        choice,
+        ...(confirmation ? { confirmation } : {}),
+        ...(workCheck ? { workCheck } : {}),
       };
     });
   } finally {
@@ -238,12 +272,20 @@ export async function timeWorkWithAndWithoutChallengers(
 export async function chooseCandidate(
   fastest: ReadonlyMap<number, number>,
   timeAgain: (indices: readonly number[]) => Promise<ReadonlyMap<number, number>>,
-): Promise<{ choice: number; confirmation?: { challenger: number; heuristicMilliseconds: number; challengerMilliseconds: number } }> {
+): Promise<{
+  choice: number;
+  confirmation?: { challenger: number; heuristicMilliseconds: number; challengerMilliseconds: number };
+}> {
   const challenger = [...fastest.keys()].reduce((best, i) => (fastest.get(i)! < fastest.get(best)! ? i : best));
-  const clearlyFaster = (timings: ReadonlyMap<number, number>) => challenger !== 0 && timings.get(challenger)! < (1 - REQUIRED_GAIN) * timings.get(0)!;
+  const clearlyFaster = (timings: ReadonlyMap<number, number>) =>
+    challenger !== 0 && timings.get(challenger)! < (1 - REQUIRED_GAIN) * timings.get(0)!;
   if (!clearlyFaster(fastest)) return { choice: 0 };
   const again = await timeAgain([0, challenger]);
-  const confirmation = { challenger, heuristicMilliseconds: again.get(0)!, challengerMilliseconds: again.get(challenger)! };
+  const confirmation = {
+    challenger,
+    heuristicMilliseconds: again.get(0)!,
+    challengerMilliseconds: again.get(challenger)!,
+  };
   return { choice: clearlyFaster(again) ? challenger : 0, confirmation };
 }
 
@@ -252,7 +294,11 @@ export async function chooseCandidate(
  * alternating rounds and answers each one's fastest sample, in milliseconds per run of the
  * job's pass (the first index given is the reference and is never pruned).
  */
-function roundTimer(engine: Engine, job: TimingJob, options: TuneOptions): (indices: readonly number[]) => Promise<Map<number, number>> {
+function roundTimer(
+  engine: Engine,
+  job: TimingJob,
+  options: TuneOptions,
+): (indices: readonly number[]) => Promise<Map<number, number>> {
   const repetitions = new Map<number, number>();
   // Each candidate's fastest sample so far, first its calibration run (whose wait spun): it
   // sets how long the next wait sleeps (measure.ts), and after the rounds it is the result.
@@ -260,7 +306,9 @@ function roundTimer(engine: Engine, job: TimingJob, options: TuneOptions): (indi
   const timeRounds = async (indices: readonly number[]) => {
     for (const i of indices) {
       if (repetitions.has(i)) continue;
-      const calibration = await engine.tuning.forcing(job.key, job.candidates[i], () => calibrate(engine, job.encode, options.targetSampleMilliseconds ?? 20));
+      const calibration = await engine.tuning.forcing(job.key, job.candidates[i], () =>
+        calibrate(engine, job.encode, options.targetSampleMilliseconds ?? 20),
+      );
       repetitions.set(i, calibration.repetitions);
       fastest.set(i, 2 * calibration.firstGuess);
     }
@@ -274,7 +322,9 @@ function roundTimer(engine: Engine, job: TimingJob, options: TuneOptions): (indi
         const i = indices[position]!;
         if (round > 0 && position > 0 && fastest.get(i)! > PRUNE_FACTOR * best) continue;
         const expected = round === 0 ? fastest.get(i)! / 2 : fastest.get(i)!;
-        const milliseconds = await engine.tuning.forcing(job.key, job.candidates[i], () => timeSample(engine, job.encode, repetitions.get(i)!, expected));
+        const milliseconds = await engine.tuning.forcing(job.key, job.candidates[i], () =>
+          timeSample(engine, job.encode, repetitions.get(i)!, expected),
+        );
         fastest.set(i, Math.min(fastest.get(i)!, milliseconds));
       }
     }

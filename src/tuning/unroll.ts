@@ -40,7 +40,12 @@ export function unrollConstantLoops(name: string, source: string): string {
     const bodyEnd = closingBrace(name, result, bodyStart);
     const body = result.slice(bodyStart, bodyEnd);
     const bound = evaluate(boundText, constants);
-    if (bound === null || bound > MAX_UNROLLED_ITERATIONS || /\b(break|continue)\b/.test(withoutComments(body)) || !indexesLocalArray(body, variable, buffers)) {
+    if (
+      bound === null ||
+      bound > MAX_UNROLLED_ITERATIONS ||
+      /\b(break|continue)\b/.test(withoutComments(body)) ||
+      !indexesLocalArray(body, variable, buffers)
+    ) {
       searchFrom = bodyStart; // leave this loop; loops inside it are still candidates
       continue;
     }
@@ -94,7 +99,8 @@ function withoutComments(text: string): string {
 /** Module-scope `const NAME: u32 = EXPRESSION;` (or without the type), as written. */
 function moduleConstants(source: string): Map<string, string> {
   const constants = new Map<string, string>();
-  for (const [, constantName, expression] of source.matchAll(/^const (\w+)(?:: [iu]32)? = ([^;]+);/gm)) constants.set(constantName!, expression!);
+  for (const [, constantName, expression] of source.matchAll(/^const (\w+)(?:: [iu]32)? = ([^;]+);/gm))
+    constants.set(constantName!, expression!);
   return constants;
 }
 

@@ -36,7 +36,10 @@ export const awaitAtOnce: WaitPolicy = {
   sleepBefore: () => 0,
 };
 
-export const waitPolicies: Readonly<Record<WaitPolicy['name'], WaitPolicy>> = { 'sleep-first': sleepFirst, 'await-at-once': awaitAtOnce };
+export const waitPolicies: Readonly<Record<WaitPolicy['name'], WaitPolicy>> = {
+  'sleep-first': sleepFirst,
+  'await-at-once': awaitAtOnce,
+};
 
 /** How long the work awaited is expected to take, and how much of that has passed already. */
 export interface Expected {

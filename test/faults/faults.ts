@@ -15,7 +15,17 @@
 //   npm run test:faults
 import { build } from 'esbuild';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -25,13 +35,23 @@ import { Random } from '../../src/random.ts';
 import { CIFAR10_DIRECTORY } from '../support/data.ts';
 
 const CLI = '.cache/faults/aelab.mjs';
-await build({ entryPoints: ['src/cli/main.ts'], outfile: CLI, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  outfile: CLI,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+});
 const base = mkdtempSync(join(tmpdir(), 'aelab-faults-'));
 const cache = join(base, 'cache');
 const COMMON = ['autoencoder', '--data', CIFAR10_DIRECTORY, '--epochs', '3', '--sample', '0.05', '--seed', '6'];
 const ARGS = [...COMMON, '--no-tune'];
 const environment = (extra: Record<string, string> = {}) => ({ ...process.env, XDG_CACHE_HOME: cache, ...extra });
-const run = (args: string[], extra: Record<string, string> = {}) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: environment(extra), timeout: 300_000 });
+const run = (args: string[], extra: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: environment(extra), timeout: 300_000 });
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 /** Waits until `ready()`, or until `child` has exited (then `ready()` will never come true). */
 async function waitFor(ready: () => boolean, child: ChildProcess): Promise<boolean> {
@@ -63,26 +83,42 @@ function lostFiles(folder: string, cleanFailure: boolean): string[] {
         if (entry.endsWith('.json') || entry === '.lock') JSON.parse(bytes.toString('utf8'));
         else if (entry.endsWith('.safetensors')) decodeSafetensors(new Uint8Array(bytes), file);
         else if (entry.endsWith('.png')) PNG.sync.read(bytes);
-        else if (entry.endsWith('.html') && !bytes.toString('utf8').trimEnd().endsWith('</html>')) throw new Error('cut short');
-        else if (entry.endsWith('.svg') && !bytes.toString('utf8').trimEnd().endsWith('</svg>')) throw new Error('cut short');
+        else if (entry.endsWith('.html') && !bytes.toString('utf8').trimEnd().endsWith('</html>'))
+          throw new Error('cut short');
+        else if (entry.endsWith('.svg') && !bytes.toString('utf8').trimEnd().endsWith('</svg>'))
+          throw new Error('cut short');
         else if (entry.endsWith('.csv') && !bytes.toString('utf8').endsWith('\n')) throw new Error('cut short');
       } catch (error) {
         lost.push(`${file} (${(error as Error).message})`);
       }
     }
     if (path.endsWith(join('checkpoints')) || !/epoch-\d{4}$/.test(path)) return;
-    for (const name of ['model.safetensors', 'optimizer.safetensors', 'state.json']) if (!existsSync(join(path, name))) lost.push(`${join(path, name)} (missing from a committed checkpoint)`);
+    for (const name of ['model.safetensors', 'optimizer.safetensors', 'state.json'])
+      if (!existsSync(join(path, name))) lost.push(`${join(path, name)} (missing from a committed checkpoint)`);
   };
   visit(folder);
   return lost;
 }
 
 /** The files a run rewrites by design when it resumes or finishes: the outputs of its last epoch, and the lock. */
-const REWRITTEN = new Set(['config.json', 'history.csv', 'loss.svg', 'summary.txt', 'model.safetensors', 'metrics.json', 'report.html', 'reconstructions.png', '.lock']);
+const REWRITTEN = new Set([
+  'config.json',
+  'history.csv',
+  'loss.svg',
+  'summary.txt',
+  'model.safetensors',
+  'metrics.json',
+  'report.html',
+  'reconstructions.png',
+  '.lock',
+]);
 const CHECKPOINTS_KEPT = 2;
 
 /** What a run folder holds: every file's SHA-256 by relative path (temporary files left out), and history.csv's rows. */
-interface Manifest { readonly files: Map<string, string>; readonly history: string[] }
+interface Manifest {
+  readonly files: Map<string, string>;
+  readonly history: string[];
+}
 
 function manifest(folder: string): Manifest {
   const files = new Map<string, string>();
@@ -104,7 +140,10 @@ function manifest(folder: string): Manifest {
 function compareManifest(before: Manifest, folder: string): string[] {
   const after = manifest(folder);
   const problems: string[] = [];
-  const checkpoints = [...after.files.keys()].map((path) => path.split(sep)).filter((parts) => parts[0] === 'checkpoints').map((parts) => parts[1]!);
+  const checkpoints = [...after.files.keys()]
+    .map((path) => path.split(sep))
+    .filter((parts) => parts[0] === 'checkpoints')
+    .map((parts) => parts[1]!);
   for (const [path, hash] of before.files) {
     const parts = path.split(sep);
     if (parts.length === 1 && REWRITTEN.has(path)) continue;
@@ -112,11 +151,16 @@ function compareManifest(before: Manifest, folder: string): string[] {
       const newer = new Set(checkpoints.filter((name) => name > parts[1]!)).size;
       if (newer >= CHECKPOINTS_KEPT) continue; // pruned: the run keeps its last CHECKPOINTS_KEPT
     }
-    if (!after.files.has(path)) problems.push(`${join(folder, path)} (committed before the fault, missing after the recovery)`);
-    else if (after.files.get(path) !== hash) problems.push(`${join(folder, path)} (committed before the fault, different after the recovery)`);
+    if (!after.files.has(path))
+      problems.push(`${join(folder, path)} (committed before the fault, missing after the recovery)`);
+    else if (after.files.get(path) !== hash)
+      problems.push(`${join(folder, path)} (committed before the fault, different after the recovery)`);
   }
   const kept = before.history.every((line, i) => after.history[i] === line);
-  if (!kept) problems.push(`${join(folder, 'history.csv')} (the ${before.history.length} rows it had before the fault are not its first rows after the recovery)`);
+  if (!kept)
+    problems.push(
+      `${join(folder, 'history.csv')} (the ${before.history.length} rows it had before the fault are not its first rows after the recovery)`,
+    );
   return problems;
 }
 
@@ -138,7 +182,16 @@ function recover(folder: string, expected: string | null, args: string[] = ARGS)
   return expected === null || weights(folder) === expected;
 }
 
-interface Row { fault: string; minimum: number; injected: number; recovered: number; compared: number; filesLost: number; failures: number; notes: string[] }
+interface Row {
+  fault: string;
+  minimum: number;
+  injected: number;
+  recovered: number;
+  compared: number;
+  filesLost: number;
+  failures: number;
+  notes: string[];
+}
 const rows: Row[] = [];
 const row = (fault: string, minimum: number): Row => {
   const entry: Row = { fault, minimum, injected: 0, recovered: 0, compared: 0, filesLost: 0, failures: 0, notes: [] };
@@ -147,7 +200,13 @@ const row = (fault: string, minimum: number): Row => {
 };
 
 /** Recovers a broken folder and compares it with what it held at the fault; counts into `entry`. */
-function recoverAndCompare(entry: Row, folder: string, atFault: Manifest, expectedWeights: string | null, args: string[] = ARGS): boolean {
+function recoverAndCompare(
+  entry: Row,
+  folder: string,
+  atFault: Manifest,
+  expectedWeights: string | null,
+  args: string[] = ARGS,
+): boolean {
   const lost = lostFiles(folder, false);
   const recovered = recover(folder, expectedWeights, args);
   const differences = compareManifest(atFault, folder);
@@ -182,11 +241,14 @@ for (let i = 0; i < 20; i++) {
   await exited;
   // Injected only if the signal ended the run: a run already finished was not broken.
   if (child.signalCode !== 'SIGKILL') {
-    kills.notes.push(`kill after ${delay.toFixed(0)} ms: the run had already ended (exit ${child.exitCode}), not counted`);
+    kills.notes.push(
+      `kill after ${delay.toFixed(0)} ms: the run had already ended (exit ${child.exitCode}), not counted`,
+    );
     continue;
   }
   kills.injected += 1;
-  if (!recoverAndCompare(kills, folder, manifest(folder), expected)) kills.notes.push(`killed after ${delay.toFixed(0)} ms: not recovered`);
+  if (!recoverAndCompare(kills, folder, manifest(folder), expected))
+    kills.notes.push(`killed after ${delay.toFixed(0)} ms: not recovered`);
 }
 
 // A full disk at each file write in turn, until a run makes fewer writes than the fault's.
@@ -198,7 +260,9 @@ for (let write = 1; write < 200; write++) {
   // The write failed (the run says so): injected. Any other failure is the run's own, and fails the row.
   if (!/the disk is full/.test(result.stderr)) {
     disk.failures += 1;
-    disk.notes.push(`write ${write}: exit ${result.status} without the fault: ${result.stderr.trim().split('\n').at(-1)}`);
+    disk.notes.push(
+      `write ${write}: exit ${result.status} without the fault: ${result.stderr.trim().split('\n').at(-1)}`,
+    );
     continue;
   }
   disk.injected += 1;
@@ -223,7 +287,9 @@ const twice = row('two runs at once on one folder', 1);
     twice.injected += 1;
     if (second.status !== 1 || !second.stderr.includes(`PID ${first.pid}`)) {
       twice.failures += 1;
-      twice.notes.push(`the second run was not refused: exit ${second.status}, ${second.stderr.trim().split('\n').at(-1)}`);
+      twice.notes.push(
+        `the second run was not refused: exit ${second.status}, ${second.stderr.trim().split('\n').at(-1)}`,
+      );
     }
     if ((await firstDone) === 0 && weights(folder) === expected) twice.recovered += 1;
     const differences = [...lostFiles(folder, true), ...compareManifest(atFault, folder)];
@@ -240,7 +306,10 @@ const twice = row('two runs at once on one folder', 1);
 const deleted = row('run folder deleted mid-run', 1);
 {
   const folder = join(base, 'deleted');
-  const child = spawn(process.execPath, [CLI, ...ARGS, '--out', folder], { stdio: ['ignore', 'ignore', 'pipe'], env: environment() });
+  const child = spawn(process.execPath, [CLI, ...ARGS, '--out', folder], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: environment(),
+  });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -266,14 +335,22 @@ const interrupted = row('SIGINT mid-epoch and mid-tuning', 2);
 for (const during of ['epoch', 'tuning'] as const) {
   const folder = join(base, `sigint-${during}`);
   const args = during === 'tuning' ? [...COMMON, '--tune'] : ARGS;
-  const child = spawn(process.execPath, [CLI, ...args, '--out', folder], { stdio: ['ignore', 'ignore', 'pipe'], env: environment({ XDG_CACHE_HOME: join(base, `cache-${during}`) }) });
+  const child = spawn(process.execPath, [CLI, ...args, '--out', folder], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: environment({ XDG_CACHE_HOME: join(base, `cache-${during}`) }),
+  });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise((resolve) => child.on('exit', resolve));
-  const ready = () => (during === 'epoch' ? existsSync(join(folder, 'checkpoints', 'epoch-0001')) : stderr.includes('timing kernel variants'));
+  const ready = () =>
+    during === 'epoch'
+      ? existsSync(join(folder, 'checkpoints', 'epoch-0001'))
+      : stderr.includes('timing kernel variants');
   if (!(await waitFor(ready, child))) {
     interrupted.failures += 1;
-    interrupted.notes.push(`SIGINT mid-${during}: the run ended before the moment came (${stderr.trim().split('\n').at(-1)})`);
+    interrupted.notes.push(
+      `SIGINT mid-${during}: the run ended before the moment came (${stderr.trim().split('\n').at(-1)})`,
+    );
     continue;
   }
   child.kill('SIGINT');
@@ -290,10 +367,14 @@ for (const during of ['epoch', 'tuning'] as const) {
 
 const total = { injected: 0, recovered: 0, compared: 0, filesLost: 0 };
 console.log('fault                                   injected   recovered   files compared   files lost');
-const rowFails = (entry: Row) => entry.recovered !== entry.injected || entry.filesLost > 0 || entry.failures > 0 || entry.injected < entry.minimum;
+const rowFails = (entry: Row) =>
+  entry.recovered !== entry.injected || entry.filesLost > 0 || entry.failures > 0 || entry.injected < entry.minimum;
 for (const entry of rows) {
-  console.log(`${entry.fault.padEnd(40)} ${String(entry.injected).padStart(8)} ${String(entry.recovered).padStart(11)} ${String(entry.compared).padStart(16)} ${String(entry.filesLost).padStart(12)}`);
-  if (entry.injected < entry.minimum) entry.notes.push(`injected ${entry.injected} times, fewer than the ${entry.minimum} this fault needs`);
+  console.log(
+    `${entry.fault.padEnd(40)} ${String(entry.injected).padStart(8)} ${String(entry.recovered).padStart(11)} ${String(entry.compared).padStart(16)} ${String(entry.filesLost).padStart(12)}`,
+  );
+  if (entry.injected < entry.minimum)
+    entry.notes.push(`injected ${entry.injected} times, fewer than the ${entry.minimum} this fault needs`);
   for (const note of entry.notes) console.log(`    ${note}`);
   total.injected += entry.injected;
   total.recovered += entry.recovered;
@@ -301,8 +382,13 @@ for (const entry of rows) {
   total.filesLost += entry.filesLost;
 }
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/faults.json', JSON.stringify({ date: new Date().toISOString().slice(0, 10), command: ARGS.join(' '), rows, total }, null, 1) + '\n');
+writeFileSync(
+  'bench/results/faults.json',
+  JSON.stringify({ date: new Date().toISOString().slice(0, 10), command: ARGS.join(' '), rows, total }, null, 1) + '\n',
+);
 const failed = rows.filter(rowFails).length;
-console.log(`faults: ${rows.length - failed} passed, ${failed} failed (${total.injected} faults injected, ${total.recovered} recovered, ${total.compared} files compared with what was there, ${total.filesLost} files lost)`);
+console.log(
+  `faults: ${rows.length - failed} passed, ${failed} failed (${total.injected} faults injected, ${total.recovered} recovered, ${total.compared} files compared with what was there, ${total.filesLost} files lost)`,
+);
 rmSync(base, { recursive: true, force: true });
 process.exitCode = failed > 0 ? 1 : 0;

@@ -9,7 +9,11 @@ export interface CliResult {
 }
 
 export function runCli(args: string[], environment: Record<string, string> = {}): CliResult {
-  const result = spawnSync(process.execPath, [CLI_BUNDLE, ...args], { encoding: 'utf8', env: { ...process.env, ...environment }, timeout: 300_000 });
+  const result = spawnSync(process.execPath, [CLI_BUNDLE, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...environment },
+    timeout: 300_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

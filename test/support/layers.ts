@@ -7,7 +7,15 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 
 export const LAYERS: readonly (readonly string[])[] = [
-  ['src/errors.ts', 'src/random.ts', 'src/shapes.ts', 'src/gpu-constants.ts', 'src/files.ts', 'src/version.ts', 'src/sha256.ts'],
+  [
+    'src/errors.ts',
+    'src/random.ts',
+    'src/shapes.ts',
+    'src/gpu-constants.ts',
+    'src/files.ts',
+    'src/version.ts',
+    'src/sha256.ts',
+  ],
   ['src/tuning/'],
   ['src/backend/'],
   ['src/kernels/'],
@@ -20,7 +28,9 @@ export const LAYERS: readonly (readonly string[])[] = [
 ];
 
 export function layerOf(path: string): number {
-  const index = LAYERS.findIndex((members) => members.some((member) => (member.endsWith('/') ? path.startsWith(member) : path === member)));
+  const index = LAYERS.findIndex((members) =>
+    members.some((member) => (member.endsWith('/') ? path.startsWith(member) : path === member)),
+  );
   if (index < 0) throw new Error(`${path} belongs to no layer: add it to LAYERS (test/support/layers.ts)`);
   return index;
 }
@@ -46,8 +56,14 @@ export function importsOf(from: string, text: string): ImportEdge[] {
     const specifier = match[4] ?? match[5]!;
     const clause = match[3] ?? '';
     // `import { type A, type B } from` leaves nothing behind either.
-    const names = clause.replace(/^\{|\}$/g, '').split(',').map((name) => name.trim()).filter((name) => name !== '');
-    const typeOnly = match[2] !== undefined || (clause.startsWith('{') && names.length > 0 && names.every((name) => name.startsWith('type ')));
+    const names = clause
+      .replace(/^\{|\}$/g, '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
+    const typeOnly =
+      match[2] !== undefined ||
+      (clause.startsWith('{') && names.length > 0 && names.every((name) => name.startsWith('type ')));
     const to = specifier.startsWith('#') ? SUBPATH_IMPORTS[specifier] : normalize(join(dirname(from), specifier));
     if (!to) throw new Error(`${from}: import '${specifier}' is in no package.json imports entry the layers know`);
     edges.push({ from, to, typeOnly });
@@ -62,7 +78,8 @@ export function layerViolations(edges: readonly ImportEdge[]): string[] {
     if (!edge.to.startsWith('src/')) continue;
     const from = layerOf(edge.from);
     const to = layerOf(edge.to);
-    if (edge.from.startsWith('src/data/') && edge.to.startsWith('src/nn/')) violations.push(`${edge.from} -> ${edge.to} (data does not import nn)`);
+    if (edge.from.startsWith('src/data/') && edge.to.startsWith('src/nn/'))
+      violations.push(`${edge.from} -> ${edge.to} (data does not import nn)`);
     else if (to > from && !edge.typeOnly) violations.push(`${edge.from} -> ${edge.to} (an upward value import)`);
   }
   return violations;

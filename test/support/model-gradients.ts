@@ -11,7 +11,12 @@ import { Random } from '../../src/random.ts';
 import { finiteDifferenceError } from '../../src/checks/check.ts';
 
 /** The binary cross-entropy of `model`'s reconstruction of `images` and every parameter's gradient, read back; the parameters are disposed. */
-export async function gpuLossAndGradients(engine: Engine, model: Module<Tensor>, images: ArrayLike<number>, shape: readonly number[]): Promise<{ loss: Float32Array; gradients: Float32Array[] }> {
+export async function gpuLossAndGradients(
+  engine: Engine,
+  model: Module<Tensor>,
+  images: ArrayLike<number>,
+  shape: readonly number[],
+): Promise<{ loss: Float32Array; gradients: Float32Array[] }> {
   const loss = await engine.scopeAsync(async () => {
     const input = engine.tensor(images, shape);
     const value = F.binaryCrossEntropy(model.forward(input), input);
@@ -29,7 +34,15 @@ export async function gpuLossAndGradients(engine: Engine, model: Module<Tensor>,
  * rounding, so each parameter tensor is perturbed along random +-1 directions only (the shared
  * finiteDifferenceError, without sampled coordinates). Returns, per parameter, the relative error.
  */
-export function directionalGradientErrors(parameters: readonly ReferenceTensor[], gradients: readonly Float64Array[], loss: () => number, seed: number, directions: number): number[] {
+export function directionalGradientErrors(
+  parameters: readonly ReferenceTensor[],
+  gradients: readonly Float64Array[],
+  loss: () => number,
+  seed: number,
+  directions: number,
+): number[] {
   const random = new Random(seed);
-  return parameters.map((parameter, i) => finiteDifferenceError(parameter.data, gradients[i]!, loss, random, { coordinates: 0, directions }));
+  return parameters.map((parameter, i) =>
+    finiteDifferenceError(parameter.data, gradients[i]!, loss, random, { coordinates: 0, directions }),
+  );
 }

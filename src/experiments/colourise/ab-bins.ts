@@ -55,10 +55,20 @@ export function findBins(ab: ArrayLike<number>): AbBins {
 }
 
 /** Bins as JSON (saved beside a model), and back. */
-export const binsToJson = (bins: AbBins) => ({ count: bins.count, centres: [...bins.centres], probabilities: [...bins.probabilities], weights: [...bins.weights] });
+export const binsToJson = (bins: AbBins) => ({
+  count: bins.count,
+  centres: [...bins.centres],
+  probabilities: [...bins.probabilities],
+  weights: [...bins.weights],
+});
 export function binsFromJson(json: ReturnType<typeof binsToJson>): AbBins {
   if (!json || json.centres?.length !== 2 * json.count) throw new AelabError('ab bins: the saved bins are malformed');
-  return { count: json.count, centres: Float64Array.from(json.centres), probabilities: Float64Array.from(json.probabilities), weights: Float64Array.from(json.weights) };
+  return {
+    count: json.count,
+    centres: Float64Array.from(json.centres),
+    probabilities: Float64Array.from(json.probabilities),
+    weights: Float64Array.from(json.weights),
+  };
 }
 
 /** Finds the bins nearest a point. Keeps a cell-to-bin table so that most searches look at a 5 x 5 block of cells. */

@@ -13,7 +13,16 @@ import { AelabError } from '../../errors.ts';
 import * as F from '../../nn/functional.ts';
 import { noGrad } from '../../nn/autograd.ts';
 import type { LossFunction } from '../../nn/training.ts';
-import { clip01, labToRgb, notebookRgbToYcbcr, notebookYcbcrToRgb, rgbToLab, rgbToYcbcr, ycbcrToRgb, type PixelConversion } from '../../data/colour.ts';
+import {
+  clip01,
+  labToRgb,
+  notebookRgbToYcbcr,
+  notebookYcbcrToRgb,
+  rgbToLab,
+  rgbToYcbcr,
+  ycbcrToRgb,
+  type PixelConversion,
+} from '../../data/colour.ts';
 import type { ArchitectureConfig } from '../configurable-autoencoder.ts';
 import { BinSearch, centreWeights, TEMPERATURE, type AbBins } from './ab-bins.ts';
 
@@ -23,7 +32,14 @@ export const RUN_NAMES = ['ycbcr', 'difference', 'lab-classes', 'notebook-ycbcr'
 export type RunName = (typeof RUN_NAMES)[number];
 
 /** Part 1's shape (8-12-16 | 12-out, 3 x 3, pools of 2) for one gray channel in. */
-export const PART1_SHAPE: Omit<ArchitectureConfig, 'outputLayers' | 'output'> = { fewerLayers: false, channelFactor: 4, kernelSize: 3, compression: 2, inputLayers: 1, firstFilters: 8 };
+export const PART1_SHAPE: Omit<ArchitectureConfig, 'outputLayers' | 'output'> = {
+  fewerLayers: false,
+  channelFactor: 4,
+  kernelSize: 3,
+  compression: 2,
+  inputLayers: 1,
+  firstFilters: 8,
+};
 
 /** Images of `count` x `channels` planes of `plane` pixels (NCHW, float32). */
 export interface Planes {
@@ -63,7 +79,14 @@ function convertedPlanes(rgb: Planes, conversion: PixelConversion, keep: readonl
 }
 
 /** RGB from a gray plane and `channels` output planes through a per-pixel conversion, clipped to [0, 1]. */
-function reconstructed(gray: Float32Array, output: Float32Array, count: number, plane: number, channels: number, conversion: (gray: number, values: number[]) => number[]): Float32Array {
+function reconstructed(
+  gray: Float32Array,
+  output: Float32Array,
+  count: number,
+  plane: number,
+  channels: number,
+  conversion: (gray: number, values: number[]) => number[],
+): Float32Array {
   const rgb = new Float32Array(count * 3 * plane);
   const values = new Array<number>(channels);
   for (let n = 0; n < count; n++)
@@ -84,26 +107,36 @@ function ycbcrMethod(notebook: boolean, shape: typeof PART1_SHAPE): ColourMethod
   const [forward, inverse] = notebook ? [notebookRgbToYcbcr, notebookYcbcrToRgb] : [rgbToYcbcr, ycbcrToRgb];
   return {
     name: notebook ? 'notebook-ycbcr' : 'ycbcr',
-    description: notebook ? "the notebook's YCbCr: its coefficients, 1-filter first conv, ReLU output, BCE" : 'Y in, Cb and Cr out (BT.601 full range), sigmoid output, BCE',
+    description: notebook
+      ? "the notebook's YCbCr: its coefficients, 1-filter first conv, ReLU output, BCE"
+      : 'Y in, Cb and Cr out (BT.601 full range), sigmoid output, BCE',
     lossName: 'binary cross-entropy',
     loss: F.binaryCrossEntropy,
-    architecture: notebook ? { ...shape, firstFilters: 1, outputLayers: 2, output: 'relu' } : { ...shape, outputLayers: 2, output: 'sigmoid' },
+    architecture: notebook
+      ? { ...shape, firstFilters: 1, outputLayers: 2, output: 'relu' }
+      : { ...shape, outputLayers: 2, output: 'sigmoid' },
     gray: (rgb) => convertedPlanes(rgb, forward, [0]),
     targets: (rgb) => convertedPlanes(rgb, forward, [1, 2]),
-    reconstruct: (gray, output, count, height, width) => reconstructed(gray, output, count, height * width, 2, (y, [cb, cr]) => inverse(y, cb!, cr!)),
+    reconstruct: (gray, output, count, height, width) =>
+      reconstructed(gray, output, count, height * width, 2, (y, [cb, cr]) => inverse(y, cb!, cr!)),
   };
 }
 
 function differenceMethod(notebook: boolean, shape: typeof PART1_SHAPE): ColourMethod {
   return {
     name: notebook ? 'notebook-difference' : 'difference',
-    description: notebook ? "the notebook's colour minus gray: 1-filter first conv, ReLU output, BCE on signed targets" : 'mean of R, G, B in; R, G, B minus it out, 2/3 tanh output, MSE',
+    description: notebook
+      ? "the notebook's colour minus gray: 1-filter first conv, ReLU output, BCE on signed targets"
+      : 'mean of R, G, B in; R, G, B minus it out, 2/3 tanh output, MSE',
     lossName: notebook ? 'binary cross-entropy' : 'mean squared error',
     loss: notebook ? F.binaryCrossEntropy : F.meanSquaredError,
-    architecture: notebook ? { ...shape, firstFilters: 1, outputLayers: 3, output: 'relu' } : { ...shape, outputLayers: 3, output: 'tanh', outputRange: 2 / 3 },
+    architecture: notebook
+      ? { ...shape, firstFilters: 1, outputLayers: 3, output: 'relu' }
+      : { ...shape, outputLayers: 3, output: 'tanh', outputRange: 2 / 3 },
     gray: (rgb) => convertedPlanes(rgb, mean3, [0]),
     targets: (rgb) => convertedPlanes(rgb, differences, [0, 1, 2]),
-    reconstruct: (gray, output, count, height, width) => reconstructed(gray, output, count, height * width, 3, (g, d) => d.map((value) => g + value)),
+    reconstruct: (gray, output, count, height, width) =>
+      reconstructed(gray, output, count, height * width, 3, (g, d) => d.map((value) => g + value)),
   };
 }
 
@@ -116,7 +149,8 @@ export function halfResolutionAb(rgb: Planes): Float32Array {
     for (let y = 0; y < height; y++)
       for (let x = 0; x < width; x++) {
         const source = k * rgb.height * rgb.width + 2 * y * rgb.width + 2 * x;
-        result[k * height * width + y * width + x] = (lab[source]! + lab[source + 1]! + lab[source + rgb.width]! + lab[source + rgb.width + 1]!) / 4;
+        result[k * height * width + y * width + x] =
+          (lab[source]! + lab[source + 1]! + lab[source + rgb.width]! + lab[source + rgb.width + 1]!) / 4;
       }
   return result;
 }
@@ -135,16 +169,21 @@ export function upsampleBilinear(planes: Float32Array, count: number, height: nu
         const sx = (x + 0.5) / 2 - 0.5;
         const x0 = Math.floor(sx);
         const fx = sx - x0;
-        const at = (yy: number, xx: number) => planes[k * height * width + clamp(yy, height) * width + clamp(xx, width)]!;
+        const at = (yy: number, xx: number) =>
+          planes[k * height * width + clamp(yy, height) * width + clamp(xx, width)]!;
         result[k * outHeight * outWidth + y * outWidth + x] =
-          (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
+          (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) +
+          fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
       }
     }
   return result;
 }
 
 export function labClassesMethod(engine: Engine | null, bins: AbBins, shape: typeof PART1_SHAPE): ColourMethod {
-  if (shape.compression !== 2) throw new AelabError(`lab-classes predicts at half resolution: it needs an architecture with pools of 2, not ${shape.compression}`);
+  if (shape.compression !== 2)
+    throw new AelabError(
+      `lab-classes predicts at half resolution: it needs an architecture with pools of 2, not ${shape.compression}`,
+    );
   const search = new BinSearch(bins);
   // The annealed mean on the GPU: softmax(logits / T), then a 1 x 1 conv whose weights are the bin centres.
   const centres = engine?.tensor(centreWeights(bins), [2, bins.count, 1, 1], 'ab bin centres').keep();
@@ -160,10 +199,18 @@ export function labClassesMethod(engine: Engine | null, bins: AbBins, shape: typ
       const plane = (rgb.height >> 1) * (rgb.width >> 1);
       const targets = new Float32Array(rgb.count * bins.count * plane);
       for (let n = 0; n < rgb.count; n++)
-        for (let p = 0; p < plane; p++) search.softEncode(ab[2 * n * plane + p]!, ab[(2 * n + 1) * plane + p]!, targets, n * bins.count * plane + p, plane);
+        for (let p = 0; p < plane; p++)
+          search.softEncode(
+            ab[2 * n * plane + p]!,
+            ab[(2 * n + 1) * plane + p]!,
+            targets,
+            n * bins.count * plane + p,
+            plane,
+          );
       return targets;
     },
-    decode: (output) => noGrad(() => F.conv2d(F.softmax(F.scale(output, 1 / TEMPERATURE)), centres!, null, { padding: 'valid' })),
+    decode: (output) =>
+      noGrad(() => F.conv2d(F.softmax(F.scale(output, 1 / TEMPERATURE)), centres!, null, { padding: 'valid' })),
     reconstruct(gray, ab, count, height, width) {
       const full = upsampleBilinear(ab, count * 2, height >> 1, width >> 1);
       return reconstructed(gray, full, count, height * width, 2, (l, [a, b]) => labToRgb(100 * l, a!, b!));
@@ -171,7 +218,12 @@ export function labClassesMethod(engine: Engine | null, bins: AbBins, shape: typ
   };
 }
 
-export function colourMethod(name: RunName, shape: typeof PART1_SHAPE, engine: Engine | null, bins: AbBins | null): ColourMethod {
+export function colourMethod(
+  name: RunName,
+  shape: typeof PART1_SHAPE,
+  engine: Engine | null,
+  bins: AbBins | null,
+): ColourMethod {
   if (name === 'ycbcr' || name === 'notebook-ycbcr') return ycbcrMethod(name !== 'ycbcr', shape);
   if (name === 'difference' || name === 'notebook-difference') return differenceMethod(name !== 'difference', shape);
   if (!bins) throw new AelabError('lab-classes needs the ab bins of its training images');

@@ -65,7 +65,13 @@ export function gaussianWindow(size = 11, sigma = 1.5): Float64Array {
 }
 
 /** Mean SSIM of one plane pair over every window position that fits. */
-export function planeSsim(x: ArrayLike<number>, y: ArrayLike<number>, height: number, width: number, window = gaussianWindow()): number {
+export function planeSsim(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  height: number,
+  width: number,
+  window = gaussianWindow(),
+): number {
   const size = Math.sqrt(window.length);
   const [c1, c2] = [0.01 ** 2, 0.03 ** 2];
   let total = 0;
@@ -95,7 +101,13 @@ export function ssim(prediction: ImageBatch, truth: ImageBatch): number {
   const window = gaussianWindow();
   let total = 0;
   for (let k = 0; k < truth.count * 3; k++) {
-    total += planeSsim(prediction.pixels.subarray(k * plane, (k + 1) * plane), truth.pixels.subarray(k * plane, (k + 1) * plane), truth.height, truth.width, window);
+    total += planeSsim(
+      prediction.pixels.subarray(k * plane, (k + 1) * plane),
+      truth.pixels.subarray(k * plane, (k + 1) * plane),
+      truth.height,
+      truth.width,
+      window,
+    );
   }
   return total / (truth.count * 3);
 }
@@ -104,7 +116,11 @@ export function ssim(prediction: ImageBatch, truth: ImageBatch): number {
 export function imageColourfulness(pixels: ArrayLike<number>, plane: number, offset = 0): number {
   let [sumRg, sumYb, squaresRg, squaresYb] = [0, 0, 0, 0];
   for (let p = 0; p < plane; p++) {
-    const [r, g, b] = [255 * pixels[offset + p]!, 255 * pixels[offset + plane + p]!, 255 * pixels[offset + 2 * plane + p]!];
+    const [r, g, b] = [
+      255 * pixels[offset + p]!,
+      255 * pixels[offset + plane + p]!,
+      255 * pixels[offset + 2 * plane + p]!,
+    ];
     const [rg, yb] = [r - g, 0.5 * (r + g) - b];
     sumRg += rg;
     sumYb += yb;
@@ -141,7 +157,10 @@ export function abOf(images: ImageBatch): Float64Array {
 export function rebalancingWeights(truth: Float64Array): Float64Array {
   const bins = findBins(truth);
   const search = new BinSearch(bins);
-  return Float64Array.from({ length: truth.length / 2 }, (_, p) => 1 / bins.probabilities[search.nearest(truth[2 * p]!, truth[2 * p + 1]!, 1).bins[0]!]!);
+  return Float64Array.from(
+    { length: truth.length / 2 },
+    (_, p) => 1 / bins.probabilities[search.nearest(truth[2 * p]!, truth[2 * p + 1]!, 1).bins[0]!]!,
+  );
 }
 
 /**
@@ -149,7 +168,11 @@ export function rebalancingWeights(truth: Float64Array): Float64Array {
  * mean over thresholds), raw and with pixel weights 1 / p(true bin) so that each bin of the
  * true colours counts equally.
  */
-export function abAccuracy(prediction: Float64Array, truth: Float64Array, weights = rebalancingWeights(truth)): { curve: number[]; auc: number; aucRebalanced: number } {
+export function abAccuracy(
+  prediction: Float64Array,
+  truth: Float64Array,
+  weights = rebalancingWeights(truth),
+): { curve: number[]; auc: number; aucRebalanced: number } {
   const pixels = truth.length / 2;
   const raw = new Float64Array(AB_THRESHOLDS + 1);
   const balanced = new Float64Array(AB_THRESHOLDS + 1);
@@ -169,7 +192,8 @@ export function abAccuracy(prediction: Float64Array, truth: Float64Array, weight
     balanced[t]! += balanced[t - 1]!;
   }
   const curve = [...raw].map((count) => count / pixels);
-  const mean = (values: ArrayLike<number>, total: number) => Array.from(values).reduce((sum, value) => sum + value / total, 0) / (AB_THRESHOLDS + 1);
+  const mean = (values: ArrayLike<number>, total: number) =>
+    Array.from(values).reduce((sum, value) => sum + value / total, 0) / (AB_THRESHOLDS + 1);
   return { curve, auc: mean(raw, pixels), aucRebalanced: mean(balanced, balancedTotal) };
 }
 

@@ -2,7 +2,15 @@
 // of each, a grid of the same test images (gray | each method | truth), the ab accuracy curves,
 // the loss curves, and the round-trip error of the notebook's conversion beside the correct ones.
 import { Buffer } from 'node:buffer';
-import { labToRgb, notebookRgbToYcbcr, notebookYcbcrToRgb, rgbToLab, rgbToYcbcr, ycbcrToRgb, type PixelConversion } from '../../data/colour.ts';
+import {
+  labToRgb,
+  notebookRgbToYcbcr,
+  notebookYcbcrToRgb,
+  rgbToLab,
+  rgbToYcbcr,
+  ycbcrToRgb,
+  type PixelConversion,
+} from '../../data/colour.ts';
 import { escapeHtml, lineChartSvg, lossChartSvg } from '../report.ts';
 import { imageGridPng } from '../png-images.ts';
 import type { RunDirectory } from '../run-directory.ts';
@@ -37,14 +45,18 @@ export function targetLines(result: ColouriseResult): string[] {
     const outcome = run(name);
     if (!outcome) continue;
     const gain = outcome.metrics.pooledPsnr - result.gray.pooledPsnr;
-    lines.push(`${name}: ${gain >= 0 ? '+' : ''}${gain.toFixed(2)} dB pooled PSNR over the gray baseline (target +0.50): ${gain >= 0.5 ? 'met' : 'not met'}`);
+    lines.push(
+      `${name}: ${gain >= 0 ? '+' : ''}${gain.toFixed(2)} dB pooled PSNR over the gray baseline (target +0.50): ${gain >= 0.5 ? 'met' : 'not met'}`,
+    );
   }
   const lab = run('lab-classes');
   const ycbcr = run('ycbcr');
   if (lab && ycbcr) {
     const ratio = lab.metrics.colourfulness / ycbcr.metrics.colourfulness;
     const above = lab.metrics.pooledPsnr > result.gray.pooledPsnr;
-    lines.push(`lab-classes: colourfulness ${ratio.toFixed(2)}x ycbcr's (target 2x) and PSNR ${above ? 'above' : 'not above'} the gray baseline's: ${ratio >= 2 && above ? 'met' : 'not met'}`);
+    lines.push(
+      `lab-classes: colourfulness ${ratio.toFixed(2)}x ycbcr's (target 2x) and PSNR ${above ? 'above' : 'not above'} the gray baseline's: ${ratio >= 2 && above ? 'met' : 'not met'}`,
+    );
   }
   return lines;
 }
@@ -62,7 +74,11 @@ function metricsRow(name: string, description: string, metrics: ColourMetrics, s
   return `<tr><th style="text-align:left">${escapeHtml(name)}<br><small>${escapeHtml(description)}</small></th>${cells.map((cell) => `<td>${cell}</td>`).join('')}</tr>`;
 }
 
-export function writeColouriseReport(root: RunDirectory, result: ColouriseResult, images: { truth: Float32Array; gray: Float32Array; height: number; width: number; command: string; adapter: string }): void {
+export function writeColouriseReport(
+  root: RunDirectory,
+  result: ColouriseResult,
+  images: { truth: Float32Array; gray: Float32Array; height: number; width: number; command: string; adapter: string },
+): void {
   const count = Math.min(GRID_IMAGES, images.truth.length / (3 * images.height * images.width));
   const columns = [images.gray, ...result.runs.map((run) => run.predictions), images.truth];
   const grid = imageGridPng(columns, count, 3, images.height, images.width);
@@ -71,7 +87,12 @@ export function writeColouriseReport(root: RunDirectory, result: ColouriseResult
     gray: result.gray,
     truthColourfulness: result.truthColourfulness,
     binCount: result.binCount,
-    runs: Object.fromEntries(result.runs.map((run) => [run.name, { ...run.metrics, trainingSeconds: run.trainingSeconds, epochs: run.history.length }])),
+    runs: Object.fromEntries(
+      result.runs.map((run) => [
+        run.name,
+        { ...run.metrics, trainingSeconds: run.trainingSeconds, epochs: run.history.length },
+      ]),
+    ),
     targets: targetLines(result),
   };
   root.write('metrics.json', JSON.stringify(summary, null, 2) + '\n');
@@ -84,12 +105,23 @@ export function writeColouriseReport(root: RunDirectory, result: ColouriseResult
     const { largest, mean } = roundTripError(forward, inverse);
     return `<tr><th style="text-align:left">${escapeHtml(name)}</th><td>${largest.toExponential(2)}</td><td>${mean.toExponential(2)}</td></tr>`;
   });
-  const series = [{ name: 'gray', metrics: result.gray }, ...result.runs.map((run) => ({ name: run.name, metrics: run.metrics }))];
+  const series = [
+    { name: 'gray', metrics: result.gray },
+    ...result.runs.map((run) => ({ name: run.name, metrics: run.metrics })),
+  ];
   const accuracyChart = lineChartSvg(
-    series.map(({ name, metrics }, i) => ({ label: name, colour: COLOURS[i % COLOURS.length]!, points: metrics.abAccuracy.map((share, t): [number, number] => [t, share]) })),
-    'ab error threshold (L*a*b* units)', 'share of pixels within', 'Raw accuracy on ab',
+    series.map(({ name, metrics }, i) => ({
+      label: name,
+      colour: COLOURS[i % COLOURS.length]!,
+      points: metrics.abAccuracy.map((share, t): [number, number] => [t, share]),
+    })),
+    'ab error threshold (L*a*b* units)',
+    'share of pixels within',
+    'Raw accuracy on ab',
   );
-  const lossCharts = result.runs.filter((run) => run.history.length > 0).map((run) => `<div><h3>${escapeHtml(run.name)}</h3>${lossChartSvg(run.history, run.lossName)}</div>`);
+  const lossCharts = result.runs
+    .filter((run) => run.history.length > 0)
+    .map((run) => `<div><h3>${escapeHtml(run.name)}</h3>${lossChartSvg(run.history, run.lossName)}</div>`);
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Colourisation</title>
 <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -103,7 +135,9 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text
 ${metricsRow('gray baseline', 'the luma with neutral chroma', result.gray, null)}
 ${result.runs.map((run) => metricsRow(run.name, run.description, run.metrics, run.trainingSeconds)).join('\n')}</table>
 <p>PSNR pooled is taken from the MSE over all test pixels; the median of per-image PSNRs is infinite where more than half the images are exactly gray. SSIM is dominated by luminance, which every method keeps, so it barely separates them. Colourfulness is Hasler and S&uuml;sstrunk's; a ratio below 1 is washed out. The ab AUC is the area under the share of pixels within each ab error from 0 to 150; rebalanced, each true colour bin counts equally.</p>
-<ul>${targetLines(result).map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>
+<ul>${targetLines(result)
+    .map((line) => `<li>${escapeHtml(line)}</li>`)
+    .join('')}</ul>
 <h2>Test images</h2>
 <p>Columns: gray, ${result.runs.map((run) => escapeHtml(run.name)).join(', ')}, truth.</p>
 <img alt="gray, colourised and true test images" src="data:image/png;base64,${Buffer.from(grid).toString('base64')}">

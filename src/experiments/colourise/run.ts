@@ -22,7 +22,15 @@ import { historyCsv, lossChartSvg } from '../report.ts';
 import { RunDirectory } from '../run-directory.ts';
 import { tensorsToFile } from '../../nn/safetensors.ts';
 import { binsFromJson, binsToJson, findBins, type AbBins } from './ab-bins.ts';
-import { colourMethod, halfResolutionAb, PART1_SHAPE, RUN_NAMES, type ColourMethod, type Planes, type RunName } from './methods.ts';
+import {
+  colourMethod,
+  halfResolutionAb,
+  PART1_SHAPE,
+  RUN_NAMES,
+  type ColourMethod,
+  type Planes,
+  type RunName,
+} from './methods.ts';
 import { colourMetrics, describeTruth, type ColourMetrics, type ImageBatch } from './metrics.ts';
 import { writeColouriseReport } from './report.ts';
 
@@ -73,15 +81,34 @@ export interface ColouriseResult {
 export function sharedShape(fromSweep: string | null): typeof PART1_SHAPE {
   if (!fromSweep) return PART1_SHAPE;
   const path = join(fromSweep, 'results.json');
-  if (!existsSync(path)) throw new AelabError(`--from-sweep ${fromSweep}: no results.json (not the folder of a finished 'aelab sweep')`);
-  type Row = { name: string; fewer_layers: boolean; channel_factor: number; kernel_size: number; compression_factor: number; test_loss: number };
+  if (!existsSync(path))
+    throw new AelabError(`--from-sweep ${fromSweep}: no results.json (not the folder of a finished 'aelab sweep')`);
+  type Row = {
+    name: string;
+    fewer_layers: boolean;
+    channel_factor: number;
+    kernel_size: number;
+    compression_factor: number;
+    test_loss: number;
+  };
   const trials = readJsonFile<{ trials?: Row[] }>(path).trials;
   const best = [...(trials ?? [])].sort((a, b) => a.test_loss - b.test_loss)[0];
   if (!best) throw new AelabError(`--from-sweep ${fromSweep}: results.json lists no finished trial`);
-  return { ...PART1_SHAPE, fewerLayers: best.fewer_layers, channelFactor: best.channel_factor, kernelSize: best.kernel_size, compression: best.compression_factor };
+  return {
+    ...PART1_SHAPE,
+    fewerLayers: best.fewer_layers,
+    channelFactor: best.channel_factor,
+    kernelSize: best.kernel_size,
+    compression: best.compression_factor,
+  };
 }
 
-const planesOf = (set: ImageSet, indices: ArrayLike<number>): Planes => ({ data: toFloat(set, indices), count: indices.length, height: set.height, width: set.width });
+const planesOf = (set: ImageSet, indices: ArrayLike<number>): Planes => ({
+  data: toFloat(set, indices),
+  count: indices.length,
+  height: set.height,
+  width: set.width,
+});
 
 /** A method's training data: gray planes in, its targets out, converted as batches are drawn. */
 function methodData(set: ImageSet, method: ColourMethod, targetShape: readonly number[]): TrainingData {
@@ -97,7 +124,13 @@ function methodData(set: ImageSet, method: ColourMethod, targetShape: readonly n
 }
 
 /** The RGB images a trained colouriser makes of the images at `indices`. */
-export async function colouriseImages(engine: Engine, model: { forward(input: Tensor): Tensor }, method: ColourMethod, rgb: Planes, batchSize: number): Promise<Float32Array> {
+export async function colouriseImages(
+  engine: Engine,
+  model: { forward(input: Tensor): Tensor },
+  method: ColourMethod,
+  rgb: Planes,
+  batchSize: number,
+): Promise<Float32Array> {
   const { count, height, width } = rgb;
   const plane = height * width;
   const gray = method.gray(rgb);
@@ -105,10 +138,12 @@ export async function colouriseImages(engine: Engine, model: { forward(input: Te
   for (let start = 0; start < count; start += batchSize) {
     const size = Math.min(batchSize, count - start);
     const input = gray.subarray(start * plane, (start + size) * plane);
-    const output = engine.scope(() => noGrad(() => {
-      const raw = model.forward(engine.tensor(input, [size, 1, height, width]));
-      return method.decode ? method.decode(raw) : raw;
-    }));
+    const output = engine.scope(() =>
+      noGrad(() => {
+        const raw = model.forward(engine.tensor(input, [size, 1, height, width]));
+        return method.decode ? method.decode(raw) : raw;
+      }),
+    );
     try {
       result.set(method.reconstruct(input, await output.read(), size, height, width), start * 3 * plane);
     } finally {
@@ -125,23 +160,42 @@ function checkResume(root: RunDirectory, requested: ColouriseConfig, given: Read
   const saved = root.readJson<ColouriseConfig & { dataFingerprint?: string }>('config.json');
   if (!saved) throw new AelabError(`--resume: ${root.path} holds no colourisation (no config.json)`);
   const differences = changedSettings(FIXED_SETTINGS, requested, saved, given);
-  if (differences.length > 0) throw new AelabError(`--resume continues the runs as they started; these differ: ${differences.join(', ')}. Drop them, or choose another --out`);
+  if (differences.length > 0)
+    throw new AelabError(
+      `--resume continues the runs as they started; these differ: ${differences.join(', ')}. Drop them, or choose another --out`,
+    );
 }
 
-export async function runColourise(out: string, config: ColouriseConfig, resume: boolean, hooks: ColouriseHooks = {}): Promise<ColouriseResult> {
+export async function runColourise(
+  out: string,
+  config: ColouriseConfig,
+  resume: boolean,
+  hooks: ColouriseHooks = {},
+): Promise<ColouriseResult> {
   const log = hooks.log ?? (() => {});
   const root = new RunDirectory(out);
   if (resume) checkResume(root, config, hooks.given ?? new Set(Object.keys(config)));
   else {
     const taken = config.runs.filter((name) => new RunDirectory(join(out, name)).checkpointNames().length > 0);
-    if (taken.length > 0) throw new AelabError(`${out} already holds trained ${taken.join(', ')}: pass --resume to continue, or choose another --out`);
+    if (taken.length > 0)
+      throw new AelabError(
+        `${out} already holds trained ${taken.join(', ')}: pass --resume to continue, or choose another --out`,
+      );
   }
   const shape = sharedShape(config.fromSweep);
   const source: DataSource = await loadDataSource(config.data, log);
   const { train, validation, test } = notebookSplit(source.sets, config.sample, config.seed);
-  if (train.channels !== 3) throw new AelabError(`colourisation needs colour images: ${source.name} has ${train.channels} channel${train.channels === 1 ? '' : 's'}`);
-  if (train.height % 4 !== 0 || train.width % 4 !== 0) throw new AelabError(`the colourisers pool twice by 2: image sides must be multiples of 4, not ${train.height}x${train.width}`);
-  log(`data: ${source.name}: ${train.count} training, ${validation.count} validation, ${test.count} test images of ${train.height}x${train.width}`);
+  if (train.channels !== 3)
+    throw new AelabError(
+      `colourisation needs colour images: ${source.name} has ${train.channels} channel${train.channels === 1 ? '' : 's'}`,
+    );
+  if (train.height % 4 !== 0 || train.width % 4 !== 0)
+    throw new AelabError(
+      `the colourisers pool twice by 2: image sides must be multiples of 4, not ${train.height}x${train.width}`,
+    );
+  log(
+    `data: ${source.name}: ${train.count} training, ${validation.count} validation, ${test.count} test images of ${train.height}x${train.width}`,
+  );
 
   // A new folder is made only once the device is there; an existing one is locked first.
   let engine = hooks.engine ?? (existsSync(out) ? null : await createEngine());
@@ -156,16 +210,29 @@ export async function runColourise(out: string, config: ColouriseConfig, resume:
     const measuredAgainst = describeTruth(truthImages);
     const grayMethod = colourMethod('ycbcr', shape, null, null);
     const gray = grayMethod.gray(truth);
-    const grayImages = grayMethod.reconstruct(gray, new Float32Array(2 * gray.length).fill(0.5), test.count, test.height, test.width);
+    const grayImages = grayMethod.reconstruct(
+      gray,
+      new Float32Array(2 * gray.length).fill(0.5),
+      test.count,
+      test.height,
+      test.width,
+    );
     const grayMetrics = colourMetrics({ ...truthImages, pixels: grayImages }, measuredAgainst);
-    log(`gray baseline (neutral chroma): PSNR ${grayMetrics.pooledPsnr.toFixed(2)} dB pooled, colourfulness ${grayMetrics.colourfulness.toFixed(1)} (true images ${measuredAgainst.colourfulness.toFixed(1)})`);
+    log(
+      `gray baseline (neutral chroma): PSNR ${grayMetrics.pooledPsnr.toFixed(2)} dB pooled, colourfulness ${grayMetrics.colourfulness.toFixed(1)} (true images ${measuredAgainst.colourfulness.toFixed(1)})`,
+    );
 
     let bins: AbBins | null = null;
     if (config.runs.includes('lab-classes')) {
       const saved = new RunDirectory(join(out, 'lab-classes')).readJson<ReturnType<typeof binsToJson>>('bins.json');
       if (saved) bins = binsFromJson(saved);
       else {
-        const ab = halfResolutionAb(planesOf(train, Array.from({ length: train.count }, (_, i) => i)));
+        const ab = halfResolutionAb(
+          planesOf(
+            train,
+            Array.from({ length: train.count }, (_, i) => i),
+          ),
+        );
         const pairs = new Float64Array(ab.length);
         const plane = (train.height >> 1) * (train.width >> 1);
         for (let n = 0; n < train.count; n++)
@@ -175,13 +242,18 @@ export async function runColourise(out: string, config: ColouriseConfig, resume:
           }
         bins = findBins(pairs);
       }
-      log(`lab-classes: Q = ${bins.count} ab bins occur in the training images (10-unit grid); predicted at ${train.height / 2}x${train.width / 2} and upsampled`);
+      log(
+        `lab-classes: Q = ${bins.count} ab bins occur in the training images (10-unit grid); predicted at ${train.height / 2}x${train.width / 2} and upsampled`,
+      );
     }
 
     const runs: RunOutcome[] = [];
     for (const name of RUN_NAMES.filter((candidate) => config.runs.includes(candidate))) {
       const labShape = name === 'lab-classes' && shape.compression !== 2 ? PART1_SHAPE : shape;
-      if (labShape !== shape) log(`lab-classes: the sweep's best pools by ${shape.compression}, and the classifier predicts at half resolution: it uses Part 1's shape`);
+      if (labShape !== shape)
+        log(
+          `lab-classes: the sweep's best pools by ${shape.compression}, and the classifier predicts at half resolution: it uses Part 1's shape`,
+        );
       const method = colourMethod(name, labShape, engine, bins);
       const run = new RunDirectory(join(out, name));
       run.create();
@@ -189,11 +261,33 @@ export async function runColourise(out: string, config: ColouriseConfig, resume:
       const trained = await trainMethod(engine, run, method, { train, validation, truth }, config, hooks, log);
       const metrics = colourMetrics({ ...truthImages, pixels: trained.predictions }, measuredAgainst);
       runs.push({ ...trained, metrics });
-      run.write('metrics.json', JSON.stringify({ test: metrics, trainingSeconds: trained.trainingSeconds, adapter: engine.adapterDescription }, null, 2) + '\n');
-      log(`${name}: PSNR ${metrics.pooledPsnr.toFixed(2)} dB pooled (gray ${grayMetrics.pooledPsnr.toFixed(2)}), colourfulness ratio ${metrics.colourfulnessRatio.toFixed(3)}, ab AUC ${(100 * metrics.abAuc).toFixed(1)}%`);
+      run.write(
+        'metrics.json',
+        JSON.stringify(
+          { test: metrics, trainingSeconds: trained.trainingSeconds, adapter: engine.adapterDescription },
+          null,
+          2,
+        ) + '\n',
+      );
+      log(
+        `${name}: PSNR ${metrics.pooledPsnr.toFixed(2)} dB pooled (gray ${grayMetrics.pooledPsnr.toFixed(2)}), colourfulness ratio ${metrics.colourfulnessRatio.toFixed(3)}, ab AUC ${(100 * metrics.abAuc).toFixed(1)}%`,
+      );
     }
-    const result: ColouriseResult = { directory: out, gray: grayMetrics, runs, truthColourfulness: measuredAgainst.colourfulness, binCount: bins?.count ?? null };
-    writeColouriseReport(root, result, { truth: truth.data, gray: grayImages, height: test.height, width: test.width, command: hooks.command ?? 'aelab colourise', adapter: engine.adapterDescription });
+    const result: ColouriseResult = {
+      directory: out,
+      gray: grayMetrics,
+      runs,
+      truthColourfulness: measuredAgainst.colourfulness,
+      binCount: bins?.count ?? null,
+    };
+    writeColouriseReport(root, result, {
+      truth: truth.data,
+      gray: grayImages,
+      height: test.height,
+      width: test.width,
+      command: hooks.command ?? 'aelab colourise',
+      adapter: engine.adapterDescription,
+    });
     return result;
   } finally {
     release();
@@ -201,14 +295,35 @@ export async function runColourise(out: string, config: ColouriseConfig, resume:
 }
 
 /** Trains one method and colourises the test images (`truth`, converted once for all methods). */
-async function trainMethod(engine: Engine, run: RunDirectory, method: ColourMethod, split: { train: ImageSet; validation: ImageSet; truth: Planes }, config: ColouriseConfig, hooks: ColouriseHooks, log: (line: string) => void): Promise<Omit<RunOutcome, 'metrics'>> {
+async function trainMethod(
+  engine: Engine,
+  run: RunDirectory,
+  method: ColourMethod,
+  split: { train: ImageSet; validation: ImageSet; truth: Planes },
+  config: ColouriseConfig,
+  hooks: ColouriseHooks,
+  log: (line: string) => void,
+): Promise<Omit<RunOutcome, 'metrics'>> {
   const { train, validation, truth } = split;
   const model = configurableAutoencoder(engine, method.architecture, config.seed);
   const imageShape = [1, train.height, train.width];
   const targetShape = model.outputShape([1, ...imageShape]).slice(1);
   const modelSummary = summary(model, imageShape);
   run.write('summary.txt', modelSummary + '\n');
-  run.write('config.json', JSON.stringify({ method: method.name, architecture: method.architecture, epochs: config.epochs, batchSize: config.batchSize, seed: config.seed }, null, 2) + '\n');
+  run.write(
+    'config.json',
+    JSON.stringify(
+      {
+        method: method.name,
+        architecture: method.architecture,
+        epochs: config.epochs,
+        batchSize: config.batchSize,
+        seed: config.seed,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   const optimizer = RMSprop(engine, model.parameters());
   let history: EpochLog[] = [];
   const state = run.checkpointNames().length > 0 ? run.loadLatestCheckpoint(engine, model, optimizer) : null;
@@ -220,7 +335,8 @@ async function trainMethod(engine: Engine, run: RunDirectory, method: ColourMeth
   const stepsLeft = (config.epochs - (history.at(-1)?.epoch ?? 0)) * Math.ceil(train.count / config.batchSize);
   if (stepsLeft > 0) {
     await compileStep(engine, model, trainData, config.batchSize, log, method.loss);
-    if (hooks.tune ?? true) await tuneForTraining(engine, model, trainData, config.batchSize, log, stepsLeft, method.loss);
+    if (hooks.tune ?? true)
+      await tuneForTraining(engine, model, trainData, config.batchSize, log, stepsLeft, method.loss);
   }
   await fit(engine, model, optimizer, method.loss, trainData, {
     epochs: config.epochs,
@@ -231,16 +347,31 @@ async function trainMethod(engine: Engine, run: RunDirectory, method: ColourMeth
     onProgress: (progress) => hooks.onProgress?.(method.name, progress),
     onEpochEnd: async (epochLog) => {
       history.push(epochLog);
-      await run.saveCheckpoint(engine, model, optimizer, { epoch: epochLog.epoch, optimizerStep: optimizer.step, history });
+      await run.saveCheckpoint(engine, model, optimizer, {
+        epoch: epochLog.epoch,
+        optimizerStep: optimizer.step,
+        history,
+      });
       run.write('history.csv', historyCsv(history));
       run.write('loss.svg', lossChartSvg(history, method.lossName));
       hooks.onEpochEnd?.(method.name, epochLog);
     },
   });
   const predictions = await colouriseImages(engine, model, method, truth, config.batchSize);
-  run.write('model.safetensors', await tensorsToFile(engine, model.namedParameters(), { model: method.name, epochs: String(config.epochs) }));
+  run.write(
+    'model.safetensors',
+    await tensorsToFile(engine, model.namedParameters(), { model: method.name, epochs: String(config.epochs) }),
+  );
   model.parameters().forEach((parameter) => parameter.dispose());
   optimizer.dispose();
   const trainingSeconds = history.reduce((total, epochLog) => total + epochLog.seconds, 0);
-  return { name: method.name, description: method.description, history, trainingSeconds, predictions, summary: modelSummary, lossName: method.lossName };
+  return {
+    name: method.name,
+    description: method.description,
+    history,
+    trainingSeconds,
+    predictions,
+    summary: modelSummary,
+    lossName: method.lossName,
+  };
 }

@@ -10,7 +10,13 @@
 // are tested against.
 import { defineOp, type HostTensor } from '../op.ts';
 import { requireFusedActivation } from '../../shapes.ts';
-import { conv2dGeometry, transposedGeometry, type Conv2dActivation, type Conv2dAttributes, type Conv2dGeometry } from './geometry.ts';
+import {
+  conv2dGeometry,
+  transposedGeometry,
+  type Conv2dActivation,
+  type Conv2dAttributes,
+  type Conv2dGeometry,
+} from './geometry.ts';
 import { forwardTile, LANES, transposedTile, weightGradientTile } from './tiles.ts';
 import { encodeSumRows } from '../sum.ts';
 import { relu } from '../relu.ts';
@@ -19,20 +25,39 @@ import type { Tensor } from '../../backend/tensor.ts';
 import type { Engine } from '../../backend/engine.ts';
 import { wgsl } from '#wgsl/kernels';
 
-export { conv2dGeometry, upsampledMultiplyAddShare, type Conv2dActivation, type Conv2dAttributes, type Conv2dGeometry } from './geometry.ts';
+export {
+  conv2dGeometry,
+  upsampledMultiplyAddShare,
+  type Conv2dActivation,
+  type Conv2dAttributes,
+  type Conv2dGeometry,
+} from './geometry.ts';
 
 /**
  * Encodes dL/dweight of conv2d with `upsample` into gradWeight: the strided convolution's weight
  * gradient (dL/dwt), folded back. (A fold that added the partial sums' rows itself, one
  * dispatch fewer, was slower: its invocations each walk every row.)
  */
-function upsampledWeightGradient(engine: Engine, g: Conv2dGeometry, input: Tensor, gradOutput: Tensor, gradWeight: Tensor): void {
+function upsampledWeightGradient(
+  engine: Engine,
+  g: Conv2dGeometry,
+  input: Tensor,
+  gradOutput: Tensor,
+  gradWeight: Tensor,
+): void {
   const t = transposedGeometry(g);
   const partialSums = encodeWeightGradientPartials(engine, t, gradOutput, input, false);
-  const gradUpsampled = engine.empty([t.outChannels, t.inChannels, t.kernelHeight, t.kernelWidth], 'conv2d upsampled weight gradient');
+  const gradUpsampled = engine.empty(
+    [t.outChannels, t.inChannels, t.kernelHeight, t.kernelWidth],
+    'conv2d upsampled weight gradient',
+  );
   encodeSumRows(engine, partialSums, 0, [gradUpsampled]);
   partialSums.dispose();
-  engine.dispatch(wgsl.conv2dUpsampled, 'upsampled_weight_gradient', { bindings: { input: gradUpsampled, output: gradWeight }, params: params(g, false, {}), invocations: gradWeight.size });
+  engine.dispatch(wgsl.conv2dUpsampled, 'upsampled_weight_gradient', {
+    bindings: { input: gradUpsampled, output: gradWeight },
+    params: params(g, false, {}),
+    invocations: gradWeight.size,
+  });
   gradUpsampled.dispose();
 }
 
@@ -45,8 +70,16 @@ function upsampledBiasGradient(engine: Engine, g: Conv2dGeometry, gradOutput: Te
   const quads = (g.outHeight * g.outWidth) % 4 === 0;
   const partialSums = engine.empty([g.batch * (quads ? LANES : 1), g.outChannels], 'conv2d bias gradient partial sums');
   const request = { params: params(g, false, {}), invocations: partialSums.size };
-  if (quads) engine.dispatch(wgsl.conv2dUpsampled, 'bias_gradient_partial_quads', { bindings: { gradOutputQuads: gradOutput, partialSums }, ...request });
-  else engine.dispatch(wgsl.conv2dUpsampled, 'bias_gradient_partial', { bindings: { gradOutput, partialSums }, ...request });
+  if (quads)
+    engine.dispatch(wgsl.conv2dUpsampled, 'bias_gradient_partial_quads', {
+      bindings: { gradOutputQuads: gradOutput, partialSums },
+      ...request,
+    });
+  else
+    engine.dispatch(wgsl.conv2dUpsampled, 'bias_gradient_partial', {
+      bindings: { gradOutput, partialSums },
+      ...request,
+    });
   encodeSumRows(engine, partialSums, 0, [gradBias]);
   partialSums.dispose();
 }
@@ -54,7 +87,10 @@ function upsampledBiasGradient(engine: Engine, g: Conv2dGeometry, gradOutput: Te
 /** Encodes the upsampled weights wt[inChannels, outChannels, K + f - 1, K + f - 1] of conv2d with `upsample` f. */
 function upsampledWeights(engine: Engine, weight: Tensor, g: Conv2dGeometry): Tensor {
   const t = transposedGeometry(g);
-  const upsampled = engine.empty([t.outChannels, t.inChannels, t.kernelHeight, t.kernelWidth], 'conv2d upsampled weights');
+  const upsampled = engine.empty(
+    [t.outChannels, t.inChannels, t.kernelHeight, t.kernelWidth],
+    'conv2d upsampled weights',
+  );
   engine.dispatch(wgsl.conv2dUpsampled, 'upsampled_weights', {
     bindings: { weight, output: upsampled },
     params: params(g, false, {}),
@@ -63,7 +99,12 @@ function upsampledWeights(engine: Engine, weight: Tensor, g: Conv2dGeometry): Te
   return upsampled;
 }
 
-function params(geometry: Conv2dGeometry, hasBias: boolean, attributes: Conv2dAttributes, split = { splits: 1, rowsPerSplit: 1 }): Record<string, number> {
+function params(
+  geometry: Conv2dGeometry,
+  hasBias: boolean,
+  attributes: Conv2dAttributes,
+  split = { splits: 1, rowsPerSplit: 1 },
+): Record<string, number> {
   return { ...geometry, hasBias: hasBias ? 1 : 0, relu: activationOf(attributes) === 'relu' ? 1 : 0, ...split };
 }
 
@@ -75,10 +116,19 @@ function activationOf(attributes: Conv2dAttributes): Conv2dActivation {
  * Encodes weight_gradient_partial: partial sums [rows, weights (+ biases)] of dL/dweight (and
  * dL/dbias with `hasBias`), one row per slice of rows and lane, for sum_rows to add.
  */
-function encodeWeightGradientPartials(engine: Engine, g: Conv2dGeometry, input: Tensor, gradOutput: Tensor, hasBias: boolean): Tensor {
+function encodeWeightGradientPartials(
+  engine: Engine,
+  g: Conv2dGeometry,
+  input: Tensor,
+  gradOutput: Tensor,
+  hasBias: boolean,
+): Tensor {
   const { split, partialRows, invocations, specialization } = weightGradientTile(engine, g);
   const weightCount = g.outChannels * g.inChannels * g.kernelHeight * g.kernelWidth;
-  const partialSums = engine.empty([partialRows, weightCount + (hasBias ? g.outChannels : 0)], 'conv2d gradient partial sums');
+  const partialSums = engine.empty(
+    [partialRows, weightCount + (hasBias ? g.outChannels : 0)],
+    'conv2d gradient partial sums',
+  );
   engine.dispatch(wgsl.conv2dWeightGradient, 'weight_gradient_partial', {
     bindings: { input, gradOutput, partialSums },
     params: params(g, hasBias, {}, split),
@@ -132,13 +182,27 @@ export const conv2d = defineOp<Conv2dAttributes>({
   //   dL/dwt = that convolution's weight gradient, with dL/dz as its input and the input as
   //            its output gradient; dL/dweight = the sums of dL/dwt that wt summed (upsampled_weight_gradient)
   //   dL/dbias[co] = sum of dL/dz over n, y, x (bias_gradient_partial and sum_rows).
-  backward(engine, { inputs: [input, weight, bias], attributes, output, gradOutput: gradY, needsGradient, reservedGradient }) {
+  backward(
+    engine,
+    { inputs: [input, weight, bias], attributes, output, gradOutput: gradY, needsGradient, reservedGradient },
+  ) {
     const g = conv2dGeometry(input!.shape, weight!.shape, bias?.shape, attributes);
     const hasBias = bias !== undefined;
     const wantsBias = hasBias && needsGradient[2]!;
-    const gradOutput = activationOf(attributes) === 'relu' ? relu.backward(engine, { inputs: [output], output, attributes: {}, gradOutput: gradY, needsGradient: [true] })[0]! : gradY;
+    const gradOutput =
+      activationOf(attributes) === 'relu'
+        ? relu.backward(engine, {
+            inputs: [output],
+            output,
+            attributes: {},
+            gradOutput: gradY,
+            needsGradient: [true],
+          })[0]!
+        : gradY;
     // The weight and bias gradients go where the tape reserved them (an optimiser's buffer), if it did.
-    const gradWeight = needsGradient[1] ? (reservedGradient?.(1) ?? engine.empty(weight!.shape, 'conv2d weight gradient')) : null;
+    const gradWeight = needsGradient[1]
+      ? (reservedGradient?.(1) ?? engine.empty(weight!.shape, 'conv2d weight gradient'))
+      : null;
     const gradBias = wantsBias ? (reservedGradient?.(2) ?? engine.empty(bias!.shape, 'conv2d bias gradient')) : null;
     if (g.upsample > 1) {
       if (gradWeight) upsampledWeightGradient(engine, g, input!, gradOutput, gradWeight);
@@ -195,7 +259,9 @@ export const conv2d = defineOp<Conv2dAttributes>({
       const g = conv2dGeometry(input!.shape, weight!.shape, bias?.shape, attributes);
       // y = relu(z): dL/dz = dL/dy where y > 0, else 0 (the gradient at exactly 0 is 0).
       const relu = activationOf(attributes) === 'relu';
-      const gradOutput = { data: relu ? gradY.data.map((upstream, i) => (output.data[i]! > 0 ? upstream : 0)) : gradY.data };
+      const gradOutput = {
+        data: relu ? gradY.data.map((upstream, i) => (output.data[i]! > 0 ? upstream : 0)) : gradY.data,
+      };
       const read = upsampledReference(input!, g);
       const gradRead = new Float64Array(read.length);
       const gradWeight = new Float64Array(weight!.data.length);
@@ -206,10 +272,16 @@ export const conv2d = defineOp<Conv2dAttributes>({
         gradWeight[weightIndex] += read[inputIndex]! * upstream;
       });
       // With `upsample`, x was read upsampled: its gradient is upsample2d's backward of gradRead.
-      const gradInput = g.upsample === 1 ? gradRead : upsample2d.reference.backward({
-        inputs: [input!], attributes: { factor: g.upsample }, output: { shape: [g.batch, g.inChannels, g.inHeight, g.inWidth], data: read },
-        gradOutput: { shape: [g.batch, g.inChannels, g.inHeight, g.inWidth], data: gradRead }, needsGradient: [true],
-      })[0]!;
+      const gradInput =
+        g.upsample === 1
+          ? gradRead
+          : upsample2d.reference.backward({
+              inputs: [input!],
+              attributes: { factor: g.upsample },
+              output: { shape: [g.batch, g.inChannels, g.inHeight, g.inWidth], data: read },
+              gradOutput: { shape: [g.batch, g.inChannels, g.inHeight, g.inWidth], data: gradRead },
+              needsGradient: [true],
+            })[0]!;
       let gradBias: Float64Array | null = null;
       if (bias) {
         // y[n, co, ...] += b[co]  =>  dL/db[co] = sum of dL/dy over n, oy, ox.
@@ -229,7 +301,10 @@ function upsampledReference(input: HostTensor, g: Conv2dGeometry): Float64Array 
 }
 
 /** Visits every (output, input, weight) index triple of the convolution that lands inside the input. */
-function forEachTap(g: Conv2dGeometry, visit: (outputIndex: number, inputIndex: number, weightIndex: number) => void): void {
+function forEachTap(
+  g: Conv2dGeometry,
+  visit: (outputIndex: number, inputIndex: number, weightIndex: number) => void,
+): void {
   for (let n = 0; n < g.batch; n++)
     for (let co = 0; co < g.outChannels; co++)
       for (let oy = 0; oy < g.outHeight; oy++)
@@ -242,9 +317,12 @@ function forEachTap(g: Conv2dGeometry, visit: (outputIndex: number, inputIndex: 
               for (let kx = 0; kx < g.kernelWidth; kx++) {
                 const ix = ox * g.stride + kx - g.padLeft;
                 if (ix < 0 || ix >= g.inWidth) continue;
-                visit(outputIndex, ((n * g.inChannels + ci) * g.inHeight + iy) * g.inWidth + ix, ((co * g.inChannels + ci) * g.kernelHeight + ky) * g.kernelWidth + kx);
+                visit(
+                  outputIndex,
+                  ((n * g.inChannels + ci) * g.inHeight + iy) * g.inWidth + ix,
+                  ((co * g.inChannels + ci) * g.kernelHeight + ky) * g.kernelWidth + kx,
+                );
               }
             }
         }
 }
-

@@ -1,7 +1,15 @@
 // conv2d's shapes: its attributes, the geometry they give an input and a weight (Keras'
 // padding rules), and the transposed convolution that conv2d with `upsample` runs.
 import { ShapeError } from '../../errors.ts';
-import { formatShape, requirePositiveInteger, requireRank4, windowGeometry, type FusedActivation, type Padding, type Shape } from '../../shapes.ts';
+import {
+  formatShape,
+  requirePositiveInteger,
+  requireRank4,
+  windowGeometry,
+  type FusedActivation,
+  type Padding,
+  type Shape,
+} from '../../shapes.ts';
 
 export interface Conv2dAttributes {
   /** Default 1. */
@@ -17,21 +25,39 @@ export interface Conv2dAttributes {
 export type Conv2dActivation = FusedActivation;
 
 export interface Conv2dGeometry {
-  batch: number; inChannels: number; inHeight: number; inWidth: number;
-  outChannels: number; outHeight: number; outWidth: number;
-  kernelHeight: number; kernelWidth: number; stride: number; padTop: number; padLeft: number;
+  batch: number;
+  inChannels: number;
+  inHeight: number;
+  inWidth: number;
+  outChannels: number;
+  outHeight: number;
+  outWidth: number;
+  kernelHeight: number;
+  kernelWidth: number;
+  stride: number;
+  padTop: number;
+  padLeft: number;
   /** The input is read upsampled by this factor: inHeight x inWidth is its upsampled size. */
   upsample: number;
 }
 
-export function conv2dGeometry(inputShape: Shape, weightShape: Shape, biasShape: Shape | undefined, attributes: Conv2dAttributes): Conv2dGeometry {
+export function conv2dGeometry(
+  inputShape: Shape,
+  weightShape: Shape,
+  biasShape: Shape | undefined,
+  attributes: Conv2dAttributes,
+): Conv2dGeometry {
   const [batch, inChannels, inHeight, inWidth] = requireRank4(inputShape, 'conv2d input');
   if (weightShape.length !== 4) {
-    throw new ShapeError(`conv2d weight: expected [outChannels, inChannels, kernelHeight, kernelWidth], got ${formatShape(weightShape)}`);
+    throw new ShapeError(
+      `conv2d weight: expected [outChannels, inChannels, kernelHeight, kernelWidth], got ${formatShape(weightShape)}`,
+    );
   }
   const [outChannels, weightInChannels, kernelHeight, kernelWidth] = requireRank4(weightShape, 'conv2d weight');
   if (weightInChannels !== inChannels) {
-    throw new ShapeError(`conv2d: input has ${inChannels} channels but the weight expects ${weightInChannels} (input ${formatShape(inputShape)}, weight ${formatShape(weightShape)})`);
+    throw new ShapeError(
+      `conv2d: input has ${inChannels} channels but the weight expects ${weightInChannels} (input ${formatShape(inputShape)}, weight ${formatShape(weightShape)})`,
+    );
   }
   if (biasShape && (biasShape.length !== 1 || biasShape[0] !== outChannels)) {
     throw new ShapeError(`conv2d bias: expected [${outChannels}], got ${formatShape(biasShape)}`);
@@ -41,15 +67,35 @@ export function conv2dGeometry(inputShape: Shape, weightShape: Shape, biasShape:
   if (upsample > 1 && stride !== 1) {
     throw new ShapeError(`conv2d: upsample ${upsample} needs stride 1, got stride ${stride}`);
   }
-  const { height, width } = windowGeometry(inHeight * upsample, inWidth * upsample, kernelHeight, kernelWidth, stride, attributes.padding ?? 'valid', 'conv2d');
+  const { height, width } = windowGeometry(
+    inHeight * upsample,
+    inWidth * upsample,
+    kernelHeight,
+    kernelWidth,
+    stride,
+    attributes.padding ?? 'valid',
+    'conv2d',
+  );
   if (upsample > 1 && (height.padBefore >= kernelHeight || width.padBefore >= kernelWidth)) {
     // The transposed form pads by kernel - 1 - padding: it has no negative padding.
-    throw new ShapeError(`conv2d: with upsample the padding before must be less than the kernel size, got ${height.padBefore},${width.padBefore} for a ${kernelHeight}x${kernelWidth} kernel`);
+    throw new ShapeError(
+      `conv2d: with upsample the padding before must be less than the kernel size, got ${height.padBefore},${width.padBefore} for a ${kernelHeight}x${kernelWidth} kernel`,
+    );
   }
   return {
-    batch, inChannels, inHeight: inHeight * upsample, inWidth: inWidth * upsample, outChannels,
-    outHeight: height.output, outWidth: width.output,
-    kernelHeight, kernelWidth, stride, padTop: height.padBefore, padLeft: width.padBefore, upsample,
+    batch,
+    inChannels,
+    inHeight: inHeight * upsample,
+    inWidth: inWidth * upsample,
+    outChannels,
+    outHeight: height.output,
+    outWidth: width.output,
+    kernelHeight,
+    kernelWidth,
+    stride,
+    padTop: height.padBefore,
+    padLeft: width.padBefore,
+    upsample,
   };
 }
 
@@ -61,10 +107,19 @@ export function conv2dGeometry(inputShape: Shape, weightShape: Shape, biasShape:
  */
 export function transposedGeometry(g: Conv2dGeometry): Conv2dGeometry {
   return {
-    batch: g.batch, inChannels: g.outChannels, inHeight: g.outHeight, inWidth: g.outWidth,
-    outChannels: g.inChannels, outHeight: g.inHeight / g.upsample, outWidth: g.inWidth / g.upsample,
-    kernelHeight: g.kernelHeight + g.upsample - 1, kernelWidth: g.kernelWidth + g.upsample - 1, stride: g.upsample,
-    padTop: g.kernelHeight - 1 - g.padTop, padLeft: g.kernelWidth - 1 - g.padLeft, upsample: 1,
+    batch: g.batch,
+    inChannels: g.outChannels,
+    inHeight: g.outHeight,
+    inWidth: g.outWidth,
+    outChannels: g.inChannels,
+    outHeight: g.inHeight / g.upsample,
+    outWidth: g.inWidth / g.upsample,
+    kernelHeight: g.kernelHeight + g.upsample - 1,
+    kernelWidth: g.kernelWidth + g.upsample - 1,
+    stride: g.upsample,
+    padTop: g.kernelHeight - 1 - g.padTop,
+    padLeft: g.kernelWidth - 1 - g.padLeft,
+    upsample: 1,
   };
 }
 

@@ -71,23 +71,38 @@ function rowTileCandidates(width: number, channels: number, height: number, subg
     for (const channelLimit of [4, 8, MAX_TILE_CHANNELS])
       for (const tileY of [1, 2, 4, MAX_TILE_Y].filter((y) => y <= height))
         for (const shuffles of subgroups ? [1, 0] : [0]) {
-          const tile = { TILE_X: tileX, TILE_Y: tileY, TILE_CHANNELS: evenTile(channels, channelLimit), SUBGROUP_SHUFFLES: shuffles };
+          const tile = {
+            TILE_X: tileX,
+            TILE_Y: tileY,
+            TILE_CHANNELS: evenTile(channels, channelLimit),
+            SUBGROUP_SHUFFLES: shuffles,
+          };
           if (tileX * tileY * tile.TILE_CHANNELS <= MAX_ACCUMULATORS) candidates.push(tile);
         }
   return unique(candidates);
 }
 
 function rowTileDispatch(tile: RowTileSize, width: number, channels: number, height: number, batch: number) {
-  const invocations = batch * Math.ceil(height / tile.TILE_Y) * LANES * Math.ceil(width / (LANES * tile.TILE_X)) * Math.ceil(channels / tile.TILE_CHANNELS);
+  const invocations =
+    batch *
+    Math.ceil(height / tile.TILE_Y) *
+    LANES *
+    Math.ceil(width / (LANES * tile.TILE_X)) *
+    Math.ceil(channels / tile.TILE_CHANNELS);
   return { specialization: { ...tile }, invocations };
 }
 
 /** The forward pass's row tile (output rows and channels): the tuner's choice, or the heuristic. */
 export function forwardTile(engine: Engine, g: Conv2dGeometry) {
   const subgroups = engine.kernels.subgroups !== null;
-  const tile = engine.tuning.choose(tuningKey('forward', g), () => withRowWindow(rowTileCandidates(g.outWidth, g.outChannels, g.outHeight, subgroups), subgroups));
+  const tile = engine.tuning.choose(tuningKey('forward', g), () =>
+    withRowWindow(rowTileCandidates(g.outWidth, g.outChannels, g.outHeight, subgroups), subgroups),
+  );
   const { specialization, invocations } = rowTileDispatch(tile, g.outWidth, g.outChannels, g.outHeight, g.batch);
-  return { specialization: { ...specialization, ...rowWindowSpecialization(tile.ROW_WINDOW, g, subgroups) }, invocations };
+  return {
+    specialization: { ...specialization, ...rowWindowSpecialization(tile.ROW_WINDOW, g, subgroups) },
+    invocations,
+  };
 }
 
 /** A row tile of the forward pass or backward_input, with or without its row window. */
@@ -120,8 +135,16 @@ function withRowWindow(tiles: readonly RowTileSize[], subgroups: boolean): Windo
  * tile's UNROLL_LOOPS, see transposedTileCandidates): rolled, lavapipe indexes the window at
  * run time, and the step runs slower than without it.
  */
-function rowWindowSpecialization(rowWindow: number | undefined, g: Conv2dGeometry, subgroups: boolean): Record<string, number> {
-  return { KERNEL_HEIGHT: g.kernelHeight, STRIDE: g.stride, ...(rowWindow === 1 && subgroups ? { UNROLL_LOOPS: 1 } : {}) };
+function rowWindowSpecialization(
+  rowWindow: number | undefined,
+  g: Conv2dGeometry,
+  subgroups: boolean,
+): Record<string, number> {
+  return {
+    KERNEL_HEIGHT: g.kernelHeight,
+    STRIDE: g.stride,
+    ...(rowWindow === 1 && subgroups ? { UNROLL_LOOPS: 1 } : {}),
+  };
 }
 
 /**
@@ -151,7 +174,11 @@ function allPhasesWindow(kernel: number, pad: number, stride: number): number | 
  * The input's stride phases: the rows and columns of one phase, and the all-phases tile's
  * window (WINDOW_Y x WINDOW_X), null where the padding rules that tile out.
  */
-function stridePhases(g: Conv2dGeometry): { width: number; height: number; window: { WINDOW_Y: number; WINDOW_X: number } | null } {
+function stridePhases(g: Conv2dGeometry): {
+  width: number;
+  height: number;
+  window: { WINDOW_Y: number; WINDOW_X: number } | null;
+} {
   const windowY = allPhasesWindow(g.kernelHeight, g.padTop, g.stride);
   const windowX = allPhasesWindow(g.kernelWidth, g.padLeft, g.stride);
   return {
@@ -162,7 +189,11 @@ function stridePhases(g: Conv2dGeometry): { width: number; height: number; windo
 }
 
 /** The tiles the input gradient may use: for stride > 1, the phase-wise row tiles and the all-phases ones. */
-function transposedTileCandidates(g: Conv2dGeometry, subgroups: boolean, allPhasesCompile: boolean): TransposedTileSize[] {
+function transposedTileCandidates(
+  g: Conv2dGeometry,
+  subgroups: boolean,
+  allPhasesCompile: boolean,
+): TransposedTileSize[] {
   const phases = stridePhases(g);
   const rowTiles = withRowWindow(rowTileCandidates(phases.width, g.inChannels, phases.height, subgroups), subgroups);
   // Few channels give each dL/dz value backward_input loads few multiply-adds, which the
@@ -175,24 +206,55 @@ function transposedTileCandidates(g: Conv2dGeometry, subgroups: boolean, allPhas
   // rolled on lavapipe). Only there: the unrolling is for the shared weights
   // (rolled, the lanes share them tap by tap). SwiftShader is offered no all-phases tile: its
   // compiler cannot take them (tuning/adapter-kind.ts).
-  if (g.stride === 1 || phases.window === null || g.inChannels > MAX_ALL_PHASES_CHANNELS || !allPhasesCompile) return rowTiles;
+  if (g.stride === 1 || phases.window === null || g.inChannels > MAX_ALL_PHASES_CHANNELS || !allPhasesCompile)
+    return rowTiles;
   const phaseCount = g.stride * g.stride;
   const allPhases: TransposedTileSize[] = [];
-  for (const tileY of [4, 2, 1, MAX_TILE_Y].filter((y) => y <= phases.height && y * phaseCount * g.inChannels <= MAX_ACCUMULATORS))
+  for (const tileY of [4, 2, 1, MAX_TILE_Y].filter(
+    (y) => y <= phases.height && y * phaseCount * g.inChannels <= MAX_ACCUMULATORS,
+  ))
     for (const shuffles of subgroups ? [1, 0] : [0])
-      for (const unroll of shuffles ? [1, 0] : [0]) allPhases.push({ TILE_X: 1, TILE_Y: tileY, TILE_CHANNELS: g.inChannels, SUBGROUP_SHUFFLES: shuffles, ALL_PHASES: 1, UNROLL_LOOPS: unroll });
+      for (const unroll of shuffles ? [1, 0] : [0])
+        allPhases.push({
+          TILE_X: 1,
+          TILE_Y: tileY,
+          TILE_CHANNELS: g.inChannels,
+          SUBGROUP_SHUFFLES: shuffles,
+          ALL_PHASES: 1,
+          UNROLL_LOOPS: unroll,
+        });
   return [...allPhases, ...rowTiles.map((tile): TransposedTileSize => ({ ...tile, ALL_PHASES: 0 }))];
 }
 
-export function transposedTile(engine: Engine, g: Conv2dGeometry): { entryPoint: string; specialization: Record<string, number>; invocations: number } {
-  const { ALL_PHASES, ...tile } = engine.tuning.choose(tuningKey('backward_input', g), () => transposedTileCandidates(g, engine.kernels.subgroups !== null, compilesAllPhasesTiles(engine.traits)));
+export function transposedTile(
+  engine: Engine,
+  g: Conv2dGeometry,
+): { entryPoint: string; specialization: Record<string, number>; invocations: number } {
+  const { ALL_PHASES, ...tile } = engine.tuning.choose(tuningKey('backward_input', g), () =>
+    transposedTileCandidates(g, engine.kernels.subgroups !== null, compilesAllPhasesTiles(engine.traits)),
+  );
   const phases = stridePhases(g);
   if (ALL_PHASES === 1) {
     const { invocations } = rowTileDispatch(tile, phases.width, g.inChannels, phases.height, g.batch);
-    const kernel = { KERNEL_HEIGHT: g.kernelHeight, KERNEL_WIDTH: g.kernelWidth, PAD_TOP: g.padTop, PAD_LEFT: g.padLeft };
-    return { entryPoint: 'backward_input_all_phases', specialization: { ...tile, STRIDE: g.stride, ...phases.window!, ...kernel }, invocations };
+    const kernel = {
+      KERNEL_HEIGHT: g.kernelHeight,
+      KERNEL_WIDTH: g.kernelWidth,
+      PAD_TOP: g.padTop,
+      PAD_LEFT: g.padLeft,
+    };
+    return {
+      entryPoint: 'backward_input_all_phases',
+      specialization: { ...tile, STRIDE: g.stride, ...phases.window!, ...kernel },
+      invocations,
+    };
   }
-  const { specialization, invocations } = rowTileDispatch(tile, phases.width, g.inChannels, phases.height, g.batch * g.stride * g.stride);
+  const { specialization, invocations } = rowTileDispatch(
+    tile,
+    phases.width,
+    g.inChannels,
+    phases.height,
+    g.batch * g.stride * g.stride,
+  );
   const window = rowWindowSpecialization(tile.ROW_WINDOW, g, engine.kernels.subgroups !== null);
   return { entryPoint: 'backward_input', specialization: { ...specialization, ...window }, invocations };
 }
@@ -226,7 +288,12 @@ function weightGradientCandidates(g: Conv2dGeometry, subgroups: boolean): Weight
     const rowsThatFit = Math.max(1, Math.floor(MAX_GRADIENT_ACCUMULATORS / (channels * g.kernelWidth)));
     for (const lanesOnChannels of mappings)
       for (const splitInvocations of [TARGET_SPLIT_INVOCATIONS, 1024, 4096, 16384, 64]) {
-        candidates.push({ TILE_CHANNELS: channels, TAP_ROWS: evenTile(g.kernelHeight, rowsThatFit), LANES_ON_CHANNELS: lanesOnChannels, splitInvocations });
+        candidates.push({
+          TILE_CHANNELS: channels,
+          TAP_ROWS: evenTile(g.kernelHeight, rowsThatFit),
+          LANES_ON_CHANNELS: lanesOnChannels,
+          splitInvocations,
+        });
       }
   }
   return unique(candidates);
@@ -239,17 +306,22 @@ function unique<T>(candidates: T[]): T[] {
 
 /** The tuning key of one conv2d kernel at one geometry, e.g. 'conv2d.forward 32x3x32x32 -> 8x32x32, 3x3 stride 1 pad 1,1'. */
 function tuningKey(entryPoint: string, g: Conv2dGeometry): string {
-  return `conv2d.${entryPoint} ${g.batch}x${g.inChannels}x${g.inHeight}x${g.inWidth} -> ${g.outChannels}x${g.outHeight}x${g.outWidth}, ` +
-    `${g.kernelHeight}x${g.kernelWidth} stride ${g.stride} pad ${g.padTop},${g.padLeft}`;
+  return (
+    `conv2d.${entryPoint} ${g.batch}x${g.inChannels}x${g.inHeight}x${g.inWidth} -> ${g.outChannels}x${g.outHeight}x${g.outWidth}, ` +
+    `${g.kernelHeight}x${g.kernelWidth} stride ${g.stride} pad ${g.padTop},${g.padLeft}`
+  );
 }
 
-function rowSplit(geometry: Conv2dGeometry, invocationsPerSplit: number, targetInvocations: number): { splits: number; rowsPerSplit: number } {
+function rowSplit(
+  geometry: Conv2dGeometry,
+  invocationsPerSplit: number,
+  targetInvocations: number,
+): { splits: number; rowsPerSplit: number } {
   const rows = geometry.batch * geometry.outHeight;
   const wanted = Math.min(rows, Math.max(1, Math.ceil(targetInvocations / invocationsPerSplit)));
   const rowsPerSplit = Math.ceil(rows / wanted);
   return { splits: Math.ceil(rows / rowsPerSplit), rowsPerSplit };
 }
-
 
 /**
  * The weight gradient's dispatch: its variant (the tuner's choice, or the heuristic), how its
@@ -257,18 +329,27 @@ function rowSplit(geometry: Conv2dGeometry, invocationsPerSplit: number, targetI
  * where lanes take columns).
  */
 export function weightGradientTile(engine: Engine, g: Conv2dGeometry) {
-  const variant = engine.tuning.choose(tuningKey('weight_gradient', g), () => weightGradientCandidates(g, engine.kernels.subgroups !== null));
+  const variant = engine.tuning.choose(tuningKey('weight_gradient', g), () =>
+    weightGradientCandidates(g, engine.kernels.subgroups !== null),
+  );
   const onChannels = variant.LANES_ON_CHANNELS === 1;
   // A group of lanes takes one input channel (its lanes take columns) or LANES of them.
   const inputSlots = onChannels ? Math.ceil(g.inChannels / LANES) : g.inChannels;
-  const invocationsPerSplit = LANES * Math.ceil(g.kernelHeight / variant.TAP_ROWS) * inputSlots * Math.ceil(g.outChannels / variant.TILE_CHANNELS);
+  const invocationsPerSplit =
+    LANES *
+    Math.ceil(g.kernelHeight / variant.TAP_ROWS) *
+    inputSlots *
+    Math.ceil(g.outChannels / variant.TILE_CHANNELS);
   const split = rowSplit(g, invocationsPerSplit, variant.splitInvocations);
   return {
     split,
     partialRows: split.splits * (onChannels ? 1 : LANES),
     invocations: split.splits * invocationsPerSplit,
     specialization: {
-      TILE_CHANNELS: variant.TILE_CHANNELS, TAP_ROWS: variant.TAP_ROWS, KERNEL_WIDTH: g.kernelWidth, STRIDE: g.stride,
+      TILE_CHANNELS: variant.TILE_CHANNELS,
+      TAP_ROWS: variant.TAP_ROWS,
+      KERNEL_WIDTH: g.kernelWidth,
+      STRIDE: g.stride,
       LANES_ON_CHANNELS: variant.LANES_ON_CHANNELS,
       ...(onChannels ? { SUBGROUP_SHUFFLES: 1 } : {}),
     },

@@ -17,10 +17,19 @@ export class GradientsView {
     this.run.onclick = () => void this.check();
     this.root.append(
       element('h2', {}, 'Gradients'),
-      element('p', {}, `Every op's test cases on this GPU: its forward and backward against the float64 reference (relative error under ${FLOAT32_TOLERANCE}), the reference's backward against central finite differences (under ${GRADIENT_CHECK_TOLERANCE}), then every conv kernel variant the tuner may choose. The same suite as aelab check and the tests. Buffers start as NaN, so an element a kernel fails to write fails its case.`),
+      element(
+        'p',
+        {},
+        `Every op's test cases on this GPU: its forward and backward against the float64 reference (relative error under ${FLOAT32_TOLERANCE}), the reference's backward against central finite differences (under ${GRADIENT_CHECK_TOLERANCE}), then every conv kernel variant the tuner may choose. The same suite as aelab check and the tests. Buffers start as NaN, so an element a kernel fails to write fails its case.`,
+      ),
       element('div', { class: 'controls' }, this.run),
       this.status,
-      element('table', { id: 'checks-table' }, element('thead', {}, element('tr', {}, ...CHECK_COLUMNS.map((column) => element('th', {}, column)))), this.body),
+      element(
+        'table',
+        { id: 'checks-table' },
+        element('thead', {}, element('tr', {}, ...CHECK_COLUMNS.map((column) => element('th', {}, column)))),
+        this.body,
+      ),
     );
   }
 
@@ -33,7 +42,14 @@ export class GradientsView {
       this.status.textContent = `running on ${engine.adapterDescription}`;
       const report = await runParitySuite(engine, {
         onOp: (name) => (this.status.textContent = `checking ${name} on ${engine.adapterDescription}`),
-        onRow: (row) => this.body.append(element('tr', { class: row.passed ? 'pass' : 'fail', title: row.problems.join('\n') }, ...checkCells(row).map((cell) => element('td', {}, cell)))),
+        onRow: (row) =>
+          this.body.append(
+            element(
+              'tr',
+              { class: row.passed ? 'pass' : 'fail', title: row.problems.join('\n') },
+              ...checkCells(row).map((cell) => element('td', {}, cell)),
+            ),
+          ),
       });
       this.status.textContent = `${report.passed} passed, ${report.failed} failed on ${engine.adapterDescription}`;
       this.status.dataset['passed'] = String(report.passed);

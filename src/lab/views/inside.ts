@@ -19,9 +19,18 @@ const fixed = (value: number) => (Math.abs(value) < 1e-3 && value !== 0 ? value.
 export class InsideView {
   readonly root = element('section', { id: 'inside', class: 'view' });
   private readonly picker = element('div', { class: 'strip picker', id: 'inside-images' });
-  private readonly mode = element('select', { id: 'inside-mode' }, element('option', { value: 'values' }, 'activations and filters'), element('option', { value: 'gradients' }, 'gradients dL/d(output), dL/d(weight)'));
+  private readonly mode = element(
+    'select',
+    { id: 'inside-mode' },
+    element('option', { value: 'values' }, 'activations and filters'),
+    element('option', { value: 'gradients' }, 'gradients dL/d(output), dL/d(weight)'),
+  );
   private readonly layersBox = element('div', { id: 'layers' });
-  private readonly stepBox = element('div', { id: 'step-through', class: 'step' }, 'click a pixel of a layer\'s map to see how it was computed');
+  private readonly stepBox = element(
+    'div',
+    { id: 'step-through', class: 'step' },
+    "click a pixel of a layer's map to see how it was computed",
+  );
   private chosen = 0;
   private internals: LayerInternals[] = [];
   private weights = new Map<Conv2d<Tensor>, { weight: Float32Array; bias: Float32Array | null }>();
@@ -32,7 +41,11 @@ export class InsideView {
     this.mode.onchange = () => this.drawLayers();
     this.root.append(
       element('h2', {}, 'Inside'),
-      element('p', {}, 'The values in the engine\'s buffers for the current model, layer by layer (no fusions), for the chosen test image. Gradients are of the binary cross-entropy over the batch of the shown test images.'),
+      element(
+        'p',
+        {},
+        "The values in the engine's buffers for the current model, layer by layer (no fusions), for the chosen test image. Gradients are of the binary cross-entropy over the batch of the shown test images.",
+      ),
       this.picker,
       element('div', { class: 'controls' }, this.mode, refresh),
       this.stepBox,
@@ -61,10 +74,15 @@ export class InsideView {
     this.picker.replaceChildren(...thumbnails);
     [this.internals, this.weights] = await session.exclusive(async () => {
       const internals = await modelInternals(session.engine, session.model, images, [count, channels, height, width]);
-      const convs = internals.map(({ layer }) => layer).filter((layer): layer is Conv2d<Tensor> => layer instanceof Conv2d);
-      const values = await session.engine.readAll(convs.flatMap((conv) => (conv.bias ? [conv.weight, conv.bias] : [conv.weight])));
+      const convs = internals
+        .map(({ layer }) => layer)
+        .filter((layer): layer is Conv2d<Tensor> => layer instanceof Conv2d);
+      const values = await session.engine.readAll(
+        convs.flatMap((conv) => (conv.bias ? [conv.weight, conv.bias] : [conv.weight])),
+      );
       const weights = new Map<Conv2d<Tensor>, { weight: Float32Array; bias: Float32Array | null }>();
-      for (const conv of convs) weights.set(conv, { weight: values.shift()!, bias: conv.bias ? values.shift()! : null });
+      for (const conv of convs)
+        weights.set(conv, { weight: values.shift()!, bias: conv.bias ? values.shift()! : null });
       return [internals, weights] as const;
     });
     this.drawLayers();
@@ -74,16 +92,25 @@ export class InsideView {
     const gradients = this.mode.value === 'gradients';
     const session = this.session();
     const latentIndex = session ? session.model.encoder.layers.length - 1 : -1;
-    this.layersBox.replaceChildren(...this.internals.map((internals, index) => {
-      const { layer, part, output } = internals;
-      const maps = gradients ? internals.outputGradient : output;
-      const title = `${part} ${index + 1}: ${layer.describe()} → ${formatShape(output.shape)}${index === latentIndex ? ' (the latent code)' : ''}`;
-      const box = element('div', { class: 'layer', 'data-layer': String(index) }, element('h3', {}, title));
-      if (maps) box.append(this.tiles(internals, index, maps.values, gradients));
-      else box.append(element('p', { class: 'muted' }, 'the loss is taken from the logits (the sigmoid\'s input): its output has no gradient of its own'));
-      if (layer instanceof Conv2d) box.append(this.filters(layer, internals, gradients));
-      return box;
-    }));
+    this.layersBox.replaceChildren(
+      ...this.internals.map((internals, index) => {
+        const { layer, part, output } = internals;
+        const maps = gradients ? internals.outputGradient : output;
+        const title = `${part} ${index + 1}: ${layer.describe()} → ${formatShape(output.shape)}${index === latentIndex ? ' (the latent code)' : ''}`;
+        const box = element('div', { class: 'layer', 'data-layer': String(index) }, element('h3', {}, title));
+        if (maps) box.append(this.tiles(internals, index, maps.values, gradients));
+        else
+          box.append(
+            element(
+              'p',
+              { class: 'muted' },
+              "the loss is taken from the logits (the sigmoid's input): its output has no gradient of its own",
+            ),
+          );
+        if (layer instanceof Conv2d) box.append(this.filters(layer, internals, gradients));
+        return box;
+      }),
+    );
   }
 
   private tiles(internals: LayerInternals, index: number, values: Float32Array, signed: boolean): HTMLElement {
@@ -109,11 +136,20 @@ export class InsideView {
   private filters(layer: Conv2d<Tensor>, internals: LayerInternals, gradients: boolean): HTMLElement {
     const values = gradients ? internals.weightGradient : this.weights.get(layer)?.weight;
     const [outChannels, inChannels, k] = layer.weight.shape as [number, number, number, number];
-    const details = element('details', { class: 'filters' }, element('summary', {}, `${gradients ? 'dL/d(weight)' : 'filters'}: ${outChannels} x ${inChannels} kernels of ${k}x${k} (a row per output channel)`));
+    const details = element(
+      'details',
+      { class: 'filters' },
+      element(
+        'summary',
+        {},
+        `${gradients ? 'dL/d(weight)' : 'filters'}: ${outChannels} x ${inChannels} kernels of ${k}x${k} (a row per output channel)`,
+      ),
+    );
     if (!values) return details;
     for (let out = 0; out < outChannels; out++) {
       const row = element('div', { class: 'strip' });
-      for (let input = 0; input < inChannels; input++) row.append(mapCanvas(values, (out * inChannels + input) * k * k, k, k, 6, true).canvas);
+      for (let input = 0; input < inChannels; input++)
+        row.append(mapCanvas(values, (out * inChannels + input) * k * k, k, k, 6, true).canvas);
       details.append(row);
     }
     return details;
@@ -128,28 +164,81 @@ export class InsideView {
     if (layer instanceof Conv2d) {
       const { weight, bias } = this.weights.get(layer)!;
       const step = convStep(layer, internals, weight, bias, channel, y, x);
-      const rows = step.terms.map((term) => element('tr', {},
-        ...[`${term.channel}`, `${term.ky},${term.kx}`, term.row === null ? 'padding' : `${term.row},${term.column}`, fixed(term.input), fixed(term.weight), fixed(term.product)].map((cell) => element('td', {}, cell))));
+      const rows = step.terms.map((term) =>
+        element(
+          'tr',
+          {},
+          ...[
+            `${term.channel}`,
+            `${term.ky},${term.kx}`,
+            term.row === null ? 'padding' : `${term.row},${term.column}`,
+            fixed(term.input),
+            fixed(term.weight),
+            fixed(term.product),
+          ].map((cell) => element('td', {}, cell)),
+        ),
+      );
       const agree = Math.abs(step.gpu - step.reference) <= 1e-4 * Math.max(1, Math.abs(step.reference));
       this.stepBox.replaceChildren(
         element('h3', {}, where),
-        element('p', { class: 'result', 'data-agree': String(agree), 'data-gpu': String(step.gpu), 'data-reference': String(step.reference) },
+        element(
+          'p',
+          {
+            class: 'result',
+            'data-agree': String(agree),
+            'data-gpu': String(step.gpu),
+            'data-reference': String(step.reference),
+          },
           `sum of ${step.terms.length} products ${fixed(step.sum)} + bias ${fixed(step.bias)} = ${fixed(step.sum + step.bias)}` +
-          `${step.activation === 'relu' ? `, ReLU → ${fixed(step.value)}` : ''}. GPU: ${fixed(step.gpu)}; float64 reference: ${fixed(step.reference)}; ${agree ? 'they agree' : 'THEY DIFFER'} (relative difference ${(Math.abs(step.gpu - step.reference) / Math.max(1e-30, Math.abs(step.reference))).toExponential(2)}).`),
-        element('details', {}, element('summary', {}, 'the window, term by term'),
-          element('table', {}, element('tr', {}, ...['in channel', 'kernel y,x', 'input y,x', 'input', 'weight', 'product'].map((cell) => element('th', {}, cell))), ...rows)),
+            `${step.activation === 'relu' ? `, ReLU → ${fixed(step.value)}` : ''}. GPU: ${fixed(step.gpu)}; float64 reference: ${fixed(step.reference)}; ${agree ? 'they agree' : 'THEY DIFFER'} (relative difference ${(Math.abs(step.gpu - step.reference) / Math.max(1e-30, Math.abs(step.reference))).toExponential(2)}).`,
+        ),
+        element(
+          'details',
+          {},
+          element('summary', {}, 'the window, term by term'),
+          element(
+            'table',
+            {},
+            element(
+              'tr',
+              {},
+              ...['in channel', 'kernel y,x', 'input y,x', 'input', 'weight', 'product'].map((cell) =>
+                element('th', {}, cell),
+              ),
+            ),
+            ...rows,
+          ),
+        ),
       );
     } else if (layer instanceof MaxPool2d) {
       const step = poolStep(layer, internals, channel, y, x);
-      const cells = step.window.map((cell, i) => `${i === step.winner ? '▶ ' : ''}(${cell.row},${cell.column}) ${cell.value === null ? 'padding' : fixed(cell.value)}`);
-      this.stepBox.replaceChildren(element('h3', {}, where), element('p', { class: 'result' },
-        `window: ${cells.join(', ')}. The maximum wins; on a tie the first in row-major order wins and alone receives the gradient; padding never wins. GPU: ${fixed(step.gpu)}.`));
+      const cells = step.window.map(
+        (cell, i) =>
+          `${i === step.winner ? '▶ ' : ''}(${cell.row},${cell.column}) ${cell.value === null ? 'padding' : fixed(cell.value)}`,
+      );
+      this.stepBox.replaceChildren(
+        element('h3', {}, where),
+        element(
+          'p',
+          { class: 'result' },
+          `window: ${cells.join(', ')}. The maximum wins; on a tie the first in row-major order wins and alone receives the gradient; padding never wins. GPU: ${fixed(step.gpu)}.`,
+        ),
+      );
     } else if (layer instanceof Upsample2d) {
       const source = upsampleSource(layer, y, x);
-      this.stepBox.replaceChildren(element('h3', {}, where), element('p', { class: 'result' },
-        `a copy of input (${source.row},${source.column}): each input value fills a ${layer.factor}x${layer.factor} block (nearest neighbour); its gradient is the sum over that block.`));
+      this.stepBox.replaceChildren(
+        element('h3', {}, where),
+        element(
+          'p',
+          { class: 'result' },
+          `a copy of input (${source.row},${source.column}): each input value fills a ${layer.factor}x${layer.factor} block (nearest neighbour); its gradient is the sum over that block.`,
+        ),
+      );
     } else {
-      this.stepBox.replaceChildren(element('h3', {}, where), element('p', { class: 'result' }, `${layer.describe()} of its input, value by value.`));
+      this.stepBox.replaceChildren(
+        element('h3', {}, where),
+        element('p', { class: 'result' }, `${layer.describe()} of its input, value by value.`),
+      );
     }
   }
 }

@@ -5,7 +5,13 @@
 // a table and a bar chart, downloadable as JSON in bench/results/kernels.json's format.
 import type { Engine } from '../../backend/engine.ts';
 import { createEngine } from '../../kernels/registry.ts';
-import { KernelBench, notebookWorkloads, type KernelBenchOptions, type KernelRecord, type Workload } from '../../../bench/kernel-bench.ts';
+import {
+  KernelBench,
+  notebookWorkloads,
+  type KernelBenchOptions,
+  type KernelRecord,
+  type Workload,
+} from '../../../bench/kernel-bench.ts';
 import { barChart, element } from '../draw.ts';
 
 /** Smaller ceilings than the command line's (1,024^3, 16 M elements): a page measures them in seconds. */
@@ -15,12 +21,21 @@ const COLUMNS = ['batch', 'shape', 'pass', 'ms', 'rate', 'share of ceiling', 'sh
 
 export class KernelsView {
   readonly root = element('section', { id: 'kernels', class: 'view' });
-  private readonly batch = element('select', { id: 'kernels-batch' }, element('option', { value: '32' }, 'batch 32'), element('option', { value: '256' }, 'batch 256'));
+  private readonly batch = element(
+    'select',
+    { id: 'kernels-batch' },
+    element('option', { value: '32' }, 'batch 32'),
+    element('option', { value: '256' }, 'batch 256'),
+  );
   private readonly tuneBox = element('input', { type: 'checkbox', id: 'kernels-tune' });
   private readonly status = element('p', { class: 'status', id: 'kernels-status' }, 'not run yet');
   private readonly body = element('tbody');
   private readonly chart = element('div', { id: 'kernels-chart' });
-  private readonly download = element('button', { type: 'button', id: 'kernels-download', disabled: '' }, 'Download JSON');
+  private readonly download = element(
+    'button',
+    { type: 'button', id: 'kernels-download', disabled: '' },
+    'Download JSON',
+  );
   private records: KernelRecord[] = [];
   private running = false;
   /** An engine of its own: the training session's work must not run between the timings. */
@@ -33,10 +48,30 @@ export class KernelsView {
     this.batch.onchange = () => this.listRows();
     this.root.append(
       element('h2', {}, 'Kernels'),
-      element('p', {}, `Each op's passes at the notebook autoencoder's shapes on this GPU, the fastest of several timings, against plain, stand-alone kernels measured in this page: a plain matmul (${PAGE_OPTIONS.matmulSize}^3, before and after) for compute-bound passes, a copy (${PAGE_OPTIONS.copyElements.toLocaleString('en-US')} floats) for the rest, and beside each conv pass a plain direct conv at its shape, timed in alternation with it. Without tuning the conv passes run the kernels' heuristic variants.`),
-      element('div', { class: 'controls' }, this.batch, element('label', {}, this.tuneBox, ' tune the conv variants first (slow)'), runAll, this.download),
+      element(
+        'p',
+        {},
+        `Each op's passes at the notebook autoencoder's shapes on this GPU, the fastest of several timings, against plain, stand-alone kernels measured in this page: a plain matmul (${PAGE_OPTIONS.matmulSize}^3, before and after) for compute-bound passes, a copy (${PAGE_OPTIONS.copyElements.toLocaleString('en-US')} floats) for the rest, and beside each conv pass a plain direct conv at its shape, timed in alternation with it. Without tuning the conv passes run the kernels' heuristic variants.`,
+      ),
+      element(
+        'div',
+        { class: 'controls' },
+        this.batch,
+        element('label', {}, this.tuneBox, ' tune the conv variants first (slow)'),
+        runAll,
+        this.download,
+      ),
       this.status,
-      element('table', { id: 'kernels-table' }, element('thead', {}, element('tr', {}, element('th', {}, ''), ...COLUMNS.map((column) => element('th', {}, column)))), this.body),
+      element(
+        'table',
+        { id: 'kernels-table' },
+        element(
+          'thead',
+          {},
+          element('tr', {}, element('th', {}, ''), ...COLUMNS.map((column) => element('th', {}, column))),
+        ),
+        this.body,
+      ),
       this.chart,
     );
     this.listRows();
@@ -45,11 +80,20 @@ export class KernelsView {
   /** One table row per workload, each with a button that times it alone. */
   private listRows(): void {
     const batch = Number(this.batch.value);
-    this.body.replaceChildren(...notebookWorkloads(batch).map((workload, index) => {
-      const button = element('button', { type: 'button', class: 'run-row', 'data-row': String(index) }, '▶');
-      button.onclick = () => void this.run([workload]);
-      return element('tr', { 'data-workload': workload.label }, element('td', {}, button), element('td', {}, String(batch)), element('td', {}, workload.label), element('td', { colspan: '5', class: 'muted' }, 'not timed'));
-    }));
+    this.body.replaceChildren(
+      ...notebookWorkloads(batch).map((workload, index) => {
+        const button = element('button', { type: 'button', class: 'run-row', 'data-row': String(index) }, '▶');
+        button.onclick = () => void this.run([workload]);
+        return element(
+          'tr',
+          { 'data-workload': workload.label },
+          element('td', {}, button),
+          element('td', {}, String(batch)),
+          element('td', {}, workload.label),
+          element('td', { colspan: '5', class: 'muted' }, 'not timed'),
+        );
+      }),
+    );
   }
 
   private async run(workloads: readonly Workload[]): Promise<void> {
@@ -86,20 +130,45 @@ export class KernelsView {
       const cells = (record: KernelRecord) => [
         record.pass,
         record.milliseconds.toFixed(3),
-        record.gflops !== undefined ? `${record.gflops.toFixed(2)} GFLOP/s` : `${record.gigabytesPerSecond!.toFixed(2)} GB/s`,
+        record.gflops !== undefined
+          ? `${record.gflops.toFixed(2)} GFLOP/s`
+          : `${record.gigabytesPerSecond!.toFixed(2)} GB/s`,
         `${(100 * record.shareOfCeiling).toFixed(1)}%`,
         record.shareOfPlainConvBeside === undefined ? '-' : `${(100 * record.shareOfPlainConvBeside).toFixed(1)}%`,
       ];
       const [first, ...others] = passes;
       if (!first) continue;
-      row.replaceChildren(...[...row.children].slice(0, 3), ...cells(first).map((cell) => element('td', { class: 'timed' }, cell)));
-      row.after(...others.map((record) => element('tr', { class: 'pass-row' }, element('td'), element('td'), element('td'), ...cells(record).map((cell) => element('td', { class: 'timed' }, cell)))));
+      row.replaceChildren(
+        ...[...row.children].slice(0, 3),
+        ...cells(first).map((cell) => element('td', { class: 'timed' }, cell)),
+      );
+      row.after(
+        ...others.map((record) =>
+          element(
+            'tr',
+            { class: 'pass-row' },
+            element('td'),
+            element('td'),
+            element('td'),
+            ...cells(record).map((cell) => element('td', { class: 'timed' }, cell)),
+          ),
+        ),
+      );
     }
-    this.chart.replaceChildren(barChart(records.filter((record) => record.batch > 0).map((record) => ({ label: `${record.shape} ${record.pass}`, value: record.shareOfCeiling }))));
+    this.chart.replaceChildren(
+      barChart(
+        records
+          .filter((record) => record.batch > 0)
+          .map((record) => ({ label: `${record.shape} ${record.pass}`, value: record.shareOfCeiling })),
+      ),
+    );
   }
 
   private save(): void {
-    const link = element('a', { href: URL.createObjectURL(new Blob([JSON.stringify(this.records, null, 2) + '\n'], { type: 'application/json' })), download: 'kernels.json' });
+    const link = element('a', {
+      href: URL.createObjectURL(new Blob([JSON.stringify(this.records, null, 2) + '\n'], { type: 'application/json' })),
+      download: 'kernels.json',
+    });
     document.body.append(link);
     link.click();
     link.remove();

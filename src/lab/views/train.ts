@@ -52,11 +52,20 @@ export class TrainView {
   private readonly loadInput = element('input', { id: 'load-model', type: 'file', accept: '.safetensors' });
   private imagesPerSecond: number | null = null;
 
-  constructor(private readonly host: TrainHost, settings: LabSettings) {
+  constructor(
+    private readonly host: TrainHost,
+    settings: LabSettings,
+  ) {
     for (const field of FIELDS) {
       const value = String(settings[field.name]);
       const control = field.choices
-        ? element('select', { name: field.name }, ...field.choices.map((choice) => element('option', { value: choice, ...(choice === value ? { selected: '' } : {}) }, choice)))
+        ? element(
+            'select',
+            { name: field.name },
+            ...field.choices.map((choice) =>
+              element('option', { value: choice, ...(choice === value ? { selected: '' } : {}) }, choice),
+            ),
+          )
         : element('input', { name: field.name, value, size: '7' });
       this.form.append(element('label', field.sweepOnly ? { class: 'sweep-only' } : {}, `${field.label} `, control));
     }
@@ -76,9 +85,19 @@ export class TrainView {
     this.root.append(
       element('h2', {}, 'Train'),
       this.form,
-      element('div', { class: 'controls' }, ...Object.values(this.buttons), element('label', { class: 'file' }, 'Load model ', this.loadInput)),
+      element(
+        'div',
+        { class: 'controls' },
+        ...Object.values(this.buttons),
+        element('label', { class: 'file' }, 'Load model ', this.loadInput),
+      ),
       this.status,
-      element('div', { class: 'row' }, this.chart, element('div', {}, element('h3', {}, 'test images (top) and reconstructions (bottom)'), this.pictures)),
+      element(
+        'div',
+        { class: 'row' },
+        this.chart,
+        element('div', {}, element('h3', {}, 'test images (top) and reconstructions (bottom)'), this.pictures),
+      ),
       element('h3', {}, 'model'),
       this.summaryText,
     );
@@ -87,7 +106,9 @@ export class TrainView {
 
   private showSweepFields(): void {
     const sweep = (this.form.elements.namedItem('model') as HTMLSelectElement).value === 'sweep';
-    this.form.querySelectorAll<HTMLElement>('.sweep-only').forEach((label) => (label.style.display = sweep ? '' : 'none'));
+    this.form
+      .querySelectorAll<HTMLElement>('.sweep-only')
+      .forEach((label) => (label.style.display = sweep ? '' : 'none'));
   }
 
   private formSettings(): LabSettings {
@@ -152,12 +173,19 @@ export class TrainView {
   }
 
   private drawChart(session: TrainingSession): void {
-    const validation = session.epochs.filter((log) => log.validation).map((log) => ({ x: log.epoch, y: log.validation!.loss }));
+    const validation = session.epochs
+      .filter((log) => log.validation)
+      .map((log) => ({ x: log.epoch, y: log.validation!.loss }));
     const training = session.losses.map((point) => ({ x: point.epoch, y: point.loss }));
-    this.chart.replaceChildren(lineChart([
-      { name: 'training loss', colour: '#1f77b4', points: training },
-      { name: 'validation loss', colour: '#d62728', points: validation },
-    ], 'epoch'));
+    this.chart.replaceChildren(
+      lineChart(
+        [
+          { name: 'training loss', colour: '#1f77b4', points: training },
+          { name: 'validation loss', colour: '#d62728', points: validation },
+        ],
+        'epoch',
+      ),
+    );
     this.chart.dataset['points'] = String(training.length);
   }
 
@@ -168,7 +196,8 @@ export class TrainView {
     const { originals, reconstructions } = await session.reconstruct(indices);
     const [channels, height, width] = session.imageShape;
     const scale = Math.max(1, Math.round(64 / height));
-    const row = (values: Float32Array) => element('div', { class: 'strip' }, ...indices.map((i) => imageCanvas(values, i, channels, height, width, scale)));
+    const row = (values: Float32Array) =>
+      element('div', { class: 'strip' }, ...indices.map((i) => imageCanvas(values, i, channels, height, width, scale)));
     this.pictures.replaceChildren(row(originals), row(reconstructions));
   }
 
@@ -176,11 +205,17 @@ export class TrainView {
     const session = this.host.session();
     if (!session) return;
     const bytes = await session.saveModel();
-    const link = element('a', { href: URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' })), download: 'model.safetensors' });
+    const link = element('a', {
+      href: URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' })),
+      download: 'model.safetensors',
+    });
     document.body.append(link);
     link.click();
     link.remove();
-    this.host.message(`saved model.safetensors (${session.name}, ${session.epochs.length} epochs, ${bytes.length.toLocaleString('en-US')} bytes)`, 'note');
+    this.host.message(
+      `saved model.safetensors (${session.name}, ${session.epochs.length} epochs, ${bytes.length.toLocaleString('en-US')} bytes)`,
+      'note',
+    );
   }
 
   /** Loads a model file: the page's own (its settings in the metadata) or the command line's (its model name). */
@@ -192,13 +227,18 @@ export class TrainView {
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const { metadata } = decodeSafetensors(bytes, file.name);
-      const named = metadata['aelab.lab'] ? { ...current.settings, ...(JSON.parse(metadata['aelab.lab']) as Partial<LabSettings>) } : settingsOfModelName(metadata['model'] ?? '', current.settings);
+      const named = metadata['aelab.lab']
+        ? { ...current.settings, ...(JSON.parse(metadata['aelab.lab']) as Partial<LabSettings>) }
+        : settingsOfModelName(metadata['model'] ?? '', current.settings);
       const settings = named ?? current.settings;
       if (JSON.stringify(settings) !== JSON.stringify(current.settings)) await this.host.rebuild(settings);
       const session = this.host.session()!;
       await session.loadModel(bytes, file.name);
       await this.refresh(session);
-      this.host.message(`loaded ${file.name} (${metadata['model'] ?? 'model'}${metadata['epochs'] ? `, ${metadata['epochs']} epochs` : ''})`, 'note');
+      this.host.message(
+        `loaded ${file.name} (${metadata['model'] ?? 'model'}${metadata['epochs'] ? `, ${metadata['epochs']} epochs` : ''})`,
+        'note',
+      );
     } catch (error) {
       this.host.message(`${(error as Error).message}`, 'error');
     }
