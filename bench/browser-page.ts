@@ -16,7 +16,7 @@ import { tune } from '../src/tuning/tuner.ts';
 import { backward } from '../src/nn/autograd.ts';
 import * as F from '../src/nn/functional.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
-import { gigaflops, matmulRates, plainConvWork, timeWork, TRAINING_CEILING_CONV } from './ceilings.ts';
+import { gigaflops, matmulRates, plainConvWork, timeWork, TRAINING_CEILING_CONV } from '../src/benchmarks/ceilings.ts';
 import { compare } from './settings-comparison.ts';
 
 export interface BrowserRecord {

@@ -9,7 +9,7 @@ import { runtimeName } from '../src/backend/device.ts';
 import { loadCifar10 } from '../src/data/cifar10.ts';
 import { autoencoderData } from '../src/data/image-set.ts';
 import { compare } from './settings-comparison.ts';
-import { CIFAR10_DIRECTORY } from '../test/support/data.ts';
+import { CIFAR10_DIRECTORY } from '../scripts/data-location.mjs';
 
 const [what, batches = '32,256'] = process.argv.slice(2);
 if (what !== 'unroll' && what !== 'waits') {

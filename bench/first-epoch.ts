@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { CIFAR10_DIRECTORY } from '../test/support/data.ts';
+import { CIFAR10_DIRECTORY } from '../scripts/data-location.mjs';
 import { parseHistoryCsv } from '../src/experiments/report.ts';
 
 const cli = join('.cache', 'run', 'aelab-cli.mjs');

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createEngine } from '../src/kernels/registry.ts';
 import { runtimeName } from '../src/backend/device.ts';
-import { KernelBench, notebookWorkloads, type KernelRecord } from './kernel-bench.ts';
+import { KernelBench, notebookWorkloads, type KernelRecord } from '../src/benchmarks/kernel-bench.ts';
 
 const engine = await createEngine();
 const bench = await KernelBench.create(engine);

@@ -14,11 +14,17 @@ import { tuneForTraining } from '../src/experiments/step-preparation.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
 import { fastestInAlternatingRounds, fastestOf } from '../src/tuning/measure.ts';
 import { Random } from '../src/random.ts';
-import { plainMatmul } from './kernels/matmul.ts';
-import { engineMatmulWork, gigaflops, plainConvWork, timeWork, TRAINING_CEILING_CONV } from './ceilings.ts';
+import { plainMatmul } from '../src/benchmarks/kernels/matmul.ts';
+import {
+  engineMatmulWork,
+  gigaflops,
+  plainConvWork,
+  timeWork,
+  TRAINING_CEILING_CONV,
+} from '../src/benchmarks/ceilings.ts';
 import { fullBatches, timeStep, trainingFlops, trainingStep } from './training-step.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
-import { CIFAR10_DIRECTORY } from '../test/support/data.ts';
+import { CIFAR10_DIRECTORY } from '../scripts/data-location.mjs';
 
 const SIZE = 1024;
 const peerWanted = process.argv.includes('--peer');

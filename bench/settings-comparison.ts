@@ -18,7 +18,7 @@ import {
   timeWork,
   TRAINING_CEILING_CONV,
   type TimedWork,
-} from './ceilings.ts';
+} from '../src/benchmarks/ceilings.ts';
 
 export type Comparison = 'unroll' | 'waits';
 

@@ -18,9 +18,9 @@ import { QUEUED_MILLISECONDS } from '../src/nn/step-clock.ts';
 import { configurableAutoencoder } from '../src/experiments/configurable-autoencoder.ts';
 import { gridTrials, NOTEBOOK_GRID, type Trial } from '../src/experiments/sweep-grid.ts';
 import { fastestInAlternatingRounds, measure } from '../src/tuning/measure.ts';
-import { measureGigaflops, plainConvWork, TRAINING_CEILING_CONV } from './ceilings.ts';
+import { measureGigaflops, plainConvWork, TRAINING_CEILING_CONV } from '../src/benchmarks/ceilings.ts';
 import { fullBatches, trainingFlops, trainingStep } from './training-step.ts';
-import { CIFAR10_DIRECTORY } from '../test/support/data.ts';
+import { CIFAR10_DIRECTORY } from '../scripts/data-location.mjs';
 
 const argument = (name: string, fallback: string) => {
   const index = process.argv.indexOf(`--${name}`);

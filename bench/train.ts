@@ -23,11 +23,11 @@ import * as F from '../src/nn/functional.ts';
 import { RMSprop } from '../src/nn/optimisers.ts';
 import { tune } from '../src/tuning/tuner.ts';
 import { replacesHeuristic } from '../src/tuning/table.ts';
-import { matmulRates, plainConvWork, gigaflops, timeWork, TRAINING_CEILING_CONV } from './ceilings.ts';
+import { matmulRates, plainConvWork, gigaflops, timeWork, TRAINING_CEILING_CONV } from '../src/benchmarks/ceilings.ts';
 import { fullBatches, timeStep, trainingFlops, trainingStep } from './training-step.ts';
 import { fastestInAlternatingRounds } from '../src/tuning/measure.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
-import { CIFAR10_DIRECTORY } from '../test/support/data.ts';
+import { CIFAR10_DIRECTORY } from '../scripts/data-location.mjs';
 
 export interface TrainRecord {
   runtime: string;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { launchChromium } from './chromium.mjs';
 
-const DATA = process.env.AELAB_CIFAR ?? '../shared/data/cifar10';
+import { CIFAR10_DIRECTORY as DATA } from './data-location.mjs';
 const batchesArgument = process.argv.indexOf('--batches');
 const batches = batchesArgument > 0 ? process.argv[batchesArgument + 1] : '32';
 const tune = process.argv.includes('--tune') ? '&tune=1' : '';

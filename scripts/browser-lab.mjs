@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchChromium } from './chromium.mjs';
 
-const DATA = process.env.AELAB_CIFAR ?? '../shared/data/cifar10';
+import { CIFAR10_DIRECTORY as DATA } from './data-location.mjs';
 const SHOTS = '.cache/lab';
 const MINUTE = 60_000;
 mkdirSync(SHOTS, { recursive: true });

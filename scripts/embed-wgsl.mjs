@@ -26,7 +26,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const modules = [
   { folder: 'src/backend', types: './kernel-library.ts' },
   { folder: 'src/kernels', types: '../backend/kernel-library.ts' },
-  { folder: 'bench/kernels', types: '../../src/backend/kernel-library.ts' },
+  { folder: 'src/benchmarks/kernels', types: '../../backend/kernel-library.ts' },
 ];
 
 // The loop frames the markers stand for. Elementwise kernels take QUADS vec4s (8 elements)

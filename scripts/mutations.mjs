@@ -27,20 +27,29 @@ export function mutationLists(folder = 'src') {
 export function testsFor(list, mutationName = '') {
   const name = basename(list) === 'mutations.json' ? basename(dirname(list)) : basename(list, '.mutations.json');
   const camel = name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-  if (['adam', 'rmsprop', 'sgd'].includes(name)) return { files: ['test/optimisers.test.ts'], filter: null };
+  if (['adam', 'rmsprop', 'sgd'].includes(name)) return { files: ['test/nn/optimisers.test.ts'], filter: null };
   // The tape and the optimiser meet in the reserved gradient homes: either breaks the other's tests.
   if (name === 'autograd' || name === 'optimisers')
-    return { files: ['test/autograd.test.ts', 'test/optimisers.test.ts', 'test/training.test.ts'], filter: null };
+    return {
+      files: ['test/nn/autograd.test.ts', 'test/nn/optimisers.test.ts', 'test/nn/training.test.ts'],
+      filter: null,
+    };
   if (list.startsWith(join('src', 'backend')))
-    return { files: ['test/ops.test.ts', 'test/engine.test.ts', 'test/autograd.test.ts'], filter: null };
+    return {
+      files: ['test/kernels/ops.test.ts', 'test/backend/engine.test.ts', 'test/nn/autograd.test.ts'],
+      filter: null,
+    };
   if (name === 'conv2d')
-    return { files: ['test/ops.test.ts', 'test/tuning.test.ts', 'test/tie-rules.test.ts'], filter: 'conv2d|variant' };
+    return {
+      files: ['test/kernels/ops.test.ts', 'test/tuning/tuning.test.ts', 'test/kernels/tie-rules.test.ts'],
+      filter: 'conv2d|variant',
+    };
   // A list may hold several ops' mutations (sum.ts defines sum and mean): the op a mutation
   // names first is in the filter too.
   const op = /^[a-z]\w*/i.exec(mutationName)?.[0];
   const filter = camel === 'maxPool2d' ? 'maxPool2d|pool' : camel;
   return {
-    files: ['test/ops.test.ts', 'test/tie-rules.test.ts'],
+    files: ['test/kernels/ops.test.ts', 'test/kernels/tie-rules.test.ts'],
     filter: op && op !== camel ? `${filter}|${op}` : filter,
   };
 }

@@ -24,7 +24,7 @@ wide_results=.cache/vitest-16-lanes.json
 wide_skipped=""
 rm -f "$wide_results"
 if grep -qw avx512f /proc/cpuinfo; then
-  LP_NATIVE_VECTOR_WIDTH=512 npx vitest run test/subgroups.test.ts test/tuning.test.ts -t 'subgroups|variant' \
+  LP_NATIVE_VECTOR_WIDTH=512 npx vitest run test/tuning/subgroups.test.ts test/tuning/tuning.test.ts -t 'subgroups|variant' \
     --reporter=default --reporter=json --outputFile="$wide_results"
 else
   wide_skipped="the 16-lane pass (this CPU has no AVX-512)"

@@ -1,6 +1,6 @@
 // Every kernel variant the tuner may choose must compute what the default does. These cases
 // run each candidate of each tunable dispatch (engine.tuning.forcing) through the same checks
-// as the op cases: under vitest (test/tuning.test.ts), Deno and the browser (suite.ts).
+// as the op cases: under vitest (test/tuning/tuning.test.ts), Deno and the browser (suite.ts).
 import type { Engine } from '../backend/engine.ts';
 import { ops } from '../kernels/registry.ts';
 import type { Op } from '../kernels/op.ts';

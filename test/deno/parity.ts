@@ -1,5 +1,5 @@
 // The GPU parity suite under Deno's own WebGPU (wgpu), not Dawn: the same cases and checks
-// as test/ops.test.ts. Run: npm run test:deno (deno run --unstable-webgpu ...).
+// as test/kernels/ops.test.ts. Run: npm run test:deno (deno run --unstable-webgpu ...).
 import { createEngine } from '../../src/kernels/registry.ts';
 import { runParitySuite } from '../../src/checks/suite.ts';
 

@@ -32,7 +32,7 @@ import { join, relative, sep } from 'node:path';
 import { PNG } from 'pngjs';
 import { decodeSafetensors } from '../../src/nn/safetensors.ts';
 import { Random } from '../../src/random.ts';
-import { CIFAR10_DIRECTORY } from '../support/data.ts';
+import { CIFAR10_DIRECTORY } from '../../scripts/data-location.mjs';
 
 const CLI = '.cache/faults/aelab.mjs';
 await build({

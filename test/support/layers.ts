@@ -22,7 +22,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['src/nn/'],
   ['src/checks/'],
   ['src/data/'],
-  ['src/experiments/'],
+  ['src/experiments/', 'src/benchmarks/'],
   ['src/cli/', 'src/lab/'],
   ['src/index.ts', 'src/node.ts'],
 ];
@@ -39,7 +39,7 @@ export function layerOf(path: string): number {
 const SUBPATH_IMPORTS: Readonly<Record<string, string>> = {
   '#wgsl/backend': 'src/backend/wgsl.generated.ts',
   '#wgsl/kernels': 'src/kernels/wgsl.generated.ts',
-  '#wgsl/bench': 'bench/kernels/wgsl.generated.ts',
+  '#wgsl/benchmarks': 'src/benchmarks/kernels/wgsl.generated.ts',
 };
 
 export interface ImportEdge {
@@ -71,6 +71,38 @@ export function importsOf(from: string, text: string): ImportEdge[] {
   return edges;
 }
 
+/** The trees of the repository and which of them each may import from (besides packages). */
+export const TREES: Readonly<Record<string, readonly string[]>> = {
+  'src/': ['src/'],
+  'bench/': ['src/', 'scripts/', 'bench/'],
+  'test/': ['src/', 'scripts/', 'test/'],
+  'scripts/': ['src/', 'scripts/'],
+};
+
+/** Each import from one tree into a tree it may not import from: src/ never imports bench/, test/ or scripts/, nor bench/ and test/ each other. */
+export function treeViolations(edges: readonly ImportEdge[]): string[] {
+  return edges.flatMap((edge) => {
+    const tree = Object.keys(TREES).find((prefix) => edge.from.startsWith(prefix));
+    if (!tree) return [];
+    return TREES[tree]!.some((allowed) => edge.to.startsWith(allowed))
+      ? []
+      : [`${edge.from} -> ${edge.to} (${tree} imports only ${TREES[tree]!.join(', ')})`];
+  });
+}
+
+/** Every file `entry` loads, following its value and type imports (what a bundle of it is built from). */
+export function importClosure(root: string, entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (path: string) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    if (!path.endsWith('.ts') || path.endsWith('.d.ts') || path.endsWith('.generated.ts')) return;
+    for (const edge of importsOf(path, readFileSync(join(root, path), 'utf8'))) visit(edge.to);
+  };
+  visit(entry);
+  return [...seen].sort();
+}
+
 /** Each import that breaks the layering, as 'from -> to (why)'. */
 export function layerViolations(edges: readonly ImportEdge[]): string[] {
   const violations: string[] = [];
@@ -95,8 +127,8 @@ export function sourceFiles(root: string, folder = 'src'): string[] {
   return files;
 }
 
-export function importGraph(root: string): ImportEdge[] {
-  return sourceFiles(root)
+export function importGraph(root: string, folder = 'src'): ImportEdge[] {
+  return sourceFiles(root, folder)
     .filter((path) => path.endsWith('.ts') && !path.endsWith('.d.ts'))
     .flatMap((path) => importsOf(relative(root, join(root, path)), readFileSync(join(root, path), 'utf8')));
 }

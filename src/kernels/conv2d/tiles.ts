@@ -1,6 +1,6 @@
 // conv2d's register tiles: the heuristic each pass uses, and the candidates the tuner
 // (tuning/tuner.ts) may time instead on an adapter. Every candidate runs the same WGSL with
-// other specialised constants and another dispatch size; test/tuning.test.ts checks each
+// other specialised constants and another dispatch size; test/tuning/tuning.test.ts checks each
 // against the float64 reference. Nothing here changes what conv2d computes, only how fast.
 import type { Engine } from '../../backend/engine.ts';
 import type { Conv2dGeometry } from './geometry.ts';

@@ -1,4 +1,4 @@
-// The Kernels view: the kernel benchmark (bench/kernel-bench.ts, what `npm run bench:kernels`
+// The Kernels view: the kernel benchmark (src/benchmarks/kernel-bench.ts, what `npm run bench:kernels`
 // runs) on this browser's GPU: every op's forward and backward at the notebook's shapes, in
 // milliseconds, GFLOP/s or GB/s, and the share of plain kernels measured in the page (the
 // plain matmul and the copy, and beside each conv pass the plain direct conv at its shape); as
@@ -11,7 +11,7 @@ import {
   type KernelBenchOptions,
   type KernelRecord,
   type Workload,
-} from '../../../bench/kernel-bench.ts';
+} from '../../benchmarks/kernel-bench.ts';
 import { barChart, element } from '../draw.ts';
 
 /** Smaller ceilings than the command line's (1,024^3, 16 M elements): a page measures them in seconds. */
