@@ -10,16 +10,21 @@ import {
   type KernelSource,
   type OverrideConstants,
   type Specialization,
+  type EntryPointNames,
 } from './kernel-library.ts';
 import { BufferUsage } from '../gpu-constants.ts';
 import { Tensor } from './tensor.ts';
 import { AelabError } from '../errors.ts';
 
-export interface DispatchRequest {
+/**
+ * One dispatch of an entry point whose names are `N` (from the kernel's reflected declaration:
+ * every binding and every uniform field, no other).
+ */
+export interface DispatchRequest<N extends EntryPointNames = EntryPointNames> {
   /** Storage buffers by their WGSL variable name. */
-  readonly bindings: Readonly<Record<string, Tensor | GPUBuffer>>;
+  readonly bindings: Readonly<Record<N['bindings'], Tensor | GPUBuffer>>;
   /** Values of the entry point's uniform struct, by field name. */
-  readonly params?: Readonly<Record<string, number>>;
+  readonly params?: Readonly<Record<N['params'], number>>;
   /** For 1-D kernels: the number of invocations, spread over a 2-D grid when it exceeds one dimension. */
   readonly invocations?: number;
   /**

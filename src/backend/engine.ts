@@ -3,7 +3,7 @@
 // encoder that is submitted only on readback or an explicit flush(). It knows nothing of ops
 // or of the tape: nn/gpu-backend.ts runs ops on it.
 import { BufferPool, type MemoryCounters } from './buffer-pool.ts';
-import { KernelLibrary, type KernelSource } from './kernel-library.ts';
+import { KernelLibrary, type EntryPoints, type KernelSource } from './kernel-library.ts';
 import { Dispatcher, type DispatchRequest, type RecordedDispatch } from './dispatch.ts';
 import { Snapshot } from './readback.ts';
 import { BufferUsage } from '../gpu-constants.ts';
@@ -265,9 +265,17 @@ export class Engine {
 
   // ---------------------------------------------------------------- dispatch
 
-  /** Encodes one dispatch of `kernel`'s entry point into the shared compute pass. */
-  dispatch(kernel: KernelSource, entryPoint: string, request: DispatchRequest): void {
-    this.dispatcher.dispatch(kernel, entryPoint, request);
+  /**
+   * Encodes one dispatch of `kernel`'s entry point into the shared compute pass. The entry
+   * point, its bindings and its uniform fields are checked by name against the kernel's
+   * reflected declaration when the call is type-checked, and against the compiled WGSL here.
+   */
+  dispatch<E extends EntryPoints, N extends keyof E & string>(
+    kernel: KernelSource<E>,
+    entryPoint: N,
+    request: DispatchRequest<E[N]>,
+  ): void {
+    this.dispatcher.dispatch(kernel, entryPoint, request as DispatchRequest);
   }
 
   /** Profile mode: the dispatches since the last call, one per entry point and shape, in the order first seen. */

@@ -11,16 +11,33 @@ import { ShaderStage } from '../gpu-constants.ts';
 import { unrollConstantLoops } from '../tuning/unroll.ts';
 import { withSubgroupHelpers, type SubgroupSupport } from '../tuning/subgroups.ts';
 
+/** One entry point's names, as the type checker sees them: its storage bindings and uniform fields. */
+export interface EntryPointNames {
+  readonly bindings: string;
+  readonly params: string;
+}
+
+/** A kernel's entry points by name. Untyped (any name) where the WGSL was not reflected at build time. */
+export type EntryPoints = Readonly<Record<string, EntryPointNames>>;
+
 /**
  * A kernel's WGSL, as the embedding step assembled it (scripts/embed-wgsl.mjs): the op's name,
  * the text, and the files its lines come from, in order, so that an error names the file and
- * line as written.
+ * line as written. `E` names its entry points, bindings and uniform fields (the generated
+ * wgsl.d.ts), so that engine.dispatch refuses a misnamed one when it is type-checked; at run
+ * time the same names are reflected from the WGSL and checked again.
  */
-export interface KernelSource {
+export interface KernelSource<E extends EntryPoints = EntryPoints> {
   readonly name: string;
   readonly source: string;
   readonly parts: readonly { readonly path: string; readonly line: number; readonly lines: number }[];
+  /** Only a type: the entry points' names (never set at run time). */
+  readonly entryPoints?: E;
 }
+
+/** The uniform values entry point `N` of kernel `K` takes, by field name: `ParamsOf<typeof wgsl.add, 'add'>`. */
+export type ParamsOf<K, N extends string> =
+  K extends KernelSource<infer E> ? (N extends keyof E ? Readonly<Record<E[N]['params'], number>> : never) : never;
 
 /**
  * A kernel from WGSL written outside the project's kernel folders (a user's own op): errors

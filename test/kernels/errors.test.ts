@@ -134,11 +134,13 @@ describe.skipIf(!engine)('clear errors before any dispatch', () => {
     const output = zeros([4]);
     expect(() =>
       e.dispatch(wgsl.fill, 'fill', {
+        // @ts-expect-error: the type checker refuses it too (wgsl.d.ts names fill's bindings)
         bindings: { output, extra: output },
         params: { count: 4, value: 1 },
         invocations: 4,
       }),
     ).toThrow(/fill\.fill: the kernel has no storage binding 'extra'/);
+    // @ts-expect-error: and a missing uniform field
     expect(() => e.dispatch(wgsl.fill, 'fill', { bindings: { output }, params: { count: 4 }, invocations: 4 })).toThrow(
       /missing uniform value 'value'/,
     );

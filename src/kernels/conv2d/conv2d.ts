@@ -23,6 +23,7 @@ import { relu } from '../relu.ts';
 import { upsample2d } from '../upsample2d.ts';
 import type { Tensor } from '../../backend/tensor.ts';
 import type { Engine } from '../../backend/engine.ts';
+import type { ParamsOf } from '../../backend/kernel-library.ts';
 import { wgsl } from '#wgsl/kernels';
 
 export {
@@ -104,7 +105,7 @@ function params(
   hasBias: boolean,
   attributes: Conv2dAttributes,
   split = { splits: 1, rowsPerSplit: 1 },
-): Record<string, number> {
+): ParamsOf<typeof wgsl.conv2dForward, 'forward'> {
   return { ...geometry, hasBias: hasBias ? 1 : 0, relu: activationOf(attributes) === 'relu' ? 1 : 0, ...split };
 }
 

@@ -229,7 +229,11 @@ function transposedTileCandidates(
 export function transposedTile(
   engine: Engine,
   g: Conv2dGeometry,
-): { entryPoint: string; specialization: Record<string, number>; invocations: number } {
+): {
+  entryPoint: 'backward_input' | 'backward_input_all_phases';
+  specialization: Record<string, number>;
+  invocations: number;
+} {
   const { ALL_PHASES, ...tile } = engine.tuning.choose(tuningKey('backward_input', g), () =>
     transposedTileCandidates(g, engine.kernels.subgroups !== null, compilesAllPhasesTiles(engine.traits)),
   );
