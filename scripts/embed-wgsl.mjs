@@ -129,7 +129,13 @@ function entryPointsType(source, file) {
   } catch (error) {
     throw new Error(`${file}: wgsl_reflect could not parse it: ${error.message}`);
   }
-  const union = (names) => (names.length ? [...new Set(names)].sort().map((n) => `'${n}'`).join(' | ') : 'never');
+  const union = (names) =>
+    names.length
+      ? [...new Set(names)]
+          .sort()
+          .map((n) => `'${n}'`)
+          .join(' | ')
+      : 'never';
   const entries = reflection.entry.compute.map((entry) => {
     const storage = entry.resources.filter((r) => r.resourceType === ResourceType.Storage).map((r) => r.name);
     const uniform = entry.resources.find((r) => r.resourceType === ResourceType.Uniform);
