@@ -8,8 +8,10 @@
 import { WgslReflect, ResourceType, type StructInfo } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { AelabError, ShaderCompileError } from '../errors.ts';
 import { ShaderStage } from '../gpu-constants.ts';
-import { unrollConstantLoops } from '../tuning/unroll.ts';
-import { withSubgroupHelpers, type SubgroupSupport } from '../tuning/subgroups.ts';
+import type { SubgroupSupport } from '../tuning/subgroups.ts';
+import { compiledText, preparedText, sourceLocation, type Specialization } from './kernel-text.ts';
+
+export { sourceLocation, specialize, type Specialization } from './kernel-text.ts';
 
 /** One entry point's names, as the type checker sees them: its storage bindings and uniform fields. */
 export interface EntryPointNames {
@@ -47,16 +49,6 @@ export function kernelSource(name: string, source: string, path = `${name}.wgsl`
   return { name, source, parts: [{ path, line: 1, lines: source.split('\n').length }] };
 }
 
-/** Where line `line` (1-based) of an assembled source was written: 'src/kernels/conv2d/forward.wgsl:12'. */
-export function sourceLocation(kernel: KernelSource, line: number): string {
-  let first = 1;
-  for (const part of kernel.parts) {
-    if (line < first + part.lines) return `${part.path}:${part.line + line - first}`;
-    first += part.lines;
-  }
-  return `${kernel.name} (generated loop frame, scripts/embed-wgsl.mjs), line ${line}`;
-}
-
 export type BindingKind = 'uniform' | 'storage' | 'read-only-storage';
 
 export interface StorageBinding {
@@ -90,33 +82,23 @@ export interface CompiledEntryPoint {
   readonly workgroupSize: readonly [number, number, number];
 }
 
+/** What a pipeline was compiled from: `aelab kernels --show` prints it (kernel-text.ts). */
+export interface CompiledVariant {
+  readonly label: string;
+  readonly name: string;
+  readonly entryPoint: string;
+  readonly baseSource: string;
+  readonly specialization: Specialization;
+  /** The exact WGSL compiled. */
+  readonly code: string;
+}
+
 interface ReflectedModule {
   readonly module: GPUShaderModule;
   readonly reflection: WgslReflect;
 }
 
 export type OverrideConstants = Readonly<Record<string, number>>;
-
-/**
- * Specialisation: values for a kernel's `const NAME: u32 = ...u;` declarations. WGSL only
- * allows constant (not override) sizes for function-scope arrays, so register tile sizes
- * are specialised this way: one WGSL source, one variant per tile shape, each cached by
- * its resulting source text.
- */
-export type Specialization = Readonly<Record<string, number>>;
-
-export function specialize(name: string, source: string, specialization: Specialization): string {
-  let result = source;
-  for (const [constant, value] of Object.entries(specialization)) {
-    if (!Number.isInteger(value) || value < 0)
-      throw new AelabError(`kernel '${name}': specialisation ${constant} = ${value} must be a non-negative integer`);
-    const pattern = new RegExp(`const ${constant}: u32 = \\d+u;`);
-    if (!pattern.test(result))
-      throw new AelabError(`kernel '${name}' has no 'const ${constant}: u32 = ...u;' to specialise`);
-    result = result.replace(pattern, `const ${constant}: u32 = ${value}u;`);
-  }
-  return result;
-}
 
 export interface KernelLibraryOptions {
   /** Unroll constant-count loops before compiling (wgpu: see unroll.ts). */
@@ -131,6 +113,8 @@ export class KernelLibrary {
   /** A number per base source text, for the entry points' cache keys (see entryPoint). */
   private readonly sourceNumbers = new Map<string, number>();
   private readonly checkedSources = new Set<string>();
+  /** Every pipeline compiled so far, in order, and what from. */
+  readonly compiled: CompiledVariant[] = [];
 
   constructor(
     private readonly device: GPUDevice,
@@ -147,7 +131,7 @@ export class KernelLibrary {
     const { name, source } = kernel;
     const module = this.device.createShaderModule({
       label: name,
-      code: withSubgroupHelpers(source, this.options.subgroups),
+      code: compiledText(source, this.options.subgroups),
     });
     const info = await module.getCompilationInfo();
     const errors = info.messages.filter((message) => message.type === 'error');
@@ -214,19 +198,9 @@ export class KernelLibrary {
     const cached = this.entryPoints.get(key);
     if (cached) return cached;
 
-    // Specialised (a kernel that shuffles also gets its SUBGROUP_SIZE, the device's), then
-    // (where the engine asks for it) its constant-count loops unrolled: the text reflected;
-    // with the subgroup helper defined, the text compiled.
-    const specialized =
-      Object.keys(specialization).length > 0
-        ? specialize(name, baseSource, this.withSubgroupSize(`${name}.${entryPoint}`, specialization))
-        : baseSource;
-    // A kernel may also ask for it per variant: UNROLL_LOOPS specialised to 1 (a tuner
-    // candidate, for a driver that leaves some loop nests rolled; conv2d/prelude.wgsl says where).
-    const source =
-      this.options.unrollLoops || specialization['UNROLL_LOOPS'] === 1
-        ? unrollConstantLoops(name, specialized)
-        : specialized;
+    // The text reflected (specialised, and unrolled where asked: kernel-text.ts); with the
+    // subgroup helper defined, the text compiled.
+    const source = preparedText(name, baseSource, entryPoint, specialization, this.options);
     const { module, reflection } = this.reflect(name, source);
     const entry = reflection.entry.compute.find((candidate) => candidate.name === entryPoint);
     if (!entry) {
@@ -300,18 +274,15 @@ export class KernelLibrary {
       workgroupSize: [constants['WORKGROUP_SIZE'] ?? size[0] ?? 1, size[1] ?? 1, size[2] ?? 1],
     };
     this.entryPoints.set(key, compiled);
+    this.compiled.push({
+      label,
+      name,
+      entryPoint,
+      baseSource,
+      specialization,
+      code: compiledText(source, this.options.subgroups),
+    });
     return compiled;
-  }
-
-  /** SUBGROUP_SHUFFLES = 1 needs usable subgroups, and brings their size as SUBGROUP_SIZE. */
-  private withSubgroupSize(label: string, specialization: Specialization): Specialization {
-    if (specialization['SUBGROUP_SHUFFLES'] !== 1) return specialization;
-    if (!this.options.subgroups) {
-      throw new AelabError(
-        `kernel '${label}': SUBGROUP_SHUFFLES = 1 needs subgroups, and this device has none the kernels can use`,
-      );
-    }
-    return { ...specialization, SUBGROUP_SIZE: this.options.subgroups.size };
   }
 
   private reflect(name: string, source: string, existing?: GPUShaderModule): ReflectedModule {
@@ -327,7 +298,7 @@ export class KernelLibrary {
       reflected = {
         module:
           existing ??
-          this.device.createShaderModule({ label: name, code: withSubgroupHelpers(source, this.options.subgroups) }),
+          this.device.createShaderModule({ label: name, code: compiledText(source, this.options.subgroups) }),
         reflection,
       };
       this.modules.set(source, reflected);

@@ -13,6 +13,7 @@ import { sweep, SWEEP_USAGE } from './sweep.ts';
 import { colourise, COLOURISE_USAGE } from './colourise.ts';
 import { check, CHECK_USAGE } from './check.ts';
 import { lab, LAB_USAGE } from './lab.ts';
+import { kernels, KERNELS_USAGE } from './kernels.ts';
 import { modelOf, runAutoencoder, type AutoencoderConfig } from '../experiments/autoencoder.ts';
 import { loadDataSource } from '../experiments/data-source.ts';
 import { notebookSplit } from '../data/split.ts';
@@ -31,6 +32,7 @@ commands:
   colourise      train colourisers, gray in and colour out, and compare them (part 3)
   check          run the gradient checks on this machine's GPU (every op against float64)
   lab            serve the lab page: train, look inside, check and benchmark in the browser
+  kernels        list the kernels a training step runs on this adapter; --show prints their WGSL
 
 aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [--seed 1] [--out DIR] [--resume] [--resume-from epoch-NNNN] [--no-tune | --tune]
   --data DIR        CIFAR-10 binary batches, Fashion-MNIST IDX files or a folder of PNGs;
@@ -53,6 +55,7 @@ ${SWEEP_USAGE}
 ${COLOURISE_USAGE}
 ${CHECK_USAGE}
 ${LAB_USAGE}
+${KERNELS_USAGE}
 aelab reconstruct --model DIR --data DIR --out FILE.png [--count 10]
   --model DIR       a run directory written by 'aelab autoencoder'
   --data DIR        the images (the model's test split of them is used)
@@ -127,7 +130,7 @@ async function reconstruct(argv: string[]): Promise<void> {
   log(`wrote ${options.out}: ${count} test images (left) and their reconstructions (right)`);
 }
 
-const COMMANDS = ['autoencoder', 'reconstruct', 'sweep', 'colourise', 'colorize', 'check', 'lab'];
+const COMMANDS = ['autoencoder', 'reconstruct', 'sweep', 'colourise', 'colorize', 'check', 'lab', 'kernels'];
 
 const debugging = (argv: readonly string[]) => argv.includes('--debug') || process.env['AELAB_DEBUG'] === '1';
 
@@ -156,6 +159,7 @@ export async function main(commandLine: string[]): Promise<number> {
     else if (command === 'colourise' || command === 'colorize') await colourise(rest);
     else if (command === 'check') return await check(rest);
     else if (command === 'lab') await lab(rest);
+    else if (command === 'kernels') await kernels(rest);
     else throw new UsageError(`unknown command '${command}'`);
     return 0;
   } catch (error) {

@@ -12,6 +12,7 @@ export function runCli(args: string[], environment: Record<string, string> = {})
   const result = spawnSync(process.execPath, [CLI_BUNDLE, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...environment },
+    maxBuffer: 256 * 1024 * 1024,
     timeout: 300_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
