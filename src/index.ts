@@ -27,7 +27,15 @@ export {
   type Conv2dOptions,
   type ShapeStep,
 } from './nn/modules.ts';
-export { Sequential, Autoencoder, summary, requireOutputShape, type Fusions } from './nn/sequential.ts';
+export {
+  Sequential,
+  Autoencoder,
+  summary,
+  rewrites,
+  setFusions,
+  requireOutputShape,
+  type Fusions,
+} from './nn/sequential.ts';
 export { saveWeights, loadWeights } from './nn/weights.ts';
 export { CheckpointError } from './nn/safetensors.ts';
 export {

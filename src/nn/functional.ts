@@ -50,12 +50,19 @@ export const mean = <T extends TapeTensor<T>>(input: T): T => apply(ops.mean, [i
  * probabilities' loss is flat beyond |x| > 16.1, so an output saturated on the wrong side
  * gets no gradient and cannot recover; from the logits it gets sigmoid(x) - t. The training
  * step also skips the sigmoid's backward pass, since the gradient goes straight to x.
+ * summary() shows this rewrite; binaryCrossEntropyOfProbabilities turns it off.
  */
 export function binaryCrossEntropy<T extends TapeTensor<T>>(prediction: T, target: T): T {
   const logits = logitsOf.get(prediction) as T | undefined;
   if (logits && !logits.isDisposed) return apply(ops.binaryCrossEntropyFromLogits, [logits, target], none);
   return apply(ops.binaryCrossEntropy, [prediction, target], none);
 }
+/**
+ * Mean binary cross-entropy of the probabilities as given, clipped to [1e-7, 1 - 1e-7]: the
+ * switch that turns binaryCrossEntropy's look through a sigmoid off (a loss to pass to fit).
+ */
+export const binaryCrossEntropyOfProbabilities = <T extends TapeTensor<T>>(prediction: T, target: T): T =>
+  apply(ops.binaryCrossEntropy, [prediction, target], none);
 export const binaryCrossEntropyFromLogits = <T extends TapeTensor<T>>(logits: T, target: T): T =>
   apply(ops.binaryCrossEntropyFromLogits, [logits, target], none);
 /**

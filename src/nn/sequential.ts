@@ -3,11 +3,12 @@
 import type { TapeTensor } from './autograd.ts';
 import { formatShape, sameShape, sizeOf, type Shape } from '../shapes.ts';
 import { ShapeError } from '../errors.ts';
-import { Conv2d, MaxPool2d, Module, Upsample2d, type Layer, type ShapeStep } from './modules.ts';
+import { Conv2d, MaxPool2d, Module, Sigmoid, Upsample2d, type Layer, type ShapeStep } from './modules.ts';
 
 /**
- * The fusions Sequential applies, each the same function in fewer operations; a test or a
- * benchmark turns them off to run the layers one by one.
+ * The fusions Sequential applies, each the same function in fewer operations. summary() lists
+ * the ones a model gets (rewrites()); setFusions(model, { ... false }) turns them off, and the
+ * layers then run one by one (the numbers agree within float32 rounding: test/nn/rewrites.test.ts).
  *   upsampleIntoConv: an Upsample2d followed by a stride-1 Conv2d runs as one conv2d with
  *     `upsample` (a transposed convolution; conv2d.ts).
  *   reluIntoPool: a Conv2d with a ReLU followed by a MaxPool2d runs the conv without it and the
@@ -201,6 +202,13 @@ export function summary<T extends TapeTensor<T>>(model: Module<T>, imageShape: S
     `parameters: ${parameters.toLocaleString('en-US')}`,
     `forward: ${(model.flops([1, ...imageShape]) / 1e6).toFixed(3)} MFLOP per image (a training step is about 3x that)`,
   );
+  const shown = rewrites(model);
+  lines.push(
+    shown.length === 0
+      ? 'rewrites: none (every layer runs as written)'
+      : 'rewrites (run in place of the layers as written):',
+    ...shown.map((line) => `  ${line}`),
+  );
   return lines.join('\n');
 }
 
@@ -233,4 +241,59 @@ export function requireOutputShape<T extends TapeTensor<T>>(
   throw new ShapeError(
     `the model's output ${formatShape(output)} differs from ${what} ${formatShape(targetShape)} for an input of ${formatShape(inputShape)}${blame}`,
   );
+}
+
+/**
+ * The rewrites of the user's model that run in its place, one line each, with the switch that
+ * turns each off: Sequential's fusions (see Fusions) and, for a model whose last layer is a
+ * sigmoid, binaryCrossEntropy taken from the logits (functional.ts says why).
+ */
+export function rewrites<T extends TapeTensor<T>>(model: Module<T>, path = ''): string[] {
+  const lines: string[] = [];
+  const visit = (module: Layer<T>, at: string) => {
+    if (module instanceof Autoencoder) {
+      visit(module.encoder, at ? `${at}.encoder` : 'encoder');
+      visit(module.decoder, at ? `${at}.decoder` : 'decoder');
+    } else if (module instanceof Sequential) {
+      const name = (i: number) => (at ? `${at}.${i}` : String(i));
+      for (let i = 0; i < module.layers.length; i++) {
+        const run = convRunAt(module.layers, i, module.fusions);
+        if (run) {
+          const layers = module.layers.slice(i, i + run.layerCount).map((layer) => layer.describe());
+          const where = `${name(i)}-${i + run.layerCount - 1} (${layers.join(' + ')})`;
+          if (run.upsample > 1) lines.push(`${where}: one conv2d that reads its input upsampled (upsampleIntoConv)`);
+          if (run.pool) lines.push(`${where}: the conv without its ReLU, the pool applies it (reluIntoPool)`);
+          i += run.layerCount - 1;
+        } else visit(module.layers[i]!, name(i));
+      }
+    }
+  };
+  visit(model, path);
+  if (lines.length > 0)
+    lines.push(
+      'fusions: setFusions(model, { upsampleIntoConv: false, reluIntoPool: false }) runs the layers as written',
+    );
+  if (lastLayer(model) instanceof Sigmoid)
+    lines.push(
+      'loss: F.binaryCrossEntropy of the final sigmoid is taken from its input, the logits (F.binaryCrossEntropyOfProbabilities keeps the probabilities)',
+    );
+  return lines;
+}
+
+/** The last leaf layer of a model (a Sequential's, an Autoencoder's decoder's), or the model itself. */
+function lastLayer<T extends TapeTensor<T>>(model: Layer<T>): Layer<T> {
+  if (model instanceof Autoencoder) return lastLayer(model.decoder);
+  if (model instanceof Sequential) return model.layers.length > 0 ? lastLayer(model.layers.at(-1)!) : model;
+  return model;
+}
+
+/** Turns Sequential's fusions on or off in every Sequential of `model` (an Autoencoder's too). */
+export function setFusions<T extends TapeTensor<T>>(model: Layer<T>, fusions: Partial<Fusions>): void {
+  if (model instanceof Autoencoder) {
+    setFusions(model.encoder, fusions);
+    setFusions(model.decoder, fusions);
+  } else if (model instanceof Sequential) {
+    model.fusions = { ...model.fusions, ...fusions };
+    for (const layer of model.layers) setFusions(layer, fusions);
+  }
 }

@@ -102,6 +102,7 @@ describe('your own model: defaults and shapes (no GPU)', () => {
     const model = twoPoolAutoencoder(reference, 3); // 28 -> 14 -> 7 -> 4 -> 8 -> 16 -> 32
     expect(model.build([1, 28, 28])).toEqual([1, 32, 32]);
     expect(summary(model, [1, 28, 28])).toMatch(/latent: \[4, 4, 4\]/);
+    expect(summary(model, [1, 28, 28])).toMatch(/rewrites \(run in place of the layers as written\):\n  encoder\.0-1/);
   });
 
   it('refuses an image index outside the set, naming it and the size', () => {

@@ -10,16 +10,17 @@ import type { ReferenceTensor } from '../../src/nn/reference-backend.ts';
 import { Random } from '../../src/random.ts';
 import { finiteDifferenceError } from '../../src/checks/check.ts';
 
-/** The binary cross-entropy of `model`'s reconstruction of `images` and every parameter's gradient, read back; the parameters are disposed. */
+/** The loss (binary cross-entropy unless given) of `model`'s reconstruction of `images` and every parameter's gradient, read back; the parameters are disposed. */
 export async function gpuLossAndGradients(
   engine: Engine,
   model: Module<Tensor>,
   images: ArrayLike<number>,
   shape: readonly number[],
+  lossFunction: (prediction: Tensor, target: Tensor) => Tensor = F.binaryCrossEntropy,
 ): Promise<{ loss: Float32Array; gradients: Float32Array[] }> {
   const loss = await engine.scopeAsync(async () => {
     const input = engine.tensor(images, shape);
-    const value = F.binaryCrossEntropy(model.forward(input), input);
+    const value = lossFunction(model.forward(input), input);
     backward(value);
     return value.read();
   });
