@@ -204,44 +204,62 @@ try {
     noProblems();
   });
 
-  await check('Kernels: one row timed against plain kernels in the page, and the results as JSON', async () => {
-    await tab.click('#tab-kernels');
-    await tab.click('#kernels-table button.run-row[data-row="0"]');
-    await tab.waitForSelector('#kernels-status[data-rows]', { timeout: 10 * MINUTE });
-    const timed = await tab.$$eval('#kernels-table td.timed', (cells) => cells.map((cell) => cell.textContent));
-    expect(
-      timed.length >= 5 && Number(timed[1]) > 0 && /GFLOP\/s/.test(timed[2]) && /^\d+\.\d%$/.test(timed[4]),
-      `timed cells: ${timed}`,
-    );
-    const [download] = await Promise.all([tab.waitForEvent('download'), tab.click('#kernels-download')]);
-    const file = join(profile, 'kernels.json');
-    await download.saveAs(file);
-    const records = JSON.parse(readFileSync(file, 'utf8'));
-    const [plainMatmul, engineMatmul, copy, ...passes] = records;
-    expect(
-      plainMatmul.op === 'plain matmul' &&
-        plainMatmul.pass === 'ceiling' &&
-        engineMatmul.op === 'matmul' &&
-        engineMatmul.pass === 'engine' &&
-        copy.op === 'copy',
-      "the plain matmul, the engine's matmul and the copy do not lead the records",
-    );
-    expect(engineMatmul.shareOfCeiling > 0 && engineMatmul.gflops > 0, JSON.stringify(engineMatmul));
-    expect(
-      passes.length >= 1 &&
-        passes.every(
-          (record) =>
-            record.shape === 'conv 3->8 @32' &&
-            record.milliseconds > 0 &&
-            record.shareOfCeiling > 0 &&
-            record.besidePlainConvGflops > 0 &&
-            record.shareOfPlainConvBeside > 0,
-        ),
-      JSON.stringify(passes),
-    );
-    await tab.screenshot({ path: `${SHOTS}/kernels.png`, fullPage: true });
-    noProblems();
-  });
+  await check(
+    'Kernels: one row timed against plain kernels in the page, the results as JSON, and the WGSL that ran',
+    async () => {
+      await tab.click('#tab-kernels');
+      await tab.click('#kernels-table button.run-row[data-row="0"]');
+      await tab.waitForSelector('#kernels-status[data-rows]', { timeout: 10 * MINUTE });
+      const timed = await tab.$$eval('#kernels-table td.timed', (cells) => cells.map((cell) => cell.textContent));
+      expect(
+        timed.length >= 5 && Number(timed[1]) > 0 && /GFLOP\/s/.test(timed[2]) && /^\d+\.\d%$/.test(timed[4]),
+        `timed cells: ${timed}`,
+      );
+      const [download] = await Promise.all([tab.waitForEvent('download'), tab.click('#kernels-download')]);
+      const file = join(profile, 'kernels.json');
+      await download.saveAs(file);
+      const records = JSON.parse(readFileSync(file, 'utf8'));
+      const [plainMatmul, engineMatmul, copy, ...passes] = records;
+      expect(
+        plainMatmul.op === 'plain matmul' &&
+          plainMatmul.pass === 'ceiling' &&
+          engineMatmul.op === 'matmul' &&
+          engineMatmul.pass === 'engine' &&
+          copy.op === 'copy',
+        "the plain matmul, the engine's matmul and the copy do not lead the records",
+      );
+      expect(engineMatmul.shareOfCeiling > 0 && engineMatmul.gflops > 0, JSON.stringify(engineMatmul));
+      expect(
+        passes.length >= 1 &&
+          passes.every(
+            (record) =>
+              record.shape === 'conv 3->8 @32' &&
+              record.milliseconds > 0 &&
+              record.shareOfCeiling > 0 &&
+              record.besidePlainConvGflops > 0 &&
+              record.shareOfPlainConvBeside > 0,
+          ),
+        JSON.stringify(passes),
+      );
+      // The WGSL that ran: a conv pipeline's text as compiled, every code line marked with its file.
+      const convOption = await tab.$eval(
+        '#kernels-pipeline',
+        (select) => [...select.options].find((option) => option.textContent.startsWith('conv2d.forward'))?.value,
+      );
+      expect(convOption !== undefined, 'no conv2d.forward pipeline offered under "The WGSL that ran"');
+      await tab.selectOption('#kernels-pipeline', convOption);
+      await tab.click('#kernels-show-wgsl');
+      const wgslText = await tab.textContent('#kernels-wgsl');
+      expect(
+        /^\/\/ conv2d\.forward \(/.test(wgslText) &&
+          / \/\/ @ src\/kernels\/conv2d\/prelude\.wgsl:\d+$/m.test(wgslText) &&
+          /@compute/.test(wgslText),
+        `the WGSL shown: ${wgslText.slice(0, 200)}`,
+      );
+      await tab.screenshot({ path: `${SHOTS}/kernels.png`, fullPage: true });
+      noProblems();
+    },
+  );
 
   await check('Results: a Part 1 run folder and a sweep folder, with their charts', async () => {
     const runs = join(profile, 'runs');

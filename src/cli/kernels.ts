@@ -3,15 +3,12 @@
 // on random images with this adapter's tuned variants, then lists every entry point the step
 // compiled; --show prints each one's WGSL as compiled (includes, generated loops,
 // specialisation, unrolling, subgroup helper), every line marked with the file and line that
-// wrote it (backend/kernel-text.ts).
+// wrote it (kernels/show.ts).
 import process from 'node:process';
 import { parseOptions, UsageError } from './arguments.ts';
 import { createEngine } from '../kernels/registry.ts';
-import { wgsl as kernelWgsl } from '#wgsl/kernels';
-import { wgsl as backendWgsl } from '#wgsl/backend';
-import type { KernelSource } from '../backend/kernel-library.ts';
 import type { CompiledVariant } from '../backend/kernel-library.ts';
-import { annotatedText } from '../backend/kernel-text.ts';
+import { describeVariant, showVariant } from '../kernels/show.ts';
 import type { Engine } from '../backend/engine.ts';
 import { notebookAutoencoder } from '../experiments/notebook-autoencoder.ts';
 import * as F from '../nn/functional.ts';
@@ -29,9 +26,6 @@ export const KERNELS_USAGE = `aelab kernels [NAME] [--show] [--batch-size 32]
                     file and line that wrote it ('// @ FILE:LINE'); it compiles as printed
   --batch-size N    the step's batch size, which the variants are chosen for (default 32)
 `;
-
-/** The project's kernels, to find the one a pipeline was compiled from. */
-const KERNELS: readonly KernelSource[] = [...Object.values(kernelWgsl), ...Object.values(backendWgsl)];
 
 /** Runs one training step of the notebook autoencoder at `batchSize`, compiling what it dispatches. */
 export async function compileTrainingStep(engine: Engine, batchSize: number): Promise<void> {
@@ -51,21 +45,6 @@ export async function compileTrainingStep(engine: Engine, batchSize: number): Pr
 /** The compiled variants whose op or entry point is `name` (all of them without one). */
 export function matchingVariants(variants: readonly CompiledVariant[], name: string | null): CompiledVariant[] {
   return variants.filter((variant) => name === null || variant.name === name || variant.label === name);
-}
-
-/** One variant's specialisation, as a line: 'TILE_X=4 TILE_Y=8 ...' or 'as written'. */
-export function describeVariant(variant: CompiledVariant): string {
-  const entries = Object.entries(variant.specialization);
-  return entries.length === 0 ? 'as written' : entries.map(([key, value]) => `${key}=${value}`).join(' ');
-}
-
-/** The marked WGSL of one compiled variant, with a header comment naming it. */
-export function showVariant(engine: Engine, variant: CompiledVariant): string {
-  const kernel = KERNELS.find((candidate) => candidate.source === variant.baseSource);
-  if (!kernel) throw new UsageError(`${variant.label}: not one of the project's kernels`);
-  const options = { unrollLoops: engine.kernels.unrollsLoops, subgroups: engine.kernels.subgroups };
-  const text = annotatedText(kernel, variant.entryPoint, variant.specialization, options);
-  return `// ${variant.label} (${describeVariant(variant)}), as compiled on ${engine.adapterDescription}\n${text}\n`;
 }
 
 export async function kernels(argv: string[]): Promise<void> {

@@ -13,6 +13,7 @@ import {
   type Workload,
 } from '../../benchmarks/kernel-bench.ts';
 import { barChart, element } from '../draw.ts';
+import { describeVariant, showVariant } from '../../kernels/show.ts';
 
 /** Smaller ceilings than the command line's (1,024^3, 16 M elements): a page measures them in seconds. */
 const PAGE_OPTIONS: KernelBenchOptions = { matmulSize: 512, copyElements: 4 * 1024 * 1024, tune: false };
@@ -36,6 +37,10 @@ export class KernelsView {
     { type: 'button', id: 'kernels-download', disabled: '' },
     'Download JSON',
   );
+  /** Every pipeline the runs compiled, to print one's WGSL as compiled (kernels/show.ts). */
+  private readonly pipelines = element('select', { id: 'kernels-pipeline' });
+  private readonly showWgsl = element('button', { type: 'button', id: 'kernels-show-wgsl', disabled: '' }, 'Show WGSL');
+  private readonly wgslText = element('pre', { id: 'kernels-wgsl', class: 'wgsl' });
   private records: KernelRecord[] = [];
   private running = false;
   /** An engine of its own: the training session's work must not run between the timings. */
@@ -46,6 +51,10 @@ export class KernelsView {
     runAll.onclick = () => void this.run(notebookWorkloads(Number(this.batch.value)));
     this.download.onclick = () => this.save();
     this.batch.onchange = () => this.listRows();
+    this.showWgsl.onclick = () => {
+      const variant = this.engine?.kernels.compiled[Number(this.pipelines.value)];
+      if (variant) this.wgslText.textContent = showVariant(this.engine!, variant);
+    };
     this.root.append(
       element('h2', {}, 'Kernels'),
       element(
@@ -73,6 +82,14 @@ export class KernelsView {
         this.body,
       ),
       this.chart,
+      element('h3', {}, 'The WGSL that ran'),
+      element(
+        'p',
+        {},
+        'Each pipeline the timings compiled, exactly as compiled on this GPU: includes, generated loops, the variant’s constants and unrolling. Every line ends with the file and line that wrote it.',
+      ),
+      element('div', { class: 'controls' }, this.pipelines, this.showWgsl),
+      this.wgslText,
     );
     this.listRows();
   }
@@ -115,6 +132,12 @@ export class KernelsView {
       this.status.textContent = `${bench.describe(bench.ceilingsBefore)} · ${this.engine.adapterDescription}`;
       this.status.dataset['rows'] = String(records.length - 3);
       this.download.disabled = false;
+      this.pipelines.replaceChildren(
+        ...this.engine.kernels.compiled.map((variant, index) =>
+          element('option', { value: String(index) }, `${variant.label} (${describeVariant(variant)})`),
+        ),
+      );
+      this.showWgsl.disabled = false;
     } catch (error) {
       this.status.textContent = `the benchmark stopped: ${(error as Error).message}`;
     } finally {
