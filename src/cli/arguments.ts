@@ -1,6 +1,7 @@
 // A small --flag parser: every option is declared with its type and default, unknown or
 // malformed options are usage errors (exit status 2).
 import { AelabError } from '../errors.ts';
+import type { Tuning } from '../experiments/step-preparation.ts';
 
 export class UsageError extends AelabError {
   override name = 'UsageError';
@@ -60,7 +61,7 @@ export function givenOptions(argv: readonly string[]): Set<string> {
   );
 }
 
-/** The options every training command takes (autoencoder, sweep), with the notebook's defaults. */
+/** The options every training command takes (autoencoder, sweep, colourise), with the notebook's defaults. */
 export const TRAINING_OPTIONS = {
   data: { type: 'string' },
   epochs: { type: 'integer', default: 10 },
@@ -69,7 +70,32 @@ export const TRAINING_OPTIONS = {
   seed: { type: 'integer', default: 1 },
   resume: { type: 'boolean' },
   tune: { type: 'boolean' },
+  noTune: { type: 'boolean' },
 } as const;
+
+/** --tune, --no-tune or neither. */
+export function tuningOf(options: { tune: boolean; noTune: boolean }): Tuning {
+  if (options.tune && options.noTune) throw new UsageError('--tune and --no-tune contradict each other');
+  return options.tune ? 'always' : options.noTune ? 'never' : 'auto';
+}
+
+/** The help of TRAINING_OPTIONS and --out, in the same words for every training command. */
+export const TRAINING_HELP = `options of every training command (autoencoder, sweep, colourise):
+  --data DIR        CIFAR-10 binary batches, Fashion-MNIST IDX files or a folder of PNGs;
+                    without it CIFAR-10 is downloaded into ~/.cache/aelab
+  --epochs N        epochs to train (default 10)
+  --batch-size N    images per step (default 32)
+  --sample F        fraction of all images to use, split 80/10/10 (default 0.1)
+  --seed N          seeds the split, the shuffling and the initial weights (default 1)
+  --out DIR         the run's folder (default runs/COMMAND)
+  --resume          continue the run in --out from its last complete epoch, to its own
+                    --epochs (or to --epochs N if given); other settings stay the run's own
+  --tune            time the conv kernels' variants on this adapter first, however short
+                    the training
+  --no-tune         never time them: the kernels' heuristic variants run
+                    (with neither, they are timed once per adapter and batch size when the
+                    training takes longer than the timing, and kept in ~/.cache/aelab/tuning)
+`;
 
 /** Refuses training options no run can use. */
 export function checkTrainingOptions(options: { epochs: number; batchSize: number; sample: number }): void {

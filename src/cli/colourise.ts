@@ -3,7 +3,14 @@
 import process from 'node:process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { checkTrainingOptions, givenOptions, parseOptions, TRAINING_OPTIONS, UsageError } from './arguments.ts';
+import {
+  checkTrainingOptions,
+  givenOptions,
+  parseOptions,
+  TRAINING_OPTIONS,
+  tuningOf,
+  UsageError,
+} from './arguments.ts';
 import { ProgressLine } from './progress.ts';
 import { AelabError } from '../errors.ts';
 import { readJsonFile, writeFileAtomic } from '../files.ts';
@@ -26,7 +33,7 @@ import { colouriseImages, runColourise } from '../experiments/colourise/run.ts';
 import { targetLines } from '../experiments/colourise/report.ts';
 
 export const COLOURISE_USAGE = `aelab colourise --method ycbcr|difference|lab-classes|all [--data DIR] [--epochs 10] [--batch-size 32]
-                [--sample 0.1] [--seed 1] [--out runs/colourise] [--resume] [--notebook] [--from-sweep DIR] [--no-tune | --tune]
+                [--sample 0.1] [--seed 1] [--out runs/colourise] [--resume] [--notebook] [--from-sweep DIR] [--tune | --no-tune]
   trains colourisers (gray in, colour out) and measures them on the test split against the gray
   image; writes OUT/<method>/ run folders and OUT/report.html
   --method M        ycbcr: Y in, Cb and Cr out; difference: R, G, B minus their mean out;
@@ -65,9 +72,7 @@ export async function colourise(argv: string[]): Promise<void> {
     out: { type: 'string', default: 'runs/colourise' },
     notebook: { type: 'boolean' },
     fromSweep: { type: 'string' },
-    noTune: { type: 'boolean' },
   });
-  if (options.tune && options.noTune) throw new UsageError('--tune and --no-tune contradict each other');
   checkTrainingOptions(options);
   const runs = requestedRuns(options.method, options.notebook);
   const progress = new ProgressLine();
@@ -84,8 +89,8 @@ export async function colourise(argv: string[]): Promise<void> {
     log,
     command: ['aelab colourise', ...argv].join(' '),
     onProgress: (_run, update) => progress.update(update),
-    onEpochEnd: (_run, epochLog) => progress.epochEnd(epochLog, config.epochs),
-    tune: !options.noTune,
+    onEpochEnd: (_run, epochLog, epochs) => progress.epochEnd(epochLog, epochs),
+    tuning: tuningOf(options),
     given: givenOptions(argv),
   });
   for (const line of targetLines(result)) log(line);

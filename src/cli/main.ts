@@ -6,7 +6,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AelabError } from '../errors.ts';
 import { VERSION } from '../version.ts';
-import { checkTrainingOptions, givenOptions, parseOptions, TRAINING_OPTIONS, UsageError } from './arguments.ts';
+import {
+  checkTrainingOptions,
+  givenOptions,
+  parseOptions,
+  TRAINING_HELP,
+  TRAINING_OPTIONS,
+  tuningOf,
+  UsageError,
+} from './arguments.ts';
 import { fileError, readJsonFile, writeFileAtomic } from '../files.ts';
 import { ProgressLine } from './progress.ts';
 import { sweep, SWEEP_USAGE } from './sweep.ts';
@@ -23,7 +31,7 @@ import { loadTensors } from '../experiments/run-directory.ts';
 import { predict } from '../nn/training.ts';
 import { imageGridPng } from '../experiments/png-images.ts';
 
-const USAGE = `usage: aelab <command> [options]     (aelab --version, aelab -h)
+const COMMANDS_HELP = `usage: aelab <command> [options]     (aelab --version, aelab <command> -h)
 
 commands:
   autoencoder    train the notebook's convolutional autoencoder (part 1)
@@ -33,34 +41,44 @@ commands:
   check          run the gradient checks on this machine's GPU (every op against float64)
   lab            serve the lab page: train, look inside, check and benchmark in the browser
   kernels        list the kernels a training step runs on this adapter; --show prints their WGSL
+`;
 
-aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [--seed 1] [--out DIR] [--resume] [--resume-from epoch-NNNN] [--no-tune | --tune]
-  --data DIR        CIFAR-10 binary batches, Fashion-MNIST IDX files or a folder of PNGs;
-                    without it CIFAR-10 is downloaded into ~/.cache/aelab
-  --epochs N        epochs to train (default 10)
-  --batch-size N    images per step (default 32)
-  --sample F        fraction of all images to use, split 80/10/10 (default 0.1)
-  --seed N          seeds the split, the shuffling and the initial weights (default 1)
-  --out DIR         the run directory (default runs/autoencoder)
-  --resume          continue the run in --out from its last complete epoch, to its own
-                    --epochs (or to --epochs N if given); other settings stay the run's own
+const AUTOENCODER_USAGE = `aelab autoencoder [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [--seed 1]
+                  [--out runs/autoencoder] [--resume] [--resume-from epoch-NNNN] [--tune | --no-tune]
+  trains the notebook's autoencoder, a checkpoint each epoch, and writes OUT/report.html
   --resume-from epoch-NNNN  resume from that checkpoint (when the latest is damaged), discarding
                     the later ones
-  --no-tune         skip timing the conv kernels' variants on this adapter (done once
-                    per adapter and batch size, then kept in ~/.cache/aelab/tuning)
-  --tune            time them even when the training is shorter than the timing
-                    (which a run otherwise skips, and says so)
+`;
 
-${SWEEP_USAGE}
-${COLOURISE_USAGE}
-${CHECK_USAGE}
-${LAB_USAGE}
-${KERNELS_USAGE}
-aelab reconstruct --model DIR --data DIR --out FILE.png [--count 10]
+const RECONSTRUCT_USAGE = `aelab reconstruct --model DIR --data DIR --out FILE.png [--count 10]
   --model DIR       a run directory written by 'aelab autoencoder'
   --data DIR        the images (the model's test split of them is used)
   --out FILE.png    where to write originals beside reconstructions
 `;
+
+/** Each command's help: its own options, then, for a training command, the shared ones. */
+const COMMAND_USAGE: Readonly<Record<string, string>> = {
+  autoencoder: `${AUTOENCODER_USAGE}${TRAINING_HELP}`,
+  reconstruct: RECONSTRUCT_USAGE,
+  sweep: `${SWEEP_USAGE}${TRAINING_HELP}`,
+  colourise: `${COLOURISE_USAGE}${TRAINING_HELP}`,
+  colorize: `${COLOURISE_USAGE}${TRAINING_HELP}`,
+  check: CHECK_USAGE,
+  lab: LAB_USAGE,
+  kernels: KERNELS_USAGE,
+};
+
+const USAGE = [
+  COMMANDS_HELP,
+  AUTOENCODER_USAGE,
+  SWEEP_USAGE,
+  COLOURISE_USAGE,
+  TRAINING_HELP,
+  RECONSTRUCT_USAGE,
+  CHECK_USAGE,
+  LAB_USAGE,
+  KERNELS_USAGE,
+].join('\n');
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -68,12 +86,10 @@ async function autoencoder(argv: string[]): Promise<void> {
   const options = parseOptions(argv, {
     ...TRAINING_OPTIONS,
     out: { type: 'string', default: 'runs/autoencoder' },
-    noTune: { type: 'boolean' },
     resumeFrom: { type: 'string' },
   });
   if (options.resumeFrom !== null && !/^epoch-\d{4}$/.test(options.resumeFrom))
     throw new UsageError(`--resume-from ${options.resumeFrom}: expected a checkpoint name such as epoch-0003`);
-  if (options.tune && options.noTune) throw new UsageError('--tune and --no-tune contradict each other');
   checkTrainingOptions(options);
   const config: AutoencoderConfig = {
     data: options.data,
@@ -88,9 +104,8 @@ async function autoencoder(argv: string[]): Promise<void> {
     log,
     command: ['aelab autoencoder', ...argv].join(' '),
     onProgress: (update) => progress.update(update),
-    onEpochEnd: (epochLog) => progress.epochEnd(epochLog, config.epochs),
-    tune: !options.noTune,
-    forceTune: options.tune,
+    onEpochEnd: (epochLog, epochs) => progress.epochEnd(epochLog, epochs),
+    tuning: tuningOf(options),
     given: givenOptions(argv),
   });
   const { test } = result;
@@ -130,7 +145,7 @@ async function reconstruct(argv: string[]): Promise<void> {
   log(`wrote ${options.out}: ${count} test images (left) and their reconstructions (right)`);
 }
 
-const COMMANDS = ['autoencoder', 'reconstruct', 'sweep', 'colourise', 'colorize', 'check', 'lab', 'kernels'];
+const COMMANDS = Object.keys(COMMAND_USAGE);
 
 const debugging = (argv: readonly string[]) => argv.includes('--debug') || process.env['AELAB_DEBUG'] === '1';
 
@@ -150,7 +165,8 @@ export async function main(commandLine: string[]): Promise<number> {
       rest.includes('--help') ||
       rest.includes('-h')
     ) {
-      process.stdout.write(USAGE);
+      const usage = command ? COMMAND_USAGE[command] : undefined;
+      process.stdout.write(usage ? `usage: ${usage}` : USAGE);
       return command ? 0 : 2;
     }
     if (command === 'autoencoder') await autoencoder(rest);

@@ -1,7 +1,7 @@
 // aelab sweep: Part 2, the architecture sweep (experiments/sweep.ts), and its merge.
 import process from 'node:process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { checkTrainingOptions, parseOptions, TRAINING_OPTIONS, UsageError } from './arguments.ts';
+import { checkTrainingOptions, parseOptions, TRAINING_OPTIONS, tuningOf, UsageError } from './arguments.ts';
 import { runSweep } from '../experiments/sweep.ts';
 import { mergeSweeps } from '../experiments/sweep-results.ts';
 import { parseGrid, resolveShard, type Grid } from '../experiments/sweep-grid.ts';
@@ -9,7 +9,7 @@ import { AelabError } from '../errors.ts';
 
 export const SWEEP_USAGE = `aelab sweep [--data DIR] [--epochs 10] [--batch-size 32] [--sample 0.1] [--seed 1] [--out runs/sweep]
             [--resume] [--shard I/N] [--shard-count N] [--concurrency 1] [--best-epochs 100]
-            [--grid FILE.json] [--output sigmoid|relu] [--tune]
+            [--grid FILE.json] [--output sigmoid|relu] [--tune | --no-tune]
   trains the notebook's 36 autoencoders (fewer_layers x channel_factor 2/4/8 x kernel_size 3/5 x
   compression_factor 1/2/4), each a run folder under OUT/trials/, then the best one for
   --best-epochs more epochs (OUT/best), and writes OUT/results.csv, results.json, report.html
@@ -17,13 +17,13 @@ export const SWEEP_USAGE = `aelab sweep [--data DIR] [--epochs 10] [--batch-size
                     a missing key keeps the notebook's list
   --output relu     the notebook's ReLU output layer (BCE on clipped values); default: a sigmoid
                     output with BCE taken from the logits, as Part 1
-  --resume          continue unfinished trials from their last complete epoch, skip finished ones
+  (--resume continues unfinished trials from their last complete epoch and skips finished ones;
+  --tune, --no-tune and the default apply to each trial's shapes)
   --shard I/N       run only the trials whose index is I mod N (from 0). Without it, a Slurm job
                     array's SLURM_ARRAY_TASK_ID (with _COUNT, or _MIN and _MAX) or a Kubernetes
                     Indexed Job's JOB_COMPLETION_INDEX (with --shard-count or AELAB_SHARD_COUNT)
                     choose the shard
   --concurrency K   train K trials at once, their steps interleaved on one device
-  --tune            time the conv kernels' variants for each trial first (cached per adapter)
 aelab sweep merge DIR... [--out DIR]
   one report over the trials of several sweep folders (shards); trials found in none are
   listed as missing. Writes into --out (default: the first DIR)
@@ -83,7 +83,7 @@ export async function sweep(argv: string[]): Promise<void> {
       shard,
       concurrency: options.concurrency,
       bestEpochs: options.bestEpochs,
-      tune: options.tune,
+      tuning: tuningOf(options),
       command: ['aelab sweep', ...argv].join(' '),
     },
     { log },

@@ -25,7 +25,7 @@ import type { TapeTensor } from '../nn/autograd.ts';
 import { sizeOf } from '../shapes.ts';
 import { RunDirectory } from './run-directory.ts';
 import { tensorsToFile } from '../nn/safetensors.ts';
-import { compileStep, tuneForTraining } from './step-preparation.ts';
+import { compileStep, tuneAsAsked, type Tuning } from './step-preparation.ts';
 import type { Autoencoder } from '../nn/sequential.ts';
 import { historyCsv, lossChartSvg, reportHtml } from './report.ts';
 import { imageGridPng } from './png-images.ts';
@@ -44,7 +44,8 @@ export interface AutoencoderConfig {
 export interface RunHooks {
   readonly log?: (line: string) => void;
   readonly onProgress?: (progress: Progress) => void;
-  readonly onEpochEnd?: (log: EpochLog) => void;
+  /** After each epoch, with the run's own epoch count (a resumed run keeps its own). */
+  readonly onEpochEnd?: (log: EpochLog, epochs: number) => void;
   /** The command line, for the report. */
   readonly command?: string;
   /** Inject a device-bearing engine (tests); otherwise one is created. */
@@ -53,9 +54,8 @@ export interface RunHooks {
    * Time the conv kernels' variants on this adapter before training and use the fastest
    * (default true). The choices are cached per adapter, so only the first run pays.
    */
-  readonly tune?: boolean;
-  /** Tune even when the training is shorter than the tuning would be (aelab autoencoder --tune). */
-  readonly forceTune?: boolean;
+  /** Whether to time the conv kernels' variants first (default 'auto': when the training pays for it). */
+  readonly tuning?: Tuning;
   /** The images, already loaded (a sweep loads them once for all its trials); otherwise from config.data. */
   readonly source?: DataSource;
   /**
@@ -262,17 +262,15 @@ async function trainRun(
 
   const stepsLeft = (config.epochs - (history.at(-1)?.epoch ?? 0)) * Math.ceil(train.count / config.batchSize);
   await compileStep(engine, model, autoencoderData(train), config.batchSize, log);
-  const kernelVariants =
-    (hooks.tune ?? true)
-      ? await tuneForTraining(
-          engine,
-          model,
-          autoencoderData(train),
-          config.batchSize,
-          log,
-          hooks.forceTune ? Infinity : stepsLeft,
-        )
-      : 'the heuristics (--no-tune)';
+  const kernelVariants = await tuneAsAsked(
+    engine,
+    model,
+    autoencoderData(train),
+    config.batchSize,
+    log,
+    stepsLeft,
+    hooks.tuning ?? 'auto',
+  );
 
   await fit(engine, model, optimizer, F.binaryCrossEntropy, autoencoderData(train), {
     epochs: config.epochs,
@@ -289,7 +287,7 @@ async function trainRun(
         history,
       });
       writeHistory();
-      hooks.onEpochEnd?.(epochLog);
+      hooks.onEpochEnd?.(epochLog, config.epochs);
     },
   });
   if (history.length > 0) writeHistory();

@@ -74,6 +74,27 @@ export function tuningDecision(
   return { tune: untuned > 0 && trainingSeconds >= tuningSeconds, tuningSeconds, trainingSeconds };
 }
 
+/**
+ * Whether a run times the conv kernels' variants first: where the training is long enough to
+ * pay for it (auto, the default), always (--tune) or never (--no-tune).
+ */
+export type Tuning = 'auto' | 'always' | 'never';
+
+/** Tunes as `tuning` asks (tuneForTraining); returns which variants the run uses, for its report. */
+export async function tuneAsAsked(
+  engine: Engine,
+  model: Autoencoder<Tensor>,
+  data: TrainingData,
+  batchSize: number,
+  log: (line: string) => void,
+  trainingSteps: number,
+  tuning: Tuning,
+  loss: LossFunction = F.binaryCrossEntropy,
+): Promise<string> {
+  if (tuning === 'never') return 'the heuristics (--no-tune)';
+  return tuneForTraining(engine, model, data, batchSize, log, tuning === 'always' ? Infinity : trainingSteps, loss);
+}
+
 /** Tuning stops once this many dispatches in a row keep their heuristic variants. */
 const STOP_AFTER_UNCHANGED = 6;
 

@@ -12,7 +12,7 @@ import { notebookSplit } from '../data/split.ts';
 import { AelabError } from '../errors.ts';
 import { writeFileAtomic } from '../files.ts';
 import { modelOf, runAutoencoder, type AutoencoderConfig } from './autoencoder.ts';
-import { tuneForTraining } from './step-preparation.ts';
+import { tuneAsAsked, type Tuning } from './step-preparation.ts';
 import { autoencoderData } from '../data/image-set.ts';
 import { loadDataSource, type DataSource } from './data-source.ts';
 import { RunDirectory } from './run-directory.ts';
@@ -37,8 +37,8 @@ export interface SweepOptions extends SweepSettings {
   readonly concurrency: number;
   /** Epochs the best trial trains on for (0: none). */
   readonly bestEpochs: number;
-  /** Time the conv kernels' variants for each trial's shapes first (cached per adapter). */
-  readonly tune: boolean;
+  /** Whether to time the conv kernels' variants for each trial's shapes first (cached per adapter). */
+  readonly tuning: Tuning;
   readonly command: string;
 }
 
@@ -152,15 +152,15 @@ export async function runSweep(options: SweepOptions, hooks: SweepHooks = {}): P
     const result = await runAutoencoder(directory, trialConfig(settings, trial), resume, {
       engine,
       source,
-      tune: false,
+      tuning: 'never',
       command: options.command,
       log: (line) => {
         if (!line.startsWith('data: ')) log(`  ${trial.name}: ${line}`);
       },
-      onEpochEnd: (epochLog) => {
+      onEpochEnd: (epochLog, epochs) => {
         state.epochsDone += 1;
         log(
-          `  ${trial.name}: epoch ${epochLog.epoch}/${options.epochs} loss ${epochLog.train.loss.toFixed(4)}${epochLog.validation ? ` val_loss ${epochLog.validation.loss.toFixed(4)}` : ''} | ${status()}`,
+          `  ${trial.name}: epoch ${epochLog.epoch}/${epochs} loss ${epochLog.train.loss.toFixed(4)}${epochLog.validation ? ` val_loss ${epochLog.validation.loss.toFixed(4)}` : ''} | ${status()}`,
         );
       },
     });
@@ -170,13 +170,20 @@ export async function runSweep(options: SweepOptions, hooks: SweepHooks = {}): P
       `trial ${trial.name}: test loss ${result.test.loss.toFixed(4)}, PSNR ${result.test.psnr.toFixed(2)} dB | ${status()}`,
     );
   };
-  if (options.tune) {
+  if (options.tuning !== 'never') {
     // One at a time, before training: the tuner times kernels alone on the device, and the
     // trials then find its choices in the engine's table.
     for (const trial of waiting) {
       const model = modelOf(engine, trialConfig(settings, trial), train.channels);
-      await tuneForTraining(engine, model, autoencoderData(split.train), options.batchSize, (line) =>
-        log(`  ${trial.name}: ${line}`),
+      const steps = options.epochs * Math.ceil(split.train.count / options.batchSize);
+      await tuneAsAsked(
+        engine,
+        model,
+        autoencoderData(split.train),
+        options.batchSize,
+        (line) => log(`  ${trial.name}: ${line}`),
+        steps,
+        options.tuning,
       );
       model.parameters().forEach((parameter) => parameter.dispose());
     }
@@ -252,14 +259,14 @@ async function trainBest(
   await runAutoencoder(directory, config, true, {
     engine,
     source,
-    tune: false,
+    tuning: 'never',
     command: options.command,
     log: (line) => {
       if (!line.startsWith('data: ')) log(`  best: ${line}`);
     },
-    onEpochEnd: (epochLog) =>
+    onEpochEnd: (epochLog, epochs) =>
       log(
-        `  best: epoch ${epochLog.epoch}/${config.epochs} loss ${epochLog.train.loss.toFixed(4)}${epochLog.validation ? ` val_loss ${epochLog.validation.loss.toFixed(4)}` : ''}`,
+        `  best: epoch ${epochLog.epoch}/${epochs} loss ${epochLog.train.loss.toFixed(4)}${epochLog.validation ? ` val_loss ${epochLog.validation.loss.toFixed(4)}` : ''}`,
       ),
   });
 }

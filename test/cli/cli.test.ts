@@ -15,6 +15,22 @@ describe('aelab command line', () => {
     expect(runCli([]).status).toBe(2);
   });
 
+  it('every training command lists the shared options in the same words, and takes --tune and --no-tune', () => {
+    const shared = (command: string) => {
+      const help = runCli([command, '-h']).stdout;
+      return help.slice(help.indexOf('options of every training command'));
+    };
+    const autoencoder = shared('autoencoder');
+    expect(autoencoder).toMatch(/^options of every training command .*\n {2}--data DIR[\s\S]*\n {2}--no-tune /);
+    expect(shared('sweep')).toBe(autoencoder);
+    expect(shared('colourise')).toBe(autoencoder);
+    for (const command of [['autoencoder'], ['sweep'], ['colourise', '--method', 'ycbcr']]) {
+      const both = runCli([...command, '--tune', '--no-tune']);
+      expect(both.status, command[0]).toBe(2);
+      expect(both.stderr).toMatch(/--tune and --no-tune contradict each other/);
+    }
+  });
+
   it.each([
     [['autoencoder', '--epochs', 'ten'], /--epochs must be an integer, got 'ten'/],
     [['autoencoder', '--bogus'], /unknown option --bogus/],

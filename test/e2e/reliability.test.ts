@@ -323,10 +323,19 @@ describe('the conventions', () => {
       expect(result.status).toBe(0);
       expect(result.stdout.trim()).toBe(`aelab ${version}`);
     }
-    for (const args of [['-h'], ['--help'], ['autoencoder', '-h'], ['colourise', '--help']]) {
+    for (const args of [['-h'], ['--help']]) {
       const result = runCli(args);
       expect(result.status, args.join(' ')).toBe(0);
       expect(result.stdout).toMatch(/^usage: aelab <command>/);
+    }
+    for (const args of [
+      ['autoencoder', '-h'],
+      ['colourise', '--help'],
+      ['kernels', '-h'],
+    ]) {
+      const result = runCli(args);
+      expect(result.status, args.join(' ')).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^usage: aelab ${args[0]} `));
     }
   });
 

@@ -110,10 +110,13 @@ describe('kill and resume', () => {
     );
 
     // Epoch 3 trained again from epoch 2's checkpoint: the same weights as the uninterrupted run.
-    const resumed = runCli([...ARGS, '--out', damaged, '--resume-from', 'epoch-0002']);
+    // Without --epochs the run keeps its own 3, and the progress line counts them (not the default 10).
+    const withoutEpochs = ARGS.filter((argument, i) => argument !== '--epochs' && ARGS[i - 1] !== '--epochs');
+    const resumed = runCli([...withoutEpochs, '--out', damaged, '--resume-from', 'epoch-0002']);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/discarding checkpoint epoch-0003: training continues from epoch-0002/);
     expect(resumed.stderr).toMatch(/resuming after epoch 2 of 3/);
+    expect(resumed.stderr).toMatch(/^Epoch 3\/3 - /m);
     const expected = weights(whole);
     for (const [name, values] of weights(damaged)) expect(values, name).toEqual(expected.get(name));
   }, 300_000);

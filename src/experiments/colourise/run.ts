@@ -17,7 +17,7 @@ import { fit, type EpochLog, type Progress, type TrainingData } from '../../nn/t
 import { configurableAutoencoder } from '../configurable-autoencoder.ts';
 import { dataFingerprint, loadDataSource, type DataSource } from '../data-source.ts';
 import { changedSettings } from '../autoencoder.ts';
-import { compileStep, tuneForTraining } from '../step-preparation.ts';
+import { compileStep, tuneAsAsked, type Tuning } from '../step-preparation.ts';
 import { historyCsv, lossChartSvg } from '../report.ts';
 import { RunDirectory } from '../run-directory.ts';
 import { tensorsToFile } from '../../nn/safetensors.ts';
@@ -49,10 +49,12 @@ export interface ColouriseConfig {
 export interface ColouriseHooks {
   readonly log?: (line: string) => void;
   readonly onProgress?: (run: RunName, progress: Progress) => void;
-  readonly onEpochEnd?: (run: RunName, log: EpochLog) => void;
+  /** After each epoch, with the run's own epoch count (a resumed run keeps its own). */
+  readonly onEpochEnd?: (run: RunName, log: EpochLog, epochs: number) => void;
   readonly command?: string;
   readonly engine?: Engine;
-  readonly tune?: boolean;
+  /** Whether to time the conv kernels' variants first (default 'auto': when the training pays for it). */
+  readonly tuning?: Tuning;
   /** The settings the user gave; a resumed run refuses those that differ from its own. */
   readonly given?: ReadonlySet<string>;
 }
@@ -335,8 +337,7 @@ async function trainMethod(
   const stepsLeft = (config.epochs - (history.at(-1)?.epoch ?? 0)) * Math.ceil(train.count / config.batchSize);
   if (stepsLeft > 0) {
     await compileStep(engine, model, trainData, config.batchSize, log, method.loss);
-    if (hooks.tune ?? true)
-      await tuneForTraining(engine, model, trainData, config.batchSize, log, stepsLeft, method.loss);
+    await tuneAsAsked(engine, model, trainData, config.batchSize, log, stepsLeft, hooks.tuning ?? 'auto', method.loss);
   }
   await fit(engine, model, optimizer, method.loss, trainData, {
     epochs: config.epochs,
@@ -354,7 +355,7 @@ async function trainMethod(
       });
       run.write('history.csv', historyCsv(history));
       run.write('loss.svg', lossChartSvg(history, method.lossName));
-      hooks.onEpochEnd?.(method.name, epochLog);
+      hooks.onEpochEnd?.(method.name, epochLog, config.epochs);
     },
   });
   const predictions = await colouriseImages(engine, model, method, truth, config.batchSize);
