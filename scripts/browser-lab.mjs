@@ -138,7 +138,7 @@ try {
   });
 
   await check(
-    'Inside: non-blank activation maps, and a conv value worked out agrees with the float64 reference',
+    'Inside: non-blank activation maps, a conv value worked out agrees with the float64 reference, a conv run with the plain kernel agrees',
     async () => {
       await tab.click('#tab-inside');
       await tab.waitForSelector('#layers .layer canvas', { timeout: MINUTE });
@@ -179,6 +179,13 @@ try {
         values.some((value) => value > 0),
         `every first-conv value at the centre is 0: ${values}`,
       );
+      // The second conv run again with the plain kernel: the same output within float32 rounding.
+      await tab.click('#layers .layer[data-layer="2"] button.plain-run');
+      await tab.waitForSelector('#layers .layer[data-layer="2"] .plain-result[data-difference]', { timeout: MINUTE });
+      const difference = Number(
+        await tab.getAttribute('#layers .layer[data-layer="2"] .plain-result', 'data-difference'),
+      );
+      expect(difference >= 0 && difference < 1e-4, `the plain kernel's output differs by ${difference}`);
       await tab.screenshot({ path: `${SHOTS}/inside.png`, fullPage: false });
       await tab.selectOption('#inside-mode', 'gradients');
       const signed = await tab.$$eval('#layers .layer[data-layer="2"] .maps canvas', (canvases) => canvases.length);

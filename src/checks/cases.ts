@@ -116,6 +116,14 @@ export const opCases: { readonly [K in OpName]: readonly ParityCase<AttributesOf
   conv2d: [
     ...conv2dCases(),
     { inputs: plain([2, 3, 32, 32], [8, 3, 3, 3], [8]), attributes: { padding: 'same' } }, // the notebook's first layer
+    // The plain kernel (conv2d/plain.wgsl): padding, stride 2, no bias, a non-square kernel, ReLU.
+    { inputs: plain([2, 3, 32, 32], [8, 3, 3, 3], [8]), attributes: { padding: 'same', plain: true } },
+    { inputs: plain([1, 5, 9, 7], [3, 5, 3, 2]), attributes: { stride: 2, padding: 'same', plain: true } },
+    {
+      inputs: plain([2, 8, 16, 16], [12, 8, 3, 3], [12]),
+      attributes: { padding: 'same', activation: 'relu', plain: true },
+    },
+    { inputs: plain([2, 3, 9, 7], [5, 3, 5, 5], [5]), attributes: { padding: [2, 0, 1, 1], plain: true } },
     { inputs: plain([1, 5, 7, 9], [3, 5, 3, 2]), attributes: { padding: 'same' } }, // no bias, non-square kernel
     { inputs: plain([2, 2, 7, 9], [3, 2, 3, 3], [3]), attributes: { padding: [1, 0, 2, 1] } }, // explicit padding
     { inputs: plain([1, 2, 9, 7], [5, 2, 4, 4], [5]), attributes: { stride: 2, padding: 'same' } }, // even kernel, stride 2

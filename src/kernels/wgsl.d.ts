@@ -29,6 +29,9 @@ export declare const wgsl: {
     readonly backward_input: { readonly bindings: 'bias' | 'gradInput' | 'gradOutput' | 'weight'; readonly params: 'batch' | 'hasBias' | 'inChannels' | 'inHeight' | 'inWidth' | 'kernelHeight' | 'kernelWidth' | 'outChannels' | 'outHeight' | 'outWidth' | 'padLeft' | 'padTop' | 'relu' | 'rowsPerSplit' | 'splits' | 'stride' | 'upsample' };
     readonly backward_input_all_phases: { readonly bindings: 'bias' | 'gradInput' | 'gradOutput' | 'weight'; readonly params: 'batch' | 'hasBias' | 'inChannels' | 'inHeight' | 'inWidth' | 'kernelHeight' | 'kernelWidth' | 'outChannels' | 'outHeight' | 'outWidth' | 'padLeft' | 'padTop' | 'relu' | 'rowsPerSplit' | 'splits' | 'stride' | 'upsample' };
   }>;
+  readonly conv2dPlain: KernelSource<{
+    readonly forward_plain: { readonly bindings: 'bias' | 'input' | 'output' | 'weight'; readonly params: 'batch' | 'hasBias' | 'inChannels' | 'inHeight' | 'inWidth' | 'kernelHeight' | 'kernelWidth' | 'outChannels' | 'outHeight' | 'outWidth' | 'padLeft' | 'padTop' | 'relu' | 'stride' };
+  }>;
   readonly conv2dUpsampled: KernelSource<{
     readonly upsampled_weights: { readonly bindings: 'output' | 'weight'; readonly params: 'batch' | 'hasBias' | 'inChannels' | 'inHeight' | 'inWidth' | 'kernelHeight' | 'kernelWidth' | 'outChannels' | 'outHeight' | 'outWidth' | 'padLeft' | 'padTop' | 'relu' | 'rowsPerSplit' | 'splits' | 'stride' | 'upsample' };
     readonly upsampled_weight_gradient: { readonly bindings: 'input' | 'output'; readonly params: 'batch' | 'hasBias' | 'inChannels' | 'inHeight' | 'inWidth' | 'kernelHeight' | 'kernelWidth' | 'outChannels' | 'outHeight' | 'outWidth' | 'padLeft' | 'padTop' | 'relu' | 'rowsPerSplit' | 'splits' | 'stride' | 'upsample' };

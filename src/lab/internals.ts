@@ -221,3 +221,24 @@ export function poolStep(layer: MaxPool2d, internals: LayerInternals, channel: n
 export function upsampleSource(layer: Upsample2d, y: number, x: number): { row: number; column: number } {
   return { row: Math.floor(y / layer.factor), column: Math.floor(x / layer.factor) };
 }
+
+/**
+ * A conv layer run again on its input with the plain kernel (conv2d/plain.wgsl): the largest
+ * difference from the layer's own output, and the largest output value, for scale.
+ */
+export async function plainConvDifference(
+  engine: Engine,
+  layer: Conv2d<Tensor>,
+  internals: LayerInternals,
+): Promise<{ difference: number; largest: number }> {
+  const plain = await engine.scopeAsync(async () =>
+    noGrad(() => layer.forwardPlain(engine.tensor(internals.input.values, [1, ...internals.input.shape]))).read(),
+  );
+  let difference = 0;
+  let largest = 0;
+  internals.output.values.forEach((value, i) => {
+    difference = Math.max(difference, Math.abs(value - plain[i]!));
+    largest = Math.max(largest, Math.abs(value));
+  });
+  return { difference, largest };
+}

@@ -162,6 +162,11 @@ export class Conv2d<T extends TapeTensor<T>> extends Module<T> {
     return F.conv2d(input, this.weight, this.bias, this.attributes);
   }
 
+  /** The same layer with the plain kernel (conv2d/plain.wgsl: one output per invocation), to compare or to read. */
+  forwardPlain(input: T): T {
+    return F.conv2d(input, this.weight, this.bias, { ...this.attributes, plain: true });
+  }
+
   /** Whether forwardFused can read its input upsampled (stand for an Upsample2d followed by this layer). */
   get readsUpsampled(): boolean {
     return (this.options.stride ?? 1) === 1;

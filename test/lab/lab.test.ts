@@ -14,7 +14,7 @@ import { notebookAutoencoder } from '../../src/experiments/notebook-autoencoder.
 import { backward } from '../../src/nn/autograd.ts';
 import * as F from '../../src/nn/functional.ts';
 import { Conv2d, MaxPool2d } from '../../src/nn/modules.ts';
-import { convStep, modelInternals, poolStep } from '../../src/lab/internals.ts';
+import { convStep, modelInternals, plainConvDifference, poolStep } from '../../src/lab/internals.ts';
 import { DEFAULT_SETTINGS, settingsFromQuery, settingsOfModelName, settingsQuery } from '../../src/lab/settings.ts';
 import { createLabServer, servedBatches } from '../../src/cli/lab.ts';
 import { historyCsv, parseHistoryCsv } from '../../src/experiments/report.ts';
@@ -75,6 +75,20 @@ describe.skipIf(!engine)("the Inside view's numbers", async () => {
         expect(Math.abs(step.gpu - step.reference)).toBeLessThan(1e-4 * Math.max(1, Math.abs(step.reference)));
       }
     }
+  });
+
+  it("runs each conv again with the plain kernel, within float32 rounding of the layer's output", async () => {
+    const compiled = engine!.kernels.compiled.length;
+    for (const layerInternals of internals.filter(({ layer }) => layer instanceof Conv2d)) {
+      const { difference, largest } = await plainConvDifference(
+        engine!,
+        layerInternals.layer as Conv2d<Tensor>,
+        layerInternals,
+      );
+      expect(largest).toBeGreaterThan(0);
+      expect(difference).toBeLessThan(1e-5 * Math.max(1, largest));
+    }
+    expect(engine!.kernels.compiled.slice(compiled).map((variant) => variant.label)).toContain('conv2d.forward_plain');
   });
 
   it('names the first maximum of a pool window the winner (the tie rule) and never the padding', () => {

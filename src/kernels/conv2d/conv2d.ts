@@ -150,6 +150,20 @@ export const conv2d = defineOp<Conv2dAttributes>({
   },
   forward(engine, [input, weight, bias], attributes, output) {
     const g = conv2dGeometry(input!.shape, weight!.shape, bias?.shape, attributes);
+    if (attributes.plain) {
+      const {
+        splits: _splits,
+        rowsPerSplit: _rows,
+        upsample: _upsample,
+        ...plainParams
+      } = params(g, bias !== undefined, attributes);
+      engine.dispatch(wgsl.conv2dPlain, 'forward_plain', {
+        bindings: { input: input!, weight: weight!, bias: bias ?? weight!, output },
+        params: plainParams,
+        invocations: output.size,
+      });
+      return;
+    }
     if (g.upsample === 1) {
       engine.dispatch(wgsl.conv2dForward, 'forward', {
         // Without a bias the weight is bound in its place (read-only, never read: hasBias = 0).

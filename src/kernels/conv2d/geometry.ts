@@ -20,6 +20,11 @@ export interface Conv2dAttributes {
   readonly activation?: Conv2dActivation;
   /** Default 1. Nearest-neighbour upsampling of the input by this factor before the convolution (stride 1 only). */
   readonly upsample?: number;
+  /**
+   * Default false. True runs the forward pass with the plain kernel (conv2d/plain.wgsl: one
+   * output per invocation), the same sums as the tiled one, slower; not with `upsample`.
+   */
+  readonly plain?: boolean;
 }
 
 export type Conv2dActivation = FusedActivation;
@@ -64,6 +69,8 @@ export function conv2dGeometry(
   }
   const stride = requirePositiveInteger(attributes.stride ?? 1, 'conv2d stride');
   const upsample = requirePositiveInteger(attributes.upsample ?? 1, 'conv2d upsample');
+  if (attributes.plain && upsample > 1)
+    throw new ShapeError(`conv2d: the plain kernel has no upsample (got ${upsample})`);
   if (upsample > 1 && stride !== 1) {
     throw new ShapeError(`conv2d: upsample ${upsample} needs stride 1, got stride ${stride}`);
   }

@@ -9,7 +9,14 @@ import { toFloat } from '../../data/image-set.ts';
 import { Conv2d, MaxPool2d, Upsample2d } from '../../nn/modules.ts';
 import { formatShape } from '../../shapes.ts';
 import { element, imageCanvas, mapCanvas } from '../draw.ts';
-import { convStep, modelInternals, poolStep, upsampleSource, type LayerInternals } from '../internals.ts';
+import {
+  convStep,
+  modelInternals,
+  plainConvDifference,
+  poolStep,
+  upsampleSource,
+  type LayerInternals,
+} from '../internals.ts';
 import type { TrainingSession } from '../session.ts';
 import { SHOWN_TEST_IMAGES } from './train.ts';
 
@@ -107,7 +114,8 @@ export class InsideView {
               "the loss is taken from the logits (the sigmoid's input): its output has no gradient of its own",
             ),
           );
-        if (layer instanceof Conv2d) box.append(this.filters(layer, internals, gradients));
+        if (layer instanceof Conv2d)
+          box.append(this.filters(layer, internals, gradients), this.plainRun(layer, internals));
         return box;
       }),
     );
@@ -130,6 +138,22 @@ export class InsideView {
       strip.append(canvas);
     }
     return strip;
+  }
+
+  /** A button that runs the conv again with the plain kernel and says how far its output is from the layer's. */
+  private plainRun(layer: Conv2d<Tensor>, internals: LayerInternals): HTMLElement {
+    const result = element('span', { class: 'result plain-result' });
+    const button = element('button', { type: 'button', class: 'plain-run' }, 'Run with the plain kernel');
+    button.onclick = async () => {
+      const session = this.session();
+      if (!session) return;
+      const { difference, largest } = await session.exclusive(() =>
+        plainConvDifference(session.engine, layer, internals),
+      );
+      result.textContent = ` conv2d/plain.wgsl, one output per invocation: largest difference from the tiled kernel's output ${difference.toExponential(1)} (values up to ${largest.toFixed(2)})`;
+      result.dataset['difference'] = String(difference);
+    };
+    return element('p', {}, button, result);
   }
 
   /** A conv's filters, [out][in] tiles of k x k (or their gradients), diverging colours. */
