@@ -15,7 +15,7 @@ import { RMSprop, type Optimizer } from '../src/nn/optimisers.ts';
 import type { Autoencoder } from '../src/nn/sequential.ts';
 import type { Tensor } from '../src/backend/tensor.ts';
 import { QUEUED_MILLISECONDS } from '../src/nn/step-clock.ts';
-import { configurableAutoencoder } from '../src/experiments/configurable-autoencoder.ts';
+import { architectureAutoencoder } from '../src/experiments/configurable-autoencoder.ts';
 import { gridTrials, NOTEBOOK_GRID, type Trial } from '../src/experiments/sweep-grid.ts';
 import { fastestInAlternatingRounds, measure } from '../src/tuning/measure.ts';
 import { measureGigaflops, plainConvWork, TRAINING_CEILING_CONV } from '../src/benchmarks/ceilings.ts';
@@ -52,7 +52,7 @@ interface Trainer {
 }
 
 function trainer(trial: Trial): Trainer {
-  const model = configurableAutoencoder(engine, trial.architecture, 1);
+  const model = architectureAutoencoder(engine, trial.architecture, 1);
   const optimizer = RMSprop(engine, model.parameters());
   const step = trainingStep(engine, model, optimizer, data, batches);
   return { trial, model, optimizer, step, ...trainingFlops(model) };

@@ -64,7 +64,7 @@ export { tune, type TunedKey, type TuneOptions } from './tuning/tuner.ts';
 export { notebookSplit } from './data/split.ts';
 export { autoencoderData, subset, DataError, type ImageSet, type ImageBatches } from './data/image-set.ts';
 export { notebookAutoencoder } from './experiments/notebook-autoencoder.ts';
-export { configurableAutoencoder, type ArchitectureConfig } from './experiments/configurable-autoencoder.ts';
+export { architectureAutoencoder, type ArchitectureConfig } from './experiments/configurable-autoencoder.ts';
 export * as colour from './data/colour.ts';
 export {
   colourMethod,

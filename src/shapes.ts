@@ -140,3 +140,11 @@ export function windowGeometry(
     width: axisGeometry(inputWidth, windowWidth, stride, left, right, what),
   };
 }
+
+/** The output shape rule of the elementwise binary ops (add, subtract, multiply): both inputs have one shape, no broadcasting. */
+export function sameShapeOutput(name: string) {
+  return ([left, right]: readonly Shape[]): Shape => {
+    requireSameShape(left!, right!, name);
+    return left!;
+  };
+}

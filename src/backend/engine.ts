@@ -200,8 +200,8 @@ export class Engine {
    * later commands may reuse it, earlier ones are unaffected since commands run in order.
    */
   releaseStorage(storage: Storage): void {
-    storage.tensors -= 1;
-    if (storage.tensors === 0) this.pool.release(storage.buffer);
+    storage.liveTensors -= 1;
+    if (storage.liveTensors === 0) this.pool.release(storage.buffer);
   }
 
   private track(tensor: Tensor): void {

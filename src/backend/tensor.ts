@@ -11,7 +11,7 @@ let nextTensorId = 1;
 
 /** A GPU buffer and how many live tensors use it. */
 export class Storage {
-  tensors = 0;
+  liveTensors = 0;
   constructor(readonly buffer: GPUBuffer) {}
 }
 
@@ -40,7 +40,7 @@ export class Tensor {
     this.size = sizeOf(shape);
     this.home = storage;
     this.offset = byteOffset;
-    storage.tensors += 1;
+    storage.liveTensors += 1;
   }
 
   get storage(): Storage {
@@ -79,7 +79,7 @@ export class Tensor {
   /** Moves the elements' home to `storage` at `byteOffset` (Engine.moveInto copies them there first). */
   rehome(storage: Storage, byteOffset: number): void {
     const previous = this.storage;
-    storage.tensors += 1;
+    storage.liveTensors += 1;
     this.home = storage;
     this.offset = byteOffset;
     this.engine.releaseStorage(previous);

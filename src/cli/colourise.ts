@@ -17,7 +17,7 @@ import { readJsonFile, writeFileAtomic } from '../files.ts';
 import { toFloat } from '../data/image-set.ts';
 import { loadPngFiles } from '../data/png-folder.ts';
 import { createEngine } from '../kernels/registry.ts';
-import { configurableAutoencoder, type ArchitectureConfig } from '../experiments/configurable-autoencoder.ts';
+import { architectureAutoencoder, type ArchitectureConfig } from '../experiments/configurable-autoencoder.ts';
 import { loadTensors } from '../experiments/run-directory.ts';
 import { imageGridPng, planarPng } from '../experiments/png-images.ts';
 import { binsFromJson } from '../experiments/colourise/ab-bins.ts';
@@ -151,7 +151,7 @@ async function colouriseFiles(argv: string[]): Promise<void> {
     ...colourMethod(saved.method as RunName, PART1_SHAPE, engine, bins),
     architecture: saved.architecture,
   };
-  const model = configurableAutoencoder(engine, saved.architecture, 0);
+  const model = architectureAutoencoder(engine, saved.architecture, 0);
   loadTensors(engine, model.namedParameters(), join(options.model!, 'model.safetensors'));
   const everyImage = Array.from({ length: images.count }, (_, i) => i);
   const rgb = { data: toFloat(images, everyImage), count: images.count, height: images.height, width: images.width };

@@ -22,7 +22,8 @@ import { colourise, COLOURISE_USAGE } from './colourise.ts';
 import { check, CHECK_USAGE } from './check.ts';
 import { lab, LAB_USAGE } from './lab.ts';
 import { kernels, KERNELS_USAGE } from './kernels.ts';
-import { modelOf, runAutoencoder, type AutoencoderConfig } from '../experiments/autoencoder.ts';
+import { runAutoencoder, type AutoencoderConfig } from '../experiments/autoencoder.ts';
+import { autoencoderFor } from '../experiments/configurable-autoencoder.ts';
 import { loadDataSource } from '../experiments/data-source.ts';
 import { notebookSplit } from '../data/split.ts';
 import { autoencoderData } from '../data/image-set.ts';
@@ -132,7 +133,7 @@ async function reconstruct(argv: string[]): Promise<void> {
   const source = await loadDataSource(options.data, log);
   const { test } = notebookSplit(source.sets, config.sample, config.seed);
   const engine = await createEngine();
-  const model = modelOf(engine, config, test.channels);
+  const model = autoencoderFor(engine, config.architecture, config.seed, test.channels);
   loadTensors(engine, model.namedParameters(), join(options.model!, 'model.safetensors'));
   const count = Math.min(options.count, test.count);
   const indices = Array.from({ length: count }, (_, i) => i);

@@ -17,16 +17,13 @@ import type { Split } from '../data/split.ts';
 import {
   architectureName,
   autoencoderName,
-  autoencoderOf,
+  autoencoderFor,
   type ArchitectureConfig,
 } from './configurable-autoencoder.ts';
-import type { ModuleBackend } from '../nn/modules.ts';
-import type { TapeTensor } from '../nn/autograd.ts';
 import { sizeOf } from '../shapes.ts';
 import { RunDirectory } from './run-directory.ts';
 import { tensorsToFile } from '../nn/safetensors.ts';
 import { compileStep, tuneAsAsked, type Tuning } from './step-preparation.ts';
-import type { Autoencoder } from '../nn/sequential.ts';
 import { historyCsv, lossChartSvg, reportHtml } from './report.ts';
 import { imageGridPng } from './png-images.ts';
 
@@ -81,20 +78,6 @@ export interface AutoencoderResult {
   readonly trainingSeconds: number;
   readonly directory: string;
   readonly model: ModelStatistics;
-}
-
-/** The run's model: Part 2's configured one, or the notebook's Part 1 autoencoder. */
-export function modelOf<T extends TapeTensor<T>>(
-  backend: ModuleBackend<T>,
-  config: AutoencoderConfig,
-  channels: number,
-): Autoencoder<T> {
-  if (config.architecture && config.architecture.inputLayers !== channels) {
-    throw new AelabError(
-      `the model takes ${config.architecture.inputLayers}-channel images (input_layers), but the data has ${channels} channels`,
-    );
-  }
-  return autoencoderOf(backend, config.architecture, config.seed, channels);
 }
 
 const GRID_ROWS = 10;
@@ -153,7 +136,7 @@ function resumedConfig(
 
 /** Refuses images the model cannot reproduce (its output would not have their size), before any GPU work. */
 function checkGeometry(config: AutoencoderConfig, channels: number, height: number, width: number): void {
-  const probe = modelOf(new ReferenceEngine(), config, channels);
+  const probe = autoencoderFor(new ReferenceEngine(), config.architecture, config.seed, channels);
   const [, , outHeight, outWidth] = probe.outputShape([1, channels, height, width]);
   if (outHeight !== height || outWidth !== width) {
     throw new AelabError(
@@ -231,7 +214,7 @@ async function trainRun(
   const resume = run.checkpointNames().length > 0;
   const engine = hooks.engine ?? (await createEngine());
   const imageShape = [train.channels, train.height, train.width];
-  const model = modelOf(engine, config, train.channels);
+  const model = autoencoderFor(engine, config.architecture, config.seed, train.channels);
   const modelSummary =
     summary(model, imageShape) +
     (config.architecture && config.architecture.compression === 1

@@ -9,6 +9,7 @@
 // left out of the graph, and the summary says so. Colourisation (Part 3) adds: a first conv
 // wider than the input (the notebook's 1-filter first conv is a 1-channel bottleneck for a gray
 // input), a tanh output scaled to a range, and a classifier head (logits at half resolution).
+import { AelabError } from '../errors.ts';
 import { Conv2d, MaxPool2d, Scale, Sigmoid, Tanh, Upsample2d, type Layer, type ModuleBackend } from '../nn/modules.ts';
 import { Autoencoder, Sequential } from '../nn/sequential.ts';
 import type { TapeTensor } from '../nn/autograd.ts';
@@ -40,7 +41,7 @@ export interface ArchitectureConfig {
   readonly classifier?: boolean;
 }
 
-export function configurableAutoencoder<T extends TapeTensor<T>>(
+export function architectureAutoencoder<T extends TapeTensor<T>>(
   backend: ModuleBackend<T>,
   config: ArchitectureConfig,
   seed: number,
@@ -110,15 +111,24 @@ export function architectureName(config: ArchitectureConfig): string {
   return config.output === 'sigmoid' ? base + first : `${base}${first}-${config.output}`;
 }
 
-/** Part 2's model of `architecture`, or without one the notebook's Part 1 autoencoder on `channels`. */
-export function autoencoderOf<T extends TapeTensor<T>>(
+/**
+ * The one way a run builds its model: Part 2's model of `architecture`, or without one the
+ * notebook's Part 1 autoencoder on `channels`. An architecture made for other images than the
+ * data's channels is refused.
+ */
+export function autoencoderFor<T extends TapeTensor<T>>(
   backend: ModuleBackend<T>,
   architecture: ArchitectureConfig | undefined,
   seed: number,
   channels: number,
 ): Autoencoder<T> {
+  if (architecture && architecture.inputLayers !== channels) {
+    throw new AelabError(
+      `the model takes ${architecture.inputLayers}-channel images (input_layers), but the data has ${channels} channels`,
+    );
+  }
   return architecture
-    ? configurableAutoencoder(backend, architecture, seed)
+    ? architectureAutoencoder(backend, architecture, seed)
     : notebookAutoencoder(backend, seed, channels);
 }
 

@@ -11,7 +11,8 @@ import { createEngine } from '../kernels/registry.ts';
 import { notebookSplit } from '../data/split.ts';
 import { AelabError } from '../errors.ts';
 import { writeFileAtomic } from '../files.ts';
-import { modelOf, runAutoencoder, type AutoencoderConfig } from './autoencoder.ts';
+import { runAutoencoder, type AutoencoderConfig } from './autoencoder.ts';
+import { autoencoderFor } from './configurable-autoencoder.ts';
 import { tuneAsAsked, type Tuning } from './step-preparation.ts';
 import { autoencoderData } from '../data/image-set.ts';
 import { loadDataSource, type DataSource } from './data-source.ts';
@@ -174,7 +175,12 @@ export async function runSweep(options: SweepOptions, hooks: SweepHooks = {}): P
     // One at a time, before training: the tuner times kernels alone on the device, and the
     // trials then find its choices in the engine's table.
     for (const trial of waiting) {
-      const model = modelOf(engine, trialConfig(settings, trial), train.channels);
+      const model = autoencoderFor(
+        engine,
+        trialConfig(settings, trial).architecture,
+        trialConfig(settings, trial).seed,
+        train.channels,
+      );
       const steps = options.epochs * Math.ceil(split.train.count / options.batchSize);
       await tuneAsAsked(
         engine,

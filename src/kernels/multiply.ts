@@ -1,5 +1,5 @@
+import { sameShapeOutput } from '../shapes.ts';
 import { defineOp } from './op.ts';
-import { sameShapeOutput } from './binary.ts';
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
 import { elementwiseInvocations } from '../backend/elementwise.ts';

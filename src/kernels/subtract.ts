@@ -1,5 +1,5 @@
+import { sameShapeOutput } from '../shapes.ts';
 import { defineOp } from './op.ts';
-import { sameShapeOutput } from './binary.ts';
 import { scaled } from './scale.ts';
 import { elementwiseInvocations } from '../backend/elementwise.ts';
 import { wgsl } from '#wgsl/kernels';

@@ -5,7 +5,7 @@ import type { Tensor } from '../backend/tensor.ts';
 import { AelabError } from '../errors.ts';
 import type { Autoencoder } from '../nn/sequential.ts';
 import { optimizers, type Optimizer } from '../nn/optimisers.ts';
-import { autoencoderName, autoencoderOf, type ArchitectureConfig } from '../experiments/configurable-autoencoder.ts';
+import { autoencoderName, autoencoderFor, type ArchitectureConfig } from '../experiments/configurable-autoencoder.ts';
 
 export interface LabSettings {
   /** 'notebook': Part 1's model; 'sweep': a Part 2 configuration of the four below. */
@@ -132,7 +132,7 @@ export function settingsOfModelName(name: string, base: LabSettings): LabSetting
 }
 
 export function buildModel(engine: Engine, settings: LabSettings, channels: number): Autoencoder<Tensor> {
-  return autoencoderOf(
+  return autoencoderFor(
     engine,
     settings.model === 'sweep' ? architectureOf(settings, channels) : undefined,
     settings.seed,

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { backward } from '../../src/nn/autograd.ts';
 import * as F from '../../src/nn/functional.ts';
 import { ReferenceEngine, type ReferenceTensor } from '../../src/nn/reference-backend.ts';
-import { configurableAutoencoder, type ArchitectureConfig } from '../../src/experiments/configurable-autoencoder.ts';
+import { architectureAutoencoder, type ArchitectureConfig } from '../../src/experiments/configurable-autoencoder.ts';
 import { gridTrials, NOTEBOOK_GRID } from '../../src/experiments/sweep-grid.ts';
 import { Random } from '../../src/random.ts';
 import { FLOAT32_TOLERANCE, GRADIENT_CHECK_TOLERANCE, relativeError } from '../../src/checks/check.ts';
@@ -54,7 +54,7 @@ describe('the configurable autoencoder (Part 2)', () => {
     "%s: every layer's shape and the latent size follow Keras' rules",
     (_, trial) => {
       const { fewerLayers, compression, channelFactor } = trial.architecture;
-      const model = configurableAutoencoder(reference, trial.architecture, 1);
+      const model = architectureAutoencoder(reference, trial.architecture, 1);
       let shape: readonly number[] = [1, 3, 32, 32];
       const layers = [...model.encoder.layers, ...model.decoder.layers];
       const sides = SIDES[`${fewerLayers ? 'fewer' : 'full'} ${compression}`]!;
@@ -90,7 +90,7 @@ describe.skipIf(!engine).each([
   const SHAPE = [2, 3, 32, 32];
   const images = new Random(8).values(2 * 3 * 32 * 32, 0.02, 0.98);
   const reference = new ReferenceEngine();
-  const referenceModel = configurableAutoencoder(reference, architecture, 3);
+  const referenceModel = architectureAutoencoder(reference, architecture, 3);
   const referenceLoss = (): ReferenceTensor => {
     const input = reference.tensor(images, SHAPE);
     return F.binaryCrossEntropy(referenceModel.forward(input), input);
@@ -101,7 +101,7 @@ describe.skipIf(!engine).each([
   it('GPU loss and gradients match the float64 reference', async () => {
     const { loss, gradients } = await gpuLossAndGradients(
       engine!,
-      configurableAutoencoder(engine!, architecture, 3),
+      architectureAutoencoder(engine!, architecture, 3),
       images,
       SHAPE,
     );

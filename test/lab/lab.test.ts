@@ -14,7 +14,7 @@ import { notebookAutoencoder } from '../../src/experiments/notebook-autoencoder.
 import { backward } from '../../src/nn/autograd.ts';
 import * as F from '../../src/nn/functional.ts';
 import { Conv2d, MaxPool2d } from '../../src/nn/modules.ts';
-import { convStep, modelInternals, plainConvDifference, poolStep } from '../../src/lab/internals.ts';
+import { convStep, modelInternals, plainConvDifference, poolStep } from '../../src/lab/inside-capture.ts';
 import { DEFAULT_SETTINGS, settingsFromQuery, settingsOfModelName, settingsQuery } from '../../src/lab/settings.ts';
 import { createLabServer, servedBatches } from '../../src/cli/lab.ts';
 import { historyCsv, parseHistoryCsv } from '../../src/experiments/report.ts';

@@ -14,7 +14,7 @@ import { noGrad } from '../../nn/autograd.ts';
 import { summary } from '../../nn/sequential.ts';
 import { RMSprop } from '../../nn/optimisers.ts';
 import { fit, type EpochLog, type Progress, type TrainingData } from '../../nn/training.ts';
-import { configurableAutoencoder } from '../configurable-autoencoder.ts';
+import { architectureAutoencoder } from '../configurable-autoencoder.ts';
 import { dataFingerprint, loadDataSource, type DataSource } from '../data-source.ts';
 import { changedSettings } from '../autoencoder.ts';
 import { compileStep, tuneAsAsked, type Tuning } from '../step-preparation.ts';
@@ -307,7 +307,7 @@ async function trainMethod(
   log: (line: string) => void,
 ): Promise<Omit<RunOutcome, 'metrics'>> {
   const { train, validation, truth } = split;
-  const model = configurableAutoencoder(engine, method.architecture, config.seed);
+  const model = architectureAutoencoder(engine, method.architecture, config.seed);
   const imageShape = [1, train.height, train.width];
   const targetShape = model.outputShape([1, ...imageShape]).slice(1);
   const modelSummary = summary(model, imageShape);

@@ -16,7 +16,7 @@ import {
   poolStep,
   upsampleSource,
   type LayerInternals,
-} from '../internals.ts';
+} from '../inside-capture.ts';
 import type { TrainingSession } from '../session.ts';
 import { SHOWN_TEST_IMAGES } from './train.ts';
 
