@@ -194,8 +194,9 @@ export async function runAutoencoder(
     if (hooks.resumeFrom) run.rewindTo(hooks.resumeFrom, log);
     // The start date is the run's first start: a resumed run keeps it.
     const started = run.readJson<{ started?: string }>('config.json')?.started ?? new Date().toISOString();
-    run.write('config.json', JSON.stringify({ ...config, dataFingerprint: fingerprint, started }, null, 2) + '\n');
-    return await trainRun(run, config, source, { train, validation, test }, { ...hooks, engine }, log);
+    const writeConfig = () =>
+      run.write('config.json', JSON.stringify({ ...config, dataFingerprint: fingerprint, started }, null, 2) + '\n');
+    return await trainRun(run, config, source, { train, validation, test }, { ...hooks, engine }, log, writeConfig);
   } finally {
     release();
   }
@@ -208,6 +209,7 @@ async function trainRun(
   split: Split,
   hooks: RunHooks,
   log: (line: string) => void,
+  writeConfig: () => void,
 ): Promise<AutoencoderResult> {
   const out = run.path;
   const { train, validation, test } = split;
@@ -238,6 +240,8 @@ async function trainRun(
       log(`resuming after epoch ${state.epoch} of ${config.epochs}`);
     }
   }
+  // Only now: a resume refused above (a damaged checkpoint) leaves the run's config as it was.
+  writeConfig();
   const writeHistory = () => {
     run.write('history.csv', historyCsv(history));
     run.write('loss.svg', lossChartSvg(history, 'binary cross-entropy'));

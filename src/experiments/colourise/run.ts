@@ -312,6 +312,11 @@ async function trainMethod(
   const targetShape = model.outputShape([1, ...imageShape]).slice(1);
   const modelSummary = summary(model, imageShape);
   run.write('summary.txt', modelSummary + '\n');
+  const optimizer = RMSprop(engine, model.parameters());
+  let history: EpochLog[] = [];
+  // The checkpoint is loaded (or refused, if damaged) before config.json is written: a refused
+  // resume leaves the run as it was.
+  const state = run.checkpointNames().length > 0 ? run.loadLatestCheckpoint(engine, model, optimizer) : null;
   run.write(
     'config.json',
     JSON.stringify(
@@ -326,9 +331,6 @@ async function trainMethod(
       2,
     ) + '\n',
   );
-  const optimizer = RMSprop(engine, model.parameters());
-  let history: EpochLog[] = [];
-  const state = run.checkpointNames().length > 0 ? run.loadLatestCheckpoint(engine, model, optimizer) : null;
   if (state) {
     history = state.history;
     log(`${method.name}: resuming after epoch ${state.epoch} of ${config.epochs}`);
