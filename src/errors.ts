@@ -28,6 +28,14 @@ export class GpuError extends AelabError {
   override name = 'GpuError';
 }
 
+/**
+ * The GPU device was lost (a driver reset, a crashed GPU process, memory pressure, or
+ * destroy()): nothing submitted since ran, and no later work will.
+ */
+export class DeviceLostError extends GpuError {
+  override name = 'DeviceLostError';
+}
+
 /** An example index outside its set: the message names the index and the set's size. */
 export class IndexError extends AelabError {
   override name = 'IndexError';

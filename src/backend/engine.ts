@@ -8,7 +8,7 @@ import { Dispatcher, type DispatchRequest, type RecordedDispatch } from './dispa
 import { Snapshot } from './readback.ts';
 import { BufferUsage } from '../gpu-constants.ts';
 import { Storage, Tensor } from './tensor.ts';
-import { AelabError, GpuError } from '../errors.ts';
+import { AelabError, DeviceLostError, GpuError } from '../errors.ts';
 import { checkShape, formatShape, sizeOf, type Shape } from '../shapes.ts';
 import { wgsl } from '#wgsl/backend';
 import { elementwiseInvocations } from './elementwise.ts';
@@ -38,6 +38,7 @@ export class Engine {
   private pass: GPUComputePassEncoder | null = null;
   private readonly scopes: Set<Tensor>[] = [];
   private readonly pendingErrors: Promise<GPUError | null>[] = [];
+  private lostInfo: GPUDeviceLostInfo | null = null;
   private liveTensorCount = 0;
   private submitCount = 0;
 
@@ -47,6 +48,9 @@ export class Engine {
     subgroups: SubgroupSupport | null,
   ) {
     this.kernels = new KernelLibrary(device, { unrollLoops: options.unrollLoops ?? false, subgroups });
+    // A lost device is a normal event (a driver reset, a GPU process crash): the next wait
+    // reports it as a DeviceLostError, not as whatever a dead queue answers.
+    void device.lost.then((info) => (this.lostInfo = info));
     this.pool = new BufferPool(device);
     this.poison = options.poison ?? null;
     this.waits = options.waits ?? sleepFirst;
@@ -345,7 +349,7 @@ export class Engine {
     return new Snapshot(
       staging,
       tensors.map((tensor) => tensor.size),
-      () => this.checkErrors(),
+      (afterFailure) => this.checkErrors(afterFailure),
       this.waits,
     );
   }
@@ -357,11 +361,33 @@ export class Engine {
    */
   async synchronize(expected: Expected = { milliseconds: 0 }): Promise<void> {
     this.flush();
-    await waitFor(this.waits, expected, () => this.device.queue.onSubmittedWorkDone());
+    try {
+      await waitFor(this.waits, expected, () => this.device.queue.onSubmittedWorkDone());
+    } catch (error) {
+      await this.checkErrors(true);
+      throw error;
+    }
     await this.checkErrors();
   }
 
-  private async checkErrors(): Promise<void> {
+  /** Whether the device is lost (see DeviceLostError). */
+  get lost(): boolean {
+    return this.lostInfo !== null;
+  }
+
+  /**
+   * Raises a DeviceLostError if the device is lost, else any validation error the GPU reported
+   * for submitted work. A wait that failed may fail before the device's lost promise settles,
+   * so a failed wait gives it a moment (Snapshot.values, synchronize).
+   */
+  private async checkErrors(afterFailure = false): Promise<void> {
+    if (afterFailure && !this.lostInfo)
+      await Promise.race([this.device.lost, new Promise((resolve) => setTimeout(resolve, 200))]);
+    if (this.lostInfo) {
+      this.pendingErrors.splice(0);
+      const { reason, message } = this.lostInfo;
+      throw new DeviceLostError(`the GPU device was lost (${reason ?? 'unknown'}${message ? `: ${message}` : ''})`);
+    }
     const pending = this.pendingErrors.splice(0);
     const errors = (await Promise.all(pending)).filter((error): error is GPUError => error !== null);
     if (errors.length > 0)

@@ -7,7 +7,8 @@ export class Snapshot {
   constructor(
     private readonly staging: GPUBuffer,
     private readonly sizes: readonly number[],
-    private readonly checkErrors: () => Promise<void>,
+    /** Raises what went wrong: the device lost, or the GPU's validation errors (afterFailure: the wait failed). */
+    private readonly checkErrors: (afterFailure: boolean) => Promise<void>,
     private readonly waits: WaitPolicy,
   ) {}
 
@@ -17,11 +18,16 @@ export class Snapshot {
    * the wait sleeps first (tuning/waits.ts).
    */
   async values(expected: Expected = { milliseconds: 0 }): Promise<Float32Array[]> {
-    await waitFor(this.waits, expected, () => this.staging.mapAsync(MapMode.READ));
+    try {
+      await waitFor(this.waits, expected, () => this.staging.mapAsync(MapMode.READ));
+    } catch (error) {
+      await this.checkErrors(true);
+      throw error;
+    }
     const bytes = this.staging.getMappedRange().slice(0);
     this.staging.unmap();
     this.staging.destroy();
-    await this.checkErrors();
+    await this.checkErrors(false);
     let offset = 0;
     return this.sizes.map((size) => {
       const values = new Float32Array(bytes, offset, size);

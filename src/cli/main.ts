@@ -4,7 +4,8 @@
 import process from 'node:process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AelabError } from '../errors.ts';
+import { AelabError, DeviceLostError } from '../errors.ts';
+import type { Engine } from '../backend/engine.ts';
 import { VERSION } from '../version.ts';
 import {
   checkTrainingOptions,
@@ -29,7 +30,7 @@ import { notebookSplit } from '../data/split.ts';
 import { autoencoderData } from '../data/image-set.ts';
 import { createEngine } from '../kernels/registry.ts';
 import { loadTensors } from '../experiments/run-directory.ts';
-import { predict } from '../nn/training.ts';
+import { predict, type Progress } from '../nn/training.ts';
 import { imageGridPng } from '../experiments/png-images.ts';
 
 const COMMANDS_HELP = `usage: aelab <command> [options]     (aelab --version, aelab <command> -h)
@@ -83,6 +84,27 @@ const USAGE = [
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/**
+ * Fault injection for the tests (test/e2e/reliability.test.ts): AELAB_FAULT_DEVICE_LOST=EPOCH:STEP
+ * destroys the GPU device at that step, as a driver reset or a crashed GPU process loses it.
+ */
+async function deviceLossOnCue(): Promise<{ engine: Engine; onProgress: (update: Progress) => void } | null> {
+  const cue = process.env['AELAB_FAULT_DEVICE_LOST'];
+  if (!cue) return null;
+  const [epoch, step] = cue.split(':').map(Number);
+  const engine = await createEngine();
+  return {
+    engine,
+    onProgress: (update) => {
+      if (update.epoch === epoch && update.step === step) engine.device.destroy();
+    },
+  };
+}
+
+/** What a lost device leaves a training command's user to do: its finished epochs are saved. */
+const AFTER_DEVICE_LOST = 'every finished epoch is saved: run the same command with --resume to continue';
+const TRAINING_COMMANDS = ['autoencoder', 'sweep', 'colourise', 'colorize'];
+
 async function autoencoder(argv: string[]): Promise<void> {
   const options = parseOptions(argv, {
     ...TRAINING_OPTIONS,
@@ -100,11 +122,16 @@ async function autoencoder(argv: string[]): Promise<void> {
     seed: options.seed,
   };
   const progress = new ProgressLine();
+  const fault = await deviceLossOnCue();
   const result = await runAutoencoder(options.out!, config, options.resume || options.resumeFrom !== null, {
     resumeFrom: options.resumeFrom ?? undefined,
     log,
+    engine: fault?.engine,
     command: ['aelab autoencoder', ...argv].join(' '),
-    onProgress: (update) => progress.update(update),
+    onProgress: (update) => {
+      progress.update(update);
+      fault?.onProgress(update);
+    },
     onEpochEnd: (epochLog, epochs) => progress.epochEnd(epochLog, epochs),
     tuning: tuningOf(options),
     given: givenOptions(argv),
@@ -192,6 +219,10 @@ export async function main(commandLine: string[]): Promise<number> {
         ? error
         : fileError(error, (error as { path?: string }).path ?? 'a file', 'cannot use');
     if (debugging(commandLine)) process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    if (known instanceof DeviceLostError && command && TRAINING_COMMANDS.includes(command)) {
+      process.stderr.write(`aelab: ${known.message}; ${AFTER_DEVICE_LOST}\n`);
+      return 1;
+    }
     if (known instanceof AelabError) {
       process.stderr.write(`aelab: ${known.message}\n`);
       return 1;

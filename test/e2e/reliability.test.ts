@@ -339,6 +339,25 @@ describe('the conventions', () => {
     }
   });
 
+  it('a GPU device lost mid-epoch ends the run with one line naming --resume, and the resume finishes it', () => {
+    const out = join(fs.mkdtempSync(join(tmpdir(), 'aelab-lost-')), 'run');
+    const args = ['autoencoder', '--data', CIFAR10_DIRECTORY, '--epochs', '2', '--sample', '0.05', '--no-tune'];
+    const lost = runCli([...args, '--out', out], { AELAB_FAULT_DEVICE_LOST: '2:2' });
+    expect(lost.status, lost.stderr).toBe(1);
+    expect(lost.stderr.split('\n').filter((line) => line.startsWith('aelab:'))).toEqual([
+      expect.stringMatching(
+        /^aelab: the GPU device was lost \(destroyed.*\); every finished epoch is saved: run the same command with --resume to continue$/,
+      ),
+    ]);
+    expect(lost.stderr).not.toMatch(/ {4}at /);
+    expect(fs.existsSync(join(out, 'checkpoints', 'epoch-0001'))).toBe(true);
+    expect(fs.existsSync(join(out, 'model.safetensors'))).toBe(false);
+    const resumed = runCli([...args, '--out', out, '--resume']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming after epoch 1 of 2/);
+    expect(fs.existsSync(join(out, 'model.safetensors'))).toBe(true);
+  });
+
   it('says so when the batch is larger than the training images, and trains one batch an epoch', () => {
     const out = join(fs.mkdtempSync(join(tmpdir(), 'aelab-batch-')), 'run');
     const result = runCli([
