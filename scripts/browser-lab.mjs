@@ -1,13 +1,14 @@
 // The lab page in a real browser: builds the package, starts `aelab lab` on 127.0.0.1 with the
-// shared CIFAR-10, and drives headless Chromium (Debian's /usr/bin/chromium, playwright-core,
-// --enable-unsafe-webgpu) through every view. Any page error or console error fails it.
+// shared CIFAR-10 (its 404s checked), exports the page with the data as a static site
+// (`aelab lab --export`) served by a plain static file server, and drives headless Chromium
+// (Debian's /usr/bin/chromium, playwright-core, --enable-unsafe-webgpu) through every view there. Any page error or console error fails it.
 // Screenshots of each view go to .cache/lab/. Prints "browser parity: N passed, M failed"
 // (the Gradients view's suite) and "lab: N passed, M failed" (the checks below).
 //   node scripts/browser-lab.mjs
 import { execFileSync, spawn } from 'node:child_process';
-import { request } from 'node:http';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createServer, request } from 'node:http';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import { launchChromium } from './chromium.mjs';
 
 import { CIFAR10_DIRECTORY as DATA } from './data-location.mjs';
@@ -59,6 +60,31 @@ const statusOf = (path) =>
       .end();
   });
 
+/** A plain static file server, as any host serves a folder: it knows nothing of the lab. */
+const STATIC_TYPES = { html: 'text/html', js: 'text/javascript', css: 'text/css', json: 'application/json' };
+function serveFolder(folder) {
+  const server = createServer((request, response) => {
+    const path = decodeURIComponent(new URL(request.url, 'http://host').pathname);
+    const file = resolve(folder, `.${path.endsWith('/') ? `${path}index.html` : path}`);
+    if (!file.startsWith(folder + sep) || !existsSync(file) || !statSync(file).isFile()) {
+      response.writeHead(404).end();
+      return;
+    }
+    const type = STATIC_TYPES[file.split('.').pop()] ?? 'application/octet-stream';
+    response.writeHead(200, { 'content-type': type }).end(readFileSync(file));
+  });
+  return new Promise((done) =>
+    server.listen(0, '127.0.0.1', () => done({ server, url: `http://127.0.0.1:${server.address().port}/` })),
+  );
+}
+const SITE = resolve('.cache/lab-site');
+rmSync(SITE, { recursive: true, force: true });
+execFileSync(process.execPath, ['dist/cli.js', 'lab', '--export', SITE, '--data', DATA], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const site = await serveFolder(SITE);
+console.log(`the exported lab served statically at ${site.url}`);
+
 const browser = await launchChromium({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
 const { context, profile } = browser;
 const problems = [];
@@ -92,7 +118,7 @@ try {
   const noProblems = () => expect(problems.length === 0, problems.join('; '));
   const labState = (body) => tab.evaluate(body);
 
-  await tab.goto(`${url}?epochs=2&sample=0.1#train`);
+  await tab.goto(`${site.url}?epochs=2&sample=0.1#train`);
   await tab.waitForSelector('#data-status[data-ready="true"]', { timeout: MINUTE });
   await tab.waitForSelector('#reconstructions canvas', { timeout: MINUTE });
 
@@ -136,6 +162,29 @@ try {
     );
     noProblems();
   });
+
+  await check(
+    'a GPU device lost mid-training: the page gets a new one, and training goes on to the last epoch',
+    async () => {
+      await tab.goto(`${site.url}?epochs=3&sample=0.1#train`);
+      await tab.waitForSelector('#data-status[data-ready="true"]', { timeout: MINUTE });
+      await tab.click('#play');
+      await tab.waitForSelector('#train-status[data-epochs="1"]', { timeout: 5 * MINUTE });
+      await labState(() => globalThis.aelabLab.engine.device.destroy());
+      await tab.waitForFunction(() => globalThis.aelabLab.devicesLost === 1, null, { timeout: MINUTE });
+      await tab.waitForSelector('#train-status[data-state="finished"]', { timeout: 10 * MINUTE });
+      const { epochs, text } = await labState(() => ({
+        epochs: globalThis.aelabLab.session().epochs.map((log) => log.epoch),
+        text: document.getElementById('message').textContent,
+      }));
+      expect(epochs.join() === '1,2,3', `epochs after the loss: ${epochs}`);
+      expect(
+        /a new GPU device is in use; training goes on from (epoch \d|the initial weights)/.test(text),
+        `message: ${text}`,
+      );
+      noProblems();
+    },
+  );
 
   await check(
     'Inside: non-blank activation maps, a conv value worked out agrees with the float64 reference, a conv run with the plain kernel agrees',
@@ -333,7 +382,7 @@ try {
   await check(
     'the kernels are tuned while the page is idle, and a second visit starts from that tuning (IndexedDB)',
     async () => {
-      await tab.goto(`${url}?sample=0.1#train`);
+      await tab.goto(`${site.url}?sample=0.1#train`);
       await tab.waitForSelector('#tuning-status[data-tuning="tuned"]', { timeout: 15 * MINUTE });
       const tuned = await labState(() => globalThis.aelabLab.engine.tuning.size);
       expect(tuned > 0, 'the tuning table is empty after tuning');
@@ -353,7 +402,7 @@ try {
   await check('without WebGPU the page says so and names what to enable', async () => {
     const bare = await context.newPage();
     await bare.addInitScript(() => delete Object.getPrototypeOf(navigator).gpu);
-    await bare.goto(url);
+    await bare.goto(site.url);
     await bare.waitForSelector('#no-webgpu');
     expect(/enable-unsafe-webgpu/.test(await bare.textContent('#no-webgpu')), 'no hint of what to enable');
     await bare.close();
@@ -361,6 +410,7 @@ try {
 } finally {
   await browser.close();
   server.kill('SIGINT');
+  site.server.close();
 }
 const failed = results.filter((result) => !result.passed).length;
 writeFileSync(`${SHOTS}/results.json`, JSON.stringify({ results, parity }, null, 2) + '\n');

@@ -3,16 +3,18 @@
 // files: every other path, `../` ones included, is a 404.
 import process from 'node:process';
 import { createServer, type Server } from 'node:http';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOptions, UsageError } from './arguments.ts';
 import { AelabError } from '../errors.ts';
 import { cachedCifar10 } from '../data/download.ts';
 
-export const LAB_USAGE = `aelab lab [--data DIR] [--port 8080] [--host 127.0.0.1]
+export const LAB_USAGE = `aelab lab [--data DIR] [--port 8080] [--host 127.0.0.1] | --export DIR [--data DIR]
   serves the lab page: train an autoencoder on WebGPU in the browser, look inside its layers,
   run the gradient checks and the kernel benchmarks on the browser's GPU; prints its URL
+  --export DIR      instead, write the page and the --data batches into DIR, a static site any
+                    file host serves (upload the folder; without data, the page takes dropped files)
   --data DIR        CIFAR-10 binary batches for the page (default: the download cache, if any;
                     the page also takes files dropped on it)
   --port N          the port (default 8080; 0 picks a free one)
@@ -61,6 +63,33 @@ export function servedBatches(directory: string | null): Map<string, string> {
   return new Map(names.map((name) => [name, join(directory, name)]));
 }
 
+/**
+ * Writes the page and the batches it may fetch into `directory` (new or empty), as `aelab lab`
+ * serves them: index.html, lab.js, lab.css, its source map, data/index.json and data/*.bin. The
+ * page fetches only relative paths, so any static host serves the folder, at any path.
+ */
+export function exportLab(
+  pageFolder: string,
+  batches: ReadonlyMap<string, string>,
+  directory: string,
+): { files: number; bytes: number } {
+  if (existsSync(directory) && (!statSync(directory).isDirectory() || readdirSync(directory).length > 0))
+    throw new AelabError(`--export ${directory}: not a new or empty folder (the export never overwrites)`);
+  mkdirSync(join(directory, 'data'), { recursive: true });
+  const copies: [string, string][] = [
+    ...[...new Set(Object.values(PAGE_FILES))].map((name): [string, string] => [join(pageFolder, name), name]),
+    ...[...batches].map(([name, path]): [string, string] => [path, join('data', name)]),
+  ];
+  let bytes = 0;
+  for (const [from, to] of copies) {
+    copyFileSync(from, join(directory, to));
+    bytes += statSync(from).size;
+  }
+  const index = JSON.stringify({ files: [...batches.keys()] });
+  writeFileSync(join(directory, 'data', 'index.json'), index);
+  return { files: copies.length + 1, bytes: bytes + index.length };
+}
+
 export function createLabServer(pageFolder: string, batches: ReadonlyMap<string, string>): Server {
   return createServer((request, response) => {
     const send = (status: number, type: string, body: string | Uint8Array) => {
@@ -88,7 +117,15 @@ export async function lab(argv: string[]): Promise<void> {
     data: { type: 'string' },
     port: { type: 'integer', default: 8080 },
     host: { type: 'string', default: '127.0.0.1' },
+    export: { type: 'string' },
   });
+  if (options.export !== null) {
+    const { files, bytes } = exportLab(labPageFolder(), servedBatches(options.data), options.export);
+    process.stderr.write(
+      `wrote the lab to ${options.export}: ${files} files, ${(bytes / 1e6).toFixed(1)} MB; any static file host serves it (open its index.html over http or https)\n`,
+    );
+    return;
+  }
   if (options.port < 0 || options.port > 65535) throw new UsageError(`--port must be 0-65535, got ${options.port}`);
   const folder = labPageFolder();
   const data = options.data ?? cachedCifar10();

@@ -6,7 +6,7 @@ import type { ImageSet } from '../data/image-set.ts';
 import { fetchServedBatches, readDroppedFiles } from './data.ts';
 import { element } from './draw.ts';
 import { settingsFromQuery, settingsQuery, type LabSettings } from './settings.ts';
-import { TrainingSession } from './session.ts';
+import { TrainingSession, type SessionResume } from './session.ts';
 import { loadStoredTuning, storeTuning } from './tuning-store.ts';
 import { TrainView } from './views/train.ts';
 import { InsideView } from './views/inside.ts';
@@ -48,10 +48,14 @@ class Lab {
   readonly train: TrainView;
   readonly inside: InsideView;
 
+  /** Devices lost and replaced so far (the browser test reads it). */
+  devicesLost = 0;
+
   constructor(
-    readonly engine: Engine,
+    private engineInUse: Engine,
     private settings: LabSettings,
   ) {
+    this.watch(engineInUse);
     this.train = new TrainView(
       { session: () => this.current, rebuild: (next) => this.rebuild(next), message },
       settings,
@@ -97,6 +101,50 @@ class Lab {
     return this.current;
   }
 
+  get engine(): Engine {
+    return this.engineInUse;
+  }
+
+  /**
+   * A lost device is a normal event in a browser (a driver reset, a crashed GPU process, memory
+   * pressure): the page says so, gets a new device, and the training goes on from the last
+   * finished epoch's weights, which the session keeps in memory. It does not reload.
+   */
+  private watch(engine: Engine): void {
+    engine.device.onuncapturederror = (event) =>
+      message(`the GPU reported an error: ${(event as GPUUncapturedErrorEvent).error.message}`, 'error');
+    void engine.device.lost.then((info) => {
+      if (engine === this.engineInUse) void this.recover(info);
+    });
+  }
+
+  private async recover(info: GPUDeviceLostInfo): Promise<void> {
+    const session = this.current;
+    const wasRunning = session?.state === 'running';
+    const resume = session?.resumePoint() ?? null;
+    const from = resume ? `epoch ${resume.epochs.length}` : 'the initial weights';
+    message(
+      `the GPU device was lost (${info.reason ?? 'unknown'}${info.message ? `: ${info.message}` : ''}); getting a new one, and going on from ${from}`,
+      'error',
+    );
+    this.current = null;
+    await session?.stop();
+    try {
+      this.engineInUse = await createEngine();
+    } catch (error) {
+      return message(
+        `the GPU device was lost and no new one could be had: ${(error as Error).message}; reload the page`,
+        'error',
+      );
+    }
+    this.watch(this.engineInUse);
+    await loadStoredTuning(this.engineInUse).catch(() => 0);
+    this.devicesLost += 1;
+    await this.rebuild(this.settings, resume);
+    if (wasRunning) this.session()?.play();
+    message(`a new GPU device is in use; training ${wasRunning ? 'goes on' : 'can go on'} from ${from}`, 'note');
+  }
+
   async useImages(sets: readonly ImageSet[], source: string): Promise<void> {
     this.sets = sets;
     const count = sets.reduce((total, set) => total + set.count, 0);
@@ -107,15 +155,23 @@ class Lab {
   }
 
   /** A new session with `settings` (the old one stopped and freed); the URL follows. */
-  async rebuild(settings: LabSettings): Promise<void> {
+  async rebuild(settings: LabSettings, resume: SessionResume | null = null): Promise<void> {
     if (this.sets.length === 0) throw new Error('no images yet: drop CIFAR-10 batches or pictures on the page');
-    const next: TrainingSession = new TrainingSession(this.engine, settings, this.sets, {
-      onState: (state) => this.train.showState(next, state),
-      onLoss: (point, rate) => this.train.onLoss(next, point, rate),
-      onEpoch: (log) => this.train.onEpoch(next, log),
-      onRefresh: (): Promise<void> => this.train.refresh(next),
-      onError: (error) => message(`training stopped: ${(error as Error).message}`, 'error'),
-    });
+    const next: TrainingSession = new TrainingSession(
+      this.engine,
+      settings,
+      this.sets,
+      {
+        onState: (state) => this.train.showState(next, state),
+        onLoss: (point, rate) => this.train.onLoss(next, point, rate),
+        onEpoch: (log) => this.train.onEpoch(next, log),
+        onRefresh: (): Promise<void> => this.train.refresh(next),
+        onError: (error) => message(`training stopped: ${(error as Error).message}`, 'error'),
+        // The engine's lost promise (watch) replaces the device; the session only stops.
+        onDeviceLost: () => {},
+      },
+      resume,
+    );
     const previous = this.current;
     this.current = null;
     if (previous) {

@@ -15,6 +15,7 @@ import { applyTensors, decodeSafetensors, tensorsToFile } from '../nn/safetensor
 import { buildModel, buildOptimiser, modelName, type LabSettings } from './settings.ts';
 import { backward } from '../nn/autograd.ts';
 import { tune } from '../tuning/tuner.ts';
+import { DeviceLostError } from '../errors.ts';
 
 /** Thrown in fit's beforeStep to end the training when the session is stopped. */
 class Stopped extends Error {}
@@ -38,6 +39,15 @@ export interface SessionEvents {
   /** Every couple of seconds while running, and after each epoch: time to refresh the pictures. */
   onRefresh(): Promise<void> | void;
   onError(error: unknown): void;
+  /** The GPU device was lost during training (the page gets a new one: main.ts). */
+  onDeviceLost(): void;
+}
+
+/** Where a new session goes on from after a lost device: the last finished epoch's weights and history. */
+export interface SessionResume {
+  readonly weights: Uint8Array;
+  readonly epochs: readonly EpochLog[];
+  readonly losses: readonly LossPoint[];
 }
 
 const YIELD_MILLISECONDS = 12; // under a 60 Hz frame
@@ -66,18 +76,43 @@ export class TrainingSession {
   /** Set when training starts or a view asks for the engine: a background tuning ends before the next dispatch it would time. */
   private tuningCancelled = false;
   private tuningActive = false;
+  /** The weights at the end of the last finished epoch, kept in memory for a lost device (resumePoint). */
+  private lastEpochWeights: Uint8Array | null = null;
 
   constructor(
     readonly engine: Engine,
     readonly settings: LabSettings,
     sets: readonly ImageSet[],
     private readonly events: SessionEvents,
+    resume: SessionResume | null = null,
   ) {
     this.split = notebookSplit(sets, settings.sample, settings.seed);
     const { channels, height, width } = this.split.train;
     this.imageShape = [channels, height, width];
     this.model = buildModel(engine, settings, channels);
     this.optimizer = buildOptimiser(engine, settings, this.model.parameters());
+    if (resume) {
+      const name = `the weights of epoch ${resume.epochs.length}`;
+      applyTensors(engine, this.model.namedParameters(), decodeSafetensors(resume.weights, name), name);
+      this.epochs.push(...resume.epochs);
+      this.losses.push(...resume.losses);
+      this.lastEpochWeights = resume.weights;
+    }
+  }
+
+  /**
+   * What a new session on a new device goes on from: the last finished epoch's weights, the
+   * epochs and the loss chart up to it (the optimiser's state starts afresh); null before the
+   * first epoch ends, where a new session with the same seed starts from the same weights.
+   */
+  resumePoint(): SessionResume | null {
+    if (!this.lastEpochWeights) return null;
+    const epochs = this.epochs.length;
+    return {
+      weights: this.lastEpochWeights,
+      epochs: this.epochs.slice(),
+      losses: this.losses.filter((point) => point.epoch <= epochs),
+    };
   }
 
   get name(): string {
@@ -198,6 +233,7 @@ export class TrainingSession {
         epochs: settings.epochs,
         batchSize: settings.batchSize,
         seed: settings.seed,
+        initialEpoch: this.epochs.length,
         validation: autoencoderData(this.split.validation),
         beforeStep: () => this.beforeStep(),
         onProgress: (progress) => {
@@ -213,6 +249,7 @@ export class TrainingSession {
           this.events.onLoss(point, seconds > 0 ? this.throughput.images / seconds : null);
         },
         onEpochEnd: async (log) => {
+          this.lastEpochWeights = await tensorsToFile(this.engine, this.model.namedParameters(), {});
           this.epochs.push(log);
           this.events.onEpoch(log);
           await this.whileBetweenSteps(() => this.events.onRefresh());
@@ -222,7 +259,8 @@ export class TrainingSession {
       () => this.setState('finished'),
       (error) => {
         this.setState('stopped');
-        if (!(error instanceof Stopped)) this.events.onError(error);
+        if (error instanceof DeviceLostError) this.events.onDeviceLost();
+        else if (!(error instanceof Stopped)) this.events.onError(error);
       },
     );
   }

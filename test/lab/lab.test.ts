@@ -1,7 +1,7 @@
 // The lab's engine-side code (the Inside view's numbers, the settings in the URL) and its
 // server, on Node; scripts/browser-lab.mjs drives the page itself in Chromium.
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import * as F from '../../src/nn/functional.ts';
 import { Conv2d, MaxPool2d } from '../../src/nn/modules.ts';
 import { convStep, modelInternals, plainConvDifference, poolStep } from '../../src/lab/inside-capture.ts';
 import { DEFAULT_SETTINGS, settingsFromQuery, settingsOfModelName, settingsQuery } from '../../src/lab/settings.ts';
-import { createLabServer, servedBatches } from '../../src/cli/lab.ts';
+import { createLabServer, exportLab, servedBatches } from '../../src/cli/lab.ts';
 import { historyCsv, parseHistoryCsv } from '../../src/experiments/report.ts';
 import { relativeError } from '../../src/checks/check.ts';
 import { Random } from '../../src/random.ts';
@@ -183,6 +183,31 @@ describe('the lab server', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('exports the page and the batches as a static site, the files the server would serve, and never overwrites', () => {
+    const page = mkdtempSync(join(tmpdir(), 'aelab-page-'));
+    for (const file of ['index.html', 'lab.js', 'lab.css', 'lab.js.map'])
+      writeFileSync(join(page, file), `${file} body`);
+    const data = mkdtempSync(join(tmpdir(), 'aelab-data-'));
+    const batch = new Uint8Array(new Random(2).values(3073).map((v) => 128 + 100 * v));
+    writeFileSync(join(data, 'test_batch.bin'), batch);
+    writeFileSync(join(data, 'data_batch_1.bin'), batch.slice().reverse());
+    writeFileSync(join(data, 'readme.txt'), 'not exported');
+    const site = join(mkdtempSync(join(tmpdir(), 'aelab-site-')), 'site');
+    expect(exportLab(page, servedBatches(data), site)).toMatchObject({ files: 7 });
+    expect(readdirSync(site).sort()).toEqual(['data', 'index.html', 'lab.css', 'lab.js', 'lab.js.map']);
+    expect(readdirSync(join(site, 'data')).sort()).toEqual(['data_batch_1.bin', 'index.json', 'test_batch.bin']);
+    expect(JSON.parse(readFileSync(join(site, 'data', 'index.json'), 'utf8'))).toEqual({
+      files: ['data_batch_1.bin', 'test_batch.bin'],
+    });
+    expect(new Uint8Array(readFileSync(join(site, 'data', 'test_batch.bin')))).toEqual(batch);
+    expect(readFileSync(join(site, 'lab.js'), 'utf8')).toBe('lab.js body');
+    expect(() => exportLab(page, servedBatches(data), site)).toThrow(/not a new or empty folder/);
+    // Without data, the page alone: the page then takes dropped files.
+    const bare = join(mkdtempSync(join(tmpdir(), 'aelab-site-')), 'bare');
+    exportLab(page, servedBatches(null), bare);
+    expect(JSON.parse(readFileSync(join(bare, 'data', 'index.json'), 'utf8'))).toEqual({ files: [] });
   });
 
   it('refuses a --data folder without CIFAR-10 batches, naming it', () => {
