@@ -25,7 +25,10 @@ function lineLinks(doc: string, text: string): LineLink[] {
 /** What is wrong with a link, or null: the file, the line and whether the line holds the name. */
 function problem(link: LineLink): string | null {
   if (!existsSync(link.file)) return `${link.doc}: ${link.file} does not exist`;
-  const lines = readFileSync(link.file, 'utf8').split('\n');
+  // The name must stand in the line's code: a comment that mentions it does not count.
+  const lines = readFileSync(link.file, 'utf8')
+    .split('\n')
+    .map((text) => (/^\s*(\/\/|\/?\*)/.test(text) ? '' : text.replace(/\s\/\/.*$/, '')));
   if (lines[link.line - 1]?.includes(link.name)) return null;
   const now = lines.flatMap((text, i) => (text.includes(link.name) ? [i + 1] : []));
   return `${link.doc}: ${link.file}:${link.line} does not hold '${link.name}'${now.length ? ` (it is on line ${now.join(', ')})` : ''}`;
@@ -57,6 +60,9 @@ describe("the docs' links into the code", () => {
     expect(problem(moved!)).toMatch(
       /notebook-autoencoder\.ts:3 does not hold 'notebookAutoencoder' \(it is on line \d+/,
     );
+    // A comment line that mentions the name is not its code (engine.ts's first line speaks of dispatches).
+    const [comment] = lineLinks('docs/x.md', '[`GPUDevice`](../src/backend/engine.ts#L1)');
+    expect(problem(comment!)).toMatch(/engine\.ts:1 does not hold 'GPUDevice'/);
     const [missing] = lineLinks('docs/x.md', '[`x`](../src/none.ts#L1)');
     expect(problem(missing!)).toMatch(/src\/none\.ts does not exist/);
   });
