@@ -8,7 +8,8 @@ import { Dispatcher, type DispatchRequest, type RecordedDispatch } from './dispa
 import { Snapshot } from './readback.ts';
 import { BufferUsage } from '../gpu-constants.ts';
 import { Storage, Tensor } from './tensor.ts';
-import { AelabError, DeviceLostError, GpuError } from '../errors.ts';
+import { AelabError } from '../errors.ts';
+import { GpuHealth } from './gpu-health.ts';
 import { checkShape, formatShape, sizeOf, type Shape } from '../shapes.ts';
 import { wgsl } from '#wgsl/backend';
 import { elementwiseInvocations } from './elementwise.ts';
@@ -37,8 +38,7 @@ export class Engine {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private readonly scopes: Set<Tensor>[] = [];
-  private readonly pendingErrors: Promise<GPUError | null>[] = [];
-  private lostInfo: GPUDeviceLostInfo | null = null;
+  private readonly health: GpuHealth;
   private liveTensorCount = 0;
   private submitCount = 0;
 
@@ -48,9 +48,7 @@ export class Engine {
     subgroups: SubgroupSupport | null,
   ) {
     this.kernels = new KernelLibrary(device, { unrollLoops: options.unrollLoops ?? false, subgroups });
-    // A lost device is a normal event (a driver reset, a GPU process crash): the next wait
-    // reports it as a DeviceLostError, not as whatever a dead queue answers.
-    void device.lost.then((info) => (this.lostInfo = info));
+    this.health = new GpuHealth(device);
     this.pool = new BufferPool(device);
     this.poison = options.poison ?? null;
     this.waits = options.waits ?? sleepFirst;
@@ -312,7 +310,7 @@ export class Engine {
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.submitCount += 1;
-    this.pendingErrors.push(this.device.popErrorScope());
+    this.health.submitted(this.device.popErrorScope());
     for (const buffer of this.dispatcher.retiredBuffers) buffer.destroy();
     this.dispatcher.retiredBuffers = [];
   }
@@ -349,7 +347,7 @@ export class Engine {
     return new Snapshot(
       staging,
       tensors.map((tensor) => tensor.size),
-      (afterFailure) => this.checkErrors(afterFailure),
+      (afterFailure) => this.health.check(afterFailure),
       this.waits,
     );
   }
@@ -364,34 +362,15 @@ export class Engine {
     try {
       await waitFor(this.waits, expected, () => this.device.queue.onSubmittedWorkDone());
     } catch (error) {
-      await this.checkErrors(true);
+      await this.health.check(true);
       throw error;
     }
-    await this.checkErrors();
+    await this.health.check();
   }
 
   /** Whether the device is lost (see DeviceLostError). */
   get lost(): boolean {
-    return this.lostInfo !== null;
-  }
-
-  /**
-   * Raises a DeviceLostError if the device is lost, else any validation error the GPU reported
-   * for submitted work. A wait that failed may fail before the device's lost promise settles,
-   * so a failed wait gives it a moment (Snapshot.values, synchronize).
-   */
-  private async checkErrors(afterFailure = false): Promise<void> {
-    if (afterFailure && !this.lostInfo)
-      await Promise.race([this.device.lost, new Promise((resolve) => setTimeout(resolve, 200))]);
-    if (this.lostInfo) {
-      this.pendingErrors.splice(0);
-      const { reason, message } = this.lostInfo;
-      throw new DeviceLostError(`the GPU device was lost (${reason ?? 'unknown'}${message ? `: ${message}` : ''})`);
-    }
-    const pending = this.pendingErrors.splice(0);
-    const errors = (await Promise.all(pending)).filter((error): error is GPUError => error !== null);
-    if (errors.length > 0)
-      throw new GpuError(`the GPU rejected submitted work: ${errors.map((error) => error.message).join('; ')}`);
+    return this.health.lost;
   }
 }
 
