@@ -164,6 +164,51 @@ try {
   });
 
   await check(
+    'Train: the learning rate changed while training runs (marked on the chart), exact values on hover, and a rewind to the same initial weights',
+    async () => {
+      const weightsDigest = () =>
+        labState(async () => {
+          const bytes = await globalThis.aelabLab.session().saveModel();
+          return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))).join(',');
+        });
+      await tab.click('#reset');
+      await tab.waitForSelector('#train-status[data-state="ready"]', { timeout: MINUTE });
+      const initial = await weightsDigest();
+      const initialRate = await labState(() => globalThis.aelabLab.session().learningRate);
+      await tab.click('#play');
+      await tab.waitForFunction(() => Number(document.getElementById('loss-chart').dataset.points) >= 2, null, {
+        timeout: 5 * MINUTE,
+      });
+      await tab.fill('#train input[name="learningRate"]', '0.0005');
+      await tab.dispatchEvent('#train input[name="learningRate"]', 'change');
+      await tab.waitForSelector('#loss-chart .marker-label', { timeout: MINUTE });
+      const { rate, markers } = await labState(() => {
+        const session = globalThis.aelabLab.session();
+        return { rate: session.learningRate, markers: session.markers };
+      });
+      expect(rate === 0.0005 && markers.length === 1 && markers[0].label === 'lr 0.0005', JSON.stringify(markers));
+      expect((await tab.textContent('#loss-chart .marker-label')) === 'lr 0.0005', 'no marker label on the chart');
+      const hover = await tab.textContent('#loss-chart circle.point title');
+      expect(/^training loss: \d+\.\d{5} at epoch \d+\.\d{3}$/.test(hover), `hover text: ${hover}`);
+      await tab.waitForSelector('#train-status[data-state="finished"]', { timeout: 10 * MINUTE });
+      // Rewind: a new model from the same seed, the same initial weights and learning rate, no marks.
+      await tab.click('#reset');
+      await tab.waitForSelector('#train-status[data-state="ready"]', { timeout: MINUTE });
+      expect((await weightsDigest()) === initial, 'the rewound weights differ from the initial ones');
+      const after = await labState(() => ({
+        rate: globalThis.aelabLab.session().learningRate,
+        markers: globalThis.aelabLab.session().markers.length,
+      }));
+      const field = await tab.inputValue('#train input[name="learningRate"]');
+      expect(
+        after.rate === initialRate && after.markers === 0 && Number(field) === initialRate,
+        JSON.stringify({ ...after, field }),
+      );
+      noProblems();
+    },
+  );
+
+  await check(
     'a GPU device lost mid-training: the page gets a new one, and training goes on to the last epoch',
     async () => {
       await tab.goto(`${site.url}?epochs=3&sample=0.1#train`);

@@ -94,8 +94,23 @@ function svgElement(tag: string, attributes: Record<string, string | number>, te
   return element;
 }
 
-/** Lines over a shared x axis (epochs) with a legend; y from the data's range. */
-export function lineChart(series: readonly Series[], xLabel: string, width = 520, height = 220): SVGSVGElement {
+/** A vertical line at `x` with a label: something that changed there (the learning rate, say). */
+export interface ChartMarker {
+  readonly x: number;
+  readonly label: string;
+}
+
+/**
+ * Lines over a shared x axis (epochs) with a legend, y from the data's range; every point can be hovered for its exact values (an SVG
+ * title), and each marker is a labelled vertical line.
+ */
+export function lineChart(
+  series: readonly Series[],
+  xLabel: string,
+  width = 520,
+  height = 220,
+  markers: readonly ChartMarker[] = [],
+): SVGSVGElement {
   const svg = svgElement('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img' }) as SVGSVGElement;
   const all = series.flatMap((line) => line.points);
   const margin = { left: 52, right: 12, top: 12, bottom: 30 };
@@ -147,8 +162,20 @@ export function lineChart(series: readonly Series[], xLabel: string, width = 520
   series.forEach((line, i) => {
     const path = line.points.map((point) => `${x(point.x).toFixed(1)},${y(point.y).toFixed(1)}`).join(' ');
     svg.append(svgElement('polyline', { points: path, fill: 'none', stroke: line.colour, 'stroke-width': 2 }));
-    if (line.points.length === 1)
-      svg.append(svgElement('circle', { cx: x(line.points[0]!.x), cy: y(line.points[0]!.y), r: 3, fill: line.colour }));
+    // A hover target per point, which says its exact values.
+    for (const point of line.points) {
+      const dot = svgElement('circle', {
+        cx: x(point.x),
+        cy: y(point.y),
+        r: line.points.length === 1 ? 3 : 2,
+        fill: line.colour,
+        class: 'point',
+        'data-x': point.x,
+        'data-y': point.y,
+      });
+      dot.append(svgElement('title', {}, `${line.name}: ${point.y.toFixed(5)} at ${xLabel} ${point.x.toFixed(3)}`));
+      svg.append(dot);
+    }
     svg.append(
       svgElement(
         'text',
@@ -163,6 +190,20 @@ export function lineChart(series: readonly Series[], xLabel: string, width = 520
       ),
     );
   });
+  for (const marker of markers) {
+    svg.append(
+      svgElement('line', {
+        x1: x(marker.x),
+        y1: margin.top,
+        x2: x(marker.x),
+        y2: height - margin.bottom,
+        class: 'marker',
+        stroke: '#888',
+        'stroke-dasharray': '4 3',
+      }),
+      svgElement('text', { x: x(marker.x) + 3, y: margin.top + 10, class: 'tick marker-label' }, marker.label),
+    );
+  }
   return svg;
 }
 

@@ -16,6 +16,7 @@ import { buildModel, buildOptimiser, modelName, type LabSettings } from './setti
 import { backward } from '../nn/autograd.ts';
 import { tune } from '../tuning/tuner.ts';
 import { DeviceLostError } from '../errors.ts';
+import type { ChartMarker } from './draw.ts';
 
 /** Thrown in fit's beforeStep to end the training when the session is stopped. */
 class Stopped extends Error {}
@@ -60,6 +61,8 @@ export class TrainingSession {
   readonly imageShape: readonly [number, number, number];
   readonly losses: LossPoint[] = [];
   readonly epochs: EpochLog[] = [];
+  /** What changed while training ran (the learning rate), where on the loss chart. */
+  readonly markers: ChartMarker[] = [];
   state: SessionState = 'ready';
   /** Steps that may run before the session pauses (Infinity while playing). */
   private allowedSteps = 0;
@@ -113,6 +116,20 @@ export class TrainingSession {
       epochs: this.epochs.slice(),
       losses: this.losses.filter((point) => point.epoch <= epochs),
     };
+  }
+
+  /** The learning rate the next update uses. */
+  get learningRate(): number {
+    return (this.optimizer.hyperparameters as { learningRate: number }).learningRate;
+  }
+
+  /**
+   * Changes the learning rate from the next update on, with no reset: the weights and the
+   * optimiser's state stay, and the loss chart marks where it changed.
+   */
+  setLearningRate(learningRate: number): void {
+    this.optimizer.setHyperparameters({ learningRate });
+    this.markers.push({ x: this.losses.at(-1)?.epoch ?? this.epochs.length, label: `lr ${learningRate}` });
   }
 
   get name(): string {

@@ -39,7 +39,7 @@ export class Optimizer<H = unknown> {
     readonly engine: Engine,
     readonly parameters: readonly Tensor[],
     readonly rule: UpdateRule<H>,
-    readonly hyperparameters: H,
+    public hyperparameters: H,
   ) {
     if (new Set(parameters).size !== parameters.length)
       throw new AelabError(`${rule.name}: a parameter is listed twice`);
@@ -71,6 +71,14 @@ export class Optimizer<H = unknown> {
 
   get name(): string {
     return this.rule.name;
+  }
+
+  /**
+   * Changes hyperparameters (the learning rate, say) from the next update on, with the state
+   * (moments, velocities) kept: what a learner changes while training runs (the lab).
+   */
+  setHyperparameters(changes: Partial<H>): void {
+    this.hyperparameters = { ...this.hyperparameters, ...changes };
   }
 
   /** Encodes one update of every parameter that has a gradient. */

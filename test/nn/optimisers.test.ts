@@ -183,6 +183,34 @@ describe.skipIf(!engine)('optimisers over every parameter at once', () => {
     [input, ...parameters].forEach((tensor) => tensor.dispose());
   });
 
+  it('takes a new learning rate between updates, keeping its state (the lab changes it while training)', async () => {
+    const e = engine!;
+    const conv = new Conv2d(e, { inChannels: 2, outChannels: 3, kernelSize: 3, random: new Random(4) });
+    const parameters = [conv.weight, conv.bias!];
+    const optimizer = optimizers.rmsprop(e, parameters, { learningRate: 0.01 });
+    const input = e.tensor(new Random(5).values(2 * 2 * 6 * 6, 0, 1), [2, 2, 6, 6]).keep();
+    const step = () =>
+      e.scope(() => {
+        backward(F.mean(conv.forward(input)));
+        optimizer.update();
+        conv.zeroGrad();
+      });
+    step();
+    const before = await Promise.all(parameters.map((parameter) => parameter.read()));
+    // Learning rate 0: the next update moves nothing, yet it runs (its state moves on).
+    optimizer.setHyperparameters({ learningRate: 0 });
+    step();
+    const still = await Promise.all(parameters.map((parameter) => parameter.read()));
+    still.forEach((values, i) => expect(Array.from(values)).toEqual(Array.from(before[i]!)));
+    optimizer.setHyperparameters({ learningRate: 0.01 });
+    step();
+    const moved = await Promise.all(parameters.map((parameter) => parameter.read()));
+    expect(relativeError(moved[0]!, before[0]!)).toBeGreaterThan(1e-6);
+    expect(optimizer.hyperparameters).toMatchObject({ learningRate: 0.01, rho: 0.9 });
+    optimizer.dispose();
+    [input, ...parameters].forEach((tensor) => tensor.dispose());
+  });
+
   it('refuses a parameter listed twice', () => {
     const conv = new Conv2d(engine!, { inChannels: 1, outChannels: 1, kernelSize: 3, random: new Random(1) });
     expect(() => optimizers.sgd(engine!, [conv.weight, conv.weight])).toThrow(/listed twice/);

@@ -46,7 +46,11 @@ export class TrainView {
     play: element('button', { id: 'play', type: 'button' }, 'Play'),
     pause: element('button', { id: 'pause', type: 'button' }, 'Pause'),
     step: element('button', { id: 'step', type: 'button' }, 'Step'),
-    reset: element('button', { id: 'reset', type: 'button' }, 'Reset'),
+    reset: element(
+      'button',
+      { id: 'reset', type: 'button', title: 'a new model with the same seed: the same initial weights' },
+      'Rewind',
+    ),
     save: element('button', { id: 'save-model', type: 'button' }, 'Save model'),
   };
   private readonly loadInput = element('input', { id: 'load-model', type: 'file', accept: '.safetensors' });
@@ -76,6 +80,9 @@ export class TrainView {
       void this.applyForm();
     });
     this.form.addEventListener('change', () => this.showSweepFields());
+    // The learning rate applies at once, to the running session, with no reset.
+    const rate = this.form.elements.namedItem('learningRate') as HTMLInputElement;
+    rate.addEventListener('change', () => this.changeLearningRate(rate.value));
     this.buttons.play.onclick = () => this.host.session()?.play();
     this.buttons.pause.onclick = () => this.host.session()?.pause();
     this.buttons.step.onclick = () => this.host.session()?.step();
@@ -128,6 +135,20 @@ export class TrainView {
     }
   }
 
+  private changeLearningRate(value: string): void {
+    const session = this.host.session();
+    if (!session) return;
+    try {
+      const learningRate = parseSetting('learningRate', value.trim()) as number;
+      if (learningRate === session.learningRate) return;
+      session.setLearningRate(learningRate);
+      this.drawChart(session);
+      this.host.message(`learning rate ${learningRate} from here on (the weights and the optimiser's state stay)`);
+    } catch (error) {
+      this.host.message((error as Error).message, 'error');
+    }
+  }
+
   private async reset(): Promise<void> {
     const session = this.host.session();
     if (session) await this.host.rebuild(session.settings);
@@ -136,6 +157,7 @@ export class TrainView {
   /** A new session: its summary, an empty chart, its pictures. */
   attach(session: TrainingSession): void {
     this.imagesPerSecond = null;
+    (this.form.elements.namedItem('learningRate') as HTMLInputElement).value = String(session.learningRate);
     const latent = session.model.latentShape(session.imageShape);
     this.summaryText.textContent = `${summary(session.model, session.imageShape)}\ntraining images: ${session.split.train.count}, validation: ${session.split.validation.count}, test: ${session.split.test.count}`;
     this.summaryText.dataset['latentSize'] = String(sizeOf(latent));
@@ -184,6 +206,9 @@ export class TrainView {
           { name: 'validation loss', colour: '#d62728', points: validation },
         ],
         'epoch',
+        520,
+        220,
+        session.markers,
       ),
     );
     this.chart.dataset['points'] = String(training.length);
