@@ -274,13 +274,18 @@ export class KernelLibrary {
       workgroupSize: [constants['WORKGROUP_SIZE'] ?? size[0] ?? 1, size[1] ?? 1, size[2] ?? 1],
     };
     this.entryPoints.set(key, compiled);
+    const subgroups = this.options.subgroups;
     this.compiled.push({
       label,
       name,
       entryPoint,
       baseSource,
       specialization,
-      code: compiledText(source, this.options.subgroups),
+      // Worked out when asked (aelab kernels --show): kept, it would be a second copy of every
+      // compiled text, the unrolled ones among them a megabyte each.
+      get code() {
+        return compiledText(source, subgroups);
+      },
     });
     return compiled;
   }

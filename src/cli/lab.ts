@@ -63,6 +63,11 @@ export function servedBatches(directory: string | null): Map<string, string> {
   return new Map(names.map((name) => [name, join(directory, name)]));
 }
 
+/** data/index.json: the batch files the page fetches (lab/data.ts reads it), served or exported. */
+function dataIndex(batches: ReadonlyMap<string, string>): string {
+  return JSON.stringify({ files: [...batches.keys()] });
+}
+
 /**
  * Writes the page and the batches it may fetch into `directory` (new or empty), as `aelab lab`
  * serves them: index.html, lab.js, lab.css, its source map, data/index.json and data/*.bin. The
@@ -85,7 +90,7 @@ export function exportLab(
     copyFileSync(from, join(directory, to));
     bytes += statSync(from).size;
   }
-  const index = JSON.stringify({ files: [...batches.keys()] });
+  const index = dataIndex(batches);
   writeFileSync(join(directory, 'data', 'index.json'), index);
   return { files: copies.length + 1, bytes: bytes + index.length };
 }
@@ -104,8 +109,7 @@ export function createLabServer(pageFolder: string, batches: ReadonlyMap<string,
     const path = (request.url ?? '/').split('?')[0]!;
     const page = PAGE_FILES[path];
     if (page) return send(200, CONTENT_TYPES[page.split('.').pop()!]!, readFileSync(join(pageFolder, page)));
-    if (path === '/data/index.json')
-      return send(200, CONTENT_TYPES['json']!, JSON.stringify({ files: [...batches.keys()] }));
+    if (path === '/data/index.json') return send(200, CONTENT_TYPES['json']!, dataIndex(batches));
     const batch = path.startsWith('/data/') ? batches.get(decodeURIComponent(path.slice('/data/'.length))) : undefined;
     if (batch) return send(200, CONTENT_TYPES['bin']!, readFileSync(batch));
     send(404, 'text/plain', `not found: ${path}\n`);
