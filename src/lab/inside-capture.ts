@@ -97,6 +97,33 @@ export async function modelInternals(
   });
 }
 
+/**
+ * Every layer's output for one image ([C, H, W]), forward only: what the model diagram shows
+ * live while training runs. Layer by layer, as modelInternals runs them (no fusions).
+ */
+export async function layerOutputs(
+  engine: Engine,
+  model: Autoencoder<Tensor>,
+  image: Float32Array,
+  shape: Shape,
+): Promise<Maps[]> {
+  return engine.scopeAsync(async () => {
+    const outputs: Tensor[] = [];
+    noGrad(() =>
+      layersOf(model).reduce(
+        (value, { layer }) => {
+          const output = layer.forward(value);
+          outputs.push(output);
+          return output;
+        },
+        engine.tensor(image, [1, ...shape], 'lab image'),
+      ),
+    );
+    const values = await engine.readAll(outputs);
+    return outputs.map((output, i) => ({ shape: imageShape(output.shape), values: values[i]! }));
+  });
+}
+
 /** One term of a conv output: input[channel, row, column] times weight[channel, ky, kx]. */
 export interface ConvTerm {
   readonly channel: number;

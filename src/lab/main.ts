@@ -57,7 +57,16 @@ class Lab {
   ) {
     this.watch(engineInUse);
     this.train = new TrainView(
-      { session: () => this.current, rebuild: (next) => this.rebuild(next), message },
+      {
+        session: () => this.current,
+        rebuild: (next) => this.rebuild(next),
+        message,
+        openInside: (index) => {
+          this.inside.focus(index);
+          if (location.hash === '#inside') void this.inside.show();
+          else location.hash = 'inside';
+        },
+      },
       settings,
     );
     this.inside = new InsideView(() => this.current);
@@ -216,7 +225,25 @@ class Lab {
   }
 }
 
+/** Light or dark: the system's choice until the header's switch is used, then the one chosen (kept in this browser). */
+function themeSwitch(): void {
+  const root = document.documentElement;
+  const button = byId('theme');
+  const dark = () =>
+    root.dataset['theme'] ? root.dataset['theme'] === 'dark' : matchMedia('(prefers-color-scheme: dark)').matches;
+  const show = () => (button.textContent = dark() ? 'Light' : 'Dark');
+  const kept = localStorage.getItem('aelab-theme');
+  if (kept === 'light' || kept === 'dark') root.dataset['theme'] = kept;
+  button.onclick = () => {
+    root.dataset['theme'] = dark() ? 'light' : 'dark';
+    localStorage.setItem('aelab-theme', root.dataset['theme']);
+    show();
+  };
+  show();
+}
+
 async function start(): Promise<void> {
+  themeSwitch();
   if (!('gpu' in navigator)) return noWebGpu('This browser does not offer WebGPU (navigator.gpu is missing).');
   let settings: LabSettings;
   try {

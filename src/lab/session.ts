@@ -9,7 +9,8 @@ import { notebookSplit, type Split } from '../data/split.ts';
 import { autoencoderData, toFloat, type ImageSet } from '../data/image-set.ts';
 import * as F from '../nn/functional.ts';
 import type { Autoencoder } from '../nn/sequential.ts';
-import type { Optimizer } from '../nn/optimisers.ts';
+import type { Optimizer, OptimizerName } from '../nn/optimisers.ts';
+import { updateRules } from '../kernels/registry.ts';
 import { fit, predict, type EpochLog } from '../nn/training.ts';
 import { applyTensors, decodeSafetensors, tensorsToFile } from '../nn/safetensors.ts';
 import { buildModel, buildOptimiser, modelName, type LabSettings } from './settings.ts';
@@ -130,6 +131,25 @@ export class TrainingSession {
   setLearningRate(learningRate: number): void {
     this.optimizer.setHyperparameters({ learningRate });
     this.markers.push({ x: this.losses.at(-1)?.epoch ?? this.epochs.length, label: `lr ${learningRate}` });
+  }
+
+  /** The update rule the next update uses (the settings name the one the session started with). */
+  get optimiserName(): OptimizerName {
+    return this.optimizer.name as OptimizerName;
+  }
+
+  /**
+   * Another optimiser from the next update on, between two steps, with no reset: the weights
+   * stay; the new optimiser's state starts at zero (Optimizer.changeRule), at the learning rate
+   * in use. The loss chart marks where it changed.
+   */
+  setOptimiser(name: OptimizerName): Promise<void> {
+    return this.exclusive(async () => {
+      if (name === this.optimiserName) return;
+      const rule = updateRules[name];
+      this.optimizer.changeRule(rule, { ...rule.defaults, learningRate: this.learningRate });
+      this.markers.push({ x: this.losses.at(-1)?.epoch ?? this.epochs.length, label: name });
+    });
   }
 
   get name(): string {

@@ -24,12 +24,12 @@ export class Optimizer<H = unknown> {
   /** Updates applied so far (Adam's bias correction uses it; checkpoints save it). */
   step = 0;
   /** Per parameter, its state tensors: views of stateBuffers. */
-  readonly state: readonly (readonly Tensor[])[];
+  state: readonly (readonly Tensor[])[];
   /** Where each parameter starts in the buffers, in elements. */
   private readonly offsets: readonly number[];
   private readonly weights: Tensor;
   private readonly gradients: Tensor;
-  private readonly stateBuffers: readonly Tensor[];
+  private stateBuffers: readonly Tensor[];
   /** Each parameter's reserveGradientHome, as this optimiser set it. */
   private readonly reservations: readonly (() => Tensor)[];
   /** Updates encoded over the whole buffers at once, and per parameter (for the tests and benchmarks). */
@@ -38,7 +38,7 @@ export class Optimizer<H = unknown> {
   constructor(
     readonly engine: Engine,
     readonly parameters: readonly Tensor[],
-    readonly rule: UpdateRule<H>,
+    public rule: UpdateRule<H>,
     public hyperparameters: H,
   ) {
     if (new Set(parameters).size !== parameters.length)
@@ -53,7 +53,7 @@ export class Optimizer<H = unknown> {
     total = Math.max(total, 1);
     this.weights = engine.zeros([total], `${rule.name} parameters`).keep();
     this.gradients = engine.zeros([total], `${rule.name} gradients`).keep();
-    this.stateBuffers = rule.stateNames.map((name) => engine.zeros([total], `${rule.name} ${name}`).keep());
+    this.stateBuffers = this.newState(total);
     this.reservations = parameters.map(
       (parameter, i) => () =>
         engine.view(this.gradients, this.offsets[i]!, parameter.shape, `${parameter.label} gradient`),
@@ -62,9 +62,19 @@ export class Optimizer<H = unknown> {
       engine.moveInto(parameter, this.weights, this.offsets[i]!);
       reserveGradientHome(parameter, this.reservations[i]!);
     });
-    this.state = parameters.map((parameter, i) =>
+    this.state = this.stateViews();
+  }
+
+  private newState(total: number): Tensor[] {
+    return this.rule.stateNames.map((name) => this.engine.zeros([total], `${this.rule.name} ${name}`).keep());
+  }
+
+  private stateViews(): Tensor[][] {
+    return this.parameters.map((parameter, i) =>
       this.stateBuffers.map((buffer, j) =>
-        engine.view(buffer, this.offsets[i]!, parameter.shape, `${rule.name} ${rule.stateNames[j]}`).keep(),
+        this.engine
+          .view(buffer, this.offsets[i]!, parameter.shape, `${this.rule.name} ${this.rule.stateNames[j]}`)
+          .keep(),
       ),
     );
   }
@@ -79,6 +89,25 @@ export class Optimizer<H = unknown> {
    */
   setHyperparameters(changes: Partial<H>): void {
     this.hyperparameters = { ...this.hyperparameters, ...changes };
+  }
+
+  /**
+   * Another update rule from the next update on (RMSprop to Adam, say), as a learner switches
+   * while training runs: the parameters stay where they are, gathered; the new rule's state
+   * starts at zero and its step count at 0, as a new optimiser's would (Adam's bias correction
+   * then starts again).
+   */
+  changeRule<R>(rule: UpdateRule<R>, hyperparameters: R): Optimizer<R> {
+    const total = this.weights.size;
+    this.state.forEach((tensors) => tensors.forEach((tensor) => tensor.dispose()));
+    this.stateBuffers.forEach((tensor) => tensor.dispose());
+    const changed = this as unknown as Optimizer<R>;
+    changed.rule = rule;
+    changed.hyperparameters = hyperparameters;
+    changed.step = 0;
+    changed.stateBuffers = changed.newState(total);
+    changed.state = changed.stateViews();
+    return changed;
   }
 
   /** Encodes one update of every parameter that has a gradient. */

@@ -14,7 +14,8 @@ import { notebookAutoencoder } from '../../src/experiments/notebook-autoencoder.
 import { backward } from '../../src/nn/autograd.ts';
 import * as F from '../../src/nn/functional.ts';
 import { Conv2d, MaxPool2d } from '../../src/nn/modules.ts';
-import { convStep, modelInternals, plainConvDifference, poolStep } from '../../src/lab/inside-capture.ts';
+import { convStep, layerOutputs, modelInternals, plainConvDifference, poolStep } from '../../src/lab/inside-capture.ts';
+import { histogram } from '../../src/lab/views/weight-histograms.ts';
 import { DEFAULT_SETTINGS, settingsFromQuery, settingsOfModelName, settingsQuery } from '../../src/lab/settings.ts';
 import { createLabServer, exportLab, servedBatches } from '../../src/cli/lab.ts';
 import { historyCsv, parseHistoryCsv } from '../../src/experiments/report.ts';
@@ -35,6 +36,12 @@ describe.skipIf(!engine)("the Inside view's numbers", async () => {
     internals.slice(1).forEach((layer, i) => expect(layer.input.values).toEqual(internals[i]!.output.values));
     const fused = await engine!.scope(() => model.forward(engine!.tensor(images, shape))).read();
     expect(relativeError(internals.at(-1)!.output.values, fused.slice(0, 3 * 32 * 32))).toBeLessThan(1e-5);
+  });
+
+  it("gives the model diagram each layer's output for one image, forward only: the Inside view's values", async () => {
+    const outputs = await layerOutputs(engine!, model, images.slice(0, 3 * 32 * 32), [3, 32, 32]);
+    expect(outputs.map((maps) => maps.shape)).toEqual(internals.map((layer) => layer.output.shape));
+    outputs.forEach((maps, i) => expect(relativeError(maps.values, internals[i]!.output.values)).toBeLessThan(1e-5));
   });
 
   it('gives the weight gradients that one backward through the whole model gives', async () => {
@@ -111,6 +118,15 @@ describe.skipIf(!engine)("the Inside view's numbers", async () => {
     const corner = poolStep(new MaxPool2d(2), padded, 0, 1, 1);
     expect(corner.window.filter((cell) => cell.value === null)).toHaveLength(3);
     expect(corner.window[corner.winner]!.value).toBe(-1);
+  });
+});
+
+describe('the weight histograms', () => {
+  it('count every value once, in equal bins from the least to the largest', () => {
+    const { low, high, counts } = histogram(new Float32Array([-1, -0.5, 0, 0, 0.25, 1]), 4);
+    expect([low, high]).toEqual([-1, 1]);
+    expect(counts).toEqual([1, 1, 3, 1]);
+    expect(histogram(new Float32Array([2, 2, 2]), 3).counts).toEqual([3, 0, 0]);
   });
 });
 

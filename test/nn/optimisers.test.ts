@@ -211,6 +211,46 @@ describe.skipIf(!engine)('optimisers over every parameter at once', () => {
     [input, ...parameters].forEach((tensor) => tensor.dispose());
   });
 
+  it('changes its rule between updates as a new optimiser would start: the weights stay, the state starts at zero', async () => {
+    const e = engine!;
+    const input = e.tensor(new Random(5).values(2 * 2 * 6 * 6, 0, 1), [2, 2, 6, 6]).keep();
+    const trained = async (change: (conv: Conv2d<Tensor>, optimizer: Optimizer) => Optimizer) => {
+      const conv = new Conv2d(e, { inChannels: 2, outChannels: 3, kernelSize: 3, random: new Random(4) });
+      let optimizer: Optimizer = optimizers.rmsprop(e, [conv.weight, conv.bias!], { learningRate: 0.01 });
+      const step = () =>
+        e.scope(() => {
+          backward(F.mean(conv.forward(input)));
+          optimizer.update();
+          conv.zeroGrad();
+        });
+      step();
+      step();
+      optimizer = change(conv, optimizer);
+      step();
+      step();
+      const values = await Promise.all([conv.weight, conv.bias!].map((parameter) => parameter.read()));
+      expect(optimizer.updates.perParameter).toBe(0);
+      optimizer.dispose();
+      [conv.weight, conv.bias!].forEach((tensor) => tensor.dispose());
+      return { values, step: optimizer.step, name: optimizer.name };
+    };
+    const adam = { ...updateRules.adam.defaults, learningRate: 0.01 };
+    const changed = await trained((_, optimizer) => optimizer.changeRule(updateRules.adam, adam));
+    const fresh = await trained((conv, optimizer) => {
+      optimizer.dispose();
+      return optimizers.adam(e, [conv.weight, conv.bias!], adam);
+    });
+    const kept = await trained((_, optimizer) => optimizer);
+    expect(changed.name).toBe('adam');
+    expect(changed.step).toBe(2);
+    changed.values.forEach((values, i) =>
+      expect(relativeError(values, fresh.values[i]!)).toBeLessThan(FLOAT32_TOLERANCE),
+    );
+    // and Adam's steps are not RMSprop's: the change took effect.
+    expect(relativeError(changed.values[0]!, kept.values[0]!)).toBeGreaterThan(1e-4);
+    input.dispose();
+  });
+
   it('refuses a parameter listed twice', () => {
     const conv = new Conv2d(engine!, { inChannels: 1, outChannels: 1, kernelSize: 3, random: new Random(1) });
     expect(() => optimizers.sgd(engine!, [conv.weight, conv.weight])).toThrow(/listed twice/);

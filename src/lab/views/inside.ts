@@ -39,6 +39,8 @@ export class InsideView {
     "click a pixel of a layer's map to see how it was computed",
   );
   private chosen = 0;
+  /** The layer to scroll to and mark once drawn (the model diagram's click), or null. */
+  private focused: number | null = null;
   private internals: LayerInternals[] = [];
   private weights = new Map<Conv2d<Tensor>, { weight: Float32Array; bias: Float32Array | null }>();
 
@@ -95,6 +97,11 @@ export class InsideView {
     this.drawLayers();
   }
 
+  /** Shows layer `index` marked and scrolled to, the next time the layers are drawn. */
+  focus(index: number): void {
+    this.focused = index;
+  }
+
   private drawLayers(): void {
     const gradients = this.mode.value === 'gradients';
     const session = this.session();
@@ -105,6 +112,7 @@ export class InsideView {
         const maps = gradients ? internals.outputGradient : output;
         const title = `${part} ${index + 1}: ${layer.describe()} → ${formatShape(output.shape)}${index === latentIndex ? ' (the latent code)' : ''}`;
         const box = element('div', { class: 'layer', 'data-layer': String(index) }, element('h3', {}, title));
+        if (index === this.focused) box.classList.add('focused');
         if (maps) box.append(this.tiles(internals, index, maps.values, gradients));
         else
           box.append(
@@ -119,6 +127,7 @@ export class InsideView {
         return box;
       }),
     );
+    this.layersBox.querySelector('.layer.focused')?.scrollIntoView({ block: 'start' });
   }
 
   private tiles(internals: LayerInternals, index: number, values: Float32Array, signed: boolean): HTMLElement {

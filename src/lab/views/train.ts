@@ -8,6 +8,11 @@ import { DEFAULT_SETTINGS, parseSetting, settingsOfModelName, type LabSettings }
 import type { TrainingSession, SessionState, LossPoint } from '../session.ts';
 import type { EpochLog } from '../../nn/training.ts';
 import { decodeSafetensors } from '../../nn/safetensors.ts';
+import type { OptimizerName } from '../../nn/optimisers.ts';
+import { toFloat } from '../../data/image-set.ts';
+import { layerOutputs } from '../inside-capture.ts';
+import { ModelDiagram } from './model-diagram.ts';
+import { WeightHistograms } from './weight-histograms.ts';
 
 /** What the Train view needs of the page. */
 export interface TrainHost {
@@ -15,6 +20,8 @@ export interface TrainHost {
   /** Builds a new session with these settings (the old one is stopped and freed). */
   rebuild(settings: LabSettings): Promise<void>;
   message(text: string, kind?: 'error' | 'note'): void;
+  /** Shows layer `index` in the Inside view. */
+  openInside(index: number): void;
 }
 
 export const SHOWN_TEST_IMAGES = 8;
@@ -42,6 +49,8 @@ export class TrainView {
   private readonly chart = element('div', { class: 'chart', id: 'loss-chart' });
   private readonly pictures = element('div', { class: 'pictures', id: 'reconstructions' });
   private readonly summaryText = element('pre', { class: 'summary', id: 'model-summary' });
+  private readonly diagram = new ModelDiagram((index) => this.host.openInside(index));
+  private readonly histograms = new WeightHistograms();
   private readonly buttons = {
     play: element('button', { id: 'play', type: 'button' }, 'Play'),
     pause: element('button', { id: 'pause', type: 'button' }, 'Pause'),
@@ -83,6 +92,9 @@ export class TrainView {
     // The learning rate applies at once, to the running session, with no reset.
     const rate = this.form.elements.namedItem('learningRate') as HTMLInputElement;
     rate.addEventListener('change', () => this.changeLearningRate(rate.value));
+    // So does the optimiser: its state starts afresh, the weights stay.
+    const optimiser = this.form.elements.namedItem('optimiser') as HTMLSelectElement;
+    optimiser.addEventListener('change', () => void this.changeOptimiser(optimiser.value as OptimizerName));
     this.buttons.play.onclick = () => this.host.session()?.play();
     this.buttons.pause.onclick = () => this.host.session()?.pause();
     this.buttons.step.onclick = () => this.host.session()?.step();
@@ -105,8 +117,11 @@ export class TrainView {
         this.chart,
         element('div', {}, element('h3', {}, 'test images (top) and reconstructions (bottom)'), this.pictures),
       ),
-      element('h3', {}, 'model'),
-      this.summaryText,
+      element('h3', {}, "the model, live: each layer's output for the first test image (click a layer to look inside)"),
+      this.diagram.root,
+      element('h3', {}, 'conv weights, live'),
+      this.histograms.root,
+      element('details', {}, element('summary', {}, 'the model as a table'), this.summaryText),
     );
     this.showSweepFields();
   }
@@ -149,6 +164,16 @@ export class TrainView {
     }
   }
 
+  private async changeOptimiser(name: OptimizerName): Promise<void> {
+    const session = this.host.session();
+    if (!session || name === session.optimiserName) return;
+    await session.setOptimiser(name);
+    this.drawChart(session);
+    this.host.message(
+      `${name} from here on, at learning rate ${session.learningRate} (the weights stay; its state starts at zero)`,
+    );
+  }
+
   private async reset(): Promise<void> {
     const session = this.host.session();
     if (session) await this.host.rebuild(session.settings);
@@ -158,9 +183,11 @@ export class TrainView {
   attach(session: TrainingSession): void {
     this.imagesPerSecond = null;
     (this.form.elements.namedItem('learningRate') as HTMLInputElement).value = String(session.learningRate);
+    (this.form.elements.namedItem('optimiser') as HTMLSelectElement).value = session.optimiserName;
     const latent = session.model.latentShape(session.imageShape);
     this.summaryText.textContent = `${summary(session.model, session.imageShape)}\ntraining images: ${session.split.train.count}, validation: ${session.split.validation.count}, test: ${session.split.test.count}`;
     this.summaryText.dataset['latentSize'] = String(sizeOf(latent));
+    this.diagram.draw(session.model, session.imageShape);
     this.drawChart(session);
     this.showState(session, session.state);
     void this.refresh(session);
@@ -214,11 +241,20 @@ export class TrainView {
     this.chart.dataset['points'] = String(training.length);
   }
 
-  /** Redraws the shown test images' reconstructions from the model as it is now. */
+  /** Redraws the shown test images' reconstructions, the diagram's maps and the weight histograms from the model as it is now. */
   async refresh(session: TrainingSession): Promise<void> {
     const count = Math.min(SHOWN_TEST_IMAGES, session.split.test.count);
     const indices = Array.from({ length: count }, (_, i) => i);
-    const { originals, reconstructions } = await session.reconstruct(indices);
+    const weights = WeightHistograms.weightsOf(session.model);
+    const [{ originals, reconstructions }, outputs, weightValues] = await Promise.all([
+      session.reconstruct(indices),
+      session.exclusive(() =>
+        layerOutputs(session.engine, session.model, toFloat(session.split.test, [0]), session.imageShape),
+      ),
+      session.exclusive(() => session.engine.readAll(weights.map(([, tensor]) => tensor))),
+    ]);
+    this.diagram.update(originals, outputs);
+    this.histograms.update(weights.map(([name], i) => [name, weightValues[i]!]));
     const [channels, height, width] = session.imageShape;
     const scale = Math.max(1, Math.round(64 / height));
     const row = (values: Float32Array) =>
