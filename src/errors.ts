@@ -29,6 +29,14 @@ export class GpuError extends AelabError {
 }
 
 /**
+ * More memory than the GPU gives: one tensor over its largest buffer, or the device out of
+ * memory. The message names the size; a smaller batch is the usual way out.
+ */
+export class GpuMemoryError extends GpuError {
+  override name = 'GpuMemoryError';
+}
+
+/**
  * The GPU device was lost (a driver reset, a crashed GPU process, memory pressure, or
  * destroy()): nothing submitted since ran, and no later work will.
  */

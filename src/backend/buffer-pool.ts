@@ -2,6 +2,7 @@
 // the same shapes every step, so after the first step every request is a hit and no GPU
 // memory is created or destroyed.
 import { BufferUsage } from '../gpu-constants.ts';
+import { GpuMemoryError } from '../errors.ts';
 
 const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
@@ -14,6 +15,8 @@ export interface MemoryCounters {
   pooledBytes: number;
 }
 
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
   private live = 0;
@@ -21,15 +24,26 @@ export class BufferPool {
   private pooled = 0;
   private pooledBytes = 0;
 
-  constructor(private readonly device: GPUDevice) {}
+  /** The largest storage buffer the device takes, and binds whole to a kernel. */
+  private readonly largest: number;
+
+  constructor(private readonly device: GPUDevice) {
+    this.largest = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
+  }
 
   /** Storage buffers are sized in whole 16-byte steps (WebGPU needs multiples of 4; 16 keeps vec4 loads legal). */
   static roundedSize(byteLength: number): number {
     return Math.max(16, Math.ceil(byteLength / 16) * 16);
   }
 
-  acquire(byteLength: number): GPUBuffer {
+  /** A buffer of `byteLength` bytes for `what` (named in the error when the device has no buffer that large). */
+  acquire(byteLength: number, what = 'a buffer'): GPUBuffer {
     const size = BufferPool.roundedSize(byteLength);
+    // Checked here: WebGPU would hand back an invalid buffer and report it later, elsewhere.
+    if (size > this.largest)
+      throw new GpuMemoryError(
+        `${what} needs ${megabytes(size)}, more than this GPU gives one buffer (${megabytes(this.largest)})`,
+      );
     const reusable = this.free.get(size)?.pop();
     this.live += 1;
     this.liveBytes += size;

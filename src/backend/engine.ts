@@ -77,10 +77,14 @@ export class Engine {
 
   // ---------------------------------------------------------------- tensors
 
+  private storageFor(shape: Shape, label: string): Storage {
+    return new Storage(this.pool.acquire(sizeOf(shape) * 4, `tensor ${label} ${formatShape(shape)}`));
+  }
+
   /** A tensor whose contents are undefined (or the poison value): the caller writes all of it. */
   empty(shape: Shape, label = ''): Tensor {
     checkShape(shape, `tensor ${label}`);
-    const tensor = new Tensor(this, [...shape], new Storage(this.pool.acquire(sizeOf(shape) * 4)), label);
+    const tensor = new Tensor(this, [...shape], this.storageFor(shape, label), label);
     this.track(tensor);
     if (this.poison !== null) this.fillBuffer(tensor, this.poison);
     return tensor;
@@ -143,7 +147,7 @@ export class Engine {
         `tensor ${label}: ${data.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`,
       );
     }
-    const tensor = new Tensor(this, [...shape], new Storage(this.pool.acquire(sizeOf(shape) * 4)), label);
+    const tensor = new Tensor(this, [...shape], this.storageFor(shape, label), label);
     this.track(tensor);
     // Under poison the data's padding (up to 3 floats past it, elementwise.ts) holds it too, so
     // a kernel that sums a quad without masking its padding fails its comparison.
@@ -288,6 +292,7 @@ export class Engine {
   private commandEncoder(): GPUCommandEncoder {
     if (!this.encoder) {
       this.device.pushErrorScope('validation');
+      this.device.pushErrorScope('out-of-memory');
       this.encoder = this.device.createCommandEncoder();
     }
     return this.encoder;
@@ -310,7 +315,7 @@ export class Engine {
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.submitCount += 1;
-    this.health.submitted(this.device.popErrorScope());
+    this.health.submitted(this.device.popErrorScope(), this.device.popErrorScope());
     for (const buffer of this.dispatcher.retiredBuffers) buffer.destroy();
     this.dispatcher.retiredBuffers = [];
   }

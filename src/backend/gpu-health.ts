@@ -2,10 +2,11 @@
 // (an error scope per command buffer) and whether the device is lost. A lost device is a normal
 // event (a driver reset, a crashed GPU process, memory pressure, destroy()); the next wait
 // reports it as a DeviceLostError, not as whatever a dead queue answers.
-import { DeviceLostError, GpuError } from '../errors.ts';
+import { DeviceLostError, GpuError, GpuMemoryError } from '../errors.ts';
 
 export class GpuHealth {
   private readonly pendingErrors: Promise<GPUError | null>[] = [];
+  private readonly pendingMemory: Promise<GPUError | null>[] = [];
   private lostInfo: GPUDeviceLostInfo | null = null;
 
   constructor(private readonly device: GPUDevice) {
@@ -17,8 +18,9 @@ export class GpuHealth {
     return this.lostInfo !== null;
   }
 
-  /** Notes the validation errors of the submission just made (the error scope it was encoded in). */
-  submitted(errors: Promise<GPUError | null>): void {
+  /** Notes the out-of-memory and validation errors of the submission just made (the error scopes it was encoded in). */
+  submitted(memory: Promise<GPUError | null>, errors: Promise<GPUError | null>): void {
+    this.pendingMemory.push(memory);
     this.pendingErrors.push(errors);
   }
 
@@ -31,10 +33,13 @@ export class GpuHealth {
     if (afterFailure && !this.lostInfo)
       await Promise.race([this.device.lost, new Promise((resolve) => setTimeout(resolve, 200))]);
     const pending = this.pendingErrors.splice(0);
+    const memory = this.pendingMemory.splice(0);
     if (this.lostInfo) {
       const { reason, message } = this.lostInfo;
       throw new DeviceLostError(`the GPU device was lost (${reason ?? 'unknown'}${message ? `: ${message}` : ''})`);
     }
+    const outOfMemory = (await Promise.all(memory)).find((error) => error !== null);
+    if (outOfMemory) throw new GpuMemoryError(`the GPU ran out of memory: ${outOfMemory.message}`);
     const errors = (await Promise.all(pending)).filter((error): error is GPUError => error !== null);
     if (errors.length > 0)
       throw new GpuError(`the GPU rejected submitted work: ${errors.map((error) => error.message).join('; ')}`);

@@ -1,7 +1,7 @@
 // aelab colourise: Part 3, colourisation (experiments/colourise/), and colourising a user's own
 // pictures with a trained model.
 import process from 'node:process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   checkTrainingOptions,
@@ -17,19 +17,10 @@ import { readJsonFile, writeFileAtomic } from '../files.ts';
 import { toFloat } from '../data/image-set.ts';
 import { loadPngFiles } from '../data/png-folder.ts';
 import { createEngine } from '../kernels/registry.ts';
-import { architectureAutoencoder, type ArchitectureConfig } from '../experiments/configurable-autoencoder.ts';
-import { loadTensors } from '../experiments/run-directory.ts';
 import { imageGridPng, planarPng } from '../experiments/png-images.ts';
-import { binsFromJson } from '../experiments/colourise/ab-bins.ts';
-import {
-  colourMethod,
-  METHODS,
-  PART1_SHAPE,
-  RUN_NAMES,
-  type MethodName,
-  type RunName,
-} from '../experiments/colourise/methods.ts';
-import { colouriseImages, runColourise } from '../experiments/colourise/run.ts';
+import { METHODS, RUN_NAMES, type MethodName, type RunName } from '../experiments/colourise/methods.ts';
+import { runColourise } from '../experiments/colourise/run.ts';
+import { colouriseImages, colouriserConfig, savedColouriser } from '../experiments/colourise/colourise-pictures.ts';
 import { targetLines } from '../experiments/colourise/report.ts';
 
 export const COLOURISE_USAGE = `aelab colourise --method ycbcr|difference|lab-classes|all [--data DIR] [--epochs 10] [--batch-size 32]
@@ -126,12 +117,7 @@ async function colouriseFiles(argv: string[]): Promise<void> {
     throw new AelabError(
       `--model ${options.model}: no config.json (not a method folder of 'aelab colourise', such as runs/colourise/ycbcr)`,
     );
-  const saved = readJsonFile<{ method?: string; architecture?: ArchitectureConfig }>(configPath);
-  if (!saved.method || !(RUN_NAMES as readonly string[]).includes(saved.method) || !saved.architecture) {
-    throw new AelabError(
-      `--model ${options.model}: a run folder of another kind (${saved.method ? `method '${saved.method}'` : "an autoencoder's, not a colouriser's"})`,
-    );
-  }
+  const saved = colouriserConfig(`--model ${options.model}`, readJsonFile(configPath));
   if (options.method !== null) {
     const [asked] = requestedRuns(options.method, options.notebook);
     if (options.method === 'all' || asked !== saved.method)
@@ -139,7 +125,10 @@ async function colouriseFiles(argv: string[]): Promise<void> {
         `--model ${options.model} holds a '${saved.method}' colouriser, not '${options.method === 'all' ? 'all' : asked}': leave out --method, or give the folder of that method`,
       );
   }
-  const bins = saved.method === 'lab-classes' ? binsFromJson(readJsonFile(join(options.model!, 'bins.json'))) : null;
+  const binsPath = join(options.model!, 'bins.json');
+  const weightsPath = join(options.model!, 'model.safetensors');
+  if (!existsSync(weightsPath))
+    throw new AelabError(`--model ${options.model}: no model.safetensors (a colourisation that has not finished)`);
   const paths = pngPaths(options.input!);
   const images = loadPngFiles(paths, 3);
   if (images.height % 4 !== 0 || images.width % 4 !== 0)
@@ -147,12 +136,11 @@ async function colouriseFiles(argv: string[]): Promise<void> {
       `--input ${options.input}: the pictures are ${images.height}x${images.width}; the colourisers need sides that are multiples of 4`,
     );
   const engine = await createEngine();
-  const method = {
-    ...colourMethod(saved.method as RunName, PART1_SHAPE, engine, bins),
-    architecture: saved.architecture,
-  };
-  const model = architectureAutoencoder(engine, saved.architecture, 0);
-  loadTensors(engine, model.namedParameters(), join(options.model!, 'model.safetensors'));
+  const { model, method } = savedColouriser(engine, `--model ${options.model}`, {
+    config: saved,
+    weights: new Uint8Array(readFileSync(weightsPath)),
+    bins: existsSync(binsPath) ? readJsonFile(binsPath) : null,
+  });
   const everyImage = Array.from({ length: images.count }, (_, i) => i);
   const rgb = { data: toFloat(images, everyImage), count: images.count, height: images.height, width: images.width };
   const colourised = await colouriseImages(engine, model, method, rgb, options.batchSize);

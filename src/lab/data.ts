@@ -28,25 +28,36 @@ export async function fetchServedBatches(onProgress: (line: string) => void): Pr
 
 const IMAGE_TYPES = /\.(png|jpe?g)$/i;
 
-/** Pictures decoded by the browser into RGB planes (alpha dropped). */
-async function decodePicture(file: File): Promise<{ pixels: Uint8Array; height: number; width: number }> {
+/**
+ * A picture decoded by the browser into RGB planes (alpha dropped; turned upright as its EXIF
+ * orientation says), scaled down to at most `maxSide` pixels on its longer side.
+ */
+export async function decodePicture(
+  file: File,
+  maxSide = Infinity,
+): Promise<{ pixels: Uint8Array; height: number; width: number; original: { height: number; width: number } }> {
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(file);
+    bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
   } catch {
     throw new DataError(`${file.name}: the browser cannot decode it as an image (damaged, or not PNG / JPEG)`);
   }
-  const { width, height } = bitmap;
+  const original = { height: bitmap.height, width: bitmap.width };
+  const scale = Math.min(1, maxSide / Math.max(original.height, original.width));
+  const [width, height] = [
+    Math.max(1, Math.round(original.width * scale)),
+    Math.max(1, Math.round(original.height * scale)),
+  ];
   const canvas = new OffscreenCanvas(width, height);
   const context = canvas.getContext('2d')!;
-  context.drawImage(bitmap, 0, 0);
+  context.drawImage(bitmap, 0, 0, width, height);
   bitmap.close();
   const rgba = context.getImageData(0, 0, width, height).data;
   const pixels = new Uint8Array(3 * width * height);
   for (let i = 0; i < width * height; i++) {
     for (let c = 0; c < 3; c++) pixels[c * width * height + i] = rgba[4 * i + c]!;
   }
-  return { pixels, height, width };
+  return { pixels, height, width, original };
 }
 
 /**

@@ -2,6 +2,7 @@
 // session they share. The settings live in the URL's query and the view in its hash.
 import { createEngine } from '../kernels/registry.ts';
 import type { Engine } from '../backend/engine.ts';
+import { GpuMemoryError } from '../errors.ts';
 import type { ImageSet } from '../data/image-set.ts';
 import { fetchServedBatches, readDroppedFiles } from './data.ts';
 import { element } from './draw.ts';
@@ -11,6 +12,7 @@ import { loadStoredTuning, storeTuning } from './tuning-store.ts';
 import { TrainView } from './views/train.ts';
 import { InsideView } from './views/inside.ts';
 import { GradientsView } from './views/gradients.ts';
+import { ColouriseView } from './views/colourise.ts';
 import { KernelsView } from './views/kernels.ts';
 import { ResultsView } from './views/results.ts';
 
@@ -77,6 +79,7 @@ class Lab {
         root: this.inside.root,
         shown: () => void this.inside.show().catch((error) => message((error as Error).message, 'error')),
       },
+      colourise: { root: new ColouriseView({ session: () => this.current, message }).root },
       gradients: { root: gradients.root },
       kernels: { root: new KernelsView().root },
       results: { root: new ResultsView(message).root },
@@ -120,8 +123,15 @@ class Lab {
    * finished epoch's weights, which the session keeps in memory. It does not reload.
    */
   private watch(engine: Engine): void {
-    engine.device.onuncapturederror = (event) =>
-      message(`the GPU reported an error: ${(event as GPUUncapturedErrorEvent).error.message}`, 'error');
+    engine.device.onuncapturederror = (event) => {
+      const { error } = event as GPUUncapturedErrorEvent;
+      message(
+        error instanceof GPUOutOfMemoryError
+          ? `the GPU ran out of memory (${error.message}): a smaller batch size (now ${this.settings.batchSize}) needs less`
+          : `the GPU reported an error: ${error.message}`,
+        'error',
+      );
+    };
     void engine.device.lost.then((info) => {
       if (engine === this.engineInUse) void this.recover(info);
     });
@@ -175,7 +185,13 @@ class Lab {
         onLoss: (point, rate) => this.train.onLoss(next, point, rate),
         onEpoch: (log) => this.train.onEpoch(next, log),
         onRefresh: (): Promise<void> => this.train.refresh(next),
-        onError: (error) => message(`training stopped: ${(error as Error).message}`, 'error'),
+        onError: (error) =>
+          message(
+            error instanceof GpuMemoryError
+              ? `batch size ${settings.batchSize} does not fit this GPU (${error.message}): choose a smaller batch size and build the model again`
+              : `training stopped: ${(error as Error).message}`,
+            'error',
+          ),
         // The engine's lost promise (watch) replaces the device; the session only stops.
         onDeviceLost: () => {},
       },

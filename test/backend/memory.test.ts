@@ -8,10 +8,26 @@ import { RMSprop } from '../../src/nn/optimisers.ts';
 import { notebookAutoencoder } from '../../src/experiments/notebook-autoencoder.ts';
 import { Random } from '../../src/random.ts';
 import { testEngine } from '../support/engine.ts';
+import { GpuMemoryError } from '../../src/errors.ts';
 
 const engine = await testEngine();
 
 describe.skipIf(!engine)('memory', () => {
+  it("refuses a tensor over the GPU's largest buffer before allocating it, naming its shape and size, and goes on working", async () => {
+    const e = engine!;
+    const { maxBufferSize, maxStorageBufferBindingSize } = e.device.limits;
+    const rows = Math.ceil(Math.min(maxBufferSize, maxStorageBufferBindingSize) / 32) + 1;
+    const before = e.memory().liveBuffers;
+    expect(() => e.empty([rows, 8], 'activations')).toThrow(GpuMemoryError);
+    expect(() => e.empty([rows, 8], 'activations')).toThrow(
+      new RegExp(
+        `^tensor activations \\[${rows}, 8\\] needs [\\d.]+ MB, more than this GPU gives one buffer \\([\\d.]+ MB\\)$`,
+      ),
+    );
+    expect(e.memory().liveBuffers).toBe(before);
+    expect(Array.from(await e.scope(() => F.scale(e.tensor(new Float32Array([1, 2]), [2]), 3)).read())).toEqual([3, 6]);
+  });
+
   it('is flat over 1,000 training steps', async () => {
     const e = engine!;
     e.poison = null; // the poison fill is a test aid, not part of a training step

@@ -5,15 +5,13 @@ import { existsSync } from 'node:fs';
 import { readJsonFile } from '../../files.ts';
 import { join } from 'node:path';
 import type { Engine } from '../../backend/engine.ts';
-import type { Tensor } from '../../backend/tensor.ts';
 import { createEngine } from '../../kernels/registry.ts';
 import { notebookSplit } from '../../data/split.ts';
-import { toFloat, type ImageSet } from '../../data/image-set.ts';
+import type { ImageSet } from '../../data/image-set.ts';
 import { AelabError } from '../../errors.ts';
-import { noGrad } from '../../nn/autograd.ts';
 import { summary } from '../../nn/sequential.ts';
 import { RMSprop } from '../../nn/optimisers.ts';
-import { fit, type EpochLog, type Progress, type TrainingData } from '../../nn/training.ts';
+import { fit, type EpochLog, type Progress } from '../../nn/training.ts';
 import { architectureAutoencoder } from '../configurable-autoencoder.ts';
 import { dataFingerprint, loadDataSource, type DataSource } from '../data-source.ts';
 import { changedSettings } from '../autoencoder.ts';
@@ -33,6 +31,7 @@ import {
 } from './methods.ts';
 import { colourMetrics, describeTruth, type ColourMetrics, type ImageBatch } from './metrics.ts';
 import { writeColouriseReport } from './report.ts';
+import { colouriseImages, methodData, planesOf } from './colourise-pictures.ts';
 
 export interface ColouriseConfig {
   /** A data directory, or null to download CIFAR-10. */
@@ -103,56 +102,6 @@ export function sharedShape(fromSweep: string | null): typeof PART1_SHAPE {
     kernelSize: best.kernel_size,
     compression: best.compression_factor,
   };
-}
-
-const planesOf = (set: ImageSet, indices: ArrayLike<number>): Planes => ({
-  data: toFloat(set, indices),
-  count: indices.length,
-  height: set.height,
-  width: set.width,
-});
-
-/** A method's training data: gray planes in, its targets out, converted as batches are drawn. */
-function methodData(set: ImageSet, method: ColourMethod, targetShape: readonly number[]): TrainingData {
-  return {
-    count: set.count,
-    inputShape: [1, set.height, set.width],
-    targetShape,
-    batch(indices) {
-      const rgb = planesOf(set, indices);
-      return { inputs: method.gray(rgb), targets: method.targets(rgb) };
-    },
-  };
-}
-
-/** The RGB images a trained colouriser makes of the images at `indices`. */
-export async function colouriseImages(
-  engine: Engine,
-  model: { forward(input: Tensor): Tensor },
-  method: ColourMethod,
-  rgb: Planes,
-  batchSize: number,
-): Promise<Float32Array> {
-  const { count, height, width } = rgb;
-  const plane = height * width;
-  const gray = method.gray(rgb);
-  const result = new Float32Array(count * 3 * plane);
-  for (let start = 0; start < count; start += batchSize) {
-    const size = Math.min(batchSize, count - start);
-    const input = gray.subarray(start * plane, (start + size) * plane);
-    const output = engine.scope(() =>
-      noGrad(() => {
-        const raw = model.forward(engine.tensor(input, [size, 1, height, width]));
-        return method.decode ? method.decode(raw) : raw;
-      }),
-    );
-    try {
-      result.set(method.reconstruct(input, await output.read(), size, height, width), start * 3 * plane);
-    } finally {
-      output.dispose();
-    }
-  }
-  return result;
 }
 
 /** The settings a resumed colourisation keeps: each would make it another experiment. */

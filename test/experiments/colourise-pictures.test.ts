@@ -1,0 +1,94 @@
+// A trained colouriser put to use without a file system (what the lab page runs): pictures of
+// any size padded and cropped back, and a model folder rebuilt from its files' contents.
+import { describe, expect, it } from 'vitest';
+import { testEngine } from '../support/engine.ts';
+import {
+  colouriseImages,
+  colourisePicture,
+  crop,
+  padToMultiple,
+  savedColouriser,
+} from '../../src/experiments/colourise/colourise-pictures.ts';
+import { colourMethod, PART1_SHAPE, type Planes } from '../../src/experiments/colourise/methods.ts';
+import { architectureAutoencoder } from '../../src/experiments/configurable-autoencoder.ts';
+import { tensorsToFile } from '../../src/nn/safetensors.ts';
+import { Random } from '../../src/random.ts';
+
+const engine = await testEngine();
+
+function randomPicture(height: number, width: number, seed: number): Planes {
+  const random = new Random(seed);
+  return { data: Float32Array.from({ length: 3 * height * width }, () => random.next()), count: 1, height, width };
+}
+
+describe('pictures of any size', () => {
+  it('are padded by repeating their last row and column, and cropped back to what they were', () => {
+    // One 2 x 3 picture, its three planes 0..5, 10..15, 20..25.
+    const data = Float32Array.from({ length: 18 }, (_, i) => Math.floor(i / 6) * 10 + (i % 6));
+    const padded = padToMultiple({ data, count: 1, height: 2, width: 3 }, 4);
+    expect([padded.height, padded.width]).toEqual([4, 4]);
+    expect(Array.from(padded.data.subarray(0, 16))).toEqual([0, 1, 2, 2, 3, 4, 5, 5, 3, 4, 5, 5, 3, 4, 5, 5]);
+    expect(Array.from(padded.data.subarray(32, 36))).toEqual([20, 21, 22, 22]);
+    expect(Array.from(crop(padded.data, 1, padded, 2, 3))).toEqual(Array.from(data));
+  });
+
+  it.skipIf(!engine)('are colourised at their own size, as the padded picture is where they overlap', async () => {
+    const method = colourMethod('ycbcr', PART1_SHAPE, engine!, null);
+    const model = architectureAutoencoder(engine!, method.architecture, 3);
+    const picture = randomPicture(13, 22, 5);
+    const colours = await colourisePicture(engine!, model, method, picture);
+    expect(colours.length).toBe(3 * 13 * 22);
+    const padded = padToMultiple(picture, 4);
+    const whole = await colouriseImages(engine!, model, method, padded, 1);
+    expect(Array.from(colours)).toEqual(Array.from(crop(whole, 1, padded, 13, 22)));
+    // A colour, not the gray: the colouriser's chroma moved the channels apart somewhere.
+    const plane = 13 * 22;
+    expect(colours.some((value, i) => i < plane && Math.abs(value - colours[i + plane]!) > 1e-3)).toBe(true);
+    model.parameters().forEach((parameter) => parameter.dispose());
+  });
+});
+
+describe.skipIf(!engine)("a model folder of 'aelab colourise', from its files' contents", () => {
+  const method = colourMethod('difference', PART1_SHAPE, engine!, null);
+
+  it('rebuilds the model that wrote the weights: the same colours', async () => {
+    const trained = architectureAutoencoder(engine!, method.architecture, 11);
+    const weights = await tensorsToFile(engine!, trained.namedParameters(), { model: 'difference' });
+    const loaded = savedColouriser(engine!, 'runs/difference', {
+      config: { method: 'difference', architecture: method.architecture },
+      weights,
+      bins: null,
+    });
+    expect(loaded.method.name).toBe('difference');
+    const picture = randomPicture(8, 8, 2);
+    const expected = await colouriseImages(engine!, trained, method, picture, 1);
+    expect(Array.from(await colouriseImages(engine!, loaded.model, loaded.method, picture, 1))).toEqual(
+      Array.from(expected),
+    );
+    [trained, loaded.model].forEach((model) => model.parameters().forEach((parameter) => parameter.dispose()));
+  });
+
+  it("refuses an autoencoder's folder, a lab-classes folder without its bins, and weights of another shape", async () => {
+    const weights = new Uint8Array(0);
+    expect(() =>
+      savedColouriser(engine!, 'runs/part1', { config: { model: 'notebook' }, weights, bins: null }),
+    ).toThrow("runs/part1: a run folder of another kind (an autoencoder's, not a colouriser's)");
+    expect(() =>
+      savedColouriser(engine!, 'runs/lab-classes', {
+        config: { method: 'lab-classes', architecture: method.architecture },
+        weights,
+        bins: null,
+      }),
+    ).toThrow('runs/lab-classes: a lab-classes colouriser without its bins.json');
+    const other = architectureAutoencoder(engine!, { ...method.architecture, channelFactor: 2 }, 1);
+    const otherWeights = await tensorsToFile(engine!, other.namedParameters(), {});
+    expect(() =>
+      savedColouriser(engine!, 'runs/difference', {
+        config: { method: 'difference', architecture: method.architecture },
+        weights: otherWeights,
+        bins: null,
+      }),
+    ).toThrow(/^runs\/difference\/model\.safetensors: .*shape/);
+    other.parameters().forEach((parameter) => parameter.dispose());
+  });
+});
