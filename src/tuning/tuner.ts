@@ -143,6 +143,8 @@ export async function tune(engine: Engine, encodeWork: () => void, options: Tune
           engine.tuning.collect(() => engine.scope(encode)),
           encode,
         );
+      // The inputs of a whole batch take a while to draw: a page stays responsive between calls.
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
     // Tunable dispatches outside any op (the matmul ceiling, say) are timed within the work itself.
     addJobs(keysInWork, encodeWork);
