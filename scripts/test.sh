@@ -80,7 +80,8 @@ fi
 
 # The lab page in headless Chromium, served by 'aelab lab': training, the Inside view, the
 # gradient-check suite on the browser's own WebGPU (the parity line), a kernel row, saving and
-# loading a model, dropped files and a browser without WebGPU. Screenshots in .cache/lab/.
+# loading a model, the diagram, colourising, a lost device, a batch too large, long tasks, dropped
+# files and a browser without WebGPU. Screenshots in docs/images/lab-*.png.
 browser_log=.cache/browser-lab.log
 node scripts/browser-lab.mjs 2>&1 | tee "$browser_log" || true
 
