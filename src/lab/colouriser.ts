@@ -10,7 +10,7 @@ import { fit, type EpochLog, type Progress } from '../nn/training.ts';
 import type { Autoencoder } from '../nn/sequential.ts';
 import { architectureAutoencoder } from '../experiments/configurable-autoencoder.ts';
 import { colourMethod, PART1_SHAPE, type ColourMethod, type Planes } from '../experiments/colourise/methods.ts';
-import { colourisePicture, methodData, savedColouriser } from '../experiments/colourise/colourise-pictures.ts';
+import { colouriseFullResolution, methodData, savedColouriser } from '../experiments/colourise/colourise-pictures.ts';
 import { psnrs } from '../experiments/colourise/metrics.ts';
 
 /** The methods the page trains: the two that need no bins of the training images. */
@@ -114,7 +114,8 @@ export interface Colourised {
 /** `picture` (one RGB image of any size) colourised. */
 export async function colourise(colouriser: Colouriser, picture: Planes): Promise<Colourised> {
   const { engine, model, method } = colouriser;
-  const colours = await colourisePicture(engine, model, method, picture);
+  // The page shows the picture at the size it decoded it (WORKING_SIDE at most): predicted at that size.
+  const colours = await colouriseFullResolution(engine, model, method, picture, Infinity);
   const plane = picture.height * picture.width;
   const grayPlane = method.gray(picture);
   const gray = new Float32Array(3 * plane);

@@ -1,12 +1,15 @@
 // aelab colourise as a user runs it: every method trained briefly to a report, the refusals
 // (a taken --out, a changed setting on --resume, an unknown method, a model folder of another
-// kind, pictures of mixed sizes), colourising a user's pictures; and the lab-classes decoding
+// kind), colourising a user's pictures (PNG and JPEG of any size, EXIF orientation, a damaged
+// one named while the rest are done); and the lab-classes decoding
 // on the GPU against the colours it encodes.
 import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import jpeg from 'jpeg-js';
+import { quadrantJpeg } from '../support/pictures.ts';
 import { runCli } from '../support/cli.ts';
 import { CIFAR10_DIRECTORY } from '../../scripts/data-location.mjs';
 import { testEngine } from '../support/engine.ts';
@@ -93,7 +96,7 @@ describe('aelab colourise', () => {
     expect(result.stderr).toMatch(message);
   });
 
-  it("colourises a user's pictures, and refuses mixed sizes and a model folder of another kind", () => {
+  it("colourises a user's pictures of any size at full resolution, naming a damaged one, and refuses a model folder of another kind", () => {
     const pictures = join(out, 'pictures');
     mkdirSync(pictures);
     writePng(join(pictures, 'a.png'), 16, 8, 1);
@@ -104,10 +107,34 @@ describe('aelab colourise', () => {
     const png = PNG.sync.read(readFileSync(join(coloured, 'a.png')));
     expect([png.width, png.height]).toEqual([16, 8]);
 
-    writePng(join(pictures, 'c.png'), 12, 12, 3);
-    const mixed = runCli(['colourise', '--model', join(runs, 'ycbcr'), '--input', pictures, '--out', coloured]);
+    // Pictures people have: other sizes, a JPEG of odd size stored sideways (EXIF 6), a damaged one.
+    writePng(join(pictures, 'c.png'), 13, 9, 3);
+    writeFileSync(join(pictures, 'd.jpg'), quadrantJpeg(45, 31, 6));
+    writeFileSync(join(pictures, 'e.jpg'), quadrantJpeg(45, 31).subarray(0, 300));
+    const photos = join(out, 'photos');
+    const mixed = runCli(['colourise', '--model', join(runs, 'ycbcr'), '--input', pictures, '--out', photos]);
     expect(mixed.status).toBe(1);
-    expect(mixed.stderr).toMatch(/c\.png is 12x12, but .*a\.png is 16x8: all images must share one size/);
+    expect(mixed.stderr).toMatch(/e\.jpg: a damaged JPEG/);
+    expect(mixed.stderr).toMatch(/wrote 4 colourised pictures by ycbcr/);
+    expect(mixed.stderr).toMatch(/1 of 5 pictures could not be read \(named above\)/);
+    const c = PNG.sync.read(readFileSync(join(photos, 'c.png')));
+    expect([c.width, c.height]).toEqual([13, 9]);
+    const d = jpeg.decode(readFileSync(join(photos, 'd.jpg')), { useTArray: true });
+    expect([d.width, d.height]).toEqual([31, 45]);
+    expect(existsSync(join(photos, 'e.jpg'))).toBe(false);
+    // One picture to one file, of the type its name says.
+    const one = join(out, 'one.jpg');
+    const single = runCli([
+      'colourise',
+      '--model',
+      join(runs, 'ycbcr'),
+      '--input',
+      join(pictures, 'c.png'),
+      '--out',
+      one,
+    ]);
+    expect(single.status).toBe(0);
+    expect([...readFileSync(one).subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
 
     const another = runCli([
       'colourise',

@@ -3,10 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { testEngine } from '../support/engine.ts';
 import {
+  areaResize,
+  colouriseFullResolution,
   colouriseImages,
-  colourisePicture,
-  crop,
   padToMultiple,
+  resizeBilinear,
   savedColouriser,
 } from '../../src/experiments/colourise/colourise-pictures.ts';
 import { colourMethod, PART1_SHAPE, type Planes } from '../../src/experiments/colourise/methods.ts';
@@ -15,6 +16,16 @@ import { tensorsToFile } from '../../src/nn/safetensors.ts';
 import { Random } from '../../src/random.ts';
 
 const engine = await testEngine();
+
+/** The top-left height x width of [count, 3, H, W] planes. */
+function crop(planes: Float32Array, count: number, from: Planes, height: number, width: number): Float32Array {
+  const result = new Float32Array(count * 3 * height * width);
+  for (let k = 0; k < count * 3; k++)
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        result[(k * height + y) * width + x] = planes[(k * from.height + y) * from.width + x]!;
+  return result;
+}
 
 function randomPicture(height: number, width: number, seed: number): Planes {
   const random = new Random(seed);
@@ -36,7 +47,7 @@ describe('pictures of any size', () => {
     const method = colourMethod('ycbcr', PART1_SHAPE, engine!, null);
     const model = architectureAutoencoder(engine!, method.architecture, 3);
     const picture = randomPicture(13, 22, 5);
-    const colours = await colourisePicture(engine!, model, method, picture);
+    const colours = await colouriseFullResolution(engine!, model, method, picture, Infinity);
     expect(colours.length).toBe(3 * 13 * 22);
     const padded = padToMultiple(picture, 4);
     const whole = await colouriseImages(engine!, model, method, padded, 1);
@@ -44,6 +55,42 @@ describe('pictures of any size', () => {
     // A colour, not the gray: the colouriser's chroma moved the channels apart somewhere.
     const plane = 13 * 22;
     expect(colours.some((value, i) => i < plane && Math.abs(value - colours[i + plane]!) > 1e-3)).toBe(true);
+    model.parameters().forEach((parameter) => parameter.dispose());
+  });
+});
+
+describe('resizing', () => {
+  it('averages the pixels each output pixel covers when shrinking, and interpolates between centres when growing', () => {
+    // One plane of 4 x 4: 0..15.
+    const plane = Float32Array.from({ length: 16 }, (_, i) => i);
+    expect(Array.from(areaResize(plane, 1, 4, 4, 2, 2))).toEqual([2.5, 4.5, 10.5, 12.5]);
+    // Two pixels [0, 1] grown to four: centres at 0.25, 0.75 -> clamped 0, 0.25, 0.75, 1.
+    expect(Array.from(resizeBilinear(new Float32Array([0, 1]), 1, 1, 2, 1, 4, 1, 0.5))).toEqual([0, 0.25, 0.75, 1]);
+  });
+});
+
+describe.skipIf(!engine)('a large picture colourised at full resolution', () => {
+  it("is the picture's size, and its luma is the picture's own (ycbcr): every detail kept", async () => {
+    const method = colourMethod('ycbcr', PART1_SHAPE, engine!, null);
+    const model = architectureAutoencoder(engine!, method.architecture, 3);
+    // Colours in the middle of the range, so that no clipping changes the luma.
+    const random = new Random(8);
+    const [height, width] = [61, 90];
+    const picture = {
+      data: Float32Array.from({ length: 3 * height * width }, () => 0.35 + 0.3 * random.next()),
+      count: 1,
+      height,
+      width,
+    };
+    const colours = await colouriseFullResolution(engine!, model, method, picture, 16);
+    expect(colours.length).toBe(3 * height * width);
+    const luma = method.gray(picture);
+    const outputLuma = method.gray({ ...picture, data: colours });
+    let largest = 0;
+    luma.forEach((value, i) => (largest = Math.max(largest, Math.abs(value - outputLuma[i]!))));
+    expect(largest).toBeLessThan(1e-5);
+    // The chroma is the model's, predicted at 16 x 11: not the picture's.
+    expect(colours.some((value, i) => Math.abs(value - picture.data[i]!) > 1e-3)).toBe(true);
     model.parameters().forEach((parameter) => parameter.dispose());
   });
 });

@@ -1,6 +1,7 @@
 // A trained colouriser put to use, with no file system (the lab page runs it too): a method's
-// training data, the RGB images it makes of gray planes, a picture of any size (padded to
-// what the pools take and cropped back), and a model folder of 'aelab colourise' rebuilt
+// training data, the RGB images it makes of gray planes, a picture of any size at its full
+// resolution (the chroma predicted at a working size, padded to what the pools take), and a
+// model folder of 'aelab colourise' rebuilt
 // from its config.json, model.safetensors and, for lab-classes, bins.json.
 import type { Engine } from '../../backend/engine.ts';
 import type { Tensor } from '../../backend/tensor.ts';
@@ -34,6 +35,29 @@ export function methodData(set: ImageSet, method: ColourMethod, targetShape: rea
   };
 }
 
+/** The model's (decoded) output for gray planes [count, 1, height, width]. */
+async function decodedOutput(
+  engine: Engine,
+  model: { forward(input: Tensor): Tensor },
+  method: ColourMethod,
+  gray: Float32Array,
+  count: number,
+  height: number,
+  width: number,
+): Promise<Float32Array> {
+  const output = engine.scope(() =>
+    noGrad(() => {
+      const raw = model.forward(engine.tensor(gray, [count, 1, height, width]));
+      return method.decode ? method.decode(raw) : raw;
+    }),
+  );
+  try {
+    return await output.read();
+  } finally {
+    output.dispose();
+  }
+}
+
 /** The RGB images a trained colouriser makes of RGB images (from their gray planes). */
 export async function colouriseImages(
   engine: Engine,
@@ -49,17 +73,8 @@ export async function colouriseImages(
   for (let start = 0; start < count; start += batchSize) {
     const size = Math.min(batchSize, count - start);
     const input = gray.subarray(start * plane, (start + size) * plane);
-    const output = engine.scope(() =>
-      noGrad(() => {
-        const raw = model.forward(engine.tensor(input, [size, 1, height, width]));
-        return method.decode ? method.decode(raw) : raw;
-      }),
-    );
-    try {
-      result.set(method.reconstruct(input, await output.read(), size, height, width), start * 3 * plane);
-    } finally {
-      output.dispose();
-    }
+    const output = await decodedOutput(engine, model, method, input, size, height, width);
+    result.set(method.reconstruct(input, output, size, height, width), start * 3 * plane);
   }
   return result;
 }
@@ -77,34 +92,107 @@ export function padToMultiple(rgb: Planes, multiple: number): Planes {
   return { data, count: rgb.count, height, width };
 }
 
-/** The top-left `height` x `width` of [count, 3, H, W] planes. */
-export function crop(
+/** Planes [channels, height, width] shrunk to outHeight x outWidth, each pixel the mean of the source pixels it covers. */
+export function areaResize(
   planes: Float32Array,
-  count: number,
-  from: { height: number; width: number },
+  channels: number,
   height: number,
   width: number,
+  outHeight: number,
+  outWidth: number,
 ): Float32Array {
-  const result = new Float32Array(count * 3 * height * width);
-  for (let k = 0; k < count * 3; k++)
-    for (let y = 0; y < height; y++)
-      result.set(
-        planes.subarray((k * from.height + y) * from.width, (k * from.height + y) * from.width + width),
-        (k * height + y) * width,
-      );
+  const result = new Float32Array(channels * outHeight * outWidth);
+  const span = (i: number, from: number, to: number) => {
+    const start = Math.floor((i * from) / to);
+    return [start, Math.max(start + 1, Math.floor(((i + 1) * from) / to))] as const;
+  };
+  for (let y = 0; y < outHeight; y++) {
+    const [y0, y1] = span(y, height, outHeight);
+    for (let x = 0; x < outWidth; x++) {
+      const [x0, x1] = span(x, width, outWidth);
+      for (let c = 0; c < channels; c++) {
+        let sum = 0;
+        for (let sy = y0; sy < y1; sy++)
+          for (let sx = x0; sx < x1; sx++) sum += planes[(c * height + sy) * width + sx]!;
+        result[(c * outHeight + y) * outWidth + x] = sum / ((y1 - y0) * (x1 - x0));
+      }
+    }
+  }
   return result;
 }
 
-/** Pictures of any size colourised: padded to multiples of 4 (the colourisers pool twice by 2), then cropped back. */
-export async function colourisePicture(
+/**
+ * Planes [channels, height, width] sampled bilinearly onto outHeight x outWidth: output pixel
+ * (x, y) reads at ((x + 0.5) scaleX - 0.5, (y + 0.5) scaleY - 0.5), the edges clamped.
+ */
+export function resizeBilinear(
+  planes: Float32Array,
+  channels: number,
+  height: number,
+  width: number,
+  outHeight: number,
+  outWidth: number,
+  scaleY: number,
+  scaleX: number,
+): Float32Array {
+  const result = new Float32Array(channels * outHeight * outWidth);
+  const clamp = (value: number, limit: number) => Math.min(limit - 1, Math.max(0, value));
+  for (let y = 0; y < outHeight; y++) {
+    const sy = Math.min(height - 1, Math.max(0, (y + 0.5) * scaleY - 0.5));
+    const y0 = Math.floor(sy);
+    const y1 = clamp(y0 + 1, height);
+    const fy = sy - y0;
+    for (let x = 0; x < outWidth; x++) {
+      const sx = Math.min(width - 1, Math.max(0, (x + 0.5) * scaleX - 0.5));
+      const x0 = Math.floor(sx);
+      const x1 = clamp(x0 + 1, width);
+      const fx = sx - x0;
+      for (let c = 0; c < channels; c++) {
+        const at = (row: number, column: number) => planes[(c * height + row) * width + column]!;
+        result[(c * outHeight + y) * outWidth + x] =
+          (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) + fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1));
+      }
+    }
+  }
+  return result;
+}
+
+/** The side a picture is colourised at by default: four times CIFAR-10's 32, the training size. */
+export const DEFAULT_WORKING_SIZE = 128;
+
+/**
+ * One RGB picture colourised at its own full resolution: the chroma is predicted at a working
+ * size (the longer side `workingSize` at most, the picture shrunk by area averaging), brought
+ * back to full size bilinearly and combined with the picture's own full-resolution gray plane
+ * in the method's colour space, so every detail of the original stays.
+ */
+export async function colouriseFullResolution(
   engine: Engine,
   model: { forward(input: Tensor): Tensor },
   method: ColourMethod,
-  rgb: Planes,
+  picture: Planes,
+  workingSize = DEFAULT_WORKING_SIZE,
 ): Promise<Float32Array> {
-  const padded = padToMultiple(rgb, 4);
-  const colourised = await colouriseImages(engine, model, method, padded, 1);
-  return crop(colourised, rgb.count, padded, rgb.height, rgb.width);
+  const { height, width } = picture;
+  const shrink = Math.min(1, workingSize / Math.max(height, width));
+  const [h, w] = [Math.max(1, Math.round(height * shrink)), Math.max(1, Math.round(width * shrink))];
+  const small = shrink < 1 ? areaResize(picture.data, 3, height, width, h, w) : picture.data;
+  const padded = padToMultiple({ data: small, count: 1, height: h, width: w }, 4);
+  const output = await decodedOutput(engine, model, method, method.gray(padded), 1, padded.height, padded.width);
+  const [outHeight, outWidth] = [padded.height * method.outputScale, padded.width * method.outputScale];
+  const channels = output.length / (outHeight * outWidth);
+  const scale = method.outputScale;
+  const full = resizeBilinear(
+    output,
+    channels,
+    outHeight,
+    outWidth,
+    height,
+    width,
+    (h / height) * scale,
+    (w / width) * scale,
+  );
+  return method.combine(method.gray(picture), full, 1, height, width);
 }
 
 /** A colouriser's config.json: its method and architecture, or an error naming the kind of folder it is. */

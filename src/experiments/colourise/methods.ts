@@ -63,6 +63,10 @@ export interface ColourMethod {
   decode?(output: Tensor): Tensor;
   /** RGB images on [0, 1] from the gray planes and the (decoded) output. */
   reconstruct(gray: Float32Array, output: Float32Array, count: number, height: number, width: number): Float32Array;
+  /** The (decoded) output's side over the input's: 1, or 1/2 for lab-classes. */
+  readonly outputScale: number;
+  /** RGB images from the gray planes and the (decoded) output brought to their size: reconstruct's last step. */
+  combine(gray: Float32Array, output: Float32Array, count: number, height: number, width: number): Float32Array;
 }
 
 /** Applies `conversion` to each pixel of RGB planes and keeps channels `keep` of its result. */
@@ -105,6 +109,8 @@ const differences: PixelConversion = (r, g, b) => {
 
 function ycbcrMethod(notebook: boolean, shape: typeof PART1_SHAPE): ColourMethod {
   const [forward, inverse] = notebook ? [notebookRgbToYcbcr, notebookYcbcrToRgb] : [rgbToYcbcr, ycbcrToRgb];
+  const combined: ColourMethod['combine'] = (gray, output, count, height, width) =>
+    reconstructed(gray, output, count, height * width, 2, (y, [cb, cr]) => inverse(y, cb!, cr!));
   return {
     name: notebook ? 'notebook-ycbcr' : 'ycbcr',
     description: notebook
@@ -117,12 +123,15 @@ function ycbcrMethod(notebook: boolean, shape: typeof PART1_SHAPE): ColourMethod
       : { ...shape, outputLayers: 2, output: 'sigmoid' },
     gray: (rgb) => convertedPlanes(rgb, forward, [0]),
     targets: (rgb) => convertedPlanes(rgb, forward, [1, 2]),
-    reconstruct: (gray, output, count, height, width) =>
-      reconstructed(gray, output, count, height * width, 2, (y, [cb, cr]) => inverse(y, cb!, cr!)),
+    outputScale: 1,
+    combine: combined,
+    reconstruct: combined,
   };
 }
 
 function differenceMethod(notebook: boolean, shape: typeof PART1_SHAPE): ColourMethod {
+  const combined: ColourMethod['combine'] = (gray, output, count, height, width) =>
+    reconstructed(gray, output, count, height * width, 3, (g, d) => d.map((value) => g + value));
   return {
     name: notebook ? 'notebook-difference' : 'difference',
     description: notebook
@@ -135,8 +144,9 @@ function differenceMethod(notebook: boolean, shape: typeof PART1_SHAPE): ColourM
       : { ...shape, outputLayers: 3, output: 'tanh', outputRange: 2 / 3 },
     gray: (rgb) => convertedPlanes(rgb, mean3, [0]),
     targets: (rgb) => convertedPlanes(rgb, differences, [0, 1, 2]),
-    reconstruct: (gray, output, count, height, width) =>
-      reconstructed(gray, output, count, height * width, 3, (g, d) => d.map((value) => g + value)),
+    outputScale: 1,
+    combine: combined,
+    reconstruct: combined,
   };
 }
 
@@ -185,6 +195,8 @@ export function labClassesMethod(engine: Engine | null, bins: AbBins, shape: typ
       `lab-classes predicts at half resolution: it needs an architecture with pools of 2, not ${shape.compression}`,
     );
   const search = new BinSearch(bins);
+  const combined: ColourMethod['combine'] = (gray, ab, count, height, width) =>
+    reconstructed(gray, ab, count, height * width, 2, (l, [a, b]) => labToRgb(100 * l, a!, b!));
   // The annealed mean on the GPU: softmax(logits / T), then a 1 x 1 conv whose weights are the bin centres.
   const centres = engine?.tensor(centreWeights(bins), [2, bins.count, 1, 1], 'ab bin centres').keep();
   return {
@@ -211,10 +223,10 @@ export function labClassesMethod(engine: Engine | null, bins: AbBins, shape: typ
     },
     decode: (output) =>
       noGrad(() => F.conv2d(F.softmax(F.scale(output, 1 / TEMPERATURE)), centres!, null, { padding: 'valid' })),
-    reconstruct(gray, ab, count, height, width) {
-      const full = upsampleBilinear(ab, count * 2, height >> 1, width >> 1);
-      return reconstructed(gray, full, count, height * width, 2, (l, [a, b]) => labToRgb(100 * l, a!, b!));
-    },
+    outputScale: 1 / 2,
+    combine: combined,
+    reconstruct: (gray, ab, count, height, width) =>
+      combined(gray, upsampleBilinear(ab, count * 2, height >> 1, width >> 1), count, height, width),
   };
 }
 
