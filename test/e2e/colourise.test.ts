@@ -53,9 +53,15 @@ describe('aelab colourise', () => {
       'notebook-difference',
     ]);
     expect(metrics.binCount).toBeGreaterThan(50);
-    for (const run of Object.values(metrics.runs) as { pooledPsnr: number; abAccuracy: number[] }[]) {
+    // Each method against the gray of its own input.
+    expect(Object.keys(metrics.grays).sort()).toEqual(['BT.601 luma', 'L*', 'channel mean', "the notebook's luma"]);
+    expect(metrics.runs['difference'].ownGray).toBe('channel mean');
+    expect(metrics.runs['lab-classes'].ownGray).toBe('L*');
+    type Run = { pooledPsnr: number; abAccuracy: number[]; ownGray: string; gainOverOwnGray: number };
+    for (const run of Object.values(metrics.runs) as Run[]) {
       expect(Number.isFinite(run.pooledPsnr)).toBe(true);
       expect(run.abAccuracy).toHaveLength(151);
+      expect(run.gainOverOwnGray).toBeCloseTo(run.pooledPsnr - metrics.grays[run.ownGray].pooledPsnr, 10);
     }
     const report = readFileSync(join(runs, 'report.html'), 'utf8');
     expect(report).toMatch(/the notebook&#39;s YCbCr|the notebook's YCbCr/);

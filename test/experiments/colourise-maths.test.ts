@@ -12,7 +12,14 @@ import {
   psnrs,
   ssim,
 } from '../../src/experiments/colourise/metrics.ts';
-import { colourMethod, PART1_SHAPE, upsampleBilinear, type Planes } from '../../src/experiments/colourise/methods.ts';
+import {
+  colourMethod,
+  grayBaseline,
+  labClassesMethod,
+  PART1_SHAPE,
+  upsampleBilinear,
+  type Planes,
+} from '../../src/experiments/colourise/methods.ts';
 import { loadCifar10 } from '../../src/data/cifar10.ts';
 import { toFloat } from '../../src/data/image-set.ts';
 import { Random } from '../../src/random.ts';
@@ -166,5 +173,22 @@ describe('the gray baseline on the test batch', () => {
     const batch = { pixels: truth.data, count: test.count, height: 32, width: 32 };
     expect(psnrs({ ...batch, pixels: grayImages }, batch).pooled).toBeCloseTo(21.85, 2);
     expect(colourfulness(batch)).toBeCloseTo(33.7, 1);
+  });
+
+  it("of each method, its own gray with no colour, matches NumPy's: channel mean 22.26, luma 21.85, L* 21.60 dB", () => {
+    const { test } = loadCifar10(CIFAR10_DIRECTORY);
+    const indices = Array.from({ length: test.count }, (_, i) => i);
+    const truth: Planes = { data: toFloat(test, indices), count: test.count, height: 32, width: 32 };
+    const batch = { pixels: truth.data, count: test.count, height: 32, width: 32 };
+    const bins = findBins(Float64Array.from({ length: 200 }, (_, i) => (i % 20) * 5 - 50));
+    const expected = [
+      [colourMethod('difference', PART1_SHAPE, null, null), 'channel mean', 22.26],
+      [colourMethod('ycbcr', PART1_SHAPE, null, null), 'BT.601 luma', 21.85],
+      [labClassesMethod(null, bins, PART1_SHAPE), 'L*', 21.6],
+    ] as const;
+    for (const [method, name, psnr] of expected) {
+      expect(method.grayName).toBe(name);
+      expect(psnrs({ ...batch, pixels: grayBaseline(method, truth) }, batch).pooled).toBeCloseTo(psnr, 2);
+    }
   });
 });

@@ -63,6 +63,10 @@ export interface ColourMethod {
   decode?(output: Tensor): Tensor;
   /** RGB images on [0, 1] from the gray planes and the (decoded) output. */
   reconstruct(gray: Float32Array, output: Float32Array, count: number, height: number, width: number): Float32Array;
+  /** What its gray plane is, in words: its gray baseline's name. */
+  readonly grayName: string;
+  /** The (decoded) output that says "no colour", per channel: its gray baseline predicts it everywhere. */
+  readonly neutral: readonly number[];
   /** The (decoded) output's side over the input's: 1, or 1/2 for lab-classes. */
   readonly outputScale: number;
   /** RGB images from the gray planes and the (decoded) output brought to their size: reconstruct's last step. */
@@ -123,6 +127,9 @@ function ycbcrMethod(notebook: boolean, shape: typeof PART1_SHAPE): ColourMethod
       : { ...shape, outputLayers: 2, output: 'sigmoid' },
     gray: (rgb) => convertedPlanes(rgb, forward, [0]),
     targets: (rgb) => convertedPlanes(rgb, forward, [1, 2]),
+    grayName: notebook ? "the notebook's luma" : 'BT.601 luma',
+    // The notebook's Cb and Cr have no offset: its "no colour" is 0.
+    neutral: notebook ? [0, 0] : [0.5, 0.5],
     outputScale: 1,
     combine: combined,
     reconstruct: combined,
@@ -144,6 +151,8 @@ function differenceMethod(notebook: boolean, shape: typeof PART1_SHAPE): ColourM
       : { ...shape, outputLayers: 3, output: 'tanh', outputRange: 2 / 3 },
     gray: (rgb) => convertedPlanes(rgb, mean3, [0]),
     targets: (rgb) => convertedPlanes(rgb, differences, [0, 1, 2]),
+    grayName: 'channel mean',
+    neutral: [0, 0, 0],
     outputScale: 1,
     combine: combined,
     reconstruct: combined,
@@ -223,6 +232,8 @@ export function labClassesMethod(engine: Engine | null, bins: AbBins, shape: typ
     },
     decode: (output) =>
       noGrad(() => F.conv2d(F.softmax(F.scale(output, 1 / TEMPERATURE)), centres!, null, { padding: 'valid' })),
+    grayName: 'L*',
+    neutral: [0, 0],
     outputScale: 1 / 2,
     combine: combined,
     reconstruct: (gray, ab, count, height, width) =>
@@ -240,4 +251,15 @@ export function colourMethod(
   if (name === 'difference' || name === 'notebook-difference') return differenceMethod(name !== 'difference', shape);
   if (!bins) throw new AelabError('lab-classes needs the ab bins of its training images');
   return labClassesMethod(engine, bins, shape);
+}
+
+/** RGB images as `method`'s gray baseline makes them: its own gray plane, with no colour (its neutral output). */
+export function grayBaseline(method: ColourMethod, rgb: Planes): Float32Array {
+  const plane = rgb.height * rgb.width;
+  const neutral = new Float32Array(rgb.count * method.neutral.length * plane);
+  for (let n = 0; n < rgb.count; n++)
+    method.neutral.forEach((value, c) =>
+      neutral.fill(value, (n * method.neutral.length + c) * plane, (n * method.neutral.length + c + 1) * plane),
+    );
+  return method.combine(method.gray(rgb), neutral, rgb.count, rgb.height, rgb.width);
 }

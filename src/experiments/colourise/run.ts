@@ -22,6 +22,7 @@ import { tensorsToFile } from '../../nn/safetensors.ts';
 import { binsFromJson, binsToJson, findBins, type AbBins } from './ab-bins.ts';
 import {
   colourMethod,
+  grayBaseline,
   halfResolutionAb,
   PART1_SHAPE,
   RUN_NAMES,
@@ -64,6 +65,8 @@ export interface RunOutcome {
   readonly history: EpochLog[];
   readonly trainingSeconds: number;
   readonly metrics: ColourMetrics;
+  /** Its own gray baseline's name, a key of ColouriseResult.grays. */
+  readonly grayName: string;
   readonly predictions: Float32Array;
   readonly summary: string;
   readonly lossName: string;
@@ -71,7 +74,10 @@ export interface RunOutcome {
 
 export interface ColouriseResult {
   readonly directory: string;
+  /** The BT.601 luma with no colour: the grid's gray column. */
   readonly gray: ColourMetrics;
+  /** Each method's own gray baseline, by its name (ColourMethod.grayName). */
+  readonly grays: Readonly<Record<string, ColourMetrics>>;
   readonly runs: RunOutcome[];
   readonly truthColourfulness: number;
   /** Q, when lab-classes ran. */
@@ -159,16 +165,19 @@ export async function runColourise(
     const truth = planesOf(test, everyTest);
     const truthImages: ImageBatch = { pixels: truth.data, count: test.count, height: test.height, width: test.width };
     const measuredAgainst = describeTruth(truthImages);
-    const grayMethod = colourMethod('ycbcr', shape, null, null);
-    const gray = grayMethod.gray(truth);
-    const grayImages = grayMethod.reconstruct(
-      gray,
-      new Float32Array(2 * gray.length).fill(0.5),
-      test.count,
-      test.height,
-      test.width,
-    );
-    const grayMetrics = colourMetrics({ ...truthImages, pixels: grayImages }, measuredAgainst);
+    // Each method's own gray baseline: its gray plane with no colour. The luma's is the grid's gray column.
+    const grays = new Map<string, ColourMetrics>();
+    const grayOf = (method: ColourMethod): ColourMetrics => {
+      let metrics = grays.get(method.grayName);
+      if (!metrics) {
+        metrics = colourMetrics({ ...truthImages, pixels: grayBaseline(method, truth) }, measuredAgainst);
+        grays.set(method.grayName, metrics);
+      }
+      return metrics;
+    };
+    const lumaMethod = colourMethod('ycbcr', shape, null, null);
+    const grayImages = grayBaseline(lumaMethod, truth);
+    const grayMetrics = grayOf(lumaMethod);
     log(
       `gray baseline (neutral chroma): PSNR ${grayMetrics.pooledPsnr.toFixed(2)} dB pooled, colourfulness ${grayMetrics.colourfulness.toFixed(1)} (true images ${measuredAgainst.colourfulness.toFixed(1)})`,
     );
@@ -211,7 +220,8 @@ export async function runColourise(
       if (name === 'lab-classes') run.write('bins.json', JSON.stringify(binsToJson(bins!)) + '\n');
       const trained = await trainMethod(engine, run, method, { train, validation, truth }, config, hooks, log);
       const metrics = colourMetrics({ ...truthImages, pixels: trained.predictions }, measuredAgainst);
-      runs.push({ ...trained, metrics });
+      const ownGray = grayOf(method);
+      runs.push({ ...trained, metrics, grayName: method.grayName });
       run.write(
         'metrics.json',
         JSON.stringify(
@@ -220,13 +230,15 @@ export async function runColourise(
           2,
         ) + '\n',
       );
+      const gain = metrics.pooledPsnr - ownGray.pooledPsnr;
       log(
-        `${name}: PSNR ${metrics.pooledPsnr.toFixed(2)} dB pooled (gray ${grayMetrics.pooledPsnr.toFixed(2)}), colourfulness ratio ${metrics.colourfulnessRatio.toFixed(3)}, ab AUC ${(100 * metrics.abAuc).toFixed(1)}%`,
+        `${name}: PSNR ${metrics.pooledPsnr.toFixed(2)} dB pooled (its own gray, the ${method.grayName}: ${ownGray.pooledPsnr.toFixed(2)}, ${gain >= 0 ? '+' : ''}${gain.toFixed(2)}), colourfulness ratio ${metrics.colourfulnessRatio.toFixed(3)}, ab AUC ${(100 * metrics.abAuc).toFixed(1)}%`,
       );
     }
     const result: ColouriseResult = {
       directory: out,
       gray: grayMetrics,
+      grays: Object.fromEntries(grays),
       runs,
       truthColourfulness: measuredAgainst.colourfulness,
       binCount: bins?.count ?? null,
@@ -254,7 +266,7 @@ async function trainMethod(
   config: ColouriseConfig,
   hooks: ColouriseHooks,
   log: (line: string) => void,
-): Promise<Omit<RunOutcome, 'metrics'>> {
+): Promise<Omit<RunOutcome, 'metrics' | 'grayName'>> {
   const { train, validation, truth } = split;
   const model = architectureAutoencoder(engine, method.architecture, config.seed);
   const imageShape = [1, train.height, train.width];
