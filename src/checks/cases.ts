@@ -155,6 +155,11 @@ export const opCases: { readonly [K in OpName]: readonly ParityCase<AttributesOf
     { inputs: plain([1, 5, 3, 4]), attributes: { factor: 3 } },
     { inputs: plain([3, 2, 5, 5]), attributes: { factor: 1 } },
   ],
+  concat: [
+    { inputs: plain([2, 3, 7, 9], [2, 5, 7, 9]), attributes: none },
+    { inputs: plain([1, 1, 4, 4], [1, 1, 4, 4]), attributes: none },
+    { inputs: plain([3, 16, 8, 8], [3, 12, 8, 8]), attributes: none }, // a U-Net's skip at the bottleneck's side
+  ],
   binaryCrossEntropy: [
     { inputs: probabilities([2, 3, 7, 9]), attributes: none },
     { inputs: probabilities([32, 3, 32, 32]), attributes: none },

@@ -17,6 +17,7 @@ import { softmaxCrossEntropy } from './softmax-cross-entropy.ts';
 import { conv2d } from './conv2d/conv2d.ts';
 import { maxPool2d } from './max-pool2d.ts';
 import { upsample2d } from './upsample2d.ts';
+import { concat } from './concat.ts';
 import { binaryCrossEntropy } from './binary-cross-entropy.ts';
 import { binaryCrossEntropyFromLogits } from './binary-cross-entropy-from-logits.ts';
 import { meanSquaredError } from './mean-squared-error.ts';
@@ -40,6 +41,7 @@ export const ops = {
   conv2d,
   maxPool2d,
   upsample2d,
+  concat,
   binaryCrossEntropy,
   binaryCrossEntropyFromLogits,
   softmaxCrossEntropy,

@@ -22,6 +22,10 @@ export declare const wgsl: {
     readonly loss: { readonly bindings: 'expected' | 'losses' | 'prediction'; readonly params: 'count' | 'invocations' | 'scale' };
     readonly gradient: { readonly bindings: 'expected' | 'gradOutput' | 'gradPrediction' | 'prediction'; readonly params: 'count' | 'invocations' | 'scale' };
   }>;
+  readonly concat: KernelSource<{
+    readonly place: { readonly bindings: 'input' | 'output'; readonly params: 'batch' | 'channels' | 'count' | 'first' | 'plane' };
+    readonly take: { readonly bindings: 'gradInput' | 'gradOutput'; readonly params: 'batch' | 'channels' | 'count' | 'first' | 'plane' };
+  }>;
   readonly conv2dForward: KernelSource<{
     readonly forward: { readonly bindings: 'bias' | 'input' | 'output' | 'weight'; readonly params: 'batch' | 'hasBias' | 'inChannels' | 'inHeight' | 'inWidth' | 'kernelHeight' | 'kernelWidth' | 'outChannels' | 'outHeight' | 'outWidth' | 'padLeft' | 'padTop' | 'relu' | 'rowsPerSplit' | 'splits' | 'stride' | 'upsample' };
   }>;

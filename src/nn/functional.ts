@@ -25,6 +25,8 @@ export const maxPool2d = <T extends TapeTensor<T>>(input: T, attributes: MaxPool
   apply(ops.maxPool2d, [input], attributes);
 export const upsample2d = <T extends TapeTensor<T>>(input: T, factor: number): T =>
   apply(ops.upsample2d, [input], { factor });
+/** [N, Ca, ...] and [N, Cb, ...] joined over channels: [N, Ca + Cb, ...]. */
+export const concat = <T extends TapeTensor<T>>(left: T, right: T): T => apply(ops.concat, [left, right], {});
 export const relu = <T extends TapeTensor<T>>(input: T): T => apply(ops.relu, [input], none);
 /** sigmoid(input); the output remembers `input` as its logits, for binaryCrossEntropy. */
 export function sigmoid<T extends TapeTensor<T>>(input: T): T {
