@@ -17,7 +17,7 @@ import { colouriseFiles } from './colourise-files.ts';
 import { targetLines } from '../experiments/colourise/report.ts';
 
 export const COLOURISE_USAGE = `aelab colourise --method ycbcr|difference|lab-classes|all [--data DIR] [--epochs 10] [--batch-size 32]
-                [--sample 0.1] [--seed 1] [--out runs/colourise] [--resume] [--notebook] [--from-sweep DIR] [--tune | --no-tune]
+                [--sample 0.1] [--seed 1] [--out runs/colourise] [--resume] [--notebook] [--from-sweep DIR] [--skip] [--tune | --no-tune]
   trains colourisers (gray in, colour out) and measures them on the test split against the gray
   image; writes OUT/<method>/ run folders and OUT/report.html
   --method M        ycbcr: Y in, Cb and Cr out; difference: R, G, B minus their mean out;
@@ -26,6 +26,8 @@ export const COLOURISE_USAGE = `aelab colourise --method ycbcr|difference|lab-cl
   --notebook        the notebook's version of ycbcr or difference: its conversion, a 1-filter
                     first conv, a ReLU output with binary cross-entropy
   --from-sweep DIR  the best architecture of a finished 'aelab sweep' instead of Part 1's
+  --skip            U-Net skip connections: each decoder conv after an upsampling also sees the
+                    encoder's map of its resolution (joined over channels)
 aelab colourise --model DIR --input FILE_OR_FOLDER --out DIR|FILE.png|FILE.jpg [--working-size 128] [--method M]
   colourises PNG and JPEG pictures of any size (colour ones are made gray first; EXIF
   orientation applied) with a trained method's folder, each at its full resolution: the
@@ -59,6 +61,7 @@ export async function colourise(argv: string[]): Promise<void> {
     out: { type: 'string', default: 'runs/colourise' },
     notebook: { type: 'boolean' },
     fromSweep: { type: 'string' },
+    skip: { type: 'boolean' },
   });
   checkTrainingOptions(options);
   const runs = requestedRuns(options.method, options.notebook);
@@ -71,6 +74,7 @@ export async function colourise(argv: string[]): Promise<void> {
     seed: options.seed,
     runs,
     fromSweep: options.fromSweep,
+    skip: options.skip,
   };
   const result = await runColourise(options.out!, config, options.resume, {
     log,

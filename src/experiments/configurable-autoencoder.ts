@@ -15,6 +15,7 @@ import { Autoencoder, Sequential } from '../nn/sequential.ts';
 import type { TapeTensor } from '../nn/autograd.ts';
 import { Random } from '../random.ts';
 import { notebookAutoencoder } from './notebook-autoencoder.ts';
+import { SkipAutoencoder } from './skip-autoencoder.ts';
 
 /**
  * The output layer: 'sigmoid' (Part 1's: BCE taken from the logits), 'relu' (the notebook's:
@@ -39,6 +40,8 @@ export interface ArchitectureConfig {
   readonly outputRange?: number;
   /** Leave out the last upsampling and make the output conv 1 x 1: logits at half resolution. */
   readonly classifier?: boolean;
+  /** U-Net skip connections: each decoder conv after an upsampling also sees the encoder's map of its resolution. */
+  readonly skip?: boolean;
 }
 
 export function architectureAutoencoder<T extends TapeTensor<T>>(
@@ -56,12 +59,28 @@ export function architectureAutoencoder<T extends TapeTensor<T>>(
   const latent = 4 * channelFactor;
   const first = config.firstFilters ?? inputLayers;
   const encoder: Layer<T>[] = [conv(inputLayers, first)];
-  if (!fewerLayers) encoder.push(...pool(), conv(first, hidden));
+  // With skips: the encoder convs' outputs before their pools, deepest first, each joined to a decoder conv's input.
+  const sources = [{ layer: 0, channels: first }];
+  if (!fewerLayers) {
+    encoder.push(...pool(), conv(first, hidden));
+    sources.unshift({ layer: encoder.length - 1, channels: hidden });
+  }
   encoder.push(...pool(), conv(fewerLayers ? first : hidden, latent));
   const decoder: Layer<T>[] = [];
-  if (!fewerLayers) decoder.push(...upsample(), conv(latent, hidden));
+  const skips = new Map<number, number>();
+  /** The next skip's channels, joined to decoder layer `at` (0 without skips). */
+  const skipInto = (at: number): number => {
+    const source = config.skip ? sources.shift() : undefined;
+    if (!source) return 0;
+    skips.set(at, source.layer);
+    return source.channels;
+  };
+  if (!fewerLayers) {
+    decoder.push(...upsample());
+    decoder.push(conv(latent + skipInto(decoder.length), hidden));
+  }
   if (!config.classifier) decoder.push(...upsample());
-  const outputInputs = fewerLayers ? latent : hidden;
+  const outputInputs = (fewerLayers ? latent : hidden) + (config.classifier ? 0 : skipInto(decoder.length));
   if (config.classifier) {
     decoder.push(
       new Conv2d(backend, {
@@ -83,7 +102,9 @@ export function architectureAutoencoder<T extends TapeTensor<T>>(
         ...(config.outputRange && config.outputRange !== 1 ? [new Scale(config.outputRange)] : []),
       );
   }
-  return new Autoencoder<T>(new Sequential<T>(encoder), new Sequential<T>(decoder));
+  return config.skip
+    ? new SkipAutoencoder<T>(new Sequential<T>(encoder), new Sequential<T>(decoder), skips)
+    : new Autoencoder<T>(new Sequential<T>(encoder), new Sequential<T>(decoder));
 }
 
 /** The latent size (C x H x W) from Keras' shape rules: a 'same' pool of c on n gives ceil(n / c). */
@@ -108,7 +129,8 @@ export function architectureName(config: ArchitectureConfig): string {
   const base = `${config.fewerLayers ? 'fewer' : 'full'}-c${config.channelFactor}-k${config.kernelSize}-x${config.compression}`;
   const first =
     config.firstFilters !== undefined && config.firstFilters !== config.inputLayers ? `-f${config.firstFilters}` : '';
-  return config.output === 'sigmoid' ? base + first : `${base}${first}-${config.output}`;
+  const named = config.output === 'sigmoid' ? base + first : `${base}${first}-${config.output}`;
+  return config.skip ? `${named}-skip` : named;
 }
 
 /**

@@ -71,6 +71,31 @@ describe('aelab colourise', () => {
     expect(existsSync(join(runs, 'lab-classes', 'bins.json'))).toBe(true);
   }, 300_000); // five trainings in one child process: its own limit, runCli's, not the suite's 120 s
 
+  it('trains with U-Net skip connections (--skip), and colourises with the folder it writes', () => {
+    const skipRuns = join(out, 'skip-runs');
+    const trained = runCli([...base.slice(0, -1), skipRuns, '--method', 'ycbcr', '--skip']);
+    expect(trained.status).toBe(0);
+    const config = JSON.parse(readFileSync(join(skipRuns, 'ycbcr', 'config.json'), 'utf8'));
+    expect(config.architecture.skip).toBe(true);
+    const metrics = JSON.parse(readFileSync(join(skipRuns, 'metrics.json'), 'utf8'));
+    expect(Number.isFinite(metrics.runs.ycbcr.gainOverOwnGray)).toBe(true);
+    // 13 x 9, padded to 16 x 12: the skips join maps of 16 x 12 and 8 x 6.
+    const picture = join(out, 'skip.png');
+    writePng(picture, 13, 9, 4);
+    const coloured = runCli([
+      'colourise',
+      '--model',
+      join(skipRuns, 'ycbcr'),
+      '--input',
+      picture,
+      '--out',
+      join(out, 'skip-out.png'),
+    ]);
+    expect(coloured.status).toBe(0);
+    const png = PNG.sync.read(readFileSync(join(out, 'skip-out.png')));
+    expect([png.width, png.height]).toEqual([13, 9]);
+  });
+
   it('refuses to train over a finished run without --resume, and a changed seed with it', () => {
     const again = runCli([...base, '--method', 'ycbcr']);
     expect(again.status).toBe(1);

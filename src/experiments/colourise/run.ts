@@ -44,6 +44,8 @@ export interface ColouriseConfig {
   readonly runs: readonly RunName[];
   /** A sweep's folder: its best architecture replaces Part 1's shape. */
   readonly fromSweep: string | null;
+  /** U-Net skip connections in every method's model (ArchitectureConfig.skip). */
+  readonly skip?: boolean;
 }
 
 export interface ColouriseHooks {
@@ -111,9 +113,10 @@ export function sharedShape(fromSweep: string | null): typeof PART1_SHAPE {
 }
 
 /** The settings a resumed colourisation keeps: each would make it another experiment. */
-const FIXED_SETTINGS = ['batchSize', 'sample', 'seed', 'fromSweep'] as const;
+const FIXED_SETTINGS = ['batchSize', 'sample', 'seed', 'fromSweep', 'skip'] as const;
 
-function checkResume(root: RunDirectory, requested: ColouriseConfig, given: ReadonlySet<string>): void {
+/** The saved config of the runs --resume continues, refusing a fixed setting given otherwise. */
+function checkResume(root: RunDirectory, requested: ColouriseConfig, given: ReadonlySet<string>): ColouriseConfig {
   const saved = root.readJson<ColouriseConfig & { dataFingerprint?: string }>('config.json');
   if (!saved) throw new AelabError(`--resume: ${root.path} holds no colourisation (no config.json)`);
   const differences = changedSettings(FIXED_SETTINGS, requested, saved, given);
@@ -121,6 +124,7 @@ function checkResume(root: RunDirectory, requested: ColouriseConfig, given: Read
     throw new AelabError(
       `--resume continues the runs as they started; these differ: ${differences.join(', ')}. Drop them, or choose another --out`,
     );
+  return saved;
 }
 
 export async function runColourise(
@@ -131,15 +135,18 @@ export async function runColourise(
 ): Promise<ColouriseResult> {
   const log = hooks.log ?? (() => {});
   const root = new RunDirectory(out);
-  if (resume) checkResume(root, config, hooks.given ?? new Set(Object.keys(config)));
-  else {
+  if (resume) {
+    // The models are built as they were: with skips if the runs had them.
+    const saved = checkResume(root, config, hooks.given ?? new Set(Object.keys(config)));
+    config = { ...config, skip: saved.skip ?? false };
+  } else {
     const taken = config.runs.filter((name) => new RunDirectory(join(out, name)).checkpointNames().length > 0);
     if (taken.length > 0)
       throw new AelabError(
         `${out} already holds trained ${taken.join(', ')}: pass --resume to continue, or choose another --out`,
       );
   }
-  const shape = sharedShape(config.fromSweep);
+  const shape = { ...sharedShape(config.fromSweep), skip: config.skip ?? false };
   const source: DataSource = await loadDataSource(config.data, log);
   const { train, validation, test } = notebookSplit(source.sets, config.sample, config.seed);
   if (train.channels !== 3)
@@ -209,12 +216,13 @@ export async function runColourise(
 
     const runs: RunOutcome[] = [];
     for (const name of RUN_NAMES.filter((candidate) => config.runs.includes(candidate))) {
-      const labShape = name === 'lab-classes' && shape.compression !== 2 ? PART1_SHAPE : shape;
+      const labShape = name === 'lab-classes' && shape.compression !== 2 ? { ...PART1_SHAPE, skip: shape.skip } : shape;
       if (labShape !== shape)
         log(
           `lab-classes: the sweep's best pools by ${shape.compression}, and the classifier predicts at half resolution: it uses Part 1's shape`,
         );
-      const method = colourMethod(name, labShape, engine, bins);
+      const built = colourMethod(name, labShape, engine, bins);
+      const method = shape.skip ? { ...built, description: `${built.description}; U-Net skip connections` } : built;
       const run = new RunDirectory(join(out, name));
       run.create();
       if (name === 'lab-classes') run.write('bins.json', JSON.stringify(binsToJson(bins!)) + '\n');
