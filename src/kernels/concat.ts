@@ -78,7 +78,10 @@ export const concat = defineOp<Record<string, never>>({
     },
     backward({ inputs: [left, right], gradOutput }) {
       const grads = [new Float64Array(left!.data.length), new Float64Array(right!.data.length)];
-      forEachElement(geometry(left!.shape, right!.shape), (side, i, whole) => (grads[side]![i] = gradOutput.data[whole]!));
+      forEachElement(
+        geometry(left!.shape, right!.shape),
+        (side, i, whole) => (grads[side]![i] = gradOutput.data[whole]!),
+      );
       return grads;
     },
   },
