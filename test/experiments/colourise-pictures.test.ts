@@ -7,10 +7,9 @@ import {
   colouriseFullResolution,
   colouriseImages,
   padToMultiple,
-  resizeBilinear,
   savedColouriser,
 } from '../../src/experiments/colourise/colourise-pictures.ts';
-import { colourMethod, PART1_SHAPE, type Planes } from '../../src/experiments/colourise/methods.ts';
+import { colourMethod, PART1_SHAPE, resizeBilinear, type Planes } from '../../src/experiments/colourise/methods.ts';
 import { architectureAutoencoder } from '../../src/experiments/configurable-autoencoder.ts';
 import { tensorsToFile } from '../../src/nn/safetensors.ts';
 import { Random } from '../../src/random.ts';

@@ -13,7 +13,15 @@ import type { Autoencoder } from '../../nn/sequential.ts';
 import type { TrainingData } from '../../nn/training.ts';
 import { architectureAutoencoder, type ArchitectureConfig } from '../configurable-autoencoder.ts';
 import { binsFromJson } from './ab-bins.ts';
-import { colourMethod, PART1_SHAPE, RUN_NAMES, type ColourMethod, type Planes, type RunName } from './methods.ts';
+import {
+  colourMethod,
+  PART1_SHAPE,
+  resizeBilinear,
+  RUN_NAMES,
+  type ColourMethod,
+  type Planes,
+  type RunName,
+} from './methods.ts';
 
 export const planesOf = (set: ImageSet, indices: ArrayLike<number>): Planes => ({
   data: toFloat(set, indices),
@@ -115,42 +123,6 @@ export function areaResize(
         for (let sy = y0; sy < y1; sy++)
           for (let sx = x0; sx < x1; sx++) sum += planes[(c * height + sy) * width + sx]!;
         result[(c * outHeight + y) * outWidth + x] = sum / ((y1 - y0) * (x1 - x0));
-      }
-    }
-  }
-  return result;
-}
-
-/**
- * Planes [channels, height, width] sampled bilinearly onto outHeight x outWidth: output pixel
- * (x, y) reads at ((x + 0.5) scaleX - 0.5, (y + 0.5) scaleY - 0.5), the edges clamped.
- */
-export function resizeBilinear(
-  planes: Float32Array,
-  channels: number,
-  height: number,
-  width: number,
-  outHeight: number,
-  outWidth: number,
-  scaleY: number,
-  scaleX: number,
-): Float32Array {
-  const result = new Float32Array(channels * outHeight * outWidth);
-  const clamp = (value: number, limit: number) => Math.min(limit - 1, Math.max(0, value));
-  for (let y = 0; y < outHeight; y++) {
-    const sy = Math.min(height - 1, Math.max(0, (y + 0.5) * scaleY - 0.5));
-    const y0 = Math.floor(sy);
-    const y1 = clamp(y0 + 1, height);
-    const fy = sy - y0;
-    for (let x = 0; x < outWidth; x++) {
-      const sx = Math.min(width - 1, Math.max(0, (x + 0.5) * scaleX - 0.5));
-      const x0 = Math.floor(sx);
-      const x1 = clamp(x0 + 1, width);
-      const fx = sx - x0;
-      for (let c = 0; c < channels; c++) {
-        const at = (row: number, column: number) => planes[(c * height + row) * width + column]!;
-        result[(c * outHeight + y) * outWidth + x] =
-          (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) + fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1));
       }
     }
   }

@@ -174,28 +174,45 @@ export function halfResolutionAb(rgb: Planes): Float32Array {
   return result;
 }
 
-/** Bilinear upsampling by 2 of [count, channels, height, width] planes (pixel centres aligned, edges clamped). */
-export function upsampleBilinear(planes: Float32Array, count: number, height: number, width: number): Float32Array {
-  const result = new Float32Array(planes.length * 4);
-  const [outHeight, outWidth] = [2 * height, 2 * width];
+/**
+ * Planes [channels, height, width] sampled bilinearly onto outHeight x outWidth: output pixel
+ * (x, y) reads at ((x + 0.5) scaleX - 0.5, (y + 0.5) scaleY - 0.5), the edges clamped.
+ */
+export function resizeBilinear(
+  planes: Float32Array,
+  channels: number,
+  height: number,
+  width: number,
+  outHeight: number,
+  outWidth: number,
+  scaleY: number,
+  scaleX: number,
+): Float32Array {
+  const result = new Float32Array(channels * outHeight * outWidth);
   const clamp = (value: number, limit: number) => Math.min(limit - 1, Math.max(0, value));
-  for (let k = 0; k < count; k++)
-    for (let y = 0; y < outHeight; y++) {
-      const sy = (y + 0.5) / 2 - 0.5;
-      const y0 = Math.floor(sy);
-      const fy = sy - y0;
-      for (let x = 0; x < outWidth; x++) {
-        const sx = (x + 0.5) / 2 - 0.5;
-        const x0 = Math.floor(sx);
-        const fx = sx - x0;
-        const at = (yy: number, xx: number) =>
-          planes[k * height * width + clamp(yy, height) * width + clamp(xx, width)]!;
-        result[k * outHeight * outWidth + y * outWidth + x] =
-          (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) +
-          fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
+  for (let y = 0; y < outHeight; y++) {
+    const sy = Math.min(height - 1, Math.max(0, (y + 0.5) * scaleY - 0.5));
+    const y0 = Math.floor(sy);
+    const y1 = clamp(y0 + 1, height);
+    const fy = sy - y0;
+    for (let x = 0; x < outWidth; x++) {
+      const sx = Math.min(width - 1, Math.max(0, (x + 0.5) * scaleX - 0.5));
+      const x0 = Math.floor(sx);
+      const x1 = clamp(x0 + 1, width);
+      const fx = sx - x0;
+      for (let c = 0; c < channels; c++) {
+        const at = (row: number, column: number) => planes[(c * height + row) * width + column]!;
+        result[(c * outHeight + y) * outWidth + x] =
+          (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) + fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1));
       }
     }
+  }
   return result;
+}
+
+/** Bilinear upsampling by 2 of [count, channels, height, width] planes (pixel centres aligned, edges clamped). */
+export function upsampleBilinear(planes: Float32Array, count: number, height: number, width: number): Float32Array {
+  return resizeBilinear(planes, count, height, width, 2 * height, 2 * width, 0.5, 0.5);
 }
 
 export function labClassesMethod(engine: Engine | null, bins: AbBins, shape: typeof PART1_SHAPE): ColourMethod {
