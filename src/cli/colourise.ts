@@ -13,6 +13,7 @@ import {
 import { ProgressLine } from './progress.ts';
 import { METHODS, RUN_NAMES, type MethodName, type RunName } from '../experiments/colourise/methods.ts';
 import { runColourise } from '../experiments/colourise/run.ts';
+import { TEMPERATURE } from '../experiments/colourise/ab-bins.ts';
 import { colouriseFiles } from './colourise-files.ts';
 import { targetLines } from '../experiments/colourise/report.ts';
 
@@ -26,6 +27,8 @@ export const COLOURISE_USAGE = `aelab colourise --method ycbcr|difference|lab-cl
   --notebook        the notebook's version of ycbcr or difference: its conversion, a 1-filter
                     first conv, a ReLU output with binary cross-entropy
   --from-sweep DIR  the best architecture of a finished 'aelab sweep' instead of Part 1's
+  --temperature T   lab-classes' annealed mean (default 0.2; 1 is the mean, towards 0 the mode):
+                    decoding only, so a finished run measured again with --resume may change it
   --skip            U-Net skip connections: each decoder conv after an upsampling also sees the
                     encoder's map of its resolution (joined over channels)
 aelab colourise --model DIR --input FILE_OR_FOLDER --out DIR|FILE.png|FILE.jpg [--working-size 128] [--method M]
@@ -62,6 +65,7 @@ export async function colourise(argv: string[]): Promise<void> {
     notebook: { type: 'boolean' },
     fromSweep: { type: 'string' },
     skip: { type: 'boolean' },
+    temperature: { type: 'number', default: TEMPERATURE },
   });
   checkTrainingOptions(options);
   const runs = requestedRuns(options.method, options.notebook);
@@ -75,6 +79,7 @@ export async function colourise(argv: string[]): Promise<void> {
     runs,
     fromSweep: options.fromSweep,
     skip: options.skip,
+    temperature: options.temperature,
   };
   const result = await runColourise(options.out!, config, options.resume, {
     log,

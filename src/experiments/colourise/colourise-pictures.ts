@@ -171,13 +171,13 @@ export async function colouriseFullResolution(
 export function colouriserConfig(
   where: string,
   config: unknown,
-): { method: RunName; architecture: ArchitectureConfig } {
-  const saved = (config ?? {}) as { method?: string; architecture?: ArchitectureConfig };
+): { method: RunName; architecture: ArchitectureConfig; temperature?: number } {
+  const saved = (config ?? {}) as { method?: string; architecture?: ArchitectureConfig; temperature?: number };
   if (!saved.method || !(RUN_NAMES as readonly string[]).includes(saved.method) || !saved.architecture)
     throw new AelabError(
       `${where}: a run folder of another kind (${saved.method ? `method '${saved.method}'` : "an autoencoder's, not a colouriser's"})`,
     );
-  return { method: saved.method as RunName, architecture: saved.architecture };
+  return { method: saved.method as RunName, architecture: saved.architecture, temperature: saved.temperature };
 }
 
 export interface SavedColouriser {
@@ -200,7 +200,7 @@ export function savedColouriser(
     throw new AelabError(`${where}: a lab-classes colouriser without its bins.json`);
   const bins = saved.method === 'lab-classes' ? binsFromJson(files.bins as Parameters<typeof binsFromJson>[0]) : null;
   const method = {
-    ...colourMethod(saved.method, PART1_SHAPE, engine, bins),
+    ...colourMethod(saved.method, PART1_SHAPE, engine, bins, saved.temperature),
     architecture: saved.architecture,
   };
   const model = architectureAutoencoder(engine, saved.architecture, 0);

@@ -215,7 +215,18 @@ export function upsampleBilinear(planes: Float32Array, count: number, height: nu
   return resizeBilinear(planes, count, height, width, 2 * height, 2 * width, 0.5, 0.5);
 }
 
-export function labClassesMethod(engine: Engine | null, bins: AbBins, shape: typeof PART1_SHAPE): ColourMethod {
+/**
+ * `temperature`: the annealed mean's T (decoding only: 1 is the distribution's mean, towards 0
+ * its mode, more saturated).
+ */
+export function labClassesMethod(
+  engine: Engine | null,
+  bins: AbBins,
+  shape: typeof PART1_SHAPE,
+  temperature = TEMPERATURE,
+): ColourMethod {
+  if (!(temperature > 0 && temperature <= 1))
+    throw new AelabError(`the annealed mean's temperature must be in (0, 1], not ${temperature}`);
   if (shape.compression !== 2)
     throw new AelabError(
       `lab-classes predicts at half resolution: it needs an architecture with pools of 2, not ${shape.compression}`,
@@ -227,7 +238,7 @@ export function labClassesMethod(engine: Engine | null, bins: AbBins, shape: typ
   const centres = engine?.tensor(centreWeights(bins), [2, bins.count, 1, 1], 'ab bin centres').keep();
   return {
     name: 'lab-classes',
-    description: `L* in; a distribution over Q = ${bins.count} ab bins out at half resolution, class-rebalanced soft cross-entropy, annealed mean (T = ${TEMPERATURE})`,
+    description: `L* in; a distribution over Q = ${bins.count} ab bins out at half resolution, class-rebalanced soft cross-entropy, annealed mean (T = ${temperature})`,
     lossName: 'rebalanced soft cross-entropy',
     loss: F.softmaxCrossEntropy,
     architecture: { ...shape, outputLayers: bins.count, output: 'logits', classifier: true },
@@ -248,7 +259,7 @@ export function labClassesMethod(engine: Engine | null, bins: AbBins, shape: typ
       return targets;
     },
     decode: (output) =>
-      noGrad(() => F.conv2d(F.softmax(F.scale(output, 1 / TEMPERATURE)), centres!, null, { padding: 'valid' })),
+      noGrad(() => F.conv2d(F.softmax(F.scale(output, 1 / temperature)), centres!, null, { padding: 'valid' })),
     grayName: 'L*',
     neutral: [0, 0],
     outputScale: 1 / 2,
@@ -263,11 +274,12 @@ export function colourMethod(
   shape: typeof PART1_SHAPE,
   engine: Engine | null,
   bins: AbBins | null,
+  temperature = TEMPERATURE,
 ): ColourMethod {
   if (name === 'ycbcr' || name === 'notebook-ycbcr') return ycbcrMethod(name !== 'ycbcr', shape);
   if (name === 'difference' || name === 'notebook-difference') return differenceMethod(name !== 'difference', shape);
   if (!bins) throw new AelabError('lab-classes needs the ab bins of its training images');
-  return labClassesMethod(engine, bins, shape);
+  return labClassesMethod(engine, bins, shape, temperature);
 }
 
 /** RGB images as `method`'s gray baseline makes them: its own gray plane, with no colour (its neutral output). */

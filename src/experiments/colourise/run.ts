@@ -19,7 +19,7 @@ import { compileStep, tuneAsAsked, type Tuning } from '../step-preparation.ts';
 import { historyCsv, lossChartSvg } from '../report.ts';
 import { RunDirectory } from '../run-directory.ts';
 import { tensorsToFile } from '../../nn/safetensors.ts';
-import { binsFromJson, binsToJson, findBins, type AbBins } from './ab-bins.ts';
+import { binsFromJson, binsToJson, findBins, TEMPERATURE, type AbBins } from './ab-bins.ts';
 import {
   colourMethod,
   grayBaseline,
@@ -46,6 +46,8 @@ export interface ColouriseConfig {
   readonly fromSweep: string | null;
   /** U-Net skip connections in every method's model (ArchitectureConfig.skip). */
   readonly skip?: boolean;
+  /** lab-classes' annealed-mean temperature (decoding only; a resumed run may change it). */
+  readonly temperature?: number;
 }
 
 export interface ColouriseHooks {
@@ -221,7 +223,7 @@ export async function runColourise(
         log(
           `lab-classes: the sweep's best pools by ${shape.compression}, and the classifier predicts at half resolution: it uses Part 1's shape`,
         );
-      const built = colourMethod(name, labShape, engine, bins);
+      const built = colourMethod(name, labShape, engine, bins, config.temperature);
       const method = shape.skip ? { ...built, description: `${built.description}; U-Net skip connections` } : built;
       const run = new RunDirectory(join(out, name));
       run.create();
@@ -292,6 +294,7 @@ async function trainMethod(
       {
         method: method.name,
         architecture: method.architecture,
+        ...(method.name === 'lab-classes' ? { temperature: config.temperature ?? TEMPERATURE } : {}),
         epochs: config.epochs,
         batchSize: config.batchSize,
         seed: config.seed,
