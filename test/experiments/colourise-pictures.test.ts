@@ -13,6 +13,7 @@ import { colourMethod, PART1_SHAPE, resizeBilinear, type Planes } from '../../sr
 import { architectureAutoencoder } from '../../src/experiments/configurable-autoencoder.ts';
 import { tensorsToFile } from '../../src/nn/safetensors.ts';
 import { Random } from '../../src/random.ts';
+import { binsFromJson, binsToJson, findBins } from '../../src/experiments/colourise/ab-bins.ts';
 
 const engine = await testEngine();
 
@@ -112,6 +113,20 @@ describe.skipIf(!engine)("a model folder of 'aelab colourise', from its files' c
       Array.from(expected),
     );
     [trained, loaded.model].forEach((model) => model.parameters().forEach((parameter) => parameter.dispose()));
+  });
+
+  it('decodes lab-classes at the temperature its config.json keeps, and refuses one outside (0, 1]', async () => {
+    const bins = binsToJson(findBins(Float64Array.from({ length: 200 }, (_, i) => (i % 20) * 5 - 50)));
+    const labMethod = colourMethod('lab-classes', PART1_SHAPE, null, binsFromJson(bins));
+    const model = architectureAutoencoder(engine!, labMethod.architecture, 1);
+    const weights = await tensorsToFile(engine!, model.namedParameters(), {});
+    const config = { method: 'lab-classes', architecture: labMethod.architecture, temperature: 0.5 };
+    const loaded = savedColouriser(engine!, 'runs/lab-classes', { config, weights, bins });
+    expect(loaded.method.description).toMatch(/annealed mean \(T = 0\.5\)$/);
+    expect(() =>
+      savedColouriser(engine!, 'runs/lab-classes', { config: { ...config, temperature: 0 }, weights, bins }),
+    ).toThrow("the annealed mean's temperature must be in (0, 1], not 0");
+    [model, loaded.model].forEach((each) => each.parameters().forEach((parameter) => parameter.dispose()));
   });
 
   it("refuses an autoencoder's folder, a lab-classes folder without its bins, and weights of another shape", async () => {
