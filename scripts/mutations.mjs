@@ -39,6 +39,9 @@ export function testsFor(list, mutationName = '') {
       files: ['test/kernels/ops.test.ts', 'test/backend/engine.test.ts', 'test/nn/autograd.test.ts'],
       filter: null,
     };
+  // The row sums combine a conv's split weight and bias gradients (encodeSumRows): its cases run them.
+  if (name === 'sum' && /^sum_rows/.test(mutationName))
+    return { files: ['test/kernels/ops.test.ts'], filter: 'sum|conv2d' };
   if (name === 'conv2d')
     return {
       files: ['test/kernels/ops.test.ts', 'test/tuning/tuning.test.ts', 'test/kernels/tie-rules.test.ts'],
