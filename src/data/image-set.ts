@@ -19,6 +19,14 @@ export class DataError extends AelabError {
   override name = 'DataError';
 }
 
+/** RGBA bytes (a canvas's, a decoder's; alpha dropped) as planar RGB: [3, height, width]. */
+export function planarRgb(rgba: ArrayLike<number>, height: number, width: number): Uint8Array {
+  const plane = height * width;
+  const pixels = new Uint8Array(3 * plane);
+  for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) pixels[c * plane + p] = rgba[4 * p + c]!;
+  return pixels;
+}
+
 export function imageBytes(set: Pick<ImageSet, 'channels' | 'height' | 'width'>): number {
   return set.channels * set.height * set.width;
 }

@@ -4,7 +4,7 @@
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import exifr from 'exifr';
-import { DataError } from './image-set.ts';
+import { DataError, planarRgb } from './image-set.ts';
 
 /** One RGB picture: planar bytes [3, height, width]. */
 export interface Picture {
@@ -20,14 +20,6 @@ const LARGEST_MEGAPIXELS = 100;
 
 const isPng = (bytes: Uint8Array) => bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
 const isJpeg = (bytes: Uint8Array) => bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-
-/** RGBA bytes (alpha dropped) as planar RGB. */
-function planar(rgba: ArrayLike<number>, height: number, width: number): Uint8Array {
-  const plane = height * width;
-  const pixels = new Uint8Array(3 * plane);
-  for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) pixels[c * plane + p] = rgba[4 * p + c]!;
-  return pixels;
-}
 
 /**
  * `picture` as EXIF orientation `orientation` (1 to 8) says to show it: 2 mirrored, 3 turned
@@ -68,7 +60,7 @@ export async function decodePictureFile(bytes: Uint8Array, name: string): Promis
     } catch (error) {
       throw new DataError(`${name}: a damaged PNG (${(error as Error).message})`);
     }
-    picture = { pixels: planar(png.data, png.height, png.width), height: png.height, width: png.width };
+    picture = { pixels: planarRgb(png.data, png.height, png.width), height: png.height, width: png.width };
   } else if (isJpeg(bytes)) {
     let decoded: { width: number; height: number; data: Uint8Array };
     try {
@@ -85,7 +77,7 @@ export async function decodePictureFile(bytes: Uint8Array, name: string): Promis
     }
     const orientation = await exifr.orientation(bytes).catch(() => undefined);
     picture = orient(
-      { pixels: planar(decoded.data, decoded.height, decoded.width), height: decoded.height, width: decoded.width },
+      { pixels: planarRgb(decoded.data, decoded.height, decoded.width), height: decoded.height, width: decoded.width },
       orientation ?? 1,
     );
   } else throw new DataError(`${name}: not a PNG or JPEG picture`);

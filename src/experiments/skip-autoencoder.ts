@@ -16,8 +16,6 @@ interface Walk<V> {
   join(value: V, skipped: V): V;
 }
 
-const shapeOf = <V>(value: V & { shape: Shape }) => value.shape;
-
 export class SkipAutoencoder<T extends TapeTensor<T>> extends Autoencoder<T> {
   /**
    * `skips`: decoder layer index -> encoder layer index whose output that decoder layer's input
@@ -72,7 +70,7 @@ export class SkipAutoencoder<T extends TapeTensor<T>> extends Autoencoder<T> {
           steps.push(...layerSteps);
           return { shape: layerSteps.at(-1)?.output ?? shape };
         },
-        join: (value, skipped) => ({ shape: ops.concat.outputShape([shapeOf(value), shapeOf(skipped)], {}) }),
+        join: (value, skipped) => ({ shape: ops.concat.outputShape([value.shape, skipped.shape], {}) }),
       },
     );
     return steps;

@@ -9,7 +9,13 @@ import { RMSprop } from '../nn/optimisers.ts';
 import { fit, type EpochLog, type Progress } from '../nn/training.ts';
 import type { Autoencoder } from '../nn/sequential.ts';
 import { architectureAutoencoder } from '../experiments/configurable-autoencoder.ts';
-import { colourMethod, PART1_SHAPE, type ColourMethod, type Planes } from '../experiments/colourise/methods.ts';
+import {
+  colourMethod,
+  grayBaseline,
+  PART1_SHAPE,
+  type ColourMethod,
+  type Planes,
+} from '../experiments/colourise/methods.ts';
 import { colouriseFullResolution, methodData, savedColouriser } from '../experiments/colourise/colourise-pictures.ts';
 import { psnrs } from '../experiments/colourise/metrics.ts';
 
@@ -104,7 +110,7 @@ export async function colouriserFromFolder(engine: Engine, files: readonly File[
 }
 
 export interface Colourised {
-  /** RGB planes of the gray picture the model saw, its colours, and the original. */
+  /** RGB planes of the method's gray baseline (its gray plane with no colour) and of its colours. */
   readonly gray: Float32Array;
   readonly colours: Float32Array;
   /** PSNR against the original, of the colours and of the gray picture. */
@@ -116,11 +122,8 @@ export async function colourise(colouriser: Colouriser, picture: Planes): Promis
   const { engine, model, method } = colouriser;
   // The page shows the picture at the size it decoded it (WORKING_SIDE at most): predicted at that size.
   const colours = await colouriseFullResolution(engine, model, method, picture, Infinity);
-  const plane = picture.height * picture.width;
-  const grayPlane = method.gray(picture);
-  const gray = new Float32Array(3 * plane);
-  // The gray plane as the model saw it: Y, the mean or L* (scaled to [0, 1]).
-  for (let c = 0; c < 3; c++) gray.set(grayPlane, c * plane);
+  // The method's own gray baseline: its gray plane with no colour, as the report measures it.
+  const gray = grayBaseline(method, picture);
   const truth = { pixels: picture.data, count: 1, height: picture.height, width: picture.width };
   return {
     gray,

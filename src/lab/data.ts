@@ -2,7 +2,7 @@
 // page (CIFAR-10 .bin batches, or PNG / JPEG pictures of one size, decoded by the browser).
 // A file that is neither gets a message naming it and what is wrong.
 import { parseCifar10Batch } from '../data/cifar10-batch.ts';
-import { concatenate, DataError, type ImageSet } from '../data/image-set.ts';
+import { concatenate, DataError, planarRgb, type ImageSet } from '../data/image-set.ts';
 
 export interface LabImages {
   /** Where the images came from, in words. */
@@ -52,12 +52,7 @@ export async function decodePicture(
   const context = canvas.getContext('2d')!;
   context.drawImage(bitmap, 0, 0, width, height);
   bitmap.close();
-  const rgba = context.getImageData(0, 0, width, height).data;
-  const pixels = new Uint8Array(3 * width * height);
-  for (let i = 0; i < width * height; i++) {
-    for (let c = 0; c < 3; c++) pixels[c * width * height + i] = rgba[4 * i + c]!;
-  }
-  return { pixels, height, width, original };
+  return { pixels: planarRgb(context.getImageData(0, 0, width, height).data, height, width), height, width, original };
 }
 
 /**

@@ -53,6 +53,20 @@ export interface SessionResume {
 }
 
 const YIELD_MILLISECONDS = 12; // under a 60 Hz frame
+
+/**
+ * The page's one yield policy for training loops: the function it returns gives the browser a
+ * turn (a macrotask) when YIELD_MILLISECONDS have passed since the last, and returns at once
+ * otherwise.
+ */
+export function pageYielder(): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < YIELD_MILLISECONDS) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    last = performance.now();
+  };
+}
 const REFRESH_MILLISECONDS = 2000;
 
 export class TrainingSession {
@@ -68,7 +82,7 @@ export class TrainingSession {
   /** Steps that may run before the session pauses (Infinity while playing). */
   private allowedSteps = 0;
   private wake: (() => void) | null = null;
-  private lastYield = 0;
+  private readonly yieldToPage = pageYielder();
   private lastRefresh = 0;
   private readonly pending: (() => Promise<void>)[] = [];
   private training: Promise<void> | null = null;
@@ -336,10 +350,7 @@ export class TrainingSession {
       this.lastRefresh = now;
       await this.events.onRefresh();
     }
-    if (now - this.lastYield > YIELD_MILLISECONDS) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      this.lastYield = performance.now();
-    }
+    await this.yieldToPage();
   }
 
   /** The model's reconstructions of test images `indices` (values in [0, 1], NCHW). */

@@ -13,11 +13,10 @@ import {
   trainColouriser,
   type Colouriser,
 } from '../colouriser.ts';
-import type { TrainingSession } from '../session.ts';
+import { pageYielder, type TrainingSession } from '../session.ts';
 
 /** The longest side a picture is colourised at: larger ones are scaled down first. */
 export const WORKING_SIDE = 512;
-const YIELD_MILLISECONDS = 12;
 
 export interface ColouriseHost {
   session(): TrainingSession | null;
@@ -104,7 +103,6 @@ export class ColouriseView {
       return this.host.message(`epochs: ${this.epochs.value} is not a whole number from 1 to 100`, 'error');
     const name = this.method.value as (typeof PAGE_METHODS)[number];
     delete this.status.dataset['ready'];
-    let lastYield = performance.now();
     try {
       // Between two of the autoencoder's steps: its training waits while the colouriser trains.
       const colouriser = await session.exclusive(() =>
@@ -112,11 +110,7 @@ export class ColouriseView {
           epochs,
           batchSize: session.settings.batchSize,
           seed: session.settings.seed,
-          beforeStep: async () => {
-            if (performance.now() - lastYield < YIELD_MILLISECONDS) return;
-            await new Promise((resolve) => setTimeout(resolve, 0));
-            lastYield = performance.now();
-          },
+          beforeStep: pageYielder(),
           onProgress: (progress) =>
             (this.status.textContent = `training the ${name} colouriser: epoch ${progress.epoch} of ${epochs}, step ${progress.step} of ${progress.steps}${progress.loss === null ? '' : `, loss ${progress.loss.toFixed(4)}`}`),
           onEpoch: () => {},

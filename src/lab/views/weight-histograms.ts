@@ -59,7 +59,7 @@ export class WeightHistograms {
 
   /** The conv weights of `model`, in the order `update` takes their values. */
   static weightsOf(model: Autoencoder<Tensor>): [string, Tensor][] {
-    return model.namedParameters().filter(([name, tensor]) => tensor.shape.length === 4 && !name.endsWith('bias'));
+    return model.namedParameters().filter(([, tensor]) => tensor.shape.length === 4);
   }
 
   update(weights: readonly [string, Float32Array][]): void {
