@@ -18,7 +18,8 @@ import { colouriseFiles } from './colourise-files.ts';
 import { targetLines } from '../experiments/colourise/report.ts';
 
 export const COLOURISE_USAGE = `aelab colourise --method ycbcr|difference|lab-classes|all [--data DIR] [--epochs 10] [--batch-size 32]
-                [--sample 0.1] [--seed 1] [--out runs/colourise] [--resume] [--notebook] [--from-sweep DIR] [--skip] [--tune | --no-tune]
+                [--sample 0.1] [--seed 1] [--out runs/colourise] [--resume] [--notebook] [--from-sweep DIR] [--skip | --compare-skips]
+                [--tune | --no-tune]
   trains colourisers (gray in, colour out) and measures them on the test split against the gray
   image; writes OUT/<method>/ run folders and OUT/report.html
   --method M        ycbcr: Y in, Cb and Cr out; difference: R, G, B minus their mean out;
@@ -31,6 +32,8 @@ export const COLOURISE_USAGE = `aelab colourise --method ycbcr|difference|lab-cl
                     decoding only, so a finished run measured again with --resume may change it
   --skip            U-Net skip connections: each decoder conv after an upsampling also sees the
                     encoder's map of its resolution (joined over channels)
+  --compare-skips   trains each method twice, without and with skips (OUT/<method>-skip/), and
+                    reports them side by side
 aelab colourise --model DIR --input FILE_OR_FOLDER --out DIR|FILE.png|FILE.jpg [--working-size 128] [--method M]
   colourises PNG and JPEG pictures of any size (colour ones are made gray first; EXIF
   orientation applied) with a trained method's folder, each at its full resolution: the
@@ -65,6 +68,7 @@ export async function colourise(argv: string[]): Promise<void> {
     notebook: { type: 'boolean' },
     fromSweep: { type: 'string' },
     skip: { type: 'boolean' },
+    compareSkips: { type: 'boolean' },
     temperature: { type: 'number', default: TEMPERATURE },
   });
   checkTrainingOptions(options);
@@ -78,7 +82,7 @@ export async function colourise(argv: string[]): Promise<void> {
     seed: options.seed,
     runs,
     fromSweep: options.fromSweep,
-    skip: options.skip,
+    skip: options.compareSkips ? ('both' as const) : options.skip,
     temperature: options.temperature,
   };
   const result = await runColourise(options.out!, config, options.resume, {
@@ -87,7 +91,8 @@ export async function colourise(argv: string[]): Promise<void> {
     onProgress: (_run, update) => progress.update(update),
     onEpochEnd: (_run, epochLog, epochs) => progress.epochEnd(epochLog, epochs),
     tuning: tuningOf(options),
-    given: givenOptions(argv),
+    // --compare-skips sets the skip setting, which a resumed run keeps as it started.
+    given: new Set([...givenOptions(argv), ...(options.compareSkips ? ['skip'] : [])]),
   });
   for (const line of targetLines(result)) log(line);
   log(`report: ${join(result.directory, 'report.html')}`);

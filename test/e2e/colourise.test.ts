@@ -71,21 +71,33 @@ describe('aelab colourise', () => {
     expect(existsSync(join(runs, 'lab-classes', 'bins.json'))).toBe(true);
   }, 300_000); // five trainings in one child process: its own limit, runCli's, not the suite's 120 s
 
-  it('trains with U-Net skip connections (--skip), and colourises with the folder it writes', () => {
+  it('trains with and without U-Net skip connections (--compare-skips), reports both, and colourises with the skip folder', () => {
     const skipRuns = join(out, 'skip-runs');
-    const trained = runCli([...base.slice(0, -1), skipRuns, '--method', 'ycbcr', '--skip']);
+    const trained = runCli([...base.slice(0, -1), skipRuns, '--method', 'ycbcr', '--compare-skips']);
     expect(trained.status).toBe(0);
-    const config = JSON.parse(readFileSync(join(skipRuns, 'ycbcr', 'config.json'), 'utf8'));
-    expect(config.architecture.skip).toBe(true);
+    const architecture = (name: string) =>
+      JSON.parse(readFileSync(join(skipRuns, name, 'config.json'), 'utf8')).architecture;
+    expect(architecture('ycbcr').skip).toBe(false);
+    expect(architecture('ycbcr-skip').skip).toBe(true);
     const metrics = JSON.parse(readFileSync(join(skipRuns, 'metrics.json'), 'utf8'));
-    expect(Number.isFinite(metrics.runs.ycbcr.gainOverOwnGray)).toBe(true);
+    expect(Object.keys(metrics.runs)).toEqual(['ycbcr', 'ycbcr-skip']);
+    expect([metrics.runs.ycbcr.skip, metrics.runs['ycbcr-skip'].skip]).toEqual([false, true]);
+    expect(Number.isFinite(metrics.runs['ycbcr-skip'].gainOverOwnGray)).toBe(true);
+    // Each variant has its own target line: +0.50 without skips, +1.00 with.
+    expect(metrics.targets).toEqual([
+      expect.stringMatching(/^ycbcr: .* \(target \+0\.50\): (met|not met)$/),
+      expect.stringMatching(/^ycbcr-skip: .* \(target \+1\.00\): (met|not met)$/),
+    ]);
+    const report = readFileSync(join(skipRuns, 'report.html'), 'utf8');
+    expect(report).toMatch(/<th style="text-align:left">ycbcr-skip<br><small>[^<]*U-Net skip connections/);
+    expect(report).toMatch(/Columns: gray, ycbcr, ycbcr-skip, truth/);
     // 13 x 9, padded to 16 x 12: the skips join maps of 16 x 12 and 8 x 6.
     const picture = join(out, 'skip.png');
     writePng(picture, 13, 9, 4);
     const coloured = runCli([
       'colourise',
       '--model',
-      join(skipRuns, 'ycbcr'),
+      join(skipRuns, 'ycbcr-skip'),
       '--input',
       picture,
       '--out',

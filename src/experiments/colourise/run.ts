@@ -44,8 +44,11 @@ export interface ColouriseConfig {
   readonly runs: readonly RunName[];
   /** A sweep's folder: its best architecture replaces Part 1's shape. */
   readonly fromSweep: string | null;
-  /** U-Net skip connections in every method's model (ArchitectureConfig.skip). */
-  readonly skip?: boolean;
+  /**
+   * U-Net skip connections in every method's model (ArchitectureConfig.skip); 'both' trains each
+   * method twice, without and with them (the second in `<method>-skip/`), for the report's rows.
+   */
+  readonly skip?: boolean | 'both';
   /** lab-classes' annealed-mean temperature (decoding only; a resumed run may change it). */
   readonly temperature?: number;
 }
@@ -65,6 +68,10 @@ export interface ColouriseHooks {
 
 export interface RunOutcome {
   readonly name: RunName;
+  /** Its folder's name, and its name in the report: the method's, with `-skip` for a skip variant beside a plain one. */
+  readonly label: string;
+  /** Whether its model has U-Net skip connections. */
+  readonly skip: boolean;
   readonly description: string;
   readonly history: EpochLog[];
   readonly trainingSeconds: number;
@@ -148,7 +155,8 @@ export async function runColourise(
         `${out} already holds trained ${taken.join(', ')}: pass --resume to continue, or choose another --out`,
       );
   }
-  const shape = { ...sharedShape(config.fromSweep), skip: config.skip ?? false };
+  const baseShape = sharedShape(config.fromSweep);
+  const variants = config.skip === 'both' ? [false, true] : [config.skip ?? false];
   const source: DataSource = await loadDataSource(config.data, log);
   const { train, validation, test } = notebookSplit(source.sets, config.sample, config.seed);
   if (train.channels !== 3)
@@ -184,7 +192,7 @@ export async function runColourise(
       }
       return metrics;
     };
-    const lumaMethod = colourMethod('ycbcr', shape, null, null);
+    const lumaMethod = colourMethod('ycbcr', baseShape, null, null);
     const grayImages = grayBaseline(lumaMethod, truth);
     const grayMetrics = grayOf(lumaMethod);
     log(
@@ -217,34 +225,37 @@ export async function runColourise(
     }
 
     const runs: RunOutcome[] = [];
-    for (const name of RUN_NAMES.filter((candidate) => config.runs.includes(candidate))) {
-      const labShape = name === 'lab-classes' && shape.compression !== 2 ? { ...PART1_SHAPE, skip: shape.skip } : shape;
-      if (labShape !== shape)
-        log(
-          `lab-classes: the sweep's best pools by ${shape.compression}, and the classifier predicts at half resolution: it uses Part 1's shape`,
+    for (const name of RUN_NAMES.filter((candidate) => config.runs.includes(candidate)))
+      for (const skip of variants) {
+        const shape = { ...baseShape, skip };
+        const labShape = name === 'lab-classes' && shape.compression !== 2 ? { ...PART1_SHAPE, skip } : shape;
+        if (labShape !== shape)
+          log(
+            `lab-classes: the sweep's best pools by ${shape.compression}, and the classifier predicts at half resolution: it uses Part 1's shape`,
+          );
+        const built = colourMethod(name, labShape, engine, bins, config.temperature);
+        const method = skip ? { ...built, description: `${built.description}; U-Net skip connections` } : built;
+        const label = skip && variants.length > 1 ? `${name}-skip` : name;
+        const run = new RunDirectory(join(out, label));
+        run.create();
+        if (name === 'lab-classes') run.write('bins.json', JSON.stringify(binsToJson(bins!)) + '\n');
+        const trained = await trainMethod(engine, run, method, { train, validation, truth }, config, hooks, log);
+        const metrics = colourMetrics({ ...truthImages, pixels: trained.predictions }, measuredAgainst);
+        const ownGray = grayOf(method);
+        runs.push({ ...trained, label, skip, metrics, grayName: method.grayName });
+        run.write(
+          'metrics.json',
+          JSON.stringify(
+            { test: metrics, trainingSeconds: trained.trainingSeconds, adapter: engine.adapterDescription },
+            null,
+            2,
+          ) + '\n',
         );
-      const built = colourMethod(name, labShape, engine, bins, config.temperature);
-      const method = shape.skip ? { ...built, description: `${built.description}; U-Net skip connections` } : built;
-      const run = new RunDirectory(join(out, name));
-      run.create();
-      if (name === 'lab-classes') run.write('bins.json', JSON.stringify(binsToJson(bins!)) + '\n');
-      const trained = await trainMethod(engine, run, method, { train, validation, truth }, config, hooks, log);
-      const metrics = colourMetrics({ ...truthImages, pixels: trained.predictions }, measuredAgainst);
-      const ownGray = grayOf(method);
-      runs.push({ ...trained, metrics, grayName: method.grayName });
-      run.write(
-        'metrics.json',
-        JSON.stringify(
-          { test: metrics, trainingSeconds: trained.trainingSeconds, adapter: engine.adapterDescription },
-          null,
-          2,
-        ) + '\n',
-      );
-      const gain = metrics.pooledPsnr - ownGray.pooledPsnr;
-      log(
-        `${name}: PSNR ${metrics.pooledPsnr.toFixed(2)} dB pooled (its own gray, the ${method.grayName}: ${ownGray.pooledPsnr.toFixed(2)}, ${gain >= 0 ? '+' : ''}${gain.toFixed(2)}), colourfulness ratio ${metrics.colourfulnessRatio.toFixed(3)}, ab AUC ${(100 * metrics.abAuc).toFixed(1)}%`,
-      );
-    }
+        const gain = metrics.pooledPsnr - ownGray.pooledPsnr;
+        log(
+          `${label}: PSNR ${metrics.pooledPsnr.toFixed(2)} dB pooled (its own gray, the ${method.grayName}: ${ownGray.pooledPsnr.toFixed(2)}, ${gain >= 0 ? '+' : ''}${gain.toFixed(2)}), colourfulness ratio ${metrics.colourfulnessRatio.toFixed(3)}, ab AUC ${(100 * metrics.abAuc).toFixed(1)}%`,
+        );
+      }
     const result: ColouriseResult = {
       directory: out,
       gray: grayMetrics,
@@ -276,7 +287,7 @@ async function trainMethod(
   config: ColouriseConfig,
   hooks: ColouriseHooks,
   log: (line: string) => void,
-): Promise<Omit<RunOutcome, 'metrics' | 'grayName'>> {
+): Promise<Omit<RunOutcome, 'metrics' | 'grayName' | 'label' | 'skip'>> {
   const { train, validation, truth } = split;
   const model = architectureAutoencoder(engine, method.architecture, config.seed);
   const imageShape = [1, train.height, train.width];
