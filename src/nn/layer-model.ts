@@ -1,0 +1,135 @@
+// A model as data: a list of layers, split into an encoder and a decoder. It is how a model that
+// no command of ours built (a Keras import, nn/keras.ts) is kept in a run folder's config.json,
+// and how layerModelOf reads any chain of our own layers back (for ONNX export, nn/onnx.ts).
+import { AelabError } from '../errors.ts';
+import { sizeOf, type Shape } from '../shapes.ts';
+import type { TapeTensor } from './autograd.ts';
+import {
+  Conv2d,
+  MaxPool2d,
+  ReLU,
+  Scale,
+  Sigmoid,
+  Tanh,
+  Upsample2d,
+  type Layer,
+  type Module,
+  type ModuleBackend,
+} from './modules.ts';
+import { Autoencoder, Sequential } from './sequential.ts';
+import { Random } from '../random.ts';
+
+/** One layer, as JSON keeps it. */
+export type LayerSpec =
+  | {
+      readonly kind: 'conv2d';
+      readonly inChannels: number;
+      readonly outChannels: number;
+      readonly kernelSize: number;
+      readonly stride: number;
+      readonly padding: 'same' | 'valid';
+      readonly bias: boolean;
+      /** 'relu' runs inside the conv (Keras' Conv2D(activation='relu')). */
+      readonly activation: 'relu' | 'linear';
+    }
+  | { readonly kind: 'maxPool2d'; readonly poolSize: number; readonly padding: 'same' | 'valid' }
+  | { readonly kind: 'upsample2d'; readonly factor: number }
+  | { readonly kind: 'scale'; readonly factor: number }
+  | { readonly kind: 'relu' | 'sigmoid' | 'tanh' };
+
+/** A chain of layers: the encoder's output is the latent code. */
+export interface LayerModel {
+  /** One image's shape: [channels, height, width]. */
+  readonly input: readonly [number, number, number];
+  readonly encoder: readonly LayerSpec[];
+  readonly decoder: readonly LayerSpec[];
+}
+
+/** Whether a run's saved description (config.json's architecture) is a LayerModel. */
+export function isLayerModel(description: unknown): description is LayerModel {
+  return typeof description === 'object' && description !== null && 'encoder' in description && 'input' in description;
+}
+
+/** The layer `spec` describes, its weights drawn from `random` (Glorot uniform, as Keras'). */
+export function layerOf<T extends TapeTensor<T>>(backend: ModuleBackend<T>, spec: LayerSpec, random: Random): Layer<T> {
+  switch (spec.kind) {
+    case 'conv2d':
+      return new Conv2d(backend, { ...spec, random });
+    case 'maxPool2d':
+      return new MaxPool2d(spec.poolSize, spec.padding);
+    case 'upsample2d':
+      return new Upsample2d(spec.factor);
+    case 'scale':
+      return new Scale(spec.factor);
+    case 'relu':
+      return new ReLU();
+    case 'sigmoid':
+      return new Sigmoid();
+    case 'tanh':
+      return new Tanh();
+    default:
+      throw new AelabError(`no such layer kind '${(spec as { kind: string }).kind}'`);
+  }
+}
+
+/** The autoencoder a LayerModel describes; its shapes are checked here (a ShapeError names the layer). */
+export function layerModelAutoencoder<T extends TapeTensor<T>>(
+  backend: ModuleBackend<T>,
+  model: LayerModel,
+  seed: number,
+): Autoencoder<T> {
+  const random = new Random(seed);
+  const autoencoder = new Autoencoder<T>(
+    new Sequential<T>(model.encoder.map((spec) => layerOf(backend, spec, random))),
+    new Sequential<T>(model.decoder.map((spec) => layerOf(backend, spec, random))),
+  );
+  autoencoder.build([...model.input]);
+  return autoencoder;
+}
+
+/** The spec of one of our layers, or null for a layer a LayerModel cannot hold. */
+export function specOf(module: Module<any>): LayerSpec | null {
+  if (module instanceof Conv2d) {
+    const { inChannels, outChannels, kernelSize, stride, padding, bias, activation } = module.options;
+    if (padding !== undefined && padding !== 'same' && padding !== 'valid') return null;
+    return {
+      kind: 'conv2d',
+      inChannels,
+      outChannels,
+      kernelSize,
+      stride: stride ?? 1,
+      padding: padding ?? 'same',
+      bias: bias ?? true,
+      activation: activation ?? 'linear',
+    };
+  }
+  if (module instanceof MaxPool2d) return { kind: 'maxPool2d', poolSize: module.poolSize, padding: module.padding };
+  if (module instanceof Upsample2d) return { kind: 'upsample2d', factor: module.factor };
+  if (module instanceof Scale) return { kind: 'scale', factor: module.factor };
+  if (module instanceof ReLU) return { kind: 'relu' };
+  if (module instanceof Sigmoid) return { kind: 'sigmoid' };
+  if (module instanceof Tanh) return { kind: 'tanh' };
+  return null;
+}
+
+/**
+ * A chain of layers split where the latent code is: after the layer with the smallest output
+ * (the first, on a tie), the bottleneck an autoencoder squeezes its input through.
+ */
+export function splitAtBottleneck(input: readonly [number, number, number], layers: readonly LayerSpec[]): LayerModel {
+  const random = new Random(0);
+  const backend = shapeOnlyBackend();
+  let shape: Shape = [1, ...input];
+  let [smallest, at] = [Infinity, 0];
+  layers.forEach((spec, i) => {
+    shape = layerOf(backend, spec, random).outputShape(shape);
+    if (sizeOf(shape) < smallest) [smallest, at] = [sizeOf(shape), i + 1];
+  });
+  return { input, encoder: layers.slice(0, at), decoder: layers.slice(at) };
+}
+
+/** A backend that keeps no values: enough to ask layers their shapes. */
+function shapeOnlyBackend(): ModuleBackend<never> {
+  const none = { shape: [] as Shape } as unknown as never;
+  return { tensor: (_data, shape) => ({ ...(none as object), shape }) as never, keep: () => {} };
+}
