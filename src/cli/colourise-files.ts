@@ -3,9 +3,10 @@
 // its full resolution (experiments/colourise/colourise-pictures.ts) and written as PNG or JPEG.
 // A picture that cannot be read is named in one line and the others are still done.
 import process from 'node:process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseOptions, UsageError } from './arguments.ts';
+import { PICTURE_NAME, picturePaths } from './picture-paths.ts';
 import { AelabError } from '../errors.ts';
 import { readJsonFile, writeFileAtomic } from '../files.ts';
 import { DataError } from '../data/image-set.ts';
@@ -21,19 +22,6 @@ import {
 } from '../experiments/colourise/colourise-pictures.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const PICTURE_NAME = /\.(png|jpe?g)$/i;
-
-/** The pictures --input names: a file (whatever its name: its bytes say what it is), or a folder's .png, .jpg and .jpeg files. */
-function picturePaths(input: string): string[] {
-  if (!existsSync(input)) throw new AelabError(`--input ${input}: no such file or folder`);
-  if (statSync(input).isFile()) return [input];
-  const files = readdirSync(input)
-    .filter((name) => PICTURE_NAME.test(name))
-    .sort();
-  if (files.length === 0) throw new AelabError(`--input ${input}: no .png, .jpg or .jpeg files in the folder`);
-  return files.map((name) => join(input, name));
-}
-
 /** `requested(method, notebook)`: the run --method names (colourise.ts's requestedRuns). */
 export async function colouriseFiles(
   argv: string[],

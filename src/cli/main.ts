@@ -2,7 +2,6 @@
 //   aelab autoencoder --data ../shared/data/cifar10 --epochs 10     (npm run build: dist/cli.js)
 //   deno run --unstable-webgpu -A src/cli/main.ts autoencoder ...
 import process from 'node:process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AelabError, DeviceLostError } from '../errors.ts';
 import type { Engine } from '../backend/engine.ts';
@@ -16,28 +15,25 @@ import {
   tuningOf,
   UsageError,
 } from './arguments.ts';
-import { fileError, readJsonFile, writeFileAtomic } from '../files.ts';
+import { fileError } from '../files.ts';
 import { ProgressLine } from './progress.ts';
 import { sweep, SWEEP_USAGE } from './sweep.ts';
 import { colourise, COLOURISE_USAGE } from './colourise.ts';
 import { check, CHECK_USAGE } from './check.ts';
 import { lab, LAB_USAGE } from './lab.ts';
 import { kernels, KERNELS_USAGE } from './kernels.ts';
+import { reconstruct, RECONSTRUCT_USAGE } from './reconstruct.ts';
+import { importKerasCommand, IMPORT_KERAS_USAGE } from './import-keras.ts';
 import { runAutoencoder, type AutoencoderConfig } from '../experiments/autoencoder.ts';
-import { autoencoderFor } from '../experiments/configurable-autoencoder.ts';
-import { loadDataSource } from '../experiments/data-source.ts';
-import { notebookSplit } from '../data/split.ts';
-import { autoencoderData } from '../data/image-set.ts';
 import { createEngine } from '../kernels/registry.ts';
-import { loadTensors } from '../experiments/run-directory.ts';
-import { predict, type Progress } from '../nn/training.ts';
-import { imageGridPng } from '../experiments/png-images.ts';
+import type { Progress } from '../nn/training.ts';
 
 const COMMANDS_HELP = `usage: aelab <command> [options]     (aelab --version, aelab <command> -h)
 
 commands:
   autoencoder    train the notebook's convolutional autoencoder (part 1)
-  reconstruct    reconstruct test images with a saved model
+  reconstruct    reconstruct test images, or your own pictures, with a saved model
+  import-keras   a Keras 3 model as a run folder (to reconstruct, colourise, export or open in the lab)
   sweep          train the notebook's 36 architectures and compare them (part 2)
   colourise      train colourisers, gray in and colour out, and compare them (part 3)
   check          run the gradient checks on this machine's GPU (every op against float64)
@@ -52,16 +48,11 @@ const AUTOENCODER_USAGE = `aelab autoencoder [--data DIR] [--epochs 10] [--batch
                     the later ones
 `;
 
-const RECONSTRUCT_USAGE = `aelab reconstruct --model DIR --data DIR --out FILE.png [--count 10]
-  --model DIR       a run directory written by 'aelab autoencoder'
-  --data DIR        the images (the model's test split of them is used)
-  --out FILE.png    where to write originals beside reconstructions
-`;
-
 /** Each command's help: its own options, then, for a training command, the shared ones. */
 const COMMAND_USAGE: Readonly<Record<string, string>> = {
   autoencoder: `${AUTOENCODER_USAGE}${TRAINING_HELP}`,
   reconstruct: RECONSTRUCT_USAGE,
+  'import-keras': IMPORT_KERAS_USAGE,
   sweep: `${SWEEP_USAGE}${TRAINING_HELP}`,
   colourise: `${COLOURISE_USAGE}${TRAINING_HELP}`,
   colorize: `${COLOURISE_USAGE}${TRAINING_HELP}`,
@@ -77,6 +68,7 @@ const USAGE = [
   COLOURISE_USAGE,
   TRAINING_HELP,
   RECONSTRUCT_USAGE,
+  IMPORT_KERAS_USAGE,
   CHECK_USAGE,
   LAB_USAGE,
   KERNELS_USAGE,
@@ -143,36 +135,6 @@ async function autoencoder(argv: string[]): Promise<void> {
   log(`report: ${join(result.directory, 'report.html')}`);
 }
 
-async function reconstruct(argv: string[]): Promise<void> {
-  const options = parseOptions(argv, {
-    model: { type: 'string' },
-    data: { type: 'string' },
-    out: { type: 'string' },
-    count: { type: 'integer', default: 10 },
-  });
-  for (const name of ['model', 'data', 'out'] as const)
-    if (!options[name]) throw new UsageError(`--${name} is required`);
-  if (options.count < 1) throw new UsageError(`--count must be at least 1, got ${options.count}`);
-  const configPath = join(options.model!, 'config.json');
-  if (!existsSync(configPath))
-    throw new AelabError(`--model ${options.model}: no config.json (not a run directory of 'aelab autoencoder')`);
-  const config = readJsonFile<AutoencoderConfig>(configPath);
-  const source = await loadDataSource(options.data, log);
-  const { test } = notebookSplit(source.sets, config.sample, config.seed);
-  const engine = await createEngine();
-  const model = autoencoderFor(engine, config.architecture, config.seed, test.channels);
-  loadTensors(engine, model.namedParameters(), join(options.model!, 'model.safetensors'));
-  const count = Math.min(options.count, test.count);
-  const indices = Array.from({ length: count }, (_, i) => i);
-  const data = autoencoderData(test);
-  const reconstructions = await predict(engine, model, data, indices);
-  writeFileAtomic(
-    options.out!,
-    imageGridPng([data.batch(indices).inputs, reconstructions], count, test.channels, test.height, test.width),
-  );
-  log(`wrote ${options.out}: ${count} test images (left) and their reconstructions (right)`);
-}
-
 const COMMANDS = Object.keys(COMMAND_USAGE);
 
 const debugging = (argv: readonly string[]) => argv.includes('--debug') || process.env['AELAB_DEBUG'] === '1';
@@ -199,6 +161,7 @@ export async function main(commandLine: string[]): Promise<number> {
     }
     if (command === 'autoencoder') await autoencoder(rest);
     else if (command === 'reconstruct') await reconstruct(rest);
+    else if (command === 'import-keras') await importKerasCommand(rest, log);
     else if (command === 'sweep') await sweep(rest);
     else if (command === 'colourise' || command === 'colorize') await colourise(rest);
     else if (command === 'check') return await check(rest);

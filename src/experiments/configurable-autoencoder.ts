@@ -16,6 +16,26 @@ import type { TapeTensor } from '../nn/autograd.ts';
 import { Random } from '../random.ts';
 import { notebookAutoencoder } from './notebook-autoencoder.ts';
 import { SkipAutoencoder } from './skip-autoencoder.ts';
+import { isLayerModel, layerModelAutoencoder, type LayerModel } from '../nn/layer-model.ts';
+
+/** What a run folder's config.json says its model is: one of Part 2's configurations, or a chain of layers (an import). */
+export type ModelDescription = ArchitectureConfig | LayerModel;
+
+/** The model a description describes, its weights drawn from `seed`. */
+export function describedAutoencoder<T extends TapeTensor<T>>(
+  backend: ModuleBackend<T>,
+  description: ModelDescription,
+  seed: number,
+): Autoencoder<T> {
+  return isLayerModel(description)
+    ? layerModelAutoencoder(backend, description, seed)
+    : architectureAutoencoder(backend, description, seed);
+}
+
+/** The channels of the images a description's model takes. */
+export function inputChannels(description: ModelDescription): number {
+  return isLayerModel(description) ? description.input[0] : description.inputLayers;
+}
 
 /**
  * The output layer: 'sigmoid' (Part 1's: BCE taken from the logits), 'relu' (the notebook's:
@@ -140,17 +160,17 @@ export function architectureName(config: ArchitectureConfig): string {
  */
 export function autoencoderFor<T extends TapeTensor<T>>(
   backend: ModuleBackend<T>,
-  architecture: ArchitectureConfig | undefined,
+  architecture: ModelDescription | undefined,
   seed: number,
   channels: number,
 ): Autoencoder<T> {
-  if (architecture && architecture.inputLayers !== channels) {
+  if (architecture && inputChannels(architecture) !== channels) {
     throw new AelabError(
-      `the model takes ${architecture.inputLayers}-channel images (input_layers), but the data has ${channels} channels`,
+      `the model takes ${inputChannels(architecture)}-channel images (input_layers), but the data has ${channels} channels`,
     );
   }
   return architecture
-    ? architectureAutoencoder(backend, architecture, seed)
+    ? describedAutoencoder(backend, architecture, seed)
     : notebookAutoencoder(backend, seed, channels);
 }
 

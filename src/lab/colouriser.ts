@@ -8,7 +8,7 @@ import { AelabError } from '../errors.ts';
 import { RMSprop } from '../nn/optimisers.ts';
 import { fit, type EpochLog, type Progress } from '../nn/training.ts';
 import type { Autoencoder } from '../nn/sequential.ts';
-import { architectureAutoencoder } from '../experiments/configurable-autoencoder.ts';
+import { describedAutoencoder } from '../experiments/configurable-autoencoder.ts';
 import {
   colourMethod,
   grayBaseline,
@@ -56,7 +56,7 @@ export async function trainColouriser(
       `the colourisers pool twice by 2: the training images' sides must be multiples of 4, not ${train.height}x${train.width}`,
     );
   const method = colourMethod(name, PART1_SHAPE, engine, null);
-  const model = architectureAutoencoder(engine, method.architecture, training.seed);
+  const model = describedAutoencoder(engine, method.architecture, training.seed);
   const optimizer = RMSprop(engine, model.parameters());
   const targetShape = model.outputShape([1, 1, train.height, train.width]).slice(1);
   try {

@@ -16,7 +16,7 @@ import {
   type Module,
   type ModuleBackend,
 } from './modules.ts';
-import { Autoencoder, Sequential } from './sequential.ts';
+import { Autoencoder, Sequential, summary } from './sequential.ts';
 import { Random } from '../random.ts';
 
 /** One layer, as JSON keeps it. */
@@ -132,4 +132,21 @@ export function splitAtBottleneck(input: readonly [number, number, number], laye
 function shapeOnlyBackend(): ModuleBackend<never> {
   const none = { shape: [] as Shape } as unknown as never;
   return { tensor: (_data, shape) => ({ ...(none as object), shape }) as never, keep: () => {} };
+}
+
+/** A LayerModel's output shape for one image ([channels, height, width]) and its Keras-style summary. */
+export function layerModelSummary(model: LayerModel): { output: Shape; text: string } {
+  const built = layerModelAutoencoder(shapeOnlyBackend(), model, 0);
+  return { output: built.build([...model.input]), text: summary(built, [...model.input]) };
+}
+
+/**
+ * The factor a model's sides shrink by at its narrowest: a picture comes back at its own size
+ * only when its sides are multiples of it (a 'same' pool of 2 on 15 gives 8, and 8 doubled is 16).
+ */
+export function sideMultiple(model: Module<any>, channels: number): number {
+  const probe = 720720; // divisible by every factor up to 16: the shapes below are exact
+  let smallest = probe;
+  for (const step of model.trace([1, channels, probe, probe])) smallest = Math.min(smallest, step.output[2]!);
+  return Math.round(probe / smallest);
 }

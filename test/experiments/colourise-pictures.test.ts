@@ -10,7 +10,7 @@ import {
   savedColouriser,
 } from '../../src/experiments/colourise/colourise-pictures.ts';
 import { colourMethod, PART1_SHAPE, resizeBilinear, type Planes } from '../../src/experiments/colourise/methods.ts';
-import { architectureAutoencoder } from '../../src/experiments/configurable-autoencoder.ts';
+import { describedAutoencoder } from '../../src/experiments/configurable-autoencoder.ts';
 import { tensorsToFile } from '../../src/nn/safetensors.ts';
 import { Random } from '../../src/random.ts';
 import { binsFromJson, binsToJson, findBins } from '../../src/experiments/colourise/ab-bins.ts';
@@ -45,7 +45,7 @@ describe('pictures of any size', () => {
 
   it.skipIf(!engine)('are colourised at their own size, as the padded picture is where they overlap', async () => {
     const method = colourMethod('ycbcr', PART1_SHAPE, engine!, null);
-    const model = architectureAutoencoder(engine!, method.architecture, 3);
+    const model = describedAutoencoder(engine!, method.architecture, 3);
     const picture = randomPicture(13, 22, 5);
     const colours = await colouriseFullResolution(engine!, model, method, picture, Infinity);
     expect(colours.length).toBe(3 * 13 * 22);
@@ -72,7 +72,7 @@ describe('resizing', () => {
 describe.skipIf(!engine)('a large picture colourised at full resolution', () => {
   it("is the picture's size, and its luma is the picture's own (ycbcr): every detail kept", async () => {
     const method = colourMethod('ycbcr', PART1_SHAPE, engine!, null);
-    const model = architectureAutoencoder(engine!, method.architecture, 3);
+    const model = describedAutoencoder(engine!, method.architecture, 3);
     // Colours in the middle of the range, so that no clipping changes the luma.
     const random = new Random(8);
     const [height, width] = [61, 90];
@@ -99,7 +99,7 @@ describe.skipIf(!engine)("a model folder of 'aelab colourise', from its files' c
   const method = colourMethod('difference', PART1_SHAPE, engine!, null);
 
   it('rebuilds the model that wrote the weights: the same colours', async () => {
-    const trained = architectureAutoencoder(engine!, method.architecture, 11);
+    const trained = describedAutoencoder(engine!, method.architecture, 11);
     const weights = await tensorsToFile(engine!, trained.namedParameters(), { model: 'difference' });
     const loaded = savedColouriser(engine!, 'runs/difference', {
       config: { method: 'difference', architecture: method.architecture },
@@ -118,7 +118,7 @@ describe.skipIf(!engine)("a model folder of 'aelab colourise', from its files' c
   it('decodes lab-classes at the temperature its config.json keeps, and refuses one outside (0, 1]', async () => {
     const bins = binsToJson(findBins(Float64Array.from({ length: 200 }, (_, i) => (i % 20) * 5 - 50)));
     const labMethod = colourMethod('lab-classes', PART1_SHAPE, null, binsFromJson(bins));
-    const model = architectureAutoencoder(engine!, labMethod.architecture, 1);
+    const model = describedAutoencoder(engine!, labMethod.architecture, 1);
     const weights = await tensorsToFile(engine!, model.namedParameters(), {});
     const config = { method: 'lab-classes', architecture: labMethod.architecture, temperature: 0.5 };
     const loaded = savedColouriser(engine!, 'runs/lab-classes', { config, weights, bins });
@@ -141,7 +141,7 @@ describe.skipIf(!engine)("a model folder of 'aelab colourise', from its files' c
         bins: null,
       }),
     ).toThrow('runs/lab-classes: a lab-classes colouriser without its bins.json');
-    const other = architectureAutoencoder(engine!, { ...method.architecture, channelFactor: 2 }, 1);
+    const other = describedAutoencoder(engine!, { ...method.architecture, channelFactor: 2 }, 1);
     const otherWeights = await tensorsToFile(engine!, other.namedParameters(), {});
     expect(() =>
       savedColouriser(engine!, 'runs/difference', {

@@ -10,8 +10,10 @@ import { AelabError } from '../../errors.ts';
 import { noGrad } from '../../nn/autograd.ts';
 import { applyTensors, decodeSafetensors } from '../../nn/safetensors.ts';
 import type { Autoencoder } from '../../nn/sequential.ts';
+import type { Module } from '../../nn/modules.ts';
+import { sideMultiple } from '../../nn/layer-model.ts';
 import type { TrainingData } from '../../nn/training.ts';
-import { architectureAutoencoder, type ArchitectureConfig } from '../configurable-autoencoder.ts';
+import { describedAutoencoder, type ModelDescription } from '../configurable-autoencoder.ts';
 import { binsFromJson } from './ab-bins.ts';
 import {
   colourMethod,
@@ -140,7 +142,7 @@ export const DEFAULT_WORKING_SIZE = 128;
  */
 export async function colouriseFullResolution(
   engine: Engine,
-  model: { forward(input: Tensor): Tensor },
+  model: Module<Tensor>,
   method: ColourMethod,
   picture: Planes,
   workingSize = DEFAULT_WORKING_SIZE,
@@ -149,7 +151,7 @@ export async function colouriseFullResolution(
   const shrink = Math.min(1, workingSize / Math.max(height, width));
   const [h, w] = [Math.max(1, Math.round(height * shrink)), Math.max(1, Math.round(width * shrink))];
   const small = shrink < 1 ? areaResize(picture.data, 3, height, width, h, w) : picture.data;
-  const padded = padToMultiple({ data: small, count: 1, height: h, width: w }, 4);
+  const padded = padToMultiple({ data: small, count: 1, height: h, width: w }, sideMultiple(model, 1));
   const output = await decodedOutput(engine, model, method, method.gray(padded), 1, padded.height, padded.width);
   const [outHeight, outWidth] = [padded.height * method.outputScale, padded.width * method.outputScale];
   const channels = output.length / (outHeight * outWidth);
@@ -171,8 +173,8 @@ export async function colouriseFullResolution(
 export function colouriserConfig(
   where: string,
   config: unknown,
-): { method: RunName; architecture: ArchitectureConfig; temperature?: number } {
-  const saved = (config ?? {}) as { method?: string; architecture?: ArchitectureConfig; temperature?: number };
+): { method: RunName; architecture: ModelDescription; temperature?: number } {
+  const saved = (config ?? {}) as { method?: string; architecture?: ModelDescription; temperature?: number };
   if (!saved.method || !(RUN_NAMES as readonly string[]).includes(saved.method) || !saved.architecture)
     throw new AelabError(
       `${where}: a run folder of another kind (${saved.method ? `method '${saved.method}'` : "an autoencoder's, not a colouriser's"})`,
@@ -203,7 +205,7 @@ export function savedColouriser(
     ...colourMethod(saved.method, PART1_SHAPE, engine, bins, saved.temperature),
     architecture: saved.architecture,
   };
-  const model = architectureAutoencoder(engine, saved.architecture, 0);
+  const model = describedAutoencoder(engine, saved.architecture, 0);
   const name = `${where}/model.safetensors`;
   try {
     applyTensors(engine, model.namedParameters(), decodeSafetensors(files.weights, name), name);

@@ -23,7 +23,7 @@ import {
   ycbcrToRgb,
   type PixelConversion,
 } from '../../data/colour.ts';
-import type { ArchitectureConfig } from '../configurable-autoencoder.ts';
+import type { ArchitectureConfig, ModelDescription } from '../configurable-autoencoder.ts';
 import { BinSearch, centreWeights, TEMPERATURE, type AbBins } from './ab-bins.ts';
 
 export const METHODS = ['ycbcr', 'difference', 'lab-classes'] as const;
@@ -54,7 +54,8 @@ export interface ColourMethod {
   readonly description: string;
   readonly lossName: string;
   readonly loss: LossFunction;
-  readonly architecture: ArchitectureConfig;
+  /** Its model: one of Part 2's configurations, or an imported chain of layers. */
+  readonly architecture: ModelDescription;
   /** The gray plane the model sees, from RGB images. */
   gray(rgb: Planes): Float32Array;
   /** The training targets, from RGB images. */

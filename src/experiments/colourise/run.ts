@@ -12,7 +12,7 @@ import { AelabError } from '../../errors.ts';
 import { summary } from '../../nn/sequential.ts';
 import { RMSprop } from '../../nn/optimisers.ts';
 import { fit, type EpochLog, type Progress } from '../../nn/training.ts';
-import { architectureAutoencoder } from '../configurable-autoencoder.ts';
+import { describedAutoencoder } from '../configurable-autoencoder.ts';
 import { dataFingerprint, loadDataSource, type DataSource } from '../data-source.ts';
 import { changedSettings } from '../autoencoder.ts';
 import { compileStep, tuneAsAsked, type Tuning } from '../step-preparation.ts';
@@ -289,7 +289,7 @@ async function trainMethod(
   log: (line: string) => void,
 ): Promise<Omit<RunOutcome, 'metrics' | 'grayName' | 'label' | 'skip'>> {
   const { train, validation, truth } = split;
-  const model = architectureAutoencoder(engine, method.architecture, config.seed);
+  const model = describedAutoencoder(engine, method.architecture, config.seed);
   const imageShape = [1, train.height, train.width];
   const targetShape = model.outputShape([1, ...imageShape]).slice(1);
   const modelSummary = summary(model, imageShape);
