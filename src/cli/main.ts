@@ -24,6 +24,7 @@ import { lab, LAB_USAGE } from './lab.ts';
 import { kernels, KERNELS_USAGE } from './kernels.ts';
 import { reconstruct, RECONSTRUCT_USAGE } from './reconstruct.ts';
 import { importKerasCommand, IMPORT_KERAS_USAGE } from './import-keras.ts';
+import { exportModel, EXPORT_USAGE } from './export.ts';
 import { runAutoencoder, type AutoencoderConfig } from '../experiments/autoencoder.ts';
 import { createEngine } from '../kernels/registry.ts';
 import type { Progress } from '../nn/training.ts';
@@ -34,6 +35,7 @@ commands:
   autoencoder    train the notebook's convolutional autoencoder (part 1)
   reconstruct    reconstruct test images, or your own pictures, with a saved model
   import-keras   a Keras 3 model as a run folder (to reconstruct, colourise, export or open in the lab)
+  export         a trained model as ONNX
   sweep          train the notebook's 36 architectures and compare them (part 2)
   colourise      train colourisers, gray in and colour out, and compare them (part 3)
   check          run the gradient checks on this machine's GPU (every op against float64)
@@ -53,6 +55,7 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
   autoencoder: `${AUTOENCODER_USAGE}${TRAINING_HELP}`,
   reconstruct: RECONSTRUCT_USAGE,
   'import-keras': IMPORT_KERAS_USAGE,
+  export: EXPORT_USAGE,
   sweep: `${SWEEP_USAGE}${TRAINING_HELP}`,
   colourise: `${COLOURISE_USAGE}${TRAINING_HELP}`,
   colorize: `${COLOURISE_USAGE}${TRAINING_HELP}`,
@@ -69,6 +72,7 @@ const USAGE = [
   TRAINING_HELP,
   RECONSTRUCT_USAGE,
   IMPORT_KERAS_USAGE,
+  EXPORT_USAGE,
   CHECK_USAGE,
   LAB_USAGE,
   KERNELS_USAGE,
@@ -162,6 +166,7 @@ export async function main(commandLine: string[]): Promise<number> {
     if (command === 'autoencoder') await autoencoder(rest);
     else if (command === 'reconstruct') await reconstruct(rest);
     else if (command === 'import-keras') await importKerasCommand(rest, log);
+    else if (command === 'export') await exportModel(rest);
     else if (command === 'sweep') await sweep(rest);
     else if (command === 'colourise' || command === 'colorize') await colourise(rest);
     else if (command === 'check') return await check(rest);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
+import * as ort from 'onnxruntime-web';
 import { quadrantJpeg } from '../support/pictures.ts';
 import { runCli } from '../support/cli.ts';
 import { CIFAR10_DIRECTORY } from '../../scripts/data-location.mjs';
@@ -137,6 +138,18 @@ describe('aelab colourise', () => {
     const result = runCli(args as string[]);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(message);
+  });
+
+  it('exports a trained colouriser as ONNX that ONNX Runtime runs: gray in, its chroma out', async () => {
+    const file = join(out, 'ycbcr.onnx');
+    const result = runCli(['export', '--model', join(runs, 'ycbcr'), '--out', file, '--image-size', '16x24']);
+    expect(result.stderr).toMatch(/input 'image' \[batch, 1, 16, 24\]/);
+    expect(result.status).toBe(0);
+    const session = await ort.InferenceSession.create(readFileSync(file));
+    const gray = Float32Array.from({ length: 2 * 16 * 24 }, (_, i) => (i % 7) / 7);
+    const output = (await session.run({ image: new ort.Tensor('float32', gray, [2, 1, 16, 24]) }))['output']!;
+    expect(output.dims).toEqual([2, 2, 16, 24]);
+    expect([...(output.data as Float32Array)].every(Number.isFinite)).toBe(true);
   });
 
   it("colourises a user's pictures of any size at full resolution, naming a damaged one, and refuses a model folder of another kind", () => {

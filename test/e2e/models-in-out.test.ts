@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { unzipSync } from 'fflate';
+import * as ort from 'onnxruntime-web';
 import { decodeSafetensors } from '../../src/nn/safetensors.ts';
 import { importKeras, unzipKeras } from '../../src/nn/keras.ts';
 import { layerModelAutoencoder } from '../../src/nn/layer-model.ts';
@@ -112,9 +113,51 @@ describe('aelab import-keras and reconstruct --input', () => {
     expect(PNG.sync.read(readFileSync(grid)).width).toBeGreaterThan(0);
   });
 
+  it('exports the imported model as ONNX, and ONNX Runtime computes what Keras computed, to 1e-5', async () => {
+    const file = join(out, 'small.onnx');
+    const result = runCli(['export', '--model', imported, '--format', 'onnx', '--out', file]);
+    expect(result.stderr).toMatch(/ONNX opset 17, input 'image' \[batch, 3, 32, 32\]/);
+    expect(result.status).toBe(0);
+    const inputs = JSON.parse(readFileSync(join(FIXTURE, 'inputs.json'), 'utf8')).inputs as number[][][][];
+    const outputs = JSON.parse(readFileSync(join(FIXTURE, 'outputs.json'), 'utf8')).outputs as number[][][][];
+    // NHWC (Keras) to NCHW (the graph) and back.
+    const nchw = new Float32Array(inputs.length * 3 * 32 * 32);
+    inputs.forEach((image, n) =>
+      image.forEach((row, y) =>
+        row.forEach((pixel, x) => pixel.forEach((value, c) => (nchw[((n * 3 + c) * 32 + y) * 32 + x] = value))),
+      ),
+    );
+    const session = await ort.InferenceSession.create(readFileSync(file));
+    const got = (await session.run({ image: new ort.Tensor('float32', nchw, [inputs.length, 3, 32, 32]) }))['output']!
+      .data as Float32Array;
+    let worst = 0;
+    outputs.forEach((image, n) =>
+      image.forEach((row, y) =>
+        row.forEach((pixel, x) =>
+          pixel.forEach(
+            (value, c) => (worst = Math.max(worst, Math.abs(got[((n * 3 + c) * 32 + y) * 32 + x]! - value))),
+          ),
+        ),
+      ),
+    );
+    expect(worst).toBeLessThan(1e-5);
+  });
+
   it.each<[string, string[], RegExp, number]>([
     ['no --data nor --input', ['reconstruct', '--model', 'x', '--out', 'y'], /give --data DIR .* or --input/, 2],
     ['no model', ['import-keras', '--out', 'y'], /a Keras model is required/, 2],
+    [
+      'another export format',
+      ['export', '--model', 'x', '--format', 'tflite', '--out', 'y'],
+      /the one format written is onnx/,
+      2,
+    ],
+    [
+      'a folder that holds no run',
+      ['export', '--model', FIXTURE, '--out', 'y.onnx'],
+      /no config.json \(not a finished run folder\)/,
+      1,
+    ],
     [
       'a file that is not a .keras',
       ['import-keras', join(FIXTURE, 'inputs.json'), '--out', 'y'],
