@@ -1,5 +1,6 @@
 // The lab in Chromium: the Colourise view, a batch too large for the GPU, dropped files that
-// are not images, and the kernels tuned while idle and kept for a second visit.
+// are not images, the kernels tuned while idle and kept for a second visit, and a Keras import
+// loaded and saved again as ONNX.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -177,6 +178,46 @@ export default async function (lab) {
       expect(
         adopted === tuned && /^kernels tuned for this GPU: \d+ dispatches/.test(text),
         `after a reload: ${adopted} entries taken from the store of ${tuned}; status: ${text}`,
+      );
+      noProblems();
+    },
+  );
+
+  await check(
+    "Train: a Keras model imported by 'aelab import-keras' loads, and Save as ONNX gives a graph ONNX Runtime runs as the page does",
+    async () => {
+      const imported = join(profile, 'keras');
+      execFileSync(
+        process.execPath,
+        ['dist/cli.js', 'import-keras', 'test/fixtures/keras/small.keras', '--out', imported],
+        {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
+      await tab.setInputFiles('#load-model', join(imported, 'model.safetensors'));
+      await tab.waitForFunction(() =>
+        /^loaded model\.safetensors \(keras small/.test(document.querySelector('#message').textContent),
+      );
+      const summary = await tab.textContent('#model-summary');
+      expect(/conv2d 5x5, 10/.test(summary), `the summary after loading is not the Keras model's: ${summary}`);
+      const [download] = await Promise.all([tab.waitForEvent('download'), tab.click('#save-onnx')]);
+      const file = join(profile, 'model.onnx');
+      await download.saveAs(file);
+      const { originals, reconstructions } = await labState(async () => {
+        const shown = await globalThis.aelabLab.session().reconstruct([0, 1]);
+        return { originals: [...shown.originals], reconstructions: [...shown.reconstructions] };
+      });
+      const ort = await import('onnxruntime-web');
+      ort.env.wasm.numThreads = 1;
+      const session = await ort.InferenceSession.create(readFileSync(file));
+      const output = await session.run({
+        image: new ort.Tensor('float32', Float32Array.from(originals), [2, 3, 32, 32]),
+      });
+      const theirs = output.output.data;
+      const worst = reconstructions.reduce((most, value, i) => Math.max(most, Math.abs(value - theirs[i])), 0);
+      expect(
+        theirs.length === reconstructions.length && worst < 1e-5,
+        `ONNX Runtime differs from the page by ${worst}`,
       );
       noProblems();
     },

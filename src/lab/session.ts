@@ -13,6 +13,7 @@ import type { Optimizer, OptimizerName } from '../nn/optimisers.ts';
 import { updateRules } from '../kernels/registry.ts';
 import { fit, predict, type EpochLog } from '../nn/training.ts';
 import { applyTensors, decodeSafetensors, tensorsToFile } from '../nn/safetensors.ts';
+import { onnxModel } from '../nn/onnx.ts';
 import { buildModel, buildOptimiser, modelName, type LabSettings } from './settings.ts';
 import { backward } from '../nn/autograd.ts';
 import { tune } from '../tuning/tuner.ts';
@@ -107,7 +108,7 @@ export class TrainingSession {
     this.split = notebookSplit(sets, settings.sample, settings.seed);
     const { channels, height, width } = this.split.train;
     this.imageShape = [channels, height, width];
-    this.model = buildModel(engine, settings, channels);
+    this.model = buildModel(engine, settings, this.imageShape);
     this.optimizer = buildOptimiser(engine, settings, this.model.parameters());
     if (resume) {
       const name = `the weights of epoch ${resume.epochs.length}`;
@@ -368,6 +369,16 @@ export class TrainingSession {
         model: this.name,
         epochs: String(this.epochs.length),
         'aelab.lab': JSON.stringify(this.settings),
+      }),
+    );
+  }
+
+  /** The model as an ONNX graph (nn/onnx.ts) for this page's image size. */
+  saveOnnx(): Promise<Uint8Array> {
+    return this.exclusive(() =>
+      onnxModel(this.engine, this.model, this.imageShape, {
+        name: this.name,
+        description: `${this.name}, ${this.epochs.length} epochs in the aelab lab`,
       }),
     );
   }

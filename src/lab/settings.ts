@@ -6,6 +6,7 @@ import { AelabError } from '../errors.ts';
 import type { Autoencoder } from '../nn/sequential.ts';
 import { optimizers, type Optimizer } from '../nn/optimisers.ts';
 import { autoencoderName, autoencoderFor, type ArchitectureConfig } from '../experiments/configurable-autoencoder.ts';
+import { layerModelAutoencoder, type LayerModel } from '../nn/layer-model.ts';
 
 export interface LabSettings {
   /** 'notebook': Part 1's model; 'sweep': a Part 2 configuration of the four below. */
@@ -21,6 +22,8 @@ export interface LabSettings {
   /** Fraction of the images used, split 80/10/10 as the command line does. */
   readonly sample: number;
   readonly seed: number;
+  /** A model loaded from a file made elsewhere (aelab import-keras): its layers, in place of `model`'s. */
+  readonly layers?: LayerModel;
 }
 
 export const DEFAULT_SETTINGS: LabSettings = {
@@ -44,8 +47,11 @@ export class SettingsError extends AelabError {
 type Rule =
   { readonly choices: readonly string[] } | { readonly integer: boolean; readonly low: number; readonly high: number };
 
+/** The settings a URL and the form hold: all but an imported model's layers. */
+export type FormSetting = Exclude<keyof LabSettings, 'layers'>;
+
 /** What each setting may be; a URL or form value outside it is refused with its name. */
-const RULES: { readonly [K in keyof LabSettings]: Rule } = {
+const RULES: { readonly [K in FormSetting]: Rule } = {
   model: { choices: ['notebook', 'sweep'] },
   fewerLayers: { choices: ['true', 'false'] },
   channelFactor: { integer: true, low: 1, high: 16 },
@@ -60,7 +66,7 @@ const RULES: { readonly [K in keyof LabSettings]: Rule } = {
 };
 
 /** One setting from text (a URL parameter or a form field). */
-export function parseSetting<K extends keyof LabSettings>(name: K, text: string): LabSettings[K] {
+export function parseSetting<K extends FormSetting>(name: K, text: string): LabSettings[K] {
   const rule = RULES[name];
   if ('choices' in rule) {
     if (!rule.choices.includes(text))
@@ -81,7 +87,7 @@ export function settingsFromQuery(query: string): LabSettings {
   const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
   for (const [name, text] of parameters) {
     if (!(name in RULES)) continue; // other parameters (the view) are the page's
-    settings[name] = parseSetting(name as keyof LabSettings, text);
+    settings[name] = parseSetting(name as FormSetting, text);
   }
   return settings as unknown as LabSettings;
 }
@@ -89,7 +95,7 @@ export function settingsFromQuery(query: string): LabSettings {
 /** The query that reproduces `settings` (only what differs from the defaults). */
 export function settingsQuery(settings: LabSettings): URLSearchParams {
   const parameters = new URLSearchParams();
-  for (const name of Object.keys(RULES) as (keyof LabSettings)[]) {
+  for (const name of Object.keys(RULES) as FormSetting[]) {
     if (settings[name] !== DEFAULT_SETTINGS[name]) parameters.set(name, String(settings[name]));
   }
   return parameters;
@@ -110,6 +116,7 @@ export function architectureOf(settings: LabSettings, channels: number): Archite
 
 /** The model's name as the command line writes it into model.safetensors. */
 export function modelName(settings: LabSettings, channels: number): string {
+  if (settings.layers) return 'imported layers';
   return autoencoderName(settings.model === 'sweep' ? architectureOf(settings, channels) : undefined);
 }
 
@@ -131,7 +138,15 @@ export function settingsOfModelName(name: string, base: LabSettings): LabSetting
   };
 }
 
-export function buildModel(engine: Engine, settings: LabSettings, channels: number): Autoencoder<Tensor> {
+export function buildModel(engine: Engine, settings: LabSettings, imageShape: readonly number[]): Autoencoder<Tensor> {
+  const [channels] = imageShape as [number];
+  if (settings.layers) {
+    if (settings.layers.input.join('x') !== imageShape.join('x'))
+      throw new SettingsError(
+        `the loaded model takes images of ${settings.layers.input.join('x')}; the page's are ${imageShape.join('x')}`,
+      );
+    return layerModelAutoencoder(engine, settings.layers, settings.seed);
+  }
   return autoencoderFor(
     engine,
     settings.model === 'sweep' ? architectureOf(settings, channels) : undefined,

@@ -4,10 +4,17 @@
 import { summary } from '../../nn/sequential.ts';
 import { sizeOf } from '../../shapes.ts';
 import { element, imageCanvas, lineChart } from '../draw.ts';
-import { DEFAULT_SETTINGS, parseSetting, settingsOfModelName, type LabSettings } from '../settings.ts';
+import {
+  DEFAULT_SETTINGS,
+  parseSetting,
+  settingsOfModelName,
+  type FormSetting,
+  type LabSettings,
+} from '../settings.ts';
 import type { TrainingSession, SessionState, LossPoint } from '../session.ts';
 import type { EpochLog } from '../../nn/training.ts';
 import { decodeSafetensors } from '../../nn/safetensors.ts';
+import type { LayerModel } from '../../nn/layer-model.ts';
 import type { OptimizerName } from '../../nn/optimisers.ts';
 import { toFloat } from '../../data/image-set.ts';
 import { layerOutputs } from '../inside-capture.ts';
@@ -26,7 +33,7 @@ export interface TrainHost {
 
 export const SHOWN_TEST_IMAGES = 8;
 
-type Field = { name: keyof LabSettings; label: string; choices?: readonly string[]; sweepOnly?: boolean };
+type Field = { name: FormSetting; label: string; choices?: readonly string[]; sweepOnly?: boolean };
 
 const FIELDS: readonly Field[] = [
   { name: 'model', label: 'model', choices: ['notebook', 'sweep'] },
@@ -61,6 +68,15 @@ export class TrainView {
       'Rewind',
     ),
     save: element('button', { id: 'save-model', type: 'button' }, 'Save model'),
+    saveOnnx: element(
+      'button',
+      {
+        id: 'save-onnx',
+        type: 'button',
+        title: 'the network as an ONNX graph, for ONNX Runtime and the tools that read it',
+      },
+      'Save as ONNX',
+    ),
   };
   private readonly loadInput = element('input', { id: 'load-model', type: 'file', accept: '.safetensors' });
   private imagesPerSecond: number | null = null;
@@ -100,6 +116,7 @@ export class TrainView {
     this.buttons.step.onclick = () => this.host.session()?.step();
     this.buttons.reset.onclick = () => void this.reset();
     this.buttons.save.onclick = () => void this.save();
+    this.buttons.saveOnnx.onclick = () => void this.saveOnnx();
     this.loadInput.onchange = () => void this.load();
     this.root.append(
       element('h2', {}, 'Train'),
@@ -266,17 +283,26 @@ export class TrainView {
     const session = this.host.session();
     if (!session) return;
     const bytes = await session.saveModel();
-    const link = element('a', {
-      href: URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' })),
-      download: 'model.safetensors',
-    });
-    document.body.append(link);
-    link.click();
-    link.remove();
+    download(bytes, 'model.safetensors');
     this.host.message(
       `saved model.safetensors (${session.name}, ${session.epochs.length} epochs, ${bytes.length.toLocaleString('en-US')} bytes)`,
       'note',
     );
+  }
+
+  private async saveOnnx(): Promise<void> {
+    const session = this.host.session();
+    if (!session) return;
+    try {
+      const bytes = await session.saveOnnx();
+      download(bytes, 'model.onnx');
+      this.host.message(
+        `saved model.onnx (${session.name}, input 'image' [batch, ${session.imageShape.join(', ')}], ${bytes.length.toLocaleString('en-US')} bytes)`,
+        'note',
+      );
+    } catch (error) {
+      this.host.message((error as Error).message, 'error');
+    }
   }
 
   /** Loads a model file: the page's own (its settings in the metadata) or the command line's (its model name). */
@@ -288,9 +314,13 @@ export class TrainView {
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const { metadata } = decodeSafetensors(bytes, file.name);
-      const named = metadata['aelab.lab']
-        ? { ...current.settings, ...(JSON.parse(metadata['aelab.lab']) as Partial<LabSettings>) }
-        : settingsOfModelName(metadata['model'] ?? '', current.settings);
+      // An import's layers (aelab import-keras), the page's own settings, or a model name of the command line's.
+      const { layers: _, ...base } = current.settings;
+      const named = metadata['aelab.layers']
+        ? { ...base, layers: JSON.parse(metadata['aelab.layers']) as LayerModel }
+        : metadata['aelab.lab']
+          ? { ...base, ...(JSON.parse(metadata['aelab.lab']) as Partial<LabSettings>) }
+          : settingsOfModelName(metadata['model'] ?? '', base);
       const settings = named ?? current.settings;
       if (JSON.stringify(settings) !== JSON.stringify(current.settings)) await this.host.rebuild(settings);
       const session = this.host.session()!;
@@ -304,4 +334,15 @@ export class TrainView {
       this.host.message(`${(error as Error).message}`, 'error');
     }
   }
+}
+
+/** Hands `bytes` to the browser as a download named `name`. */
+function download(bytes: Uint8Array, name: string): void {
+  const link = element('a', {
+    href: URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' })),
+    download: name,
+  });
+  document.body.append(link);
+  link.click();
+  link.remove();
 }
