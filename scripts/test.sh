@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian machine and runs every test: the type-check, the vitest suite on
+# Sets up a fresh Debian machine and runs every test: the type-check, the API reference with no
+# undocumented export, the JSR package's dry run, the vitest suite on
 # Node + Dawn, a sample of the mutations, the GPU parity suite on Deno's own WebGPU and (through the lab page) in headless Chromium, a Deno
 # smoke run of the command line and of the sweep, the fault-injection suite, and the packed
 # package installed into an empty folder. This is the README's test command, and CI runs
@@ -13,6 +14,10 @@ npm ci --no-fund --no-audit --loglevel=error
 npm run --silent typecheck
 # One layout, Prettier's (.prettierrc.json): a file it would change fails the run here.
 npm run --silent format:check
+# The API reference (typedoc.json): an exported symbol without a doc comment fails the run.
+npm run --silent docs
+# The JSR package (deno.json) as it would be published: every export explicitly typed.
+npm run --silent publish:check
 
 mkdir -p .cache
 results=.cache/vitest-results.json

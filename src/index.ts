@@ -37,6 +37,17 @@ export {
   type Fusions,
 } from './nn/sequential.ts';
 export { saveWeights, loadWeights } from './nn/weights.ts';
+export {
+  layerModelAutoencoder,
+  layerModelSummary,
+  splitAtBottleneck,
+  specOf,
+  isLayerModel,
+  sideMultiple,
+  type LayerModel,
+  type LayerSpec,
+} from './nn/layer-model.ts';
+export { onnxModel, ONNX_OPSET, OnnxExportError, type OnnxOptions } from './nn/onnx.ts';
 export { CheckpointError } from './nn/safetensors.ts';
 export {
   gradcheck,
@@ -64,7 +75,12 @@ export { tune, type TunedKey, type TuneOptions } from './tuning/tuner.ts';
 export { notebookSplit } from './data/split.ts';
 export { autoencoderData, subset, DataError, type ImageSet, type ImageBatches } from './data/image-set.ts';
 export { notebookAutoencoder } from './experiments/notebook-autoencoder.ts';
-export { architectureAutoencoder, type ArchitectureConfig } from './experiments/configurable-autoencoder.ts';
+export {
+  architectureAutoencoder,
+  describedAutoencoder,
+  type ArchitectureConfig,
+  type ModelDescription,
+} from './experiments/configurable-autoencoder.ts';
 export * as colour from './data/colour.ts';
 export {
   colourMethod,

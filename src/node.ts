@@ -1,5 +1,6 @@
 // aelab for Node (and Deno): everything in the library entry, plus what reads and writes the
-// user's files: the data loaders, the CIFAR-10 download, and the per-adapter tuning cache.
+// user's files: the data loaders, the CIFAR-10 download, the per-adapter tuning cache, and Keras
+// import (its HDF5 reader, h5wasm, is kept out of the browser's bundle).
 export * from './index.ts';
 export { loadCifar10 } from './data/cifar10.ts';
 export { ensureCifar10 } from './data/download.ts';
@@ -9,3 +10,4 @@ export { runColourise, type ColouriseConfig } from './experiments/colourise/run.
 export { loadTuning, saveTuning, tuneWithCache, tuningFilePath } from './tuning/cache.ts';
 export { defaultCacheDirectory, writeFileAtomic } from './files.ts';
 export { saveWeightsFile, loadWeightsFile } from './experiments/run-directory.ts';
+export { importKeras, unzipKeras, KerasImportError, type KerasFiles, type ImportedKeras } from './nn/keras.ts';

@@ -1,5 +1,6 @@
 // A small seeded generator (mulberry32): weight initialisation, shuffling and test inputs
 // are reproducible from their seed in every runtime.
+/** A small seeded generator (mulberry32): weights, shuffles and test inputs are reproducible from their seed in every runtime. */
 export class Random {
   private state: number;
 
@@ -16,10 +17,12 @@ export class Random {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
+  /** A uniform integer in [low, high]. */
   integer(low: number, high: number): number {
     return low + Math.floor(this.next() * (high - low + 1));
   }
 
+  /** One of `items`, uniformly. */
   pick<T>(items: readonly T[]): T {
     return items[Math.floor(this.next() * items.length)]!;
   }

@@ -2,6 +2,7 @@
 // agree on every output size and padding by construction.
 import { ShapeError } from './errors.ts';
 
+/** A tensor's shape: its sizes, outermost first (NCHW for images). */
 export type Shape = readonly number[];
 
 export function sizeOf(shape: Shape): number {
@@ -142,7 +143,7 @@ export function windowGeometry(
 }
 
 /** The output shape rule of the elementwise binary ops (add, subtract, multiply): both inputs have one shape, no broadcasting. */
-export function sameShapeOutput(name: string) {
+export function sameShapeOutput(name: string): (inputs: readonly Shape[]) => Shape {
   return ([left, right]: readonly Shape[]): Shape => {
     requireSameShape(left!, right!, name);
     return left!;

@@ -13,6 +13,7 @@ export interface AcquiredDevice {
   readonly traits: AdapterTraits;
 }
 
+/** The JavaScript runtime this runs in, which decides where the GPU comes from. */
 export function runtimeName(): 'deno' | 'node' | 'browser' {
   if ('Deno' in globalThis) return 'deno';
   const process = (globalThis as { process?: { versions?: { node?: string } } }).process;
@@ -42,6 +43,7 @@ export async function nodeGpu(): Promise<GPU> {
   return dawn;
 }
 
+/** A WebGPU device: navigator.gpu in Deno and browsers, Dawn (the webgpu package) in Node; throws NoAdapterError without one. */
 export async function acquireDevice(): Promise<AcquiredDevice> {
   const gpu = await findGpu();
   if (!gpu) {

@@ -4,6 +4,7 @@ import type { KernelSource } from './kernel-library.ts';
 import type { WaitPolicy } from '../tuning/waits.ts';
 import type { AdapterTraits } from '../tuning/adapter-kind.ts';
 
+/** What an Engine is created with: debugging aids, what the adapter says of itself, and the per-adapter performance switches createEngine sets. */
 export interface EngineOptions {
   /**
    * Debugging aid used by the tests: when set, every tensor the engine hands out is first

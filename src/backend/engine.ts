@@ -23,13 +23,14 @@ export type { DispatchRequest, RecordedDispatch } from './dispatch.ts';
 export { Snapshot } from './readback.ts';
 export type { EngineOptions } from './engine-options.ts';
 
+/** The device: an injected GPUDevice with one command encoder, a buffer pool, the kernel library, scopes for tensor lifetimes and reads back to the host. Ops encode their kernels on it. */
 export class Engine {
   readonly kernels: KernelLibrary;
   readonly pool: BufferPool;
   readonly adapterDescription: string;
   readonly traits: AdapterTraits;
   /** The kernel variants chosen for this adapter (tuning/table.ts, tuning/tuner.ts). */
-  readonly tuning = new TuningTable();
+  readonly tuning: TuningTable = new TuningTable();
   /** How every wait for the GPU behaves (tuning/waits.ts). */
   readonly waits: WaitPolicy;
   poison: number | null;
@@ -74,8 +75,6 @@ export class Engine {
     for (const kernel of [...Object.values(wgsl), ...(options.kernels ?? [])]) await engine.kernels.check(kernel);
     return engine;
   }
-
-  // ---------------------------------------------------------------- tensors
 
   private storageFor(shape: Shape, label: string): Storage {
     return new Storage(this.pool.acquire(sizeOf(shape) * 4, `tensor ${label} ${formatShape(shape)}`));
@@ -170,12 +169,14 @@ export class Engine {
     );
   }
 
+  /** A new tensor of `shape` with every element `value`. */
   full(shape: Shape, value: number, label = ''): Tensor {
     const tensor = this.empty(shape, label);
     this.fillBuffer(tensor, value);
     return tensor;
   }
 
+  /** A new tensor of `shape` filled with zeros. */
   zeros(shape: Shape, label = ''): Tensor {
     return this.full(shape, 0, label);
   }
@@ -189,6 +190,7 @@ export class Engine {
     });
   }
 
+  /** Keeps `tensor` when the scope it was made in closes (a parameter, an optimiser's state). */
   keep(tensor: Tensor): void {
     tensor.kept = true;
     for (const scope of this.scopes) scope.delete(tensor);
@@ -233,6 +235,7 @@ export class Engine {
     return result;
   }
 
+  /** scope() for an async body: the tensors it makes and does not keep or return are freed when it settles. */
   async scopeAsync<R>(body: () => Promise<R>): Promise<R> {
     this.scopes.push(new Set());
     let result: R;
@@ -257,6 +260,7 @@ export class Engine {
     }
   }
 
+  /** The buffer pool's counters and the tensors alive now: what a leak test watches. */
   memory(): MemoryCounters & { liveTensors: number; uniformBuffers: number } {
     return {
       ...this.pool.counters(),
@@ -265,11 +269,10 @@ export class Engine {
     };
   }
 
+  /** Kernel dispatches encoded and command buffers submitted so far. */
   statistics(): { dispatches: number; submits: number } {
     return { dispatches: this.dispatcher.dispatchCount, submits: this.submitCount };
   }
-
-  // ---------------------------------------------------------------- dispatch
 
   /**
    * Encodes one dispatch of `kernel`'s entry point into the shared compute pass. The entry

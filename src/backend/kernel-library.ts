@@ -5,6 +5,7 @@
 // its tile sizes specialised, its subgroup helper defined (subgroups.ts) and, on wgpu, its
 // constant-count loops unrolled (unroll.ts); WGSL errors are reported against the source as
 // written, which check() compiles at start-up.
+// @ts-types="wgsl_reflect/types/index.d.ts"
 import { WgslReflect, ResourceType, type StructInfo } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { AelabError, ShaderCompileError } from '../errors.ts';
 import { ShaderStage } from '../gpu-constants.ts';

@@ -3,6 +3,7 @@
 import { MapMode } from '../gpu-constants.ts';
 import { waitFor, type Expected, type WaitPolicy } from '../tuning/waits.ts';
 
+/** Tensors copied at one point of the queue into a staging buffer that is mapped once (Engine.snapshot), and read from it. */
 export class Snapshot {
   constructor(
     private readonly staging: GPUBuffer,

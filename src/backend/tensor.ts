@@ -85,6 +85,7 @@ export class Tensor {
     this.engine.releaseStorage(previous);
   }
 
+  /** Frees the tensor's storage (back to the pool); using it afterwards throws DisposedTensorError. */
   dispose(): void {
     if (!this.home) return;
     const storage = this.home;
@@ -95,6 +96,7 @@ export class Tensor {
     this.engine.releaseTensor(this, storage);
   }
 
+  /** Its shape and label, for messages. */
   toString(): string {
     return `Tensor${formatShape(this.shape)}${this.label ? ` '${this.label}'` : ''}`;
   }

@@ -31,6 +31,7 @@ import {
 /** An input: its shape (random values in [-1, 1], away from 0), or its values too. */
 export type GradcheckInput = Shape | { readonly shape: Shape; readonly data: ArrayLike<number> };
 
+/** gradcheck's tolerances, seed and engine. */
 export interface GradcheckOptions {
   /** GPU (float32) against the float64 reference: the largest relative error accepted (default 1e-4). */
   readonly tolerance?: number;
@@ -60,6 +61,7 @@ export interface GradcheckRow {
   readonly zero: boolean;
 }
 
+/** gradcheck's verdict and its rows: each parameter's and input's largest errors against float64 and finite differences. */
 export interface GradcheckReport {
   readonly passed: boolean;
   /** ||GPU output - reference output|| / ||reference output||. */

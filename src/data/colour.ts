@@ -1,11 +1,18 @@
-// Colour spaces, as plain functions of one pixel (values on [0, 1]) and over planar (NCHW)
-// image batches. Every conversion has its exact inverse beside it; the tests check the round
-// trips over a grid of 8-bit colours and the published values of pure colours.
+/**
+ * Colour spaces, as plain functions of one pixel (values on [0, 1]) and over planar (NCHW)
+ * image batches. Every conversion has its exact inverse beside it; the tests check the round
+ * trips over a grid of 8-bit colours and the published values of pure colours.
+ * @module
+ */
+/** One pixel's three channels. */
 export type Triple = [number, number, number];
+/** A conversion of one pixel from one colour space to another. */
 export type PixelConversion = (a: number, b: number, c: number) => Triple;
 
-// BT.601 full range, as JPEG (JFIF) defines it: Cb and Cr carry a 0.5 offset, so all three lie
-// on [0, 1] for any colour on [0, 1].
+/**
+ * BT.601 full range, as JPEG (JFIF) defines it: Cb and Cr carry a 0.5 offset, so all three lie
+ * on [0, 1] for any colour on [0, 1].
+ */
 export function rgbToYcbcr(r: number, g: number, b: number): Triple {
   return [
     0.299 * r + 0.587 * g + 0.114 * b,
@@ -14,13 +21,16 @@ export function rgbToYcbcr(r: number, g: number, b: number): Triple {
   ];
 }
 
+/** The exact inverse of rgbToYcbcr. */
 export function ycbcrToRgb(y: number, cb: number, cr: number): Triple {
   return [y + 1.402 * (cr - 0.5), y - 0.344136 * (cb - 0.5) - 0.714136 * (cr - 0.5), y + 1.772 * (cb - 0.5)];
 }
 
-// The notebook's conversion, as its colourisation cell writes it: 0.144 for blue's share of Y
-// (BT.601 has 0.114, so white has Y = 1.03), Cb and Cr without their minus signs and their
-// 0.5 offset, and an inverse (the offset-free BT.601 one) that does not invert its own forward.
+/**
+ * The notebook's conversion, as its colourisation cell writes it: 0.144 for blue's share of Y
+ * (BT.601 has 0.114, so white has Y = 1.03), Cb and Cr without their minus signs and their
+ * 0.5 offset, and an inverse (the offset-free BT.601 one) that does not invert its own forward.
+ */
 export function notebookRgbToYcbcr(r: number, g: number, b: number): Triple {
   return [
     0.299 * r + 0.587 * g + 0.144 * b,
@@ -29,6 +39,7 @@ export function notebookRgbToYcbcr(r: number, g: number, b: number): Triple {
   ];
 }
 
+/** The notebook's inverse: BT.601's without the offset, which does not invert notebookRgbToYcbcr. */
 export function notebookYcbcrToRgb(y: number, cb: number, cr: number): Triple {
   return [y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb];
 }
@@ -66,6 +77,7 @@ const fromLinear = (c: number) =>
 const compress = (t: number) => (t > DELTA ** 3 ? Math.cbrt(t) : t / (3 * DELTA * DELTA) + 4 / 29);
 const expand = (f: number) => (f > DELTA ? f ** 3 : 3 * DELTA * DELTA * (f - 4 / 29));
 
+/** sRGB on [0, 1] to CIE L*a*b* (D65): L* on [0, 100]. */
 export function rgbToLab(r: number, g: number, b: number): Triple {
   const linear = [toLinear(r), toLinear(g), toLinear(b)];
   const [fx, fy, fz] = SRGB_TO_XYZ.map((row, i) =>
@@ -81,4 +93,5 @@ export function labToRgb(l: number, a: number, b: number): Triple {
   return XYZ_TO_SRGB.map((row) => fromLinear(row[0]! * xyz[0]! + row[1]! * xyz[1]! + row[2]! * xyz[2]!)) as Triple;
 }
 
-export const clip01 = (value: number) => Math.min(1, Math.max(0, value));
+/** `value` clipped to [0, 1]. */
+export const clip01 = (value: number): number => Math.min(1, Math.max(0, value));

@@ -73,6 +73,7 @@ function loadSplit(directory: string, prefix: string): ImageSet {
   };
 }
 
+/** Fashion-MNIST's training and test images (gzipped IDX files) from `directory`, 1 x 28 x 28. */
 export function loadFashionMnist(directory = FASHION_MNIST_DIRECTORY): { train: ImageSet; test: ImageSet } {
   return { train: loadSplit(directory, 'train'), test: loadSplit(directory, 't10k') };
 }

@@ -3,6 +3,7 @@
 // float32 in [0, 1] as they are drawn.
 import { AelabError, requireIndices } from '../errors.ts';
 
+/** Images as bytes (0-255) in NCHW order, one label each; converted to float32 on [0, 1] as batches are drawn. */
 export interface ImageSet {
   readonly pixels: Uint8Array;
   readonly labels: Uint8Array;
@@ -85,6 +86,7 @@ export interface ImageBatches {
   readonly count: number;
   readonly inputShape: readonly number[];
   readonly targetShape: readonly number[];
+  /** The images at `indices` as float32 NCHW inputs, and their targets (null: the inputs are the targets). */
   batch(indices: ArrayLike<number>): { inputs: Float32Array; targets: Float32Array | null };
 }
 

@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import { PNG } from 'pngjs';
 import { DataError, type ImageSet } from './image-set.ts';
 
+/** Every PNG in `directory` as one image set, all of one size; `channels` 'auto' takes gray when every picture is gray. */
 export function loadPngFolder(directory: string, channels: 1 | 3 | 'auto' = 'auto'): ImageSet {
   if (!existsSync(directory)) throw new DataError(`PNG folder '${directory}' does not exist`);
   const files = readdirSync(directory)

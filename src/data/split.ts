@@ -10,6 +10,7 @@ export interface Split {
   readonly test: ImageSet;
 }
 
+/** The notebook's split: a `sample` share of all images, shuffled by `seed`, 80% training, 10% validation, 10% test. */
 export function notebookSplit(sets: readonly ImageSet[], sample: number, seed: number): Split {
   if (!(sample > 0 && sample <= 1)) throw new DataError(`--sample must be in (0, 1], got ${sample}`);
   const pool = concatenate(sets);

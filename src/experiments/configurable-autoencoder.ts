@@ -44,6 +44,7 @@ export function inputChannels(description: ModelDescription): number {
  */
 export type OutputKind = 'sigmoid' | 'relu' | 'tanh' | 'logits';
 
+/** One of Part 2's architectures (the notebook's make_model_with_config), with Part 3's additions. */
 export interface ArchitectureConfig {
   readonly fewerLayers: boolean;
   readonly channelFactor: number;
@@ -64,6 +65,7 @@ export interface ArchitectureConfig {
   readonly skip?: boolean;
 }
 
+/** The autoencoder an ArchitectureConfig describes, Glorot-uniform weights drawn from `seed`. */
 export function architectureAutoencoder<T extends TapeTensor<T>>(
   backend: ModuleBackend<T>,
   config: ArchitectureConfig,

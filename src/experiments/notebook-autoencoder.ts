@@ -9,6 +9,7 @@ import { Autoencoder, Sequential } from '../nn/sequential.ts';
 import type { TapeTensor } from '../nn/autograd.ts';
 import { Random } from '../random.ts';
 
+/** Part 1's model: Conv(8)-Pool-Conv(12)-Pool-Conv(16) | Up-Conv(12)-Up-Conv(channels)-sigmoid, 3x3 'same' convs with ReLU, weights from `seed`. */
 export function notebookAutoencoder<T extends TapeTensor<T>>(
   backend: ModuleBackend<T>,
   seed: number,

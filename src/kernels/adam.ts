@@ -1,6 +1,7 @@
 import { defineUpdateRule } from './update-rule.ts';
 import { elementwiseInvocations } from '../backend/elementwise.ts';
 import { wgsl } from '#wgsl/kernels';
+import type { UpdateRule } from './update-rule.ts';
 
 export interface AdamHyperparameters {
   readonly learningRate: number;
@@ -15,7 +16,7 @@ function stepSize({ learningRate, beta1, beta2 }: AdamHyperparameters, step: num
 }
 
 // Keras Adam: m += (1 - b1)(g - m);  v += (1 - b2)(g^2 - v);  w -= stepSize(t) m / (sqrt(v) + epsilon).
-export const adam = defineUpdateRule<AdamHyperparameters>({
+export const adam: UpdateRule<AdamHyperparameters> = defineUpdateRule<AdamHyperparameters>({
   name: 'adam',
   stateNames: ['firstMoment', 'secondMoment'],
   defaults: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },

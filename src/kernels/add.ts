@@ -3,9 +3,10 @@ import { defineOp } from './op.ts';
 import { scaled } from './scale.ts';
 import { elementwiseInvocations } from '../backend/elementwise.ts';
 import { wgsl } from '#wgsl/kernels';
+import type { Op } from './op.ts';
 
 // z = a + b;  dL/da = dL/dz,  dL/db = dL/dz.
-export const add = defineOp<Record<string, never>>({
+export const add: Op<Record<string, never>> = defineOp<Record<string, never>>({
   name: 'add',
   inputNames: ['left', 'right'],
   differentiable: [true, true],

@@ -4,9 +4,10 @@ import { requireSameShape } from '../shapes.ts';
 import { encodeSum } from './sum.ts';
 import { elementwiseInvocations } from '../backend/elementwise.ts';
 import { wgsl } from '#wgsl/kernels';
+import type { Op } from './op.ts';
 
 /** mean(target == (prediction > 0.5 ? 1 : 0)), as Keras' binary_accuracy with threshold 0.5. */
-export const binaryAccuracy = defineOp<Record<string, never>>({
+export const binaryAccuracy: Op<Record<string, never>> = defineOp<Record<string, never>>({
   name: 'binaryAccuracy',
   inputNames: ['prediction', 'target'],
   differentiable: [false, false],

@@ -5,6 +5,7 @@ import { ShapeError } from '../errors.ts';
 import { formatShape, sizeOf, type Shape } from '../shapes.ts';
 import { channelGeometry } from './softmax.ts';
 import { wgsl } from '#wgsl/kernels';
+import type { Op } from './op.ts';
 
 function geometry(left: Shape, right: Shape) {
   const a = channelGeometry(left, 'concat', 'left ');
@@ -37,7 +38,7 @@ function forEachElement(g: Geometry, visit: (side: 0 | 1, index: number, whole: 
       }
 }
 
-export const concat = defineOp<Record<string, never>>({
+export const concat: Op<Record<string, never>> = defineOp<Record<string, never>>({
   name: 'concat',
   inputNames: ['left', 'right'],
   differentiable: [true, true],

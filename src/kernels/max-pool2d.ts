@@ -14,6 +14,7 @@ import {
   type Shape,
 } from '../shapes.ts';
 import { wgsl } from '#wgsl/kernels';
+import type { Op } from './op.ts';
 
 export interface MaxPool2dAttributes {
   readonly poolSize: number;
@@ -120,7 +121,7 @@ function forEachWindow(
         visit(outputIndex++, plane * inPlane + argMax(g, input, plane * inPlane, oy, ox));
 }
 
-export const maxPool2d = defineOp<MaxPool2dAttributes>({
+export const maxPool2d: Op<MaxPool2dAttributes> = defineOp<MaxPool2dAttributes>({
   name: 'maxPool2d',
   inputNames: ['input'],
   differentiable: [true],

@@ -4,6 +4,7 @@ import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
 import { elementwiseInvocations } from '../backend/elementwise.ts';
 import { wgsl } from '#wgsl/kernels';
+import type { Op } from './op.ts';
 
 function product(engine: Engine, left: Tensor, right: Tensor, output: Tensor): Tensor {
   engine.dispatch(wgsl.multiply, 'multiply', {
@@ -15,7 +16,7 @@ function product(engine: Engine, left: Tensor, right: Tensor, output: Tensor): T
 }
 
 // z = a * b (elementwise);  dL/da = dL/dz * b,  dL/db = dL/dz * a.
-export const multiply = defineOp<Record<string, never>>({
+export const multiply: Op<Record<string, never>> = defineOp<Record<string, never>>({
   name: 'multiply',
   inputNames: ['left', 'right'],
   differentiable: [true, true],

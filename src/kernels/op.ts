@@ -28,6 +28,7 @@ export interface BackwardContext<T, A> {
   readonly reservedGradient?: (index: number) => T | null;
 }
 
+/** An op: its output shape, its GPU forward and backward passes, and a float64 reference of both. */
 export interface Op<A> {
   readonly name: string;
   /** One name per input, in order; a trailing '?' marks an optional input (a conv's bias). */
@@ -41,7 +42,9 @@ export interface Op<A> {
   /** Encodes the backward kernels and returns d(loss)/d(input) for each input that needs one. */
   backward(engine: Engine, context: BackwardContext<Tensor, A>): (Tensor | null)[];
   readonly reference: {
+    /** The forward pass in float64 on the host: the output's values. */
     forward(inputs: readonly HostTensor[], attributes: A, outputShape: Shape): Float64Array;
+    /** The backward pass in float64: d(loss)/d(input) for each input that needs one. */
     backward(context: BackwardContext<HostTensor, A>): (Float64Array | null)[];
   };
 }

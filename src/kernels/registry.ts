@@ -1,5 +1,6 @@
 // Every op, one line each, and createEngine: an engine with all their kernels compiled. Tests iterate this registry, and the test-case table is typed
 // against it, so an op without test cases does not compile.
+import type { Op } from './op.ts';
 import { Engine, type EngineOptions } from '../backend/engine.ts';
 import { acquireDevice } from '../backend/device.ts';
 import { defaultWaitPolicy, driverUnrollsLoops } from '../tuning/adapter-kind.ts';
@@ -27,6 +28,7 @@ import { sgd } from './sgd.ts';
 import { rmsprop } from './rmsprop.ts';
 import { adam } from './adam.ts';
 
+/** Every op, by name: the table the tape, the checks and the lab look ops up in. */
 export const ops = {
   add,
   subtract,
@@ -50,14 +52,12 @@ export const ops = {
   binaryAccuracy,
 };
 
+/** The name of a registered op. */
 export type OpName = keyof typeof ops;
 /** The attribute type of an op, e.g. AttributesOf<'conv2d'> = Conv2dAttributes. */
-export type AttributesOf<K extends OpName> = (typeof ops)[K] extends {
-  reference: { forward(i: any, a: infer A, s: any): any };
-}
-  ? A
-  : never;
+export type AttributesOf<K extends OpName> = (typeof ops)[K] extends Op<infer A> ? A : never;
 
+/** The optimisers' update rules, each one kernel over every parameter. */
 export const updateRules = { sgd, rmsprop, adam };
 export type UpdateRuleName = keyof typeof updateRules;
 

@@ -1,6 +1,7 @@
 import { defineUpdateRule } from './update-rule.ts';
 import { elementwiseInvocations } from '../backend/elementwise.ts';
 import { wgsl } from '#wgsl/kernels';
+import type { UpdateRule } from './update-rule.ts';
 
 export interface RmspropHyperparameters {
   readonly learningRate: number;
@@ -9,7 +10,7 @@ export interface RmspropHyperparameters {
 }
 
 // Keras RMSprop: s = rho s + (1 - rho) g^2;  w -= lr g / sqrt(s + epsilon).
-export const rmsprop = defineUpdateRule<RmspropHyperparameters>({
+export const rmsprop: UpdateRule<RmspropHyperparameters> = defineUpdateRule<RmspropHyperparameters>({
   name: 'rmsprop',
   stateNames: ['meanSquare'],
   defaults: { learningRate: 1e-3, rho: 0.9, epsilon: 1e-7 },

@@ -3,6 +3,7 @@ import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
 import { elementwiseInvocations } from '../backend/elementwise.ts';
 import { wgsl } from '#wgsl/kernels';
+import type { Op } from './op.ts';
 
 export interface ScaleAttributes {
   readonly factor: number;
@@ -20,7 +21,7 @@ export function scaled(engine: Engine, input: Tensor, factor: number, label = 's
 }
 
 // y = c x;  dL/dx = c dL/dy.
-export const scale = defineOp<ScaleAttributes>({
+export const scale: Op<ScaleAttributes> = defineOp<ScaleAttributes>({
   name: 'scale',
   inputNames: ['input'],
   differentiable: [true],

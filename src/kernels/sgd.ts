@@ -1,6 +1,7 @@
 import { defineUpdateRule } from './update-rule.ts';
 import { elementwiseInvocations } from '../backend/elementwise.ts';
 import { wgsl } from '#wgsl/kernels';
+import type { UpdateRule } from './update-rule.ts';
 
 export interface SgdHyperparameters {
   readonly learningRate: number;
@@ -8,7 +9,7 @@ export interface SgdHyperparameters {
 }
 
 // Keras SGD: velocity = momentum * velocity - lr * g;  w += velocity.
-export const sgd = defineUpdateRule<SgdHyperparameters>({
+export const sgd: UpdateRule<SgdHyperparameters> = defineUpdateRule<SgdHyperparameters>({
   name: 'sgd',
   stateNames: ['velocity'],
   defaults: { learningRate: 0.01, momentum: 0 },

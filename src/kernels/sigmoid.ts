@@ -1,8 +1,9 @@
 import { unaryOp } from './unary.ts';
 import { wgsl } from '#wgsl/kernels';
+import type { Op } from './op.ts';
 
 // sigmoid(x) = 1 / (1 + e^-x);  d/dx = y (1 - y) with y = sigmoid(x).
-export const sigmoid = unaryOp({
+export const sigmoid: Op<Record<string, never>> = unaryOp({
   name: 'sigmoid',
   kernel: wgsl.sigmoid,
   forward: (x) => 1 / (1 + Math.exp(-x)),

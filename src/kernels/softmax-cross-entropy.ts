@@ -9,6 +9,7 @@ import { requireSameShape, type Shape } from '../shapes.ts';
 import { channelGeometry, forEachPixel, type ChannelGeometry } from './softmax.ts';
 import { encodeSum } from './sum.ts';
 import { wgsl } from '#wgsl/kernels';
+import type { Op } from './op.ts';
 
 const geometry = (shape: Shape) => channelGeometry(shape, 'softmaxCrossEntropy', 'logits ');
 
@@ -32,7 +33,7 @@ function pixelsOf(
   });
 }
 
-export const softmaxCrossEntropy = defineOp<Record<string, never>>({
+export const softmaxCrossEntropy: Op<Record<string, never>> = defineOp<Record<string, never>>({
   name: 'softmaxCrossEntropy',
   inputNames: ['logits', 'targets'],
   differentiable: [true, false],

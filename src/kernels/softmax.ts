@@ -4,6 +4,7 @@ import { defineOp } from './op.ts';
 import { ShapeError } from '../errors.ts';
 import { formatShape, type Shape } from '../shapes.ts';
 import { wgsl } from '#wgsl/kernels';
+import type { Op } from './op.ts';
 
 /** [N, C, ...] as the ops over the channel axis see it (softmaxCrossEntropy too): batch, channels, pixels per plane. */
 export function channelGeometry(shape: Shape, op = 'softmax', input = '') {
@@ -20,7 +21,7 @@ export function forEachPixel(g: ChannelGeometry, visit: (base: number) => void):
   for (let n = 0; n < g.batch; n++) for (let p = 0; p < g.plane; p++) visit(n * g.channels * g.plane + p);
 }
 
-export const softmax = defineOp<Record<string, never>>({
+export const softmax: Op<Record<string, never>> = defineOp<Record<string, never>>({
   name: 'softmax',
   inputNames: ['input'],
   differentiable: [true],

@@ -3,9 +3,10 @@ import { defineOp } from './op.ts';
 import { scaled } from './scale.ts';
 import { elementwiseInvocations } from '../backend/elementwise.ts';
 import { wgsl } from '#wgsl/kernels';
+import type { Op } from './op.ts';
 
 // z = a - b;  dL/da = dL/dz,  dL/db = -dL/dz.
-export const subtract = defineOp<Record<string, never>>({
+export const subtract: Op<Record<string, never>> = defineOp<Record<string, never>>({
   name: 'subtract',
   inputNames: ['left', 'right'],
   differentiable: [true, true],

@@ -89,5 +89,5 @@ function reduction(name: string, factorFor: (count: number) => number): Op<Recor
   });
 }
 
-export const sum = reduction('sum', () => 1);
-export const mean = reduction('mean', (count) => 1 / count);
+export const sum: Op<Record<string, never>> = reduction('sum', () => 1);
+export const mean: Op<Record<string, never>> = reduction('mean', (count) => 1 / count);

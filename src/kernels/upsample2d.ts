@@ -2,6 +2,7 @@
 import { defineOp } from './op.ts';
 import { requirePositiveInteger, requireRank4, type Shape } from '../shapes.ts';
 import { wgsl } from '#wgsl/kernels';
+import type { Op } from './op.ts';
 
 export interface Upsample2dAttributes {
   readonly factor: number;
@@ -27,7 +28,7 @@ function forEachCopy(g: ReturnType<typeof geometry>, visit: (outputIndex: number
       }
 }
 
-export const upsample2d = defineOp<Upsample2dAttributes>({
+export const upsample2d: Op<Upsample2dAttributes> = defineOp<Upsample2dAttributes>({
   name: 'upsample2d',
   inputNames: ['input'],
   differentiable: [true],

@@ -17,20 +17,24 @@ export interface TapeNode<T> {
   readonly output: T;
 }
 
+/** What the tape needs of a tensor, on any backend: its shape, gradient and the node that made it. */
 export interface TapeTensor<T> {
   readonly shape: Shape;
   requiresGrad: boolean;
   grad: T | null;
   node: TapeNode<T> | null;
   readonly isDisposed: boolean;
+  /** Frees its storage. */
   dispose(): void;
 }
 
+/** What the tape needs of a backend (the GPU's, the float64 reference's): forward and backward passes of ops, and gradients. */
 export interface TapeBackend<T> {
   /** Validates shapes and runs an op's forward pass. */
   forward<A>(op: Op<A>, inputs: readonly T[], attributes: A): T;
   /** Runs an op's backward pass: one fresh gradient tensor (or null) per input. */
   backward<A>(op: Op<A>, context: BackwardContext<T, A>): (T | null)[];
+  /** A new tensor of `shape`, every element `value` (the loss's seed gradient of 1). */
   full(shape: Shape, value: number): T;
   /** into += addend, in place. */
   accumulate(into: T, addend: T): void;

@@ -9,6 +9,7 @@ import { requireSameShape, type Shape } from '../shapes.ts';
 import { wgsl } from '#wgsl/kernels';
 import { elementwiseInvocations } from '../backend/elementwise.ts';
 
+/** The tape's GPU backend: runs an op's forward and backward passes on an Engine. */
 export class GpuBackend implements TapeBackend<Tensor> {
   constructor(readonly engine: Engine) {}
 
@@ -38,6 +39,7 @@ export class GpuBackend implements TapeBackend<Tensor> {
     return op.backward(this.engine, context);
   }
 
+  /** A new tensor of `shape` on the engine, every element `value`. */
   full(shape: Shape, value: number): Tensor {
     return this.engine.full(shape, value);
   }

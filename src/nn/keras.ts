@@ -20,6 +20,7 @@ export interface KerasFiles {
   readonly metadata?: unknown;
 }
 
+/** A Keras model read by importKeras: its layers, its weights in our layout, and where they came from. */
 export interface ImportedKeras {
   readonly model: LayerModel;
   /** By our parameter names ('encoder.0.weight'), in our layout. */

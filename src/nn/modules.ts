@@ -12,7 +12,9 @@ import { defaultRandom, Random } from '../random.ts';
 
 /** What a module needs of where its parameters live (an Engine, a ReferenceEngine): uploading values, and keeping them. */
 export interface ModuleBackend<T> {
+  /** A new tensor of `data` (row-major) in `shape`. */
   tensor(data: ArrayLike<number>, shape: Shape, label?: string): T;
+  /** Keeps `tensor` beyond the scope it was made in: a parameter lives as long as its module. */
   keep(tensor: T): void;
 }
 
@@ -25,9 +27,11 @@ export interface ShapeStep {
   readonly output: Shape;
 }
 
+/** A layer or a model: its forward pass, its parameters by name, and its shapes computed without running. */
 export abstract class Module<T extends TapeTensor<T>> {
   // NoInfer: a model's tensor type is inferred from its parameters (namedParameters), so a
   // StatelessModule, whose forward takes any backend's tensors, never decides it.
+  /** The output for `input` (batch first), recorded on the tape when a parameter or the input requires gradients. */
   abstract forward(input: NoInfer<T>): NoInfer<T>;
 
   /** The output shape for an input shape (batch included), without running anything. */
@@ -65,6 +69,7 @@ export abstract class Module<T extends TapeTensor<T>> {
     return [];
   }
 
+  /** The parameters, in namedParameters' order: what an optimiser updates. */
   parameters(): T[] {
     return this.namedParameters().map(([, parameter]) => parameter);
   }
@@ -84,6 +89,7 @@ export abstract class Module<T extends TapeTensor<T>> {
  * layers that have parameters.
  */
 export abstract class StatelessModule extends Module<never> {
+  /** The output for `input`, on whichever backend `input` lives. */
   abstract override forward<U extends TapeTensor<U>>(input: U): U;
 }
 
@@ -100,6 +106,7 @@ export function layerShape(module: Module<any>, input: Shape, path: string): Sha
   }
 }
 
+/** A Conv2d layer's shape and behaviour, as Keras' Conv2D arguments. */
 export interface Conv2dOptions {
   readonly inChannels: number;
   readonly outChannels: number;
@@ -127,6 +134,7 @@ export function glorotUniform(random: Random, shape: readonly [number, number, n
   );
 }
 
+/** A 2-D convolution (Keras' Conv2D): OIHW weights, Glorot-uniform at first, an optional zero bias and ReLU. */
 export class Conv2d<T extends TapeTensor<T>> extends Module<T> {
   readonly weight: T;
   readonly bias: T | null;
@@ -212,6 +220,7 @@ export class Conv2d<T extends TapeTensor<T>> extends Module<T> {
   }
 }
 
+/** Max-pooling over `poolSize` x `poolSize` windows with stride `poolSize` (Keras' MaxPooling2D). */
 export class MaxPool2d extends StatelessModule {
   constructor(
     readonly poolSize = 2,
@@ -238,6 +247,7 @@ export class MaxPool2d extends StatelessModule {
   }
 }
 
+/** Nearest-neighbour upsampling by an integer factor (Keras' UpSampling2D). */
 export class Upsample2d extends StatelessModule {
   constructor(readonly factor = 2) {
     super();
@@ -262,6 +272,7 @@ abstract class Activation extends StatelessModule {
   }
 }
 
+/** max(x, 0), elementwise. */
 export class ReLU extends Activation {
   forward<U extends TapeTensor<U>>(input: U): U {
     return F.relu(input);
@@ -272,6 +283,7 @@ export class ReLU extends Activation {
   }
 }
 
+/** 1 / (1 + e^-x), elementwise. */
 export class Sigmoid extends Activation {
   forward<U extends TapeTensor<U>>(input: U): U {
     return F.sigmoid(input);
@@ -282,6 +294,7 @@ export class Sigmoid extends Activation {
   }
 }
 
+/** tanh(x), elementwise. */
 export class Tanh extends Activation {
   forward<U extends TapeTensor<U>>(input: U): U {
     return F.tanh(input);

@@ -50,6 +50,7 @@ function pads(input: Shape, window: number, stride: number, padding: 'same' | 'v
   return [height.padBefore, width.padBefore, height.padAfter, width.padAfter];
 }
 
+/** What the graph says of itself. */
 export interface OnnxOptions {
   /** The graph's name and doc string: what the model is. */
   readonly name: string;

@@ -20,6 +20,7 @@ import { rmsprop, type RmspropHyperparameters } from '../kernels/rmsprop.ts';
 import { sgd, type SgdHyperparameters } from '../kernels/sgd.ts';
 import type { UpdateRule } from '../kernels/update-rule.ts';
 
+/** Updates a model's parameters from their gradients with one update rule (SGD, RMSprop, Adam), every parameter in one dispatch. */
 export class Optimizer<H = unknown> {
   /** Updates applied so far (Adam's bias correction uses it; checkpoints save it). */
   step = 0;
@@ -161,6 +162,7 @@ export function RMSprop(
   return new Optimizer(engine, parameters, rmsprop, { ...rmsprop.defaults, ...hyperparameters });
 }
 
+/** Adam with Keras' defaults (lr 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-7), overridden by `hyperparameters`. */
 export function Adam(
   engine: Engine,
   parameters: readonly Tensor[],
@@ -169,6 +171,7 @@ export function Adam(
   return new Optimizer(engine, parameters, adam, { ...adam.defaults, ...hyperparameters });
 }
 
+/** SGD with Keras' defaults (lr 0.01, no momentum), overridden by `hyperparameters`. */
 export function SGD(
   engine: Engine,
   parameters: readonly Tensor[],

@@ -21,7 +21,9 @@ export class ReferenceTensor implements TapeTensor<ReferenceTensor>, HostTensor 
   dispose(): void {}
 }
 
+/** The float64 CPU backend: each op's reference through the same tape, the specification a GPU run is checked against. */
 export class ReferenceEngine implements TapeBackend<ReferenceTensor> {
+  /** A new float64 tensor of `data` in `shape`. */
   tensor(data: ArrayLike<number>, shape: Shape): ReferenceTensor {
     checkShape(shape, 'reference tensor');
     if (data.length !== sizeOf(shape))
@@ -29,6 +31,7 @@ export class ReferenceEngine implements TapeBackend<ReferenceTensor> {
     return new ReferenceTensor(this, [...shape], Float64Array.from(data));
   }
 
+  /** A new float64 tensor of `shape`, every element `value`. */
   full(shape: Shape, value: number): ReferenceTensor {
     return new ReferenceTensor(this, [...shape], new Float64Array(sizeOf(shape)).fill(value));
   }

@@ -19,9 +19,11 @@ export interface TrainingData {
   readonly count: number;
   readonly inputShape: Shape;
   readonly targetShape: Shape;
+  /** The examples at `indices` as float32 inputs, and their targets (null: the inputs are the targets). */
   batch(indices: ArrayLike<number>): { inputs: Float32Array; targets: Float32Array | null };
 }
 
+/** A loss: a scalar from the model's output and the targets (F.binaryCrossEntropy, F.meanSquaredError, ...). */
 export type LossFunction = (prediction: Tensor, target: Tensor) => Tensor;
 
 /** Per-example means over a pass through a data set. */
@@ -34,6 +36,7 @@ export interface Metrics {
   psnr: number;
 }
 
+/** One epoch of fit: its number, its time, and the training and validation metrics. */
 export interface EpochLog {
   epoch: number;
   seconds: number;
@@ -41,6 +44,7 @@ export interface EpochLog {
   validation: Metrics | null;
 }
 
+/** Where fit is within an epoch, for a progress line. */
 export interface Progress {
   epoch: number;
   epochs: number;
@@ -51,6 +55,7 @@ export interface Progress {
   elapsedSeconds: number;
 }
 
+/** fit's schedule: epochs, batch size, shuffling, validation data, and its callbacks. */
 export interface FitOptions {
   readonly epochs: number;
   readonly batchSize?: number;
@@ -60,6 +65,7 @@ export interface FitOptions {
   /** Epochs already done (a resumed run starts after them). */
   readonly initialEpoch?: number;
   readonly validation?: TrainingData;
+  /** Called after each step. */
   readonly onProgress?: (progress: Progress) => void;
   /**
    * Awaited before each step: the lab page waits here while paused, and yields to the page
@@ -128,6 +134,7 @@ function upload(engine: Engine, data: TrainingData, indices: ArrayLike<number>):
   return { inputs, targets };
 }
 
+/** Trains `model` on `data` as Keras' fit does: shuffled batches, one optimiser step each, the metrics of each epoch. */
 export async function fit(
   engine: Engine,
   model: Module<Tensor>,
@@ -195,6 +202,7 @@ export async function fit(
   return logs;
 }
 
+/** The model's metrics over `data`, without training (Keras' evaluate). */
 export async function evaluate(
   engine: Engine,
   model: Module<Tensor>,

@@ -10,7 +10,7 @@ import { adoptTuning, tuningRecord } from './tuning-file.ts';
 import { defaultCacheDirectory, writeFileAtomic } from '../files.ts';
 
 /** The tuning file of an adapter: its description made safe as a file name. */
-export function tuningFilePath(adapterDescription: string, cacheDirectory = defaultCacheDirectory()): string {
+export function tuningFilePath(adapterDescription: string, cacheDirectory: string = defaultCacheDirectory()): string {
   const name =
     adapterDescription
       .toLowerCase()
@@ -21,7 +21,7 @@ export function tuningFilePath(adapterDescription: string, cacheDirectory = defa
 }
 
 /** Loads the engine's adapter's tunings, if a usable file exists; returns how many entries it adopted. */
-export function loadTuning(engine: Engine, path = tuningFilePath(engine.adapterDescription)): number {
+export function loadTuning(engine: Engine, path: string = tuningFilePath(engine.adapterDescription)): number {
   if (!existsSync(path)) return 0;
   let file: TuningFile;
   try {
@@ -32,7 +32,8 @@ export function loadTuning(engine: Engine, path = tuningFilePath(engine.adapterD
   return adoptTuning(engine, file);
 }
 
-export function saveTuning(engine: Engine, path = tuningFilePath(engine.adapterDescription)): void {
+/** Writes the engine's tuning table for its adapter (atomically), for the next run to adopt. */
+export function saveTuning(engine: Engine, path: string = tuningFilePath(engine.adapterDescription)): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileAtomic(path, JSON.stringify(tuningRecord(engine), null, 1) + '\n');
 }

@@ -25,6 +25,7 @@ import { sizeOf } from '../shapes.ts';
 import { Random } from '../random.ts';
 import { searchCandidates } from './search.ts';
 
+/** One workload the tuner timed: its candidates, the heuristic's time and the chosen variant's. */
 export interface TunedKey {
   readonly key: string;
   /** Candidates timed (all of a small key's; those the search reached in a large one). */
@@ -39,6 +40,7 @@ export interface TunedKey {
   readonly workCheck?: TuningEntry['workCheck'];
 }
 
+/** What tune() times and how it reports progress. */
 export interface TuneOptions {
   /** Time keys the table already holds again (default: only new keys are timed). */
   readonly retune?: boolean;

@@ -18,6 +18,7 @@ export const SIGMA = 5;
 export const LAMBDA = 0.5;
 export const TEMPERATURE = 0.2;
 
+/** The ab colour bins lab-classes classifies into: the 10-unit grid cells training pixels fall in, and their rebalancing weights. */
 export interface AbBins {
   /** Q: how many bins training pixels fall into. */
   readonly count: number;

@@ -26,9 +26,13 @@ import {
 import type { ArchitectureConfig, ModelDescription } from '../configurable-autoencoder.ts';
 import { BinSearch, centreWeights, TEMPERATURE, type AbBins } from './ab-bins.ts';
 
+/** The colour methods: what a colouriser predicts from the gray image. */
 export const METHODS = ['ycbcr', 'difference', 'lab-classes'] as const;
+/** One of METHODS. */
 export type MethodName = (typeof METHODS)[number];
+/** The runs `aelab colourise --method all` trains: the three methods and the notebook's two, as it wrote them. */
 export const RUN_NAMES = ['ycbcr', 'difference', 'lab-classes', 'notebook-ycbcr', 'notebook-difference'] as const;
+/** One of RUN_NAMES. */
 export type RunName = (typeof RUN_NAMES)[number];
 
 /** Part 1's shape (8-12-16 | 12-out, 3 x 3, pools of 2) for one gray channel in. */
@@ -49,6 +53,7 @@ export interface Planes {
   readonly width: number;
 }
 
+/** A colour method: its model's architecture, loss, the gray plane it sees, its targets, and how its output becomes RGB. */
 export interface ColourMethod {
   readonly name: RunName;
   readonly description: string;
@@ -270,6 +275,7 @@ export function labClassesMethod(
   };
 }
 
+/** The method a run name stands for, on `shape`'s architecture (lab-classes needs its bins). */
 export function colourMethod(
   name: RunName,
   shape: typeof PART1_SHAPE,

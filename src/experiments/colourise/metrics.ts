@@ -18,6 +18,7 @@ export interface ImageBatch {
   readonly width: number;
 }
 
+/** A colouriser's scores on a test set: PSNR pooled and median, SSIM, colourfulness and the ab error curve. */
 export interface ColourMetrics {
   readonly pooledPsnr: number;
   readonly medianPsnr: number;
@@ -41,6 +42,7 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** PSNR in dB from the MSE over all pixels (pooled), and the median of per-image PSNRs. */
 export function psnrs(prediction: ImageBatch, truth: ImageBatch): { pooled: number; median: number } {
   const size = 3 * truth.height * truth.width;
   let total = 0;
@@ -96,6 +98,7 @@ export function planeSsim(
   return total / windows;
 }
 
+/** SSIM (Wang et al.: 11 x 11 Gaussian window, sigma 1.5, K1 0.01, K2 0.03), averaged over channels and images. */
 export function ssim(prediction: ImageBatch, truth: ImageBatch): number {
   const plane = truth.height * truth.width;
   const window = gaussianWindow();
@@ -132,6 +135,7 @@ export function imageColourfulness(pixels: ArrayLike<number>, plane: number, off
   return Math.sqrt(variance) + 0.3 * Math.sqrt(meanRg ** 2 + meanYb ** 2);
 }
 
+/** Hasler and Süsstrunk's colourfulness of RGB images on [0, 1], scaled to 0-255 values. */
 export function colourfulness(images: ImageBatch): number {
   const plane = images.height * images.width;
   let total = 0;
@@ -171,7 +175,7 @@ export function rebalancingWeights(truth: Float64Array): Float64Array {
 export function abAccuracy(
   prediction: Float64Array,
   truth: Float64Array,
-  weights = rebalancingWeights(truth),
+  weights: Float64Array = rebalancingWeights(truth),
 ): { curve: number[]; auc: number; aucRebalanced: number } {
   const pixels = truth.length / 2;
   const raw = new Float64Array(AB_THRESHOLDS + 1);
@@ -205,11 +209,13 @@ export interface Truth {
   readonly abWeights: Float64Array;
 }
 
+/** The true images' colourfulness, ab values and rebalancing weights, computed once for every method. */
 export function describeTruth(images: ImageBatch): Truth {
   const ab = abOf(images);
   return { images, colourfulness: colourfulness(images), ab, abWeights: rebalancingWeights(ab) };
 }
 
+/** Every ColourMetrics of `prediction` against the truth. */
 export function colourMetrics(prediction: ImageBatch, truth: Truth): ColourMetrics {
   const { pooled, median: medianPsnr } = psnrs(prediction, truth.images);
   const predictedColourfulness = colourfulness(prediction);

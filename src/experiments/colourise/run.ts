@@ -34,6 +34,7 @@ import { colourMetrics, describeTruth, type ColourMetrics, type ImageBatch } fro
 import { writeColouriseReport } from './report.ts';
 import { colouriseImages, methodData, planesOf } from './colourise-pictures.ts';
 
+/** What `aelab colourise` trains: the data, the methods, the schedule and the architecture's options. */
 export interface ColouriseConfig {
   /** A data directory, or null to download CIFAR-10. */
   readonly data: string | null;
@@ -136,6 +137,7 @@ function checkResume(root: RunDirectory, requested: ColouriseConfig, given: Read
   return saved;
 }
 
+/** Part 3: trains each requested method into OUT/<method>/, measures it on the test split, and writes OUT/report.html. */
 export async function runColourise(
   out: string,
   config: ColouriseConfig,

@@ -33,6 +33,7 @@ export {
   type Conv2dAttributes,
   type Conv2dGeometry,
 } from './geometry.ts';
+import type { Op } from '../op.ts';
 
 /**
  * Encodes dL/dweight of conv2d with `upsample` into gradWeight: the strided convolution's weight
@@ -139,7 +140,7 @@ function encodeWeightGradientPartials(
   return partialSums;
 }
 
-export const conv2d = defineOp<Conv2dAttributes>({
+export const conv2d: Op<Conv2dAttributes> = defineOp<Conv2dAttributes>({
   name: 'conv2d',
   inputNames: ['input', 'weight', 'bias?'],
   differentiable: [true, true, true],
