@@ -1,20 +1,29 @@
 // Kernel benchmark: every op, forward and backward, at the notebook autoencoder's real
 // shapes (batch 32 and 256), against the adapter's ceilings measured in the same run
 // (kernel-bench.ts says how).
-//   npm run bench:kernels            (Node + Dawn)
+//   npm run bench:kernels [-- --batches 32] [--quick]   (Node + Dawn; default 32 and 256)
 //   deno run --unstable-webgpu -A bench/kernels.ts
 // Prints a table and writes bench/results/kernels.json (kernels-deno.json under Deno).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createEngine } from '../src/kernels/registry.ts';
 import { runtimeName } from '../src/backend/device.ts';
-import { KernelBench, notebookWorkloads, type KernelRecord } from '../src/benchmarks/kernel-bench.ts';
+import {
+  COMMAND_LINE_OPTIONS,
+  KernelBench,
+  notebookWorkloads,
+  type KernelRecord,
+} from '../src/benchmarks/kernel-bench.ts';
+import { batchSizesArgument, quick } from './arguments.ts';
 
 const engine = await createEngine();
-const bench = await KernelBench.create(engine);
+const bench = await KernelBench.create(
+  engine,
+  quick ? { matmulSize: 256, copyElements: 1024 * 1024, tune: false } : COMMAND_LINE_OPTIONS,
+);
 const ceilingsBefore = bench.ceilingsBefore;
 console.log(`ceilings before: ${bench.describe(ceilingsBefore)}`);
-for (const batch of [32, 256]) {
-  for (const workload of notebookWorkloads(batch)) {
+for (const batch of batchSizesArgument([32, 256])) {
+  for (const workload of notebookWorkloads(batch).slice(0, quick ? 4 : undefined)) {
     await bench.measure(workload, batch, (record) =>
       console.log(
         `${String(batch).padStart(4)}  ${record.shape.padEnd(25)} ${record.pass.padEnd(27)} ${record.milliseconds.toFixed(3).padStart(9)} ms`,

@@ -9,7 +9,7 @@
 // five rounds each time aelab with the tuned variants, aelab with its kernels' heuristic
 // variants, TF.js and the plain conv, one after the other (never at once), each round starting
 // with another; each keeps its fastest round, so the machine's drift falls on all alike.
-//   npm run bench:train            (Node + Dawn)
+//   npm run bench:train [-- --batches 32,256,1024] [--quick]   (Node + Dawn; default 32 and 256)
 //   deno run --unstable-webgpu -A bench/train.ts
 // Prints a table and writes bench/results/train.json (train-deno.json under Deno).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,6 +28,7 @@ import { fullBatches, timeStep, trainingFlops, trainingStep } from './training-s
 import { fastestInAlternatingRounds } from '../src/tuning/measure.ts';
 import { openTensorflowPeer } from './peer-tfjs.ts';
 import { CIFAR10_DIRECTORY } from '../scripts/data-location.mjs';
+import { batchSizesArgument, quick } from './arguments.ts';
 
 export interface TrainRecord {
   runtime: string;
@@ -74,7 +75,8 @@ const data = autoencoderData(train);
 // The matmuls are measured before the training runs and again after them, and the faster
 // counts: on this VM noise only adds time, and one measurement has come out at half of
 // another in the same hour.
-const matmulsBefore = await matmulRates(engine, 1024);
+const matmulSize = quick ? 256 : 1024;
+const matmulsBefore = await matmulRates(engine, matmulSize);
 // A run takes about ten minutes: progress goes to stderr, the table to stdout at the end.
 const progress = (line: string) => console.error(`[bench:train] ${line}`);
 progress(
@@ -85,16 +87,18 @@ const model = notebookAutoencoder(engine, 1);
 const { flopsPerImage, executedFlopsPerImage } = trainingFlops(model);
 
 const records: TrainRecord[] = [];
-for (const batchSize of [32, 256]) {
+for (const batchSize of batchSizesArgument([32, 256])) {
   const optimizer = RMSprop(engine, model.parameters());
   const batches = fullBatches(data.count, batchSize);
   const step = trainingStep(engine, model, optimizer, data, batches);
   const tuningStart = performance.now();
-  const tuned = await tune(engine, () => {
-    const inputs = engine.tensor(data.batch(batches[0]!).inputs, [batchSize, 3, 32, 32]);
-    backward(F.binaryCrossEntropy(model.forward(inputs), inputs));
-    model.zeroGrad();
-  });
+  const tuned = quick
+    ? []
+    : await tune(engine, () => {
+        const inputs = engine.tensor(data.batch(batches[0]!).inputs, [batchSize, 3, 32, 32]);
+        backward(F.binaryCrossEntropy(model.forward(inputs), inputs));
+        model.zeroGrad();
+      });
   const tuningSeconds = (performance.now() - tuningStart) / 1000;
   const changedByTuner = tuned.map((result) => result.key).filter((key) => replacesHeuristic(engine.tuning.get(key)!));
   const workCheck = tuned.find((result) => result.workCheck)?.workCheck;
@@ -123,7 +127,7 @@ for (const batchSize of [32, 256]) {
   const turns = [timeAelab(true), timeAelab(false), timeWork(engine, ceiling)];
   if (peer) turns.push(async () => (1000 * batchSize) / (await peer.round()));
   const [tunedMilliseconds, heuristicMilliseconds, ceilingMilliseconds, peerMilliseconds] =
-    await fastestInAlternatingRounds(turns);
+    await fastestInAlternatingRounds(turns, quick ? 1 : 5);
   engine.tuning.enabled = true;
   const plainConvGflops = gigaflops(ceiling, ceilingMilliseconds!);
   ceiling.dispose();
@@ -160,7 +164,7 @@ for (const batchSize of [32, 256]) {
   optimizer.dispose();
 }
 
-const matmulsAfter = await matmulRates(engine, 1024);
+const matmulsAfter = await matmulRates(engine, matmulSize);
 const plainMatmulGflops = Math.max(matmulsBefore.plainMatmulGflops, matmulsAfter.plainMatmulGflops);
 const engineMatmulGflops = Math.max(matmulsBefore.engineMatmulGflops, matmulsAfter.engineMatmulGflops);
 for (const record of records) {

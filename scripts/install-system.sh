@@ -3,7 +3,8 @@
 # - Mesa's lavapipe (a Vulkan driver that runs on the CPU) from bookworm-backports,
 #   because Dawn refuses bookworm's own Mesa 22.3 and needs Mesa 25;
 # - dataset-fashion-mnist (the full Fashion-MNIST as gzipped IDX files), a second data set;
-# - chromium, whose WebGPU (SwiftShader) runs the browser parity suite.
+# - chromium, whose WebGPU (SwiftShader) runs the browser parity suite;
+# - xz-utils, which compresses the GPU kit's binaries (scripts/device-kit.sh).
 #
 # The backports suite is added by reusing the URI of the machine's own Debian
 # source, so this script names no package host of its own.
@@ -22,8 +23,8 @@ have_fashion_mnist() {
   [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]
 }
 
-if have_mesa25 && have_fashion_mnist && [ -x /usr/bin/chromium ]; then
-  echo "install-system: mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers), dataset-fashion-mnist and chromium already present"
+if have_mesa25 && have_fashion_mnist && [ -x /usr/bin/chromium ] && command -v xz >/dev/null; then
+  echo "install-system: mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers), dataset-fashion-mnist, chromium and xz already present"
   exit 0
 fi
 
@@ -55,5 +56,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
-$SUDO apt-get install -y -qq dataset-fashion-mnist chromium >/dev/null
+$SUDO apt-get install -y -qq dataset-fashion-mnist chromium xz-utils >/dev/null
 echo "install-system: mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers)"

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine and runs every test: the type-check, the API reference with no
-# undocumented export, the JSR package's dry run, the vitest suite on
-# Node + Dawn, a sample of the mutations, the GPU parity suite on Deno's own WebGPU and (through the lab page) in headless Chromium, a Deno
-# smoke run of the command line and of the sweep, the fault-injection suite, and the packed
-# package installed into an empty folder. This is the README's test command, and CI runs
-# exactly this. With CI set (to any value) a missing WebGPU adapter fails the run, and the
-# closing line names whatever was skipped.
+# undocumented export, the JSR package's dry run, the vitest suite on Node + Dawn, a sample of
+# the mutations, the GPU parity suite on Deno's own WebGPU and (through the lab page) in headless
+# Chromium, a Deno smoke run of the command line and of the sweep, the fault-injection suite,
+# the packed package installed into an empty folder, and the GPU kit run on lavapipe. This is
+# the README's test command, and CI runs exactly this. With CI set (to any value) a missing
+# WebGPU adapter fails the run, and the closing line names whatever was skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -99,6 +99,11 @@ npm run --silent test:faults 2>&1 | grep -v '^Warning: maxDynamic' | tee "$fault
 package_log=.cache/package.log
 bash scripts/test-package.sh 2>&1 | tee "$package_log" || true
 
+# The GPU kit (scripts/device-kit.sh) built and its run.sh run on lavapipe in a clean
+# environment with the kit's own Node, --quick: kit.json must hold every step's result.
+kit_log=.cache/device-kit.log
+bash scripts/test-device-kit.sh 2>&1 | grep -v '^Warning: maxDynamic' | tee "$kit_log" || true
+
 # One closing line for all the runners.
 node -e '
   const fs = require("fs");
@@ -110,9 +115,10 @@ node -e '
   const pack = fs.readFileSync(process.argv[6], "utf8").match(/package: (\d+) passed, (\d+) failed/) ?? [null, 0, 1];
   const faults = fs.readFileSync(process.argv[7], "utf8").match(/faults: (\d+) passed, (\d+) failed/) ?? [null, 0, 1];
   const lab = fs.readFileSync(process.argv[4], "utf8").match(/lab: (\d+) passed, (\d+) failed/) ?? [null, 0, 1];
+  const kit = fs.readFileSync(process.argv[10], "utf8").match(/device kit: (\d+) passed, (\d+) failed/) ?? [null, 0, 1];
   const mutations = fs.readFileSync(process.argv[9], "utf8").match(/mutations: (\d+) caught, (\d+) survived, (\d+) not applicable/) ?? [null, 0, 1, 0];
-  const passed = vitest.numPassedTests + wide.numPassedTests + Number(deno[1]) + smoke + Number(browser[1]) + Number(lab[1]) + Number(pack[1]) + Number(faults[1]) + Number(mutations[1]);
-  const failed = vitest.numFailedTests + wide.numFailedTests + Number(deno[2]) + (3 - smoke) + Number(browser[2]) + Number(lab[2]) + Number(pack[2]) + Number(faults[2]) + Number(mutations[2]);
+  const passed = vitest.numPassedTests + wide.numPassedTests + Number(deno[1]) + smoke + Number(browser[1]) + Number(lab[1]) + Number(pack[1]) + Number(faults[1]) + Number(mutations[1]) + Number(kit[1]);
+  const failed = vitest.numFailedTests + wide.numFailedTests + Number(deno[2]) + (3 - smoke) + Number(browser[2]) + Number(lab[2]) + Number(pack[2]) + Number(faults[2]) + Number(mutations[2]) + Number(kit[2]);
   // What did not run, and why: every skip is named here, not only in the log above.
   const skipped = [];
   if (vitest.numPendingTests > 0) skipped.push(`${vitest.numPendingTests} vitest tests (see "skipped" in the log)`);
@@ -120,4 +126,4 @@ node -e '
   if (Number(mutations[3]) > 0) skipped.push(`${mutations[3]} mutations not applicable (see .cache/mutations.log)`);
   console.log(`tests: ${passed} passed, ${failed} failed${skipped.length ? `; skipped: ${skipped.join("; ")}` : ""}`);
   process.exit(failed > 0 ? 1 : 0);
-' "$results" "$deno_log" "$deno_smoke" "$browser_log" "$wide_results" "$package_log" "$faults_log" "$wide_skipped" "$mutations_log"
+' "$results" "$deno_log" "$deno_smoke" "$browser_log" "$wide_results" "$package_log" "$faults_log" "$wide_skipped" "$mutations_log" "$kit_log"

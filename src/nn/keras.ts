@@ -1,8 +1,9 @@
 // Keras 3 models in: a .keras file (a zip of config.json and model.weights.h5) or the two files,
 // read into a LayerModel and its weights. The layout is converted once, here: Keras' kernels are
 // HWIO ([height, width, in, out]) and ours OIHW, and its images NHWC where ours are NCHW (the
-// model's input shape is given channels first). HDF5 is read with h5wasm, the zip with fflate.
-import h5wasm from 'h5wasm';
+// model's input shape is given channels first). HDF5 is read with h5wasm (loaded when a model is
+// read: 4 MB of WebAssembly no other command needs), the zip with fflate.
+import type h5wasmModule from 'h5wasm';
 import { unzipSync } from 'fflate';
 import { AelabError } from '../errors.ts';
 import { splitAtBottleneck, type LayerModel, type LayerSpec } from './layer-model.ts';
@@ -214,6 +215,8 @@ function layerSpecs(layer: KerasLayer, inChannels: number, what: string): LayerS
   }
 }
 
+type H5File = InstanceType<typeof h5wasmModule.File>;
+
 /** The conv weights from model.weights.h5 (layers/NAME/vars/0 the kernel, 1 the bias), as ours. */
 async function readWeights(
   bytes: Uint8Array,
@@ -221,13 +224,14 @@ async function readWeights(
   model: LayerModel,
   convs: ReadonlyMap<number, string>,
 ): Promise<Map<string, StoredTensor>> {
+  const h5wasm = (await import('h5wasm')).default;
   const module = await h5wasm.ready;
   // HDF5's errors thrown, not printed: a damaged file is named in one line.
   module.activate_throwing_error_handler();
   const { FS } = module;
   const path = `/aelab-import-${Math.random().toString(36).slice(2)}.h5`;
   FS!.writeFile(path, bytes);
-  let file: InstanceType<typeof h5wasm.File> | null = null;
+  let file: H5File | null = null;
   try {
     try {
       file = new h5wasm.File(path, 'r');
@@ -241,7 +245,7 @@ async function readWeights(
       const name = convs.get(i)!;
       const ours = i < model.encoder.length ? `encoder.${i}` : `decoder.${i - model.encoder.length}`;
       const { kernelSize: k, inChannels, outChannels } = spec;
-      const kernel = dataset(file!, `layers/${name}/vars/0`, [k, k, inChannels, outChannels], where);
+      const kernel = dataset(h5wasm, file!, `layers/${name}/vars/0`, [k, k, inChannels, outChannels], where);
       // HWIO to OIHW: ours[o][i][y][x] = keras[y][x][i][o].
       const weight = new Float32Array(kernel.length);
       for (let y = 0; y < k; y++)
@@ -254,7 +258,7 @@ async function readWeights(
       if (spec.bias)
         tensors.set(`${ours}.bias`, {
           shape: [outChannels],
-          data: dataset(file!, `layers/${name}/vars/1`, [outChannels], where),
+          data: dataset(h5wasm, file!, `layers/${name}/vars/1`, [outChannels], where),
         });
     });
     return tensors;
@@ -265,7 +269,8 @@ async function readWeights(
 }
 
 function dataset(
-  file: InstanceType<typeof h5wasm.File>,
+  h5wasm: typeof h5wasmModule,
+  file: H5File,
   path: string,
   shape: readonly number[],
   where: string,
