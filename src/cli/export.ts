@@ -17,7 +17,8 @@ export const EXPORT_USAGE = `aelab export --model DIR --format onnx --out FILE.o
   writes the model of a run folder ('aelab autoencoder', a method folder of 'aelab colourise', or
   'aelab import-keras') as an ONNX graph (opset ${ONNX_OPSET}): the network itself, images in and its
   output out (a colouriser's colour space conversion is not in it), for a free batch size
-  --image-size HxW  the pictures' size it takes (default: the model's own, or 32x32)
+  --image-size HxW  the pictures' size it takes (default: the size the model was made or trained
+                    for, from its folder; else 32x32)
 `;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -58,7 +59,13 @@ export async function exportModel(argv: string[]): Promise<void> {
     model = autoencoderFor(engine, config.architecture, config.seed ?? 1, channels);
     applyTensors(engine, model.namedParameters(), decoded, weightsPath);
   }
-  const own = isLayerModel(config.architecture) ? config.architecture.input.slice(1) : [32, 32];
+  // The size it was made for (an import) or trained on (metrics.json of 'aelab autoencoder').
+  const trainedOn = existsSync(join(folder, 'metrics.json'))
+    ? readJsonFile<{ model?: { imageShape?: number[] } }>(join(folder, 'metrics.json')).model?.imageShape
+    : undefined;
+  const own = isLayerModel(config.architecture)
+    ? config.architecture.input.slice(1)
+    : (trainedOn?.slice(1) ?? [32, 32]);
   const [height, width] = size ? [Number(size[1]), Number(size[2])] : own;
   const file = await onnxModel(engine, model, [channels, height!, width!], {
     name: config.method ?? 'autoencoder',

@@ -66,6 +66,8 @@ export interface RunHooks {
 
 /** What a model is, measured from its real shapes: written to metrics.json beside the test metrics. */
 export interface ModelStatistics {
+  /** One image's shape, [channels, height, width]: what the model was trained on (aelab export's default size). */
+  readonly imageShape: readonly number[];
   readonly parameters: number;
   readonly flopsPerImage: number;
   readonly latentShape: readonly number[];
@@ -224,6 +226,7 @@ async function trainRun(
       : '');
   const latentShape = model.latentShape(imageShape);
   const statistics: ModelStatistics = {
+    imageShape,
     parameters: model.parameters().reduce((total, parameter) => total + sizeOf(parameter.shape), 0),
     flopsPerImage: model.flops([1, ...imageShape]),
     latentShape,

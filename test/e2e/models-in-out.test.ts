@@ -17,6 +17,7 @@ import { noGrad } from '../../src/nn/autograd.ts';
 import { quadrantJpeg } from '../support/pictures.ts';
 import { runCli } from '../support/cli.ts';
 import { CIFAR10_DIRECTORY } from '../../scripts/data-location.mjs';
+import { FASHION_MNIST_DIRECTORY } from '../../src/data/fashion-mnist.ts';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'keras');
 
@@ -141,6 +142,29 @@ describe('aelab import-keras and reconstruct --input', () => {
       ),
     );
     expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('exports an autoencoder trained on 28 x 28 gray images at that size, which ONNX Runtime runs', async () => {
+    const run = join(out, 'fashion');
+    const trained = runCli([
+      'autoencoder',
+      '--data',
+      FASHION_MNIST_DIRECTORY,
+      '--epochs',
+      '1',
+      '--sample',
+      '0.005',
+      '--no-tune',
+      '--out',
+      run,
+    ]);
+    expect(trained.status, trained.stderr).toBe(0);
+    const file = join(out, 'fashion.onnx');
+    const result = runCli(['export', '--model', run, '--out', file]);
+    expect(result.stderr).toMatch(/input 'image' \[batch, 1, 28, 28\]/);
+    const session = await ort.InferenceSession.create(readFileSync(file));
+    const image = new ort.Tensor('float32', new Float32Array(28 * 28).fill(0.5), [1, 1, 28, 28]);
+    expect((await session.run({ image }))['output']!.dims).toEqual([1, 1, 28, 28]);
   });
 
   it.each<[string, string[], RegExp, number]>([
