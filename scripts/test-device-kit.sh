@@ -9,13 +9,8 @@ kit=.cache/device-kit
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-passed=0
-failed=0
-check() {
-  local name=$1
-  shift
-  if "$@"; then passed=$((passed + 1)); echo "device kit: $name: ok"; else failed=$((failed + 1)); echo "device kit: $name: FAILED"; fi
-}
+check_prefix='device kit'
+source scripts/checks.sh
 
 check "the kit builds within 60 MiB" bash scripts/device-kit.sh "$kit"
 check "the kit holds no Node but its own compressed one" bash -c "! find '$kit' -name node -type f | grep -q ."
@@ -49,4 +44,4 @@ check "without a driver, run.sh fails (exit $code) and still writes kit.json" no
   const kit = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   if (Number(process.argv[2]) === 0 || kit.steps.length !== 6 || kit.steps[0].status !== "failed") throw new Error(JSON.stringify(kit.steps[0]));
 ' "$work/broken/kit.json" "$code"
-echo "device kit: $passed passed, $failed failed"
+checks_summary

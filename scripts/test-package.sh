@@ -15,13 +15,8 @@ npm init -y >/dev/null
 npm pkg set type=module # as docs/your-own-model.md sets up a folder
 npm install --no-fund --no-audit --loglevel=error "$work/$tarball" >/dev/null
 
-passed=0
-failed=0
-check() {
-  local name=$1
-  shift
-  if "$@"; then passed=$((passed + 1)); echo "package: $name: ok"; else failed=$((failed + 1)); echo "package: $name: FAILED"; fi
-}
+check_prefix=package
+source "$root/scripts/checks.sh"
 check "aelab --help" bash -c 'npx --no-install aelab --help | grep -q "aelab autoencoder"'
 check "aelab --version" bash -c 'npx --no-install aelab --version | grep -qx "aelab [0-9.]*"'
 check "aelab with an unknown command exits 2" bash -c 'npx --no-install aelab frobnicate 2>/dev/null; test $? -eq 2'
@@ -83,5 +78,5 @@ export const inputShape = [2, 6, 6];
 TS
 check "aelab check --model FILE.ts passes a correct model" bash -c 'NODE_PATH="'"$root"'/node_modules" npx --no-install aelab check --model check-model.ts > check-model.log 2>&1 && grep -q "gradcheck: passed" check-model.log || { cat check-model.log; false; }'
 
-echo "package: $passed passed, $failed failed"
+checks_summary
 test "$failed" -eq 0

@@ -124,6 +124,15 @@ function syncFolder(folder: string): void {
   }
 }
 
+/** Reads a file's bytes, naming it in the error when it is missing or unreadable. */
+export function readFileBytes(path: string): Uint8Array {
+  try {
+    return new Uint8Array(fs.readFileSync(path));
+  } catch (error) {
+    throw fileError(error, path, 'cannot read');
+  }
+}
+
 /** Reads a JSON file, naming it in the error when it is missing, unreadable or not valid JSON (cut short, say). */
 export function readJsonFile<T>(path: string): T {
   let text: string;

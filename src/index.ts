@@ -41,7 +41,6 @@ export {
   layerModelAutoencoder,
   layerModelSummary,
   splitAtBottleneck,
-  specOf,
   isLayerModel,
   sideMultiple,
   type LayerModel,

@@ -3,14 +3,12 @@
 // its full resolution (experiments/colourise/colourise-pictures.ts) and written as PNG or JPEG.
 // A picture that cannot be read is named in one line and the others are still done.
 import process from 'node:process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseOptions, UsageError } from './arguments.ts';
-import { PICTURE_NAME, picturePaths } from './picture-paths.ts';
+import { eachPicture, outputIsOnePicture, picturePaths } from './picture-paths.ts';
 import { AelabError } from '../errors.ts';
-import { readJsonFile, writeFileAtomic } from '../files.ts';
-import { DataError } from '../data/image-set.ts';
-import { decodePictureFile } from '../data/picture-files.ts';
+import { readFileBytes, readJsonFile, writeFileAtomic } from '../files.ts';
 import { createEngine } from '../kernels/registry.ts';
 import { pictureFile } from '../experiments/png-images.ts';
 import type { RunName } from '../experiments/colourise/methods.ts';
@@ -57,34 +55,23 @@ export async function colouriseFiles(
   if (!existsSync(weightsPath))
     throw new AelabError(`--model ${folder}: no model.safetensors (a colourisation that has not finished)`);
   const paths = picturePaths(options.input!);
-  // --out names one picture (by its extension) or a folder for them all.
-  const single = PICTURE_NAME.test(options.out!);
-  if (single && paths.length > 1)
-    throw new UsageError(`--out ${options.out} names one picture, but --input holds ${paths.length}: give a folder`);
+  const single = outputIsOnePicture(options.out!, paths.length);
   const engine = await createEngine();
   const binsPath = join(folder, 'bins.json');
   const { model, method } = savedColouriser(engine, `--model ${folder}`, {
     config: saved,
-    weights: new Uint8Array(readFileSync(weightsPath)),
+    weights: readFileBytes(weightsPath),
     bins: existsSync(binsPath) ? readJsonFile(binsPath) : null,
   });
   if (!single) mkdirSync(options.out!, { recursive: true });
-  let done = 0;
-  for (const path of paths) {
-    try {
-      const picture = await decodePictureFile(new Uint8Array(readFileSync(path)), path);
-      const { height, width } = picture;
-      const rgb = { data: Float32Array.from(picture.pixels, (value) => value / 255), count: 1, height, width };
-      const colours = await colouriseFullResolution(engine, model, method, rgb, options.workingSize);
-      const target = single ? options.out! : join(options.out!, basename(path));
-      writeFileAtomic(target, pictureFile(colours, 3, height, width, target));
-      done += 1;
-      log(`${path}: ${width}x${height}, colourised into ${target}`);
-    } catch (error) {
-      if (!(error instanceof DataError)) throw error;
-      log(error.message);
-    }
-  }
+  const done = await eachPicture(paths, log, async (picture, path) => {
+    const { height, width } = picture;
+    const rgb = { data: Float32Array.from(picture.pixels, (value) => value / 255), count: 1, height, width };
+    const colours = await colouriseFullResolution(engine, model, method, rgb, options.workingSize);
+    const target = single ? options.out! : join(options.out!, basename(path));
+    writeFileAtomic(target, pictureFile(colours, 3, height, width, target));
+    log(`${path}: ${width}x${height}, colourised into ${target}`);
+  });
   log(
     `wrote ${done} colourised picture${done === 1 ? '' : 's'} by ${method.name} (working size ${options.workingSize})`,
   );

@@ -1,15 +1,15 @@
 // aelab export: a trained model of a run folder (an autoencoder, a colouriser's method folder,
 // or an import) written as ONNX (nn/onnx.ts), for ONNX Runtime and the tools that read it.
 import process from 'node:process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AelabError } from '../errors.ts';
-import { readJsonFile, writeFileAtomic } from '../files.ts';
+import { readFileBytes, readJsonFile, writeFileAtomic } from '../files.ts';
 import { createEngine } from '../kernels/registry.ts';
 import { isLayerModel } from '../nn/layer-model.ts';
 import { onnxModel, ONNX_OPSET } from '../nn/onnx.ts';
 import { applyTensors, decodeSafetensors } from '../nn/safetensors.ts';
-import { autoencoderFor, type ModelDescription } from '../experiments/configurable-autoencoder.ts';
+import { autoencoderFor, inputChannels, type ModelDescription } from '../experiments/configurable-autoencoder.ts';
 import { savedColouriser } from '../experiments/colourise/colourise-pictures.ts';
 import { parseOptions, UsageError } from './arguments.ts';
 
@@ -42,15 +42,16 @@ export async function exportModel(argv: string[]): Promise<void> {
       `--model ${folder}: no ${existsSync(configPath) ? 'model.safetensors' : 'config.json'} (not a finished run folder)`,
     );
   const config = readJsonFile<{ method?: string; architecture?: ModelDescription; seed?: number }>(configPath);
-  const weights = new Uint8Array(readFileSync(weightsPath));
+  const weights = readFileBytes(weightsPath);
   const engine = await createEngine();
   let model;
   let channels: number;
   if (config.method) {
     const binsPath = join(folder, 'bins.json');
     const bins = existsSync(binsPath) ? readJsonFile(binsPath) : null;
-    model = savedColouriser(engine, `--model ${folder}`, { config, weights, bins }).model;
-    channels = 1;
+    const colouriser = savedColouriser(engine, `--model ${folder}`, { config, weights, bins });
+    model = colouriser.model;
+    channels = inputChannels(colouriser.method.architecture);
   } else {
     const decoded = decodeSafetensors(weights, weightsPath);
     // The images' channels: the first conv's input channels ([out, in, k, k]).

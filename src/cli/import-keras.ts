@@ -1,11 +1,11 @@
 // aelab import-keras: a Keras 3 model (nn/keras.ts) written as a run folder that reconstruct,
 // colourise --model, export and the lab's Load take: config.json (the layers, as a LayerModel)
 // and model.safetensors (the weights, in our layout, with the layers in its metadata).
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AelabError } from '../errors.ts';
-import { fileError } from '../files.ts';
-import { importKeras, parseJson, unzipKeras, type KerasFiles } from '../nn/keras.ts';
+import { readFileBytes, readJsonFile } from '../files.ts';
+import { importKeras, unzipKeras, type KerasFiles } from '../nn/keras.ts';
 import { encodeSafetensors } from '../nn/safetensors.ts';
 import { RunDirectory } from '../experiments/run-directory.ts';
 import { METHODS, type MethodName } from '../experiments/colourise/methods.ts';
@@ -25,25 +25,16 @@ aelab import-keras config.json model.weights.h5 --out DIR
 /** What a colouriser of each method must take and give (channels in, channels out). */
 const COLOURISER_CHANNELS: Readonly<Record<string, [number, number]>> = { ycbcr: [1, 2], difference: [1, 3] };
 
-function readFile(path: string): Uint8Array {
-  if (!existsSync(path)) throw new AelabError(`${path} does not exist`);
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (error) {
-    throw fileError(error, path, 'cannot read');
-  }
-}
-
 /** The model's files: one .keras zip, a folder holding the pair, or config.json and model.weights.h5. */
 export function kerasFilesAt(paths: readonly string[]): KerasFiles {
   if (paths.length === 1 && existsSync(paths[0]!) && statSync(paths[0]!).isDirectory())
     return kerasFilesAt([join(paths[0]!, 'config.json'), join(paths[0]!, 'model.weights.h5')]);
-  if (paths.length === 1) return unzipKeras(readFile(paths[0]!), paths[0]!);
+  if (paths.length === 1) return unzipKeras(readFileBytes(paths[0]!), paths[0]!);
   const json = paths.find((path) => path.endsWith('.json'));
   const h5 = paths.find((path) => path.endsWith('.h5'));
   if (paths.length !== 2 || !json || !h5)
     throw new UsageError('give one .keras file, or config.json and model.weights.h5');
-  return { config: parseJson(new TextDecoder().decode(readFile(json)), json), weights: readFile(h5) };
+  return { config: readJsonFile(json), weights: readFileBytes(h5) };
 }
 
 export async function importKerasCommand(argv: string[], log: (line: string) => void): Promise<void> {

@@ -1,26 +1,25 @@
 // aelab reconstruct: a trained autoencoder (a run folder of 'aelab autoencoder', or of
 // 'aelab import-keras') on the test images of a data set, or on a user's own pictures.
 import process from 'node:process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { AelabError } from '../errors.ts';
+import { AelabError, ShapeError } from '../errors.ts';
 import { readJsonFile, writeFileAtomic } from '../files.ts';
-import { DataError } from '../data/image-set.ts';
-import { decodePictureFile, type Picture } from '../data/picture-files.ts';
-import { autoencoderData } from '../data/image-set.ts';
+import type { Shape } from '../shapes.ts';
+import { autoencoderData, DataError } from '../data/image-set.ts';
+import type { Picture } from '../data/picture-files.ts';
+import { rgbToYcbcr } from '../data/colour.ts';
 import { notebookSplit } from '../data/split.ts';
 import { createEngine } from '../kernels/registry.ts';
 import type { Engine } from '../backend/engine.ts';
-import { noGrad } from '../nn/autograd.ts';
 import { sideMultiple } from '../nn/layer-model.ts';
-import { predict } from '../nn/training.ts';
-import { ShapeError } from '../errors.ts';
+import { predict, type TrainingData } from '../nn/training.ts';
 import { autoencoderFor, inputChannels, type ModelDescription } from '../experiments/configurable-autoencoder.ts';
 import { loadDataSource } from '../experiments/data-source.ts';
 import { loadTensors } from '../experiments/run-directory.ts';
 import { imageGridPng, pictureFile } from '../experiments/png-images.ts';
 import { parseOptions, UsageError } from './arguments.ts';
-import { PICTURE_NAME, picturePaths } from './picture-paths.ts';
+import { eachPicture, outputIsOnePicture, PICTURE_NAME, picturePaths } from './picture-paths.ts';
 
 export const RECONSTRUCT_USAGE = `aelab reconstruct --model DIR --data DIR --out FILE.png [--count 10]
 aelab reconstruct --model DIR --input FILE_OR_FOLDER --out DIR
@@ -78,14 +77,16 @@ export async function reconstruct(argv: string[]): Promise<void> {
   log(`wrote ${options.out}: ${count} test images (left) and their reconstructions (right)`);
 }
 
-/** A picture's planes as the model takes them: RGB on [0, 1], or its BT.601 luma for a 1-channel model. */
-function modelInput(picture: Picture, channels: number): Float32Array {
+/** A picture as the model takes it: RGB on [0, 1], or its BT.601 luma for a 1-channel model. */
+function pictureData(picture: Picture, channels: number): TrainingData {
   const plane = picture.height * picture.width;
   const rgb = Float32Array.from(picture.pixels, (value) => value / 255);
-  if (channels === 3) return rgb;
-  const gray = new Float32Array(plane);
-  for (let p = 0; p < plane; p++) gray[p] = 0.299 * rgb[p]! + 0.587 * rgb[plane + p]! + 0.114 * rgb[2 * plane + p]!;
-  return gray;
+  const inputs =
+    channels === 3
+      ? rgb
+      : Float32Array.from({ length: plane }, (_, p) => rgbToYcbcr(rgb[p]!, rgb[plane + p]!, rgb[2 * plane + p]!)[0]);
+  const shape = [channels, picture.height, picture.width];
+  return { count: 1, inputShape: shape, targetShape: shape, batch: () => ({ inputs, targets: null }) };
 }
 
 async function reconstructPictures(
@@ -102,36 +103,26 @@ async function reconstructPictures(
   loadTensors(engine, model.namedParameters(), join(folder, 'model.safetensors'));
   const multiple = sideMultiple(model, channels);
   const paths = picturePaths(input);
-  const single = PICTURE_NAME.test(out) && paths.length === 1;
+  const single = outputIsOnePicture(out, paths.length);
   if (!single) mkdirSync(out, { recursive: true });
-  let done = 0;
-  for (const path of paths) {
+  const done = await eachPicture(paths, log, async (picture, path) => {
+    const { height, width } = picture;
+    let outputShape: Shape;
     try {
-      const picture = await decodePictureFile(new Uint8Array(readFileSync(path)), path);
-      const { height, width } = picture;
-      const [, , outHeight, outWidth] = model.outputShape([1, channels, height, width]);
-      if (outHeight !== height || outWidth !== width)
-        throw new DataError(
-          `${path}: ${width}x${height}: this model gives back pictures whose sides are multiples of ${multiple} (it pools by ${multiple} in all); crop or resize it`,
-        );
-      const image = engine.tensor(modelInput(picture, channels), [1, channels, height, width]);
-      let values: Float32Array;
-      try {
-        const output = engine.scope(() => noGrad(() => model.forward(image)));
-        values = await output.read();
-        output.dispose();
-      } finally {
-        image.dispose();
-      }
-      const target = single ? out : join(out, basename(path).replace(PICTURE_NAME, '.png'));
-      writeFileAtomic(target, pictureFile(values, channels, height, width, target));
-      done += 1;
-      log(`${path}: ${width}x${height}, reconstructed into ${target}`);
+      outputShape = model.outputShape([1, channels, height, width]);
     } catch (error) {
-      if (!(error instanceof DataError || error instanceof ShapeError)) throw error;
-      log(error.message);
+      if (!(error instanceof ShapeError)) throw error;
+      throw new DataError(`${path}: ${width}x${height}: ${error.message}`);
     }
-  }
+    if (outputShape[2] !== height || outputShape[3] !== width)
+      throw new DataError(
+        `${path}: ${width}x${height}: this model gives back pictures whose sides are multiples of ${multiple} (it pools by ${multiple} in all); crop or resize it`,
+      );
+    const values = await predict(engine, model, pictureData(picture, channels), [0]);
+    const target = single ? out : join(out, basename(path).replace(PICTURE_NAME, '.png'));
+    writeFileAtomic(target, pictureFile(values, channels, height, width, target));
+    log(`${path}: ${width}x${height}, reconstructed into ${target}`);
+  });
   log(`wrote ${done} reconstruction${done === 1 ? '' : 's'}`);
   if (done < paths.length)
     throw new AelabError(`${paths.length - done} of ${paths.length} pictures could not be reconstructed (named above)`);

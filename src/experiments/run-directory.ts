@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { AelabError } from '../errors.ts';
 import type { Engine } from '../backend/engine.ts';
 import type { Tensor } from '../backend/tensor.ts';
-import { fileError, readJsonFile, writeFileAtomic } from '../files.ts';
+import { fileError, readFileBytes, readJsonFile, writeFileAtomic } from '../files.ts';
 import type { Module } from '../nn/modules.ts';
 import type { Optimizer } from '../nn/optimisers.ts';
 import {
@@ -58,13 +58,7 @@ export async function saveWeightsFile<T extends TapeTensor<T>>(
 /** Loads the weights at `path` into the model (loadWeights for Node and Deno); returns the file's metadata. */
 export function loadWeightsFile<T extends TapeTensor<T>>(model: Module<T>, path: string): Record<string, string> {
   if (!existsSync(path)) throw new CheckpointError(`${path} does not exist`);
-  let file: Uint8Array;
-  try {
-    file = new Uint8Array(readFileSync(path));
-  } catch (error) {
-    throw fileError(error, path, 'cannot read');
-  }
-  return loadWeights(model, file, path);
+  return loadWeights(model, readFileBytes(path), path);
 }
 
 /** A checkpoint's three files, read and checked. */

@@ -54,7 +54,7 @@ export function unzipKeras(bytes: Uint8Array, where: string): KerasFiles {
   };
 }
 
-export function parseJson(text: string, where: string): unknown {
+function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -76,23 +76,18 @@ export async function importKeras(files: KerasFiles, where: string): Promise<Imp
   const { input, layers } = chainOf(files.config, where);
   const specs: LayerSpec[] = [];
   const kerasNames: string[] = [];
-  /** Each conv's Keras name, at its index in specs. */
-  const convs = new Map<number, string>();
   let channels = input[0];
   for (const layer of layers) {
     const name = layer.config.name ?? layer.name ?? '?';
     const added = layerSpecs(layer, channels, `${where}: layer '${name}' (${layer.class_name})`);
     for (const spec of added) {
-      if (spec.kind === 'conv2d') {
-        convs.set(specs.length, name);
-        channels = spec.outChannels;
-      }
+      if (spec.kind === 'conv2d') channels = spec.outChannels;
       specs.push(spec);
       kerasNames.push(name);
     }
   }
   const model = splitAtBottleneck(input, specs);
-  const tensors = await readWeights(files.weights, where, model, convs);
+  const tensors = await readWeights(files.weights, where, model, kerasNames);
   const metadata = files.metadata as { keras_version?: string } | undefined;
   return { model, tensors, kerasNames, kerasVersion: metadata?.keras_version ?? null };
 }
@@ -142,7 +137,7 @@ function activationName(value: unknown): string {
 
 function activationSpecs(value: unknown, what: string): LayerSpec[] {
   const name = activationName(value);
-  if (name === 'linear' || name === null) return [];
+  if (name === 'linear') return [];
   if (name === 'relu' || name === 'sigmoid' || name === 'tanh') return [{ kind: name }];
   throw new KerasImportError(`${what}: activation '${name}' is not supported (relu, sigmoid, tanh or linear)`);
 }
@@ -217,12 +212,15 @@ function layerSpecs(layer: KerasLayer, inChannels: number, what: string): LayerS
 
 type H5File = InstanceType<typeof h5wasmModule.File>;
 
-/** The conv weights from model.weights.h5 (layers/NAME/vars/0 the kernel, 1 the bias), as ours. */
+/**
+ * The conv weights from model.weights.h5 (layers/NAME/vars/0 the kernel, 1 the bias), as ours;
+ * `kerasNames[i]` is the Keras layer our layer i came from.
+ */
 async function readWeights(
   bytes: Uint8Array,
   where: string,
   model: LayerModel,
-  convs: ReadonlyMap<number, string>,
+  kerasNames: readonly string[],
 ): Promise<Map<string, StoredTensor>> {
   const h5wasm = (await import('h5wasm')).default;
   const module = await h5wasm.ready;
@@ -242,7 +240,7 @@ async function readWeights(
     const layers = [...model.encoder, ...model.decoder];
     layers.forEach((spec, i) => {
       if (spec.kind !== 'conv2d') return;
-      const name = convs.get(i)!;
+      const name = kerasNames[i]!;
       const ours = i < model.encoder.length ? `encoder.${i}` : `decoder.${i - model.encoder.length}`;
       const { kernelSize: k, inChannels, outChannels } = spec;
       const kernel = dataset(h5wasm, file!, `layers/${name}/vars/0`, [k, k, inChannels, outChannels], where);

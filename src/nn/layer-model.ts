@@ -1,6 +1,6 @@
 // A model as data: a list of layers, split into an encoder and a decoder. It is how a model that
-// no command of ours built (a Keras import, nn/keras.ts) is kept in a run folder's config.json,
-// and how layerModelOf reads any chain of our own layers back (for ONNX export, nn/onnx.ts).
+// no command of ours built (a Keras import, nn/keras.ts) is kept in a run folder's config.json
+// and in a weights file's metadata (the lab's Load model).
 import { AelabError } from '../errors.ts';
 import { sizeOf, type Shape } from '../shapes.ts';
 import type { TapeTensor } from './autograd.ts';
@@ -87,31 +87,6 @@ export function layerModelAutoencoder<T extends TapeTensor<T>>(
   return autoencoder;
 }
 
-/** The spec of one of our layers, or null for a layer a LayerModel cannot hold. */
-export function specOf(module: Module<any>): LayerSpec | null {
-  if (module instanceof Conv2d) {
-    const { inChannels, outChannels, kernelSize, stride, padding, bias, activation } = module.options;
-    if (padding !== undefined && padding !== 'same' && padding !== 'valid') return null;
-    return {
-      kind: 'conv2d',
-      inChannels,
-      outChannels,
-      kernelSize,
-      stride: stride ?? 1,
-      padding: padding ?? 'same',
-      bias: bias ?? true,
-      activation: activation ?? 'linear',
-    };
-  }
-  if (module instanceof MaxPool2d) return { kind: 'maxPool2d', poolSize: module.poolSize, padding: module.padding };
-  if (module instanceof Upsample2d) return { kind: 'upsample2d', factor: module.factor };
-  if (module instanceof Scale) return { kind: 'scale', factor: module.factor };
-  if (module instanceof ReLU) return { kind: 'relu' };
-  if (module instanceof Sigmoid) return { kind: 'sigmoid' };
-  if (module instanceof Tanh) return { kind: 'tanh' };
-  return null;
-}
-
 /**
  * A chain of layers split where the latent code is: after the layer with the smallest output
  * (the first, on a tie), the bottleneck an autoencoder squeezes its input through.
@@ -130,8 +105,7 @@ export function splitAtBottleneck(input: readonly [number, number, number], laye
 
 /** A backend that keeps no values: enough to ask layers their shapes. */
 function shapeOnlyBackend(): ModuleBackend<never> {
-  const none = { shape: [] as Shape } as unknown as never;
-  return { tensor: (_data, shape) => ({ ...(none as object), shape }) as never, keep: () => {} };
+  return { tensor: (_data, shape) => ({ shape }) as never, keep: () => {} };
 }
 
 /** A LayerModel's output shape for one image ([channels, height, width]) and its Keras-style summary. */
